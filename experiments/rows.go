@@ -1,0 +1,108 @@
+package experiments
+
+// This file holds the result types: what one run yields and what the
+// writers and package plots consume. A plot is a view of these rows, never
+// a side effect of a run.
+
+// AxisValue is one swept key's value at a point, as a plain number in the
+// units of the output files: durations in ms, rates in bit/s, sizes in
+// bytes, probabilities and counts as is.
+type AxisValue struct {
+	Key   string  // the sweep key as written, e.g. "network.rtt"
+	Value float64 // plain number, e.g. 100 for 100ms
+	Text  string  // the value as written in the spec, e.g. "100ms"
+}
+
+// Metrics are the run metrics of DESIGN.md, one field per column.
+type Metrics struct {
+	PLTms        float64 // plt_ms: first visit's page load time
+	Connections  int64   // connections: TCP connections opened
+	HandshakesMS float64 // handshakes_ms: TCP+TLS handshake time summed over connections
+	Packets      int64   // packets: sent by both sides, SYN/FIN/pure ACKs included
+	Bytes        int64   // bytes: on the wire, headers included
+	Retransmits  int64   // retransmits: segments retransmitted
+	Drops        int64   // drops: queue overflow or random loss
+	ServerConnS  float64 // server_conn_s: integral of open server connections over time
+	Events       int64   // events: simulator events executed
+	RevisitPLTms float64 // revisit_plt_ms: last visit's load time; NaN when visits == 1
+}
+
+// MetricNames lists the metric columns in output order.
+var MetricNames = []string{
+	"plt_ms", "connections", "handshakes_ms", "packets", "bytes",
+	"retransmits", "drops", "server_conn_s", "events", "revisit_plt_ms",
+}
+
+// Row is one run: a line of results.csv.
+type Row struct {
+	Index int         // global run index in expansion order
+	Model string      // the model's label
+	Point []AxisValue // swept keys, in sweep order
+	Run   int         // repetition, 0-based
+	Seed  uint64      // the run's seed
+	Metrics
+	Err string // non-empty when the run failed (e.g. a limit was exceeded)
+}
+
+// RequestRow is one request of one run: a line of requests.csv. Times are
+// milliseconds from the start of the page load; the phase durations follow
+// HAR's timings (a phase that did not happen is 0).
+type RequestRow struct {
+	Model      string
+	Point      []AxisValue
+	Run        int
+	Request    int    // index in the order the page issues requests (visit-major)
+	Visit      int    // which page visit, 0-based (extension column "visit")
+	Host       string // hostname requested
+	Connection int    // client connection number, 1-based, unique per run
+	Bytes      int64  // response bytes on the wire (headers + body)
+	StartMS    float64
+	DNSms      float64
+	ConnectMS  float64
+	TLSms      float64
+	SendMS     float64
+	WaitMS     float64
+	ReceiveMS  float64
+	EndMS      float64
+	QueuedMS   float64 // time blocked waiting for a connection (HAR "blocked")
+}
+
+// CwndSample is one point of a connection's congestion-window trace.
+type CwndSample struct {
+	TimeMS   float64
+	Cwnd     int64 // bytes
+	SSThresh int64 // bytes; a huge value means "not set yet"
+}
+
+// SegmentSample is one packet of a connection, for time-sequence plots.
+type SegmentSample struct {
+	TimeMS     float64
+	Seq        int64 // first byte's sequence number, relative to the ISN
+	Len        int64 // payload bytes (0 for a pure ACK)
+	Ack        int64 // cumulative ACK carried, relative to the peer's ISN
+	FromClient bool
+	Retransmit bool
+	Dropped    bool // lost on the path (never arrived)
+}
+
+// ConnTrace is the trace of one client connection in one run.
+type ConnTrace struct {
+	Connection int    // matches RequestRow.Connection
+	Host       string // hostname the connection serves
+	OpenMS     float64
+	CloseMS    float64 // NaN when still open at the end of the run
+	Cwnd       []CwndSample
+	Segments   []SegmentSample // client->server and server->client packets
+	// Responses lists when each response on the connection completed, for
+	// marking request boundaries on cwnd plots.
+	ResponseEndsMS []float64
+}
+
+// Trace is the detailed record of one run, kept only for the runs that a
+// waterfall, cwnd or sequence plot asks for.
+type Trace struct {
+	Model string
+	Point []AxisValue
+	Run   int
+	Conns []ConnTrace
+}

@@ -1,0 +1,78 @@
+// Package ring is a growable first-in first-out queue backed by a ring
+// buffer. It reuses its storage, so a queue that has reached its working
+// size allocates nothing more: the per-packet paths of sim/link and tcp
+// rely on that.
+package ring
+
+// Queue is a FIFO of T. The zero value is an empty queue.
+type Queue[T any] struct {
+	buf  []T
+	head int
+	n    int
+}
+
+// Len returns the number of queued items.
+func (q *Queue[T]) Len() int { return q.n }
+
+// Push appends v at the back.
+func (q *Queue[T]) Push(v T) {
+	if q.n == len(q.buf) {
+		q.grow()
+	}
+	q.buf[(q.head+q.n)&(len(q.buf)-1)] = v
+	q.n++
+}
+
+// Front returns a pointer to the front item; the queue must not be empty.
+// The pointer is valid until the next Push or Pop.
+func (q *Queue[T]) Front() *T {
+	if q.n == 0 {
+		panic("ring: Front of empty queue")
+	}
+	return &q.buf[q.head]
+}
+
+// At returns a pointer to the i-th item from the front (0 is the front).
+func (q *Queue[T]) At(i int) *T {
+	if i < 0 || i >= q.n {
+		panic("ring: index out of range")
+	}
+	return &q.buf[(q.head+i)&(len(q.buf)-1)]
+}
+
+// Back returns a pointer to the back item; the queue must not be empty.
+func (q *Queue[T]) Back() *T { return q.At(q.n - 1) }
+
+// Pop removes and returns the front item; the queue must not be empty.
+func (q *Queue[T]) Pop() T {
+	if q.n == 0 {
+		panic("ring: Pop of empty queue")
+	}
+	var zero T
+	v := q.buf[q.head]
+	q.buf[q.head] = zero
+	q.head = (q.head + 1) & (len(q.buf) - 1)
+	q.n--
+	return v
+}
+
+// Clear removes every item, keeping the storage.
+func (q *Queue[T]) Clear() {
+	var zero T
+	for i := 0; i < q.n; i++ {
+		q.buf[(q.head+i)&(len(q.buf)-1)] = zero
+	}
+	q.head, q.n = 0, 0
+}
+
+func (q *Queue[T]) grow() {
+	size := 2 * len(q.buf)
+	if size == 0 {
+		size = 8
+	}
+	buf := make([]T, size)
+	for i := 0; i < q.n; i++ {
+		buf[i] = q.buf[(q.head+i)&(len(q.buf)-1)]
+	}
+	q.buf, q.head = buf, 0
+}

@@ -1,0 +1,473 @@
+// Package link is connsim's network: nodes joined by one-way pipes, each
+// with a rate, a propagation delay, a drop-tail queue and an optional loss
+// model, carrying packets that hold header fields but no payload bytes.
+//
+// # Model
+//
+// A [Pipe] is one direction of a link. A packet handed to it waits in a
+// drop-tail queue, is serialized at the pipe's rate (Size*8/Rate seconds,
+// in integer nanoseconds, truncated), then propagates for Delay and
+// arrives at the far node. A packet that finds the queue full is dropped
+// (a tail drop); a packet that the loss model picks is dropped after it
+// was serialized (it used the link, then vanished on the wire). The packet
+// being serialized does not count against the queue capacity, as in a
+// Linux qdisc feeding a NIC.
+//
+// Propagation delay is the same for every packet of a pipe, so packets
+// arrive in the order they were sent: each pipe keeps its packets in
+// flight in a FIFO and arms one timer for the earliest arrival, rather
+// than one event per packet. With its queue and FIFO at their working
+// size a pipe allocates nothing per packet.
+//
+// A [Node] delivers packets addressed to it to its [Receiver] and forwards
+// others along a static route (a slice indexed by destination node, no
+// maps), so topologies with routers in the middle need no change here.
+//
+// # Observability
+//
+// Each pipe keeps counters ([PipeStats]): packets and bytes sent, drops by
+// cause, the queue's high-water mark. A [Tracer] set on the [Network] sees
+// every packet event (queued, dropped, delivered) with all header fields,
+// enough to write a packet capture.
+package link
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/connsim/connsim/internal/ring"
+	"github.com/connsim/connsim/sim"
+)
+
+// Bandwidth is a rate in bits per second.
+type Bandwidth int64
+
+// Common rates.
+const (
+	BitPerSecond Bandwidth = 1
+	Kbps                   = 1000 * BitPerSecond
+	Mbps                   = 1000 * Kbps
+	Gbps                   = 1000 * Mbps
+)
+
+// TxTime returns how long it takes to serialize size bytes at rate b
+// (truncated to the nanosecond). A zero rate means an infinitely fast link.
+func (b Bandwidth) TxTime(size int64) time.Duration {
+	if b <= 0 {
+		return 0
+	}
+	bits := size * 8
+	if bits > (1<<63-1)/int64(time.Second) {
+		panic(fmt.Sprintf("link: TxTime(%d bytes) overflows", size))
+	}
+	return time.Duration(bits * int64(time.Second) / int64(b))
+}
+
+// String formats b with the largest unit that divides it.
+func (b Bandwidth) String() string {
+	switch {
+	case b != 0 && b%Gbps == 0:
+		return fmt.Sprintf("%dGbps", b/Gbps)
+	case b != 0 && b%Mbps == 0:
+		return fmt.Sprintf("%dMbps", b/Mbps)
+	case b != 0 && b%Kbps == 0:
+		return fmt.Sprintf("%dKbps", b/Kbps)
+	}
+	return fmt.Sprintf("%dbps", int64(b))
+}
+
+// NodeID identifies a node within a Network; IDs are dense from 0.
+type NodeID int32
+
+// Flags are TCP header flags.
+type Flags uint8
+
+// TCP flags.
+const (
+	FIN Flags = 1 << iota
+	SYN
+	RST
+	PSH
+	ACK
+)
+
+// String lists the set flags, e.g. "SYN|ACK".
+func (f Flags) String() string {
+	names := [...]string{"FIN", "SYN", "RST", "PSH", "ACK"}
+	s := ""
+	for i, n := range names {
+		if f&(1<<i) != 0 {
+			if s != "" {
+				s += "|"
+			}
+			s += n
+		}
+	}
+	if s == "" {
+		return "0"
+	}
+	return s
+}
+
+// Packet is one IP packet with a TCP header. Payload bytes are counted,
+// not stored. Sequence numbers are unwrapped 64-bit counts (a packet
+// capture takes them modulo 2^32).
+type Packet struct {
+	ID               uint64 // unique within the Network, in send order
+	Src, Dst         NodeID
+	SrcPort, DstPort uint16
+	Flags            Flags
+	Seq, Ack         int64 // sequence number of the first byte; cumulative ACK
+	Wnd              int64 // advertised receive window, bytes
+	Len              int32 // payload bytes
+	Size             int32 // bytes on the wire: payload plus headers
+
+	// Simulation metadata, not header fields.
+	DstConn    int32    // connection index at the destination endpoint; -1 = none yet (a SYN)
+	SrcConn    int32    // connection index at the sending endpoint
+	Retransmit bool     // the sender is sending these bytes again
+	SentAt     sim.Time // when the sending node handed it to the network: the TCP timestamp TSval
+	TSecr      sim.Time // timestamp echo (RFC 7323): the TSval being acknowledged; -1 = none
+}
+
+// Receiver takes the packets addressed to a node. Receive must not keep p.
+type Receiver interface {
+	Receive(p *Packet)
+}
+
+// LossModel decides which packets a pipe drops on the wire.
+type LossModel interface {
+	Drop(now sim.Time, p *Packet) bool
+}
+
+// Bernoulli drops each packet independently with probability P, drawing
+// from its own random stream.
+type Bernoulli struct {
+	P    float64
+	Rand *rand.Rand
+}
+
+// Drop implements LossModel.
+func (b *Bernoulli) Drop(_ sim.Time, _ *Packet) bool {
+	return b.P > 0 && b.Rand.Float64() < b.P
+}
+
+// DropFunc is a scripted loss model, for deterministic test scenarios.
+type DropFunc func(now sim.Time, p *Packet) bool
+
+// Drop implements LossModel.
+func (f DropFunc) Drop(now sim.Time, p *Packet) bool { return f(now, p) }
+
+// Outage drops every packet serialized in [From, To): a path that goes
+// dark for a while.
+type Outage struct{ From, To sim.Time }
+
+// Drop implements LossModel.
+func (o Outage) Drop(now sim.Time, _ *Packet) bool { return now >= o.From && now < o.To }
+
+var (
+	_ LossModel = (*Bernoulli)(nil)
+	_ LossModel = DropFunc(nil)
+	_ LossModel = Outage{}
+)
+
+// Config describes one direction of a link.
+type Config struct {
+	Rate         Bandwidth     // serialization rate; 0 = infinitely fast
+	Delay        time.Duration // one-way propagation delay
+	QueueBytes   int64         // drop-tail capacity in bytes; 0 = no byte limit
+	QueuePackets int           // drop-tail capacity in packets; 0 = no packet limit
+	Loss         LossModel     // nil = lossless
+}
+
+// PipeStats are a pipe's counters.
+type PipeStats struct {
+	Packets         int64 // packets serialized onto the wire (lost ones included)
+	Bytes           int64 // bytes serialized onto the wire
+	Delivered       int64 // packets that arrived at the far end
+	QueueDrops      int64 // packets that found the queue full
+	LossDrops       int64 // packets dropped by the loss model
+	MaxQueueBytes   int64 // queue high-water mark in bytes
+	MaxQueuePackets int   // queue high-water mark in packets
+}
+
+// Drops returns all drops, queue overflow and loss.
+func (s PipeStats) Drops() int64 { return s.QueueDrops + s.LossDrops }
+
+// TraceEvent says what happened to a packet.
+type TraceEvent uint8
+
+// Packet events seen by a Tracer.
+const (
+	Sent      TraceEvent = iota // handed to a pipe by a node (queued or serialized at once)
+	QueueDrop                   // tail-dropped: queue full
+	LossDrop                    // dropped by the loss model after serialization
+	Delivered                   // arrived at the far end of a pipe
+)
+
+// String names the event.
+func (e TraceEvent) String() string {
+	switch e {
+	case Sent:
+		return "sent"
+	case QueueDrop:
+		return "queue-drop"
+	case LossDrop:
+		return "loss-drop"
+	case Delivered:
+		return "delivered"
+	}
+	return fmt.Sprintf("TraceEvent(%d)", int(e))
+}
+
+// Tracer observes packet events. It must not keep p.
+type Tracer interface {
+	PacketEvent(now sim.Time, ev TraceEvent, pipe *Pipe, p *Packet)
+}
+
+// Network owns the nodes and pipes of one run.
+type Network struct {
+	sched  *sim.Scheduler
+	nodes  []*Node
+	pipes  []*Pipe
+	nextID uint64
+	tracer Tracer
+}
+
+// New returns an empty network driven by s.
+func New(s *sim.Scheduler) *Network { return &Network{sched: s} }
+
+// Scheduler returns the network's scheduler.
+func (n *Network) Scheduler() *sim.Scheduler { return n.sched }
+
+// SetTracer installs t (nil removes it).
+func (n *Network) SetTracer(t Tracer) { n.tracer = t }
+
+// Nodes returns the nodes in creation order.
+func (n *Network) Nodes() []*Node { return n.nodes }
+
+// Pipes returns the pipes in creation order.
+func (n *Network) Pipes() []*Pipe { return n.pipes }
+
+// Stats sums the counters of every pipe.
+func (n *Network) Stats() PipeStats {
+	var t PipeStats
+	for _, p := range n.pipes {
+		s := p.stats
+		t.Packets += s.Packets
+		t.Bytes += s.Bytes
+		t.Delivered += s.Delivered
+		t.QueueDrops += s.QueueDrops
+		t.LossDrops += s.LossDrops
+		t.MaxQueueBytes = max(t.MaxQueueBytes, s.MaxQueueBytes)
+		t.MaxQueuePackets = max(t.MaxQueuePackets, s.MaxQueuePackets)
+	}
+	return t
+}
+
+// Node is a host or router.
+type Node struct {
+	ID     NodeID
+	Name   string
+	net    *Network
+	recv   Receiver
+	routes []*Pipe // indexed by destination NodeID
+	dflt   *Pipe
+}
+
+// AddNode adds a node named name.
+func (n *Network) AddNode(name string) *Node {
+	nd := &Node{ID: NodeID(len(n.nodes)), Name: name, net: n}
+	n.nodes = append(n.nodes, nd)
+	return nd
+}
+
+// SetReceiver sets who takes the packets addressed to the node.
+func (nd *Node) SetReceiver(r Receiver) { nd.recv = r }
+
+// Route sends packets for dst through via.
+func (nd *Node) Route(dst NodeID, via *Pipe) {
+	if via.from != nd {
+		panic(fmt.Sprintf("link: route at %s through a pipe that leaves %s", nd.Name, via.from.Name))
+	}
+	for int(dst) >= len(nd.routes) {
+		nd.routes = append(nd.routes, nil)
+	}
+	nd.routes[dst] = via
+}
+
+// SetDefaultRoute sends packets with no specific route through via.
+func (nd *Node) SetDefaultRoute(via *Pipe) {
+	if via.from != nd {
+		panic(fmt.Sprintf("link: default route at %s through a pipe that leaves %s", nd.Name, via.from.Name))
+	}
+	nd.dflt = via
+}
+
+// Network returns the node's network.
+func (nd *Node) Network() *Network { return nd.net }
+
+// Send hands p to the network: it stamps Src, ID and SentAt and forwards p
+// along the route to p.Dst.
+func (nd *Node) Send(p Packet) {
+	n := nd.net
+	n.nextID++
+	p.ID = n.nextID
+	p.Src = nd.ID
+	p.SentAt = n.sched.Now()
+	nd.forward(&p)
+}
+
+func (nd *Node) forward(p *Packet) {
+	var via *Pipe
+	if int(p.Dst) < len(nd.routes) {
+		via = nd.routes[p.Dst]
+	}
+	if via == nil {
+		via = nd.dflt
+	}
+	if via == nil {
+		panic(fmt.Sprintf("link: node %s has no route to node %d", nd.Name, p.Dst))
+	}
+	via.enqueue(p)
+}
+
+func (nd *Node) arrive(p *Packet) {
+	if p.Dst == nd.ID {
+		if nd.recv != nil {
+			nd.recv.Receive(p)
+		}
+		return
+	}
+	nd.forward(p)
+}
+
+// Connect joins a and b with a duplex link: ab carries a->b, ba carries
+// b->a. Each node routes packets for the other through its new pipe, and a
+// node's first pipe becomes its default route.
+func (n *Network) Connect(a, b *Node, ab, ba Config) (*Pipe, *Pipe) {
+	p1 := n.newPipe(a, b, ab)
+	p2 := n.newPipe(b, a, ba)
+	a.Route(b.ID, p1)
+	b.Route(a.ID, p2)
+	if a.dflt == nil {
+		a.dflt = p1
+	}
+	if b.dflt == nil {
+		b.dflt = p2
+	}
+	return p1, p2
+}
+
+type flying struct {
+	at sim.Time
+	p  Packet
+}
+
+// Pipe is one direction of a link.
+type Pipe struct {
+	net      *Network
+	from, to *Node
+	cfg      Config
+
+	queue       ring.Queue[Packet]
+	queuedBytes int64
+	busy        bool
+	cur         Packet // being serialized
+	txDone      *sim.Timer
+
+	flight ring.Queue[flying]
+	arrive *sim.Timer
+
+	stats PipeStats
+}
+
+func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
+	p := &Pipe{net: n, from: from, to: to, cfg: cfg}
+	p.txDone = n.sched.NewTimer(p.onTxDone)
+	p.arrive = n.sched.NewTimer(p.onArrive)
+	n.pipes = append(n.pipes, p)
+	return p
+}
+
+// From returns the sending node.
+func (p *Pipe) From() *Node { return p.from }
+
+// To returns the receiving node.
+func (p *Pipe) To() *Node { return p.to }
+
+// Config returns the pipe's configuration.
+func (p *Pipe) Config() Config { return p.cfg }
+
+// SetLoss replaces the loss model (nil = lossless).
+func (p *Pipe) SetLoss(l LossModel) { p.cfg.Loss = l }
+
+// Stats returns the pipe's counters.
+func (p *Pipe) Stats() PipeStats { return p.stats }
+
+// QueueLen returns the bytes and packets waiting (not counting the packet
+// being serialized).
+func (p *Pipe) QueueLen() (bytes int64, packets int) { return p.queuedBytes, p.queue.Len() }
+
+func (p *Pipe) trace(ev TraceEvent, pk *Packet) {
+	if t := p.net.tracer; t != nil {
+		t.PacketEvent(p.net.sched.Now(), ev, p, pk)
+	}
+}
+
+func (p *Pipe) enqueue(pk *Packet) {
+	p.trace(Sent, pk)
+	if !p.busy {
+		p.startTx(pk)
+		return
+	}
+	size := int64(pk.Size)
+	if (p.cfg.QueueBytes > 0 && p.queuedBytes+size > p.cfg.QueueBytes) ||
+		(p.cfg.QueuePackets > 0 && p.queue.Len() >= p.cfg.QueuePackets) {
+		p.stats.QueueDrops++
+		p.trace(QueueDrop, pk)
+		return
+	}
+	p.queue.Push(*pk)
+	p.queuedBytes += size
+	p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
+	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.queue.Len())
+}
+
+func (p *Pipe) startTx(pk *Packet) {
+	p.busy = true
+	p.cur = *pk
+	p.stats.Packets++
+	p.stats.Bytes += int64(pk.Size)
+	p.txDone.Reset(p.cfg.Rate.TxTime(int64(pk.Size)))
+}
+
+func (p *Pipe) onTxDone() {
+	now := p.net.sched.Now()
+	if p.cfg.Loss != nil && p.cfg.Loss.Drop(now, &p.cur) {
+		p.stats.LossDrops++
+		p.trace(LossDrop, &p.cur)
+	} else {
+		p.flight.Push(flying{at: now.Add(p.cfg.Delay), p: p.cur})
+		if !p.arrive.Pending() {
+			p.arrive.ResetAt(now.Add(p.cfg.Delay))
+		}
+	}
+	p.busy = false
+	if p.queue.Len() > 0 {
+		next := p.queue.Pop()
+		p.queuedBytes -= int64(next.Size)
+		p.startTx(&next)
+	}
+}
+
+func (p *Pipe) onArrive() {
+	f := p.flight.Pop()
+	if p.flight.Len() > 0 {
+		p.arrive.ResetAt(p.flight.Front().at)
+	}
+	p.stats.Delivered++
+	p.trace(Delivered, &f.p)
+	p.to.arrive(&f.p)
+}

@@ -1,0 +1,160 @@
+package tcp
+
+import (
+	"time"
+
+	"github.com/connsim/connsim/sim"
+)
+
+// Bytes is a count of bytes: windows, sequence distances, message sizes.
+type Bytes = int64
+
+// InfiniteSSThresh is the slow-start threshold before the first loss.
+const InfiniteSSThresh Bytes = 1 << 50
+
+// Ack is what a congestion controller learns from an ACK that advanced
+// the cumulative acknowledgement point outside fast recovery.
+type Ack struct {
+	Now           sim.Time
+	Acked         Bytes         // newly acknowledged bytes (RFC 3465 byte counting)
+	PriorInFlight Bytes         // bytes in flight before this ACK
+	RTT           time.Duration // this ACK's sample; 0 = no valid sample (Karn)
+	MinRTT        time.Duration // smallest sample so far; 0 = none
+	SRTT          time.Duration // smoothed RTT; 0 = none
+}
+
+// CongestionControl decides how many bytes may be in flight. The Conn
+// never writes the window: it reports events and reads Window. During
+// NewReno fast recovery the Conn adds its own inflation on top (RFC 6582);
+// implementations see only the entry and exit of recovery.
+//
+// Implementations are pure functions of their inputs: no clocks (now is
+// passed in), no randomness.
+type CongestionControl interface {
+	Name() string
+	Window() Bytes
+	SSThresh() Bytes
+	InSlowStart() bool
+	// OnAck grows the window for newly acknowledged data (RFC 5681 3.1).
+	OnAck(a Ack)
+	// OnCongestionEvent is called once per loss episode, when fast
+	// retransmit starts fast recovery (RFC 5681 3.2 step 2, RFC 6582).
+	OnCongestionEvent(now sim.Time, inFlight Bytes)
+	// OnRecoveryExit is called when a full ACK ends fast recovery.
+	OnRecoveryExit(now sim.Time)
+	// OnRTO is called when the retransmission timer expires with data
+	// outstanding (RFC 5681 3.1 equation 4, RFC 6298 5.5): the window
+	// collapses to the loss window.
+	OnRTO(now sim.Time, inFlight Bytes)
+	// OnIdleRestart sets the window to w, the restart window that the
+	// Conn computed (RFC 5681 4.1), and ssthresh to at least s.
+	OnIdleRestart(now sim.Time, w, s Bytes)
+}
+
+// CCConfig configures a congestion controller.
+type CCConfig struct {
+	MSS           Bytes
+	InitialWindow Bytes // bytes
+}
+
+// ssthreshAfterLoss is RFC 5681 equation (4): half the flight size, at
+// least two segments.
+func ssthreshAfterLoss(inFlight, mss Bytes) Bytes {
+	return max(inFlight/2, 2*mss)
+}
+
+// Reno is NewReno congestion control (RFC 5681, RFC 6582): slow start with
+// appropriate byte counting (RFC 3465, L = 2 MSS), congestion avoidance of
+// one MSS per window's worth of acknowledged bytes, halving on loss.
+type Reno struct {
+	mss      Bytes
+	cwnd     Bytes
+	ssthresh Bytes
+	acked    Bytes // bytes acknowledged towards the next MSS of CA growth
+}
+
+var _ CongestionControl = (*Reno)(nil)
+
+// NewReno returns a NewReno controller with the given configuration.
+func NewReno(cfg CCConfig) *Reno {
+	return &Reno{mss: cfg.MSS, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh}
+}
+
+// Name implements CongestionControl.
+func (r *Reno) Name() string { return "newreno" }
+
+// Window implements CongestionControl.
+func (r *Reno) Window() Bytes { return r.cwnd }
+
+// SSThresh implements CongestionControl.
+func (r *Reno) SSThresh() Bytes { return r.ssthresh }
+
+// InSlowStart implements CongestionControl.
+func (r *Reno) InSlowStart() bool { return r.cwnd < r.ssthresh }
+
+// OnAck implements CongestionControl. Growth is skipped when the sender
+// was not using its window (see cwndLimited).
+func (r *Reno) OnAck(a Ack) {
+	if !cwndLimited(r.cwnd, a.PriorInFlight, r.mss, r.InSlowStart()) {
+		return
+	}
+	if r.InSlowStart() {
+		// RFC 3465: cwnd += min(N, L*SMSS) with L = 2.
+		r.cwnd += min(a.Acked, 2*r.mss)
+		if r.cwnd > r.ssthresh {
+			// Leave slow start at ssthresh; the rest counts towards CA.
+			r.acked += r.cwnd - r.ssthresh
+			r.cwnd = r.ssthresh
+		}
+		return
+	}
+	// Congestion avoidance, integer form: one MSS per cwnd of acked bytes,
+	// i.e. exactly one MSS per round trip when every byte is acknowledged.
+	r.acked += a.Acked
+	for r.acked >= r.cwnd {
+		r.acked -= r.cwnd
+		r.cwnd += r.mss
+	}
+}
+
+// OnCongestionEvent implements CongestionControl: ssthresh = max(flight/2,
+// 2 MSS) and cwnd = ssthresh (the Conn adds the 3-MSS inflation).
+func (r *Reno) OnCongestionEvent(_ sim.Time, inFlight Bytes) {
+	r.ssthresh = ssthreshAfterLoss(inFlight, r.mss)
+	r.cwnd = r.ssthresh
+	r.acked = 0
+}
+
+// OnRecoveryExit implements CongestionControl: the window deflates to
+// ssthresh (RFC 6582 3.2 step 3, the second option).
+func (r *Reno) OnRecoveryExit(sim.Time) { r.cwnd = r.ssthresh }
+
+// OnRTO implements CongestionControl: ssthresh = max(flight/2, 2 MSS),
+// cwnd = one segment (the loss window).
+func (r *Reno) OnRTO(_ sim.Time, inFlight Bytes) {
+	r.ssthresh = ssthreshAfterLoss(inFlight, r.mss)
+	r.cwnd = r.mss
+	r.acked = 0
+}
+
+// OnIdleRestart implements CongestionControl.
+func (r *Reno) OnIdleRestart(_ sim.Time, w, s Bytes) {
+	r.cwnd = w
+	r.ssthresh = max(r.ssthresh, s)
+	r.acked = 0
+}
+
+// cwndLimited reports whether the sender was using its window when the
+// acknowledged data was sent, so that growth is earned (RFC 7661's
+// concern; the rule is quic-go's isCwndLimited and close to Linux's
+// tcp_is_cwnd_limited): the window was full or within one MSS of full,
+// or, in slow start, more than half used.
+func cwndLimited(cwnd, priorInFlight, mss Bytes, slowStart bool) bool {
+	if priorInFlight >= cwnd {
+		return true
+	}
+	if slowStart && priorInFlight > cwnd/2 {
+		return true
+	}
+	return cwnd-priorInFlight <= mss
+}

@@ -1,0 +1,176 @@
+package tcp
+
+import (
+	"math"
+	"time"
+
+	"github.com/connsim/connsim/sim"
+)
+
+// CUBIC constants from RFC 9438 section 4.
+const (
+	cubicC    = 0.4 // segments / s^3
+	cubicBeta = 0.7 // multiplicative decrease factor
+)
+
+// Cubic is CUBIC congestion control (RFC 9438). Slow start is as in Reno.
+// In congestion avoidance the window follows
+//
+//	W_cubic(t) = C*(t-K)^3 + W_max,   K = cbrt(W_max*(1-beta)/C)
+//
+// with W in segments and t the time since the current congestion-avoidance
+// epoch began, bounded below by the Reno-friendly estimate W_est (RFC 9438
+// 4.3). Fast convergence (4.7) is on. When the sender is idle or
+// application-limited the epoch is reset, so the window does not jump
+// after a quiet period (quic-go's behaviour, RFC 9438 5.8).
+//
+// Floating-point arithmetic is confined to target, with every product
+// converted explicitly, so results are the same on every architecture.
+type Cubic struct {
+	mss      Bytes
+	cwnd     Bytes
+	ssthresh Bytes
+
+	wMax       float64  // segments, window before the last reduction
+	wLastMax   float64  // for fast convergence
+	epoch      sim.Time // start of the current CA epoch; -1 = none
+	k          float64  // seconds
+	wEst       float64  // Reno-friendly estimate, segments
+	ackedBytes Bytes    // bytes acked towards the next segment of growth
+}
+
+var _ CongestionControl = (*Cubic)(nil)
+
+// NewCubic returns a CUBIC controller.
+func NewCubic(cfg CCConfig) *Cubic {
+	return &Cubic{mss: cfg.MSS, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh, epoch: -1}
+}
+
+// Name implements CongestionControl.
+func (c *Cubic) Name() string { return "cubic" }
+
+// Window implements CongestionControl.
+func (c *Cubic) Window() Bytes { return c.cwnd }
+
+// SSThresh implements CongestionControl.
+func (c *Cubic) SSThresh() Bytes { return c.ssthresh }
+
+// InSlowStart implements CongestionControl.
+func (c *Cubic) InSlowStart() bool { return c.cwnd < c.ssthresh }
+
+// K returns the time, in seconds, that the cubic function takes to return
+// to W_max after a reduction (RFC 9438 equation 2).
+func (c *Cubic) K() float64 { return c.k }
+
+// WMax returns W_max in segments.
+func (c *Cubic) WMax() float64 { return c.wMax }
+
+// Epoch returns the start of the current congestion-avoidance epoch, or -1.
+func (c *Cubic) Epoch() sim.Time { return c.epoch }
+
+// OnAck implements CongestionControl.
+func (c *Cubic) OnAck(a Ack) {
+	if !cwndLimited(c.cwnd, a.PriorInFlight, c.mss, c.InSlowStart()) {
+		// Application-limited: restart the epoch when growth resumes.
+		c.epoch = -1
+		return
+	}
+	if c.InSlowStart() {
+		c.cwnd += min(a.Acked, 2*c.mss)
+		if c.cwnd > c.ssthresh {
+			c.cwnd = c.ssthresh
+		}
+		return
+	}
+	mssF := float64(c.mss)
+	cwndSeg := float64(c.cwnd) / mssF
+	if c.epoch < 0 {
+		c.epoch = a.Now
+		if cwndSeg < c.wMax {
+			c.k = math.Cbrt(float64(float64(c.wMax-cwndSeg) / cubicC))
+		} else {
+			c.k = 0
+			c.wMax = cwndSeg
+		}
+		c.wEst = cwndSeg
+		c.ackedBytes = 0
+	}
+	rtt := a.SRTT
+	if rtt == 0 {
+		rtt = a.MinRTT
+	}
+	t := a.Now.Sub(c.epoch) + rtt
+	target := c.target(t)
+	// Reno-friendly region (RFC 9438 4.3): W_est grows by alpha per
+	// window of acknowledged segments.
+	alpha := float64(3*(1-cubicBeta)) / float64(1+cubicBeta)
+	c.wEst += float64(alpha*float64(a.Acked)/mssF) / cwndSeg
+	if c.wEst > target {
+		target = c.wEst
+	}
+	// RFC 9438 4.4: cwnd grows by (target - cwnd)/cwnd per acked segment,
+	// capped at 1.5x per RTT. Count in bytes: grow by one MSS every
+	// cwnd/(target-cwnd) segments acknowledged.
+	if target > cwndSeg {
+		target = min(target, 1.5*cwndSeg)
+		c.ackedBytes += a.Acked
+		perSeg := float64(target-cwndSeg) / cwndSeg // segments of growth per acked segment
+		grow := Bytes(float64(float64(c.ackedBytes)*perSeg/mssF)) * c.mss
+		if grow >= c.mss {
+			c.cwnd += grow
+			c.ackedBytes = 0
+		}
+	}
+}
+
+// target returns W_cubic(t) in segments (RFC 9438 equation 1).
+func (c *Cubic) target(t time.Duration) float64 {
+	ts := t.Seconds() - c.k
+	return float64(float64(cubicC*ts)*float64(ts*ts)) + c.wMax
+}
+
+// Target returns W_cubic(t) in bytes for t after the epoch start; for tests
+// and traces.
+func (c *Cubic) Target(t time.Duration) Bytes {
+	return Bytes(float64(c.target(t) * float64(c.mss)))
+}
+
+func (c *Cubic) reduce(inFlight Bytes) {
+	cwndSeg := float64(c.cwnd) / float64(c.mss)
+	// Fast convergence (RFC 9438 4.7).
+	if cwndSeg < c.wLastMax {
+		c.wLastMax = cwndSeg
+		c.wMax = float64(cwndSeg*(1+cubicBeta)) / 2
+	} else {
+		c.wLastMax = cwndSeg
+		c.wMax = cwndSeg
+	}
+	_ = inFlight
+	c.ssthresh = max(Bytes(float64(float64(c.cwnd)*cubicBeta)), 2*c.mss)
+	c.k = math.Cbrt(float64(c.wMax*(1-cubicBeta)) / cubicC)
+	c.epoch = -1
+}
+
+// OnCongestionEvent implements CongestionControl: W_max = cwnd,
+// ssthresh = cwnd*beta, cwnd = ssthresh (RFC 9438 4.6).
+func (c *Cubic) OnCongestionEvent(_ sim.Time, inFlight Bytes) {
+	c.reduce(inFlight)
+	c.cwnd = c.ssthresh
+}
+
+// OnRecoveryExit implements CongestionControl.
+func (c *Cubic) OnRecoveryExit(sim.Time) { c.cwnd = c.ssthresh }
+
+// OnRTO implements CongestionControl: as a congestion event, then cwnd =
+// one segment (RFC 9438 4.8).
+func (c *Cubic) OnRTO(_ sim.Time, inFlight Bytes) {
+	c.reduce(inFlight)
+	c.cwnd = c.mss
+}
+
+// OnIdleRestart implements CongestionControl.
+func (c *Cubic) OnIdleRestart(_ sim.Time, w, s Bytes) {
+	c.cwnd = w
+	c.ssthresh = max(c.ssthresh, s)
+	c.epoch = -1
+}

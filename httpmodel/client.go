@@ -1,0 +1,531 @@
+package httpmodel
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/tcp"
+)
+
+// Connection retry policy of the client (browser-like; values chosen to be
+// visible in experiments, not copied from one browser).
+const (
+	maxAttempts     = 4                      // connections a request may be sent on before it fails
+	maxRefusals     = 6                      // refused connects in a row, with no connection open, before a host's waiting requests fail
+	refusalBackoff0 = 500 * time.Millisecond // first wait after a refused connect; doubles
+)
+
+// client is the browser: one connection pool per hostname.
+type client struct {
+	w     *world
+	cfg   *Config
+	pools []*hostPool // in first-use order
+	conns []*clientConn
+
+	visit      int
+	visitStart sim.Time
+	pending    int // requests of the current visit not yet finished
+	requests   []*request
+	visitEnds  []sim.Time
+	finished   bool
+}
+
+// hostPool is the per-hostname state: DNS, connections, waiting requests
+// (net/http Transport's idle list, wait queue and per-host count).
+type hostPool struct {
+	cl        *client
+	name      string
+	resolved  bool
+	resolving bool
+	group     *hostPool // HTTP/2: the pool whose connections this host coalesces onto
+
+	conns      []*clientConn // open or connecting, in dial order
+	waiting    []*request    // FIFO
+	connecting int
+	limit      int
+
+	noPipelineNext bool     // the next new connection replays a failed pipeline
+	refusals       int      // refused connects in a row
+	retryAt        sim.Time // no new dial before this
+	retryArmed     bool
+}
+
+type connState uint8
+
+const (
+	csConnecting connState = iota
+	csTLS
+	csReady
+	csClosed
+)
+
+// clientConn is one client connection.
+type clientConn struct {
+	id    int // 1-based, in dial order across the run
+	pool  *hostPool
+	tc    *tcp.Conn
+	state connState
+	cl    *client
+
+	dialAt, establishedAt, readyAt sim.Time
+
+	inflight   []*request // sent, response not complete, in order
+	served     int
+	persistent bool // more requests may follow on this connection
+	noPipeline bool // replaying after a failure: one request until a response
+	sentAny    bool
+
+	// HTTP/2
+	h2          bool
+	h2Ready     bool // preface sent (or 101 received): streams may be opened
+	upgrading   bool // first request sent with Upgrade, waiting for 101
+	sentHeaders bool // a HEADERS frame has been sent (HPACK state warm)
+	tlsStep     int
+
+	trace *connTrace
+}
+
+var _ tcp.Handler = (*clientConn)(nil)
+
+func newClient(w *world) *client {
+	return &client{w: w, cfg: &w.cfg}
+}
+
+func (cl *client) pool(name string) *hostPool {
+	for _, p := range cl.pools {
+		if p.name == name {
+			return p
+		}
+	}
+	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1}
+	cl.pools = append(cl.pools, p)
+	if cl.cfg.Model.Kind == HTTP2 && len(cl.pools) > 1 {
+		// Every host resolves to the same server: coalesce onto the
+		// first pool's connections (RFC 9113 9.1.1).
+		p.group = cl.pools[0]
+	}
+	return p
+}
+
+// startVisit loads the page: the HTML first.
+func (cl *client) startVisit() {
+	now := cl.w.s.Now()
+	cl.visitStart = now
+	page := cl.cfg.Page
+	html := cl.newRequest(page.Host, page.HTML, "GET", 0)
+	cl.issue(html)
+}
+
+func (cl *client) newRequest(host string, size int64, method string, visitIndex int) *request {
+	r := &request{
+		index:      len(cl.requests),
+		visit:      cl.visit,
+		visitIndex: visitIndex,
+		host:       cl.pool(host),
+		size:       size,
+		method:     method,
+		idempotent: idempotent(method),
+		dnsStart:   -1,
+		sendAt:     -1,
+		firstByte:  -1,
+		end:        -1,
+	}
+	if r.method == "" {
+		r.method = "GET"
+	}
+	cl.requests = append(cl.requests, r)
+	cl.pending++
+	return r
+}
+
+func (cl *client) issue(r *request) {
+	r.start = cl.w.s.Now()
+	r.host.waiting = append(r.host.waiting, r)
+	r.host.dispatch()
+}
+
+// objectHost returns the hostname object i is fetched from: sharding
+// spreads the page host's objects round-robin over the shard names, the
+// first of which is the page host itself.
+func (cl *client) objectHost(i int, o Object) string {
+	page := cl.cfg.Page
+	host := o.Host
+	if host == "" {
+		host = page.Host
+	}
+	n := cl.cfg.Model.shards()
+	if host != page.Host || n <= 1 {
+		return host
+	}
+	if s := i % n; s > 0 {
+		return fmt.Sprintf("shard%d.%s", s, page.Host)
+	}
+	return host
+}
+
+// finish records a completed (or failed) request and moves the page on.
+func (cl *client) finish(r *request) {
+	if r.done {
+		panic(fmt.Sprintf("httpmodel: request %d finished twice", r.index))
+	}
+	r.done = true
+	r.end = cl.w.s.Now()
+	cl.pending--
+	if r.visitIndex == 0 {
+		// The HTML has arrived: request its objects, in page order.
+		objs := cl.cfg.Page.Objects
+		for i, o := range objs {
+			or := cl.newRequest(cl.objectHost(i, o), o.Size, o.Method, i+1)
+			cl.issue(or)
+		}
+	}
+	if cl.pending == 0 {
+		cl.visitEnds = append(cl.visitEnds, cl.w.s.Now())
+		cl.visit++
+		if cl.visit < cl.cfg.Visits {
+			cl.w.s.After(cl.cfg.ReadingTime, cl.startVisit)
+		} else {
+			cl.finished = true
+		}
+	}
+}
+
+func (cl *client) fail(r *request) {
+	r.failed = true
+	cl.w.failed++
+	cl.finish(r)
+}
+
+// --- per-host pool ---
+
+// dispatch hands waiting requests to ready connections and opens new
+// connections, up to the limit, for what is left.
+func (p *hostPool) dispatch() {
+	if len(p.waiting) == 0 {
+		return
+	}
+	cl := p.cl
+	if !p.resolved {
+		p.resolve()
+		return
+	}
+	if p.group != nil {
+		// HTTP/2 coalescing: the lookup is this host's, the connection
+		// the group's.
+		g := p.group
+		g.waiting = append(g.waiting, p.waiting...)
+		p.waiting = p.waiting[:0]
+		g.dispatch()
+		return
+	}
+	for _, c := range p.conns {
+		if len(p.waiting) == 0 {
+			return
+		}
+		c.feed()
+	}
+	if len(p.waiting) == 0 {
+		return
+	}
+	now := cl.w.s.Now()
+	if p.retryAt > now {
+		if !p.retryArmed {
+			p.retryArmed = true
+			cl.w.s.At(p.retryAt, func() { p.retryArmed = false; p.dispatch() })
+		}
+		return
+	}
+	need := len(p.waiting) - p.connecting
+	if cl.cfg.Model.Kind == HTTP2 || cl.cfg.Model.Kind == Pipelined {
+		// A connection takes many requests: what is still waiting
+		// after every ready connection took its share needs one more
+		// connection, unless one is already on its way.
+		need = 0
+		if p.connecting == 0 {
+			need = 1
+		}
+	}
+	for ; need > 0 && len(p.conns) < p.limit; need-- {
+		p.dial()
+	}
+}
+
+func (p *hostPool) resolve() {
+	if p.resolving {
+		return
+	}
+	cl := p.cl
+	d := cl.cfg.Network.DNS
+	first := p.waiting[0]
+	if d <= 0 {
+		p.resolved = true
+		p.dispatch()
+		return
+	}
+	p.resolving = true
+	first.dnsStart = cl.w.s.Now()
+	cl.w.s.After(d, func() {
+		p.resolving = false
+		p.resolved = true
+		first.dnsEnd = cl.w.s.Now()
+		p.dispatch()
+	})
+}
+
+func (p *hostPool) dial() {
+	cl := p.cl
+	c := &clientConn{
+		id:         len(cl.conns) + 1,
+		pool:       p,
+		cl:         cl,
+		dialAt:     cl.w.s.Now(),
+		persistent: cl.cfg.Model.Kind != ShortLived,
+		noPipeline: p.noPipelineNext,
+		h2:         cl.cfg.Model.Kind == HTTP2,
+	}
+	p.noPipelineNext = false
+	cl.conns = append(cl.conns, c)
+	p.conns = append(p.conns, c)
+	p.connecting++
+	if cl.w.cfg.Trace {
+		c.trace = cl.w.newConnTrace(c)
+	}
+	c.tc = cl.w.cep.Dial(cl.w.serverNode.ID, serverPort, cl.w.cfg.TCP, c)
+	if c.trace != nil {
+		c.trace.port = c.tc.LocalPort()
+	}
+}
+
+func (p *hostPool) remove(c *clientConn) {
+	for i, x := range p.conns {
+		if x == c {
+			p.conns = append(p.conns[:i], p.conns[i+1:]...)
+			return
+		}
+	}
+}
+
+// --- connection ---
+
+// Connected implements tcp.Handler.
+func (c *clientConn) Connected(tc *tcp.Conn) {
+	now := c.cl.w.s.Now()
+	c.establishedAt = now
+	c.pool.refusals = 0
+	switch c.cl.cfg.TLS {
+	case TLS12, TLS13:
+		c.state = csTLS
+		tc.Send(tlsClientHello, &msg{kind: mTLSClientHello})
+	default:
+		c.ready()
+	}
+}
+
+func (c *clientConn) ready() {
+	c.state = csReady
+	c.readyAt = c.cl.w.s.Now()
+	c.pool.connecting--
+	c.feed()
+	c.pool.dispatch()
+}
+
+// canTake reports whether r may be sent on c now.
+func (c *clientConn) canTake(r *request) bool {
+	if c.state != csReady || c.tc.Closing() {
+		return false
+	}
+	m := c.cl.cfg.Model
+	if c.h2 {
+		if c.upgrading {
+			return false
+		}
+		return len(c.inflight) < h2MaxStreams
+	}
+	if m.Kind == ShortLived {
+		return !c.sentAny // one request per connection
+	}
+	if !c.persistent {
+		return false
+	}
+	if len(c.inflight) == 0 {
+		return true
+	}
+	if m.Kind != Pipelined || c.noPipeline || !r.idempotent {
+		return false
+	}
+	for _, q := range c.inflight {
+		if !q.idempotent {
+			return false // never pipeline behind a non-idempotent request
+		}
+	}
+	return m.Depth == 0 || len(c.inflight) < m.Depth
+}
+
+// feed sends the waiting requests that c can take, first come first
+// served, as one write.
+func (c *clientConn) feed() {
+	p := c.pool
+	if len(p.waiting) == 0 || !c.canTake(p.waiting[0]) {
+		return
+	}
+	c.tc.Cork()
+	if c.h2 && !c.h2Ready {
+		c.startH2()
+	}
+	for len(p.waiting) > 0 && c.canTake(p.waiting[0]) {
+		r := p.waiting[0]
+		p.waiting = p.waiting[1:]
+		c.send(r)
+	}
+	c.tc.Uncork()
+}
+
+func (c *clientConn) send(r *request) {
+	cl := c.cl
+	r.conn = c
+	r.firstOnNew = !c.sentAny
+	r.sendAt = cl.w.s.Now()
+	r.attempts++
+	c.sentAny = true
+	c.inflight = append(c.inflight, r)
+	size := cl.cfg.RequestBytes
+	m := &msg{kind: mRequest, req: r, close: cl.cfg.Model.Kind == ShortLived}
+	if c.h2 {
+		if c.upgrading {
+			size += upgradeExtraReq
+		} else {
+			m.kind = mH2Headers
+			size = h2HeaderBytes(size, !c.sentHeaders)
+			c.sentHeaders = true
+		}
+	}
+	c.tc.Send(size, m)
+}
+
+// Delivered implements tcp.Handler.
+func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
+	m := tag.(*msg)
+	now := c.cl.w.s.Now()
+	switch m.kind {
+	case mTLSServerFlight:
+		if c.cl.cfg.TLS == TLS13 {
+			// TLS 1.3: Finished, then requests at once (1-RTT).
+			tc.Cork()
+			tc.Send(tlsClientFinish13, &msg{kind: mTLSClientFinish})
+			c.ready()
+			tc.Uncork()
+		} else {
+			tc.Send(tlsClientFinish12, &msg{kind: mTLSClientFinish})
+		}
+		return
+	case mTLSServerFinish:
+		c.ready()
+		return
+	case mH2Settings:
+		return
+	case mSwitching:
+		c.upgrading = false
+		tc.Cork()
+		c.startH2()
+		c.feed()
+		tc.Uncork()
+		return
+	}
+	r := m.req
+	if len(c.inflight) == 0 || (!c.h2 && c.inflight[0] != r) {
+		panic(fmt.Sprintf("httpmodel: connection %d got a response out of order", c.id))
+	}
+	if r.firstByte < 0 {
+		r.firstByte = now
+	}
+	if m.close {
+		c.persistent = false
+	}
+	if !m.last {
+		return
+	}
+	for i, q := range c.inflight {
+		if q == r {
+			c.inflight = append(c.inflight[:i], c.inflight[i+1:]...)
+			break
+		}
+	}
+	c.served++
+	c.noPipeline = false
+	if c.trace != nil {
+		c.trace.responseEnds = append(c.trace.responseEnds, now)
+	}
+	c.cl.finish(r)
+	if c.state == csReady {
+		c.feed()
+		c.pool.dispatch()
+	}
+}
+
+func (c *clientConn) startH2() {
+	cl := c.cl
+	if cl.cfg.TLS == NoTLS && cl.cfg.Model.H2Upgrade && !c.sentAny {
+		// h2c by Upgrade: the first request goes out as HTTP/1.1.
+		c.upgrading = true
+		r := c.pool.waiting[0]
+		c.pool.waiting = c.pool.waiting[1:]
+		c.send(r)
+		c.h2Ready = true
+		return
+	}
+	c.h2Ready = true
+	c.tc.Send(h2Preface, &msg{kind: mH2Preface})
+}
+
+// Closed implements tcp.Handler.
+func (c *clientConn) Closed(tc *tcp.Conn, reason tcp.CloseReason) {
+	cl := c.cl
+	p := c.pool
+	wasConnecting := c.state == csConnecting || c.state == csTLS
+	c.state = csClosed
+	p.remove(c)
+	if wasConnecting {
+		p.connecting--
+	}
+	if c.trace != nil {
+		c.trace.closedAt = cl.w.s.Now()
+	}
+	if reason == tcp.Refused || (wasConnecting && reason == tcp.TimedOut) {
+		cl.w.refused++
+		p.refusals++
+		p.retryAt = cl.w.s.Now().Add(refusalBackoff0 << min(p.refusals-1, 4))
+		if p.refusals >= maxRefusals && len(p.conns) == 0 {
+			for _, r := range p.waiting {
+				cl.fail(r)
+			}
+			p.waiting = nil
+		}
+	}
+	// Unanswered requests go back to the front of the queue (idempotent
+	// ones; RFC 9112 9.3.1), and the next connection does not pipeline
+	// until a response has come back (RFC 9112 9.3.2).
+	if len(c.inflight) > 0 {
+		var replay []*request
+		for _, r := range c.inflight {
+			r.conn = nil
+			r.firstByte = -1
+			if !r.idempotent || r.attempts >= maxAttempts {
+				cl.fail(r)
+				continue
+			}
+			replay = append(replay, r)
+		}
+		c.inflight = nil
+		if len(replay) > 0 {
+			cl.w.replayed += len(replay)
+			p.noPipelineNext = cl.cfg.Model.Kind == Pipelined
+			p.waiting = append(replay, p.waiting...)
+		}
+	}
+	p.dispatch()
+}
+
+// h2MaxStreams is the server's SETTINGS_MAX_CONCURRENT_STREAMS (nginx's
+// and many servers' default).
+const h2MaxStreams = 128

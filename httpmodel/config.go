@@ -1,0 +1,204 @@
+package httpmodel
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/connsim/connsim/sim/link"
+	"github.com/connsim/connsim/tcp"
+)
+
+// Kind is a connection model.
+type Kind uint8
+
+// The connection models of the experiment format.
+const (
+	ShortLived Kind = iota // one connection per request (HTTP/1.0 without keep-alive)
+	Persistent             // keep-alive connections, one request at a time each
+	Pipelined              // keep-alive connections, requests pipelined
+	Parallel               // like Persistent with six connections per host by default
+	Sharded                // like Parallel, objects spread over several hostnames
+	HTTP2                  // one multiplexed connection per origin
+)
+
+var kindNames = [...]string{"short-lived", "persistent", "pipelined", "parallel", "sharded", "http2"}
+
+// String returns the model's name in the experiment format.
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// ParseKind returns the model named s.
+func ParseKind(s string) (Kind, error) {
+	for i, n := range kindNames {
+		if n == s {
+			return Kind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("httpmodel: unknown model %q", s)
+}
+
+// Model is a connection model with its options.
+type Model struct {
+	Kind        Kind
+	Connections int  // per host; 0 = the model's default (1; parallel and sharded 6)
+	Depth       int  // pipelined: requests outstanding per connection; 0 = unlimited
+	Shards      int  // sharded: hostnames; 0 = 2
+	H2Upgrade   bool // http2 without TLS: start with an HTTP/1.1 Upgrade instead of prior knowledge
+}
+
+// connsPerHost returns the connection limit per host.
+func (m Model) connsPerHost() int {
+	if m.Connections > 0 {
+		return m.Connections
+	}
+	if m.Kind == Parallel || m.Kind == Sharded {
+		return 6
+	}
+	return 1
+}
+
+func (m Model) shards() int {
+	if m.Kind != Sharded {
+		return 1
+	}
+	if m.Shards > 0 {
+		return m.Shards
+	}
+	return 2
+}
+
+// TLS is the TLS version whose handshake runs on each new connection.
+type TLS uint8
+
+// TLS versions.
+const (
+	NoTLS TLS = iota
+	TLS12     // two round trips before the first request
+	TLS13     // one round trip
+)
+
+// Object is one resource of a page.
+type Object struct {
+	Host   string // hostname; "" = the page's host
+	Size   int64  // response body bytes
+	Method string // "" = GET
+}
+
+// Page is what the client loads: the HTML first, then its objects once
+// the HTML has arrived. It is plain data, so that pages can come from
+// anywhere (a spec, a HAR file).
+type Page struct {
+	Host    string // the page's hostname; "" = "example.com"
+	HTML    int64  // body bytes of the HTML document
+	Objects []Object
+}
+
+// Network is the path between client and server: one bottleneck link.
+type Network struct {
+	RTT          time.Duration  // round-trip propagation delay (RTT/2 each way)
+	Bandwidth    link.Bandwidth // server->client rate (and client->server unless Uplink is set)
+	Uplink       link.Bandwidth // client->server rate; 0 = Bandwidth
+	QueueBytes   int64          // drop-tail queue per direction, bytes; 0 = unlimited unless QueuePackets
+	QueuePackets int            // drop-tail queue per direction, packets; 0 = no packet limit
+	Loss         float64        // random loss probability per packet, each direction
+	DNS          time.Duration  // one DNS lookup (once per hostname per client)
+}
+
+// Server is the server's behaviour.
+type Server struct {
+	ThinkTime        time.Duration // processing time per request
+	KeepAliveTimeout time.Duration // idle persistent connections close after this; 0 = 5s
+	MaxRequests      int           // requests per persistent connection; 0 = 100
+	MaxConnections   int           // open connections beyond which new ones are refused; 0 = unlimited
+}
+
+// Config is everything one page-load run needs.
+type Config struct {
+	Network Network
+	TCP     tcp.Config
+	TLS     TLS
+
+	HTTPVersion         string // "1.0" or "1.1" (default); see package doc
+	RequestBytes        int64  // request headers on the wire; 0 = 400
+	ResponseHeaderBytes int64  // response headers on the wire; 0 = 300
+
+	Visits      int           // page loads one after another; 0 = 1
+	ReadingTime time.Duration // pause between visits
+
+	Server Server
+	Page   Page
+	Model  Model
+
+	MaxSimTime time.Duration // the page loads must finish by then; 0 = 10 minutes
+	MaxEvents  uint64        // events budget; 0 = 500 million
+
+	// Trace keeps per-connection cwnd traces and packet records.
+	Trace bool
+}
+
+func (c Config) withDefaults() Config {
+	if c.HTTPVersion == "" {
+		c.HTTPVersion = "1.1"
+	}
+	if c.RequestBytes == 0 {
+		c.RequestBytes = 400
+	}
+	if c.ResponseHeaderBytes == 0 {
+		c.ResponseHeaderBytes = 300
+	}
+	if c.Visits == 0 {
+		c.Visits = 1
+	}
+	if c.Server.KeepAliveTimeout == 0 {
+		c.Server.KeepAliveTimeout = 5 * time.Second
+	}
+	if c.Server.MaxRequests == 0 {
+		c.Server.MaxRequests = 100
+	}
+	if c.Page.Host == "" {
+		c.Page.Host = "example.com"
+	}
+	if c.MaxSimTime == 0 {
+		c.MaxSimTime = 10 * time.Minute
+	}
+	if c.MaxEvents == 0 {
+		c.MaxEvents = 500_000_000
+	}
+	if c.Network.Uplink == 0 {
+		c.Network.Uplink = c.Network.Bandwidth
+	}
+	return c
+}
+
+// Sizes of the protocol messages that are not in the spec, in bytes on
+// the wire above TCP. They are typical values, written down so they can
+// be checked and changed in one place.
+const (
+	tlsClientHello     = 300              // ClientHello with key share and SNI
+	tlsServerFlight    = 4000             // ServerHello ... Finished, with a certificate chain
+	tlsClientFinish12  = 150              // ClientKeyExchange, ChangeCipherSpec, Finished
+	tlsServerFinish12  = 60               // ChangeCipherSpec, Finished
+	tlsClientFinish13  = 80               // Finished (sent with the first request)
+	h2Preface          = 24 + 9 + 18 + 13 // connection preface, SETTINGS, WINDOW_UPDATE
+	h2ServerSettings   = 9 + 18 + 9       // SETTINGS and SETTINGS ack
+	h2FrameHeader      = 9
+	h2MaxFrame         = 16384
+	upgradeExtraReq    = 70 // Upgrade: h2c, HTTP2-Settings, Connection headers
+	upgradeSwitching   = 70 // HTTP/1.1 101 Switching Protocols
+	keepAliveHeaderLen = 0  // counted in ResponseHeaderBytes
+)
+
+// h2HeaderBytes returns the size of a HEADERS frame for a header block
+// of n bytes: the first on a connection goes out in full (HPACK literals
+// with indexing); later ones mostly reference the dynamic table, about a
+// fifth of the size (at least 20 bytes).
+func h2HeaderBytes(n int64, first bool) int64 {
+	if first {
+		return h2FrameHeader + n
+	}
+	return h2FrameHeader + max(20, n/5)
+}

@@ -1,0 +1,66 @@
+package httpmodel
+
+import "github.com/connsim/connsim/sim"
+
+// msgKind says what a message on a connection is. Messages are the tags of
+// tcp.Conn.Send: their bytes are counted, and the tag surfaces at the peer
+// when the last byte has arrived in order.
+type msgKind uint8
+
+const (
+	mRequest         msgKind = iota // HTTP/1.x request (headers; idempotent requests carry no body)
+	mRespHeader                     // HTTP/1.x response status line and headers
+	mRespBody                       // HTTP/1.x response body
+	mTLSClientHello                 // TLS ClientHello
+	mTLSServerFlight                // ServerHello ... (certificate) ... ServerHelloDone / Finished
+	mTLSClientFinish                // TLS 1.2 ClientKeyExchange..Finished, or TLS 1.3 Finished
+	mTLSServerFinish                // TLS 1.2 ChangeCipherSpec, Finished
+	mH2Preface                      // client connection preface and SETTINGS
+	mH2Settings                     // server SETTINGS (and ack)
+	mH2Headers                      // HEADERS frame: a request, or a response's headers
+	mH2Data                         // DATA frame of a response
+	mSwitching                      // 101 Switching Protocols (HTTP/1.1 Upgrade to h2c)
+)
+
+// msg is a message tag. The server reads from req only what a request
+// carries on the wire: method, target (hence size) and Connection header.
+type msg struct {
+	kind msgKind
+	req  *request
+	last bool // response: this message completes it
+	// close: a request's "Connection: close", or a response announcing
+	// that the server will close the connection after it.
+	close bool
+}
+
+// request is one HTTP request of a visit, with its timeline.
+type request struct {
+	index      int // in issue order across the run
+	visit      int
+	visitIndex int // 0 = the HTML
+	host       *hostPool
+	size       int64 // response body bytes
+	method     string
+	idempotent bool
+
+	start      sim.Time // issued by the page
+	dnsStart   sim.Time // -1 unless this request waited for its host's lookup
+	dnsEnd     sim.Time
+	conn       *clientConn
+	firstOnNew bool // the first request sent on a newly opened connection
+	sendAt     sim.Time
+	firstByte  sim.Time
+	end        sim.Time
+	respBytes  int64 // response bytes on the wire (headers + body + framing)
+	attempts   int   // connections the request was sent on
+	done       bool
+	failed     bool
+}
+
+func idempotent(method string) bool {
+	switch method {
+	case "", "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,373 @@
+package httpmodel
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
+	"github.com/connsim/connsim/tcp"
+)
+
+// Metrics are the run metrics of DESIGN.md.
+type Metrics struct {
+	PLT          time.Duration // first visit's page load time
+	RevisitPLT   time.Duration // last visit's page load time; -1 with one visit
+	Connections  int           // client connections that completed the handshake
+	Handshakes   time.Duration // TCP and TLS handshake time, summed over client connections
+	Packets      int64         // packets sent by both sides (SYN, FIN, pure ACKs included)
+	Bytes        int64         // bytes on the wire, headers included
+	Retransmits  int64         // segments sent again
+	Drops        int64         // packets dropped by a queue or by random loss
+	ServerConnS  float64       // integral of open server connections over the run, seconds
+	Events       uint64        // simulator events executed
+	Refused      int           // connection attempts the server refused (max_connections)
+	Replayed     int           // requests sent again after their connection closed
+	Failed       int           // requests that could not be completed
+	VisitPLTs    []time.Duration
+	EndOfRun     sim.Time // when the run stopped (all connections closed, or the time limit)
+	MaxQueueByte int64    // highest bottleneck queue occupancy seen, bytes
+}
+
+// Timing is one request's timeline, like a HAR entry's timings. Times are
+// relative to the start of the request's visit.
+type Timing struct {
+	Index      int    // in issue order across the run
+	Visit      int    // 0-based
+	Host       string // hostname requested
+	Connection int    // client connection number (1-based, dial order); 0 if never sent
+	Method     string
+	Bytes      int64 // response bytes on the wire above TCP
+	Failed     bool
+
+	Start, End                time.Duration // End = -1 if never finished
+	Queued, DNS, Connect, TLS time.Duration
+	Send, Wait, Receive       time.Duration
+	SentAt, FirstByte         time.Duration // last send of the request; first response byte
+	Attempts                  int           // connections the request was sent on
+}
+
+// ConnTrace is the record of one client connection, kept with Config.Trace.
+type ConnTrace struct {
+	Connection     int
+	Host           string
+	Opened, Closed sim.Time // Closed = -1 if still open at the end
+	Cwnd           []tcp.CwndSample
+	Segments       []Segment
+	ResponseEnds   []sim.Time
+}
+
+// Segment is one packet of a traced connection.
+type Segment struct {
+	At         sim.Time
+	Seq, Ack   int64
+	Len        int32
+	Flags      link.Flags
+	FromClient bool
+	Retransmit bool
+	Dropped    bool
+}
+
+// Result is what one run yields.
+type Result struct {
+	Metrics  Metrics
+	Requests []Timing
+	Conns    []ConnTrace // with Config.Trace
+	Err      error       // the run hit a limit; the other fields hold what was measured
+}
+
+// world is one run: scheduler, network, stack, client and server.
+type world struct {
+	cfg        Config
+	s          *sim.Scheduler
+	net        *link.Network
+	down, up   *link.Pipe
+	clientNode *link.Node
+	serverNode *link.Node
+	stack      *tcp.Stack
+	cep, sep   *tcp.Endpoint
+	cl         *client
+	sv         *server
+
+	refused, serverRefused, replayed, failed int
+
+	traces []*connTrace
+	tracer *tracer
+}
+
+type connTrace struct {
+	c            *clientConn
+	port         uint16
+	closedAt     sim.Time
+	segments     []Segment
+	responseEnds []sim.Time
+}
+
+func (w *world) newConnTrace(c *clientConn) *connTrace {
+	t := &connTrace{c: c, closedAt: -1}
+	w.traces = append(w.traces, t)
+	return t
+}
+
+// tracer records the packets of every client connection (tracing runs
+// only; the per-packet path of other runs never sees it).
+type tracer struct {
+	w     *world
+	ports []*connTrace // indexed by client port - 49152
+}
+
+func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, p *link.Packet) {
+	port := p.SrcPort
+	fromClient := p.Src == t.w.clientNode.ID
+	if !fromClient {
+		port = p.DstPort
+	}
+	i := int(port) - 49152
+	if i < 0 {
+		return
+	}
+	for len(t.ports) <= i {
+		t.ports = append(t.ports, nil)
+	}
+	if t.ports[i] == nil {
+		for _, ct := range t.w.traces {
+			if ct.port == port {
+				t.ports[i] = ct
+			}
+		}
+	}
+	ct := t.ports[i]
+	if ct == nil {
+		return
+	}
+	switch ev {
+	case link.Sent:
+		ct.segments = append(ct.segments, Segment{At: now, Seq: p.Seq, Ack: p.Ack, Len: p.Len,
+			Flags: p.Flags, FromClient: fromClient, Retransmit: p.Retransmit})
+	case link.QueueDrop, link.LossDrop:
+		// Find the segment again (recent ones first).
+		for k := len(ct.segments) - 1; k >= 0 && k >= len(ct.segments)-4096; k-- {
+			s := &ct.segments[k]
+			if s.At == p.SentAt && s.Seq == p.Seq && s.FromClient == fromClient && s.Len == p.Len && s.Flags == p.Flags {
+				s.Dropped = true
+				break
+			}
+		}
+	}
+}
+
+// Run simulates cfg's page loads with seed and returns the metrics, the
+// per-request timings and, with cfg.Trace, per-connection traces. A run
+// that exceeds MaxSimTime before its page loads finish, or MaxEvents,
+// returns what it measured with Result.Err set.
+func Run(cfg Config, seed uint64) *Result {
+	w := build(cfg, seed)
+	w.cl.startVisit()
+	err := w.run()
+	res := w.result()
+	res.Err = err
+	return res
+}
+
+func build(cfg Config, seed uint64) *world {
+	cfg = cfg.withDefaults()
+	if cfg.Trace {
+		cfg.TCP.TraceCwnd = true
+	}
+	s := sim.New(seed)
+	n := link.New(s)
+	w := &world{cfg: cfg, s: s, net: n}
+	w.clientNode = n.AddNode("client")
+	w.serverNode = n.AddNode("server")
+	nc := cfg.Network
+	down := link.Config{Rate: nc.Bandwidth, Delay: nc.RTT / 2, QueueBytes: nc.QueueBytes, QueuePackets: nc.QueuePackets}
+	up := down
+	up.Rate = nc.Uplink
+	if nc.Loss > 0 {
+		down.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:down:loss")}
+		up.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:up:loss")}
+	}
+	w.up, w.down = n.Connect(w.clientNode, w.serverNode, up, down)
+	w.stack = tcp.NewStack(n)
+	w.cep = w.stack.Endpoint(w.clientNode)
+	w.sep = w.stack.Endpoint(w.serverNode)
+	w.sv = newServer(w)
+	w.sep.Listen(serverPort, cfg.TCP, w.sv.accept)
+	w.cl = newClient(w)
+	if cfg.Trace {
+		w.tracer = &tracer{w: w}
+		n.SetTracer(w.tracer)
+	}
+	return w
+}
+
+// run steps the scheduler until nothing is left to do. The page loads
+// must finish within MaxSimTime; after they have, the run goes on (so that
+// servers close idle connections and server_conn_s is complete) until the
+// queue is empty or MaxSimTime is reached, which is then not an error.
+func (w *world) run() error {
+	s := w.s
+	maxT := sim.Time(w.cfg.MaxSimTime)
+	for s.Step() {
+		if s.Events() >= w.cfg.MaxEvents {
+			return fmt.Errorf("exceeded max_events (%d) at %v", w.cfg.MaxEvents, s.Now())
+		}
+		if s.Now() > maxT {
+			if w.cl.finished {
+				return nil
+			}
+			return fmt.Errorf("page load not finished by max_sim_time (%v)", w.cfg.MaxSimTime)
+		}
+	}
+	if !w.cl.finished {
+		return fmt.Errorf("simulation ran out of events at %v with %d requests unfinished (model bug)", s.Now(), w.cl.pending)
+	}
+	return nil
+}
+
+func (w *world) result() *Result {
+	cfg := w.cfg
+	end := min(w.s.Now(), sim.Time(cfg.MaxSimTime))
+	m := Metrics{RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end,
+		Refused: w.refused, Replayed: w.replayed, Failed: w.failed}
+	starts := w.visitStarts()
+	for i, e := range w.cl.visitEnds {
+		m.VisitPLTs = append(m.VisitPLTs, e.Sub(starts[i]))
+	}
+	if len(m.VisitPLTs) > 0 {
+		m.PLT = m.VisitPLTs[0]
+	} else {
+		m.PLT = -1
+	}
+	if cfg.Visits > 1 && len(m.VisitPLTs) == cfg.Visits {
+		m.RevisitPLT = m.VisitPLTs[len(m.VisitPLTs)-1]
+	}
+	for _, ep := range []*tcp.Endpoint{w.cep, w.sep} {
+		for _, c := range ep.Conns() {
+			st := c.Stats()
+			m.Packets += st.PacketsSent
+			m.Bytes += st.WireBytesSent
+			m.Retransmits += st.Retransmits
+		}
+	}
+	for _, c := range w.cl.conns {
+		st := c.tc.Stats()
+		if st.Established < 0 {
+			continue
+		}
+		m.Connections++
+		m.Handshakes += st.Established.Sub(c.dialAt)
+		if c.readyAt > 0 && c.readyAt > st.Established {
+			m.Handshakes += c.readyAt.Sub(st.Established)
+		}
+	}
+	for _, sc := range w.sv.conns {
+		st := sc.tc.Stats()
+		closed := st.ClosedAt
+		if closed < 0 || closed > end {
+			closed = end
+		}
+		m.ServerConnS += closed.Sub(st.Opened).Seconds()
+	}
+	ns := w.net.Stats()
+	m.Drops = ns.Drops()
+	m.MaxQueueByte = ns.MaxQueueBytes
+
+	res := &Result{Metrics: m}
+	for _, r := range w.cl.requests {
+		res.Requests = append(res.Requests, w.timing(r, starts[r.visit]))
+	}
+	for _, t := range w.traces {
+		c := t.c
+		ct := ConnTrace{Connection: c.id, Host: c.pool.name, Opened: c.dialAt, Closed: t.closedAt,
+			Segments: t.segments, ResponseEnds: t.responseEnds}
+		// The server's congestion window is the one that paces responses.
+		if sc := w.serverConnFor(c); sc != nil {
+			ct.Cwnd = sc.tc.Stats().Cwnd
+		}
+		res.Conns = append(res.Conns, ct)
+	}
+	return res
+}
+
+func (w *world) serverConnFor(c *clientConn) *serverConn {
+	for _, sc := range w.sv.conns {
+		if sc.client == c {
+			return sc
+		}
+	}
+	return nil
+}
+
+func (w *world) visitStarts() []sim.Time {
+	starts := make([]sim.Time, w.cfg.Visits)
+	for _, r := range w.cl.requests {
+		if r.visitIndex == 0 {
+			starts[r.visit] = r.start
+		}
+	}
+	return starts
+}
+
+// timing turns a request's timeline into HAR-like phases that add up:
+// queued + dns + connect + tls + send + wait + receive = end - start.
+func (w *world) timing(r *request, visitStart sim.Time) Timing {
+	t := Timing{Index: r.index, Visit: r.visit, Host: r.host.name, Method: r.method,
+		Bytes: r.respBytes, Failed: r.failed, Attempts: r.attempts}
+	if r.conn != nil {
+		t.Connection = r.conn.id
+	} else if r.failed {
+		t.Connection = 0
+	}
+	rel := func(x sim.Time) time.Duration { return x.Sub(visitStart) }
+	t.Start = rel(r.start)
+	if r.end < 0 {
+		t.End = -1
+		return t
+	}
+	t.End = rel(r.end)
+	if r.sendAt < 0 || r.firstByte < 0 {
+		return t // failed before it was answered
+	}
+	cursor := r.start
+	if r.dnsStart >= 0 {
+		t.Queued = r.dnsStart.Sub(cursor)
+		t.DNS = r.dnsEnd.Sub(r.dnsStart)
+		cursor = r.dnsEnd
+	}
+	if c := r.conn; c != nil && r.firstOnNew && r.attempts == 1 {
+		est := c.tc.Stats().Established
+		connStart := max(c.dialAt, cursor)
+		t.Queued += connStart.Sub(cursor)
+		if est > connStart {
+			t.Connect = est.Sub(connStart)
+		}
+		if c.readyAt > est && est >= connStart {
+			t.TLS = c.readyAt.Sub(est)
+		}
+		cursor = max(connStart, c.readyAt)
+	}
+	if r.sendAt > cursor {
+		t.Queued += r.sendAt.Sub(cursor)
+	}
+	sendEnd := r.sendAt.Add(w.cfg.Network.Uplink.TxTime(w.cfg.RequestBytes + 40))
+	if sendEnd > r.firstByte {
+		sendEnd = r.firstByte
+	}
+	t.Send = sendEnd.Sub(r.sendAt)
+	t.Wait = r.firstByte.Sub(sendEnd)
+	t.Receive = r.end.Sub(r.firstByte)
+	t.SentAt = rel(r.sendAt)
+	t.FirstByte = rel(r.firstByte)
+	return t
+}
+
+// Milliseconds returns d in milliseconds as a float, NaN for negative values
+// (used for "did not happen").
+func Milliseconds(d time.Duration) float64 {
+	if d < 0 {
+		return math.NaN()
+	}
+	return float64(d) / 1e6
+}

@@ -1,0 +1,234 @@
+package httpmodel
+
+import (
+	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/tcp"
+)
+
+const serverPort = 80
+
+// server answers every hostname of the page (they all resolve to it).
+type server struct {
+	w     *world
+	cfg   *Config
+	open  int // connections accepted and not yet closed
+	conns []*serverConn
+}
+
+// serverConn is the server's side of one connection.
+type serverConn struct {
+	sv     *server
+	tc     *tcp.Conn
+	client *clientConn // learnt from the first request, for traces
+	served int         // responses written
+	closed bool        // Close called or connection over
+	idle   *sim.Timer
+
+	pending []*srvReq // HTTP/1.x requests in arrival order, answered in that order
+
+	// HTTP/2
+	h2          bool
+	streams     []*srvReq // streams with response bytes left, round-robin order
+	rr          int
+	sentHeaders bool
+
+	openedAt, closedAt sim.Time
+}
+
+// srvReq is a request the server is working on.
+type srvReq struct {
+	req        *request
+	ready      bool // think time over
+	close      bool // the request asked for Connection: close
+	headerSent bool
+	left       int64 // HTTP/2: body bytes not yet framed
+}
+
+var (
+	_ tcp.Handler    = (*serverConn)(nil)
+	_ tcp.SendSpacer = (*serverConn)(nil)
+)
+
+func newServer(w *world) *server { return &server{w: w, cfg: &w.cfg} }
+
+// accept admits a connection unless MaxConnections are open, in which case
+// the SYN is refused with a reset.
+func (sv *server) accept(tc *tcp.Conn) tcp.Handler {
+	if m := sv.cfg.Server.MaxConnections; m > 0 && sv.open >= m {
+		sv.w.serverRefused++
+		return nil
+	}
+	sv.open++
+	sc := &serverConn{sv: sv, tc: tc, openedAt: sv.w.s.Now(), closedAt: -1}
+	sc.idle = sv.w.s.NewTimer(sc.onIdle)
+	sv.conns = append(sv.conns, sc)
+	return sc
+}
+
+// Connected implements tcp.Handler: wait for the first request no longer
+// than the keep-alive timeout.
+func (sc *serverConn) Connected(*tcp.Conn) {
+	sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+}
+
+func (sc *serverConn) onIdle() {
+	if !sc.closed && len(sc.pending) == 0 && len(sc.streams) == 0 {
+		sc.close()
+	}
+}
+
+func (sc *serverConn) close() {
+	sc.closed = true
+	sc.idle.Stop()
+	sc.tc.Close()
+}
+
+// Delivered implements tcp.Handler.
+func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
+	m := tag.(*msg)
+	cfg := sc.sv.cfg
+	switch m.kind {
+	case mTLSClientHello:
+		tc.Send(tlsServerFlight, &msg{kind: mTLSServerFlight})
+		return
+	case mTLSClientFinish:
+		if cfg.TLS == TLS12 {
+			tc.Send(tlsServerFinish12, &msg{kind: mTLSServerFinish})
+		}
+		return
+	case mH2Preface:
+		sc.h2 = true
+		tc.Send(h2ServerSettings, &msg{kind: mH2Settings})
+		return
+	}
+	if sc.closed {
+		return // a request after we decided to close: never answered here
+	}
+	sc.idle.Stop()
+	if sc.client == nil {
+		sc.client = m.req.conn
+	}
+	sr := &srvReq{req: m.req, close: m.close, left: m.req.size}
+	upgrade := m.kind == mRequest && cfg.Model.Kind == HTTP2 && !sc.h2
+	if upgrade {
+		// HTTP/1.1 Upgrade: h2c. Switch, then answer as stream 1.
+		sc.h2 = true
+		tc.Cork()
+		tc.Send(upgradeSwitching, &msg{kind: mSwitching})
+		tc.Send(h2ServerSettings, &msg{kind: mH2Settings})
+		tc.Uncork()
+	}
+	if sc.h2 {
+		sc.streams = append(sc.streams, sr)
+	} else {
+		sc.pending = append(sc.pending, sr)
+	}
+	think := cfg.Server.ThinkTime
+	if think <= 0 {
+		sr.ready = true
+		sc.write()
+		return
+	}
+	sc.sv.w.s.After(think, func() {
+		sr.ready = true
+		sc.write()
+	})
+}
+
+func (sc *serverConn) write() {
+	if sc.closed {
+		return
+	}
+	if sc.h2 {
+		sc.pump()
+		return
+	}
+	cfg := sc.sv.cfg
+	tc := sc.tc
+	for len(sc.pending) > 0 && sc.pending[0].ready {
+		sr := sc.pending[0]
+		sc.pending = sc.pending[1:]
+		sc.served++
+		// Persistence (RFC 9112 9.3): close after this response if
+		// the client asked to, or the connection reached MaxRequests.
+		closing := sr.close || sc.served >= cfg.Server.MaxRequests
+		r := sr.req
+		hdr := cfg.ResponseHeaderBytes
+		r.respBytes = hdr + r.size
+		tc.Cork()
+		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: closing, last: r.size == 0})
+		if r.size > 0 {
+			tc.Send(r.size, &msg{kind: mRespBody, req: r, close: closing, last: true})
+		}
+		tc.Uncork()
+		if closing {
+			sc.pending = nil
+			sc.close()
+			return
+		}
+	}
+	if len(sc.pending) == 0 {
+		sc.idle.Reset(cfg.Server.KeepAliveTimeout)
+	}
+}
+
+// pump writes HTTP/2 frames, one frame per ready stream in turn
+// (round-robin, no priorities), while the connection's unsent bytes stay
+// at or below its low-water mark; SendSpace resumes it.
+func (sc *serverConn) pump() {
+	cfg := sc.sv.cfg
+	tc := sc.tc
+	low := tc.Config().SendLowWater
+	for tc.Unsent() <= low && len(sc.streams) > 0 {
+		var sr *srvReq
+		for range sc.streams {
+			if sc.rr >= len(sc.streams) {
+				sc.rr = 0
+			}
+			if sc.streams[sc.rr].ready {
+				sr = sc.streams[sc.rr]
+				break
+			}
+			sc.rr++
+		}
+		if sr == nil {
+			break
+		}
+		r := sr.req
+		if !sr.headerSent {
+			sr.headerSent = true
+			n := h2HeaderBytes(cfg.ResponseHeaderBytes, !sc.sentHeaders)
+			sc.sentHeaders = true
+			r.respBytes += n
+			tc.Send(n, &msg{kind: mH2Headers, req: r, last: r.size == 0})
+		} else {
+			n := min(sr.left, h2MaxFrame)
+			sr.left -= n
+			r.respBytes += n + h2FrameHeader
+			tc.Send(n+h2FrameHeader, &msg{kind: mH2Data, req: r, last: sr.left == 0})
+		}
+		if sr.left == 0 {
+			sc.served++
+			sc.streams = append(sc.streams[:sc.rr], sc.streams[sc.rr+1:]...)
+		} else {
+			sc.rr++
+		}
+	}
+	if len(sc.streams) == 0 {
+		sc.idle.Reset(cfg.Server.KeepAliveTimeout)
+	}
+}
+
+// SendSpace implements tcp.SendSpacer.
+func (sc *serverConn) SendSpace(*tcp.Conn) {
+	if sc.h2 && !sc.closed {
+		sc.pump()
+	}
+}
+
+// Closed implements tcp.Handler.
+func (sc *serverConn) Closed(*tcp.Conn, tcp.CloseReason) {
+	sc.closed = true
+	sc.idle.Stop()
+	sc.sv.open--
+}

@@ -44,5 +44,8 @@
 // The queue is a binary heap of pointers ordered by (time, sequence):
 // O(log n) to schedule, cancel or pop. On the 2-core reference machine the
 // hold-model benchmark (BenchmarkSchedulerHold, 10,000 pending events) runs
-// tens of millions of events per second with zero allocations per event.
+// about 9.5 million events per second with zero allocations per event;
+// most of that time is the heap's sift-down, within 1.5x of a bare int64
+// heap doing the same work. A run's queue is usually far smaller (a page
+// load keeps tens of events pending), where each event costs less.
 package sim

@@ -1,0 +1,106 @@
+// Command connsim runs connection-management experiments: it reads
+// experiment files (YAML), simulates every run, and writes results (CSV or
+// JSON), plots and an HTML report. See the README and
+// spec/experiment-format.md for the file format.
+//
+// Exit codes: 0 ok; 1 a run failed (the others still finish and are
+// written); 2 bad input (or bad usage).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const (
+	exitOK      = 0
+	exitRunFail = 1
+	exitBadUse  = 2
+)
+
+const usage = `connsim: a deterministic simulator of HTTP connection management
+
+Usage:
+  connsim run FILE.yaml|NAME... [--out DIR] [--workers N] [--format csv|json]
+                                [--no-plots] [--quiet] [--shard K/N] [--yes]
+  connsim validate FILE.yaml...     check files, print errors, run nothing
+  connsim list                      the built-in experiments, one line each
+  connsim show NAME                 print a built-in experiment's YAML
+  connsim page [flags]              one quick page load, waterfall in the terminal
+  connsim merge DIR... [--out DIR]  join shard folders into the whole run's files
+  connsim version                   print the version
+
+Run 'connsim COMMAND --help' for a command's flags and examples.
+
+Examples:
+  connsim run connection-models            # a built-in experiment, with plots
+  connsim run my-experiment.yaml --out results
+  connsim page --model pipelined --rtt 100ms --objects 40x10KB
+`
+
+// run is the whole command, testable without exec.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitBadUse
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(rest, stdout, stderr)
+	case "validate":
+		return cmdValidate(rest, stdout, stderr)
+	case "list":
+		return cmdList(rest, stdout, stderr)
+	case "show":
+		return cmdShow(rest, stdout, stderr)
+	case "page":
+		return cmdPage(rest, stdout, stderr)
+	case "merge":
+		return cmdMerge(rest, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "connsim %s\n", version)
+		return exitOK
+	case "help", "--help", "-help", "-h":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "connsim: unknown command %q\n\n%s", cmd, usage)
+	return exitBadUse
+}
+
+// splitArgs separates positional arguments from flags so that flags may
+// come after the files, as in the documented usage (the flag package stops
+// at the first positional argument).
+func splitArgs(args []string, boolFlags map[string]bool) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && a != "-" {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") || boolFlags[name] {
+				continue
+			}
+			if i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		positional = append(positional, a)
+	}
+	return flags, positional
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/connsim/connsim/experiments"
+)
+
+const mergeHelp = `Usage: connsim merge DIR... [--out DIR] [--no-plots]
+
+Joins the folders written by 'connsim run FILE --shard K/N' (each an
+OUT/<name>/ folder holding results.csv, requests.csv and experiment.yaml)
+into OUT/<name>/, with the same files, byte for byte, that one whole run
+writes: results, summary, requests, plots and report. The runs that plots
+need traces of are simulated again (runs are deterministic).
+
+Example (a sweep in 4 slices, e.g. a Slurm job array or a Kubernetes
+Indexed Job with one slice per task):
+  connsim run big.yaml --shard 1/4 --out shards/1
+  ...
+  connsim run big.yaml --shard 4/4 --out shards/4
+  connsim merge shards/*/big --out out
+`
+
+func cmdMerge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, mergeHelp) }
+	out := fs.String("out", "out", "output folder")
+	noPlots := fs.Bool("no-plots", false, "no plots or report")
+	flags, dirs := splitArgs(args, map[string]bool{"no-plots": true, "help": true, "h": true})
+	if err := fs.Parse(flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadUse
+	}
+	if len(dirs) == 0 {
+		fmt.Fprint(stderr, "connsim merge: no folder given\n\n"+mergeHelp)
+		return exitBadUse
+	}
+	s, rows, reqs, err := readShards(dirs)
+	if err != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitBadUse
+	}
+	runs, err := s.Runs()
+	if err != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitBadUse
+	}
+	if err := s.IndexRows(rows); err != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitBadUse
+	}
+	if len(rows) != len(runs) {
+		fmt.Fprintf(stderr, "connsim merge: the folders hold %d of the %d runs of %s; a shard is missing\n", len(rows), len(runs), s.Name)
+		return exitBadUse
+	}
+	if err := s.SortRequestRows(reqs); err != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitBadUse
+	}
+	dir := filepath.Join(*out, s.Name)
+	o := outputOpts{format: "csv", plots: !*noPlots}
+	if err := writeFiles(s, dir, rows, reqs, map[int]*experiments.Trace{}, runs, o); err != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitRunFail
+	}
+	fmt.Fprintf(stdout, "merged %d folders, %d runs -> %s\n", len(dirs), len(rows), dir)
+	for _, r := range rows {
+		if r.Err != "" {
+			return exitRunFail
+		}
+	}
+	return exitOK
+}
+
+// readShards loads the spec and rows of every shard folder, checking that
+// they come from the same experiment.
+func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experiments.RequestRow, error) {
+	var spec *experiments.Spec
+	var specBytes []byte
+	var rows []experiments.Row
+	var reqs []experiments.RequestRow
+	for _, d := range dirs {
+		path := filepath.Join(d, "experiment.yaml")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: not a shard folder: %v", d, errors.Unwrap(err))
+		}
+		if spec == nil {
+			s, err := experiments.Load(path, data)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			spec, specBytes = s, data
+		} else if !bytes.Equal(data, specBytes) {
+			return nil, nil, nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
+		}
+		r, err := readWith(filepath.Join(d, "results.csv"), experiments.ReadResultsCSV)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		rows = append(rows, r...)
+		q, err := readWith(filepath.Join(d, "requests.csv"), experiments.ReadRequestsCSV)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		reqs = append(reqs, q...)
+	}
+	return spec, rows, reqs, nil
+}
+
+func readWith[T any](path string, read func(io.Reader) ([]T, error)) ([]T, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if strings.HasSuffix(path, ".csv") {
+			return nil, fmt.Errorf("%s: %v (merge reads the CSV files: run the shards with --format csv)", path, errors.Unwrap(err))
+		}
+		return nil, err
+	}
+	defer f.Close()
+	out, err := read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/connsim/connsim/experiments"
+)
+
+const pageHelp = `Usage: connsim page [flags]
+
+One quick page load from flags instead of a YAML file: prints the metrics
+and a text waterfall (one row per request; . queued, d dns, c connect,
+t tls, s send, w wait, r receive; the digit before each row is the
+connection).
+
+Flags (defaults as in the experiment format):
+  --model M         short-lived | persistent | pipelined | parallel | sharded | http2 (default persistent)
+  --connections N   connections per host (default: the model's)
+  --shards N        sharded: hostnames (default 2)
+  --rtt D           round-trip time (default 100ms)
+  --bandwidth R     bottleneck rate (default 10Mbps)
+  --uplink R        client->server rate (default: bandwidth)
+  --queue Q         drop-tail queue, e.g. 256KB or "100 packets" (default 256KB)
+  --loss P          random loss probability per packet (default 0)
+  --dns D           one DNS lookup (default 0ms)
+  --tls T           none | tls12 | tls13 (default none)
+  --cc C            newreno | cubic (default newreno)
+  --html S          HTML size (default 20KB)
+  --objects LIST    objects as COUNTxSIZE, comma-separated (default 40x10KB)
+  --visits N        loads of the page (default 1)
+  --reading-time D  pause between visits (default 0s)
+  --seed N          random seed (default 1)
+
+Examples:
+  connsim page --model pipelined --rtt 100ms --bandwidth 10Mbps --objects 40x10KB
+  connsim page --model http2 --tls tls13 --loss 0.02 --seed 7
+`
+
+// pageFlags maps each flag to the spec key it sets, so that an error in a
+// value is reported against the flag.
+var pageFlags = []struct{ flag, key, def string }{
+	{"rtt", "network.rtt", ""},
+	{"bandwidth", "network.bandwidth", ""},
+	{"uplink", "network.uplink", ""},
+	{"queue", "network.queue", ""},
+	{"loss", "network.loss", ""},
+	{"dns", "network.dns", ""},
+	{"tls", "tls", ""},
+	{"cc", "tcp.cc", ""},
+	{"html", "page.html", ""},
+	{"visits", "client.visits", ""},
+	{"reading-time", "client.reading_time", ""},
+	{"seed", "seed", ""},
+}
+
+var objectsRE = regexp.MustCompile(`^\s*(\d+)\s*[xX]\s*([0-9.]+\s*[A-Za-z]*)\s*$`)
+
+func cmdPage(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("page", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, pageHelp) }
+	vals := map[string]*string{}
+	for _, f := range pageFlags {
+		vals[f.flag] = fs.String(f.flag, f.def, f.key)
+	}
+	model := fs.String("model", "persistent", "connection model")
+	conns := fs.Int("connections", 0, "connections per host")
+	shards := fs.Int("shards", 0, "sharded: hostnames")
+	objects := fs.String("objects", "40x10KB", "COUNTxSIZE,...")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadUse
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "connsim page: unexpected argument %q (page takes flags only)\n", fs.Arg(0))
+		return exitBadUse
+	}
+	// Build a spec in YAML so that every value goes through the same
+	// parser and checks as a file; errors name the flag.
+	var b strings.Builder
+	b.WriteString("name: page\n")
+	sections := map[string][]string{}
+	var order []string
+	for _, f := range pageFlags {
+		v := *vals[f.flag]
+		if v == "" {
+			continue
+		}
+		sec, key, nested := strings.Cut(f.key, ".")
+		if !nested {
+			fmt.Fprintf(&b, "%s: %q\n", sec, v)
+			continue
+		}
+		if _, ok := sections[sec]; !ok {
+			order = append(order, sec)
+		}
+		sections[sec] = append(sections[sec], fmt.Sprintf("  %s: %q", key, v))
+	}
+	for _, sec := range order {
+		b.WriteString(sec + ":\n" + strings.Join(sections[sec], "\n") + "\n")
+	}
+	if _, ok := sections["page"]; !ok {
+		b.WriteString("page:\n")
+	}
+	b.WriteString("  objects:\n")
+	if strings.TrimSpace(*objects) != "" {
+		for _, o := range strings.Split(*objects, ",") {
+			m := objectsRE.FindStringSubmatch(o)
+			if m == nil {
+				fmt.Fprintf(stderr, "connsim page: --objects %q: want COUNTxSIZE, e.g. 40x10KB\n", o)
+				return exitBadUse
+			}
+			fmt.Fprintf(&b, "    - {count: %s, size: %q}\n", m[1], strings.ReplaceAll(m[2], " ", ""))
+		}
+	}
+	opts := []string{}
+	if *conns > 0 {
+		opts = append(opts, fmt.Sprintf("connections: %d", *conns))
+	}
+	if *shards > 0 {
+		opts = append(opts, fmt.Sprintf("shards: %d", *shards))
+	}
+	if len(opts) > 0 {
+		fmt.Fprintf(&b, "models:\n  - %q: {%s}\n", *model, strings.Join(opts, ", "))
+	} else {
+		fmt.Fprintf(&b, "models:\n  - %q\n", *model)
+	}
+	s, err := experiments.Load("flags", []byte(b.String()))
+	if err != nil {
+		fmt.Fprintln(stderr, flagErrors(err))
+		return exitBadUse
+	}
+	runs, err := s.Runs()
+	if err != nil || len(runs) != 1 {
+		fmt.Fprintf(stderr, "connsim page: %v\n", err)
+		return exitBadUse
+	}
+	res := experiments.Run(runs[0], false)
+	printPage(stdout, s, res)
+	if res.Row.Err != "" {
+		fmt.Fprintf(stderr, "connsim page: the run failed: %s\n", res.Row.Err)
+		return exitRunFail
+	}
+	return exitOK
+}
+
+// flagErrors rewrites spec errors ("flags:3:8: network.rtt: ...") to name
+// the flag ("--rtt: ...").
+func flagErrors(err error) string {
+	var list experiments.ErrorList
+	if !errors.As(err, &list) {
+		return "connsim page: " + err.Error()
+	}
+	var lines []string
+	for _, e := range list {
+		name := e.Path
+		for _, f := range pageFlags {
+			if f.key == e.Path {
+				name = "--" + f.flag
+			}
+		}
+		switch {
+		case strings.HasPrefix(e.Path, "page.objects"):
+			name = "--objects"
+		case strings.HasPrefix(e.Path, "models"):
+			name = "--model"
+		}
+		lines = append(lines, fmt.Sprintf("connsim page: %s: %s", name, e.Msg))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func printPage(w io.Writer, s *experiments.Spec, res experiments.Result) {
+	r := res.Row
+	n := s.Network
+	fmt.Fprintf(w, "%s: RTT %v, %v down / %v up, queue %v, loss %v\n\n", r.Model, n.RTT, n.Bandwidth, n.UplinkRate(), n.Queue, n.Loss)
+	end := 0.0
+	for _, q := range res.Requests {
+		if q.Visit == 0 && q.EndMS > end {
+			end = q.EndMS
+		}
+	}
+	const width = 64
+	scale := float64(width) / math.Max(end, 1e-9)
+	fmt.Fprintf(w, "%4s %5s %-22s %9s %9s  |%s|\n", "req", "conn", "host", "bytes", "end ms", strings.Repeat("-", width))
+	for _, q := range res.Requests {
+		if q.Visit != 0 {
+			continue
+		}
+		line := []rune(strings.Repeat(" ", width))
+		put := func(from, dur float64, ch rune) float64 {
+			a := int(math.Round(from * scale))
+			z := int(math.Round((from + dur) * scale))
+			if dur > 0 && z == a {
+				z = a + 1
+			}
+			for i := max(a, 0); i < min(z, width); i++ {
+				line[i] = ch
+			}
+			return from + dur
+		}
+		t := q.StartMS
+		t = put(t, q.QueuedMS, '.')
+		t = put(t, q.DNSms, 'd')
+		t = put(t, q.ConnectMS, 'c')
+		t = put(t, q.TLSms, 't')
+		t = put(t, q.SendMS, 's')
+		t = put(t, q.WaitMS, 'w')
+		put(t, q.ReceiveMS, 'r')
+		host := q.Host
+		if len(host) > 22 {
+			host = host[:22]
+		}
+		fmt.Fprintf(w, "%4d %5d %-22s %9d %9.1f  |%s|\n", q.Request, q.Connection, host, q.Bytes, q.EndMS, string(line))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "plt_ms         %.1f\n", r.PLTms)
+	if !math.IsNaN(r.RevisitPLTms) {
+		fmt.Fprintf(w, "revisit_plt_ms %.1f\n", r.RevisitPLTms)
+	}
+	fmt.Fprintf(w, "connections    %d\nhandshakes_ms  %.1f\npackets        %d\nbytes          %d\nretransmits    %d\ndrops          %d\nserver_conn_s  %.2f\nevents         %d\n",
+		r.Connections, r.HandshakesMS, r.Packets, r.Bytes, r.Retransmits, r.Drops, r.ServerConnS, r.Events)
+}

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/connsim/connsim/experiments"
+)
+
+// maxRunsWithoutYes is the sweep size above which run asks for --yes.
+const maxRunsWithoutYes = 100_000
+
+const runHelp = `Usage: connsim run FILE.yaml|NAME... [flags]
+
+Runs every run of each experiment (points x models x repeat) and writes
+OUT/<name>/: results.csv, summary.csv, requests.csv, experiment.yaml,
+plots/*.png and *.svg, and report.html. NAME is a built-in experiment
+(connsim list). Results are identical for any number of workers.
+
+Flags:
+  --out DIR        output folder (default out)
+  --workers N      parallel runs (default: the number of CPUs)
+  --format F       csv (default) or json: results.json, summary.json, requests.json
+  --no-plots       write no plots and no report
+  --quiet          print nothing on stderr (errors aside)
+  --shard K/N      run only the K-th of N disjoint slices of the points
+                   (1 <= K <= N); join the folders with connsim merge
+  --yes            run sweeps of more than 100,000 runs
+
+Exit codes: 0 ok; 1 a run failed (the others still ran and were written);
+2 bad input.
+
+Examples:
+  connsim run connection-models
+  connsim run my.yaml --out results --workers 2
+  connsim run big.yaml --shard 3/10 --out shards/3 --no-plots
+`
+
+type runFlags struct {
+	out     string
+	workers int
+	format  string
+	noPlots bool
+	quiet   bool
+	shardK  int
+	shardN  int
+	yes     bool
+}
+
+func cmdRun(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, runHelp) }
+	var rf runFlags
+	var shard string
+	fs.StringVar(&rf.out, "out", "out", "output folder")
+	fs.IntVar(&rf.workers, "workers", runtime.NumCPU(), "parallel runs")
+	fs.StringVar(&rf.format, "format", "csv", "csv or json")
+	fs.BoolVar(&rf.noPlots, "no-plots", false, "no plots or report")
+	fs.BoolVar(&rf.quiet, "quiet", false, "nothing on stderr")
+	fs.StringVar(&shard, "shard", "", "K/N")
+	fs.BoolVar(&rf.yes, "yes", false, "allow huge sweeps")
+	flags, files := splitArgs(args, map[string]bool{"no-plots": true, "quiet": true, "yes": true, "help": true, "h": true})
+	if err := fs.Parse(flags); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitBadUse
+	}
+	if rf.format != "csv" && rf.format != "json" {
+		fmt.Fprintf(stderr, "connsim run: --format %q: want csv or json\n", rf.format)
+		return exitBadUse
+	}
+	if rf.workers < 1 {
+		fmt.Fprintf(stderr, "connsim run: --workers %d: want at least 1\n", rf.workers)
+		return exitBadUse
+	}
+	if shard != "" {
+		k, n, err := parseShard(shard)
+		if err != nil {
+			fmt.Fprintf(stderr, "connsim run: --shard %q: %v\n", shard, err)
+			return exitBadUse
+		}
+		rf.shardK, rf.shardN = k, n
+	}
+	if len(files) == 0 {
+		fmt.Fprint(stderr, "connsim run: no experiment given\n\n"+runHelp)
+		return exitBadUse
+	}
+	specs, ok := loadAll(files, stderr)
+	if !ok {
+		return exitBadUse
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := exitOK
+	for _, s := range specs {
+		c := runSpec(ctx, s, rf, stdout, stderr)
+		code = max(code, c)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return code
+}
+
+func parseShard(s string) (k, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, errors.New("want K/N, e.g. 2/8")
+	}
+	k, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || n < 1 || k < 1 || k > n {
+		return 0, 0, errors.New("want K/N with 1 <= K <= N, e.g. 2/8")
+	}
+	return k, n, nil
+}
+
+// loadAll loads every file or built-in name, printing every problem of
+// every file before giving up.
+func loadAll(args []string, stderr io.Writer) ([]*experiments.Spec, bool) {
+	var specs []*experiments.Spec
+	ok := true
+	for _, a := range args {
+		s, err := loadOne(a)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			ok = false
+			continue
+		}
+		specs = append(specs, s)
+	}
+	return specs, ok
+}
+
+func loadOne(arg string) (*experiments.Spec, error) {
+	if _, err := os.Stat(arg); err == nil {
+		return experiments.LoadFile(arg)
+	} else if strings.ContainsAny(arg, "./\\") || strings.HasSuffix(arg, ".yaml") {
+		return nil, fmt.Errorf("%s: %v", arg, errors.Unwrap(err))
+	}
+	data, err := experiments.LibraryYAML(arg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a file, and %v", arg, err)
+	}
+	return experiments.Load("library/"+arg+".yaml", data)
+}
+
+// runSpec runs one experiment and writes its files.
+func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stderr io.Writer) int {
+	runs, err := s.Runs()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitBadUse
+	}
+	total := len(runs)
+	if total > maxRunsWithoutYes && !rf.yes {
+		fmt.Fprintf(stderr, "connsim run: %s has %d runs (more than %d); run again with --yes, or split it with --shard K/N\n",
+			s.Name, total, maxRunsWithoutYes)
+		return exitBadUse
+	}
+	if rf.shardN > 0 {
+		runs = shardRuns(runs, rf.shardK, rf.shardN)
+	}
+	var errw io.Writer = stderr
+	if rf.quiet {
+		errw = io.Discard
+	}
+	prog := newProgress(errw, s.Name, len(runs))
+	start := time.Now()
+	results := experiments.RunAll(runs, experiments.RunOptions{
+		Workers:  rf.workers,
+		Trace:    s.WantsTrace,
+		Progress: prog.update,
+		Context:  ctx,
+	})
+	prog.finish()
+	elapsed := time.Since(start)
+
+	dir := filepath.Join(rf.out, s.Name)
+	o := outputOpts{format: rf.format, plots: !rf.noPlots && rf.shardN == 0, shard: rf.shardN > 0}
+	if err := writeOutputs(s, dir, results, runs, o); err != nil {
+		fmt.Fprintf(stderr, "connsim run: %s: %v\n", s.Name, err)
+		return exitRunFail
+	}
+	failed := 0
+	for _, r := range results {
+		if r.Row.Err != "" {
+			failed++
+			if r.Row.Err != "not run" {
+				fmt.Fprintf(stderr, "connsim run: %s: run %d (%s) failed: %s\n", s.Name, r.Row.Index, runs[indexIn(runs, r.Row.Index)].ID, r.Row.Err)
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "connsim run: %s: interrupted; the runs that finished are written to %s (the others say \"not run\")\n", s.Name, dir)
+		return exitRunFail
+	}
+	if !rf.quiet {
+		rate := float64(len(runs)) / max(elapsed.Seconds(), 1e-9)
+		fmt.Fprintf(stderr, "connsim: %s: %d runs in %.1fs (%.0f runs/s), %d failed -> %s\n",
+			s.Name, len(runs), elapsed.Seconds(), rate, failed, dir)
+	}
+	if failed > 0 {
+		return exitRunFail
+	}
+	return exitOK
+}
+
+func indexIn(runs []experiments.RunConfig, index int) int {
+	for i, r := range runs {
+		if r.Index == index {
+			return i
+		}
+	}
+	return 0
+}
+
+// shardRuns keeps the runs of every N-th point, starting with the K-th:
+// the slices of 1/N .. N/N are disjoint and together hold every run.
+func shardRuns(runs []experiments.RunConfig, k, n int) []experiments.RunConfig {
+	var out []experiments.RunConfig
+	for _, r := range runs {
+		if r.Point.Index%n == k-1 {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+const validateHelp = `Usage: connsim validate FILE.yaml|NAME...
+
+Checks experiment files and prints every problem found, as
+FILE:LINE:COLUMN: key.path: message. Runs nothing. Exit code 0 when every
+file is valid, 2 otherwise.
+`
+
+func cmdValidate(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(stderr, validateHelp)
+		if len(args) == 0 {
+			return exitBadUse
+		}
+		return exitOK
+	}
+	specs, ok := loadAll(args, stderr)
+	for _, s := range specs {
+		runs, err := s.Runs()
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			ok = false
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%d runs)\n", s.Name, len(runs))
+	}
+	if !ok {
+		return exitBadUse
+	}
+	return exitOK
+}
+
+func cmdList(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		fmt.Fprint(stderr, "Usage: connsim list\n\nLists the built-in experiments; run one with connsim run NAME.\n")
+		if args[0] == "--help" || args[0] == "-h" {
+			return exitOK
+		}
+		return exitBadUse
+	}
+	for _, e := range experiments.Library() {
+		fmt.Fprintf(stdout, "%-20s %s\n", e.Name, e.Title)
+	}
+	return exitOK
+}
+
+func cmdShow(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || args[0] == "--help" || args[0] == "-h" {
+		fmt.Fprint(stderr, "Usage: connsim show NAME\n\nPrints a built-in experiment's YAML, e.g. to start your own:\n  connsim show connection-models > mine.yaml\n")
+		if len(args) == 1 {
+			return exitOK
+		}
+		return exitBadUse
+	}
+	data, err := experiments.LibraryYAML(args[0])
+	if err != nil {
+		fmt.Fprintf(stderr, "connsim show: %v\n", err)
+		return exitBadUse
+	}
+	stdout.Write(data)
+	return exitOK
+}

@@ -1,0 +1,180 @@
+// Package experiments reads experiment files, expands them into runs, and
+// writes the result files. The YAML keys, units, output files and columns
+// are the public contract of spec/experiment-format.md; this package
+// implements it and documents the details the contract leaves open.
+//
+// # Loading
+//
+// [Load] parses one YAML document, fills the defaults and checks every
+// value. It walks the YAML node tree itself rather than calling
+// yaml.Decoder with KnownFields(true): it is just as strict (every
+// unknown key is an error), and it can report every problem of a file at
+// once, each as
+//
+//	FILE:LINE:COL: key.path: message
+//
+// for example
+//
+//	page.yaml:14:9: network.rtt: "100" needs a unit (e.g. 100ms)
+//	page.yaml:20:3: network.rt: unknown key (known: rtt, bandwidth, uplink, queue, loss, dns); did you mean rtt?
+//
+// The error is an [ErrorList], sorted by line and column. YAML syntax
+// errors keep the line the yaml package gives (FILE:LINE: YAML syntax
+// error: ...). Keys may not repeat; anchors and aliases work; merge keys
+// (<<) are rejected; a file holds one document.
+//
+// # Units
+//
+//   - durations: Go syntax, "250us", "40ms", "1.5s", "10m"; a bare 0 is
+//     allowed, any other bare number is an error ("100" needs a unit).
+//     Written back as the largest of h, m, s, ms, us, ns that divides
+//     the value ("1.5s" becomes "1500ms").
+//   - sizes: B, KB (1000), KiB (1024), MB, MiB, GB, GiB; a bare integer is
+//     bytes; a fraction is allowed when the result is whole bytes
+//     ("1.5KB"). Written back as the first of GB, GiB, MB, MiB, KB, KiB
+//     that divides the value, else as bare bytes.
+//   - rates: bps, Kbps, Mbps, Gbps (powers of 1000, bits per second), e.g.
+//     "10Mbps", "1.5Mbps"; a bare number is an error.
+//   - probabilities: a number in [0, 1], or a percentage ("1%").
+//   - queue sizes: a size ("256KB") or a packet count ("100 packets");
+//     0 means unlimited.
+//   - booleans: true/false (yes/no and on/off are accepted too).
+//   - words (tcp.cc, tls, ...): case does not matter; written lower case.
+//
+// # Defaults and ranges
+//
+// A value outside its range is an error that names the range. Keys marked
+// (ext) are extensions of the contract.
+//
+//	key                          default          range
+//	name                         (required)       [a-z0-9][a-z0-9-]*, 1..64 characters
+//	seed                         1                0..18446744073709551615
+//	repeat                       1                1..10000
+//	limits.max_sim_time          10m              1ms..24h
+//	limits.max_events            500000000        1..1000000000000
+//	network.rtt                  100ms            0s..60s
+//	network.bandwidth            10Mbps           1Kbps..100Gbps
+//	network.uplink               = bandwidth      1Kbps..100Gbps
+//	network.queue                256KB            0 (unlimited), or bytes at least mss+40, or 1.. packets
+//	network.loss                 0                0..1
+//	network.dns                  0s               0s..60s
+//	tcp.cc                       newreno          newreno | cubic
+//	tcp.mss                      1460             536..9000
+//	tcp.initial_window           10 (RFC 6928)    1..1000
+//	tcp.delayed_ack              true
+//	tcp.delayed_ack_timeout      40ms (ext)       1ms..500ms
+//	tcp.nagle                    false
+//	tcp.slow_start_after_idle    true
+//	tcp.idle_restart             rfc5681          rfc5681 | linux
+//	tcp.initial_rto              1s               1ms..60s
+//	tcp.min_rto                  200ms            1ms..60s, at most initial_rto
+//	tcp.receive_window           4MiB             536..1GiB, at least mss
+//	tls                          none             none | tls12 | tls13
+//	http.version                 "1.1"            "1.0" | "1.1"
+//	http.request_bytes           400              1..1MB
+//	http.response_header_bytes   300              0..1MB
+//	client.visits                1                1..1000
+//	client.reading_time          0s               0s..1h
+//	server.think_time            0s               0s..60s
+//	server.keep_alive_timeout    5s               0s..1h
+//	server.max_requests          100              0..1000000 (0 = unlimited)
+//	server.max_connections       0 (unlimited)    0..100000
+//	page.host (ext)              example.com      a lower-case hostname
+//	page.html                    20KB             0..10GB
+//	page.objects[].size          (required)       0..10GB
+//	page.objects[].count         1                1..10000 (at most 100000 objects in all)
+//	page.objects[].host          the page's host  a lower-case hostname
+//	page.objects[].method (ext)  GET              GET | POST | PUT | DELETE | HEAD
+//	page.har                     (reserved)       "HAR input is not supported yet"
+//	models                       [persistent]     1..64 entries
+//	models: connections          1; parallel, sharded 6    1..1000 (per host)
+//	models: depth (pipelined)    0 (unlimited)    0..1000
+//	models: shards (sharded)     2                1..64
+//	models: start (http2)        prior-knowledge  prior-knowledge | upgrade
+//	models: label                see below        1..100 characters, no slash or control characters
+//	sweep                                         at most 10000 values in all; at most 1000000 runs
+//	plots                                         at most 100
+//	plots[].connection           cwnd 0 (all), sequence 1    0..100000
+//	plots[].run                  0                0..9999, below repeat
+//
+// # Models
+//
+// Each entry of models is a name (short-lived, persistent, pipelined,
+// parallel, sharded, http2) or a one-key mapping {name: {options}}. An
+// option the model does not take is an error. The default label is the
+// name, followed by the options given in the file in the order written:
+// `sharded(shards=3,connections=6)`. Labels must be unique; they fill the
+// model column. [ModelSpec] holds every option resolved; models that do
+// not shard have Shards 1.
+//
+// # Sweeps
+//
+// sweep maps keys to lists of values; [Spec.Points] is the cartesian
+// product, the first key outermost, each key's values in file order. A
+// key is any key path of the file: "network.rtt", "tcp.cc",
+// "page.objects[0].size", even a whole section ("tcp") or list
+// ("page.objects"), whose value then replaces the file's section (its
+// other keys go back to their defaults). A point is built by patching the
+// value's YAML node into the file's node tree and decoding the tree again,
+// so every key works the same and a bad value is reported at its own line
+// in the sweep. name, title, description, repeat, models, sweep and plots
+// cannot be swept. Special keys model.connections, model.depth,
+// model.shards and model.start set that option on every model that takes
+// it (an error if none does); they do not change the labels.
+//
+// Load checks each swept value on its own, then builds and checks up to
+// 10000 points for the rules that involve several keys (min_rto at most
+// initial_rto, receive_window at least mss, a byte queue holding a full
+// packet); Points checks every point. A problem found only at some
+// points names the first of them.
+//
+// [AxisValue] (and [SweepValue]) Value is the plain number of the output
+// files: durations in ms, rates in bit/s, sizes in bytes, queue sizes in
+// bytes or packets, probabilities and counts as is, booleans 0 or 1. For
+// words (tcp.cc, http.version, tls, ...), lists, mappings, and a queue
+// sweep that mixes bytes and packets, Value is the index in the sweep's
+// list and Text holds the value as written.
+//
+// [Point].Spec is a fully resolved copy: network.uplink and each object's
+// host are filled in there (in the Spec they stay 0 and "" when the file
+// does not set them, so a sweep of network.bandwidth moves the uplink
+// too).
+//
+// # Runs and seeds
+//
+// [Spec.Runs] lists points x models x repetitions, point-major. The seed
+// of repetition r is [RunSeed](seed, r), the (r+1)-th output of SplitMix64
+// seeded with the spec's seed: the same for every model and point of one
+// repetition (common random numbers). A run's ID reads
+// "network.rtt=50ms/model=pipelined/run=3".
+//
+// # Plots
+//
+// kind is line (default), bar, waterfall, cwnd or sequence. line and bar
+// take x (line: a swept key, default the first; bar: a swept key or
+// model, default model), y (a metric, default plt_ms) and series (model,
+// none or a swept key; default model, or none when x is model).
+// waterfall, cwnd and sequence show one run: model (default the first
+// label), point (every swept key; the keys not given take their first
+// value), run (default 0) and, for cwnd and sequence, connection. A point
+// value matches a swept value by text or by number ("0.1s" matches
+// "100ms") and is rewritten to the swept text. Swept keys that a line or
+// bar plot neither uses as x or series nor fixes in point are left to
+// package plots.
+//
+// # Output files
+//
+// results.csv, summary.csv and requests.csv have the columns of the
+// contract ([ResultsHeader], [SummaryHeader], [RequestsHeader]) followed
+// by extension columns: error in results.csv (a failed run has empty
+// metric cells), failed in summary.csv, visit and queued_ms in
+// requests.csv. Measured floats are rounded to 6 decimal places and
+// written with strconv.FormatFloat(v, 'f', -1, 64); axis values are
+// written exactly the same way without rounding ('f' rather than 'g', so
+// 10Mbps is 10000000, not 1e+07); NaN is an empty cell. The JSON forms
+// are arrays of objects with the same keys in the same order, NaN as
+// null. summary.csv quartiles use gonum's stat.Empirical (see
+// [Summarize]). [WriteFileAtomic] writes each file through a synced
+// temporary file and a rename. [ReadResultsCSV], [ReadRequestsCSV] and
+// [Spec.IndexRows] read shard outputs back for merging.
+package experiments

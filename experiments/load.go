@@ -1,0 +1,752 @@
+package experiments
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits on the size of an experiment.
+const (
+	maxModels      = 64
+	maxPlots       = 100
+	maxSweepValues = 10000   // values over all swept keys
+	maxRuns        = 1000000 // points x models x repeat
+	maxObjects     = 100000  // objects on the page, counts summed
+)
+
+// loaded is a parsed and decoded experiment file with its checked sweep
+// axes: what Load validates and Points expands.
+type loaded struct {
+	file string
+	root *yaml.Node
+	spec *Spec
+	d    *decoder
+	axes []*axis
+	// baseSeen holds the problems of the file itself, so that a sweep
+	// value's check can tell its own problems from the file's.
+	baseSeen map[Error]bool
+}
+
+// axis is one swept key, resolved against the spec.
+type axis struct {
+	key     string
+	keyNode *yaml.Node
+	segs    []pathSeg // a key path; nil for a model option
+	option  string    // the option of a model.<option> key
+	nodes   []*yaml.Node
+	values  []SweepValue
+	keyOK   bool // the key is valid
+	ok      bool // the key and every value are valid
+	numeric bool // Values are plain numbers rather than indices
+}
+
+type pathSeg struct {
+	key   string
+	index int // >= 0 for a list index segment
+}
+
+// parseYAML parses one YAML document and returns its root node.
+func parseYAML(file string, data []byte) (*yaml.Node, ErrorList) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
+	}
+	if err != nil {
+		return nil, ErrorList{syntaxError(file, err)}
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, ErrorList{syntaxError(file, err)}
+	default:
+		return nil, ErrorList{{File: file, Line: extra.Line, Column: extra.Column, Msg: "only one YAML document per file (remove the ---)"}}
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}, nil
+	}
+	return doc.Content[0], nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
+
+func syntaxError(file string, err error) *Error {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Msg: "YAML syntax error: " + m[2]}
+	}
+	return &Error{File: file, Msg: "YAML syntax error: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// decodeRoot decodes a (possibly patched) tree into a Spec with defaults,
+// without the checks that involve several keys.
+func decodeRoot(file string, root *yaml.Node) (*Spec, *decoder) {
+	s := defaultSpec()
+	d := newDecoder(file, root)
+	d.decode(root, "", reflect.ValueOf(s).Elem(), field{})
+	if len(s.Models) == 0 && d.nodes["models"] == nil {
+		m, _ := newModel(Persistent)
+		s.Models = []ModelSpec{m}
+	}
+	return s, d
+}
+
+// loadBase parses and decodes a file and checks everything that does not
+// need the sweep's points built.
+func loadBase(file string, data []byte) (*loaded, ErrorList) {
+	root, errs := parseYAML(file, data)
+	if errs != nil {
+		return nil, errs
+	}
+	s, d := decodeRoot(file, root)
+	st := &loaded{file: file, root: root, spec: s, d: d, baseSeen: maps.Clone(d.seen)}
+	st.checkName()
+	st.checkModels()
+	st.checkSweep()
+	st.checkPlots()
+	return st, d.errs
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+
+func (st *loaded) checkName() {
+	s, d := st.spec, st.d
+	n := d.nodes["name"]
+	switch {
+	case n == nil:
+		d.errorf(st.root, "name", "required: a short name such as connection-models (lower-case letters, digits and hyphens)")
+	case !nameRE.MatchString(s.Name):
+		d.errorf(n, "name", "%q is not a name (1 to 64 lower-case letters, digits and hyphens, not starting with a hyphen)", s.Name)
+	}
+}
+
+func (st *loaded) checkModels() {
+	s, d := st.spec, st.d
+	if n := d.nodes["models"]; n != nil && len(s.Models) == 0 {
+		d.errorf(n, "models", "want at least one model (%s)", orList(modelNames()))
+	}
+	if len(s.Models) > maxModels {
+		d.errorf(d.nodes["models"], "models", "%d models is too many (at most %d)", len(s.Models), maxModels)
+	}
+	for i, m := range s.Models {
+		if m.Name == "" {
+			continue // already reported
+		}
+		for j := range i {
+			if s.Models[j].Label == m.Label {
+				p := fmt.Sprintf("models[%d]", i)
+				n, _ := d.nodeFor(p+".label", p)
+				d.errorf(n, p, "label %q is already used by models[%d]; give one of them a label: option", m.Label, j)
+				break
+			}
+		}
+	}
+}
+
+// labels returns the model labels.
+func (s *Spec) labels() []string {
+	var ls []string
+	for _, m := range s.Models {
+		if m.Label != "" {
+			ls = append(ls, m.Label)
+		}
+	}
+	return ls
+}
+
+// unsweepable are the top-level keys a sweep may not set.
+var unsweepable = map[string]string{
+	"name":        "the name names the output folder",
+	"title":       "the title is not a setting",
+	"description": "the description is not a setting",
+	"repeat":      "repeat applies to the whole experiment",
+	"models":      "every point runs every model already; sweep a model option with model.<option>",
+	"sweep":       "a sweep cannot sweep itself",
+	"plots":       "plots are not a setting",
+}
+
+var segRE = regexp.MustCompile(`^([a-z_0-9]+)((?:\[[0-9]{1,6}\])*)$`)
+var indexRE = regexp.MustCompile(`\[([0-9]+)\]`)
+
+// parseSweepKey resolves a sweep key against the Spec type. It returns the
+// path segments, or the option of a model.<option> key, or a message.
+func parseSweepKey(key string) (segs []pathSeg, option, msg string) {
+	if opt, ok := strings.CutPrefix(key, "model."); ok {
+		switch opt {
+		case "connections", "depth", "shards", "start":
+			return nil, opt, ""
+		case "label":
+			return nil, "", "model labels cannot be swept"
+		}
+		return nil, "", fmt.Sprintf("unknown model option %q (sweepable: connections, depth, shards, start)", opt)
+	}
+	if key == "model" {
+		return nil, "", "every point runs every model already; sweep a model option with model.<option>"
+	}
+	t := reflect.TypeFor[Spec]()
+	where := "the top level"
+	parts := strings.Split(key, ".")
+	for i, part := range parts {
+		m := segRE.FindStringSubmatch(part)
+		if m == nil {
+			return nil, "", fmt.Sprintf("%q is not a key path (keys joined by dots, e.g. network.rtt or page.objects[0].size)", key)
+		}
+		name := m[1]
+		if i == 0 {
+			if why, bad := unsweepable[name]; bad {
+				return nil, "", fmt.Sprintf("%s cannot be swept: %s", name, why)
+			}
+		}
+		if t.Kind() != reflect.Struct || isLeafType(t) {
+			return nil, "", fmt.Sprintf("%s has no keys", strings.Join(parts[:i], "."))
+		}
+		fs := fieldsOf(t)
+		j := slices.IndexFunc(fs, func(f field) bool { return f.key == name })
+		if j < 0 {
+			known := keysOf(t)
+			msg := fmt.Sprintf("unknown key %s in %s (known: %s)", name, where, strings.Join(known, ", "))
+			if s := suggest(name, known); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			}
+			return nil, "", msg
+		}
+		t = t.Field(fs[j].index).Type
+		if reflect.PointerTo(t).Implements(reflect.TypeFor[nodeDecoder]()) {
+			return nil, "", fmt.Sprintf("%s cannot be swept", strings.Join(parts[:i+1], "."))
+		}
+		segs = append(segs, pathSeg{key: name, index: -1})
+		for _, im := range indexRE.FindAllStringSubmatch(m[2], -1) {
+			if t.Kind() != reflect.Slice {
+				return nil, "", fmt.Sprintf("%s is not a list", strings.Join(parts[:i+1], "."))
+			}
+			n, _ := strconv.Atoi(im[1])
+			segs = append(segs, pathSeg{index: n})
+			t = t.Elem()
+			if reflect.PointerTo(t).Implements(reflect.TypeFor[nodeDecoder]()) {
+				return nil, "", fmt.Sprintf("%s cannot be swept", part)
+			}
+		}
+		where = strings.Join(parts[:i+1], ".")
+	}
+	return segs, "", ""
+}
+
+// isLeafType reports whether t parses itself from a scalar.
+func isLeafType(t reflect.Type) bool {
+	return reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]())
+}
+
+func segsString(segs []pathSeg) string {
+	var b strings.Builder
+	for _, s := range segs {
+		if s.index >= 0 {
+			fmt.Fprintf(&b, "[%d]", s.index)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s.key)
+	}
+	return b.String()
+}
+
+// patch returns a copy of tree n with the value at segs replaced by val.
+// Only the nodes along the path are copied; missing mappings are created.
+func patch(n *yaml.Node, segs []pathSeg, val *yaml.Node) (*yaml.Node, error) {
+	if len(segs) == 0 {
+		return val, nil
+	}
+	n = resolve(n)
+	sg := segs[0]
+	if sg.index >= 0 {
+		if n == nil || n.Kind != yaml.SequenceNode {
+			return nil, errors.New("not a list in the file")
+		}
+		if sg.index >= len(n.Content) {
+			return nil, fmt.Errorf("[%d] is past the end of the list (%d entries in the file)", sg.index, len(n.Content))
+		}
+		c := *n
+		c.Content = slices.Clone(n.Content)
+		sub, err := patch(c.Content[sg.index], segs[1:], val)
+		if err != nil {
+			return nil, err
+		}
+		c.Content[sg.index] = sub
+		return &c, nil
+	}
+	var c yaml.Node
+	switch {
+	case n == nil || isNull(n):
+		c = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		if n != nil {
+			c.Line, c.Column = n.Line, n.Column
+		}
+	case n.Kind == yaml.MappingNode:
+		c = *n
+		c.Content = slices.Clone(n.Content)
+	default:
+		return nil, fmt.Errorf("%s is not a mapping in the file", sg.key)
+	}
+	for i := 0; i+1 < len(c.Content); i += 2 {
+		if k := resolve(c.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == sg.key {
+			sub, err := patch(c.Content[i+1], segs[1:], val)
+			if err != nil {
+				return nil, err
+			}
+			c.Content[i+1] = sub
+			return &c, nil
+		}
+	}
+	sub, err := patch(nil, segs[1:], val)
+	if err != nil {
+		return nil, err
+	}
+	c.Content = append(c.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sg.key, Line: val.Line, Column: val.Column}, sub)
+	return &c, nil
+}
+
+// lookup returns the field of s at segs.
+func lookup(s *Spec, segs []pathSeg) (reflect.Value, bool) {
+	v := reflect.ValueOf(s).Elem()
+	for _, sg := range segs {
+		if sg.index >= 0 {
+			if v.Kind() != reflect.Slice || sg.index >= v.Len() {
+				return reflect.Value{}, false
+			}
+			v = v.Index(sg.index)
+			continue
+		}
+		if v.Kind() != reflect.Struct {
+			return reflect.Value{}, false
+		}
+		fs := fieldsOf(v.Type())
+		j := slices.IndexFunc(fs, func(f field) bool { return f.key == sg.key })
+		if j < 0 {
+			return reflect.Value{}, false
+		}
+		v = v.Field(fs[j].index)
+	}
+	return v, true
+}
+
+// axisNumber returns the output number of a decoded leaf and its unit
+// kind, or ok=false when the value is text, a list or a mapping.
+func axisNumber(v reflect.Value) (num float64, kind string, ok bool) {
+	switch x := v.Interface().(type) {
+	case Duration:
+		return x.MS(), "ms", true
+	case Rate:
+		return float64(x), "bps", true
+	case Size:
+		return float64(x), "bytes", true
+	case Probability:
+		return float64(x), "p", true
+	case QueueSize:
+		if x.Packets != 0 {
+			return float64(x.Packets), "packets", true
+		}
+		return float64(x.Bytes), "bytes", true
+	case bool:
+		if x {
+			return 1, "bool", true
+		}
+		return 0, "bool", true
+	case int:
+		return float64(x), "int", true
+	case int64:
+		return float64(x), "int", true
+	case uint64:
+		return float64(x), "int", true
+	}
+	return 0, "", false
+}
+
+// checkSweep resolves every sweep key and checks every value on its own
+// (patched into the file and decoded), computing SweepValue.Value.
+func (st *loaded) checkSweep() {
+	s, d := st.spec, st.d
+	sweepNode := d.nodes["sweep"]
+	if sweepNode == nil || sweepNode.Kind != yaml.MappingNode {
+		return
+	}
+	total := 0
+	for i := 0; i+1 < len(sweepNode.Content); i += 2 {
+		kn := resolve(sweepNode.Content[i])
+		if kn == nil || kn.Kind != yaml.ScalarNode {
+			continue
+		}
+		ai := slices.IndexFunc(s.Sweep, func(a SweepAxis) bool { return a.Key == kn.Value })
+		if ai < 0 || slices.ContainsFunc(st.axes, func(a *axis) bool { return a.key == kn.Value }) {
+			continue // not decoded (reported already) or a duplicate key
+		}
+		a := &axis{key: kn.Value, keyNode: kn, values: s.Sweep[ai].Values}
+		for _, c := range resolve(sweepNode.Content[i+1]).Content {
+			if c = resolve(c); c != nil {
+				a.nodes = append(a.nodes, c)
+			}
+		}
+		st.axes = append(st.axes, a)
+		total += len(a.nodes)
+	}
+	if total > maxSweepValues {
+		d.errorf(sweepNode, "sweep", "%d values is too many (at most %d over all keys)", total, maxSweepValues)
+		return
+	}
+	for _, a := range st.axes {
+		st.checkAxis(a)
+	}
+	// Keys that overlap would set the same value twice.
+	for i, a := range st.axes {
+		for _, b := range st.axes[:i] {
+			if a.segs != nil && b.segs != nil && (isPrefix(a.segs, b.segs) || isPrefix(b.segs, a.segs)) {
+				d.errorf(a.keyNode, "sweep."+a.key, "overlaps the swept key %s", b.key)
+				a.ok = false
+			}
+		}
+	}
+	// Store the numbers back into the Spec.
+	s.Sweep = s.Sweep[:0]
+	for _, a := range st.axes {
+		s.Sweep = append(s.Sweep, SweepAxis{Key: a.key, Values: a.values})
+	}
+	st.checkRunCount(sweepNode)
+}
+
+func isPrefix(a, b []pathSeg) bool {
+	return len(a) <= len(b) && slices.Equal(a, b[:len(a)])
+}
+
+func (st *loaded) checkAxis(a *axis) {
+	d := st.d
+	p := "sweep." + a.key
+	segs, opt, msg := parseSweepKey(a.key)
+	if msg != "" {
+		d.errorf(a.keyNode, p, "%s", msg)
+		return
+	}
+	a.segs, a.option, a.keyOK = segs, opt, true
+	for i, v := range a.values {
+		for j, w := range a.values[:i] {
+			if v.Text == w.Text {
+				d.errorf(a.nodes[i], p, "%s is listed twice (also item %d); list each value once", v.Text, j+1)
+			}
+		}
+	}
+	if opt != "" && !slices.ContainsFunc(st.spec.Models, func(m ModelSpec) bool { return m.Accepts(opt) }) {
+		d.errorf(a.keyNode, p, "no model in models takes the %s option", opt)
+		return
+	}
+	a.ok = true
+	kinds := map[string]bool{}
+	nums := make([]float64, len(a.nodes))
+	numeric := true
+	for i, vn := range a.nodes {
+		num, kind, ok, good := st.valueNumber(a, vn)
+		if !good {
+			a.ok = false
+			continue
+		}
+		if !ok {
+			numeric = false
+		}
+		kinds[kind] = true
+		nums[i] = num
+	}
+	if !a.ok {
+		return
+	}
+	a.numeric = numeric && len(kinds) == 1
+	for i := range a.values {
+		if a.numeric {
+			a.values[i].Value = nums[i]
+		} else {
+			a.values[i].Value = float64(i)
+		}
+	}
+	for i, v := range a.values {
+		for j, w := range a.values[:i] {
+			if v.Text == w.Text {
+				a.ok = false
+			} else if a.numeric && v.Value == w.Value {
+				d.errorf(a.nodes[i], p, "%s is the same value as %s (item %d); list each value once", v.Text, w.Text, j+1)
+				a.ok = false
+			}
+		}
+	}
+}
+
+// valueNumber decodes one value of axis a on its own and returns its
+// number. good is false when the value is invalid (the problem is
+// reported); ok is false when the value is not a plain number.
+func (st *loaded) valueNumber(a *axis, vn *yaml.Node) (num float64, kind string, ok, good bool) {
+	d := st.d
+	if a.option != "" {
+		for _, m := range st.spec.Models {
+			if m.Accepts(a.option) {
+				if !d.setModelOption(&m, a.option, vn, "model."+a.option) {
+					return 0, "", false, false
+				}
+				switch a.option {
+				case "connections":
+					return float64(m.Connections), "int", true, true
+				case "depth":
+					return float64(m.Depth), "int", true, true
+				case "shards":
+					return float64(m.Shards), "int", true, true
+				}
+				return 0, "text", false, true
+			}
+		}
+		return 0, "", false, false
+	}
+	tree, err := patch(st.root, a.segs, vn)
+	if err != nil {
+		d.errorf(a.keyNode, "sweep."+a.key, "cannot set %s: %s", segsString(a.segs), err)
+		return 0, "", false, false
+	}
+	ps, pd := decodeRoot(st.file, tree)
+	bad := false
+	for _, e := range pd.errs {
+		if !st.baseSeen[*e] {
+			bad = true
+		}
+		d.addError(*e)
+	}
+	if bad {
+		return 0, "", false, false
+	}
+	if vn.Kind != yaml.ScalarNode {
+		return 0, "list", false, true
+	}
+	v, found := lookup(ps, a.segs)
+	if !found {
+		return 0, "", false, false
+	}
+	num, kind, ok = axisNumber(v)
+	if !ok {
+		kind = "text"
+	}
+	return num, kind, ok, true
+}
+
+func (st *loaded) checkRunCount(sweepNode *yaml.Node) {
+	s := st.spec
+	n := 1
+	for _, a := range st.axes {
+		n *= max(len(a.nodes), 1)
+		if n > maxRuns {
+			break
+		}
+	}
+	runs := n * max(len(s.Models), 1)
+	if runs <= maxRuns {
+		runs *= max(s.Repeat, 1)
+	}
+	if runs > maxRuns {
+		st.d.errorf(sweepNode, "sweep", "%d points x %d models x %d repeats is more than %d runs", n, len(s.Models), s.Repeat, maxRuns)
+	}
+}
+
+// sweptKeys returns the valid swept keys.
+func (st *loaded) sweptKeys() []string {
+	var ks []string
+	for _, a := range st.axes {
+		if a.keyOK {
+			ks = append(ks, a.key)
+		}
+	}
+	return ks
+}
+
+func (st *loaded) axisFor(key string) *axis {
+	for _, a := range st.axes {
+		if a.key == key {
+			return a
+		}
+	}
+	return nil
+}
+
+func (st *loaded) checkPlots() {
+	s, d := st.spec, st.d
+	if len(s.Plots) > maxPlots {
+		d.errorf(d.nodes["plots"], "plots", "%d plots is too many (at most %d)", len(s.Plots), maxPlots)
+		return
+	}
+	swept := st.sweptKeys()
+	sweptList := strings.Join(swept, ", ")
+	if sweptList == "" {
+		sweptList = "nothing is swept"
+	} else {
+		sweptList = "swept: " + sweptList
+	}
+	labels := s.labels()
+	for i := range s.Plots {
+		p := &s.Plots[i]
+		path := fmt.Sprintf("plots[%d]", i)
+		at := func(key string) *yaml.Node { n, _ := d.nodeFor(path+"."+key, path); return n }
+		if p.Kind == "" {
+			p.Kind = PlotLine
+		}
+		perRun := p.Kind == PlotWaterfall || p.Kind == PlotCwnd || p.Kind == PlotSequence
+		if p.Model != "" && !slices.Contains(labels, p.Model) {
+			d.errorf(at("model"), path+".model", "%q is not a model label (labels: %s)", p.Model, strings.Join(labels, ", "))
+		}
+		if perRun {
+			for _, k := range []string{"x", "y", "series"} {
+				if d.nodes[path+"."+k] != nil {
+					d.errorf(at(k), path+"."+k, "%s is only for line and bar plots", k)
+				}
+			}
+			p.X, p.Y, p.Series = "", "", ""
+			if p.Model == "" && len(labels) > 0 {
+				p.Model = labels[0]
+			}
+			switch p.Kind {
+			case PlotWaterfall:
+				if p.Connection != 0 {
+					d.errorf(at("connection"), path+".connection", "connection is only for cwnd and sequence plots")
+				}
+			case PlotSequence:
+				if p.Connection == 0 {
+					if d.nodes[path+".connection"] != nil {
+						d.errorf(at("connection"), path+".connection", "a sequence plot shows one connection: 1 or more")
+					}
+					p.Connection = 1
+				}
+			}
+			if s.Repeat >= 1 && p.Run >= s.Repeat {
+				d.errorf(at("run"), path+".run", "%d is not below repeat (%d)", p.Run, s.Repeat)
+			}
+		} else {
+			for _, k := range []string{"connection", "run"} {
+				if d.nodes[path+"."+k] != nil {
+					d.errorf(at(k), path+"."+k, "%s is only for waterfall, cwnd and sequence plots", k)
+				}
+			}
+			p.Connection, p.Run = 0, 0
+			switch {
+			case p.X == "" && p.Kind == PlotBar:
+				p.X = "model"
+			case p.X == "" && len(swept) == 0:
+				d.errorf(at("x"), path+".x", "a line plot needs a swept key for x, and nothing is swept")
+			case p.X == "":
+				p.X = swept[0]
+			case p.X == "model" && p.Kind == PlotBar:
+			case !slices.Contains(swept, p.X):
+				also := ""
+				if p.Kind == PlotBar {
+					also = " or model"
+				}
+				d.errorf(at("x"), path+".x", "%q is not a swept key (%s)%s", p.X, sweptList, also)
+			}
+			if p.Y == "" {
+				p.Y = "plt_ms"
+			} else if !slices.Contains(MetricNames, p.Y) {
+				d.errorf(at("y"), path+".y", "%q is not a metric (use one of %s)", p.Y, strings.Join(MetricNames, ", "))
+			}
+			switch {
+			case p.Series == "" && p.X == "model":
+				p.Series = "none"
+			case p.Series == "":
+				p.Series = "model"
+			case p.Series == p.X:
+				d.errorf(at("series"), path+".series", "%q is already the x axis", p.Series)
+			case p.Series == "model" || p.Series == "none":
+			case !slices.Contains(swept, p.Series):
+				d.errorf(at("series"), path+".series", "%q is not model, none or a swept key (%s)", p.Series, sweptList)
+			}
+		}
+		st.checkPlotPoint(i, p, perRun)
+	}
+}
+
+func (st *loaded) checkPlotPoint(i int, p *PlotSpec, perRun bool) {
+	d := st.d
+	path := fmt.Sprintf("plots[%d].point", i)
+	nodes := d.pointNodes[i]
+	for j := range p.Point {
+		ps := &p.Point[j]
+		kp := path + "." + ps.Key
+		var vn *yaml.Node
+		if j < len(nodes) {
+			vn = nodes[j]
+		}
+		a := st.axisFor(ps.Key)
+		switch {
+		case a == nil:
+			d.errorf(vn, kp, "%q is not a swept key", ps.Key)
+			continue
+		case !a.ok:
+			continue
+		case !perRun && (ps.Key == p.X || ps.Key == p.Series):
+			d.errorf(vn, kp, "%s is an axis of the plot; it cannot also be fixed", ps.Key)
+			continue
+		}
+		k := slices.IndexFunc(a.values, func(v SweepValue) bool { return v.Text == ps.Text })
+		if k < 0 && a.numeric && vn != nil {
+			// Compare numbers, so "0.1s" finds "100ms"; the value's own
+			// problems are not reported here: it just matches nothing.
+			probe := *st
+			probe.d = newDecoder(st.file, st.root)
+			if num, _, ok, good := probe.valueNumber(a, vn); good && ok {
+				k = slices.IndexFunc(a.values, func(v SweepValue) bool { return v.Value == num })
+			}
+		}
+		if k < 0 {
+			var vs []string
+			for _, v := range a.values {
+				vs = append(vs, v.Text)
+			}
+			d.errorf(vn, kp, "%s is not one of the swept values (%s)", ps.Text, strings.Join(vs, ", "))
+			continue
+		}
+		ps.Text, ps.Value = a.values[k].Text, a.values[k].Value
+	}
+	if perRun {
+		for _, a := range st.axes {
+			if a.ok && len(a.values) > 0 && !slices.ContainsFunc(p.Point, func(s PointSetting) bool { return s.Key == a.key }) {
+				p.Point = append(p.Point, PointSetting{Key: a.key, Text: a.values[0].Text, Value: a.values[0].Value})
+			}
+		}
+	}
+}
+
+// checkConfig checks the rules that involve several keys of one point.
+func checkConfig(s *Spec, d *decoder) {
+	pkt := int64(s.TCP.MSS) + 40
+	if q := s.Network.Queue; q.Bytes != 0 && int64(q.Bytes) < pkt {
+		n, p := d.nodeFor("network.queue", "tcp.mss")
+		d.errorf(n, p, "a queue of %s holds no full packet (mss %d + 40 header bytes = %d bytes)", q.Bytes, s.TCP.MSS, pkt)
+	}
+	if s.TCP.ReceiveWindow < s.TCP.MSS {
+		n, p := d.nodeFor("tcp.receive_window", "tcp.mss")
+		d.errorf(n, p, "receive_window %s is smaller than mss %d", s.TCP.ReceiveWindow, s.TCP.MSS)
+	}
+	if s.TCP.MinRTO > s.TCP.InitialRTO {
+		n, p := d.nodeFor("tcp.min_rto", "tcp.initial_rto")
+		d.errorf(n, p, "min_rto %s is above initial_rto %s", s.TCP.MinRTO, s.TCP.InitialRTO)
+	}
+	total := 0
+	for _, o := range s.Page.Objects {
+		total += o.Count
+	}
+	if total > maxObjects {
+		n, p := d.nodeFor("page.objects")
+		d.errorf(n, p, "%d objects is too many (at most %d)", total, maxObjects)
+	}
+}

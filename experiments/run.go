@@ -1,0 +1,313 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/connsim/connsim/httpmodel"
+	"github.com/connsim/connsim/sim/link"
+	"github.com/connsim/connsim/tcp"
+)
+
+// Result is what one run yields: its results.csv row, its requests.csv
+// rows and, for the runs a cwnd or sequence plot shows, its trace.
+type Result struct {
+	Row      Row
+	Requests []RequestRow
+	Trace    *Trace
+}
+
+// ModelConfig builds the httpmodel configuration of model m on the
+// resolved spec s (a Point's Spec).
+func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
+	kind, err := httpmodel.ParseKind(m.Name)
+	if err != nil {
+		return httpmodel.Config{}, err
+	}
+	t := s.TCP
+	restart := tcp.RestartRFC5681
+	if t.IdleRestart == "linux" {
+		restart = tcp.RestartLinux
+	}
+	tc := tcp.DefaultConfig()
+	tc.MSS = int64(t.MSS)
+	tc.InitialWindow = t.InitialWindow
+	tc.CC = t.CC
+	tc.DelayedAck = t.DelayedACK
+	tc.DelayedAckTimeout = t.DelayedACKTimeout.Std()
+	tc.Nagle = t.Nagle
+	tc.SlowStartAfterIdle = t.SlowStartAfterIdle
+	tc.IdleRestart = restart
+	tc.InitialRTO = t.InitialRTO.Std()
+	tc.MinRTO = t.MinRTO.Std()
+	tc.ReceiveWindow = int64(t.ReceiveWindow)
+
+	var tls httpmodel.TLS
+	switch s.TLS {
+	case "tls12":
+		tls = httpmodel.TLS12
+	case "tls13":
+		tls = httpmodel.TLS13
+	}
+	n := s.Network
+	page := httpmodel.Page{Host: s.Page.Host, HTML: int64(s.Page.HTML)}
+	for _, o := range s.Page.Objects {
+		host := o.Host
+		if host == s.Page.Host {
+			host = ""
+		}
+		for range o.Count {
+			page.Objects = append(page.Objects, httpmodel.Object{Host: host, Size: int64(o.Size), Method: o.Method})
+		}
+	}
+	maxReq := s.Server.MaxRequests
+	if maxReq == 0 {
+		maxReq = math.MaxInt32 // 0 = unlimited in the spec
+	}
+	keepAlive := s.Server.KeepAliveTimeout.Std()
+	if keepAlive == 0 {
+		keepAlive = 1 // close as soon as idle
+	}
+	return httpmodel.Config{
+		Network: httpmodel.Network{
+			RTT:          n.RTT.Std(),
+			Bandwidth:    link.Bandwidth(n.Bandwidth),
+			Uplink:       link.Bandwidth(n.UplinkRate()),
+			QueueBytes:   int64(n.Queue.Bytes),
+			QueuePackets: int(n.Queue.Packets),
+			Loss:         float64(n.Loss),
+			DNS:          n.DNS.Std(),
+		},
+		TCP:                 tc,
+		TLS:                 tls,
+		HTTPVersion:         s.HTTP.Version,
+		RequestBytes:        int64(s.HTTP.RequestBytes),
+		ResponseHeaderBytes: max(int64(s.HTTP.ResponseHeaderBytes), 1),
+		Visits:              s.Client.Visits,
+		ReadingTime:         s.Client.ReadingTime.Std(),
+		Server: httpmodel.Server{
+			ThinkTime:        s.Server.ThinkTime.Std(),
+			KeepAliveTimeout: keepAlive,
+			MaxRequests:      maxReq,
+			MaxConnections:   s.Server.MaxConnections,
+		},
+		Page: page,
+		Model: httpmodel.Model{
+			Kind:        kind,
+			Connections: m.Connections,
+			Depth:       m.Depth,
+			Shards:      m.Shards,
+			H2Upgrade:   m.Start == "upgrade",
+		},
+		MaxSimTime: s.Limits.MaxSimTime.Std(),
+		MaxEvents:  uint64(s.Limits.MaxEvents),
+	}, nil
+}
+
+// Run simulates one run. With trace set it also returns the run's
+// per-connection trace. Run is a pure function of rc: the same rc gives
+// the same Result on any machine.
+func Run(rc RunConfig, trace bool) Result {
+	row := Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes, Run: rc.Rep, Seed: rc.Seed}
+	cfg, err := ModelConfig(rc.Point.Spec, rc.Model)
+	if err != nil {
+		row.Err = err.Error()
+		row.Metrics = nanMetrics()
+		return Result{Row: row}
+	}
+	cfg.Trace = trace
+	res := httpmodel.Run(cfg, rc.Seed)
+	m := res.Metrics
+	row.Metrics = Metrics{
+		PLTms:        round6(httpmodel.Milliseconds(m.PLT)),
+		Connections:  int64(m.Connections),
+		HandshakesMS: round6(httpmodel.Milliseconds(m.Handshakes)),
+		Packets:      m.Packets,
+		Bytes:        m.Bytes,
+		Retransmits:  m.Retransmits,
+		Drops:        m.Drops,
+		ServerConnS:  round6(m.ServerConnS),
+		Events:       int64(m.Events),
+		RevisitPLTms: round6(httpmodel.Milliseconds(m.RevisitPLT)),
+	}
+	if res.Err != nil {
+		row.Err = res.Err.Error()
+	} else if m.Failed > 0 {
+		row.Err = fmt.Sprintf("%d requests failed", m.Failed)
+	}
+	out := Result{Row: row}
+	for _, t := range res.Requests {
+		out.Requests = append(out.Requests, RequestRow{
+			Model:      row.Model,
+			Point:      row.Point,
+			Run:        rc.Rep,
+			Request:    t.Index,
+			Visit:      t.Visit,
+			Host:       t.Host,
+			Connection: t.Connection,
+			Bytes:      t.Bytes,
+			StartMS:    ms(t.Start),
+			DNSms:      ms(t.DNS),
+			ConnectMS:  ms(t.Connect),
+			TLSms:      ms(t.TLS),
+			SendMS:     ms(t.Send),
+			WaitMS:     ms(t.Wait),
+			ReceiveMS:  ms(t.Receive),
+			EndMS:      httpmodel.Milliseconds(t.End),
+			QueuedMS:   ms(t.Queued),
+		})
+	}
+	if trace {
+		out.Trace = traceOf(row, res.Conns)
+	}
+	return out
+}
+
+func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+
+// round6 rounds to the 6 decimals the files keep, so that statistics
+// computed from a whole run's rows equal those computed from rows read
+// back from shard files (connsim merge is byte-identical).
+func round6(v float64) float64 {
+	if math.IsNaN(v) || math.Abs(v) >= 1e15 {
+		return v
+	}
+	return math.Round(v*1e6) / 1e6
+}
+
+func nanMetrics() Metrics {
+	n := math.NaN()
+	return Metrics{PLTms: n, HandshakesMS: n, ServerConnS: n, RevisitPLTms: n}
+}
+
+func traceOf(row Row, conns []httpmodel.ConnTrace) *Trace {
+	tr := &Trace{Model: row.Model, Point: row.Point, Run: row.Run}
+	for _, c := range conns {
+		ct := ConnTrace{Connection: c.Connection, Host: c.Host, OpenMS: c.Opened.Milliseconds(), CloseMS: math.NaN()}
+		if c.Closed >= 0 {
+			ct.CloseMS = c.Closed.Milliseconds()
+		}
+		for _, s := range c.Cwnd {
+			ct.Cwnd = append(ct.Cwnd, CwndSample{TimeMS: s.At.Milliseconds(), Cwnd: s.Cwnd, SSThresh: s.SSThresh})
+		}
+		for _, s := range c.Segments {
+			ct.Segments = append(ct.Segments, SegmentSample{TimeMS: s.At.Milliseconds(), Seq: s.Seq, Len: int64(s.Len),
+				Ack: s.Ack, FromClient: s.FromClient, Retransmit: s.Retransmit, Dropped: s.Dropped})
+		}
+		for _, e := range c.ResponseEnds {
+			ct.ResponseEndsMS = append(ct.ResponseEndsMS, e.Milliseconds())
+		}
+		tr.Conns = append(tr.Conns, ct)
+	}
+	return tr
+}
+
+// RunOptions control RunAll.
+type RunOptions struct {
+	Workers  int                     // goroutines; 0 = runtime.NumCPU()
+	Trace    func(rc RunConfig) bool // which runs keep a trace; nil = none
+	Progress func(done, total int)   // called after each run, from one goroutine at a time
+	Context  context.Context         // cancelled: no new runs start; nil = never
+	OnResult func(i int, r Result)   // optional: called as each run finishes (any order)
+}
+
+// RunAll runs rcs on Workers goroutines and returns their results in the
+// order of rcs, whatever the number of workers: the output is identical
+// for any worker count. Each run is independent (its own scheduler and
+// seed), so parallelism lives only here. When the context is cancelled,
+// runs not yet started are left out: their Result has Row.Err set to
+// "not run".
+func RunAll(rcs []RunConfig, opt RunOptions) []Result {
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU()
+	}
+	workers = min(workers, max(1, len(rcs)))
+	ctx := opt.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	results := make([]Result, len(rcs))
+	ran := make([]bool, len(rcs))
+	var next atomic.Int64
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				if ctx.Err() != nil {
+					return
+				}
+				i := int(next.Add(1) - 1)
+				if i >= len(rcs) {
+					return
+				}
+				rc := rcs[i]
+				trace := opt.Trace != nil && opt.Trace(rc)
+				r := Run(rc, trace)
+				results[i] = r
+				mu.Lock()
+				ran[i] = true
+				done++
+				if opt.OnResult != nil {
+					opt.OnResult(i, r)
+				}
+				if opt.Progress != nil {
+					opt.Progress(done, len(rcs))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for i, ok := range ran {
+		if !ok {
+			rc := rcs[i]
+			results[i] = Result{Row: Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes,
+				Run: rc.Rep, Seed: rc.Seed, Metrics: nanMetrics(), Err: "not run"}}
+		}
+	}
+	return results
+}
+
+// WantsTrace reports whether a cwnd or sequence plot of the spec shows
+// run rc, so that RunAll keeps its trace.
+func (s *Spec) WantsTrace(rc RunConfig) bool {
+	for _, p := range s.Plots {
+		if p.Kind != PlotCwnd && p.Kind != PlotSequence && p.Kind != PlotWaterfall {
+			continue
+		}
+		if PlotShows(p, rc) {
+			return true
+		}
+	}
+	return false
+}
+
+// PlotShows reports whether per-run plot p (waterfall, cwnd, sequence)
+// shows run rc: same model label, repetition and point.
+func PlotShows(p PlotSpec, rc RunConfig) bool {
+	if p.Model != rc.Model.Label || p.Run != rc.Rep {
+		return false
+	}
+	for _, set := range p.Point {
+		found := false
+		for _, a := range rc.Point.Axes {
+			if a.Key == set.Key {
+				found = a.Value == set.Value
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,465 @@
+package experiments
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Spec is one experiment file: every key of spec/experiment-format.md.
+// Load fills the defaults; the zero values that remain have the meaning
+// documented on each field. Field tags: yaml is the key, range the
+// accepted values (checked when the file is loaded), enum the accepted
+// words.
+type Spec struct {
+	Name        string      `yaml:"name"`                  // required; [a-z0-9][a-z0-9-]*, at most 64 characters
+	Title       string      `yaml:"title,omitempty"`       // one-line title for the report
+	Description string      `yaml:"description,omitempty"` // free text for the report
+	Seed        uint64      `yaml:"seed"`                  // base of every run's seed; default 1
+	Repeat      int         `yaml:"repeat" range:"1..10000"`
+	Limits      LimitsSpec  `yaml:"limits"`
+	Network     NetworkSpec `yaml:"network"`
+	TCP         TCPSpec     `yaml:"tcp"`
+	TLS         string      `yaml:"tls" enum:"none|tls12|tls13"`
+	HTTP        HTTPSpec    `yaml:"http"`
+	Client      ClientSpec  `yaml:"client"`
+	Server      ServerSpec  `yaml:"server"`
+	Page        PageSpec    `yaml:"page"`
+	Models      []ModelSpec `yaml:"models"`
+	Sweep       Sweep       `yaml:"sweep,omitempty"`
+	Plots       []PlotSpec  `yaml:"plots,omitempty"`
+
+	src *source // the file it was loaded from; nil for a Spec built in code
+}
+
+// source remembers where a Spec came from, so that Points can report
+// errors at the file's lines as long as the Spec was not changed since.
+type source struct {
+	file     string
+	data     []byte
+	resolved []byte // MarshalResolved at load time
+}
+
+// LimitsSpec bounds one run; a run past either limit fails (its row
+// carries the error, the other runs go on).
+type LimitsSpec struct {
+	MaxSimTime Duration `yaml:"max_sim_time" range:"1ms..24h"`       // virtual time; default 10m
+	MaxEvents  int64    `yaml:"max_events" range:"1..1000000000000"` // simulator events; default 500000000
+}
+
+// NetworkSpec is the path between client and server.
+type NetworkSpec struct {
+	RTT       Duration    `yaml:"rtt" range:"0s..60s"`                     // round-trip propagation delay; default 100ms
+	Bandwidth Rate        `yaml:"bandwidth" range:"1Kbps..100Gbps"`        // bottleneck rate; default 10Mbps
+	Uplink    Rate        `yaml:"uplink,omitempty" range:"1Kbps..100Gbps"` // client->server rate; 0 = same as Bandwidth (Point.Spec has it filled)
+	Queue     QueueSize   `yaml:"queue"`                                   // drop-tail queue at the bottleneck; default 256KB; 0 = unlimited
+	Loss      Probability `yaml:"loss"`                                    // random loss per packet; default 0
+	DNS       Duration    `yaml:"dns" range:"0s..60s"`                     // one DNS lookup, once per hostname; default 0
+}
+
+// UplinkRate returns the client->server rate: Uplink, or Bandwidth when
+// Uplink is not set.
+func (n NetworkSpec) UplinkRate() Rate {
+	if n.Uplink == 0 {
+		return n.Bandwidth
+	}
+	return n.Uplink
+}
+
+// TCPSpec holds the TCP settings of both endpoints.
+type TCPSpec struct {
+	CC                 string   `yaml:"cc" enum:"newreno|cubic"`                // congestion control; default newreno
+	MSS                Size     `yaml:"mss" range:"536..9000"`                  // bytes of payload per segment; default 1460
+	InitialWindow      int      `yaml:"initial_window" range:"1..1000"`         // segments; default 10 (RFC 6928)
+	DelayedACK         bool     `yaml:"delayed_ack"`                            // ACK every 2nd segment or after DelayedACKTimeout; default true
+	DelayedACKTimeout  Duration `yaml:"delayed_ack_timeout" range:"1ms..500ms"` // extension; default 40ms (Linux); RFC 1122 caps it at 500ms
+	Nagle              bool     `yaml:"nagle"`                                  // default false (TCP_NODELAY)
+	SlowStartAfterIdle bool     `yaml:"slow_start_after_idle"`                  // default true
+	IdleRestart        string   `yaml:"idle_restart" enum:"rfc5681|linux"`      // default rfc5681
+	InitialRTO         Duration `yaml:"initial_rto" range:"1ms..60s"`           // default 1s (RFC 6298)
+	MinRTO             Duration `yaml:"min_rto" range:"1ms..60s"`               // default 200ms (Linux); at most InitialRTO
+	ReceiveWindow      Size     `yaml:"receive_window" range:"536..1GiB"`       // bytes; default 4MiB; at least MSS
+}
+
+// HTTPSpec holds the HTTP message sizes and version.
+type HTTPSpec struct {
+	Version             string `yaml:"version" enum:"1.0|1.1"`               // default "1.1"
+	RequestBytes        Size   `yaml:"request_bytes" range:"1..1MB"`         // request headers on the wire; default 400
+	ResponseHeaderBytes Size   `yaml:"response_header_bytes" range:"0..1MB"` // response headers, added to each body; default 300
+}
+
+// ClientSpec is the browser's behaviour across visits.
+type ClientSpec struct {
+	Visits      int      `yaml:"visits" range:"1..1000"`      // page loads, one after another; default 1
+	ReadingTime Duration `yaml:"reading_time" range:"0s..1h"` // pause between visits; default 0
+}
+
+// ServerSpec is the origin server.
+type ServerSpec struct {
+	ThinkTime        Duration `yaml:"think_time" range:"0s..60s"`        // processing time per request; default 0
+	KeepAliveTimeout Duration `yaml:"keep_alive_timeout" range:"0s..1h"` // idle persistent connection lifetime; default 5s
+	MaxRequests      int      `yaml:"max_requests" range:"0..1000000"`   // per persistent connection; default 100; 0 = unlimited
+	MaxConnections   int      `yaml:"max_connections" range:"0..100000"` // open at once; default 0 = unlimited
+}
+
+// PageSpec is what the client loads: the HTML, then its objects.
+type PageSpec struct {
+	Host    string       `yaml:"host" kind:"hostname"` // extension: the page's hostname; default example.com
+	HTML    Size         `yaml:"html" range:"0..10GB"` // default 20KB
+	Objects []ObjectSpec `yaml:"objects"`              // requested once the HTML has arrived, in order
+	HAR     harInput     `yaml:"har,omitempty"`        // reserved: not supported yet
+}
+
+// ObjectSpec is one kind of embedded object; Count copies are requested.
+type ObjectSpec struct {
+	Size   Size   `yaml:"size" range:"0..10GB"`                   // response body bytes; required
+	Count  int    `yaml:"count" range:"1..10000"`                 // default 1
+	Host   string `yaml:"host,omitempty" kind:"hostname"`         // "" = the page's host (Point.Spec has it filled)
+	Method string `yaml:"method" enum:"GET|POST|PUT|DELETE|HEAD"` // extension; default GET
+}
+
+// harInput is the reserved page.har key: any value is reported as not
+// supported yet.
+type harInput string
+
+// The connection models.
+const (
+	ShortLived = "short-lived" // one connection per request
+	Persistent = "persistent"  // keep-alive connections, one request at a time
+	Pipelined  = "pipelined"   // keep-alive connections, requests pipelined up to Depth
+	Parallel   = "parallel"    // persistent connections per host, browser-like
+	Sharded    = "sharded"     // parallel over Shards hostnames
+	HTTP2      = "http2"       // one multiplexed connection per origin
+)
+
+// ModelSpec is one entry of models, resolved: every option has its value.
+type ModelSpec struct {
+	Name        string // one of the model constants
+	Label       string // unique within the experiment; fills the model column
+	Connections int    // connections per host (1..1000); default 1, parallel's and sharded's 6
+	Depth       int    // pipelined: requests outstanding per connection (0..1000); 0 = unlimited; 0 for others
+	Shards      int    // sharded: hostnames (1..64), default 2; 1 for every other model
+	Start       string // http2: prior-knowledge or upgrade; "" for others
+}
+
+// modelKinds lists the models, their options in canonical order and their
+// default connection counts.
+var modelKinds = []struct {
+	name    string
+	options []string
+	conns   int
+}{
+	{ShortLived, []string{"connections"}, 1},
+	{Persistent, []string{"connections"}, 1},
+	{Pipelined, []string{"connections", "depth"}, 1},
+	{Parallel, []string{"connections"}, 6},
+	{Sharded, []string{"connections", "shards"}, 6},
+	{HTTP2, []string{"connections", "start"}, 1},
+}
+
+// modelOptions is every model option, in the order MarshalResolved writes them.
+var modelOptions = []string{"connections", "depth", "shards", "start", "label"}
+
+// newModel returns the model called name with its default options.
+func newModel(name string) (ModelSpec, bool) {
+	for _, k := range modelKinds {
+		if k.name == name {
+			m := ModelSpec{Name: name, Label: name, Connections: k.conns, Shards: 1}
+			switch name {
+			case Sharded:
+				m.Shards = 2
+			case HTTP2:
+				m.Start = "prior-knowledge"
+			}
+			return m, true
+		}
+	}
+	return ModelSpec{}, false
+}
+
+// Accepts reports whether the model takes the option (label is taken by every model).
+func (m ModelSpec) Accepts(option string) bool {
+	if option == "label" {
+		return true
+	}
+	for _, k := range modelKinds {
+		if k.name == m.Name {
+			for _, o := range k.options {
+				if o == option {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (m ModelSpec) optionNames() []string {
+	for _, k := range modelKinds {
+		if k.name == m.Name {
+			return append(append([]string(nil), k.options...), "label")
+		}
+	}
+	return []string{"label"}
+}
+
+// MarshalYAML writes the model as {name: {option: value, ..., label: L}}
+// with every option it takes, so the file reads back to the same model.
+func (m ModelSpec) MarshalYAML() (any, error) {
+	opts := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+	add := func(k string, v any) {
+		var vn yaml.Node
+		if err := vn.Encode(v); err != nil {
+			panic(err) // ints and strings always encode
+		}
+		opts.Content = append(opts.Content, strNode(k), &vn)
+	}
+	for _, o := range m.optionNames() {
+		switch o {
+		case "connections":
+			add(o, m.Connections)
+		case "depth":
+			add(o, m.Depth)
+		case "shards":
+			add(o, m.Shards)
+		case "start":
+			add(o, m.Start)
+		case "label":
+			add(o, m.Label)
+		}
+	}
+	return &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{strNode(m.Name), opts}}, nil
+}
+
+// Sweep lists the swept keys in file order. The runs are the cartesian
+// product of their values, the first key outermost.
+type Sweep []SweepAxis
+
+// SweepAxis is one swept key and its values in file order.
+type SweepAxis struct {
+	Key    string       // as written: a key path such as "network.rtt" or "page.objects[0].size", or "model.<option>"
+	Values []SweepValue // at least one
+}
+
+// SweepValue is one value of a swept key.
+type SweepValue struct {
+	Text  string  // as written, e.g. "50ms"; a list or mapping value in YAML flow style
+	Value float64 // the plain number of the output files (see AxisValue), or the index in Values for text, lists and mappings
+}
+
+// MarshalYAML writes the sweep as a mapping, each key's values as a flow list.
+func (s Sweep) MarshalYAML() (any, error) {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for _, a := range s {
+		seq := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, v := range a.Values {
+			seq.Content = append(seq.Content, valueNode(v.Text))
+		}
+		m.Content = append(m.Content, strNode(a.Key), seq)
+	}
+	return m, nil
+}
+
+// Axis returns the axis with the given key.
+func (s Sweep) Axis(key string) (SweepAxis, bool) {
+	for _, a := range s {
+		if a.Key == key {
+			return a, true
+		}
+	}
+	return SweepAxis{}, false
+}
+
+// The plot kinds.
+const (
+	PlotLine      = "line"
+	PlotBar       = "bar"
+	PlotWaterfall = "waterfall"
+	PlotCwnd      = "cwnd"
+	PlotSequence  = "sequence"
+)
+
+// PlotSpec is one figure. Load fills the defaults that apply to its kind
+// and leaves the other fields zero.
+type PlotSpec struct {
+	Kind       string    `yaml:"kind" enum:"line|bar|waterfall|cwnd|sequence"` // default line
+	X          string    `yaml:"x,omitempty"`                                  // line: a swept key (default the first); bar: a swept key or "model" (default)
+	Y          string    `yaml:"y,omitempty"`                                  // line, bar: a metric of MetricNames; default plt_ms
+	Series     string    `yaml:"series,omitempty"`                             // line, bar: "model" (default), a swept key, or "none" (bar by model's default)
+	Title      string    `yaml:"title,omitempty"`                              // "" = the plots package chooses
+	Model      string    `yaml:"model,omitempty"`                              // a model label; waterfall, cwnd, sequence: default the first model; line, bar: only that model
+	Point      PlotPoint `yaml:"point,omitempty"`                              // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
+	LogX       bool      `yaml:"log_x,omitempty"`
+	LogY       bool      `yaml:"log_y,omitempty"`
+	Connection int       `yaml:"connection,omitempty" range:"0..100000"` // cwnd: 0 (default) = every connection; sequence: default 1
+	Run        int       `yaml:"run,omitempty" range:"0..9999"`          // waterfall, cwnd, sequence: the repetition; default 0; below repeat
+}
+
+// PlotPoint fixes swept keys to values, in file order.
+type PlotPoint []PointSetting
+
+// PointSetting is one key of a plot's point. Load replaces Text by the
+// swept value it matches, so "0.1s" becomes "100ms" when the sweep says so.
+type PointSetting struct {
+	Key   string  // a swept key
+	Text  string  // one of the key's swept values, as written in the sweep
+	Value float64 // that value's SweepValue.Value
+}
+
+// MarshalYAML writes the point as a flow mapping.
+func (p PlotPoint) MarshalYAML() (any, error) {
+	m := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+	for _, s := range p {
+		m.Content = append(m.Content, strNode(s.Key), valueNode(s.Text))
+	}
+	return m, nil
+}
+
+// Where returns the point as key -> value, the form package plots filters on.
+func (p PlotPoint) Where() map[string]float64 {
+	w := make(map[string]float64, len(p))
+	for _, s := range p {
+		w[s.Key] = s.Value
+	}
+	return w
+}
+
+// defaultSpec returns a Spec with every default of experiment-format.md.
+// Models is left empty: Load puts [persistent] there when the file has no
+// models key.
+func defaultSpec() *Spec {
+	return &Spec{
+		Seed:   1,
+		Repeat: 1,
+		Limits: LimitsSpec{MaxSimTime: Duration(10 * time.Minute), MaxEvents: 500_000_000},
+		Network: NetworkSpec{
+			RTT:       Duration(100 * time.Millisecond),
+			Bandwidth: 10 * Mbps,
+			Queue:     QueueSize{Bytes: 256_000},
+		},
+		TCP: TCPSpec{
+			CC:                 "newreno",
+			MSS:                1460,
+			InitialWindow:      10, // RFC 6928
+			DelayedACK:         true,
+			DelayedACKTimeout:  Duration(40 * time.Millisecond),
+			SlowStartAfterIdle: true,
+			IdleRestart:        "rfc5681",
+			InitialRTO:         Duration(time.Second),
+			MinRTO:             Duration(200 * time.Millisecond),
+			ReceiveWindow:      4 << 20,
+		},
+		TLS:    "none",
+		HTTP:   HTTPSpec{Version: "1.1", RequestBytes: 400, ResponseHeaderBytes: 300},
+		Client: ClientSpec{Visits: 1},
+		Server: ServerSpec{KeepAliveTimeout: Duration(5 * time.Second), MaxRequests: 100},
+		Page:   PageSpec{Host: "example.com", HTML: 20_000},
+	}
+}
+
+// defaultObject returns an object entry before its keys are decoded.
+func defaultObject() ObjectSpec { return ObjectSpec{Count: 1, Method: "GET"} }
+
+// LoadFile reads and loads the experiment file at path.
+func LoadFile(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Load(path, data)
+}
+
+// Load parses an experiment file, fills the defaults and checks every
+// value. filename is used only in error messages. On failure the error is
+// an ErrorList holding every problem found, sorted by position.
+func Load(filename string, data []byte) (*Spec, error) {
+	st, errs := loadBase(filename, data)
+	if len(errs) == 0 {
+		_, errs = st.points(maxLoadCheckedPoints)
+	}
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+	s := st.spec
+	s.src = &source{file: filename, data: bytes.Clone(data)}
+	res, err := s.MarshalResolved()
+	if err != nil {
+		return nil, ErrorList{{File: filename, Msg: "internal error: " + err.Error()}}
+	}
+	s.src.resolved = res
+	return s, nil
+}
+
+// maxLoadCheckedPoints is how many sweep points Load builds and checks;
+// Points checks every point of larger sweeps.
+const maxLoadCheckedPoints = 10000
+
+// MarshalResolved returns the spec as YAML with every default filled in,
+// model options and labels written out: the experiment.yaml of a run.
+// Loading it gives an equal Spec. Keys whose default depends on another
+// key (network.uplink, page.objects[].host) are written only when set.
+func (s *Spec) MarshalResolved() ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("# connsim experiment, resolved: every default filled in.\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(s); err != nil {
+		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// source returns the file name and text that Points works from: the file
+// the Spec was loaded from if the Spec is unchanged since, else its
+// resolved YAML.
+func (s *Spec) source() (string, []byte, error) {
+	res, err := s.MarshalResolved()
+	if err != nil {
+		return "", nil, err
+	}
+	if s.src != nil && bytes.Equal(res, s.src.resolved) {
+		return s.src.file, s.src.data, nil
+	}
+	name := s.Name
+	if name == "" {
+		name = "spec"
+	}
+	return name + " (resolved)", res, nil
+}
+
+func strNode(s string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+}
+
+// valueNode turns the Text of a sweep value back into a YAML node: a flow
+// list or mapping when it starts with [ or {, else a scalar written plain
+// when that reads back as the same text, quoted otherwise.
+func valueNode(text string) *yaml.Node {
+	if strings.HasPrefix(text, "[") || strings.HasPrefix(text, "{") {
+		var doc yaml.Node
+		if yaml.Unmarshal([]byte(text), &doc) == nil && doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+			if c := doc.Content[0]; c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode {
+				return c
+			}
+		}
+	}
+	n := strNode(text)
+	var doc yaml.Node
+	if yaml.Unmarshal([]byte(text), &doc) == nil && doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		c := doc.Content[0]
+		switch c.ShortTag() {
+		case "!!int", "!!float", "!!bool":
+			if c.Kind == yaml.ScalarNode && c.Style == 0 && c.Value == text {
+				n.Tag = c.ShortTag()
+			}
+		}
+	}
+	return n
+}

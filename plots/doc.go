@@ -1,0 +1,101 @@
+// Package plots turns connsim's result rows into figures with gonum/plot,
+// and figures plus a summary into a self-contained HTML report.
+//
+// It knows only the result types of package experiments (Row,
+// RequestRow, Trace): a figure is a view of rows, never a side effect of
+// a run. Every constructor returns a *plot.Plot and an error; empty input,
+// an unknown metric or key, or data that is all NaN is an error (wrapping
+// [ErrNoData] when there is simply nothing to draw), never a panic.
+//
+// # Units
+//
+// The output files hold durations in ms, rates in bit/s and sizes in
+// bytes. Figures show ms, Mbit/s and KB (1 KB = 1000 bytes, as in the
+// spec), and every axis label names its unit: "RTT (ms)", "bandwidth
+// (Mbit/s)", "page load time (ms)", "bytes on the wire (KB)". [KeyUnit]
+// and [MetricUnit] give the label and conversion of a column.
+//
+// # Line: a metric against a swept key
+//
+// [Line] draws one series per model: x is the swept key (e.g.
+// network.rtt), y the median of the runs at that point, and a shaded band
+// spans the 25th to 75th percentile when a point has more than one run
+// (error bars with [ErrorBars]). Read the vertical distance between
+// lines as the cost of a model at that x, and the slope as how the cost
+// grows with x: a model whose page load takes k round trips has a slope
+// of about k in ms per ms of RTT. A wide band means the runs disagree
+// (random loss); no band means one run per point. Series differ in
+// colour, marker shape and dash pattern, so the figure reads in
+// greyscale. Log axes ([LineOptions].LogX, LogY) show ratios: equal
+// vertical gaps are equal factors. When another key is swept too, its
+// values split the series ("pipelined, bandwidth=1Mbps") rather than being
+// pooled into one median; [LineOptions].Where fixes them instead.
+//
+// # Bar: a metric per model
+//
+// [Bar] draws one bar per model, grouped by the values of a swept key
+// (or one bar per model, named on the x axis, without a key). The bar is
+// the median, the error bar p25–p75 when a point has several runs, and
+// the median is printed above each bar when there are few. The y axis
+// always starts at 0, so bar heights compare as ratios.
+//
+// # Waterfall: one page load
+//
+// [Waterfall] draws the requests of one load top to bottom in request
+// order (or grouped by connection), against time since the start of the
+// load. Each bar is split into HAR's phases: queued (waiting for a free
+// connection), dns, connect (TCP handshake), tls, send, wait (server time
+// plus one RTT, HAR's "time to first byte") and receive. The stripe left
+// of each row and the "c<N>" in its label name the connection: rows of the
+// same colour and number reused one connection, and a connect phase marks
+// a new one. Long grey queued phases show requests waiting for one of
+// the few connections; a staircase of wait phases on one connection shows
+// requests served one after another; a dotted line marks the end of the
+// load. [DefaultSize] makes a waterfall tall enough for a readable label
+// per row.
+//
+// # Cwnd: congestion window over time
+//
+// [Cwnd] draws each connection's congestion window (KB) as a step line
+// against time (ms), its slow-start threshold as a dotted line of the same
+// colour once it is set (values of 1<<40 and more mean unset and are not
+// drawn), and a short vertical bar on the line where a response
+// completed. Slow start is the steep staircase (the window doubles per
+// RTT), a loss halves it to ssthresh, congestion avoidance is the slow
+// climb after it, and restart after idle is the drop back to the initial
+// window when a connection sends again after resting longer than an RTO.
+//
+// # Sequence: a Stevens time-sequence plot
+//
+// [Sequence] draws one connection's server-to-client data as vertical
+// bars at the time each segment was sent, spanning its bytes (relative
+// sequence number, KB), and the client's cumulative ACK as a step line.
+// The slope of the bars is the sending rate; the horizontal gap between a
+// bar and the ACK line reaching it is one round trip. Retransmissions are
+// red with a triangle, lost packets carry an x, and dotted verticals mark
+// completed responses. A flat ACK line while data keeps coming means the
+// receiver is waiting for a lost segment (duplicate ACKs).
+//
+// # Files and report
+//
+// [Save] writes NAME.png (at [DPI], [DefaultWidth] x [DefaultHeight] by
+// default: an 8 x 5 inch slide, title 15 pt, axis labels 13 pt) and
+// NAME.svg, each atomically. [Encode] returns the bytes instead. The same
+// input always gives the same bytes: nothing in gonum's SVG depends on
+// time, randomness or map order. SVG text asks for Liberation Sans with
+// Arial's metrics as fallback, so labels keep their size in any browser.
+//
+// [Report] writes report.html from [ReportData]: title, description,
+// figures with captions, the summary table, the resolved spec and a note.
+// The page loads nothing from the network; figures are embedded as data
+// URIs or linked as plots/NAME.svg. An inline script writes "ok
+// images=N" or "failed: ..." into <div id="selfcheck"> once the page has
+// loaded, for a headless-browser test.
+//
+// # Style
+//
+// gonum/plot keeps defaults in package variables (plot.DefaultFont,
+// plotter.DefaultLineStyle, ...). This package reads them at most and
+// never writes them: every style is set on the plot or plotter it
+// creates, so figures do not depend on what other code did before.
+package plots

@@ -1,0 +1,164 @@
+package plots
+
+import (
+	"cmp"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/connsim/connsim/experiments"
+)
+
+// SequenceOptions configures Sequence.
+type SequenceOptions struct {
+	Title string // default "Time-sequence: <model>, <point>, connection N"
+	// FromMS and ToMS zoom into a time window (when ToMS > FromMS):
+	// only packets sent inside it are drawn.
+	FromMS, ToMS float64
+}
+
+// Sequence draws a Stevens time-sequence plot of one connection: each
+// server-to-client data segment is a vertical bar at the time it was sent
+// spanning its bytes (relative sequence numbers, in KB), retransmissions
+// are red bars with a triangle on top, segments lost on the path carry an
+// x, and the client's cumulative ACK is a green step line. Request bytes
+// (client to server) are not drawn: they live in the other sequence
+// space. Dotted verticals mark the times responses completed. conn is the
+// ConnTrace.Connection number (1-based).
+func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, error) {
+	i := slices.IndexFunc(tr.Conns, func(c experiments.ConnTrace) bool { return c.Connection == conn })
+	if i < 0 {
+		if len(tr.Conns) == 0 {
+			return nil, fmt.Errorf("%w: the trace has no connections", ErrNoData)
+		}
+		return nil, fmt.Errorf("plots: no connection %d in the trace (have %s)", conn, connList(tr))
+	}
+	c := tr.Conns[i]
+	segs := slices.Clone(c.Segments)
+	segs = slices.DeleteFunc(segs, func(s experiments.SegmentSample) bool {
+		if opt.ToMS > opt.FromMS && (s.TimeMS < opt.FromMS || s.TimeMS > opt.ToMS) {
+			return true
+		}
+		return math.IsNaN(s.TimeMS) || math.IsInf(s.TimeMS, 0)
+	})
+	slices.SortStableFunc(segs, func(a, b experiments.SegmentSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+
+	dataColor := seriesColor(0)
+	rtxColor := color.RGBA{R: 0xD0, G: 0x20, B: 0x20, A: 0xFF}
+	ackColor := seriesColor(2)
+	data := &vsegs{style: draw.LineStyle{Color: dataColor, Width: vg.Points(2.2)}}
+	rtx := &vsegs{style: draw.LineStyle{Color: rtxColor, Width: vg.Points(2.6)}}
+	var rtxTops, drops, ackDrops, acks plotter.XYs
+	for _, s := range segs {
+		switch {
+		case !s.FromClient && s.Len > 0:
+			lo, hi := float64(s.Seq)/1e3, float64(s.Seq+s.Len)/1e3
+			if s.Retransmit {
+				rtx.segs = append(rtx.segs, [3]float64{s.TimeMS, lo, hi})
+				rtxTops = append(rtxTops, plotter.XY{X: s.TimeMS, Y: hi})
+			} else {
+				data.segs = append(data.segs, [3]float64{s.TimeMS, lo, hi})
+			}
+			if s.Dropped {
+				drops = append(drops, plotter.XY{X: s.TimeMS, Y: (lo + hi) / 2})
+			}
+		case s.FromClient && s.Dropped:
+			ackDrops = append(ackDrops, plotter.XY{X: s.TimeMS, Y: float64(s.Ack) / 1e3})
+		case s.FromClient:
+			acks = append(acks, plotter.XY{X: s.TimeMS, Y: float64(s.Ack) / 1e3})
+		}
+	}
+	if len(data.segs)+len(rtx.segs) == 0 && len(acks) == 0 {
+		return nil, fmt.Errorf("%w: connection %d has no data segments or ACKs%s", ErrNoData, conn, window(opt))
+	}
+
+	title := opt.Title
+	if title == "" {
+		title = fmt.Sprintf("Time-sequence: %s, connection %d", runName(tr.Model, tr.Point, -1), conn)
+	}
+	p := newPlot(title, "time since the start of the page load (ms)", "server sequence number (KB, relative)")
+	p.Add(grid(true, true))
+	leg := newSideLegend("")
+
+	var ends []plot.Plotter
+	guide := draw.LineStyle{Color: color.Gray{Y: 150}, Width: vg.Points(0.8), Dashes: dotted()}
+	for _, t := range c.ResponseEndsMS {
+		if !math.IsNaN(t) && !math.IsInf(t, 0) {
+			ends = append(ends, &vguide{x: t, style: guide, noRange: true})
+		}
+	}
+	p.Add(ends...)
+
+	ackStyle := draw.LineStyle{Color: ackColor, Width: vg.Points(1.6)}
+	if len(acks) > 0 {
+		l, err := line(acks, ackStyle, plotter.PostStep)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(l)
+	}
+	if len(data.segs) > 0 {
+		p.Add(data)
+		leg.add("data segment", lineThumb(draw.LineStyle{}, &draw.GlyphStyle{Color: dataColor, Radius: vg.Points(5), Shape: vtickGlyph{}}))
+	}
+	tri := draw.GlyphStyle{Color: rtxColor, Radius: vg.Points(4), Shape: draw.PyramidGlyph{}}
+	if len(rtx.segs) > 0 {
+		p.Add(rtx)
+		sc, err := scatter(rtxTops, tri)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(sc)
+		leg.add("retransmission", thumbFunc(func(c *draw.Canvas) {
+			ctr := c.Center()
+			vtickGlyph{}.DrawGlyph(c, draw.GlyphStyle{Color: rtxColor, Radius: vg.Points(5)}, ctr)
+			c.DrawGlyphNoClip(tri, vg.Point{X: ctr.X + vg.Points(9), Y: ctr.Y})
+		}))
+	}
+	if len(acks) > 0 {
+		leg.add("ACK from client", lineThumb(ackStyle, nil))
+	}
+	cross := draw.GlyphStyle{Color: color.Black, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
+	if len(drops) > 0 {
+		sc, err := scatter(drops, cross)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(sc)
+		leg.add("segment lost", lineThumb(draw.LineStyle{}, &cross))
+	}
+	ackCross := draw.GlyphStyle{Color: ackColor, Radius: vg.Points(4), Shape: draw.CrossGlyph{}}
+	if len(ackDrops) > 0 {
+		sc, err := scatter(ackDrops, ackCross)
+		if err != nil {
+			return nil, err
+		}
+		p.Add(sc)
+		leg.add("ACK lost", lineThumb(draw.LineStyle{}, &ackCross))
+	}
+	if len(ends) > 0 {
+		leg.add("response\ncomplete", lineThumb(guide, nil))
+	}
+	p.Add(leg)
+	if opt.ToMS > opt.FromMS {
+		p.X.Min, p.X.Max = opt.FromMS, opt.ToMS
+		p.Y.Min, p.Y.Max = niceRange(p.Y.Min, p.Y.Max)
+	} else {
+		p.X.Min, p.X.Max = niceRange(p.X.Min, p.X.Max)
+		setScales(p, false, false)
+	}
+	return p, nil
+}
+
+func window(opt SequenceOptions) string {
+	if opt.ToMS > opt.FromMS {
+		return fmt.Sprintf(" between %s and %s ms", formatNumber(opt.FromMS, 6), formatNumber(opt.ToMS, 6))
+	}
+	return ""
+}

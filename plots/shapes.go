@@ -1,0 +1,172 @@
+package plots
+
+import (
+	"image/color"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// dataRect is an axis-aligned rectangle in data coordinates.
+type dataRect struct {
+	x0, x1, y0, y1 float64
+	fill           color.Color
+}
+
+// rects draws filled rectangles in data coordinates (bars, waterfall
+// phases), with an optional outline.
+type rects struct {
+	rs      []dataRect
+	outline draw.LineStyle
+}
+
+func (r *rects) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, d := range r.rs {
+		x0, x1, y0, y1 := trX(d.x0), trX(d.x1), trY(d.y0), trY(d.y1)
+		pts := []vg.Point{{X: x0, Y: y0}, {X: x0, Y: y1}, {X: x1, Y: y1}, {X: x1, Y: y0}}
+		if poly := c.ClipPolygonXY(pts); len(poly) > 0 && d.fill != nil {
+			c.FillPolygon(d.fill, poly)
+		}
+		if r.outline.Width > 0 {
+			c.StrokeLines(r.outline, c.ClipLinesXY(append(pts, pts[0]))...)
+		}
+	}
+}
+
+func (r *rects) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for _, d := range r.rs {
+		xmin = math.Min(xmin, math.Min(d.x0, d.x1))
+		xmax = math.Max(xmax, math.Max(d.x0, d.x1))
+		ymin = math.Min(ymin, math.Min(d.y0, d.y1))
+		ymax = math.Max(ymax, math.Max(d.y0, d.y1))
+	}
+	return
+}
+
+// vsegs draws vertical segments (x, y0..y1) in data coordinates, e.g. the
+// byte range of a TCP segment in a time-sequence plot, or error bars.
+type vsegs struct {
+	segs  [][3]float64 // x, y0, y1
+	style draw.LineStyle
+	cap   vg.Length // half-width of horizontal caps; 0 for none
+}
+
+func (v *vsegs) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, s := range v.segs {
+		x, y0, y1 := trX(s[0]), trY(s[1]), trY(s[2])
+		c.StrokeLines(v.style, c.ClipLinesXY([]vg.Point{{X: x, Y: y0}, {X: x, Y: y1}})...)
+		if v.cap > 0 {
+			for _, y := range []vg.Length{y0, y1} {
+				c.StrokeLines(v.style, c.ClipLinesXY([]vg.Point{{X: x - v.cap, Y: y}, {X: x + v.cap, Y: y}})...)
+			}
+		}
+	}
+}
+
+func (v *vsegs) DataRange() (xmin, xmax, ymin, ymax float64) {
+	xmin, ymin = math.Inf(1), math.Inf(1)
+	xmax, ymax = math.Inf(-1), math.Inf(-1)
+	for _, s := range v.segs {
+		xmin, xmax = math.Min(xmin, s[0]), math.Max(xmax, s[0])
+		ymin = math.Min(ymin, math.Min(s[1], s[2]))
+		ymax = math.Max(ymax, math.Max(s[1], s[2]))
+	}
+	return
+}
+
+// vtickGlyph is a short vertical bar, used to mark instants on a line
+// (e.g. a response completing on a cwnd trace).
+type vtickGlyph struct{}
+
+func (vtickGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	ls := draw.LineStyle{Color: sty.Color, Width: vg.Points(2)}
+	c.StrokeLine2(ls, pt.X, pt.Y-sty.Radius, pt.X, pt.Y+sty.Radius)
+}
+
+// scatter returns gonum's scatter plotter with the given marker style.
+func scatter(xys plotter.XYs, gs draw.GlyphStyle) (*plotter.Scatter, error) {
+	s, err := plotter.NewScatter(xys)
+	if err != nil {
+		return nil, err
+	}
+	s.GlyphStyle = gs
+	return s, nil
+}
+
+// line returns gonum's line plotter with the given style.
+func line(xys plotter.XYs, ls draw.LineStyle, step plotter.StepKind) (*plotter.Line, error) {
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, err
+	}
+	l.LineStyle = ls
+	l.StepStyle = step
+	return l, nil
+}
+
+// vguide is a vertical guide line across the data area at x, with a note
+// written at its top (e.g. "page loaded at 1234 ms").
+type vguide struct {
+	x     float64
+	style draw.LineStyle
+	note  string
+	sty   text.Style
+	// noRange keeps the guide from widening the x axis; a guide outside
+	// the data's range is then not drawn.
+	noRange bool
+}
+
+func (g *vguide) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	x := trX(g.x)
+	if !c.ContainsX(x) {
+		return
+	}
+	c.StrokeLine2(g.style, x, c.Min.Y, x, c.Max.Y)
+	if g.note != "" {
+		sty := g.sty
+		sty.XAlign = draw.XRight
+		sty.YAlign = draw.YTop
+		pt := vg.Point{X: x - vg.Points(4), Y: c.Max.Y - vg.Points(2)}
+		if w := sty.Width(g.note); x-w-vg.Points(4) < c.Min.X {
+			sty.XAlign = draw.XLeft
+			pt.X = x + vg.Points(4)
+		}
+		c.FillText(sty, pt, g.note)
+	}
+}
+
+func (g *vguide) DataRange() (xmin, xmax, ymin, ymax float64) {
+	if g.noRange {
+		return math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	}
+	return g.x, g.x, math.Inf(1), math.Inf(-1)
+}
+
+// leftStripes draws a coloured stripe at the left edge of the data area
+// for each row y (waterfall rows), in the gap between the y axis and the
+// data. Rows share a colour when they share a connection.
+type leftStripes struct {
+	ys     []float64
+	colors []color.Color
+	half   float64 // half the stripe height in data units
+	width  vg.Length
+}
+
+func (s *leftStripes) Plot(c draw.Canvas, p *plot.Plot) {
+	_, trY := p.Transforms(&c)
+	x1 := c.Min.X - vg.Points(2)
+	x0 := x1 - s.width
+	for i, y := range s.ys {
+		y0, y1 := trY(y-s.half), trY(y+s.half)
+		c.FillPolygon(s.colors[i], []vg.Point{{X: x0, Y: y0}, {X: x0, Y: y1}, {X: x1, Y: y1}, {X: x1, Y: y0}})
+	}
+}

@@ -1,0 +1,226 @@
+package plots
+
+import (
+	"cmp"
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/connsim/connsim/experiments"
+)
+
+// WaterfallOptions configures Waterfall.
+type WaterfallOptions struct {
+	Title string // default "Waterfall: <model>, <point>"
+	// Visit picks the page visit to draw (0 = the first); requests of
+	// other visits are ignored.
+	Visit int
+	// ByConnection orders rows by connection, then request, instead of
+	// by request; each connection's requests then sit together.
+	ByConnection bool
+}
+
+// Phase is one part of a request's timeline, in HAR's order.
+type Phase struct {
+	Name  string
+	Color color.RGBA
+}
+
+// Phases lists the waterfall phases in the order they happen. The colours
+// follow browser developer tools (DNS teal, connect orange, TLS purple,
+// waiting green, receiving blue) and differ in lightness, so adjacent
+// phases stay apart in greyscale.
+var Phases = [...]Phase{
+	{"queued", color.RGBA{R: 0xC8, G: 0xC8, B: 0xC8, A: 0xFF}},
+	{"dns", color.RGBA{R: 0x00, G: 0x89, B: 0x7B, A: 0xFF}},
+	{"connect", color.RGBA{R: 0xF5, G: 0x9E, B: 0x2A, A: 0xFF}},
+	{"tls", color.RGBA{R: 0x7B, G: 0x1F, B: 0xA2, A: 0xFF}},
+	{"send", color.RGBA{R: 0x2E, G: 0x2E, B: 0x2E, A: 0xFF}},
+	{"wait", color.RGBA{R: 0x8B, G: 0xD1, B: 0x7C, A: 0xFF}},
+	{"receive", color.RGBA{R: 0x1E, G: 0x5A, B: 0xB4, A: 0xFF}},
+}
+
+// phaseDurations returns a request's phase durations in Phases' order.
+func phaseDurations(r *experiments.RequestRow) [len(Phases)]float64 {
+	return [...]float64{r.QueuedMS, r.DNSms, r.ConnectMS, r.TLSms, r.SendMS, r.WaitMS, r.ReceiveMS}
+}
+
+// phaseRects tiles a request's timeline with one rectangle per phase that
+// took time, consecutively from StartMS, between y0 and y1. It also
+// returns each rectangle's index in Phases.
+func phaseRects(r *experiments.RequestRow, y0, y1 float64) ([]dataRect, []int) {
+	var rs []dataRect
+	var phases []int
+	t := r.StartMS
+	for k, d := range phaseDurations(r) {
+		if math.IsNaN(d) || d <= 0 {
+			continue
+		}
+		rs = append(rs, dataRect{x0: t, x1: t + d, y0: y0, y1: y1, fill: Phases[k].Color})
+		phases = append(phases, k)
+		t += d
+	}
+	return rs, phases
+}
+
+// rowPitch is the vertical room of one waterfall row, in points, when the
+// figure is saved at DefaultSize.
+const rowPitch = 15
+
+// waterfallTicks labels the request rows. Its type also tells DefaultSize
+// that the plot is a waterfall and how many rows it has.
+type waterfallTicks []plot.Tick
+
+func (t waterfallTicks) Ticks(float64, float64) []plot.Tick { return t }
+func (t waterfallTicks) rows() int                          { return len(t) }
+
+// Waterfall draws one page load as a timeline: one row per request, top
+// to bottom in request order, each bar split into the phases queued, dns,
+// connect, tls, send, wait and receive, starting at the request's
+// StartMS. A coloured stripe left of each row, and "c<N>" in its label,
+// name the connection that carried it: rows with the same stripe colour
+// and number reused one connection. The dotted line marks the end of the
+// load. reqs must come from one run (one model, point and run).
+func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot, error) {
+	if len(reqs) == 0 {
+		return nil, fmt.Errorf("%w: no requests", ErrNoData)
+	}
+	first := reqs[0]
+	var rows []*experiments.RequestRow
+	for i := range reqs {
+		r := &reqs[i]
+		if r.Model != first.Model || r.Run != first.Run || !samePoint(r.Point, first.Point) {
+			return nil, fmt.Errorf("plots: waterfall needs the requests of one run, got %s and %s",
+				runName(first.Model, first.Point, first.Run), runName(r.Model, r.Point, r.Run))
+		}
+		if r.Visit == opt.Visit {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: no requests in visit %d", ErrNoData, opt.Visit)
+	}
+	slices.SortStableFunc(rows, func(a, b *experiments.RequestRow) int {
+		if opt.ByConnection {
+			if c := cmp.Compare(a.Connection, b.Connection); c != 0 {
+				return c
+			}
+		}
+		return cmp.Compare(a.Request, b.Request)
+	})
+
+	title := opt.Title
+	if title == "" {
+		title = "Waterfall: " + runName(first.Model, first.Point, -1)
+		if opt.Visit > 0 {
+			title += fmt.Sprintf(", visit %d", opt.Visit+1)
+		}
+	}
+	p := newPlot(title, "time since the start of the page load (ms)", "")
+	p.Add(grid(true, false))
+
+	const half = 0.32 // half a bar's height, in rows
+	n := len(rows)
+	manyHosts := slices.ContainsFunc(rows, func(r *experiments.RequestRow) bool { return r.Host != rows[0].Host })
+	bars := &rects{outline: draw.LineStyle{Color: color.White, Width: vg.Points(0.3)}}
+	stripes := &leftStripes{half: 0.45, width: vg.Points(7)}
+	ticks := make(waterfallTicks, n)
+	used := make([]bool, len(Phases))
+	end := 0.0
+	for i, r := range rows {
+		y := float64(n - 1 - i)
+		rs, phases := phaseRects(r, y-half, y+half)
+		for k, d := range rs {
+			if math.IsNaN(d.x1) || math.IsInf(d.x1, 0) || math.IsNaN(d.x0) || math.IsInf(d.x0, 0) {
+				return nil, fmt.Errorf("plots: request %d has a non-finite time", r.Request)
+			}
+			used[phases[k]] = true
+			end = max(end, d.x1)
+		}
+		bars.rs = append(bars.rs, rs...)
+		if !math.IsNaN(r.EndMS) && !math.IsInf(r.EndMS, 0) {
+			end = max(end, r.EndMS)
+		}
+		stripes.ys = append(stripes.ys, y)
+		stripes.colors = append(stripes.colors, connColor(r.Connection))
+		ticks[i] = plot.Tick{Value: y, Label: requestLabel(r, manyHosts)}
+	}
+	if len(bars.rs) == 0 {
+		return nil, fmt.Errorf("%w: every request has zero duration", ErrNoData)
+	}
+	p.Add(bars)
+	p.Add(stripes)
+	p.Add(&vguide{
+		x:     end,
+		style: draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1.2), Dashes: dotted()},
+		note:  "loaded at " + formatNumber(end, 4) + " ms",
+		sty:   textStyle(noteSize),
+	})
+
+	leg := newSideLegend("phase")
+	for k, ph := range Phases {
+		if used[k] {
+			leg.add(ph.Name, boxThumb(ph.Color, draw.LineStyle{}))
+		}
+	}
+	leg.add("connection\n(stripe; c<N>\nin the label)", thumbFunc(func(c *draw.Canvas) {
+		w := (c.Max.X - c.Min.X) / 4
+		for j := range 4 {
+			x0 := c.Min.X + w*vg.Length(j)
+			c.FillPolygon(seriesColor(j), []vg.Point{
+				{X: x0, Y: c.Min.Y}, {X: x0, Y: c.Max.Y}, {X: x0 + w*0.7, Y: c.Max.Y}, {X: x0 + w*0.7, Y: c.Min.Y},
+			})
+		}
+	}))
+	p.Add(leg)
+
+	p.Y.Tick.Marker = ticks
+	p.Y.Tick.Label.Font = sansFont(10)
+	p.Y.Tick.Length = 0
+	p.Y.Padding = vg.Points(12)
+	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
+	p.X.Min = 0
+	_, p.X.Max = niceRange(0, end)
+	return p, nil
+}
+
+// connColor is the stripe colour of connection n (1-based).
+func connColor(n int) color.Color { return seriesColor(max(n-1, 0)) }
+
+// requestLabel is a waterfall row's label: "#3 c2 10.3 KB host", the
+// host only when the page uses several.
+func requestLabel(r *experiments.RequestRow, host bool) string {
+	s := fmt.Sprintf("#%d c%d %s", r.Request, r.Connection, formatBytes(r.Bytes))
+	if host && r.Host != "" {
+		h := r.Host
+		if rs := []rune(h); len(rs) > 20 {
+			h = string(rs[:19]) + "…"
+		}
+		s += " " + h
+	}
+	return s
+}
+
+func samePoint(a, b []experiments.AxisValue) bool {
+	return slices.EqualFunc(a, b, func(x, y experiments.AxisValue) bool {
+		return x.Key == y.Key && (x.Value == y.Value || math.IsNaN(x.Value) && math.IsNaN(y.Value))
+	})
+}
+
+// runName names a run for titles and errors: "pipelined, rtt=100ms, run 2".
+// A negative run leaves the run out.
+func runName(model string, point []experiments.AxisValue, run int) string {
+	s := model
+	for _, a := range point {
+		s += ", " + shortKey(a.Key) + "=" + axisText(a)
+	}
+	if run >= 0 {
+		s += fmt.Sprintf(", run %d", run)
+	}
+	return s
+}

@@ -158,7 +158,7 @@ func Run(rc RunConfig, trace bool) Result {
 			SendMS:     ms(t.Send),
 			WaitMS:     ms(t.Wait),
 			ReceiveMS:  ms(t.Receive),
-			EndMS:      httpmodel.Milliseconds(t.End),
+			EndMS:      round6(httpmodel.Milliseconds(t.End)),
 			QueuedMS:   ms(t.Queued),
 		})
 	}
@@ -168,7 +168,7 @@ func Run(rc RunConfig, trace bool) Result {
 	return out
 }
 
-func ms(d time.Duration) float64 { return float64(d) / 1e6 }
+func ms(d time.Duration) float64 { return round6(float64(d) / 1e6) }
 
 // round6 rounds to the 6 decimals the files keep, so that statistics
 // computed from a whole run's rows equal those computed from rows read

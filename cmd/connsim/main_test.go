@@ -1,0 +1,240 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the command in-process and returns exit code, stdout, stderr.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// readTree returns every file under dir, by relative path.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		files[rel] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func sameTrees(t *testing.T, a, b map[string][]byte, what string) {
+	t.Helper()
+	var names []string
+	for k := range a {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	if len(a) != len(b) {
+		t.Errorf("%s: %d files vs %d", what, len(a), len(b))
+	}
+	for _, k := range names {
+		if !bytes.Equal(a[k], b[k]) {
+			t.Errorf("%s: %s differs", what, k)
+		}
+	}
+}
+
+// TestRunWritesEveryFile runs a small experiment and checks the files of
+// the output contract exist and are non-empty, one plot pair per plot.
+func TestRunWritesEveryFile(t *testing.T) {
+	out := t.TempDir()
+	code, _, stderr := runCLI(t, "run", "testdata/small.yaml", "--out", out, "--quiet")
+	if code != exitOK {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", code, stderr)
+	}
+	if stderr != "" {
+		t.Errorf("--quiet printed on stderr: %q", stderr)
+	}
+	files := readTree(t, filepath.Join(out, "small"))
+	for _, f := range []string{"results.csv", "summary.csv", "requests.csv", "experiment.yaml", "report.html"} {
+		if len(files[f]) == 0 {
+			t.Errorf("%s missing or empty", f)
+		}
+	}
+	var png, svg int
+	for k := range files {
+		switch filepath.Ext(k) {
+		case ".png":
+			png++
+		case ".svg":
+			svg++
+		}
+	}
+	if png != 5 || svg != 5 {
+		t.Errorf("got %d PNG and %d SVG plots, want 5 each", png, svg)
+	}
+	rows := strings.Count(string(files["results.csv"]), "\n") - 1
+	if rows != 6 {
+		t.Errorf("results.csv has %d rows, want 6 (3 points x 2 models)", rows)
+	}
+	if !strings.HasPrefix(string(files["results.csv"]), "model,network.rtt,run,seed,plt_ms,") {
+		t.Errorf("results.csv header = %q", strings.SplitN(string(files["results.csv"]), "\n", 2)[0])
+	}
+}
+
+// TestWorkersDoNotChangeOutput runs the experiment with 1 and 4 workers
+// and requires every output file, plots and report included, to be
+// byte-identical.
+func TestWorkersDoNotChangeOutput(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	if code, _, e := runCLI(t, "run", "testdata/small.yaml", "--out", a, "--workers", "1", "--quiet"); code != 0 {
+		t.Fatalf("workers 1: exit %d: %s", code, e)
+	}
+	if code, _, e := runCLI(t, "run", "testdata/small.yaml", "--out", b, "--workers", "4", "--quiet"); code != 0 {
+		t.Fatalf("workers 4: exit %d: %s", code, e)
+	}
+	sameTrees(t, readTree(t, a), readTree(t, b), "workers 1 vs 4")
+}
+
+// TestMergeEqualsWholeRun runs the experiment whole and as two shards,
+// merges the shards, and requires the same files byte for byte.
+func TestMergeEqualsWholeRun(t *testing.T) {
+	whole, s1, s2, merged := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	for _, args := range [][]string{
+		{"run", "testdata/small.yaml", "--out", whole, "--quiet"},
+		{"run", "testdata/small.yaml", "--out", s1, "--shard", "1/2", "--quiet"},
+		{"run", "testdata/small.yaml", "--out", s2, "--shard", "2/2", "--quiet"},
+		{"merge", filepath.Join(s1, "small"), filepath.Join(s2, "small"), "--out", merged},
+	} {
+		if code, _, e := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, e)
+		}
+	}
+	shard1 := readTree(t, filepath.Join(s1, "small"))
+	if n := strings.Count(string(shard1["results.csv"]), "\n") - 1; n != 4 {
+		t.Errorf("shard 1/2 has %d rows, want 4 (points 1 and 3)", n)
+	}
+	sameTrees(t, readTree(t, whole), readTree(t, merged), "whole vs merged")
+
+	// A missing shard is an error, not a silently short result.
+	code, _, stderr := runCLI(t, "merge", filepath.Join(s1, "small"), "--out", t.TempDir())
+	if code != exitBadUse || !strings.Contains(stderr, "missing") {
+		t.Errorf("merge of one shard: exit %d, stderr %q; want 2 and a missing-shard message", code, stderr)
+	}
+}
+
+// TestBadInputExitsTwo checks the error classes of the command: a spec
+// with a unit error and an unknown key, a missing file, an unknown
+// command, a bad flag. Every problem is reported with file:line:column.
+func TestBadInputExitsTwo(t *testing.T) {
+	code, _, stderr := runCLI(t, "run", "testdata/bad.yaml", "--out", t.TempDir())
+	if code != exitBadUse {
+		t.Errorf("bad spec: exit %d, want 2", code)
+	}
+	for _, want := range []string{
+		`testdata/bad.yaml:3:8: network.rtt: "100" needs a unit`,
+		`testdata/bad.yaml:4:3: network.bandwith: unknown key`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+		t.Errorf("stderr shows a panic:\n%s", stderr)
+	}
+	cases := [][]string{
+		{"run", "testdata/nope.yaml"},
+		{"run", "no-such-experiment"},
+		{"frobnicate"},
+		{"run", "testdata/small.yaml", "--workers", "0"},
+		{"run", "testdata/small.yaml", "--shard", "3/2"},
+		{"run", "testdata/small.yaml", "--format", "xml"},
+		{"validate", "testdata/bad.yaml"},
+		{"page", "--rtt", "100"},
+		{"show", "no-such-experiment"},
+	}
+	for _, args := range cases {
+		if code, _, stderr := runCLI(t, args...); code != exitBadUse || stderr == "" {
+			t.Errorf("%v: exit %d with stderr %q; want 2 and a message", args, code, stderr)
+		}
+	}
+}
+
+// TestFailedRunExitsOneAndWritesTheRest gives the runs a tiny event budget:
+// the command exits 1, says which runs failed, and still writes results.
+func TestFailedRunExitsOneAndWritesTheRest(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "limit.yaml")
+	os.WriteFile(spec, []byte("name: limit\nlimits: {max_events: 60}\nmodels: [persistent, pipelined]\n"), 0o644)
+	code, _, stderr := runCLI(t, "run", spec, "--out", dir, "--quiet")
+	if code != exitRunFail {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr, "failed: exceeded max_events") {
+		t.Errorf("stderr does not report the failed runs:\n%s", stderr)
+	}
+	res, err := os.ReadFile(filepath.Join(dir, "limit", "results.csv"))
+	if err != nil || strings.Count(string(res), "max_events") != 2 {
+		t.Errorf("results.csv should hold both failed rows with their error; got %q, %v", res, err)
+	}
+}
+
+// TestLibraryCommands checks list, show and validate on the built-in
+// experiments.
+func TestLibraryCommands(t *testing.T) {
+	code, out, _ := runCLI(t, "list")
+	if code != 0 || !strings.Contains(out, "connection-models") {
+		t.Fatalf("list: exit %d, output %q", code, out)
+	}
+	code, out, _ = runCLI(t, "show", "connection-models")
+	if code != 0 || !strings.Contains(out, "name: connection-models") {
+		t.Fatalf("show: exit %d, output starts %q", code, out[:min(len(out), 80)])
+	}
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(func() string { _, o, _ := runCLI(t, "list"); return o }()), "\n") {
+		names = append(names, strings.Fields(line)[0])
+	}
+	code, out, errs := runCLI(t, append([]string{"validate"}, names...)...)
+	if code != 0 || strings.Count(out, ": ok (") != len(names) {
+		t.Errorf("validate library: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestPageCommand runs a quick page load from flags and checks the text
+// waterfall and the metrics are printed.
+func TestPageCommand(t *testing.T) {
+	code, out, stderr := runCLI(t, "page", "--model", "pipelined", "--rtt", "100ms", "--objects", "5x10KB")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"pipelined: RTT 100ms", "plt_ms", "connections    1", "|cccc"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := strings.Count(out, "example.com"); got != 6 {
+		t.Errorf("waterfall has %d request rows, want 6", got)
+	}
+}
+
+// TestRunTwiceIdentical runs the same experiment twice in one process:
+// same files, byte for byte.
+func TestRunTwiceIdentical(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	runCLI(t, "run", "testdata/small.yaml", "--out", a, "--quiet", "--no-plots")
+	runCLI(t, "run", "testdata/small.yaml", "--out", b, "--quiet", "--no-plots")
+	ta, tb := readTree(t, a), readTree(t, b)
+	if len(ta) == 0 {
+		t.Fatal("no files written")
+	}
+	sameTrees(t, ta, tb, "two runs")
+}

@@ -68,6 +68,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
 		return exitBadUse
 	}
+	restoreAxisText(rows, reqs, runs)
 	dir := filepath.Join(*out, s.Name)
 	o := outputOpts{format: "csv", plots: !*noPlots}
 	if err := writeFiles(s, dir, rows, reqs, map[int]*experiments.Trace{}, runs, o); err != nil {
@@ -133,4 +134,32 @@ func readWith[T any](path string, read func(io.Reader) ([]T, error)) ([]T, error
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return out, nil
+}
+
+// restoreAxisText gives rows read back from files the swept values as
+// written in the spec ("60ms"), which the files do not keep (they hold
+// plain numbers) and figure titles use.
+func restoreAxisText(rows []experiments.Row, reqs []experiments.RequestRow, runs []experiments.RunConfig) {
+	key := func(model string, point []experiments.AxisValue, rep int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s\x00%d", model, rep)
+		for _, a := range point {
+			fmt.Fprintf(&b, "\x00%s=%v", a.Key, a.Value)
+		}
+		return b.String()
+	}
+	axes := make(map[string][]experiments.AxisValue, len(runs))
+	for _, r := range runs {
+		axes[key(r.Model.Label, r.Point.Axes, r.Rep)] = r.Point.Axes
+	}
+	for i := range rows {
+		if a, ok := axes[key(rows[i].Model, rows[i].Point, rows[i].Run)]; ok {
+			rows[i].Point = a
+		}
+	}
+	for i := range reqs {
+		if a, ok := axes[key(reqs[i].Model, reqs[i].Point, reqs[i].Run)]; ok {
+			reqs[i].Point = a
+		}
+	}
 }

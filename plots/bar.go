@@ -66,6 +66,11 @@ func Bar(rows []experiments.Row, opt BarOptions) (*plot.Plot, error) {
 			if _, ok := xtext[pt.X]; !ok {
 				xs = append(xs, pt.X)
 				xtext[pt.X] = formatNumber(pt.X, 4)
+				if xu.Unit == "" && pt.XText != "" {
+					// A word, list or mapping (its number is only an
+					// index), or a count: show it as written.
+					xtext[pt.X] = shorten(pt.XText, 28)
+				}
 			}
 		}
 	}
@@ -162,4 +167,13 @@ func (b *barValues) Plot(c draw.Canvas, p *plot.Plot) {
 	for i, l := range b.labels {
 		c.FillText(sty, vg.Point{X: trX(b.xs[i]), Y: trY(b.ys[i]) + vg.Points(3)}, l)
 	}
+}
+
+// shorten cuts s to at most n runes, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -203,11 +203,14 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 				Title: ps.Title, LogX: ps.LogX, LogY: ps.LogY})
 			return p, fmt.Sprintf("%s against %s, one line per %s; each point is %s.", ps.Y, ps.X, seriesName(ps.Series), spread), err
 		}
-		x := ps.X
+		x, series := ps.X, ps.Series
 		if x == "model" {
 			x = ""
 		}
-		p, err := plots.Bar(sel, plots.BarOptions{X: x, Y: ps.Y, Series: ps.Series, Where: ps.Point.Where(), Title: ps.Title})
+		if series == "none" {
+			series = "" // one bar per model
+		}
+		p, err := plots.Bar(sel, plots.BarOptions{X: x, Y: ps.Y, Series: series, Where: ps.Point.Where(), Title: ps.Title})
 		return p, fmt.Sprintf("%s per %s; each bar is %s.", ps.Y, seriesName(ps.Series), spread), err
 	}
 	// Per-run figures: find the run.

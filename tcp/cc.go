@@ -21,6 +21,16 @@ type Ack struct {
 	RTT           time.Duration // this ACK's sample; 0 = no valid sample (Karn)
 	MinRTT        time.Duration // smallest sample so far; 0 = none
 	SRTT          time.Duration // smoothed RTT; 0 = none
+
+	// MaxInFlight is the largest flight of the window the acknowledged
+	// data belongs to (Linux max_packets_out): how much of its window the
+	// sender used when the data was sent. 0 = unknown: PriorInFlight
+	// stands in.
+	MaxInFlight Bytes
+	// WindowLimited: at some send of that window the congestion window
+	// was found full (Linux is_cwnd_limited). Growth is then earned
+	// however much the window has grown since.
+	WindowLimited bool
 }
 
 // CongestionControl decides how many bytes may be in flight. The Conn
@@ -46,6 +56,14 @@ type CongestionControl interface {
 	// outstanding (RFC 5681 3.1 equation 4, RFC 6298 5.5): the window
 	// collapses to the loss window.
 	OnRTO(now sim.Time, inFlight Bytes)
+	// OnRepeatRTO is called instead of OnRTO when the timer expires in a
+	// loss episode whose reduction was already made: a backed-off repeat
+	// of a timeout, or a timeout during fast recovery. The window
+	// collapses to the loss window; ssthresh is kept (RFC 5681 3.1
+	// reduces ssthresh only for a segment that "has not yet been resent
+	// by way of the retransmission timer"; Linux tcp_enter_loss keeps the
+	// ssthresh of a recovery in progress).
+	OnRepeatRTO(now sim.Time)
 	// OnIdleRestart sets the window to w, the restart window that the
 	// Conn computed (RFC 5681 4.1), and ssthresh to at least s.
 	OnIdleRestart(now sim.Time, w, s Bytes)
@@ -95,7 +113,7 @@ func (r *Reno) InSlowStart() bool { return r.cwnd < r.ssthresh }
 // OnAck implements CongestionControl. Growth is skipped when the sender
 // was not using its window (see cwndLimited).
 func (r *Reno) OnAck(a Ack) {
-	if !cwndLimited(r.cwnd, a.PriorInFlight, r.mss, r.InSlowStart()) {
+	if !a.growthEarned(r.cwnd, r.mss, r.InSlowStart()) {
 		return
 	}
 	if r.InSlowStart() {
@@ -137,6 +155,13 @@ func (r *Reno) OnRTO(_ sim.Time, inFlight Bytes) {
 	r.acked = 0
 }
 
+// OnRepeatRTO implements CongestionControl: cwnd = one segment, ssthresh
+// unchanged.
+func (r *Reno) OnRepeatRTO(sim.Time) {
+	r.cwnd = r.mss
+	r.acked = 0
+}
+
 // OnIdleRestart implements CongestionControl.
 func (r *Reno) OnIdleRestart(_ sim.Time, w, s Bytes) {
 	r.cwnd = w
@@ -144,17 +169,33 @@ func (r *Reno) OnIdleRestart(_ sim.Time, w, s Bytes) {
 	r.acked = 0
 }
 
+// usedWindow is the flight that shows how much of its window the sender
+// used for the acknowledged data: the largest flight of that window when
+// the Conn tracks it, else the flight before this ACK.
+func (a Ack) usedWindow() Bytes { return max(a.PriorInFlight, a.MaxInFlight) }
+
+// growthEarned reports whether this ACK may grow a window of cwnd bytes:
+// the window it acknowledges was found full, or cwndLimited says it was
+// used.
+func (a Ack) growthEarned(cwnd, mss Bytes, slowStart bool) bool {
+	return a.WindowLimited || cwndLimited(cwnd, a.usedWindow(), mss, slowStart)
+}
+
 // cwndLimited reports whether the sender was using its window when the
 // acknowledged data was sent, so that growth is earned (RFC 7661's
-// concern; the rule is quic-go's isCwndLimited and close to Linux's
-// tcp_is_cwnd_limited): the window was full or within one MSS of full,
-// or, in slow start, more than half used.
-func cwndLimited(cwnd, priorInFlight, mss Bytes, slowStart bool) bool {
-	if priorInFlight >= cwnd {
+// concern). used is the largest flight of that window (Ack.MaxInFlight):
+// the window was full or within one MSS of full, or, in slow start, more
+// than half used. This is Linux's tcp_is_cwnd_limited (in slow start,
+// grow while cwnd < 2*max_packets_out) and quic-go's isCwndLimited
+// applied to the window's largest flight rather than the flight at the
+// ACK, so that the tail of a response, acknowledged while the flight
+// drains, still counts towards growth.
+func cwndLimited(cwnd, used, mss Bytes, slowStart bool) bool {
+	if used >= cwnd {
 		return true
 	}
-	if slowStart && priorInFlight > cwnd/2 {
+	if slowStart && used > cwnd/2 {
 		return true
 	}
-	return cwnd-priorInFlight <= mss
+	return cwnd-used <= mss
 }

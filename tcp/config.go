@@ -13,8 +13,10 @@ const (
 	// RestartRFC5681 sets cwnd = min(cwnd, IW) once the sender has sent no
 	// data for longer than the RTO.
 	RestartRFC5681 IdleRestart = iota
-	// RestartLinux halves cwnd once per RTO of idle time, down to
-	// min(cwnd, IW), and keeps ssthresh at least 3/4 of the old cwnd.
+	// RestartLinux halves cwnd once for every whole RTO by which the idle
+	// time exceeds the RTO (idle in (RTO, 2 RTO]: once; (2 RTO, 3 RTO]:
+	// twice; ...), down to min(cwnd, IW), and keeps ssthresh at least 3/4
+	// of the old cwnd.
 	RestartLinux
 )
 

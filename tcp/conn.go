@@ -183,6 +183,7 @@ type Conn struct {
 	recInflate             Bytes // fast-recovery inflation on top of the CC window
 	rtoTimer               *sim.Timer
 	rto                    time.Duration
+	rtoInit                time.Duration // the RTO before the first RTT sample
 	retries                int
 	srtt, rttvar           time.Duration
 	segs                   ring.Queue[sentSeg]
@@ -191,6 +192,13 @@ type Conn struct {
 	corked                 bool
 	marks                  ring.Queue[mark] // ends of messages written, consumed by the peer
 	spaceWanted            bool
+
+	// Window use, as Linux's tcp_cwnd_validate tracks it: the largest
+	// flight since the window that ends at usageSeq began, and whether
+	// the window was found full at some send of it.
+	maxFlight    Bytes
+	usageSeq     int64
+	usageLimited bool
 
 	// Receiver.
 	rcvNxt       int64
@@ -363,6 +371,12 @@ func (c *Conn) refuse(p *link.Packet) {
 func (c *Conn) establish(now sim.Time) {
 	c.state = Established
 	c.stats.Established = now
+	if c.retries > 0 && c.srtt == 0 {
+		// RFC 6298 5.7: after a SYN (or SYN-ACK) timeout, with no RTT
+		// sample from the handshake (Karn), the RTO is re-initialized
+		// to 3 s when data transmission begins.
+		c.rtoInit = max(c.rtoInit, synTimeoutRTO)
+	}
 	c.retries = 0
 	c.rto = c.rtoFromEstimate()
 	if !c.active {
@@ -497,12 +511,15 @@ func (c *Conn) updateRTT(r time.Duration) {
 	c.rto = c.rtoFromEstimate()
 }
 
+// synTimeoutRTO is the RTO after a handshake that timed out (RFC 6298 5.7).
+const synTimeoutRTO = 3 * time.Second
+
 // rtoFromEstimate is RFC 6298 (2.3): SRTT + max(G, 4*RTTVAR), clamped to
 // [MinRTO, MaxRTO], with a clock granularity G of 1ms. Before the first
 // sample it is the initial RTO.
 func (c *Conn) rtoFromEstimate() time.Duration {
 	if c.srtt == 0 {
-		return c.cfg.InitialRTO
+		return c.rtoInit
 	}
 	rto := c.srtt + max(time.Millisecond, 4*c.rttvar)
 	return min(max(rto, c.cfg.MinRTO), c.cfg.MaxRTO)
@@ -521,8 +538,11 @@ func (c *Conn) onAck(p *link.Packet) {
 		rtt := c.ackedTo(ack, p.TSecr)
 		c.retries = 0
 		c.rto = c.rtoFromEstimate()
-		if c.finSent && ack > c.sndEnd {
-			c.finAcked = true
+		if ack > c.sndEnd {
+			// The ACK covers our FIN (only a sent FIN takes sequence
+			// space beyond sndEnd). finSent may have been cleared by a
+			// timeout's go-back-N while the FIN was still in flight.
+			c.finSent, c.finAcked = true, true
 		}
 		if c.inLoss && ack >= c.recover {
 			c.inLoss = false
@@ -556,8 +576,8 @@ func (c *Conn) onAck(p *link.Packet) {
 			}
 		} else {
 			c.dupAcks = 0
-			c.cc.OnAck(Ack{Now: now, Acked: acked, PriorInFlight: prior, RTT: rtt,
-				MinRTT: c.stats.MinRTT, SRTT: c.srtt})
+			c.cc.OnAck(Ack{Now: now, Acked: acked, PriorInFlight: prior, MaxInFlight: c.maxFlight,
+				WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.srtt})
 		}
 		if c.sndMax > c.sndUna {
 			c.rtoTimer.Reset(c.rto) // RFC 6298 5.3
@@ -785,6 +805,7 @@ func (c *Conn) trySend() {
 		return
 	}
 	mss := c.cfg.MSS
+	sent, limited := false, false
 	for {
 		avail := c.sndEnd - c.sndNxt
 		if avail <= 0 {
@@ -799,12 +820,21 @@ func (c *Conn) trySend() {
 		}
 		n := min(mss, avail)
 		if flight > 0 && flight+n > c.window() {
+			limited = true
 			break // window full
 		}
-		if c.cfg.Nagle && n < mss && c.sndMax > c.sndUna {
-			break // RFC 896: a small segment waits while data is unacknowledged
+		if c.cfg.Nagle && n < mss && c.sndNxt >= c.sndMax && c.sndMax > c.sndUna {
+			// RFC 896: a small segment of new data waits while data is
+			// unacknowledged. Retransmissions (sndNxt < sndMax after a
+			// timeout) are never held back.
+			break
 		}
 		c.sendData(n)
+		sent = true
+	}
+	limited = limited || (sent && c.InFlight() >= c.window())
+	if sent || limited {
+		c.trackWindowUse(limited)
 	}
 	if c.spaceWanted && c.Unsent() <= c.cfg.SendLowWater {
 		c.spaceWanted = false
@@ -815,6 +845,20 @@ func (c *Conn) trySend() {
 				}
 			})
 		}
+	}
+}
+
+// trackWindowUse records how much of its window the sender uses, after a
+// send or a send blocked by the window (Linux tcp_cwnd_validate): a new
+// measurement starts when the previous window has been acknowledged or the
+// window is full; otherwise the largest flight is kept, unless the window
+// was already found full.
+func (c *Conn) trackWindowUse(limited bool) {
+	flight := c.InFlight()
+	if c.sndUna >= c.usageSeq || limited || (!c.usageLimited && flight > c.maxFlight) {
+		c.usageLimited = limited
+		c.maxFlight = flight
+		c.usageSeq = c.sndNxt
 	}
 }
 
@@ -917,10 +961,12 @@ func (c *Conn) maybeIdleRestart() {
 	w, s := restart, ssthresh
 	if c.cfg.IdleRestart == RestartLinux {
 		// Linux: ssthresh = tcp_current_ssthresh (at least 3/4 cwnd),
-		// then halve cwnd once per RTO elapsed, not below restart.
+		// then halve cwnd once for every whole RTO by which the idle
+		// time exceeds the RTO (`while ((delta -= rto) > 0 && cwnd >
+		// restart) cwnd >>= 1`), not below restart.
 		s = max(ssthresh, cwnd/2+cwnd/4)
 		w = cwnd
-		for d := idle / c.rto; d > 0 && w > restart; d-- {
+		for d := idle - c.rto; d > 0 && w > restart; d -= c.rto {
 			w /= 2
 		}
 		w = max(w, restart)
@@ -965,7 +1011,15 @@ func (c *Conn) onRTO() {
 	// RFC 6298 5.4-5.6 and RFC 5681 3.1: collapse the window, back off
 	// the timer, and resend from the first unacknowledged byte (go-back-N:
 	// without SACK everything after the hole is presumed lost).
-	c.cc.OnRTO(now, c.InFlight())
+	// The first timeout of a loss episode reduces ssthresh; a backed-off
+	// repeat (no ACK since the last timeout) or a timeout during fast
+	// recovery only collapses the window (RFC 5681 3.1; Linux
+	// tcp_enter_loss).
+	if c.inRecovery || (c.inLoss && c.retries > 1) {
+		c.cc.OnRepeatRTO(now)
+	} else {
+		c.cc.OnRTO(now, c.InFlight())
+	}
 	c.inRecovery, c.recInflate, c.dupAcks = false, 0, 0
 	c.inLoss = true
 	c.recover = c.sndMax
@@ -1005,6 +1059,13 @@ func (c *Conn) terminate(r CloseReason) {
 	if c.ackTimer != nil {
 		c.ackTimer.Stop()
 	}
+	// A closed connection never sends or acknowledges data again: drop
+	// the sender's segment list and the receiver's out-of-order spans,
+	// so that an endpoint that keeps every connection it had (Conns)
+	// holds little for the closed ones. The marks stay: the peer may
+	// still be receiving data this side wrote.
+	c.segs = ring.Queue[sentSeg]{}
+	c.ooo = nil
 	c.notify(r)
 }
 

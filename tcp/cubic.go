@@ -70,7 +70,7 @@ func (c *Cubic) Epoch() sim.Time { return c.epoch }
 
 // OnAck implements CongestionControl.
 func (c *Cubic) OnAck(a Ack) {
-	if !cwndLimited(c.cwnd, a.PriorInFlight, c.mss, c.InSlowStart()) {
+	if !a.growthEarned(c.cwnd, c.mss, c.InSlowStart()) {
 		// Application-limited: restart the epoch when growth resumes.
 		c.epoch = -1
 		return
@@ -108,17 +108,22 @@ func (c *Cubic) OnAck(a Ack) {
 	if c.wEst > target {
 		target = c.wEst
 	}
-	// RFC 9438 4.4: cwnd grows by (target - cwnd)/cwnd per acked segment,
-	// capped at 1.5x per RTT. Count in bytes: grow by one MSS every
-	// cwnd/(target-cwnd) segments acknowledged.
+	// RFC 9438 4.4: cwnd grows by (target - cwnd)/cwnd segments per acked
+	// segment, the target capped at 1.5 cwnd. Count in bytes, as Linux's
+	// tcp_cong_avoid_ai counts ACKs: one MSS of growth per need =
+	// cwnd/(target-cwnd) bytes acknowledged, the remainder carried over so
+	// that no growth is lost to rounding.
 	if target > cwndSeg {
 		target = min(target, 1.5*cwndSeg)
+		// Clamp before converting: a target a hair above cwnd gives a
+		// need beyond int64, whose conversion differs between
+		// architectures.
+		need := max(Bytes(min(float64(c.cwnd)/float64(target-cwndSeg), 1<<50)), 1)
 		c.ackedBytes += a.Acked
-		perSeg := float64(target-cwndSeg) / cwndSeg // segments of growth per acked segment
-		grow := Bytes(float64(float64(c.ackedBytes)*perSeg/mssF)) * c.mss
-		if grow >= c.mss {
-			c.cwnd += grow
-			c.ackedBytes = 0
+		if c.ackedBytes >= need {
+			n := c.ackedBytes / need
+			c.cwnd += n * c.mss
+			c.ackedBytes -= n * need
 		}
 	}
 }
@@ -166,6 +171,13 @@ func (c *Cubic) OnRecoveryExit(sim.Time) { c.cwnd = c.ssthresh }
 func (c *Cubic) OnRTO(_ sim.Time, inFlight Bytes) {
 	c.reduce(inFlight)
 	c.cwnd = c.mss
+}
+
+// OnRepeatRTO implements CongestionControl: cwnd = one segment; ssthresh,
+// W_max and K stay as the reduction of this loss episode left them.
+func (c *Cubic) OnRepeatRTO(sim.Time) {
+	c.cwnd = c.mss
+	c.epoch = -1
 }
 
 // OnIdleRestart implements CongestionControl.

@@ -123,6 +123,7 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 		id:         int32(len(e.conns)),
 		peerConn:   -1,
 		rto:        cfg.InitialRTO,
+		rtoInit:    cfg.InitialRTO,
 		rwnd:       cfg.MSS, // until the peer advertises its window
 		opened:     e.sched.Now(),
 		peerFinSeq: -1,

@@ -376,6 +376,7 @@ type Pipe struct {
 	busy        bool
 	cur         Packet // being serialized
 	txDone      *sim.Timer
+	scratch     Packet // a copy of a packet being traced that the pipe does not hold
 
 	flight ring.Queue[flying]
 	arrive *sim.Timer
@@ -416,8 +417,18 @@ func (p *Pipe) trace(ev TraceEvent, pk *Packet) {
 	}
 }
 
+// traceCopy traces a packet the pipe does not own (the caller's), through
+// a copy in the pipe: handing the caller's pointer to the Tracer interface
+// would make every packet escape to the heap.
+func (p *Pipe) traceCopy(ev TraceEvent, pk *Packet) {
+	if p.net.tracer != nil {
+		p.scratch = *pk
+		p.trace(ev, &p.scratch)
+	}
+}
+
 func (p *Pipe) enqueue(pk *Packet) {
-	p.trace(Sent, pk)
+	p.traceCopy(Sent, pk)
 	if !p.busy {
 		p.startTx(pk)
 		return
@@ -426,7 +437,7 @@ func (p *Pipe) enqueue(pk *Packet) {
 	if (p.cfg.QueueBytes > 0 && p.queuedBytes+size > p.cfg.QueueBytes) ||
 		(p.cfg.QueuePackets > 0 && p.queue.Len() >= p.cfg.QueuePackets) {
 		p.stats.QueueDrops++
-		p.trace(QueueDrop, pk)
+		p.traceCopy(QueueDrop, pk)
 		return
 	}
 	p.queue.Push(*pk)
@@ -463,11 +474,17 @@ func (p *Pipe) onTxDone() {
 }
 
 func (p *Pipe) onArrive() {
-	f := p.flight.Pop()
-	if p.flight.Len() > 0 {
-		p.arrive.ResetAt(p.flight.Front().at)
+	// Deliver the packet in place, from the front of the flight queue,
+	// and pop it afterwards: a local copy would escape to the heap
+	// through the Receiver and Tracer interfaces. Nothing pushes onto
+	// this queue while the packet is handled (only this pipe's onTxDone,
+	// a separate event, does), so the pointer stays valid.
+	f := p.flight.Front()
+	if p.flight.Len() > 1 {
+		p.arrive.ResetAt(p.flight.At(1).at)
 	}
 	p.stats.Delivered++
 	p.trace(Delivered, &f.p)
 	p.to.arrive(&f.p)
+	p.flight.Pop()
 }

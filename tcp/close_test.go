@@ -1,0 +1,263 @@
+package tcp
+
+import (
+	"testing"
+	"time"
+
+	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
+)
+
+// TestCloseSemantics checks how connections end, on an idle 50 ms path
+// with an infinitely fast link (every time below is exact). In each row
+// the client dials at 0 (the handshake completes at R = 50 ms for the
+// client, 1.5R for the server); "act" is the moment, after an exchange of
+// one small message each way, when the row's action happens.
+//
+//   - client closes: its FIN reaches the server R/2 later; the server's
+//     application hears ClosedByPeer then, and (closing on end-of-file)
+//     the server sends its own FIN, which reaches the client at act + R:
+//     the client, its FIN acknowledged and the peer's FIN in, is closed
+//     (ClosedLocally). The server is closed when the ACK of its FIN
+//     arrives, at act + 1.5R.
+//   - server closes: the mirror image.
+//   - abort: the client resets at once (ClosedLocally); the RST reaches
+//     the server at act + R/2 (Reset).
+//   - data to a closed socket: the server closes while the client's
+//     data is on its way; the data arrives after Close, so the server
+//     answers with a reset (RFC 9293 3.10.7.4, as Linux does for a socket
+//     closed with data arriving) and is done at act + R/2. The client has
+//     heard ClosedByPeer from the FIN that arrived first (act + R/2); the
+//     RST ends its connection at act + R without a second callback. The
+//     client's ACK of the server's FIN and its own FIN, sent at act + R/2,
+//     also meet the closed socket and get a reset each (RFC 9293 3.10.7.1):
+//     three RSTs in all.
+//   - refused: the server's accept returns nil; the SYN is answered by a
+//     reset, and the client hears Refused at R. The server's application
+//     hears nothing.
+//   - no listener: a SYN to a port nobody listens on gets a reset: Refused
+//     at R.
+//   - SYN timeout: every SYN is lost; after the first and six retries
+//     (Linux tcp_syn_retries = 6) at 1, 3, 7, 15, 31 and 63 s, the seventh
+//     expiry, at 127 s, gives up: TimedOut.
+func TestCloseSemantics(t *testing.T) {
+	const rtt = 50 * time.Millisecond
+	const act = time.Second
+	type result struct {
+		cliReasons, srvReasons []CloseReason
+		cliClosedAt            sim.Time // Stats.ClosedAt
+		srvClosedAt            sim.Time // -1: no server connection
+		srvHeardAt             sim.Time // when the server's Closed callback ran; -1: never
+		rsts                   [2]int   // RSTs sent by client, server
+		cliSendAfter           bool     // Send's result after the end
+	}
+	tests := []struct {
+		name string
+		run  func(p *path) (*Conn, **Conn, *recorder, *recorder)
+		want result
+	}{
+		{
+			name: "client closes",
+			run: func(p *path) (*Conn, **Conn, *recorder, *recorder) {
+				c, sc, cli, srv := echoPair(p)
+				p.s.At(at(act), func() { c.Close() })
+				return c, sc, cli, srv
+			},
+			want: result{
+				cliReasons: []CloseReason{ClosedLocally}, srvReasons: []CloseReason{ClosedByPeer},
+				cliClosedAt: at(act + rtt), srvClosedAt: at(act + rtt + rtt/2), srvHeardAt: at(act + rtt/2),
+			},
+		},
+		{
+			name: "server closes",
+			run: func(p *path) (*Conn, **Conn, *recorder, *recorder) {
+				c, sc, cli, srv := echoPair(p)
+				p.s.At(at(act), func() { (*sc).Close() })
+				return c, sc, cli, srv
+			},
+			want: result{
+				cliReasons: []CloseReason{ClosedByPeer}, srvReasons: []CloseReason{ClosedLocally},
+				cliClosedAt: at(act + rtt/2 + rtt), srvClosedAt: at(act + rtt), srvHeardAt: at(act + rtt),
+			},
+		},
+		{
+			name: "abort",
+			run: func(p *path) (*Conn, **Conn, *recorder, *recorder) {
+				c, sc, cli, srv := echoPair(p)
+				p.s.At(at(act), func() { c.Abort() })
+				return c, sc, cli, srv
+			},
+			want: result{
+				cliReasons: []CloseReason{ClosedLocally}, srvReasons: []CloseReason{Reset},
+				cliClosedAt: at(act), srvClosedAt: at(act + rtt/2), srvHeardAt: at(act + rtt/2),
+				rsts: [2]int{1, 0},
+			},
+		},
+		{
+			name: "data to a closed socket",
+			run: func(p *path) (*Conn, **Conn, *recorder, *recorder) {
+				c, sc, cli, srv := echoPair(p)
+				p.s.At(at(act), func() {
+					(*sc).Close()
+					c.Send(500, "late")
+				})
+				return c, sc, cli, srv
+			},
+			want: result{
+				cliReasons: []CloseReason{ClosedByPeer}, srvReasons: []CloseReason{ClosedLocally},
+				cliClosedAt: at(act + rtt), srvClosedAt: at(act + rtt/2), srvHeardAt: at(act + rtt/2),
+				rsts: [2]int{0, 3},
+			},
+		},
+		{
+			name: "refused",
+			run: func(p *path) (*Conn, **Conn, *recorder, *recorder) {
+				var sc *Conn
+				p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { sc = c; return nil })
+				cli := newRecorder(p.s)
+				return p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli), &sc, cli, nil
+			},
+			want: result{
+				cliReasons: []CloseReason{Refused}, cliClosedAt: at(rtt), srvClosedAt: at(rtt / 2), srvHeardAt: -1,
+				rsts: [2]int{0, 1},
+			},
+		},
+		{
+			name: "no listener",
+			run: func(p *path) (*Conn, **Conn, *recorder, *recorder) {
+				cli := newRecorder(p.s)
+				var sc *Conn
+				return p.cep.Dial(p.server.ID, 81, DefaultConfig(), cli), &sc, cli, nil
+			},
+			want: result{
+				cliReasons: []CloseReason{Refused}, cliClosedAt: at(rtt), srvClosedAt: -1, srvHeardAt: -1,
+				rsts: [2]int{0, 1},
+			},
+		},
+		{
+			name: "SYN timeout",
+			run: func(p *path) (*Conn, **Conn, *recorder, *recorder) {
+				p.up.SetLoss(link.DropFunc(func(sim.Time, *link.Packet) bool { return true }))
+				p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { return newRecorder(p.s) })
+				cli := newRecorder(p.s)
+				var sc *Conn
+				return p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli), &sc, cli, nil
+			},
+			want: result{
+				cliReasons: []CloseReason{TimedOut}, cliClosedAt: at(127 * time.Second), srvClosedAt: -1, srvHeardAt: -1,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPath(pathConfig{rtt: rtt})
+			log := &pktLog{}
+			p.net.SetTracer(log)
+			c, sc, cli, srv := tt.run(p)
+			p.s.RunUntil(at(10 * time.Minute))
+
+			got := result{cliReasons: cli.closed, cliClosedAt: c.Stats().ClosedAt, srvClosedAt: -1, srvHeardAt: -1}
+			if *sc != nil {
+				got.srvClosedAt = (*sc).Stats().ClosedAt
+			}
+			if srv != nil {
+				got.srvReasons, got.srvHeardAt = srv.closed, srv.closedAt
+			}
+			for i, pipe := range []*link.Pipe{p.up, p.down} {
+				got.rsts[i] = len(log.sent(pipe, func(p *link.Packet) bool { return p.Flags&link.RST != 0 }))
+			}
+			if !equalReasons(got.cliReasons, tt.want.cliReasons) {
+				t.Errorf("client heard Closed %v, want %v", got.cliReasons, tt.want.cliReasons)
+			}
+			if !equalReasons(got.srvReasons, tt.want.srvReasons) {
+				t.Errorf("server heard Closed %v, want %v", got.srvReasons, tt.want.srvReasons)
+			}
+			if got.cliClosedAt != tt.want.cliClosedAt {
+				t.Errorf("client ClosedAt = %v, want %v", got.cliClosedAt, tt.want.cliClosedAt)
+			}
+			if got.srvClosedAt != tt.want.srvClosedAt {
+				t.Errorf("server ClosedAt = %v, want %v", got.srvClosedAt, tt.want.srvClosedAt)
+			}
+			if got.srvHeardAt != tt.want.srvHeardAt {
+				t.Errorf("server heard Closed at %v, want %v", got.srvHeardAt, tt.want.srvHeardAt)
+			}
+			if got.rsts != tt.want.rsts {
+				t.Errorf("RSTs sent (client, server) = %v, want %v", got.rsts, tt.want.rsts)
+			}
+			if c.State() != Closed {
+				t.Errorf("client state %v, want CLOSED", c.State())
+			}
+			if c.Send(1, "after") {
+				t.Errorf("Send on a closed connection returned true")
+			}
+			if p.s.Pending() != 0 {
+				t.Errorf("%d events pending after the end", p.s.Pending())
+			}
+		})
+	}
+}
+
+func equalReasons(a, b []CloseReason) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// echoPair dials a connection on which the client sends 100 bytes once
+// connected and the server answers each message with 100 bytes; it
+// returns the client conn, a pointer to the server conn (set on accept),
+// and both recorders.
+func echoPair(p *path) (*Conn, **Conn, *recorder, *recorder) {
+	var sc *Conn
+	srv := newRecorder(p.s)
+	srv.onDelivered = func(c *Conn, tag any) { c.Send(100, tag) }
+	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { sc = c; return srv })
+	cli := newRecorder(p.s)
+	cli.onConnected = func(c *Conn) { c.Send(100, "hello") }
+	return p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli), &sc, cli, srv
+}
+
+// TestFINAckedAfterGoBackN: the server writes three segments and closes,
+// so its FIN rides on the third; the first is lost. Two duplicate ACKs are
+// not enough for fast retransmit, so the retransmission timer (200 ms: the
+// minimum, SRTT being 50 ms) resends the first segment, and go-back-N
+// treats the FIN as unsent again, though it is already at the client. The
+// client's ACK then covers the FIN: the server must take it as the ACK of
+// its FIN. Timeline (R = 50 ms, infinitely fast link): server established
+// and sending at 75 ms; timeout at 275 ms; the hole filled at the client
+// at 300 ms, which then has the FIN (ClosedByPeer) and closes back; its
+// ACK and FIN reach the server at 325 ms (closed, ClosedLocally), whose
+// ACK reaches the client at 350 ms.
+func TestFINAckedAfterGoBackN(t *testing.T) {
+	const ms = time.Millisecond
+	p := newPath(pathConfig{rtt: 50 * ms})
+	p.down.SetLoss(dropSegments(1460, 1))
+	srv := newRecorder(p.s)
+	srv.onConnected = func(c *Conn) {
+		c.Send(3*1460, "body")
+		c.Close()
+	}
+	var sc *Conn
+	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { sc = c; return srv })
+	cli := newRecorder(p.s)
+	c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
+	p.s.RunUntil(at(time.Minute))
+	if !equalReasons(srv.closed, []CloseReason{ClosedLocally}) || srv.closedAt != at(325*ms) {
+		t.Errorf("server heard Closed %v at %v, want [closed] at 325ms", srv.closed, srv.closedAt)
+	}
+	if !equalReasons(cli.closed, []CloseReason{ClosedByPeer}) || cli.closedAt != at(300*ms) {
+		t.Errorf("client heard Closed %v at %v, want [closed-by-peer] at 300ms", cli.closed, cli.closedAt)
+	}
+	if got := c.Stats().ClosedAt; got != at(350*ms) {
+		t.Errorf("client ClosedAt = %v, want 350ms", got)
+	}
+	if st := sc.Stats(); st.Timeouts != 1 || st.FastRetransmits != 0 {
+		t.Errorf("server Timeouts, FastRetransmits = %d, %d; want 1, 0", st.Timeouts, st.FastRetransmits)
+	}
+}

@@ -1,0 +1,180 @@
+package link
+
+import (
+	"testing"
+	"time"
+
+	"github.com/connsim/connsim/sim"
+)
+
+type sink struct {
+	s    *sim.Scheduler
+	got  []Packet
+	when []sim.Time
+}
+
+func (k *sink) Receive(p *Packet) {
+	k.got = append(k.got, *p)
+	k.when = append(k.when, k.s.Now())
+}
+
+func twoNodes(cfg Config) (*sim.Scheduler, *Node, *Node, *Pipe, *sink) {
+	s := sim.New(1)
+	n := New(s)
+	a, b := n.AddNode("a"), n.AddNode("b")
+	ab, _ := n.Connect(a, b, cfg, cfg)
+	k := &sink{s: s}
+	b.SetReceiver(k)
+	return s, a, b, ab, k
+}
+
+// TestTxTime checks serialization delay: size*8/rate, in integer
+// nanoseconds, truncated; a zero rate is infinitely fast.
+func TestTxTime(t *testing.T) {
+	for _, c := range []struct {
+		rate Bandwidth
+		size int64
+		want time.Duration
+	}{
+		{10 * Mbps, 1500, 1200 * time.Microsecond},
+		{1 * Gbps, 1500, 12 * time.Microsecond},
+		{28800, 1500, 416666666}, // 12000/28800 s, truncated
+		{0, 1500, 0},
+	} {
+		if got := c.rate.TxTime(c.size); got != c.want {
+			t.Errorf("%v.TxTime(%d) = %v, want %v", c.rate, c.size, got, c.want)
+		}
+	}
+}
+
+// TestArrivalTimes sends three back-to-back packets on an idle pipe: the
+// k-th arrives at k serialization times plus the propagation delay, in
+// order.
+func TestArrivalTimes(t *testing.T) {
+	s, a, b, _, k := twoNodes(Config{Rate: 10 * Mbps, Delay: 20 * time.Millisecond})
+	for i := range 3 {
+		a.Send(Packet{Dst: b.ID, Seq: int64(i), Size: 1500})
+	}
+	s.Run()
+	if len(k.got) != 3 {
+		t.Fatalf("delivered %d packets, want 3", len(k.got))
+	}
+	tx := (10 * Mbps).TxTime(1500)
+	for i := range 3 {
+		want := sim.Time(0).Add(time.Duration(i+1)*tx + 20*time.Millisecond)
+		if k.when[i] != want || k.got[i].Seq != int64(i) {
+			t.Errorf("packet %d: seq %d at %v, want seq %d at %v", i, k.got[i].Seq, k.when[i], i, want)
+		}
+	}
+}
+
+// TestDropTail fills a queue limited in bytes and one limited in packets:
+// the packet in service does not count, the queue holds its capacity, and
+// the rest are tail-dropped and counted.
+func TestDropTail(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		want int // packets delivered of 10 sent at once
+	}{
+		{"bytes", Config{Rate: Mbps, QueueBytes: 4500}, 1 + 3},
+		{"packets", Config{Rate: Mbps, QueuePackets: 5}, 1 + 5},
+		{"unlimited", Config{Rate: Mbps}, 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, a, b, ab, k := twoNodes(c.cfg)
+			for i := range 10 {
+				a.Send(Packet{Dst: b.ID, Seq: int64(i), Size: 1500})
+			}
+			s.Run()
+			st := ab.Stats()
+			if len(k.got) != c.want || st.QueueDrops != int64(10-c.want) {
+				t.Errorf("delivered %d, queue drops %d; want %d and %d", len(k.got), st.QueueDrops, c.want, 10-c.want)
+			}
+			if st.MaxQueuePackets != c.want-1 {
+				t.Errorf("queue high-water mark %d packets, want %d", st.MaxQueuePackets, c.want-1)
+			}
+			for i, p := range k.got {
+				if p.Seq != int64(i) {
+					t.Errorf("delivered seq %d in position %d: want FIFO", p.Seq, i)
+				}
+			}
+		})
+	}
+}
+
+// TestLossModels checks the scripted, outage and Bernoulli loss models:
+// exactly the chosen packets vanish, after using the link.
+func TestLossModels(t *testing.T) {
+	s, a, b, ab, k := twoNodes(Config{Rate: 10 * Mbps})
+	ab.SetLoss(DropFunc(func(_ sim.Time, p *Packet) bool { return p.Seq%3 == 0 }))
+	for i := range 9 {
+		a.Send(Packet{Dst: b.ID, Seq: int64(i), Size: 100})
+	}
+	s.Run()
+	if len(k.got) != 6 || ab.Stats().LossDrops != 3 || ab.Stats().Packets != 9 {
+		t.Errorf("scripted: delivered %d, loss drops %d, serialized %d; want 6, 3, 9", len(k.got), ab.Stats().LossDrops, ab.Stats().Packets)
+	}
+
+	s, a, b, ab, k = twoNodes(Config{Rate: 0, Delay: time.Millisecond})
+	ab.SetLoss(Outage{From: sim.Time(10 * time.Millisecond), To: sim.Time(20 * time.Millisecond)})
+	for i := range 30 {
+		s.At(sim.Time(time.Duration(i)*time.Millisecond), func() { a.Send(Packet{Dst: b.ID, Seq: int64(i), Size: 100}) })
+	}
+	s.Run()
+	if len(k.got) != 20 {
+		t.Errorf("outage of 10ms over 30 packets 1ms apart: delivered %d, want 20", len(k.got))
+	}
+
+	const n, p = 20000, 0.1
+	s, a, b, ab, k = twoNodes(Config{Rate: 0})
+	ab.SetLoss(&Bernoulli{P: p, Rand: s.Stream("loss")})
+	for i := range n {
+		a.Send(Packet{Dst: b.ID, Seq: int64(i), Size: 100})
+	}
+	s.Run()
+	lost := float64(n-len(k.got)) / n
+	if lost < 0.09 || lost > 0.11 { // 0.1 +- 5 standard deviations (0.0021)
+		t.Errorf("Bernoulli(0.1) lost %.4f of %d packets", lost, n)
+	}
+}
+
+// TestRouting sends through a router in the middle: packets for a node
+// with no direct link follow the static routes, and the tracer sees each
+// hop.
+func TestRouting(t *testing.T) {
+	s := sim.New(1)
+	n := New(s)
+	a, r, b := n.AddNode("a"), n.AddNode("router"), n.AddNode("b")
+	cfg := Config{Rate: 100 * Mbps, Delay: 5 * time.Millisecond}
+	ar, _ := n.Connect(a, r, cfg, cfg)
+	rb, _ := n.Connect(r, b, cfg, cfg)
+	a.Route(b.ID, ar)
+	r.Route(b.ID, rb)
+	k := &sink{s: s}
+	b.SetReceiver(k)
+	var events []TraceEvent
+	n.SetTracer(tracerFunc(func(_ sim.Time, ev TraceEvent, _ *Pipe, _ *Packet) { events = append(events, ev) }))
+	a.Send(Packet{Dst: b.ID, Size: 1000})
+	s.Run()
+	if len(k.got) != 1 || k.got[0].Src != a.ID {
+		t.Fatalf("delivered %d packets (src %v), want 1 from a", len(k.got), k.got)
+	}
+	want := []TraceEvent{Sent, Delivered, Sent, Delivered}
+	if len(events) != len(want) {
+		t.Fatalf("trace %v, want %v", events, want)
+	}
+	for i := range want {
+		if events[i] != want[i] {
+			t.Errorf("trace %v, want %v", events, want)
+		}
+	}
+	hop := (100 * Mbps).TxTime(1000) + 5*time.Millisecond
+	if got, want := k.when[0], sim.Time(2*hop); got != want {
+		t.Errorf("arrival after two hops at %v, want %v", got, want)
+	}
+}
+
+type tracerFunc func(sim.Time, TraceEvent, *Pipe, *Packet)
+
+func (f tracerFunc) PacketEvent(now sim.Time, ev TraceEvent, p *Pipe, pk *Packet) { f(now, ev, p, pk) }

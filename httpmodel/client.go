@@ -2,6 +2,7 @@ package httpmodel
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/connsim/connsim/sim"
@@ -11,8 +12,8 @@ import (
 // Connection retry policy of the client (browser-like; values chosen to be
 // visible in experiments, not copied from one browser).
 const (
-	maxAttempts     = 4                      // connections a request may be sent on before it fails
-	maxRefusals     = 6                      // refused connects in a row, with no connection open, before a host's waiting requests fail
+	maxAttempts     = 4                      // connections a request may lose without warning before it fails
+	maxRefusals     = 6                      // rounds of refused connects in a row, with no connection open, before a host's waiting requests fail
 	refusalBackoff0 = 500 * time.Millisecond // first wait after a refused connect; doubles
 )
 
@@ -27,8 +28,14 @@ type client struct {
 	visitStart sim.Time
 	pending    int // requests of the current visit not yet finished
 	requests   []*request
+	reqBlock   []request // allocated, not yet used
 	visitEnds  []sim.Time
 	finished   bool
+
+	// batch collects the connections fed while a page's objects are
+	// issued, so that what each of them takes leaves as one write.
+	batch    []*clientConn
+	batching bool
 }
 
 // hostPool is the per-hostname state: DNS, connections, waiting requests
@@ -46,7 +53,8 @@ type hostPool struct {
 	limit      int
 
 	noPipelineNext bool     // the next new connection replays a failed pipeline
-	refusals       int      // refused connects in a row
+	refusals       int      // rounds of refused connects in a row
+	gen            int      // dial generation: refusals of one round count once
 	retryAt        sim.Time // no new dial before this
 	retryArmed     bool
 }
@@ -72,9 +80,11 @@ type clientConn struct {
 
 	inflight   []*request // sent, response not complete, in order
 	served     int
-	persistent bool // more requests may follow on this connection
-	noPipeline bool // replaying after a failure: one request until a response
+	persistent bool     // more requests may follow on this connection
+	closer     *request // its response said Connection: close: requests after it were not processed
+	noPipeline bool     // replaying after a failure: one request until a response
 	sentAny    bool
+	gen        int // the pool's dial generation when dialled
 
 	// HTTP/2
 	h2          bool
@@ -89,7 +99,9 @@ type clientConn struct {
 var _ tcp.Handler = (*clientConn)(nil)
 
 func newClient(w *world) *client {
-	return &client{w: w, cfg: &w.cfg}
+	cl := &client{w: w, cfg: &w.cfg}
+	cl.requests = make([]*request, 0, w.cfg.Visits*(1+len(w.cfg.Page.Objects)))
+	return cl
 }
 
 func (cl *client) pool(name string) *hostPool {
@@ -118,7 +130,13 @@ func (cl *client) startVisit() {
 }
 
 func (cl *client) newRequest(host string, size int64, method string, visitIndex int) *request {
-	r := &request{
+	if len(cl.reqBlock) == 0 {
+		// Requests are allocated a page at a time.
+		cl.reqBlock = make([]request, 1+len(cl.cfg.Page.Objects))
+	}
+	r := &cl.reqBlock[0]
+	cl.reqBlock = cl.reqBlock[1:]
+	*r = request{
 		index:      len(cl.requests),
 		visit:      cl.visit,
 		visitIndex: visitIndex,
@@ -172,13 +190,22 @@ func (cl *client) finish(r *request) {
 	r.done = true
 	r.end = cl.w.s.Now()
 	cl.pending--
-	if r.visitIndex == 0 {
-		// The HTML has arrived: request its objects, in page order.
-		objs := cl.cfg.Page.Objects
-		for i, o := range objs {
+	if r.visitIndex == 0 && !r.failed {
+		// The HTML has arrived: request its objects, in page order, as
+		// one batch: connections are dialled in request order, and
+		// what a connection takes from the batch leaves as one write.
+		// (A failed HTML reveals no objects.)
+		cl.batching = true
+		for i, o := range cl.cfg.Page.Objects {
 			or := cl.newRequest(cl.objectHost(i, o), o.Size, o.Method, i+1)
 			cl.issue(or)
 		}
+		cl.batching = false
+		for _, c := range cl.batch {
+			c.tc.Uncork()
+		}
+		clear(cl.batch)
+		cl.batch = cl.batch[:0]
 	}
 	if cl.pending == 0 {
 		cl.visitEnds = append(cl.visitEnds, cl.w.s.Now())
@@ -283,6 +310,7 @@ func (p *hostPool) dial() {
 		persistent: cl.cfg.Model.Kind != ShortLived,
 		noPipeline: p.noPipelineNext,
 		h2:         cl.cfg.Model.Kind == HTTP2,
+		gen:        p.gen,
 	}
 	p.noPipelineNext = false
 	cl.conns = append(cl.conns, c)
@@ -292,8 +320,8 @@ func (p *hostPool) dial() {
 		c.trace = cl.w.newConnTrace(c)
 	}
 	c.tc = cl.w.cep.Dial(cl.w.serverNode.ID, serverPort, cl.w.cfg.TCP, c)
-	if c.trace != nil {
-		c.trace.port = c.tc.LocalPort()
+	if c.tc.ID() != c.id-1 {
+		panic(fmt.Sprintf("httpmodel: client connection %d has tcp index %d", c.id, c.tc.ID()))
 	}
 }
 
@@ -378,6 +406,14 @@ func (c *clientConn) feed() {
 		p.waiting = p.waiting[1:]
 		c.send(r)
 	}
+	if cl := c.cl; cl.batching && (c.h2 || cl.cfg.Model.Kind == Pipelined) {
+		// More of the batch may follow on this connection: write
+		// when the batch is complete.
+		if !slices.Contains(cl.batch, c) {
+			cl.batch = append(cl.batch, c)
+		}
+		return
+	}
 	c.tc.Uncork()
 }
 
@@ -400,6 +436,7 @@ func (c *clientConn) send(r *request) {
 			c.sentHeaders = true
 		}
 	}
+	r.reqBytes = size
 	c.tc.Send(size, m)
 }
 
@@ -441,6 +478,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	}
 	if m.close {
 		c.persistent = false
+		c.closer = r
 	}
 	if !m.last {
 		return
@@ -457,6 +495,15 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		c.trace.responseEnds = append(c.trace.responseEnds, now)
 	}
 	c.cl.finish(r)
+	if c.closer == r {
+		// The server announced that it closes after this response:
+		// the client closes the connection now that it has read it
+		// (RFC 9112 9.6), and what it pipelined behind goes back to
+		// the queue.
+		tc.Close()
+		c.retire(tcp.ClosedLocally)
+		return
+	}
 	if c.state == csReady {
 		c.feed()
 		c.pool.dispatch()
@@ -480,43 +527,69 @@ func (c *clientConn) startH2() {
 
 // Closed implements tcp.Handler.
 func (c *clientConn) Closed(tc *tcp.Conn, reason tcp.CloseReason) {
+	if c.trace != nil {
+		c.trace.closedAt = c.cl.w.s.Now()
+	}
+	if c.state != csClosed {
+		c.retire(reason)
+	}
+}
+
+// retire takes c out of its pool for good: it takes no more requests, its
+// unanswered ones go back to the queue (or fail), and the pool may dial
+// in its place. A connection that ends before it was ready (refused, timed
+// out, closed during the TLS handshake) is a failed connection attempt.
+func (c *clientConn) retire(reason tcp.CloseReason) {
 	cl := c.cl
 	p := c.pool
+	now := cl.w.s.Now()
 	wasConnecting := c.state == csConnecting || c.state == csTLS
 	c.state = csClosed
 	p.remove(c)
 	if wasConnecting {
 		p.connecting--
 	}
-	if c.trace != nil {
-		c.trace.closedAt = cl.w.s.Now()
-	}
-	if reason == tcp.Refused || (wasConnecting && reason == tcp.TimedOut) {
+	if wasConnecting {
 		cl.w.refused++
-		p.refusals++
-		p.retryAt = cl.w.s.Now().Add(refusalBackoff0 << min(p.refusals-1, 4))
+		// Connections dialled together and refused together are one
+		// round of refusals: the backoff doubles per round.
+		if c.gen == p.gen {
+			p.gen++
+			p.refusals++
+			p.retryAt = now.Add(refusalBackoff0 << min(p.refusals-1, 4))
+		}
 		if p.refusals >= maxRefusals && len(p.conns) == 0 {
-			for _, r := range p.waiting {
+			waiting := p.waiting
+			p.waiting = nil
+			for _, r := range waiting {
 				cl.fail(r)
 			}
-			p.waiting = nil
 		}
 	}
 	// Unanswered requests go back to the front of the queue (idempotent
 	// ones; RFC 9112 9.3.1), and the next connection does not pipeline
-	// until a response has come back (RFC 9112 9.3.2).
+	// until a response has come back (RFC 9112 9.3.2). Requests behind a
+	// response that announced Connection: close were not processed
+	// (RFC 9112 9.6), so replaying them does not count against the
+	// request's retry budget; other losses (a reset, a timeout, a close
+	// the client did not see coming) do.
 	if len(c.inflight) > 0 {
+		inflight := c.inflight
+		c.inflight = nil
 		var replay []*request
-		for _, r := range c.inflight {
+		for _, r := range inflight {
 			r.conn = nil
 			r.firstByte = -1
-			if !r.idempotent || r.attempts >= maxAttempts {
+			r.respBytes = 0
+			if c.closer == nil || c.closer == r {
+				r.strikes++
+			}
+			if !r.idempotent || r.strikes >= maxAttempts {
 				cl.fail(r)
 				continue
 			}
 			replay = append(replay, r)
 		}
-		c.inflight = nil
 		if len(replay) > 0 {
 			cl.w.replayed += len(replay)
 			p.noPipelineNext = cl.cfg.Model.Kind == Pipelined

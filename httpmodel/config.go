@@ -138,6 +138,10 @@ type Config struct {
 
 	// Trace keeps per-connection cwnd traces and packet records.
 	Trace bool
+
+	// Scripted loss models for tests (server->client and client->server
+	// pipes); when set they replace Network.Loss in their direction.
+	lossDown, lossUp link.LossModel
 }
 
 func (c Config) withDefaults() Config {
@@ -185,6 +189,7 @@ const (
 	tlsClientFinish13  = 80               // Finished (sent with the first request)
 	h2Preface          = 24 + 9 + 18 + 13 // connection preface, SETTINGS, WINDOW_UPDATE
 	h2ServerSettings   = 9 + 18 + 9       // SETTINGS and SETTINGS ack
+	h2SettingsAck      = 9
 	h2FrameHeader      = 9
 	h2MaxFrame         = 16384
 	upgradeExtraReq    = 70 // Upgrade: h2c, HTTP2-Settings, Connection headers

@@ -29,29 +29,55 @@
 //	sharded      6 per shard       sequential                     objects round-robin over shard hostnames
 //	http2        1 (option)        up to 128 streams              one connection for all hostnames (coalescing)
 //
+// A page's objects are issued together when the HTML has arrived, in page
+// order: a request that finds an idle connection of its host is written at
+// once, and each one that waits makes the client dial one more connection
+// while the host is under its limit, so connections are numbered in
+// request order (alternating between hosts when sharding). What one
+// pipelining or HTTP/2 connection takes from the batch leaves as one
+// write, so small requests share segments.
+//
 // Pipelining (RFC 9112 9.3.2): only idempotent requests are pipelined; a
 // POST waits for an idle connection and nothing is pipelined behind it.
-// Requests issued together leave as one write, so small requests share
-// segments. When a connection closes with requests unanswered, the
-// idempotent ones are replayed at the head of the queue on a new
-// connection, which does not pipeline until a response has come back;
-// non-idempotent ones fail (RFC 9112 9.3.1). A request is sent on at most
-// four connections before it is reported failed.
+// When a connection closes with requests unanswered, the idempotent ones
+// are replayed at the head of the queue on a new connection, which does
+// not pipeline until a response has come back; non-idempotent ones fail
+// (RFC 9112 9.3.1). Requests pipelined behind a response that announced
+// Connection: close were not processed (RFC 9112 9.6) and are replayed
+// freely; a request lost with a connection that ended without such a
+// warning (a reset, a timeout, the keep-alive race) counts a strike, and
+// the fourth strike reports it failed.
 //
 // The server answers requests on a connection in order, each after
 // Server.ThinkTime (requests are worked on concurrently, responses leave
-// in order). It closes a persistent connection after MaxRequests
-// responses, or after KeepAliveTimeout without a request, and immediately
-// after a response to a request that asked for Connection: close. With
-// MaxConnections open it refuses new connections with a reset; the client
-// retries after 0.5 s, doubling, and reports the host's requests failed
-// after six refusals in a row with no connection open.
+// in order). It closes a persistent connection after KeepAliveTimeout
+// without a request (counted from when its last response has drained to
+// TCP's send low-water mark, as a server arms the timer when its last
+// write returns; a TLS handshake message restarts the wait for the first
+// request), and immediately after a response to a request that asked for
+// Connection: close. After MaxRequests responses (HTTP/1.x) it announces
+// Connection: close and closes in stages (RFC 9112 9.6, "lingering
+// close"): it answers nothing more but goes on reading, so that requests
+// still arriving do not make TCP reset the connection and discard the
+// responses not yet delivered; the client closes the connection once it
+// has read that response, and the server's side closes with it (or after
+// KeepAliveTimeout at the latest). With MaxConnections open (connections
+// the server application holds: a slot frees when it closes) it refuses
+// new connections with a reset. Connections dialled together and refused
+// together are one round of refusals; the client retries after 0.5 s,
+// doubling per round, and reports the host's waiting requests failed after
+// six rounds in a row with no connection open. Any connection that ends
+// before it is ready (refused, timed out, closed during its TLS
+// handshake) counts as a refused connection attempt.
 //
 // HTTP/2: streams are answered as their think time ends; response frames
 // (at most 16 KiB of DATA plus a 9-byte header) go out round-robin across
 // the ready streams, one frame each in turn, and the server keeps at most
 // 16 KiB unsent in TCP's buffer (tcp.Config.SendLowWater) so a new stream
-// does not queue behind earlier responses. Header blocks shrink after the
+// does not queue behind earlier responses. The server reads every frame
+// that arrived at one instant before it writes (streams that arrive
+// together share the round-robin from the first frame), and the frames of
+// one pass leave as one write. MaxRequests does not apply to HTTP/2. Header blocks shrink after the
 // first on a connection (HPACK: a fifth of the HTTP/1.x size, at least 20
 // bytes). The connection starts by prior knowledge (client preface and
 // SETTINGS with the first requests), by an HTTP/1.1 Upgrade (Model.H2Upgrade:
@@ -76,10 +102,13 @@
 //
 // # Timings
 //
-// Every request gets a HAR-like timeline ([Timing]) whose phases add up:
-// queued (blocked) + dns + connect + tls + send + wait + receive =
-// end - start. dns, connect and tls are charged to the request that
-// waited for them (the first on a new connection); send is the
-// serialization time of the request on the uplink; wait runs to the first
+// Every request gets a HAR-like timeline ([Timing]) whose phases add up
+// exactly: queued (blocked) + dns + connect + tls + send + wait + receive
+// = end - start. dns is charged to the request that started the lookup;
+// connect and tls to the first request sent on a new connection (a replay
+// included), for the part of the handshakes it waited for; send is the
+// serialization time of the request's bytes on the uplink (as written:
+// HTTP/1.x headers, or an HTTP/2 HEADERS frame); wait runs to the first
 // response byte (the response headers' arrival) and receive to the last.
+// Time not in another phase is queued.
 package httpmodel

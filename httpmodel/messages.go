@@ -51,8 +51,10 @@ type request struct {
 	sendAt     sim.Time
 	firstByte  sim.Time
 	end        sim.Time
+	reqBytes   int64 // request bytes on the wire above TCP (last attempt)
 	respBytes  int64 // response bytes on the wire (headers + body + framing)
 	attempts   int   // connections the request was sent on
+	strikes    int   // connections lost under it without a Connection: close warning
 	done       bool
 	failed     bool
 }

@@ -22,7 +22,7 @@ type Metrics struct {
 	Drops        int64         // packets dropped by a queue or by random loss
 	ServerConnS  float64       // integral of open server connections over the run, seconds
 	Events       uint64        // simulator events executed
-	Refused      int           // connection attempts the server refused (max_connections)
+	Refused      int           // connection attempts that failed before the connection was ready: refused (max_connections), timed out, closed in the TLS handshake
 	Replayed     int           // requests sent again after their connection closed
 	Failed       int           // requests that could not be completed
 	VisitPLTs    []time.Duration
@@ -45,7 +45,7 @@ type Timing struct {
 	Queued, DNS, Connect, TLS time.Duration
 	Send, Wait, Receive       time.Duration
 	SentAt, FirstByte         time.Duration // last send of the request; first response byte
-	Attempts                  int           // connections the request was sent on
+	Attempts                  int           // connections the request was sent on (replays included)
 }
 
 // ConnTrace is the record of one client connection, kept with Config.Trace.
@@ -98,7 +98,6 @@ type world struct {
 
 type connTrace struct {
 	c            *clientConn
-	port         uint16
 	closedAt     sim.Time
 	segments     []Segment
 	responseEnds []sim.Time
@@ -111,36 +110,26 @@ func (w *world) newConnTrace(c *clientConn) *connTrace {
 }
 
 // tracer records the packets of every client connection (tracing runs
-// only; the per-packet path of other runs never sees it).
+// only; the per-packet path of other runs never sees it). A packet is
+// matched to its connection by the client's connection index, which every
+// packet carries as simulation metadata (SrcConn from the client, DstConn
+// to it) and which is known from the SYN on: the client endpoint holds only
+// client connections, in dial order, as w.cl.conns does.
 type tracer struct {
-	w     *world
-	ports []*connTrace // indexed by client port - 49152
+	w *world
 }
 
 func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, p *link.Packet) {
-	port := p.SrcPort
 	fromClient := p.Src == t.w.clientNode.ID
-	if !fromClient {
-		port = p.DstPort
+	i := p.DstConn
+	if fromClient {
+		i = p.SrcConn
 	}
-	i := int(port) - 49152
-	if i < 0 {
+	conns := t.w.cl.conns
+	if i < 0 || int(i) >= len(conns) || conns[i].trace == nil {
 		return
 	}
-	for len(t.ports) <= i {
-		t.ports = append(t.ports, nil)
-	}
-	if t.ports[i] == nil {
-		for _, ct := range t.w.traces {
-			if ct.port == port {
-				t.ports[i] = ct
-			}
-		}
-	}
-	ct := t.ports[i]
-	if ct == nil {
-		return
-	}
+	ct := conns[i].trace
 	switch ev {
 	case link.Sent:
 		ct.segments = append(ct.segments, Segment{At: now, Seq: p.Seq, Ack: p.Ack, Len: p.Len,
@@ -187,6 +176,12 @@ func build(cfg Config, seed uint64) *world {
 	if nc.Loss > 0 {
 		down.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:down:loss")}
 		up.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:up:loss")}
+	}
+	if cfg.lossDown != nil {
+		down.Loss = cfg.lossDown
+	}
+	if cfg.lossUp != nil {
+		up.Loss = cfg.lossUp
 	}
 	w.up, w.down = n.Connect(w.clientNode, w.serverNode, up, down)
 	w.stack = tcp.NewStack(n)
@@ -274,7 +269,7 @@ func (w *world) result() *Result {
 	m.Drops = ns.Drops()
 	m.MaxQueueByte = ns.MaxQueueBytes
 
-	res := &Result{Metrics: m}
+	res := &Result{Metrics: m, Requests: make([]Timing, 0, len(w.cl.requests))}
 	for _, r := range w.cl.requests {
 		res.Requests = append(res.Requests, w.timing(r, starts[r.visit]))
 	}
@@ -330,34 +325,37 @@ func (w *world) timing(r *request, visitStart sim.Time) Timing {
 	if r.sendAt < 0 || r.firstByte < 0 {
 		return t // failed before it was answered
 	}
+	// Walk the request's life with a cursor; each phase runs from the
+	// cursor to its boundary (or is empty), so the phases add up exactly.
 	cursor := r.start
+	phase := func(until sim.Time) time.Duration {
+		if until <= cursor {
+			return 0
+		}
+		d := until.Sub(cursor)
+		cursor = until
+		return d
+	}
 	if r.dnsStart >= 0 {
-		t.Queued = r.dnsStart.Sub(cursor)
-		t.DNS = r.dnsEnd.Sub(r.dnsStart)
-		cursor = r.dnsEnd
+		t.Queued += phase(r.dnsStart)
+		t.DNS = phase(r.dnsEnd)
 	}
-	if c := r.conn; c != nil && r.firstOnNew && r.attempts == 1 {
-		est := c.tc.Stats().Established
-		connStart := max(c.dialAt, cursor)
-		t.Queued += connStart.Sub(cursor)
-		if est > connStart {
-			t.Connect = est.Sub(connStart)
-		}
-		if c.readyAt > est && est >= connStart {
-			t.TLS = c.readyAt.Sub(est)
-		}
-		cursor = max(connStart, c.readyAt)
+	if c := r.conn; c != nil && r.firstOnNew {
+		// The first request on a new connection waited for (the rest
+		// of) its handshakes.
+		t.Queued += phase(c.dialAt)
+		t.Connect = phase(c.tc.Stats().Established)
+		t.TLS = phase(c.readyAt)
 	}
-	if r.sendAt > cursor {
-		t.Queued += r.sendAt.Sub(cursor)
+	t.Queued += phase(r.sendAt)
+	tc := w.cfg.TCP
+	if r.conn != nil {
+		tc = r.conn.tc.Config()
 	}
-	sendEnd := r.sendAt.Add(w.cfg.Network.Uplink.TxTime(w.cfg.RequestBytes + 40))
-	if sendEnd > r.firstByte {
-		sendEnd = r.firstByte
-	}
-	t.Send = sendEnd.Sub(r.sendAt)
-	t.Wait = r.firstByte.Sub(sendEnd)
-	t.Receive = r.end.Sub(r.firstByte)
+	segs := max(1, (r.reqBytes+tc.MSS-1)/max(tc.MSS, 1))
+	t.Send = phase(min(r.sendAt.Add(w.cfg.Network.Uplink.TxTime(r.reqBytes+segs*tc.HeaderBytes)), r.firstByte))
+	t.Wait = phase(r.firstByte)
+	t.Receive = phase(r.end)
 	t.SentAt = rel(r.sendAt)
 	t.FirstByte = rel(r.firstByte)
 	return t

@@ -22,7 +22,16 @@ type serverConn struct {
 	client *clientConn // learnt from the first request, for traces
 	served int         // responses written
 	closed bool        // Close called or connection over
-	idle   *sim.Timer
+	slot   bool        // holds one of the server's MaxConnections slots
+	// lingering: closed to requests after MaxRequests, waiting for the
+	// client to close (see linger).
+	lingering bool
+	idle      *sim.Timer
+	// idleWhenDrained: the last response is still mostly unsent; the
+	// keep-alive timer starts when it has drained into the "socket
+	// buffer" (TCP's unsent bytes at or below SendLowWater), as a server
+	// arms it once its last write returned.
+	idleWhenDrained bool
 
 	pending []*srvReq // HTTP/1.x requests in arrival order, answered in that order
 
@@ -31,6 +40,8 @@ type serverConn struct {
 	streams     []*srvReq // streams with response bytes left, round-robin order
 	rr          int
 	sentHeaders bool
+	pumpQueued  bool
+	settingsDue int64 // SETTINGS bytes to send with the next frames
 
 	openedAt, closedAt sim.Time
 }
@@ -59,7 +70,7 @@ func (sv *server) accept(tc *tcp.Conn) tcp.Handler {
 		return nil
 	}
 	sv.open++
-	sc := &serverConn{sv: sv, tc: tc, openedAt: sv.w.s.Now(), closedAt: -1}
+	sc := &serverConn{sv: sv, tc: tc, slot: true, openedAt: sv.w.s.Now(), closedAt: -1}
 	sc.idle = sv.w.s.NewTimer(sc.onIdle)
 	sv.conns = append(sv.conns, sc)
 	return sc
@@ -71,16 +82,70 @@ func (sc *serverConn) Connected(*tcp.Conn) {
 	sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
 }
 
+// handshaking restarts the wait for the first request when a handshake
+// message arrives: the keep-alive timeout bounds idleness, and a
+// connection in its TLS handshake is not idle.
+func (sc *serverConn) handshaking() {
+	if !sc.closed && sc.served == 0 && len(sc.pending) == 0 && len(sc.streams) == 0 {
+		sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+	}
+}
+
+// armIdle starts the keep-alive timer once nothing is left to answer: at
+// once if the responses written are (nearly) all sent, else when they
+// have drained (SendSpace).
+func (sc *serverConn) armIdle() {
+	if sc.tc.Unsent() > sc.tc.Config().SendLowWater {
+		sc.idleWhenDrained = true
+		return
+	}
+	sc.idleWhenDrained = false
+	sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+}
+
 func (sc *serverConn) onIdle() {
+	if sc.lingering {
+		sc.lingering = false
+		sc.release()
+		sc.tc.Close()
+		return
+	}
 	if !sc.closed && len(sc.pending) == 0 && len(sc.streams) == 0 {
 		sc.close()
 	}
 }
 
+// linger ends a connection the server decided to close (MaxRequests)
+// while the client may still be sending pipelined requests: it answers
+// nothing more, but goes on reading, and closes once the client, told by
+// the response's Connection: close, has closed its side (tcp then closes
+// this side too), or after the keep-alive timeout at the latest. This is
+// the staged close of RFC 9112 9.6 ("lingering close"): closing at once
+// would make TCP answer the requests still arriving with a reset, which
+// discards the responses not yet delivered. (tcp has no half-close, so
+// the server's FIN follows the client's instead of preceding it.)
+func (sc *serverConn) linger() {
+	sc.closed = true
+	sc.lingering = true
+	sc.idleWhenDrained = false
+	sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+}
+
+// close closes the connection after what was written, and frees its slot:
+// MaxConnections counts the connections the server application holds.
 func (sc *serverConn) close() {
 	sc.closed = true
 	sc.idle.Stop()
+	sc.idleWhenDrained = false
+	sc.release()
 	sc.tc.Close()
+}
+
+func (sc *serverConn) release() {
+	if sc.slot {
+		sc.slot = false
+		sc.sv.open--
+	}
 }
 
 // Delivered implements tcp.Handler.
@@ -89,22 +154,35 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	cfg := sc.sv.cfg
 	switch m.kind {
 	case mTLSClientHello:
+		sc.handshaking()
 		tc.Send(tlsServerFlight, &msg{kind: mTLSServerFlight})
 		return
 	case mTLSClientFinish:
+		sc.handshaking()
 		if cfg.TLS == TLS12 {
 			tc.Send(tlsServerFinish12, &msg{kind: mTLSServerFinish})
 		}
 		return
 	case mH2Preface:
-		sc.h2 = true
-		tc.Send(h2ServerSettings, &msg{kind: mH2Settings})
+		sc.handshaking()
+		// The server's SETTINGS (after an Upgrade they went out with
+		// the 101, and only the acknowledgement of the client's is
+		// left) leave with the first frames of the responses to the
+		// requests that came with the preface.
+		if sc.h2 {
+			sc.settingsDue = h2SettingsAck
+		} else {
+			sc.h2 = true
+			sc.settingsDue = h2ServerSettings
+		}
+		sc.schedulePump()
 		return
 	}
 	if sc.closed {
 		return // a request after we decided to close: never answered here
 	}
 	sc.idle.Stop()
+	sc.idleWhenDrained = false
 	if sc.client == nil {
 		sc.client = m.req.conn
 	}
@@ -115,7 +193,7 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 		sc.h2 = true
 		tc.Cork()
 		tc.Send(upgradeSwitching, &msg{kind: mSwitching})
-		tc.Send(h2ServerSettings, &msg{kind: mH2Settings})
+		tc.Send(h2ServerSettings-h2SettingsAck, &msg{kind: mH2Settings})
 		tc.Uncork()
 	}
 	if sc.h2 {
@@ -140,7 +218,7 @@ func (sc *serverConn) write() {
 		return
 	}
 	if sc.h2 {
-		sc.pump()
+		sc.schedulePump()
 		return
 	}
 	cfg := sc.sv.cfg
@@ -163,12 +241,18 @@ func (sc *serverConn) write() {
 		tc.Uncork()
 		if closing {
 			sc.pending = nil
-			sc.close()
+			if sr.close {
+				// The client asked for the close and sends nothing
+				// more: close now (FIN after the response).
+				sc.close()
+			} else {
+				sc.linger()
+			}
 			return
 		}
 	}
 	if len(sc.pending) == 0 {
-		sc.idle.Reset(cfg.Server.KeepAliveTimeout)
+		sc.armIdle()
 	}
 }
 
@@ -179,6 +263,14 @@ func (sc *serverConn) pump() {
 	cfg := sc.sv.cfg
 	tc := sc.tc
 	low := tc.Config().SendLowWater
+	// The frames of one pass leave as one write (a server's writev), so
+	// small frames share segments.
+	tc.Cork()
+	defer tc.Uncork()
+	if sc.settingsDue > 0 {
+		tc.Send(sc.settingsDue, &msg{kind: mH2Settings})
+		sc.settingsDue = 0
+	}
 	for tc.Unsent() <= low && len(sc.streams) > 0 {
 		var sr *srvReq
 		for range sc.streams {
@@ -215,20 +307,49 @@ func (sc *serverConn) pump() {
 		}
 	}
 	if len(sc.streams) == 0 {
-		sc.idle.Reset(cfg.Server.KeepAliveTimeout)
+		sc.armIdle()
 	}
 }
 
-// SendSpace implements tcp.SendSpacer.
-func (sc *serverConn) SendSpace(*tcp.Conn) {
-	if sc.h2 && !sc.closed {
+// schedulePump runs pump once, after every callback already queued for
+// this instant: frames that arrived together are all read before the
+// server writes (an event loop drains its socket first), so streams that
+// became ready together share the round-robin from the first frame.
+func (sc *serverConn) schedulePump() {
+	if !sc.pumpQueued {
+		sc.pumpQueued = true
+		sc.sv.w.s.Defer(sc.deferredPump)
+	}
+}
+
+func (sc *serverConn) deferredPump() {
+	sc.pumpQueued = false
+	if !sc.closed {
 		sc.pump()
+	}
+}
+
+// SendSpace implements tcp.SendSpacer: HTTP/2 writes more frames; an
+// HTTP/1.x connection whose last response has drained starts its
+// keep-alive timer.
+func (sc *serverConn) SendSpace(*tcp.Conn) {
+	if sc.closed {
+		return
+	}
+	if sc.h2 {
+		sc.pump()
+		return
+	}
+	if sc.idleWhenDrained && len(sc.pending) == 0 {
+		sc.armIdle()
 	}
 }
 
 // Closed implements tcp.Handler.
 func (sc *serverConn) Closed(*tcp.Conn, tcp.CloseReason) {
 	sc.closed = true
+	sc.lingering = false
 	sc.idle.Stop()
-	sc.sv.open--
+	sc.idleWhenDrained = false
+	sc.release()
 }

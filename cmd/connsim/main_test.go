@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // runCLI runs the command in-process and returns exit code, stdout, stderr.
@@ -237,4 +241,39 @@ func TestRunTwiceIdentical(t *testing.T) {
 		t.Fatal("no files written")
 	}
 	sameTrees(t, ta, tb, "two runs")
+}
+
+// TestReportInBrowser opens the report.html of a real run in headless
+// Chromium, whose script writes into the page whether every image decoded
+// (naturalWidth > 0) and the summary table is there. It skips, saying so,
+// where no chromium is installed, unless CONNSIM_REQUIRE_BROWSER is set
+// (as .ci/run does), when it fails instead.
+func TestReportInBrowser(t *testing.T) {
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CONNSIM_REQUIRE_BROWSER") != "" {
+			t.Fatal("CONNSIM_REQUIRE_BROWSER is set but chromium is not on PATH")
+		}
+		t.Skip("no chromium on PATH: install Debian's chromium to check the report in a browser")
+	}
+	out := t.TempDir()
+	if code, _, e := runCLI(t, "run", "testdata/small.yaml", "--out", out, "--quiet"); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, e)
+	}
+	page := filepath.Join(out, "small", "report.html")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dom, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+filepath.Join(out, "profile"), "--dump-dom", "file://"+page).Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom: %v", err)
+	}
+	m := regexp.MustCompile(`<div id="selfcheck">([^<]*)</div>`).FindSubmatch(dom)
+	if m == nil || string(m[1]) != "ok images=5" {
+		t.Errorf("report self-check = %q, want %q", m, "ok images=5")
+	}
+	if !bytes.Contains(dom, []byte(`<table id="summary">`)) || !bytes.Contains(dom, []byte("pipelined")) {
+		t.Error("the summary table with the model rows is missing from the rendered page")
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/text"
@@ -66,9 +67,10 @@ func Bar(rows []experiments.Row, opt BarOptions) (*plot.Plot, error) {
 			if _, ok := xtext[pt.X]; !ok {
 				xs = append(xs, pt.X)
 				xtext[pt.X] = formatNumber(pt.X, 4)
-				if xu.Unit == "" && pt.XText != "" {
-					// A word, list or mapping (its number is only an
-					// index), or a count: show it as written.
+				if xu.Unit == "" && pt.XText != "" && !strings.ContainsAny(pt.XText[:1], "{[") {
+					// A word (its number is only an index) or a
+					// count: show it as written. Lists and mappings
+					// keep their index, which titles can explain.
 					xtext[pt.X] = shorten(pt.XText, 28)
 				}
 			}

@@ -37,8 +37,6 @@ type decoder struct {
 	budget int
 	// pointNodes holds each plot's point value nodes, by plot index.
 	pointNodes map[int][]*yaml.Node
-	// modelNodes holds each model entry's option value nodes by option name.
-	modelNodes map[int]map[string]*yaml.Node
 }
 
 func newDecoder(file string, root *yaml.Node) *decoder {
@@ -49,7 +47,6 @@ func newDecoder(file string, root *yaml.Node) *decoder {
 		root:       root,
 		budget:     nodeBudget,
 		pointNodes: map[int][]*yaml.Node{},
-		modelNodes: map[int]map[string]*yaml.Node{},
 	}
 }
 
@@ -110,6 +107,7 @@ type field struct {
 	rng      string // range tag, "lo..hi"
 	enum     []string
 	hostname bool
+	reserved string // a key kept for later: any value is this error
 }
 
 var fieldCache sync.Map // reflect.Type -> []field
@@ -126,7 +124,7 @@ func fieldsOf(t reflect.Type) []field {
 			continue
 		}
 		key, _, _ := strings.Cut(tag, ",")
-		f := field{key: key, index: i, rng: sf.Tag.Get("range"), hostname: sf.Tag.Get("kind") == "hostname"}
+		f := field{key: key, index: i, rng: sf.Tag.Get("range"), hostname: sf.Tag.Get("kind") == "hostname", reserved: sf.Tag.Get("reserved")}
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, "|")
 		}
@@ -268,6 +266,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 		i := slices.IndexFunc(fs, func(f field) bool { return f.key == k })
 		if i < 0 {
 			d.unknownKey(kn, joinPath(path, k), k, keysOf(v.Type()))
+			return
+		}
+		if fs[i].reserved != "" {
+			d.errorf(vn, joinPath(path, k), "%s", fs[i].reserved)
 			return
 		}
 		d.decode(vn, joinPath(path, k), v.Field(fs[i].index), fs[i])
@@ -495,11 +497,6 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// decodeNode reports the reserved page.har key.
-func (h *harInput) decodeNode(d *decoder, n *yaml.Node, path string) {
-	d.errorf(n, path, "HAR input is not supported yet")
-}
-
 // decodeNode decodes one models entry: a name, or {name: {options}}.
 func (m *ModelSpec) decodeNode(d *decoder, n *yaml.Node, path string) {
 	var nameNode, opts *yaml.Node
@@ -550,7 +547,6 @@ func (m *ModelSpec) decodeNode(d *decoder, n *yaml.Node, path string) {
 	}
 	var given []string
 	labelSet := false
-	idx := modelIndex(path)
 	d.eachKey(opts, path, func(k string, kn, vn *yaml.Node) {
 		p := path + "." + k
 		if !slices.Contains(modelOptions, k) {
@@ -566,10 +562,6 @@ func (m *ModelSpec) decodeNode(d *decoder, n *yaml.Node, path string) {
 			return
 		}
 		d.nodes[p] = vn
-		if d.modelNodes[idx] == nil {
-			d.modelNodes[idx] = map[string]*yaml.Node{}
-		}
-		d.modelNodes[idx][k] = vn
 		if !d.setModelOption(m, k, vn, p) {
 			return
 		}
@@ -582,16 +574,6 @@ func (m *ModelSpec) decodeNode(d *decoder, n *yaml.Node, path string) {
 	if !labelSet && len(given) > 0 {
 		m.Label = name + "(" + strings.Join(given, ",") + ")"
 	}
-}
-
-// modelIndex returns i from a path "models[i]".
-func modelIndex(path string) int {
-	s := strings.TrimSuffix(strings.TrimPrefix(path, "models["), "]")
-	i, err := strconv.Atoi(s)
-	if err != nil {
-		return -1
-	}
-	return i
 }
 
 var labelRE = regexp.MustCompile(`^[^/\x00-\x1f\x7f]{1,100}$`)
@@ -754,6 +736,9 @@ func flowCopy(n *yaml.Node, budget *int) *yaml.Node {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		c.Tag = n.ShortTag()
+		if c.Tag == "!!str" && strings.ContainsFunc(c.Value, riskyRune) {
+			c.Style = yaml.DoubleQuotedStyle
+		}
 	case yaml.MappingNode, yaml.SequenceNode:
 		c.Style = yaml.FlowStyle
 		c.Tag = n.ShortTag()

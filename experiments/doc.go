@@ -48,10 +48,10 @@
 //
 //	key                          default          range
 //	name                         (required)       [a-z0-9][a-z0-9-]*, 1..64 characters
-//	seed                         1                0..18446744073709551615
+//	seed                         1                0..18446744073709551615 (decimal or 0x hex)
 //	repeat                       1                1..10000
 //	limits.max_sim_time          10m              1ms..24h
-//	limits.max_events            500000000        1..1000000000000
+//	limits.max_events            500000000        1..1000000000000 (5e8 is accepted)
 //	network.rtt                  100ms            0s..60s
 //	network.bandwidth            10Mbps           1Kbps..100Gbps
 //	network.uplink               = bandwidth      1Kbps..100Gbps
@@ -76,7 +76,7 @@
 //	client.visits                1                1..1000
 //	client.reading_time          0s               0s..1h
 //	server.think_time            0s               0s..60s
-//	server.keep_alive_timeout    5s               0s..1h
+//	server.keep_alive_timeout    5s               0s..1h (0 = close an idle connection at once)
 //	server.max_requests          100              0..1000000 (0 = unlimited)
 //	server.max_connections       0 (unlimited)    0..100000
 //	page.host (ext)              example.com      a lower-case hostname

@@ -28,9 +28,27 @@ func (e *Error) Error() string {
 		}
 	}
 	if e.Path != "" {
-		b.WriteString(": " + e.Path)
+		b.WriteString(": " + oneLine(e.Path))
 	}
-	b.WriteString(": " + e.Msg)
+	b.WriteString(": " + oneLine(e.Msg))
+	return b.String()
+}
+
+// oneLine escapes line breaks and other control characters, so that each
+// problem is one line even when a key or value holds them.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\n' || riskyRune(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r == '\n' || riskyRune(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
 }
 

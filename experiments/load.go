@@ -224,7 +224,7 @@ func parseSweepKey(key string) (segs []pathSeg, option, msg string) {
 			return nil, "", msg
 		}
 		t = t.Field(fs[j].index).Type
-		if reflect.PointerTo(t).Implements(reflect.TypeFor[nodeDecoder]()) {
+		if fs[j].reserved != "" || reflect.PointerTo(t).Implements(reflect.TypeFor[nodeDecoder]()) {
 			return nil, "", fmt.Sprintf("%s cannot be swept", strings.Join(parts[:i+1], "."))
 		}
 		segs = append(segs, pathSeg{key: name, index: -1})

@@ -141,6 +141,8 @@ func TestLoadErrors(t *testing.T) {
 		{"two documents", "name: x\n---\nname: y\n", "test.yaml:2:1: only one YAML document per file (remove the ---)"},
 		{"root list", "- a\n- b\n", "test.yaml:1:1: the experiment must be a mapping with keys name, title"},
 		{"empty file", "", "test.yaml:1:1: name: required"},
+		{"line break in a key", "{0\n\n0}", `test.yaml:1:2: 0\n0: unknown key`},
+		{"line break in a value", "name: x\npage: {html: \"99\\nGB\"}\n", `test.yaml:2:14: page.html: 99\nGB is out of range 0..10GB`},
 		{"comment only", "# nothing\n", "test.yaml:1:1: name: required"},
 		{"name missing", "seed: 2\n", "test.yaml:1:1: name: required: a short name"},
 		{"null leaf", "name: x\nnetwork:\n  rtt:\n", "test.yaml:3:7: network.rtt: missing value: want a duration (e.g. 100ms)"},

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,10 +111,10 @@ type ServerSpec struct {
 
 // PageSpec is what the client loads: the HTML, then its objects.
 type PageSpec struct {
-	Host    string       `yaml:"host" kind:"hostname"` // extension: the page's hostname; default example.com
-	HTML    Size         `yaml:"html" range:"0..10GB"` // default 20KB
-	Objects []ObjectSpec `yaml:"objects"`              // requested once the HTML has arrived, in order
-	HAR     harInput     `yaml:"har,omitempty"`        // reserved: not supported yet
+	Host    string       `yaml:"host" kind:"hostname"`                                    // extension: the page's hostname; default example.com
+	HTML    Size         `yaml:"html" range:"0..10GB"`                                    // default 20KB
+	Objects []ObjectSpec `yaml:"objects"`                                                 // requested once the HTML has arrived, in order
+	HAR     string       `yaml:"har,omitempty" reserved:"HAR input is not supported yet"` // reserved: any value is an error for now
 }
 
 // ObjectSpec is one kind of embedded object; Count copies are requested.
@@ -121,10 +124,6 @@ type ObjectSpec struct {
 	Host   string `yaml:"host,omitempty" kind:"hostname"`         // "" = the page's host (Point.Spec has it filled)
 	Method string `yaml:"method" enum:"GET|POST|PUT|DELETE|HEAD"` // extension; default GET
 }
-
-// harInput is the reserved page.har key: any value is reported as not
-// supported yet.
-type harInput string
 
 // The connection models.
 const (
@@ -256,8 +255,9 @@ func (s Sweep) MarshalYAML() (any, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode}
 	for _, a := range s {
 		seq := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		text := isTextKey(a.Key)
 		for _, v := range a.Values {
-			seq.Content = append(seq.Content, valueNode(v.Text))
+			seq.Content = append(seq.Content, valueNode(v.Text, text))
 		}
 		m.Content = append(m.Content, strNode(a.Key), seq)
 	}
@@ -314,7 +314,7 @@ type PointSetting struct {
 func (p PlotPoint) MarshalYAML() (any, error) {
 	m := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
 	for _, s := range p {
-		m.Content = append(m.Content, strNode(s.Key), valueNode(s.Text))
+		m.Content = append(m.Content, strNode(s.Key), valueNode(s.Text, isTextKey(s.Key)))
 	}
 	return m, nil
 }
@@ -405,15 +405,116 @@ const maxLoadCheckedPoints = 10000
 func (s *Spec) MarshalResolved() ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("# connsim experiment, resolved: every default filled in.\n")
+	doc, err := toNode(reflect.ValueOf(s).Elem())
+	if err != nil {
+		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
+	}
+	quoteRisky(doc)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(s); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
 	}
 	if err := enc.Close(); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// toNode builds the YAML node of a spec value: the yaml keys and
+// omitempty of the struct tags, the MarshalYAML of the unit types. It does
+// not use Node.Encode, which round-trips through the emitter and parser
+// and fails on the text quoteRisky exists for.
+func toNode(v reflect.Value) (*yaml.Node, error) {
+	if m, ok := v.Interface().(yaml.Marshaler); ok {
+		r, err := m.MarshalYAML()
+		if err != nil {
+			return nil, err
+		}
+		if n, ok := r.(*yaml.Node); ok {
+			return n, nil
+		}
+		return toNode(reflect.ValueOf(r))
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		t := v.Type()
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			tag := sf.Tag.Get("yaml")
+			if !sf.IsExported() || tag == "" || tag == "-" {
+				continue
+			}
+			key, opts, _ := strings.Cut(tag, ",")
+			fv := v.Field(i)
+			if opts == "omitempty" && isEmpty(fv) {
+				continue
+			}
+			c, err := toNode(fv)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, strNode(key), c)
+		}
+		return n, nil
+	case reflect.Slice:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		if v.Len() == 0 {
+			n.Style = yaml.FlowStyle
+		}
+		for i := range v.Len() {
+			c, err := toNode(v.Index(i))
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, c)
+		}
+		return n, nil
+	case reflect.String:
+		return strNode(v.String()), nil
+	case reflect.Bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v.Bool())}, nil
+	case reflect.Int, reflect.Int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v.Int(), 10)}, nil
+	case reflect.Uint64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatUint(v.Uint(), 10)}, nil
+	case reflect.Float64:
+		f := strconv.FormatFloat(v.Float(), 'g', -1, 64)
+		tag := "!!float"
+		if _, err := strconv.ParseInt(f, 10, 64); err == nil {
+			tag = "!!int" // "0" and "1" read as integers; the value is the same
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: f}, nil
+	}
+	return nil, fmt.Errorf("no YAML form for %s", v.Type())
+}
+
+func isEmpty(v reflect.Value) bool {
+	if v.Kind() == reflect.Slice {
+		return v.Len() == 0
+	}
+	return v.IsZero()
+}
+
+// quoteRisky writes every string that holds a risky rune (a tab, another
+// control character, a YAML 1.1 line break) in double quotes, with escapes. The yaml
+// emitter may otherwise choose a block style that its own parser rejects
+// (a line of a literal block starting with a tab).
+func quoteRisky(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" &&
+		strings.ContainsFunc(n.Value, riskyRune) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteRisky(c)
+	}
+}
+
+// riskyRune reports control characters other than newline, and the
+// characters YAML 1.1 reads as line breaks or byte order marks.
+func riskyRune(r rune) bool {
+	return r != '\n' && (r < ' ' || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff)
 }
 
 // source returns the file name and text that Points works from: the file
@@ -438,10 +539,40 @@ func strNode(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 }
 
+// isTextKey reports whether a sweep key names a text value (tcp.cc,
+// http.version, ...), whose values are written as strings.
+func isTextKey(key string) bool {
+	if key == "model.start" {
+		return true
+	}
+	segs, _, msg := parseSweepKey(key)
+	if msg != "" || segs == nil {
+		return false
+	}
+	t := reflect.TypeFor[Spec]()
+	for _, sg := range segs {
+		switch {
+		case sg.index >= 0 && t.Kind() == reflect.Slice:
+			t = t.Elem()
+		case t.Kind() == reflect.Struct:
+			fs := fieldsOf(t)
+			j := slices.IndexFunc(fs, func(f field) bool { return f.key == sg.key })
+			if j < 0 {
+				return false
+			}
+			t = t.Field(fs[j].index).Type
+		default:
+			return false
+		}
+	}
+	return t.Kind() == reflect.String
+}
+
 // valueNode turns the Text of a sweep value back into a YAML node: a flow
-// list or mapping when it starts with [ or {, else a scalar written plain
-// when that reads back as the same text, quoted otherwise.
-func valueNode(text string) *yaml.Node {
+// list or mapping when it starts with [ or {, else a scalar, written plain
+// when that reads back as the same text (and the key is not a text key),
+// quoted otherwise.
+func valueNode(text string, isText bool) *yaml.Node {
 	if strings.HasPrefix(text, "[") || strings.HasPrefix(text, "{") {
 		var doc yaml.Node
 		if yaml.Unmarshal([]byte(text), &doc) == nil && doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
@@ -451,6 +582,9 @@ func valueNode(text string) *yaml.Node {
 		}
 	}
 	n := strNode(text)
+	if isText {
+		return n
+	}
 	var doc yaml.Node
 	if yaml.Unmarshal([]byte(text), &doc) == nil && doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		c := doc.Content[0]

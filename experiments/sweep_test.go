@@ -442,3 +442,23 @@ func TestLoadFileMissing(t *testing.T) {
 		t.Fatalf("got %v, want os.ErrNotExist", err)
 	}
 }
+
+// TestMarshalResolvedQuotesRiskyText checks text that the YAML emitter
+// would otherwise write in a block style its own parser rejects (found by
+// FuzzLoadSpec: a description of a tab and a newline).
+func TestMarshalResolvedQuotesRiskyText(t *testing.T) {
+	for _, desc := range []string{`"\t\n"`, `"a\n\tb"`, `"line\u2028sep"`, `"cr\r\nlf"`} {
+		s := mustLoad(t, "name: x\ndescription: "+desc+"\n")
+		out, err := s.MarshalResolved()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Load("resolved.yaml", out)
+		if err != nil {
+			t.Fatalf("%s: resolved spec does not load: %v\n%s", desc, err, out)
+		}
+		if back.Description != s.Description {
+			t.Errorf("%s: got %q back, want %q", desc, back.Description, s.Description)
+		}
+	}
+}

@@ -447,8 +447,14 @@ type cellReader struct {
 	err  error
 }
 
+// optional lists the extension columns a file may lack.
+var optional = map[string]bool{"error": true, "visit": true, "queued_ms": true}
+
 func (c *cellReader) get(col string) string {
 	i, ok := c.t.col[col]
+	if !ok && optional[col] {
+		return ""
+	}
 	if !ok {
 		if c.err == nil {
 			c.err = fmt.Errorf("experiments: %s: no %s column", c.what, col)

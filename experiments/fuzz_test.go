@@ -1,0 +1,81 @@
+package experiments
+
+import (
+	"errors"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"testing"
+)
+
+// FuzzLoadSpec feeds arbitrary bytes to Load. It must never panic; a
+// failure must be an ErrorList whose every line names the file; and a
+// spec that loads must survive MarshalResolved followed by Load
+// unchanged, and expand into runs.
+func FuzzLoadSpec(f *testing.F) {
+	for _, name := range []string{"full.yaml", "sweeps.yaml", "errors.yaml"} {
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, s := range []string{
+		"name: x\n",
+		writerSpec,
+		"name: a\nnetwork: {rtt: 1.5s, queue: 3 packets, loss: 0.5%}\nsweep: {network.rtt: [0, 1ms], tcp: [{cc: cubic}]}\n",
+		"name: b\nmodels: [{sharded: {shards: 4}}, http2]\nsweep: {model.shards: [1, 2], model.start: [upgrade]}\nplots: [{kind: bar}, {kind: cwnd}]\n",
+		"name: c\npage: {objects: [{size: 1KB, count: 3}, &o {size: 2MiB}]}\nsweep: {page.objects[1]: [*o, {size: 5}], page.html: [0, 1GB]}\n",
+		"name: d\ndescription: \"tab\\there, \\\"quotes\\\" and unicode é\"\ntitle: '#1: yes'\n",
+	} {
+		f.Add([]byte(s))
+	}
+	// Generated specs that load give the mutator valid sweeps and plots
+	// to start from.
+	r := rand.New(rand.NewPCG(3, 4))
+	for added := 0; added < 12; {
+		text := genSpec(r)
+		if _, err := Load("seed.yaml", []byte(text)); err == nil {
+			f.Add([]byte(text))
+			added++
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := Load("fuzz.yaml", data)
+		if err != nil {
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("got %T %v, want a non-empty ErrorList", err, err)
+			}
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(l, "fuzz.yaml") {
+					t.Fatalf("problem without the file name: %q", l)
+				}
+			}
+			return
+		}
+		out, err := s.MarshalResolved()
+		if err != nil {
+			t.Fatalf("MarshalResolved: %v", err)
+		}
+		back, err := Load("resolved.yaml", out)
+		if err != nil {
+			t.Fatalf("resolved spec does not load: %v\n--- input:\n%s\n--- resolved:\n%s", err, data, out)
+		}
+		if !specsEqual(s, back) {
+			t.Fatalf("round trip changed the spec\n got %+v\nwant %+v\n--- input:\n%s\n--- resolved:\n%s", back, s, data, out)
+		}
+		if out2, _ := back.MarshalResolved(); string(out2) != string(out) {
+			t.Fatalf("resolving twice differs:\n%s", lineDiff(string(out2), string(out)))
+		}
+		points := 1
+		for _, a := range s.Sweep {
+			points *= len(a.Values)
+		}
+		if points <= 64 {
+			if _, err := s.Runs(); err != nil {
+				t.Fatalf("Runs after a successful Load: %v", err)
+			}
+		}
+	})
+}

@@ -2,9 +2,7 @@ package experiments
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 )
@@ -54,45 +52,8 @@ func csvOf(t *testing.T, s *Spec, runs []RunConfig, workers int) (results, summa
 func TestGoldenTinyExperiment(t *testing.T) {
 	s, runs := loadTestdata(t, "tiny.yaml")
 	results, summary, _ := csvOf(t, s, runs, 2)
-	for _, g := range []struct {
-		file string
-		got  []byte
-	}{
-		{"tiny.results.golden.csv", results},
-		{"tiny.summary.golden.csv", summary},
-	} {
-		path := filepath.Join("testdata", g.file)
-		if *update {
-			if err := os.WriteFile(path, g.got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create it)", err)
-		}
-		if !bytes.Equal(g.got, want) {
-			t.Errorf("%s differs from the golden file:\n%s", g.file, firstDiff(string(g.got), string(want)))
-		}
-	}
-}
-
-func firstDiff(got, want string) string {
-	gl, wl := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < max(len(gl), len(wl)); i++ {
-		var g, w string
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if g != w {
-			return "line " + strconv.Itoa(i+1) + ":\n got:  " + g + "\n want: " + w
-		}
-	}
-	return "(no line differs)"
+	golden(t, "tiny.results.golden.csv", results)
+	golden(t, "tiny.summary.golden.csv", summary)
 }
 
 // TestParallelEqualsSerial runs the same experiment with 1 and 4 workers
@@ -104,7 +65,7 @@ func TestParallelEqualsSerial(t *testing.T) {
 	r4, s4, q4 := csvOf(t, s, runs, 4)
 	if !bytes.Equal(r1, r4) || !bytes.Equal(s1, s4) || !bytes.Equal(q1, q4) {
 		t.Fatalf("1 and 4 workers differ:\nresults: %s\nsummary: %s\nrequests: %s",
-			firstDiff(string(r4), string(r1)), firstDiff(string(s4), string(s1)), firstDiff(string(q4), string(q1)))
+			lineDiff(string(r4), string(r1)), lineDiff(string(s4), string(s1)), lineDiff(string(q4), string(q1)))
 	}
 }
 

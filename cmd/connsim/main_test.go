@@ -277,3 +277,24 @@ func TestReportInBrowser(t *testing.T) {
 		t.Error("the summary table with the model rows is missing from the rendered page")
 	}
 }
+
+// TestProgressPlainLines drives the progress reporter as a non-terminal
+// stderr sees it: nothing in the first second, then lines that count
+// points and runs done (a point is done when all its runs are).
+func TestProgressPlainLines(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgress(&buf, "x", []int{0, 0, 1, 1, 2, 2})
+	p.finished(0)
+	p.update(1, 6)
+	if buf.Len() != 0 {
+		t.Fatalf("printed within the first second: %q", buf.String())
+	}
+	p.start = p.start.Add(-10 * time.Second)
+	for i := 1; i < 6; i++ {
+		p.finished(i)
+	}
+	p.update(6, 6)
+	if got := buf.String(); !strings.Contains(got, "x: 3/3 points, 6/6 runs") {
+		t.Errorf("progress line = %q, want it to count 3/3 points and 6/6 runs", got)
+	}
+}

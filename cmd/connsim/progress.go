@@ -21,9 +21,31 @@ type progress struct {
 	tty     bool
 	printed bool
 	done    int
+
+	pointOf    []int // run position -> point index
+	left       []int // point index -> runs not finished
+	points     int   // points in this slice of the sweep
+	pointsDone int
 }
 
-func newProgress(w io.Writer, name string, total int) *progress {
+// newProgress reports on runs, whose points are given by pointOf (the
+// point index of each run, in RunAll's order).
+func newProgress(w io.Writer, name string, pointOf []int) *progress {
+	total := len(pointOf)
+	maxPoint := -1
+	for _, pi := range pointOf {
+		maxPoint = max(maxPoint, pi)
+	}
+	left := make([]int, maxPoint+1)
+	for _, pi := range pointOf {
+		left[pi]++
+	}
+	points := 0
+	for _, n := range left {
+		if n > 0 {
+			points++
+		}
+	}
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -31,7 +53,18 @@ func newProgress(w io.Writer, name string, total int) *progress {
 		}
 	}
 	now := time.Now()
-	return &progress{w: w, name: name, total: total, start: now, last: now, tty: tty}
+	return &progress{w: w, name: name, total: total, start: now, last: now, tty: tty,
+		pointOf: pointOf, left: left, points: points}
+}
+
+// finished counts run i (a position in RunAll's input) as done. RunAll
+// calls it from one goroutine at a time.
+func (p *progress) finished(i int) {
+	pi := p.pointOf[i]
+	p.left[pi]--
+	if p.left[pi] == 0 {
+		p.pointsDone++
+	}
 }
 
 func (p *progress) update(done, total int) {
@@ -59,10 +92,12 @@ func (p *progress) update(done, total int) {
 		const width = 30
 		fill := width * done / max(total, 1)
 		bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-		fmt.Fprintf(p.w, "\r%s [%s] %d/%d runs  %.0f runs/s  ETA %s ", p.name, bar, done, total, rate, eta)
+		fmt.Fprintf(p.w, "\r%s [%s] %d/%d points  %d/%d runs  %.0f runs/s  ETA %s ",
+			p.name, bar, p.pointsDone, p.points, done, total, rate, eta)
 		return
 	}
-	fmt.Fprintf(p.w, "%s: %d/%d runs, %.0f runs/s, ETA %s\n", p.name, done, total, rate, eta)
+	fmt.Fprintf(p.w, "%s: %d/%d points, %d/%d runs, %.0f runs/s, ETA %s\n",
+		p.name, p.pointsDone, p.points, done, total, rate, eta)
 }
 
 func (p *progress) finish() {

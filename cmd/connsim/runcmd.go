@@ -178,11 +178,16 @@ func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stde
 	if rf.quiet {
 		errw = io.Discard
 	}
-	prog := newProgress(errw, s.Name, len(runs))
+	pointOf := make([]int, len(runs))
+	for i, r := range runs {
+		pointOf[i] = r.Point.Index
+	}
+	prog := newProgress(errw, s.Name, pointOf)
 	start := time.Now()
 	results := experiments.RunAll(runs, experiments.RunOptions{
 		Workers:  rf.workers,
 		Trace:    s.WantsTrace,
+		OnResult: func(i int, _ experiments.Result) { prog.finished(i) },
 		Progress: prog.update,
 		Context:  ctx,
 	})

@@ -46,11 +46,14 @@
 // hold-model benchmark (BenchmarkSchedulerHold, 10,000 pending events) runs
 // about 9.5 million events per second with zero allocations per event;
 // most of that time is the heap's sift-down, within 1.5x of a bare int64
-// heap doing the same work. Three alternatives were measured with
-// benchstat: entries stored by value in the heap (+6.7% on the hold model
-// but -8.7% packets/s on BenchmarkBulkTransfer, whose queues are short and
-// mostly timers), a 4-ary heap (-8.8% on the hold model) and Floyd's
-// bottom-up pop (no gain); the pointer heap stays. A run's queue is
+// heap doing the same work. Alternatives were measured with benchstat:
+// entries stored by value in the heap (32 bytes: +6.7% on the hold model,
+// -8.7% packets/s on BenchmarkBulkTransfer; 24 bytes: +7.9% on the hold
+// model, -4.5% on BenchmarkBulkTransfer and -6.7% on BenchmarkPageLoad,
+// whose queues are short and mostly timers), a 4-ary heap (-8.8% on the
+// hold model), Floyd's bottom-up pop and hand-inlined comparisons (no
+// gain). The pointer heap stays: the simulations people run are faster
+// with it. A run's queue is
 // usually far smaller than 10,000 (a page load keeps tens of events
 // pending), where each event costs less.
 package sim

@@ -31,7 +31,7 @@ func BenchmarkSchedulerHold(b *testing.B) {
 		s.After(time.Duration(rng.Int64N(maxIncrement)), hold)
 	}
 	// Warm up: run each initial event about once, so the free list and the
-	// heap are at their working size and the times well mixed.
+	// buckets are at their working size and the times well mixed.
 	for range holdPending {
 		s.Step()
 	}

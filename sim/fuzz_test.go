@@ -65,13 +65,18 @@ func (in *fuzzInput) next() byte {
 }
 
 // delta decodes a span in nanoseconds: mostly 0..15, so that many events
-// tie, and sometimes larger.
+// tie, sometimes up to about 9 µs, and now and then up to minutes, so that
+// events spread over many of the scheduler's radix buckets.
 func (in *fuzzInput) delta() sim.Time {
 	c := in.next()
-	if c < 224 {
+	switch {
+	case c < 224:
 		return sim.Time(c % 16)
+	case c < 240:
+		return sim.Time(c) * 37
+	default:
+		return sim.Time(c) << (2 * (c - 240)) // up to 255 << 30 ns
 	}
-	return sim.Time(c) * 37
 }
 
 // timerSpec is how a timer behaves when it fires.
@@ -224,6 +229,9 @@ func FuzzSchedulerMatchesModel(f *testing.F) {
 	f.Add([]byte{opNewTimer, 1, opNewTimer, 7, opResetAt, 0, 2, opResetAt, 1, 2, opDefer, opStop, 0, opStep, opResetAt, 0, 0, opStep})
 	f.Add([]byte{opAtChild, 4, 0, opAtChild, 4, 2, opAt, 4, opDefer, opRunUntil, 4, 0, opRunUntil, 3, 1, opStep})
 	f.Add([]byte{opNewTimer, 3, opAt, 250, opReset, 0, 250, opAt, 1, opStep, opStop, 0, opReset, 0, 0, opRunUntil, 255, 0})
+	// Far-apart times, a timer pushed later within its radix bucket and
+	// across buckets, and RunUntil stopping short of a far event.
+	f.Add([]byte{opNewTimer, 0, opReset, 0, 250, opReset, 0, 251, opAt, 255, opAt, 245, opAt, 245, opRunUntil, 250, 0, opResetAt, 0, 252, opStep, opStep, opAt, 3, opRunUntil, 255, 0, opStep})
 	f.Add([]byte("\x03\x05\x03\x02\x04\x00\x09\x04\x01\x09\x00\x00\x00\x07\x06\x01\x07\x05\x00\x07\x08\x10\x00"))
 
 	f.Fuzz(func(t *testing.T, data []byte) {

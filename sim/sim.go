@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
+	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -37,28 +40,62 @@ func (t Time) String() string {
 // Event is one scheduled callback. One-shot events are owned by the
 // scheduler; a Timer embeds its own.
 type Event struct {
-	at    Time
-	seq   uint64
-	idx   int // position in the heap, -1 when not queued
-	fn    func()
-	owned bool // embedded in a Timer: never recycled
+	at     Time
+	seq    uint64
+	fn     func()
+	bucket int32 // radix bucket holding the event, -1 when not queued
+	pos    int32 // index in that bucket
+	owned  bool  // embedded in a Timer: never recycled
 }
 
+// numBuckets is one bucket per bit position of a non-negative Time, plus
+// bucket 0 for events at exactly the radix base.
+const numBuckets = 64
+
 // Scheduler runs events in (time, sequence) order.
+//
+// The queue is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which
+// relies on virtual time never going backwards: every queued event is at or
+// after base, the time of the last event taken out, and bucket k > 0 holds
+// the events whose time first differs from base in bit k-1. Scheduling is
+// O(1) (one bits.Len64), cancelling is O(1) (swap with the bucket's last
+// element), and taking the earliest event is O(1) while bucket 0 has
+// events; when it is empty, the lowest non-empty bucket is emptied into
+// lower ones around its minimum. An event only ever moves to a lower
+// bucket, at most 63 times, and in practice a few.
 type Scheduler struct {
-	now     Time
-	seq     uint64
-	heap    []*Event
-	free    []*Event
-	events  uint64
-	stopped bool
-	seed    uint64
+	now  Time
+	base Time // radix base: no queued event is before it
+	seq  uint64
+	// buckets[0] holds the events at exactly base, in sequence order,
+	// from head0 on; other buckets are unordered.
+	buckets  [numBuckets][]*Event
+	head0    int
+	nonEmpty uint64 // bit k set when buckets[k] (k > 0) has events
+	pending  int
+	free     []*Event
+	events   uint64
+	stopped  bool
+	seed     uint64
 }
 
 // New returns a scheduler at time 0 whose random streams derive from seed.
 func New(seed uint64) *Scheduler {
-	return &Scheduler{seed: seed}
+	s := &Scheduler{seed: seed}
+	// Start every bucket with room for a few events, carved out of one
+	// array: one allocation instead of one per bucket as a run warms up.
+	// The three-index slices make a full bucket grow into its own array
+	// rather than into its neighbour's.
+	backing := make([]*Event, numBuckets*initialBucketCap)
+	for k := range s.buckets {
+		lo := k * initialBucketCap
+		s.buckets[k] = backing[lo : lo : lo+initialBucketCap]
+	}
+	return s
 }
+
+// initialBucketCap is the starting capacity of each bucket.
+const initialBucketCap = 4
 
 // Now returns the current virtual time.
 func (s *Scheduler) Now() Time { return s.now }
@@ -70,7 +107,7 @@ func (s *Scheduler) Seed() uint64 { return s.seed }
 func (s *Scheduler) Events() uint64 { return s.events }
 
 // Pending returns how many events are queued.
-func (s *Scheduler) Pending() int { return len(s.heap) }
+func (s *Scheduler) Pending() int { return s.pending }
 
 // At schedules fn to run at time t. It panics if t is before Now: an event
 // in the past is a programming error.
@@ -105,10 +142,59 @@ func (s *Scheduler) Defer(fn func()) { s.At(s.now, fn) }
 // Step runs the earliest event. It returns false when there is none or the
 // scheduler was stopped.
 func (s *Scheduler) Step() bool {
-	if s.stopped || len(s.heap) == 0 {
+	if s.stopped {
 		return false
 	}
-	e := s.pop()
+	e := s.next(maxTime)
+	if e == nil {
+		return false
+	}
+	s.run(e)
+	return true
+}
+
+// maxTime is the latest Time.
+const maxTime = Time(1<<63 - 1)
+
+// next takes the earliest event out of the queue if it is at or before
+// limit, and returns nil otherwise. When the earliest event is after limit
+// the base stays where it is, so that events may still be scheduled between
+// Now and that event.
+func (s *Scheduler) next(limit Time) *Event {
+	if s.head0 < len(s.buckets[0]) {
+		if s.base > limit {
+			return nil
+		}
+		return s.take()
+	}
+	if s.pending == 0 {
+		return nil
+	}
+	k := bits.TrailingZeros64(s.nonEmpty &^ 1)
+	if b := s.buckets[k]; len(b) == 1 {
+		// The common case of a short queue: the lowest bucket holds one
+		// event, the earliest. Take it without moving it through bucket 0.
+		e := b[0]
+		if e.at > limit {
+			return nil
+		}
+		s.buckets[k] = b[:0]
+		s.nonEmpty &^= 1 << k
+		s.base = e.at
+		s.pending--
+		e.bucket = -1
+		return e
+	}
+	min := s.minIn(k)
+	if min > limit {
+		return nil
+	}
+	s.refill(k, min)
+	return s.take()
+}
+
+// run runs one event taken from the queue.
+func (s *Scheduler) run(e *Event) {
 	s.now = e.at
 	s.events++
 	fn := e.fn
@@ -117,7 +203,6 @@ func (s *Scheduler) Step() bool {
 		s.free = append(s.free, e)
 	}
 	fn()
-	return true
 }
 
 // Run runs events until the queue is empty or Stop is called.
@@ -129,8 +214,12 @@ func (s *Scheduler) Run() {
 // RunUntil runs every event at or before t, then sets Now to t (if the
 // scheduler was not stopped earlier).
 func (s *Scheduler) RunUntil(t Time) {
-	for !s.stopped && len(s.heap) > 0 && s.heap[0].at <= t {
-		s.Step()
+	for !s.stopped {
+		e := s.next(t)
+		if e == nil {
+			break
+		}
+		s.run(e)
 	}
 	if !s.stopped && t > s.now {
 		s.now = t
@@ -168,7 +257,7 @@ type Timer struct {
 // NewTimer returns a stopped timer that runs fn when it fires.
 func (s *Scheduler) NewTimer(fn func()) *Timer {
 	t := &Timer{s: s}
-	t.ev = Event{idx: -1, fn: fn, owned: true}
+	t.ev = Event{bucket: -1, fn: fn, owned: true}
 	return t
 }
 
@@ -180,13 +269,17 @@ func (t *Timer) ResetAt(at Time) {
 		panic(fmt.Sprintf("sim: Timer.ResetAt(%v) before Now(%v)", at, s.now))
 	}
 	e := &t.ev
-	e.at = at
-	if e.idx >= 0 {
+	if e.bucket > 0 && int(e.bucket) == s.bucketOf(at) {
+		// Same unordered bucket (the usual case for a retransmission
+		// timer pushed a little later on every ACK): update in place.
 		s.seq++
-		e.seq = s.seq
-		s.fix(e.idx)
+		e.at, e.seq = at, s.seq
 		return
 	}
+	if e.bucket >= 0 {
+		s.remove(e)
+	}
+	e.at = at
 	s.push(e)
 }
 
@@ -200,114 +293,141 @@ func (t *Timer) Reset(d time.Duration) {
 
 // Stop disarms the timer. It reports whether the timer was armed.
 func (t *Timer) Stop() bool {
-	if t.ev.idx < 0 {
+	if t.ev.bucket < 0 {
 		return false
 	}
-	t.s.remove(t.ev.idx)
+	t.s.remove(&t.ev)
 	return true
 }
 
 // Pending reports whether the timer is armed.
-func (t *Timer) Pending() bool { return t.ev.idx >= 0 }
+func (t *Timer) Pending() bool { return t.ev.bucket >= 0 }
 
 // When returns the deadline of an armed timer.
 func (t *Timer) When() Time { return t.ev.at }
 
-// heap operations on s.heap, ordered by (at, seq).
+// Radix heap operations.
 
-func less(a, b *Event) bool {
-	if a.at != b.at {
-		return a.at < b.at
-	}
-	return a.seq < b.seq
+// bucketOf returns the bucket of an event at time at: 0 when at equals the
+// base, else one more than the highest bit in which they differ. Both are
+// non-negative, so the result is below 64.
+func (s *Scheduler) bucketOf(at Time) int {
+	return bits.Len64(uint64(at ^ s.base))
 }
 
+// push queues e with a new sequence number. An event at the base goes to
+// the end of bucket 0, whose order is sequence order: its sequence number
+// is the highest yet.
 func (s *Scheduler) push(e *Event) {
 	s.seq++
 	e.seq = s.seq
-	e.idx = len(s.heap)
-	s.heap = append(s.heap, e)
-	s.up(e.idx)
+	k := s.bucketOf(e.at)
+	b := s.buckets[k]
+	e.bucket, e.pos = int32(k), int32(len(b))
+	s.buckets[k] = append(b, e)
+	s.nonEmpty |= 1 << k
+	s.pending++
 }
 
-func (s *Scheduler) pop() *Event {
-	h := s.heap
-	e := h[0]
-	n := len(h) - 1
-	if n > 0 {
-		h[0] = h[n]
-		h[0].idx = 0
+// take removes and returns the first event of bucket 0, which must have one.
+func (s *Scheduler) take() *Event {
+	b := s.buckets[0]
+	e := b[s.head0]
+	b[s.head0] = nil
+	s.head0++
+	if s.head0 == len(b) {
+		s.buckets[0] = b[:0]
+		s.head0 = 0
 	}
-	h[n] = nil
-	s.heap = h[:n]
-	if n > 1 {
-		s.down(0)
-	}
-	e.idx = -1
+	s.pending--
+	e.bucket = -1
 	return e
 }
 
-func (s *Scheduler) remove(i int) {
-	h := s.heap
-	e := h[i]
-	n := len(h) - 1
-	if i != n {
-		h[i] = h[n]
-		h[i].idx = i
+// minIn returns the earliest time in bucket k, which must have events.
+func (s *Scheduler) minIn(k int) Time {
+	b := s.buckets[k]
+	min := b[0].at
+	for _, e := range b[1:] {
+		if e.at < min {
+			min = e.at
+		}
 	}
-	h[n] = nil
-	s.heap = h[:n]
-	if i != n {
-		s.fix(i)
-	}
-	e.idx = -1
+	return min
 }
 
-func (s *Scheduler) fix(i int) {
-	if !s.down(i) {
-		s.up(i)
+// refill moves the base to min, the earliest time in bucket k, and
+// redistributes bucket k: every event in it goes to a lower bucket, those at
+// min to bucket 0, which is then sorted by sequence number.
+func (s *Scheduler) refill(k int, min Time) {
+	s.base = min
+	b := s.buckets[k]
+	for _, e := range b {
+		j := bits.Len64(uint64(e.at ^ min))
+		d := s.buckets[j]
+		e.bucket, e.pos = int32(j), int32(len(d))
+		s.buckets[j] = append(d, e)
+		s.nonEmpty |= 1 << j
+	}
+	// The emptied slots keep their stale pointers until overwritten: the
+	// events they point to belong to this scheduler anyway, and clearing
+	// them costs a write barrier per slot.
+	s.buckets[k] = b[:0]
+	s.nonEmpty &^= 1 << k
+	if b0 := s.buckets[0]; len(b0) > 1 {
+		sortBySeq(b0)
 	}
 }
 
-func (s *Scheduler) up(i int) {
-	h := s.heap
-	e := h[i]
-	for i > 0 {
-		p := (i - 1) / 2
-		if !less(e, h[p]) {
-			break
+// sortBySeq sorts events at one instant into sequence order: by insertion
+// when there are a few, as there usually are, else with slices.SortFunc
+// (sequence numbers are unique, so an unstable sort is exact).
+func sortBySeq(b []*Event) {
+	if len(b) > 12 {
+		slices.SortFunc(b, func(x, y *Event) int { return cmp.Compare(x.seq, y.seq) })
+		for i, e := range b {
+			e.pos = int32(i)
 		}
-		h[i] = h[p]
-		h[i].idx = i
-		i = p
+		return
 	}
-	h[i] = e
-	e.idx = i
+	for i := 1; i < len(b); i++ {
+		e := b[i]
+		j := i
+		for ; j > 0 && b[j-1].seq > e.seq; j-- {
+			b[j] = b[j-1]
+			b[j].pos = int32(j)
+		}
+		b[j] = e
+		e.pos = int32(j)
+	}
 }
 
-// down sifts h[i] toward the leaves; it reports whether it moved.
-func (s *Scheduler) down(i0 int) bool {
-	h := s.heap
-	n := len(h)
-	i := i0
-	e := h[i]
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
+// remove takes a queued event out of its bucket.
+func (s *Scheduler) remove(e *Event) {
+	k, i := int(e.bucket), int(e.pos)
+	b := s.buckets[k]
+	last := len(b) - 1
+	if k == 0 {
+		// Bucket 0 keeps its order: close the gap.
+		copy(b[i:], b[i+1:])
+		for j := i; j < last; j++ {
+			b[j].pos = int32(j)
 		}
-		c := l
-		if r := l + 1; r < n && less(h[r], h[l]) {
-			c = r
-		}
-		if !less(h[c], e) {
-			break
-		}
-		h[i] = h[c]
-		h[i].idx = i
-		i = c
+	} else if i != last {
+		b[i] = b[last]
+		b[i].pos = int32(i)
 	}
-	h[i] = e
-	e.idx = i
-	return i > i0
+	b[last] = nil
+	b = b[:last]
+	s.buckets[k] = b
+	if k == 0 {
+		if s.head0 == len(b) {
+			s.buckets[0] = b[:0]
+			s.head0 = 0
+		}
+	} else if len(b) == 0 {
+		s.nonEmpty &^= 1 << k
+	}
+	s.pending--
+	e.bucket = -1
 }

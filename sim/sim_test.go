@@ -3,6 +3,7 @@ package sim_test
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func checkLog(t *testing.T, got, want []firing) {
 // TestFIFOAtSameInstant schedules several events for one instant through
 // At, After and Defer, in an order that differs from their names, and
 // checks that events at equal times run in the order they were scheduled,
-// whatever the heap layout.
+// whatever the queue layout.
 func TestFIFOAtSameInstant(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -790,5 +791,74 @@ func TestSteadyStateAllocatesNothing(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("allocs per round = %v, want 0", allocs)
+	}
+}
+
+// TestManyTiesScrambledByCancels schedules many events at a few far-off
+// instants, interleaved with timers that are stopped and re-armed at the
+// same instants. Cancelling reorders the queue's buckets internally, so
+// when an instant's events are gathered they must be put back into
+// scheduling order, however many there are.
+func TestManyTiesScrambledByCancels(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		oneShot int
+		timers  int
+		instant []sim.Time
+	}{
+		{"few ties", 5, 3, []sim.Time{1 << 20}},
+		{"many ties", 300, 40, []sim.Time{1 << 20}},
+		{"many ties at three instants", 300, 40, []sim.Time{1 << 20, 1<<20 + 1, 1 << 40}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := sim.New(1)
+			rng := rand.New(rand.NewPCG(7, 8))
+			var got []string
+			// want[instant] lists labels in the order of their last
+			// scheduling call: the order they must run in at that instant.
+			want := map[sim.Time][]string{}
+			scheduled := func(at sim.Time, label string) {
+				l := want[at]
+				if i := slices.Index(l, label); i >= 0 {
+					l = slices.Delete(l, i, i+1)
+				}
+				want[at] = append(l, label)
+			}
+			timers := make([]*sim.Timer, tc.timers)
+			timerAt := make([]sim.Time, tc.timers)
+			for i := range timers {
+				label := fmt.Sprintf("t%d", i)
+				timers[i] = s.NewTimer(func() { got = append(got, label) })
+			}
+			for i := range tc.oneShot {
+				at := tc.instant[rng.IntN(len(tc.instant))]
+				event := fmt.Sprintf("e%d", i)
+				s.At(at, func() { got = append(got, event) })
+				scheduled(at, event)
+				k := rng.IntN(tc.timers)
+				label := fmt.Sprintf("t%d", k)
+				if timers[k].Pending() {
+					l := want[timerAt[k]]
+					want[timerAt[k]] = slices.Delete(l, slices.Index(l, label), slices.Index(l, label)+1)
+				}
+				if rng.IntN(3) == 0 {
+					timers[k].Stop()
+					continue
+				}
+				timerAt[k] = tc.instant[rng.IntN(len(tc.instant))]
+				timers[k].ResetAt(timerAt[k])
+				scheduled(timerAt[k], label)
+			}
+			s.Run()
+			var wantAll []string
+			instants := slices.Clone(tc.instant)
+			slices.Sort(instants)
+			for _, at := range instants {
+				wantAll = append(wantAll, want[at]...)
+			}
+			if !slices.Equal(got, wantAll) {
+				t.Fatalf("ran %d events in the wrong order:\n got %v\nwant %v", len(got), got, wantAll)
+			}
+		})
 	}
 }

@@ -96,6 +96,7 @@
 //	plots                                         at most 100
 //	plots[].connection           cwnd 0 (all), sequence 1    0..100000
 //	plots[].run                  0                0..9999, below repeat
+//	plots[].x_labels (ext)       none             bar plots with a swept x: one name per swept value, 1..40 characters
 //
 // # Models
 //

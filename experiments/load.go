@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -671,7 +672,37 @@ func (st *loaded) checkPlots() {
 				d.errorf(at("series"), path+".series", "%q is not model, none or a swept key (%s)", p.Series, sweptList)
 			}
 		}
+		st.checkXLabels(path, p)
 		st.checkPlotPoint(i, p, perRun)
+	}
+}
+
+// checkXLabels checks a plot's x_labels: a bar plot's, one per value of its
+// swept x key.
+func (st *loaded) checkXLabels(path string, p *PlotSpec) {
+	d := st.d
+	n := d.nodes[path+".x_labels"]
+	if n == nil {
+		return
+	}
+	at, _ := d.nodeFor(path+".x_labels", path)
+	if p.Kind != PlotBar || p.X == "model" {
+		d.errorf(at, path+".x_labels", "x_labels names the groups of a bar plot whose x is a swept key")
+		return
+	}
+	for _, a := range st.spec.Sweep {
+		if a.Key != p.X {
+			continue
+		}
+		if len(p.XLabels) != len(a.Values) {
+			d.errorf(at, path+".x_labels", "%d names for %d values of %s: give one per value, in sweep order", len(p.XLabels), len(a.Values), p.X)
+		}
+	}
+	for j, l := range p.XLabels {
+		if l == "" || len(l) > 40 || strings.ContainsFunc(l, unicode.IsControl) {
+			n, _ := d.nodeFor(fmt.Sprintf("%s.x_labels[%d]", path, j), path+".x_labels")
+			d.errorf(n, fmt.Sprintf("%s.x_labels[%d]", path, j), "%q: a name is 1 to 40 characters, no control characters", l)
+		}
 	}
 }
 

@@ -70,7 +70,7 @@ func TestLoadRejectsUnknownField(t *testing.T) {
 		{"name: x\nsede: 4\n", "test.yaml:2:1: sede: unknown key (known: name, title, description, seed, repeat, limits, network, tcp, tls, http, client, server, page, models, sweep, plots); did you mean seed?"},
 		{"name: x\npage:\n  objects:\n    - {size: 1KB, colour: red}\n", "test.yaml:4:19: page.objects[0].colour: unknown key (known: size, count, host, method)"},
 		{"name: x\nmodels:\n  - parallel: {conections: 2}\n", "test.yaml:3:16: models[0].conections: unknown key (known: connections, label); did you mean connections?"},
-		{"name: x\nplots:\n  - {kind: bar, colour: red}\n", "test.yaml:3:17: plots[0].colour: unknown key (known: kind, x, y, series, title, model, point, log_x, log_y, connection, run)"},
+		{"name: x\nplots:\n  - {kind: bar, colour: red}\n", "test.yaml:3:17: plots[0].colour: unknown key (known: kind, x, y, series, title, model, point, log_x, log_y, connection, run, x_labels)"},
 	} {
 		got := loadErr(t, tc.spec)
 		if got != tc.want {
@@ -193,6 +193,10 @@ func TestLoadErrors(t *testing.T) {
 		{"plot point key", "name: x\nplots: [{kind: cwnd, point: {network.rtt: 1ms}}]\n", `plots[0].point.network.rtt: "network.rtt" is not a swept key`},
 		{"plot point value", "name: x\nsweep: {network.rtt: [1ms, 2ms]}\nplots: [{kind: cwnd, point: {network.rtt: 3ms}}]\n", "test.yaml:3:43: plots[0].point.network.rtt: 3ms is not one of the swept values (1ms, 2ms)"},
 		{"plot run", "name: x\nrepeat: 2\nplots: [{kind: sequence, run: 2}]\n", "plots[0].run: 2 is not below repeat (2)"},
+		{"plot x_labels count", "name: x\nsweep: {network.rtt: [1ms, 2ms]}\nplots: [{kind: bar, x: network.rtt, x_labels: [fast]}]\n", "test.yaml:3:47: plots[0].x_labels: 1 names for 2 values of network.rtt: give one per value, in sweep order"},
+		{"plot x_labels on line", "name: x\nsweep: {network.rtt: [1ms]}\nplots: [{x: network.rtt, x_labels: [fast]}]\n", "plots[0].x_labels: x_labels names the groups of a bar plot whose x is a swept key"},
+		{"plot x_labels by model", "name: x\nplots: [{kind: bar, x_labels: [a]}]\n", "plots[0].x_labels: x_labels names the groups of a bar plot whose x is a swept key"},
+		{"plot x_labels empty name", "name: x\nsweep: {network.rtt: [1ms]}\nplots: [{kind: bar, x: network.rtt, x_labels: [\"\"]}]\n", `test.yaml:3:48: plots[0].x_labels[0]: "": a name is 1 to 40 characters, no control characters`},
 		{"plot connection on line", "name: x\nplots: [{kind: bar, connection: 2}]\n", "plots[0].connection: connection is only for waterfall, cwnd and sequence plots"},
 		{"plot x on waterfall", "name: x\nplots: [{kind: waterfall, x: model}]\n", "plots[0].x: x is only for line and bar plots"},
 		// Aliases that would expand to 10^9 values cannot blow up: the

@@ -297,6 +297,22 @@ type PlotSpec struct {
 	LogY       bool      `yaml:"log_y,omitempty"`
 	Connection int       `yaml:"connection,omitempty" range:"0..100000"` // cwnd: 0 (default) = every connection; sequence: default 1
 	Run        int       `yaml:"run,omitempty" range:"0..9999"`          // waterfall, cwnd, sequence: the repetition; default 0; below repeat
+	// XLabels (ext, bar plots) names the values of x, one name per swept
+	// value in sweep order: groups read "LAN", "WAN" instead of the index
+	// that stands for a list or mapping value, or the value as written.
+	XLabels Names `yaml:"x_labels,omitempty"`
+}
+
+// Names is a list of names, written back as a flow list.
+type Names []string
+
+// MarshalYAML writes the names as a flow list.
+func (n Names) MarshalYAML() (any, error) {
+	l := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+	for _, s := range n {
+		l.Content = append(l.Content, strNode(s))
+	}
+	return l, nil
 }
 
 // PlotPoint fixes swept keys to values, in file order.

@@ -27,6 +27,10 @@ type BarOptions struct {
 	XLabel string
 	YLabel string
 	Spread Spread // Band and ErrorBars both draw p25–p75 error bars; NoSpread none
+	// XNames names x values (by their number) on the axis, in place of
+	// the number or the value as written: "LAN" for a network swept over
+	// mappings, whose number is only an index.
+	XNames map[float64]string
 	// NoValues turns off the median printed above each bar (it is also
 	// left out when there are more than 24 bars).
 	NoValues bool
@@ -72,6 +76,9 @@ func Bar(rows []experiments.Row, opt BarOptions) (*plot.Plot, error) {
 					// count: show it as written. Lists and mappings
 					// keep their index, which titles can explain.
 					xtext[pt.X] = shorten(pt.XText, 28)
+				}
+				if name, ok := opt.XNames[pt.X]; ok {
+					xtext[pt.X] = name
 				}
 			}
 		}

@@ -137,6 +137,22 @@ func TestBarRenders(t *testing.T) {
 		}
 		wantTexts(t, render(t, p, 6*vg.Inch, 4*vg.Inch), fixtureModels...)
 	})
+	t.Run("named groups", func(t *testing.T) {
+		p, err := Bar(rows, BarOptions{X: "network.rtt", Y: "plt_ms",
+			XNames: map[float64]string{20: "LAN", 200: "satellite"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ticks []string
+		for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+			ticks = append(ticks, tk.Label)
+		}
+		// Named values take their names; the others keep theirs.
+		if want := []string{"LAN", "50", "100", "150", "satellite"}; !slices.Equal(ticks, want) {
+			t.Errorf("x ticks %q, want %q", ticks, want)
+		}
+		wantTexts(t, render(t, p, 0, 0), "LAN", "satellite")
+	})
 	t.Run("per model", func(t *testing.T) {
 		p, err := Bar(rows, BarOptions{Y: "connections", Where: map[string]float64{"network.rtt": 100}})
 		if err != nil {

@@ -210,7 +210,8 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		if series == "none" {
 			series = "" // one bar per model
 		}
-		p, err := plots.Bar(sel, plots.BarOptions{X: x, Y: ps.Y, Series: series, Where: ps.Point.Where(), Title: ps.Title})
+		p, err := plots.Bar(sel, plots.BarOptions{X: x, Y: ps.Y, Series: series, Where: ps.Point.Where(), Title: ps.Title,
+			XNames: xNames(s.Sweep, ps)})
 		return p, fmt.Sprintf("%s per %s; each bar is %s.", ps.Y, seriesName(ps.Series), spread), err
 	}
 	// Per-run figures: find the run.
@@ -303,4 +304,22 @@ func samePoint(a, b []experiments.AxisValue) bool {
 		}
 	}
 	return true
+}
+
+// xNames maps the values of a bar plot's x key to the plot's x_labels.
+func xNames(sweep experiments.Sweep, ps experiments.PlotSpec) map[float64]string {
+	if len(ps.XLabels) == 0 {
+		return nil
+	}
+	for _, a := range sweep {
+		if a.Key != ps.X || len(a.Values) != len(ps.XLabels) {
+			continue
+		}
+		names := make(map[float64]string, len(a.Values))
+		for i, v := range a.Values {
+			names[v.Value] = ps.XLabels[i]
+		}
+		return names
+	}
+	return nil
 }

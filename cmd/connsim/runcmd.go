@@ -215,8 +215,8 @@ func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stde
 	}
 	if !rf.quiet {
 		rate := float64(len(runs)) / max(elapsed.Seconds(), 1e-9)
-		fmt.Fprintf(stderr, "connsim: %s: %d runs in %.1fs (%.0f runs/s), %d failed -> %s\n",
-			s.Name, len(runs), elapsed.Seconds(), rate, failed, dir)
+		fmt.Fprintf(stderr, "connsim: %s: %d runs in %v (%.0f runs/s), %d failed -> %s\n",
+			s.Name, len(runs), elapsed.Round(time.Millisecond), rate, failed, dir)
 	}
 	if failed > 0 {
 		return exitRunFail

@@ -115,6 +115,9 @@ func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
 func Run(rc RunConfig, trace bool) Result {
 	row := Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes, Run: rc.Rep, Seed: rc.Seed}
 	cfg, err := ModelConfig(rc.Point.Spec, rc.Model)
+	if err == nil {
+		err = cfg.Validate() // Load checks the same; a Spec built in code may not
+	}
 	if err != nil {
 		row.Err = err.Error()
 		row.Metrics = nanMetrics()

@@ -263,15 +263,15 @@ func (p *hostPool) dispatch() {
 		}
 		return
 	}
-	need := len(p.waiting) - p.connecting
-	if cl.cfg.Model.Kind == HTTP2 || cl.cfg.Model.Kind == Pipelined {
-		// A connection takes many requests: what is still waiting
-		// after every ready connection took its share needs one more
-		// connection, unless one is already on its way.
-		need = 0
-		if p.connecting == 0 {
-			need = 1
-		}
+	// Open, at once, as many connections as what is still waiting after
+	// every ready connection took its share needs, beyond those already
+	// on their way, up to the limit: one per request, or with
+	// pipelining and HTTP/2 one per depth (streams) of requests, and a
+	// single one when a connection takes any number.
+	per := cl.cfg.Model.requestsPerConn()
+	need := 1 - p.connecting
+	if per > 0 {
+		need = (len(p.waiting)+per-1)/per - p.connecting
 	}
 	for ; need > 0 && len(p.conns) < p.limit; need-- {
 		p.dial()
@@ -426,7 +426,21 @@ func (c *clientConn) send(r *request) {
 	c.sentAny = true
 	c.inflight = append(c.inflight, r)
 	size := cl.cfg.RequestBytes
-	m := &msg{kind: mRequest, req: r, close: cl.cfg.Model.Kind == ShortLived}
+	m := &msg{kind: mRequest, req: r}
+	// Persistence (RFC 9112 9.3): HTTP/1.1 connections persist unless
+	// the request says Connection: close (short-lived; its bytes are
+	// counted in RequestBytes); HTTP/1.0 ones only if it says
+	// Connection: keep-alive (the persistent models), and short-lived
+	// sends nothing, close being the default. HTTP/2 frames carry no
+	// Connection header.
+	if cl.cfg.http10() {
+		m.keepAlive = cl.cfg.Model.Kind != ShortLived && !c.h2
+		if m.keepAlive {
+			size += connKeepAliveLen
+		}
+	} else {
+		m.close = cl.cfg.Model.Kind == ShortLived
+	}
 	if c.h2 {
 		if c.upgrading {
 			size += upgradeExtraReq
@@ -476,7 +490,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	if r.firstByte < 0 {
 		r.firstByte = now
 	}
-	if m.close {
+	if (m.kind == mRespHeader || m.kind == mRespBody) && !c.cl.cfg.persists(m) {
 		c.persistent = false
 		c.closer = r
 	}

@@ -1,6 +1,7 @@
 package httpmodel
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -46,8 +47,8 @@ type Model struct {
 	Kind        Kind
 	Connections int  // per host; 0 = the model's default (1; parallel and sharded 6)
 	Depth       int  // pipelined: requests outstanding per connection; 0 = unlimited
-	Shards      int  // sharded: hostnames; 0 = 2
-	H2Upgrade   bool // http2 without TLS: start with an HTTP/1.1 Upgrade instead of prior knowledge
+	Shards      int  // sharded: hostnames; 0 = 2; other models (http2 included) ignore it
+	H2Upgrade   bool // http2 without TLS: start with an HTTP/1.1 Upgrade instead of prior knowledge (HTTP/1.1 only)
 }
 
 // connsPerHost returns the connection limit per host.
@@ -57,6 +58,19 @@ func (m Model) connsPerHost() int {
 	}
 	if m.Kind == Parallel || m.Kind == Sharded {
 		return 6
+	}
+	return 1
+}
+
+// requestsPerConn returns how many requests one connection takes at a
+// time: 1 for the sequential models, the depth for pipelining, the
+// streams limit for HTTP/2; 0 = any number (unlimited pipelining).
+func (m Model) requestsPerConn() int {
+	switch m.Kind {
+	case Pipelined:
+		return m.Depth
+	case HTTP2:
+		return h2MaxStreams
 	}
 	return 1
 }
@@ -122,9 +136,9 @@ type Config struct {
 	TCP     tcp.Config
 	TLS     TLS
 
-	HTTPVersion         string // "1.0" or "1.1" (default); see package doc
-	RequestBytes        int64  // request headers on the wire; 0 = 400
-	ResponseHeaderBytes int64  // response headers on the wire; 0 = 300
+	HTTPVersion         string // "1.0" or "1.1" (default): the default persistence rules; see package doc
+	RequestBytes        int64  // HTTP/1.1 request headers on the wire; 0 = 400 (see package doc for HTTP/1.0)
+	ResponseHeaderBytes int64  // HTTP/1.1 response headers on the wire; 0 = 300 (see package doc for HTTP/1.0)
 
 	Visits      int           // page loads one after another; 0 = 1
 	ReadingTime time.Duration // pause between visits
@@ -142,6 +156,31 @@ type Config struct {
 	// Scripted loss models for tests (server->client and client->server
 	// pipes); when set they replace Network.Loss in their direction.
 	lossDown, lossUp link.LossModel
+}
+
+// http10 reports whether the client and server speak HTTP/1.0.
+func (c *Config) http10() bool { return c.HTTPVersion == "1.0" }
+
+// Validate reports a configuration that cannot run: an HTTP version other
+// than "1.0" or "1.1" (or "" for 1.1), or an HTTP/1.1 mechanism asked of
+// an HTTP/1.0 client: pipelining (RFC 9112 9.3.2) or the h2c Upgrade
+// (RFC 9110 7.8; with TLS, HTTP/2 starts by ALPN and is allowed). [Run]
+// calls it first.
+func (c Config) Validate() error {
+	switch c.HTTPVersion {
+	case "", "1.1":
+		return nil
+	case "1.0":
+	default:
+		return fmt.Errorf("httpmodel: http version %q is not supported (use 1.0 or 1.1)", c.HTTPVersion)
+	}
+	if c.Model.Kind == Pipelined {
+		return errors.New("httpmodel: pipelined needs http version 1.1: pipelining is an HTTP/1.1 mechanism")
+	}
+	if c.Model.Kind == HTTP2 && c.Model.H2Upgrade && c.TLS == NoTLS {
+		return errors.New("httpmodel: http2 by upgrade needs http version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior knowledge or TLS)")
+	}
+	return nil
 }
 
 func (c Config) withDefaults() Config {
@@ -182,19 +221,31 @@ func (c Config) withDefaults() Config {
 // the wire above TCP. They are typical values, written down so they can
 // be checked and changed in one place.
 const (
-	tlsClientHello     = 300              // ClientHello with key share and SNI
-	tlsServerFlight    = 4000             // ServerHello ... Finished, with a certificate chain
-	tlsClientFinish12  = 150              // ClientKeyExchange, ChangeCipherSpec, Finished
-	tlsServerFinish12  = 60               // ChangeCipherSpec, Finished
-	tlsClientFinish13  = 80               // Finished (sent with the first request)
-	h2Preface          = 24 + 9 + 18 + 13 // connection preface, SETTINGS, WINDOW_UPDATE
-	h2ServerSettings   = 9 + 18 + 9       // SETTINGS and SETTINGS ack
-	h2SettingsAck      = 9
-	h2FrameHeader      = 9
-	h2MaxFrame         = 16384
-	upgradeExtraReq    = 70 // Upgrade: h2c, HTTP2-Settings, Connection headers
-	upgradeSwitching   = 70 // HTTP/1.1 101 Switching Protocols
-	keepAliveHeaderLen = 0  // counted in ResponseHeaderBytes
+	tlsClientHello    = 300              // ClientHello with key share and SNI
+	tlsServerFlight   = 4000             // ServerHello ... Finished, with a certificate chain
+	tlsClientFinish12 = 150              // ClientKeyExchange, ChangeCipherSpec, Finished
+	tlsServerFinish12 = 60               // ChangeCipherSpec, Finished
+	tlsClientFinish13 = 80               // Finished (sent with the first request)
+	h2Preface         = 24 + 9 + 18 + 13 // connection preface, SETTINGS, WINDOW_UPDATE
+	h2ServerSettings  = 9 + 18 + 9       // SETTINGS and SETTINGS ack
+	h2SettingsAck     = 9
+	h2FrameHeader     = 9
+	h2MaxFrame        = 16384
+	upgradeExtraReq   = 70 // Upgrade: h2c, HTTP2-Settings, Connection headers
+	upgradeSwitching  = 70 // HTTP/1.1 101 Switching Protocols
+
+	// The connection-management headers of HTTP/1.x. RequestBytes and
+	// ResponseHeaderBytes are HTTP/1.1 messages as each model sends
+	// them: they hold the server's Keep-Alive header (timeout, max) and
+	// HTTP/1.1's Connection: close (short-lived's requests, a response
+	// that closes), so these cost nothing extra. HTTP/1.1 leaves
+	// persistence implicit; HTTP/1.0 asks for it with
+	// Connection: keep-alive on the requests of the persistent models and
+	// on the responses that echo it, added to those sizes, and says
+	// nothing when it closes (its default).
+	keepAliveHeaderLen = 0                                        // Keep-Alive: timeout=5, max=100 (both versions): in ResponseHeaderBytes
+	connCloseLen       = 0                                        // Connection: close (HTTP/1.1): in RequestBytes, ResponseHeaderBytes
+	connKeepAliveLen   = int64(len("Connection: keep-alive\r\n")) // HTTP/1.0: added to requests and responses that keep the connection
 )
 
 // h2HeaderBytes returns the size of a HEADERS frame for a header block

@@ -22,9 +22,9 @@
 // binding, first come first served).
 //
 //	model        connections/host  requests per connection        notes
-//	short-lived  1 (option)        one, then the server closes    Connection: close (HTTP/1.0 style)
+//	short-lived  1 (option)        one, then the server closes    HTTP/1.1: Connection: close; HTTP/1.0: no header
 //	persistent   1 (option)        sequential                     keep-alive
-//	pipelined    1 (option)        up to depth outstanding        responses in order: head-of-line blocking
+//	pipelined    1 (option)        up to depth outstanding        responses in order: head-of-line blocking; HTTP/1.1 only
 //	parallel     6 (option)        sequential                     browser-like
 //	sharded      6 per shard       sequential                     objects round-robin over shard hostnames
 //	http2        1 (option)        up to 128 streams              one connection for all hostnames (coalescing)
@@ -33,9 +33,14 @@
 // order: a request that finds an idle connection of its host is written at
 // once, and each one that waits makes the client dial one more connection
 // while the host is under its limit, so connections are numbered in
-// request order (alternating between hosts when sharding). What one
+// request order (alternating between hosts when sharding). A pipelining or
+// HTTP/2 connection takes several requests: the client dials one more
+// connection per depth (per 128 streams) of waiting requests, counting
+// those already being opened, all at once up to the limit; with unlimited
+// depth one connection takes them all, and only one is opened. What one
 // pipelining or HTTP/2 connection takes from the batch leaves as one
-// write, so small requests share segments.
+// write, after the SYNs of the connections dialled for the same batch, so
+// small requests share segments.
 //
 // Pipelining (RFC 9112 9.3.2): only idempotent requests are pipelined; a
 // POST waits for an idle connection and nothing is pipelined behind it.
@@ -54,9 +59,11 @@
 // without a request (counted from when its last response has drained to
 // TCP's send low-water mark, as a server arms the timer when its last
 // write returns; a TLS handshake message restarts the wait for the first
-// request), and immediately after a response to a request that asked for
-// Connection: close. After MaxRequests responses (HTTP/1.x) it announces
-// Connection: close and closes in stages (RFC 9112 9.6, "lingering
+// request), and immediately after a response to a request that did not ask
+// for persistence (Connection: close; under HTTP/1.0, no keep-alive).
+// After MaxRequests responses (HTTP/1.x) it announces the close
+// (Connection: close; under HTTP/1.0, no keep-alive echo) and closes in
+// stages (RFC 9112 9.6, "lingering
 // close"): it answers nothing more but goes on reading, so that requests
 // still arriving do not make TCP reset the connection and discard the
 // responses not yet delivered; the client closes the connection once it
@@ -69,6 +76,16 @@
 // six rounds in a row with no connection open. Any connection that ends
 // before it is ready (refused, timed out, closed during its TLS
 // handshake) counts as a refused connection attempt.
+//
+// HTTP/2 coalescing (RFC 9113 9.1.1): every hostname resolves to the one
+// server, so the requests of every hostname go on the connections of the
+// page's host, and Model.Connections limits them all together; each
+// hostname still costs its own DNS lookup. Model.Shards is an option of
+// sharded only: sharding is an HTTP/1.x workaround for the per-host limit
+// that HTTP/2 makes pointless, so http2 fetches the page as listed. A
+// sharded site under HTTP/2 is a page whose objects name the shard
+// hostnames: they coalesce onto one connection and cost only their
+// lookups.
 //
 // HTTP/2: streams are answered as their think time ends; response frames
 // (at most 16 KiB of DATA plus a 9-byte header) go out round-robin across
@@ -95,10 +112,31 @@
 //
 // # HTTP/1.0 and 1.1
 //
-// The model, not the version, decides persistence: short-lived sends
-// Connection: close; the others keep connections alive (with HTTP/1.0 that
-// is the Keep-Alive extension). Config.HTTPVersion is recorded and
-// reserved for server behaviours that differ by version.
+// Config.HTTPVersion sets the default persistence rules of RFC 9112 9.3
+// for client and server alike. Under HTTP/1.1 a connection persists
+// unless a message says Connection: close: short-lived sends it, the
+// other models send nothing, and a server that closes (after a
+// short-lived request, or at MaxRequests) says so on its last response.
+// Under HTTP/1.0 a connection persists only when the request asks for it
+// (RFC 9112 C.2.2): the persistent models (persistent, parallel, sharded)
+// send Connection: keep-alive, and the server echoes it, with its
+// Keep-Alive header, on every response after which it keeps the
+// connection; short-lived sends nothing extra (close is the default), and
+// the server closes after the response. A response without the echo (at
+// MaxRequests) tells the client that the server closes.
+//
+// Header bytes: RequestBytes and ResponseHeaderBytes are HTTP/1.1
+// messages. They hold the server's Keep-Alive header and HTTP/1.1's
+// Connection: close, which cost nothing extra (so HTTP/1.1's figures are
+// those of the spec); HTTP/1.0's Connection: keep-alive adds 24 bytes to
+// each request of the persistent models and to each response that echoes
+// it. Short-lived costs the same bytes under both versions.
+//
+// Pipelining and the h2c Upgrade are HTTP/1.1 mechanisms: [Config.Validate]
+// (and so [Run]) refuses the pipelined model, at any depth, and http2 with
+// Model.H2Upgrade and no TLS, under HTTP/1.0. HTTP/2 by prior knowledge or
+// ALPN does not use HTTP/1.x persistence, and runs the same under either
+// version.
 //
 // # Timings
 //

@@ -70,6 +70,16 @@ func rounds(t *testing.T, what string, got time.Duration, k float64, rtt, slack 
 	}
 }
 
+// within checks that got lies in [want, want + slack]: a chain of round
+// trips and fixed delays (DNS, think time) whose sum is want, plus
+// serialization.
+func within(t *testing.T, what string, got, want, slack time.Duration) {
+	t.Helper()
+	if got < want || got > want+slack {
+		t.Errorf("%s = %v, want %v (+ at most %v of serialization)", what, got, want, slack)
+	}
+}
+
 // mustRun runs cfg and fails the test if the run reports an error or a
 // request was not answered exactly once.
 func mustRun(t *testing.T, cfg Config, seed uint64) *Result {

@@ -197,6 +197,11 @@ func randomConfig(r *rand.Rand) Config {
 			Method: methods[r.IntN(len(methods))],
 		})
 	}
+	if cfg.Validate() != nil {
+		// HTTP/1.0 with pipelining or an h2c Upgrade: Run refuses it
+		// (TestHTTPVersionRefusesHTTP11Mechanisms); run it as 1.1.
+		cfg.HTTPVersion = "1.1"
+	}
 	return cfg
 }
 

@@ -29,8 +29,22 @@ type msg struct {
 	req  *request
 	last bool // response: this message completes it
 	// close: a request's "Connection: close", or a response announcing
-	// that the server will close the connection after it.
+	// that the server will close the connection after it (HTTP/1.1).
 	close bool
+	// keepAlive: a request's "Connection: keep-alive", or a response
+	// echoing it with a Keep-Alive header (HTTP/1.0).
+	keepAlive bool
+}
+
+// persists reports whether an HTTP/1.x request or response keeps its
+// connection open by the default persistence rules of its version (RFC
+// 9112 9.3): HTTP/1.1 unless it says Connection: close, HTTP/1.0 only if
+// it says Connection: keep-alive.
+func (c *Config) persists(m *msg) bool {
+	if c.http10() {
+		return m.keepAlive
+	}
+	return !m.close
 }
 
 // request is one HTTP request of a visit, with its timeline.

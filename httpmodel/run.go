@@ -74,7 +74,7 @@ type Result struct {
 	Metrics  Metrics
 	Requests []Timing
 	Conns    []ConnTrace // with Config.Trace
-	Err      error       // the run hit a limit; the other fields hold what was measured
+	Err      error       // the configuration is invalid, or the run hit a limit (the other fields hold what was measured)
 }
 
 // world is one run: scheduler, network, stack, client and server.
@@ -149,8 +149,13 @@ func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, p *
 // Run simulates cfg's page loads with seed and returns the metrics, the
 // per-request timings and, with cfg.Trace, per-connection traces. A run
 // that exceeds MaxSimTime before its page loads finish, or MaxEvents,
-// returns what it measured with Result.Err set.
+// returns what it measured with Result.Err set. A configuration that
+// [Config.Validate] rejects runs nothing: Result.Err holds the error,
+// and the page load times are -1.
 func Run(cfg Config, seed uint64) *Result {
+	if err := cfg.Validate(); err != nil {
+		return &Result{Metrics: Metrics{PLT: -1, RevisitPLT: -1}, Err: err}
+	}
 	w := build(cfg, seed)
 	w.cl.startVisit()
 	err := w.run()

@@ -50,7 +50,7 @@ type serverConn struct {
 type srvReq struct {
 	req        *request
 	ready      bool // think time over
-	close      bool // the request asked for Connection: close
+	close      bool // HTTP/1.x: the request did not ask for a persistent connection (see Config.persists)
 	headerSent bool
 	left       int64 // HTTP/2: body bytes not yet framed
 }
@@ -186,7 +186,7 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	if sc.client == nil {
 		sc.client = m.req.conn
 	}
-	sr := &srvReq{req: m.req, close: m.close, left: m.req.size}
+	sr := &srvReq{req: m.req, close: m.kind == mRequest && !cfg.persists(m), left: m.req.size}
 	upgrade := m.kind == mRequest && cfg.Model.Kind == HTTP2 && !sc.h2
 	if upgrade {
 		// HTTP/1.1 Upgrade: h2c. Switch, then answer as stream 1.
@@ -228,22 +228,37 @@ func (sc *serverConn) write() {
 		sc.pending = sc.pending[1:]
 		sc.served++
 		// Persistence (RFC 9112 9.3): close after this response if
-		// the client asked to, or the connection reached MaxRequests.
+		// the client did not ask for persistence, or the connection
+		// reached MaxRequests. HTTP/1.1 announces the close with
+		// Connection: close (counted in ResponseHeaderBytes);
+		// HTTP/1.0 keeps a connection only by echoing Connection:
+		// keep-alive (with the Keep-Alive header, counted in
+		// ResponseHeaderBytes), and says nothing when it closes.
 		closing := sr.close || sc.served >= cfg.Server.MaxRequests
 		r := sr.req
 		hdr := cfg.ResponseHeaderBytes
+		var close, keepAlive bool
+		if cfg.http10() {
+			keepAlive = !closing
+			if keepAlive {
+				hdr += connKeepAliveLen
+			}
+		} else {
+			close = closing
+		}
 		r.respBytes = hdr + r.size
 		tc.Cork()
-		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: closing, last: r.size == 0})
+		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: r.size == 0})
 		if r.size > 0 {
-			tc.Send(r.size, &msg{kind: mRespBody, req: r, close: closing, last: true})
+			tc.Send(r.size, &msg{kind: mRespBody, req: r, close: close, keepAlive: keepAlive, last: true})
 		}
 		tc.Uncork()
 		if closing {
 			sc.pending = nil
 			if sr.close {
-				// The client asked for the close and sends nothing
-				// more: close now (FIN after the response).
+				// The client did not ask for persistence (Connection:
+				// close, or HTTP/1.0 without keep-alive) and sends
+				// nothing more: close now (FIN after the response).
 				sc.close()
 			} else {
 				sc.linger()

@@ -671,6 +671,26 @@ func (s *Sweep) decodeNode(d *decoder, n *yaml.Node, path string) {
 	})
 }
 
+// decodeNode decodes labels: a mapping of swept key -> list of names. They
+// are matched against the sweep later.
+func (l *SweepLabels) decodeNode(d *decoder, n *yaml.Node, path string) {
+	*l = nil
+	if isNull(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "want a mapping of swept key: [names], e.g. network: [LAN, WAN], got %s", kindName(n))
+		return
+	}
+	d.eachKey(n, path, func(k string, kn, vn *yaml.Node) {
+		p := path + "." + k
+		var names []string
+		d.decode(vn, p, reflect.ValueOf(&names).Elem(), field{})
+		d.nodes[p] = kn // errors about the key point at the key
+		*l = append(*l, SweepLabel{Key: k, Names: names})
+	})
+}
+
 // decodeNode decodes a plot's point: a mapping of swept key -> value. The
 // values are matched against the sweep later.
 func (p *PlotPoint) decodeNode(d *decoder, n *yaml.Node, path string) {

@@ -96,7 +96,7 @@
 //	plots                                         at most 100
 //	plots[].connection           cwnd 0 (all), sequence 1    0..100000
 //	plots[].run                  0                0..9999, below repeat
-//	plots[].x_labels (ext)       none             bar plots with a swept x: one name per swept value, 1..40 characters
+//	labels (ext)                 none             swept key: [one name per value], 1..40 characters each, distinct
 //
 // # Models
 //
@@ -162,6 +162,21 @@
 // "100ms") and is rewritten to the swept text. Swept keys that a line or
 // bar plot neither uses as x or series nor fixes in point are left to
 // package plots.
+//
+// labels (ext) names swept values for the figures and the report: a
+// mapping of swept key to one name per value, in sweep order, e.g.
+// labels: {network: [LAN, WAN, modem]}. Bar groups, legends, titles and
+// the report's summary table show the names; the output files keep the
+// numbers of the contract.
+//
+// # Cross-key rules
+//
+// Checked at every sweep point: the queue holds at least one full packet,
+// receive_window is at least mss, min_rto is at most initial_rto, at most
+// 100000 objects, and http.version "1.0" excludes pipelined and http2
+// with start: upgrade without TLS (RFC 9112: pipelining and Upgrade are
+// HTTP/1.1 mechanisms). When a file has other errors, the first point's
+// cross-key problems are reported with them.
 //
 // # Output files
 //

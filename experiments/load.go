@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -117,6 +118,7 @@ func loadBase(file string, data []byte) (*loaded, ErrorList) {
 	st.checkName()
 	st.checkModels()
 	st.checkSweep()
+	st.checkLabels()
 	st.checkPlots()
 	return st, d.errs
 }
@@ -177,6 +179,7 @@ var unsweepable = map[string]string{
 	"models":      "every point runs every model already; sweep a model option with model.<option>",
 	"sweep":       "a sweep cannot sweep itself",
 	"plots":       "plots are not a setting",
+	"labels":      "labels name swept values; they are not a setting",
 }
 
 var segRE = regexp.MustCompile(`^([a-z_0-9]+)((?:\[[0-9]{1,6}\])*)$`)
@@ -427,6 +430,51 @@ func (st *loaded) checkSweep() {
 	st.checkRunCount(sweepNode)
 }
 
+// checkLabels matches labels to the sweep: a swept key, one name per
+// value, and stores each name in its SweepValue.
+func (st *loaded) checkLabels() {
+	s, d := st.spec, st.d
+	for _, l := range s.Labels {
+		path := "labels." + l.Key
+		at, _ := d.nodeFor(path, "labels")
+		ai := slices.IndexFunc(st.axes, func(a *axis) bool { return a.key == l.Key })
+		if ai < 0 {
+			swept := make([]string, len(st.axes))
+			for i, a := range st.axes {
+				swept[i] = a.key
+			}
+			list := "nothing is swept"
+			if len(swept) > 0 {
+				list = "swept: " + strings.Join(swept, ", ")
+			}
+			d.errorf(at, path, "%q is not a swept key (%s)", l.Key, list)
+			continue
+		}
+		a := st.axes[ai]
+		if len(l.Names) != len(a.values) {
+			d.errorf(at, path, "%d names for %d values: give one per value, in sweep order", len(l.Names), len(a.values))
+			continue
+		}
+		ok := true
+		for j, name := range l.Names {
+			if name == "" || utf8.RuneCountInString(name) > 40 || strings.ContainsFunc(name, unicode.IsControl) {
+				n, _ := d.nodeFor(fmt.Sprintf("%s[%d]", path, j), path)
+				d.errorf(n, fmt.Sprintf("%s[%d]", path, j), "%q: a name is 1 to 40 characters, no control characters", name)
+				ok = false
+			} else if k := slices.Index(l.Names[:j], name); k >= 0 {
+				n, _ := d.nodeFor(fmt.Sprintf("%s[%d]", path, j), path)
+				d.errorf(n, fmt.Sprintf("%s[%d]", path, j), "%q names two values (%d and %d)", name, k, j)
+				ok = false
+			}
+		}
+		if ok {
+			for j, name := range l.Names {
+				a.values[j].Label = name
+			}
+		}
+	}
+}
+
 func isPrefix(a, b []pathSeg) bool {
 	return len(a) <= len(b) && slices.Equal(a, b[:len(a)])
 }
@@ -672,37 +720,7 @@ func (st *loaded) checkPlots() {
 				d.errorf(at("series"), path+".series", "%q is not model, none or a swept key (%s)", p.Series, sweptList)
 			}
 		}
-		st.checkXLabels(path, p)
 		st.checkPlotPoint(i, p, perRun)
-	}
-}
-
-// checkXLabels checks a plot's x_labels: a bar plot's, one per value of its
-// swept x key.
-func (st *loaded) checkXLabels(path string, p *PlotSpec) {
-	d := st.d
-	n := d.nodes[path+".x_labels"]
-	if n == nil {
-		return
-	}
-	at, _ := d.nodeFor(path+".x_labels", path)
-	if p.Kind != PlotBar || p.X == "model" {
-		d.errorf(at, path+".x_labels", "x_labels names the groups of a bar plot whose x is a swept key")
-		return
-	}
-	for _, a := range st.spec.Sweep {
-		if a.Key != p.X {
-			continue
-		}
-		if len(p.XLabels) != len(a.Values) {
-			d.errorf(at, path+".x_labels", "%d names for %d values of %s: give one per value, in sweep order", len(p.XLabels), len(a.Values), p.X)
-		}
-	}
-	for j, l := range p.XLabels {
-		if l == "" || len(l) > 40 || strings.ContainsFunc(l, unicode.IsControl) {
-			n, _ := d.nodeFor(fmt.Sprintf("%s.x_labels[%d]", path, j), path+".x_labels")
-			d.errorf(n, fmt.Sprintf("%s.x_labels[%d]", path, j), "%q: a name is 1 to 40 characters, no control characters", l)
-		}
 	}
 }
 
@@ -771,6 +789,23 @@ func checkConfig(s *Spec, d *decoder) {
 	if s.TCP.MinRTO > s.TCP.InitialRTO {
 		n, p := d.nodeFor("tcp.min_rto", "tcp.initial_rto")
 		d.errorf(n, p, "min_rto %s is above initial_rto %s", s.TCP.MinRTO, s.TCP.InitialRTO)
+	}
+	if s.HTTP.Version == "1.0" {
+		// RFC 9112 9.3.2 and 7.8: pipelining and the Upgrade header are
+		// HTTP/1.1 mechanisms.
+		for i, m := range s.Models {
+			var why string
+			switch {
+			case m.Name == Pipelined:
+				why = "pipelined needs http.version 1.1: pipelining is an HTTP/1.1 mechanism"
+			case m.Name == HTTP2 && m.Start == "upgrade" && s.TLS == "none":
+				why = "http2 with start: upgrade needs http.version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior-knowledge, or tls, which negotiates by ALPN)"
+			default:
+				continue
+			}
+			n, p := d.nodeFor(fmt.Sprintf("models[%d]", i), "http.version")
+			d.errorf(n, p, "%s", why)
+		}
 	}
 	total := 0
 	for _, o := range s.Page.Objects {

@@ -67,10 +67,10 @@ func TestLoadRejectsUnknownField(t *testing.T) {
 		spec, want string
 	}{
 		{"name: x\nnetwork:\n  rt: 5ms\n", "test.yaml:3:3: network.rt: unknown key (known: rtt, bandwidth, uplink, queue, loss, dns); did you mean rtt?"},
-		{"name: x\nsede: 4\n", "test.yaml:2:1: sede: unknown key (known: name, title, description, seed, repeat, limits, network, tcp, tls, http, client, server, page, models, sweep, plots); did you mean seed?"},
+		{"name: x\nsede: 4\n", "test.yaml:2:1: sede: unknown key (known: name, title, description, seed, repeat, limits, network, tcp, tls, http, client, server, page, models, sweep, plots, labels); did you mean seed?"},
 		{"name: x\npage:\n  objects:\n    - {size: 1KB, colour: red}\n", "test.yaml:4:19: page.objects[0].colour: unknown key (known: size, count, host, method)"},
 		{"name: x\nmodels:\n  - parallel: {conections: 2}\n", "test.yaml:3:16: models[0].conections: unknown key (known: connections, label); did you mean connections?"},
-		{"name: x\nplots:\n  - {kind: bar, colour: red}\n", "test.yaml:3:17: plots[0].colour: unknown key (known: kind, x, y, series, title, model, point, log_x, log_y, connection, run, x_labels)"},
+		{"name: x\nplots:\n  - {kind: bar, colour: red}\n", "test.yaml:3:17: plots[0].colour: unknown key (known: kind, x, y, series, title, model, point, log_x, log_y, connection, run)"},
 	} {
 		got := loadErr(t, tc.spec)
 		if got != tc.want {
@@ -160,6 +160,10 @@ func TestLoadErrors(t *testing.T) {
 		{"too many objects", "name: x\npage: {objects: [{size: 1, count: 10000}, " + strings.Repeat("{size: 1, count: 10000}, ", 10) + "]}\n", "page.objects: 110000 objects is too many (at most 100000)"},
 		{"queue holds no packet", "name: x\nnetwork: {queue: 1KB}\n", "test.yaml:2:18: network.queue: a queue of 1KB holds no full packet (mss 1460 + 40 header bytes = 1500 bytes)"},
 		{"receive window", "name: x\ntcp: {mss: 9000, receive_window: 8KB}\n", "test.yaml:2:34: tcp.receive_window: receive_window 8KB is smaller than mss 9000"},
+		{"cross-key check beside other errors", "name: x\ntcp: {initial_rto: 100ms}\nnetwork: {rtt: 5}\n", "test.yaml:2:20: tcp.initial_rto: min_rto 200ms is above initial_rto 100ms\ntest.yaml:3:16: network.rtt: \"5\" needs a unit (e.g. 5ms)"},
+		{"pipelined under HTTP/1.0", "name: x\nhttp: {version: \"1.0\"}\nmodels: [persistent, {pipelined: {depth: 2}}]\n", "test.yaml:3:22: models[1]: pipelined needs http.version 1.1: pipelining is an HTTP/1.1 mechanism"},
+		{"h2c upgrade under HTTP/1.0", "name: x\nhttp: {version: \"1.0\"}\nmodels: [{http2: {start: upgrade}}]\n", "models[0]: http2 with start: upgrade needs http.version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism"},
+		{"pipelined at a swept HTTP/1.0 point", "name: x\nsweep: {http.version: [\"1.1\", \"1.0\"]}\nmodels: [pipelined]\n", "models[0]: pipelined needs http.version 1.1: pipelining is an HTTP/1.1 mechanism (at sweep point http.version=1.0)"},
 		{"min_rto above initial_rto", "name: x\ntcp: {initial_rto: 100ms}\n", "test.yaml:2:20: tcp.initial_rto: min_rto 200ms is above initial_rto 100ms"},
 		{"no models", "name: x\nmodels: []\n", "test.yaml:2:9: models: want at least one model"},
 		{"model typo", "name: x\nmodels: [persistant]\n", `models[0]: unknown model "persistant" (use short-lived, persistent, pipelined, parallel, sharded or http2); did you mean persistent?`},
@@ -193,10 +197,12 @@ func TestLoadErrors(t *testing.T) {
 		{"plot point key", "name: x\nplots: [{kind: cwnd, point: {network.rtt: 1ms}}]\n", `plots[0].point.network.rtt: "network.rtt" is not a swept key`},
 		{"plot point value", "name: x\nsweep: {network.rtt: [1ms, 2ms]}\nplots: [{kind: cwnd, point: {network.rtt: 3ms}}]\n", "test.yaml:3:43: plots[0].point.network.rtt: 3ms is not one of the swept values (1ms, 2ms)"},
 		{"plot run", "name: x\nrepeat: 2\nplots: [{kind: sequence, run: 2}]\n", "plots[0].run: 2 is not below repeat (2)"},
-		{"plot x_labels count", "name: x\nsweep: {network.rtt: [1ms, 2ms]}\nplots: [{kind: bar, x: network.rtt, x_labels: [fast]}]\n", "test.yaml:3:47: plots[0].x_labels: 1 names for 2 values of network.rtt: give one per value, in sweep order"},
-		{"plot x_labels on line", "name: x\nsweep: {network.rtt: [1ms]}\nplots: [{x: network.rtt, x_labels: [fast]}]\n", "plots[0].x_labels: x_labels names the groups of a bar plot whose x is a swept key"},
-		{"plot x_labels by model", "name: x\nplots: [{kind: bar, x_labels: [a]}]\n", "plots[0].x_labels: x_labels names the groups of a bar plot whose x is a swept key"},
-		{"plot x_labels empty name", "name: x\nsweep: {network.rtt: [1ms]}\nplots: [{kind: bar, x: network.rtt, x_labels: [\"\"]}]\n", `test.yaml:3:48: plots[0].x_labels[0]: "": a name is 1 to 40 characters, no control characters`},
+		{"labels not swept", "name: x\nsweep: {network.rtt: [1ms]}\nlabels: {network.loss: [a]}\n", `test.yaml:3:10: labels.network.loss: "network.loss" is not a swept key (swept: network.rtt)`},
+		{"labels count", "name: x\nsweep: {network.rtt: [1ms, 2ms]}\nlabels: {network.rtt: [fast]}\n", "test.yaml:3:10: labels.network.rtt: 1 names for 2 values: give one per value, in sweep order"},
+		{"labels empty name", "name: x\nsweep: {network.rtt: [1ms]}\nlabels: {network.rtt: [\"\"]}\n", `test.yaml:3:24: labels.network.rtt[0]: "": a name is 1 to 40 characters, no control characters`},
+		{"labels twice", "name: x\nsweep: {network.rtt: [1ms, 2ms]}\nlabels: {network.rtt: [a, a]}\n", `test.yaml:3:27: labels.network.rtt[1]: "a" names two values (0 and 1)`},
+		{"labels not a mapping", "name: x\nlabels: [a]\n", "test.yaml:2:9: labels: want a mapping of swept key: [names], e.g. network: [LAN, WAN], got a list"},
+		{"labels names not a list", "name: x\nsweep: {network.rtt: [1ms]}\nlabels: {network.rtt: fast}\n", "labels.network.rtt: want a list, got"},
 		{"plot connection on line", "name: x\nplots: [{kind: bar, connection: 2}]\n", "plots[0].connection: connection is only for waterfall, cwnd and sequence plots"},
 		{"plot x on waterfall", "name: x\nplots: [{kind: waterfall, x: model}]\n", "plots[0].x: x is only for line and bar plots"},
 		// Aliases that would expand to 10^9 values cannot blow up: the

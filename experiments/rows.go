@@ -11,6 +11,7 @@ type AxisValue struct {
 	Key   string  // the sweep key as written, e.g. "network.rtt"
 	Value float64 // plain number, e.g. 100 for 100ms
 	Text  string  // the value as written in the spec, e.g. "100ms"
+	Label string  // the value's name from the spec's labels (ext), e.g. "LAN"; "" when none
 }
 
 // Metrics are the run metrics of DESIGN.md, one field per column.

@@ -35,6 +35,9 @@ type Spec struct {
 	Models      []ModelSpec `yaml:"models"`
 	Sweep       Sweep       `yaml:"sweep,omitempty"`
 	Plots       []PlotSpec  `yaml:"plots,omitempty"`
+	// Labels (ext) names swept values for figures and the report: key ->
+	// one name per value, in sweep order, e.g. network: [LAN, WAN].
+	Labels SweepLabels `yaml:"labels,omitempty"`
 
 	src *source // the file it was loaded from; nil for a Spec built in code
 }
@@ -248,6 +251,31 @@ type SweepAxis struct {
 type SweepValue struct {
 	Text  string  // as written, e.g. "50ms"; a list or mapping value in YAML flow style
 	Value float64 // the plain number of the output files (see AxisValue), or the index in Values for text, lists and mappings
+	Label string  // its name from the spec's labels (ext), "" when it has none
+}
+
+// SweepLabels names the values of swept keys, in file order.
+type SweepLabels []SweepLabel
+
+// SweepLabel names the values of one swept key, one name per value in
+// sweep order.
+type SweepLabel struct {
+	Key   string
+	Names []string
+}
+
+// MarshalYAML writes the labels as a mapping, each key's names as a flow
+// list.
+func (l SweepLabels) MarshalYAML() (any, error) {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range l {
+		seq := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, n := range k.Names {
+			seq.Content = append(seq.Content, strNode(n))
+		}
+		m.Content = append(m.Content, strNode(k.Key), seq)
+	}
+	return m, nil
 }
 
 // MarshalYAML writes the sweep as a mapping, each key's values as a flow list.
@@ -297,22 +325,6 @@ type PlotSpec struct {
 	LogY       bool      `yaml:"log_y,omitempty"`
 	Connection int       `yaml:"connection,omitempty" range:"0..100000"` // cwnd: 0 (default) = every connection; sequence: default 1
 	Run        int       `yaml:"run,omitempty" range:"0..9999"`          // waterfall, cwnd, sequence: the repetition; default 0; below repeat
-	// XLabels (ext, bar plots) names the values of x, one name per swept
-	// value in sweep order: groups read "LAN", "WAN" instead of the index
-	// that stands for a list or mapping value, or the value as written.
-	XLabels Names `yaml:"x_labels,omitempty"`
-}
-
-// Names is a list of names, written back as a flow list.
-type Names []string
-
-// MarshalYAML writes the names as a flow list.
-func (n Names) MarshalYAML() (any, error) {
-	l := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-	for _, s := range n {
-		l.Content = append(l.Content, strNode(s))
-	}
-	return l, nil
 }
 
 // PlotPoint fixes swept keys to values, in file order.
@@ -394,8 +406,27 @@ func LoadFile(path string) (*Spec, error) {
 // an ErrorList holding every problem found, sorted by position.
 func Load(filename string, data []byte) (*Spec, error) {
 	st, errs := loadBase(filename, data)
-	if len(errs) == 0 {
+	switch {
+	case st == nil: // a syntax error: nothing decoded
+	case len(errs) == 0:
 		_, errs = st.points(maxLoadCheckedPoints)
+	default:
+		// Report the checks that involve several keys (min_rto above
+		// initial_rto, a queue too small for a packet, ...) with the
+		// others, as far as the first point shows them: every problem
+		// at once. A point's spec repeats the file's own errors; keep
+		// those once.
+		_, perrs := st.points(1)
+		seen := map[Error]bool{}
+		for _, e := range errs {
+			seen[*e] = true
+		}
+		for _, e := range perrs {
+			if !seen[*e] {
+				seen[*e] = true
+				errs = append(errs, e)
+			}
+		}
 	}
 	if len(errs) > 0 {
 		return nil, errs.sorted()

@@ -171,7 +171,7 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 	var patchErrs []Error
 	for k, a := range st.axes {
 		v := a.values[idx[k]]
-		axes = append(axes, AxisValue{Key: a.key, Value: v.Value, Text: v.Text})
+		axes = append(axes, AxisValue{Key: a.key, Value: v.Value, Text: v.Text, Label: v.Label})
 		if a.segs != nil {
 			t, err := patch(tree, a.segs, a.nodes[idx[k]])
 			if err != nil {
@@ -206,6 +206,7 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 		}
 	}
 	ps.Sweep = nil
+	ps.Labels = nil
 	// The plots were resolved against the sweep; keep the base spec's.
 	ps.Plots = slices.Clone(st.spec.Plots)
 	return ps, d, axes

@@ -27,10 +27,6 @@ type BarOptions struct {
 	XLabel string
 	YLabel string
 	Spread Spread // Band and ErrorBars both draw p25–p75 error bars; NoSpread none
-	// XNames names x values (by their number) on the axis, in place of
-	// the number or the value as written: "LAN" for a network swept over
-	// mappings, whose number is only an index.
-	XNames map[float64]string
 	// NoValues turns off the median printed above each bar (it is also
 	// left out when there are more than 24 bars).
 	NoValues bool
@@ -77,13 +73,17 @@ func Bar(rows []experiments.Row, opt BarOptions) (*plot.Plot, error) {
 					// keep their index, which titles can explain.
 					xtext[pt.X] = shorten(pt.XText, 28)
 				}
-				if name, ok := opt.XNames[pt.X]; ok {
-					xtext[pt.X] = name
+				if pt.XLabel != "" {
+					xtext[pt.X] = pt.XLabel // named in the spec's labels
 				}
 			}
 		}
 	}
 	slices.Sort(xs)
+	if opt.X != "" && opt.XLabel == "" && allNamed(series) {
+		// Names stand for the values: the axis has no unit to show.
+		p.X.Label.Text = xu.Name
+	}
 	pos := map[float64]int{}
 	for i, x := range xs {
 		pos[x] = i
@@ -185,4 +185,17 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// allNamed reports whether every point of every series has a name from the
+// spec's labels.
+func allNamed(series []Series) bool {
+	for _, s := range series {
+		for _, pt := range s.Points {
+			if pt.XLabel == "" {
+				return false
+			}
+		}
+	}
+	return true
 }

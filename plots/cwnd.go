@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -28,6 +29,15 @@ type CwndOptions struct {
 	Conns []int
 	// NoSSThresh leaves out the dotted ssthresh lines.
 	NoSSThresh bool
+	// Requests are the request rows of the same run (any order; rows of
+	// other runs must be left out). With them the x axis spans the page
+	// loads, each later visit's start is marked, and a long idle time
+	// between visits is cut out of the axis. Without them the axis spans
+	// the trace from the first connection's opening to the last response.
+	Requests []experiments.RequestRow
+	// FullRange keeps the whole trace on a plain axis: to its last
+	// sample or close, idle times included.
+	FullRange bool
 }
 
 // Cwnd draws the congestion window of each connection of one load as a
@@ -36,6 +46,14 @@ type CwndOptions struct {
 // response completed on that connection. Slow start shows as a steep
 // staircase, a loss as a drop to ssthresh, and a restart after idle as a
 // drop at the start of the next request's burst.
+//
+// The x axis runs from the start of the first request to the end of the
+// last one (see CwndOptions.Requests), plus a small margin; the flat
+// tail of an idle connection waiting to be closed is not shown. When the
+// run has several page visits, a dashed line marks where each later
+// visit starts, and an idle time between visits much longer than the
+// loads is cut out of the axis: it is shaded, the axis carries a "//"
+// there, and the tick labels on either side are the true times.
 func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 	conns, err := pickConns(tr, opt.Conns)
 	if err != nil {
@@ -53,14 +71,22 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 		}
 	}
 
+	loads := cwndLoads(tr, conns, opt.Requests)
 	title := opt.Title
 	if title == "" {
 		title = "Congestion window: " + runName(tr.Model, tr.Point, -1)
 	}
-	p := newPlot(title, "time since the start of the page load (ms)", "congestion window (KB)")
+	xlabel := "time since the start of the page load (ms)"
+	if len(loads) > 1 && !opt.FullRange {
+		xlabel = "time since the start of the first visit (ms)"
+	}
+	p := newPlot(title, xlabel, "congestion window (KB)")
 	p.Add(grid(true, true))
 	leg := newSideLegend("connection")
-	var guides, lines, marks []plot.Plotter
+	var guides, lines []plot.Plotter
+	var marks []*plotter.Scatter
+	var markConn []int // palette index of each scatter in marks
+	var all []experiments.CwndSample
 	drawn := 0
 	for i, c := range conns {
 		samples := slices.Clone(c.Cwnd)
@@ -71,6 +97,7 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 			continue
 		}
 		slices.SortStableFunc(samples, func(a, b experiments.CwndSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+		all = append(all, samples...)
 		stop := end
 		if !math.IsNaN(c.CloseMS) && !math.IsInf(c.CloseMS, 0) {
 			stop = c.CloseMS
@@ -102,17 +129,19 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 
 		var ends plotter.XYs
 		for _, t := range c.ResponseEndsMS {
-			if math.IsNaN(t) || math.IsInf(t, 0) {
+			// Responses completing at the same instant share one mark.
+			if math.IsNaN(t) || math.IsInf(t, 0) || slices.ContainsFunc(ends, func(e plotter.XY) bool { return e.X == t }) {
 				continue
 			}
 			ends = append(ends, plotter.XY{X: t, Y: cwndAt(samples, t) / 1e3})
 		}
 		if len(ends) > 0 {
-			sc, err := scatter(ends, draw.GlyphStyle{Color: darken(seriesColor(i)), Radius: vg.Points(6), Shape: vtickGlyph{}})
+			sc, err := scatter(ends, markStyle(i, false))
 			if err != nil {
 				return nil, err
 			}
 			marks = append(marks, sc)
+			markConn = append(markConn, i)
 		}
 		label := "c" + strconv.Itoa(c.Connection)
 		if c.Host != "" {
@@ -124,20 +153,287 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 	if drawn == 0 {
 		return nil, fmt.Errorf("%w: no cwnd samples", ErrNoData)
 	}
+	slices.SortStableFunc(all, func(a, b experiments.CwndSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+
+	var axis *brokenAxis
+	var visits []plot.Plotter
+	var lo, hi float64
+	if !opt.FullRange && len(loads) > 0 {
+		var gaps [][2]float64
+		lo, hi, gaps = cwndRange(loads, all)
+		if len(gaps) > 0 {
+			axis = &brokenAxis{gaps: gaps, frac: 0.06}
+			p.Add(&gapBands{axis: axis, fill: color.Gray{Y: 238}})
+		}
+		if len(loads) > 1 {
+			vs := draw.LineStyle{Color: color.Gray{Y: 90}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+			for k, ld := range loads {
+				g := &vguide{x: ld.visitStart, style: vs, note: fmt.Sprintf("visit %d", ld.visit+1), sty: textStyle(noteSize), noRange: true, noteRight: true}
+				if k == 0 {
+					g.style = draw.LineStyle{} // the first visit starts at the y axis: a note only
+				}
+				visits = append(visits, g)
+			}
+		}
+	}
 	if !opt.NoSSThresh && len(guides) > 0 {
 		leg.add("ssthresh", lineThumb(draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1.3), Dashes: dotted()}, nil))
 	}
-	if len(marks) > 0 {
-		leg.add("response\ncomplete", lineThumb(draw.LineStyle{}, &draw.GlyphStyle{Color: color.Gray{Y: 40}, Radius: vg.Points(6), Shape: vtickGlyph{}}))
-	}
 	p.Add(guides...)
 	p.Add(lines...)
-	p.Add(marks...)
+	for _, m := range marks {
+		p.Add(m)
+	}
+	p.Add(visits...)
+	if axis != nil {
+		p.Add(&breakMarks{axis: axis, style: draw.LineStyle{Color: color.Black, Width: vg.Points(1)}})
+	}
 	p.Add(leg)
-	p.X.Min = min(p.X.Min, 0)
-	_, p.X.Max = niceRange(0, p.X.Max)
+	if opt.FullRange || len(loads) == 0 {
+		p.X.Min = min(p.X.Min, 0)
+		_, p.X.Max = niceRange(0, p.X.Max)
+	} else {
+		p.X.Min, p.X.Max = lo, hi // after Add, which widens to the data
+	}
+	// Room above the highest window for the visit notes.
+	if len(visits) > 0 {
+		p.Y.Max *= 1.08
+	}
 	setScales(p, false, false)
+	if axis != nil {
+		p.X.Scale = *axis
+		p.X.Tick.Marker = *axis
+	}
+
+	// Many responses close together make a comb that hides the line:
+	// draw their marks thinner and lighter.
+	crowded := false
+	for k, m := range marks {
+		if marksCrowded(m.XYs, p.X.Norm) {
+			m.GlyphStyle = markStyle(markConn[k], true)
+			crowded = true
+		}
+	}
+	if len(marks) > 0 {
+		gs := draw.GlyphStyle{Color: color.Gray{Y: 40}, Radius: vg.Points(6), Shape: vtickGlyph{}}
+		if crowded {
+			gs = draw.GlyphStyle{Color: color.Gray{Y: 120}, Radius: vg.Points(4.5), Shape: vtickGlyph{width: vg.Points(1.1)}}
+		}
+		leg.add("response\ncomplete", lineThumb(draw.LineStyle{}, &gs))
+	}
+	if axis != nil {
+		leg.add("idle time cut\nout of the axis\n(not to scale)", breakThumb(color.Gray{Y: 238}, draw.LineStyle{Color: color.Black, Width: vg.Points(1)}))
+	}
 	return p, nil
+}
+
+// markStyle is the style of the response-complete marks of connection i:
+// a bold dark bar, or a thin light one when the marks are crowded.
+func markStyle(i int, crowded bool) draw.GlyphStyle {
+	if crowded {
+		return draw.GlyphStyle{Color: lighten(darken(seriesColor(i)), 0.45), Radius: vg.Points(4.5), Shape: vtickGlyph{width: vg.Points(1.1)}}
+	}
+	return draw.GlyphStyle{Color: darken(seriesColor(i)), Radius: vg.Points(6), Shape: vtickGlyph{}}
+}
+
+// crowdedMarks is the spacing, in points of a default figure's x axis,
+// below which response marks count as crowded.
+const crowdedMarks = 14
+
+// marksCrowded reports whether the marks' median spacing on the axis is
+// under crowdedMarks points (norm maps x to 0..1 along the axis).
+func marksCrowded(xys plotter.XYs, norm func(float64) float64) bool {
+	var xs []float64
+	for _, p := range xys {
+		if x := norm(p.X); x >= 0 && x <= 1 {
+			xs = append(xs, x)
+		}
+	}
+	if len(xs) < 4 {
+		return false
+	}
+	slices.Sort(xs)
+	d := make([]float64, len(xs)-1)
+	for i := range d {
+		d[i] = xs[i+1] - xs[i]
+	}
+	slices.Sort(d)
+	return d[len(d)/2]*axisLengthGuess < crowdedMarks
+}
+
+// cwndLoad is one page visit on the trace's clock (ms since the start of
+// the run): from its first request's start to its last request's end.
+type cwndLoad struct {
+	visit      int     // 0-based
+	visitStart float64 // where the visit's request times count from
+	start, end float64
+}
+
+// cwndLoads returns the page visits in which the drawn connections
+// carried requests, on the trace's clock. Request rows count time from
+// the start of their visit while the trace counts from the start of the
+// run, so each visit's offset is found by matching its requests' ends to
+// the responses the trace saw complete on the same connections. Without
+// request rows (or when none can be matched) it returns one load from the
+// first connection's opening to the last response.
+func cwndLoads(tr experiments.Trace, drawn []experiments.ConnTrace, reqs []experiments.RequestRow) []cwndLoad {
+	if loads := alignVisits(tr, drawn, reqs); len(loads) > 0 {
+		return loads
+	}
+	first, last := math.Inf(1), math.Inf(-1)
+	for _, c := range drawn {
+		if !math.IsNaN(c.OpenMS) && !math.IsInf(c.OpenMS, 0) {
+			first = min(first, c.OpenMS)
+		}
+		for _, s := range c.Cwnd {
+			if !math.IsNaN(s.TimeMS) && !math.IsInf(s.TimeMS, 0) {
+				first = min(first, s.TimeMS)
+			}
+		}
+		for _, t := range c.ResponseEndsMS {
+			if !math.IsNaN(t) && !math.IsInf(t, 0) {
+				last = max(last, t)
+			}
+		}
+	}
+	if math.IsInf(first, 0) || math.IsInf(last, 0) || !(last > first) {
+		return nil
+	}
+	return []cwndLoad{{visit: 0, visitStart: first, start: first, end: last}}
+}
+
+// alignVisits places each visit of reqs on the trace's clock; see
+// cwndLoads. Visits without a request on a drawn connection, or whose
+// offset cannot be found, are left out.
+func alignVisits(tr experiments.Trace, drawn []experiments.ConnTrace, reqs []experiments.RequestRow) []cwndLoad {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	ends := map[int][]float64{} // response ends per connection, sorted
+	for _, c := range tr.Conns {
+		for _, t := range c.ResponseEndsMS {
+			if finite(t) {
+				ends[c.Connection] = append(ends[c.Connection], t)
+			}
+		}
+		slices.Sort(ends[c.Connection])
+	}
+	isDrawn := map[int]bool{}
+	for _, c := range drawn {
+		isDrawn[c.Connection] = true
+	}
+	byVisit := map[int][]*experiments.RequestRow{}
+	for i := range reqs {
+		r := &reqs[i]
+		if finite(r.StartMS) && finite(r.EndMS) && r.EndMS >= r.StartMS {
+			byVisit[r.Visit] = append(byVisit[r.Visit], r)
+		}
+	}
+	// matches counts the requests whose end, moved by off, is a response
+	// end on their connection.
+	const tol = 0.01 // ms; rows keep 6 decimals
+	matches := func(rs []*experiments.RequestRow, off float64) int {
+		n := 0
+		for _, r := range rs {
+			es := ends[r.Connection]
+			i, _ := slices.BinarySearch(es, r.EndMS+off-tol)
+			if i < len(es) && es[i] <= r.EndMS+off+tol {
+				n++
+			}
+		}
+		return n
+	}
+	var loads []cwndLoad
+	prevEnd := 0.0
+	for _, v := range slices.Sorted(maps.Keys(byVisit)) {
+		rs := byVisit[v]
+		slices.SortStableFunc(rs, func(a, b *experiments.RequestRow) int { return cmp.Compare(a.Request, b.Request) })
+		// A visit starts after the previous one ended, so its offset is
+		// at least that end; among the offsets that line up one of its
+		// requests with a response, take the one that lines up most.
+		// Most of the visit's requests whose connection is in the trace
+		// must line up (all do when rows and trace are of one run).
+		need := 0
+		for _, r := range rs {
+			if len(ends[r.Connection]) > 0 {
+				need++
+			}
+		}
+		need = (4*need + 4) / 5
+		best, bestN := math.NaN(), 0
+		for _, r := range rs {
+			for _, e := range ends[r.Connection] {
+				off := e - r.EndMS
+				if off < prevEnd-tol {
+					continue
+				}
+				if n := matches(rs, off); n > bestN || n == bestN && off < best {
+					best, bestN = off, n
+				}
+			}
+			if bestN == len(rs) {
+				break
+			}
+		}
+		if bestN == 0 || bestN < need {
+			continue
+		}
+		ld := cwndLoad{visit: v, visitStart: best, start: math.Inf(1), end: math.Inf(-1)}
+		onDrawn := false
+		for _, r := range rs {
+			ld.start = min(ld.start, best+r.StartMS)
+			ld.end = max(ld.end, best+r.EndMS)
+			onDrawn = onDrawn || isDrawn[r.Connection]
+		}
+		prevEnd = ld.end
+		if onDrawn {
+			loads = append(loads, ld)
+		}
+	}
+	return loads
+}
+
+// cwndRange returns the x range of a cwnd plot over the loads (sorted)
+// and the idle gaps to cut out of it. Each load is extended over the
+// window changes that follow its last response closely (the server's
+// window grows as the last ACKs arrive, up to half an RTT later), plus a
+// margin of 2% of the time shown. A gap between loads is cut out when
+// it is longer than 1.5 times the longer of the two loads beside it.
+func cwndRange(loads []cwndLoad, samples []experiments.CwndSample) (lo, hi float64, gaps [][2]float64) {
+	busy := 0.0
+	for _, ld := range loads {
+		busy += ld.end - ld.start
+	}
+	if !(busy > 0) {
+		busy = 1
+	}
+	margin := 0.02 * busy
+	type span struct{ lo, hi float64 }
+	var spans []span
+	for _, ld := range loads {
+		// Samples that follow the last response in quick succession.
+		tail := ld.end
+		step := max(0.1*(ld.end-ld.start), 2*margin)
+		i, _ := slices.BinarySearchFunc(samples, ld.end, func(s experiments.CwndSample, t float64) int {
+			if s.TimeMS <= t {
+				return -1
+			}
+			return 1
+		})
+		for ; i < len(samples) && samples[i].TimeMS-tail <= step; i++ {
+			tail = samples[i].TimeMS
+		}
+		spans = append(spans, span{ld.start, tail + margin})
+	}
+	lo, hi = spans[0].lo, spans[0].hi
+	prev := spans[0]
+	for _, s := range spans[1:] {
+		s.lo = max(s.lo-margin, prev.hi)
+		if g := s.lo - prev.hi; g > 1.5*max(prev.hi-prev.lo, s.hi-s.lo) {
+			gaps = append(gaps, [2]float64{prev.hi, s.lo})
+		}
+		hi = max(hi, s.hi)
+		prev = s
+	}
+	return lo, hi, gaps
 }
 
 // pickConns returns the connections of tr to draw, in connection order.

@@ -29,7 +29,11 @@
 // greyscale. Log axes ([LineOptions].LogX, LogY) show ratios: equal
 // vertical gaps are equal factors. When another key is swept too, its
 // values split the series ("pipelined, bandwidth=1Mbps") rather than being
-// pooled into one median; [LineOptions].Where fixes them instead.
+// pooled into one median; [LineOptions].Where fixes them instead. When
+// the key takes at most 12 values (a sweep), the x axis is ticked at
+// exactly those values, the first one included, on linear and log axes;
+// a label that would overlap its neighbour is left out, never the first
+// or the last.
 //
 // # Bar: a metric per model
 //
@@ -45,10 +49,13 @@
 // order (or grouped by connection), against time since the start of the
 // load. Each bar is split into HAR's phases: queued (waiting for a free
 // connection), dns, connect (TCP handshake), tls, send, wait (server time
-// plus one RTT, HAR's "time to first byte") and receive. The stripe left
-// of each row and the "c<N>" in its label name the connection: rows of the
-// same colour and number reused one connection, and a connect phase marks
-// a new one. Long grey queued phases show requests waiting for one of
+// plus one RTT, HAR's "time to first byte") and receive. The "c<N>" in
+// each row's label names the connection: rows with the same number
+// reused one connection, and a connect phase marks a new one. The stripe
+// left of each row tells neighbouring connections apart; its colours
+// (red, yellow, brown, pink, olive, peach) are never phase colours, are
+// given in the order connections first appear, and repeat after six
+// connections, as the legend says. Long grey queued phases show requests waiting for one of
 // the few connections; a staircase of wait phases on one connection shows
 // requests served one after another; a dotted line marks the end of the
 // load. [DefaultSize] makes a waterfall tall enough for a readable label
@@ -65,6 +72,20 @@
 // climb after it, and restart after idle is the drop back to the initial
 // window when a connection sends again after resting longer than an RTO.
 //
+// Given the run's request rows ([CwndOptions].Requests), the x axis
+// spans the page loads: from the first request's start to the last
+// request's end plus a small margin, not the keep-alive tail of an idle
+// connection waiting to be closed. Request rows count time from the start
+// of their visit and the trace from the start of the run; each visit is
+// placed by matching its requests' ends to the responses in the trace.
+// With several visits a labelled dashed line marks where each later visit
+// starts, and an idle time between visits longer than 1.5 times the loads
+// beside it is cut out of the axis: the cut is shaded, takes a fixed 6%
+// of the axis, carries a "//" on the axis line, and the tick labels on
+// either side are the true times. Response marks that crowd (under about
+// 14 points apart) are drawn thinner and lighter, so the line stays
+// visible. [CwndOptions].FullRange keeps the whole trace on a plain axis.
+//
 // # Sequence: a Stevens time-sequence plot
 //
 // [Sequence] draws one connection's server-to-client data as vertical
@@ -74,7 +95,9 @@
 // bar and the ACK line reaching it is one round trip. Retransmissions are
 // red with a triangle, lost packets carry an x, and dotted verticals mark
 // completed responses. A flat ACK line while data keeps coming means the
-// receiver is waiting for a lost segment (duplicate ACKs).
+// receiver is waiting for a lost segment (duplicate ACKs). The ACK line
+// ends at the last ACK of data (the ACK of the server's FIN at close is
+// not drawn), and the x axis ends shortly after the last segment or ACK.
 //
 // # Files and report
 //

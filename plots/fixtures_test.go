@@ -181,3 +181,62 @@ func fixtureSummary() ([]string, [][]string) {
 	}
 	return header, rows
 }
+
+// fixtureVisits is a page of one 60 KB HTML and four 10 KB objects,
+// loaded twice on one persistent connection with readingMS of idle time
+// between the loads, as a trace and its request rows. Request rows count
+// time from the start of their visit, the trace from the start of the
+// run. The server closes the idle connection 5 s after the second load,
+// so the trace runs on well past the last response.
+func fixtureVisits(readingMS float64) (experiments.Trace, []experiments.RequestRow) {
+	const mss, rtt = 1460, 100.0
+	point := []experiments.AxisValue{{Key: "client.reading_time", Value: readingMS, Text: fmt.Sprintf("%gms", readingMS)}}
+	tr := experiments.Trace{Model: "persistent", Point: point}
+	c := experiments.ConnTrace{Connection: 1, Host: "www.example.com", OpenMS: 0}
+	unset := int64(1) << 50
+	var reqs []experiments.RequestRow
+	cwnd := float64(10 * mss)
+	visitStart := 0.0
+	for v := range 2 {
+		// The first visit opens the connection (one RTT), the second
+		// reuses it after a restart to the initial window.
+		t := 0.0
+		if v == 0 {
+			t = rtt
+		}
+		cwnd = 10 * mss
+		for k := range 5 {
+			size := int64(10_000)
+			if k == 0 {
+				size = 60_000
+			}
+			r := experiments.RequestRow{Model: "persistent", Point: point, Request: len(reqs), Visit: v,
+				Host: c.Host, Connection: 1, Bytes: size, StartMS: t, SendMS: 0.2, WaitMS: rtt}
+			if v == 0 && k == 0 {
+				r.StartMS, r.ConnectMS = 0, rtt
+			}
+			// Slow start: the window doubles each round trip it is used.
+			rounds := 1
+			for sent := cwnd; sent < float64(size); sent += cwnd * math.Pow(2, float64(rounds)) {
+				rounds++
+			}
+			for i := range rounds {
+				at := visitStart + t + rtt*float64(i+1) - rtt/2
+				c.Cwnd = append(c.Cwnd, experiments.CwndSample{TimeMS: at, Cwnd: int64(cwnd), SSThresh: unset})
+				cwnd = min(cwnd*2, 200_000)
+			}
+			r.ReceiveMS = rtt * float64(rounds-1)
+			r.EndMS = r.StartMS + r.ConnectMS + r.SendMS + r.WaitMS + r.ReceiveMS
+			c.ResponseEndsMS = append(c.ResponseEndsMS, visitStart+r.EndMS)
+			// The last ACKs reach the server half an RTT later.
+			c.Cwnd = append(c.Cwnd, experiments.CwndSample{TimeMS: visitStart + r.EndMS + rtt/2, Cwnd: int64(cwnd), SSThresh: unset})
+			t = r.EndMS
+			reqs = append(reqs, r)
+		}
+		visitStart += t + readingMS
+	}
+	last := c.ResponseEndsMS[len(c.ResponseEndsMS)-1]
+	c.CloseMS = last + 5000
+	tr.Conns = append(tr.Conns, c)
+	return tr, reqs
+}

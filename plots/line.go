@@ -3,6 +3,7 @@ package plots
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/connsim/connsim/experiments"
 
@@ -40,7 +41,10 @@ type LineOptions struct {
 
 // Line plots a metric against a swept key: one series per model (or per
 // opt.Series value), the median of the runs at each x joined by a line,
-// and the p25–p75 range shaded when a point has more than one run.
+// and the p25–p75 range shaded when a point has more than one run. When
+// the key takes at most 12 values, the x axis is ticked at exactly those
+// values (labels that would overlap are left out, never the first or
+// last), otherwise at nice round numbers.
 func Line(rows []experiments.Row, opt LineOptions) (*plot.Plot, error) {
 	if opt.X == "" {
 		return nil, errors.New("plots: line chart needs an x key (X)")
@@ -130,7 +134,25 @@ func Line(rows []experiments.Row, opt LineOptions) (*plot.Plot, error) {
 	p.Add(lines...)
 	p.Add(leg)
 	setScales(p, opt.LogX, opt.LogY)
+	// A sweep of a few values: tick exactly those, so every point, the
+	// first one included, sits on a labelled tick.
+	if xs := xValues(series); len(xs) >= 2 && len(xs) <= maxValueTicks {
+		p.X.Tick.Marker = valueTicks{values: xs, log: opt.LogX}
+		p.X.Min, p.X.Max = xs[0], xs[len(xs)-1]
+	}
 	return p, nil
+}
+
+// xValues returns the distinct x values of the series, sorted.
+func xValues(series []Series) []float64 {
+	var xs []float64
+	for _, s := range series {
+		for _, pt := range s.Points {
+			xs = append(xs, pt.X)
+		}
+	}
+	slices.Sort(xs)
+	return slices.Compact(xs)
 }
 
 // setScales sets log or linear scales and widens the axes to labelled

@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"image/color"
 	"image/png"
 	"io"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,8 +140,18 @@ func TestBarRenders(t *testing.T) {
 		wantTexts(t, render(t, p, 6*vg.Inch, 4*vg.Inch), fixtureModels...)
 	})
 	t.Run("named groups", func(t *testing.T) {
-		p, err := Bar(rows, BarOptions{X: "network.rtt", Y: "plt_ms",
-			XNames: map[float64]string{20: "LAN", 200: "satellite"}})
+		named := slices.Clone(rows)
+		for i := range named {
+			pt := slices.Clone(named[i].Point)
+			switch pt[0].Value {
+			case 20:
+				pt[0].Label = "LAN"
+			case 200:
+				pt[0].Label = "satellite"
+			}
+			named[i].Point = pt
+		}
+		p, err := Bar(named, BarOptions{X: "network.rtt", Y: "plt_ms"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,5 +498,375 @@ func TestFormatNumber(t *testing.T) {
 	}
 	if got := formatBytes(10_300); got != "10.3 KB" {
 		t.Errorf("formatBytes(10300): got %q, want %q", got, "10.3 KB")
+	}
+}
+
+// majorLabels returns the labelled ticks of an axis over its range.
+func majorLabels(ax plot.Axis) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range ax.Tick.Marker.Ticks(ax.Min, ax.Max) {
+		if !t.IsMinor() {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// TestCwndRangeEndsAtLoads: the x axis runs from the first request's
+// start to just after the last request's end, not on through the 5 s the
+// idle connection waits to be closed.
+func TestCwndRangeEndsAtLoads(t *testing.T) {
+	tr, reqs := fixtureVisits(50)
+	lastEnd := tr.Conns[0].ResponseEndsMS[len(tr.Conns[0].ResponseEndsMS)-1]
+	p, err := Cwnd(tr, CwndOptions{Requests: reqs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Min != 0 {
+		t.Errorf("X.Min %v, want 0 (the first request's start)", p.X.Min)
+	}
+	// The margin covers the last ACKs (half an RTT) and a little more.
+	if p.X.Max < lastEnd+50 || p.X.Max > lastEnd*1.12 {
+		t.Errorf("X.Max %v, want just after the last request's end %v (trace ends at %v)", p.X.Max, lastEnd, tr.Conns[0].CloseMS)
+	}
+	render(t, p, 0, 0)
+
+	// FullRange keeps the old axis, to the close.
+	p, err = Cwnd(tr, CwndOptions{Requests: reqs, FullRange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Max < tr.Conns[0].CloseMS {
+		t.Errorf("FullRange: X.Max %v, want at least the close at %v", p.X.Max, tr.Conns[0].CloseMS)
+	}
+
+	// Without request rows: to just after the last response.
+	p, err = Cwnd(tr, CwndOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Max < lastEnd || p.X.Max > lastEnd*1.12 {
+		t.Errorf("no requests: X.Max %v, want just after the last response %v", p.X.Max, lastEnd)
+	}
+}
+
+// TestAlignVisits: request rows count from their visit's start; the
+// visits are placed on the trace's clock by their responses.
+func TestAlignVisits(t *testing.T) {
+	tr, reqs := fixtureVisits(10_000)
+	loads := alignVisits(tr, tr.Conns, reqs)
+	if len(loads) != 2 {
+		t.Fatalf("got %d loads, want 2: %+v", len(loads), loads)
+	}
+	end0 := reqs[4].EndMS
+	if loads[0].visitStart != 0 || loads[0].start != 0 || loads[0].end != end0 {
+		t.Errorf("visit 1: got %+v, want start 0, end %v", loads[0], end0)
+	}
+	if want := end0 + 10_000; math.Abs(loads[1].visitStart-want) > 1e-6 {
+		t.Errorf("visit 2 starts at %v, want %v (the first load plus the reading time)", loads[1].visitStart, want)
+	}
+	if want := end0 + 10_000 + reqs[9].EndMS; math.Abs(loads[1].end-want) > 1e-6 {
+		t.Errorf("visit 2 ends at %v, want %v", loads[1].end, want)
+	}
+	// Rows of another run (slower by 3%) do not line up: no loads.
+	other := slices.Clone(reqs)
+	for i := range other {
+		other[i].StartMS *= 1.03
+		other[i].EndMS *= 1.03
+	}
+	if got := alignVisits(tr, tr.Conns, other); len(got) != 0 {
+		t.Errorf("unmatched rows: got %+v, want no loads", got)
+	}
+}
+
+// TestCwndVisits: two loads 10 s apart. Each visit's start is marked,
+// and the idle time is cut out of the axis, so each load's slow start
+// gets a good share of it; the tick labels stay true and none sits in
+// the cut.
+func TestCwndVisits(t *testing.T) {
+	tr, reqs := fixtureVisits(10_000)
+	loads := alignVisits(tr, tr.Conns, reqs)
+	p, err := Cwnd(tr, CwndOptions{Requests: reqs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	axis, ok := p.X.Scale.(brokenAxis)
+	if !ok || len(axis.gaps) != 1 {
+		t.Fatalf("x scale %T %+v, want a broken axis with one gap", p.X.Scale, p.X.Scale)
+	}
+	gap := axis.gaps[0]
+	if gap[0] < loads[0].end || gap[1] > loads[1].start {
+		t.Errorf("gap %v, want inside the idle time %v..%v", gap, loads[0].end, loads[1].start)
+	}
+	if w := p.X.Norm(loads[1].start) - p.X.Norm(loads[0].end); w > 0.15 {
+		t.Errorf("the 10 s idle time takes %.0f%% of the axis, want under 15%%", 100*w)
+	}
+	for _, ld := range loads {
+		if w := p.X.Norm(ld.end) - p.X.Norm(ld.start); w < 0.35 {
+			t.Errorf("visit %d takes %.0f%% of the axis, want at least 35%%", ld.visit+1, 100*w)
+		}
+	}
+	if p.X.Norm(p.X.Min) != 0 || math.Abs(p.X.Norm(p.X.Max)-1) > 1e-12 {
+		t.Errorf("Norm(min), Norm(max) = %v, %v, want 0, 1", p.X.Norm(p.X.Min), p.X.Norm(p.X.Max))
+	}
+	ticks := majorLabels(p.X)
+	var before, after int
+	for _, tk := range ticks {
+		if tk.Label == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(tk.Label, 64)
+		if err != nil || math.Abs(v-tk.Value) > 1e-9*math.Max(1, math.Abs(v)) {
+			t.Errorf("tick at %v labelled %q: labels must be the true times", tk.Value, tk.Label)
+		}
+		switch {
+		case tk.Value <= gap[0]:
+			before++
+		case tk.Value >= gap[1]:
+			after++
+		default:
+			t.Errorf("tick %q inside the cut %v", tk.Label, gap)
+		}
+	}
+	if before < 2 || after < 2 {
+		t.Errorf("labels: %d before the cut and %d after, want at least 2 each: %v", before, after, ticks)
+	}
+	texts := render(t, p, 0, 0)
+	wantTexts(t, texts, "visit 1", "visit 2", "idle time cut\nout of the axis\n(not to scale)", "time since the start of the first visit (ms)")
+
+	// A short reading time is drawn to scale; the visit is still marked.
+	tr, reqs = fixtureVisits(300)
+	p, err = Cwnd(tr, CwndOptions{Requests: reqs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, broken := p.X.Scale.(brokenAxis); broken {
+		t.Errorf("300 ms between two loads: got a broken axis, want a plain one")
+	}
+	wantTexts(t, render(t, p, 0, 0), "visit 2")
+}
+
+// TestBrokenAxis: each gap takes its share of the axis whatever its
+// length, and the mapping is continuous and increasing.
+func TestBrokenAxis(t *testing.T) {
+	b := brokenAxis{gaps: [][2]float64{{100, 10_000}}, frac: 0.1}
+	norm := func(x float64) float64 { return b.Normalize(0, 10_100, x) }
+	if got := norm(10_000) - norm(100); math.Abs(got-0.1) > 1e-12 {
+		t.Errorf("gap share %v, want 0.1", got)
+	}
+	if norm(0) != 0 || math.Abs(norm(10_100)-1) > 1e-12 || math.Abs(norm(50)-0.225) > 1e-12 {
+		t.Errorf("norm(0), norm(50), norm(10100) = %v, %v, %v, want 0, 0.225, 1", norm(0), norm(50), norm(10_100))
+	}
+	prev := math.Inf(-1)
+	for x := -50.0; x <= 10_200; x += 7 {
+		if n := norm(x); !(n > prev) {
+			t.Fatalf("norm not increasing at %v: %v after %v", x, n, prev)
+		}
+		prev = norm(x)
+	}
+}
+
+// TestCwndCrowdedMarks: 41 responses a few points apart are drawn thin
+// and light; a few far apart keep the bold marks.
+func TestCwndCrowdedMarks(t *testing.T) {
+	lin := func(x float64) float64 { return x / 4000 }
+	var many, few plotter.XYs
+	for i := range 41 {
+		many = append(many, plotter.XY{X: 300 + 100*float64(i)})
+	}
+	for i := range 4 {
+		few = append(few, plotter.XY{X: 300 + 1000*float64(i)})
+	}
+	if !marksCrowded(many, lin) {
+		t.Error("41 marks 100 ms apart on a 4 s axis: want crowded")
+	}
+	if marksCrowded(few, lin) {
+		t.Error("4 marks 1 s apart: want not crowded")
+	}
+	bold, thin := markStyle(0, false), markStyle(0, true)
+	if thin.Radius >= bold.Radius || thin.Shape.(vtickGlyph).width >= vg.Points(2) {
+		t.Errorf("crowded marks %+v, want shorter and thinner than %+v", thin, bold)
+	}
+	if lum := func(c color.Color) uint32 { r, g, b, _ := c.RGBA(); return r + g + b }; lum(thin.Color) <= lum(bold.Color) {
+		t.Errorf("crowded marks %v, want lighter than %v", thin.Color, bold.Color)
+	}
+
+	// A trace with 41 responses renders, with the marks listed once.
+	tr := fixtureTrace()
+	c := &tr.Conns[0]
+	c.ResponseEndsMS = nil
+	for i := range 41 {
+		c.ResponseEndsMS = append(c.ResponseEndsMS, 300+80*float64(i))
+	}
+	p, err := Cwnd(tr, CwndOptions{Conns: []int{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTexts(t, render(t, p, 0, 0), "response\ncomplete")
+}
+
+// TestSequenceAckLine: the ACK line ends at the last ACK of data, not at
+// the ACK of the server's FIN or later duplicates, and the x axis ends
+// shortly after it.
+func TestSequenceAckLine(t *testing.T) {
+	tr := fixtureTrace()
+	c := &tr.Conns[0]
+	var top int64
+	lastAck := 0.0
+	for _, s := range c.Segments {
+		if !s.FromClient {
+			top = max(top, s.Seq+s.Len)
+		} else if !s.Dropped {
+			lastAck = max(lastAck, s.TimeMS)
+		}
+	}
+	// The close, 1.5 s later: the server's FIN and the client's ACK of
+	// it (one past the data), then a duplicate.
+	c.Segments = append(c.Segments,
+		experiments.SegmentSample{TimeMS: 1900, Seq: top, Ack: 1},
+		experiments.SegmentSample{TimeMS: 1950, Ack: top + 1, FromClient: true},
+		experiments.SegmentSample{TimeMS: 1951, Ack: top + 1, FromClient: true})
+	p, err := Sequence(tr, 1, SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Max < lastAck || p.X.Max > lastAck*1.1 {
+		t.Errorf("X.Max %v, want just after the last ACK of data at %v (the FIN's ACK is at 1950)", p.X.Max, lastAck)
+	}
+	render(t, p, 0, 0)
+
+	data := &vsegs{segs: [][3]float64{{100, 0, 1.46}, {101, 1.46, 2.92}}}
+	acks := plotter.XYs{{X: 150, Y: 1.46}, {X: 151, Y: 2.92}, {X: 152, Y: 2.92}, {X: 900, Y: 2.921}}
+	got, _ := dataAcks(acks, nil, data)
+	if want := (plotter.XY{X: 151, Y: 2.92}); len(got) == 0 || got[len(got)-1] != want {
+		t.Errorf("ACK line %v, want it to end at the last ACK of data %v", got, want)
+	}
+	// Duplicate ACKs while data is still being sent stay.
+	data.segs = append(data.segs, [3]float64{160, 2.92, 4.38})
+	if got, _ := dataAcks(acks[:3], nil, data); len(got) != 3 {
+		t.Errorf("got %v, want all three ACKs sent before the last data segment", got)
+	}
+}
+
+// cie76 is the CIE76 colour difference of two colours (sRGB, D65).
+func cie76(a, b color.Color) float64 {
+	lab := func(c color.Color) [3]float64 {
+		r, g, bl, _ := c.RGBA()
+		lin := func(v uint32) float64 {
+			s := float64(v) / 0xFFFF
+			if s <= 0.04045 {
+				return s / 12.92
+			}
+			return math.Pow((s+0.055)/1.055, 2.4)
+		}
+		R, G, B := lin(r), lin(g), lin(bl)
+		x := (0.4124*R + 0.3576*G + 0.1805*B) / 0.95047
+		y := 0.2126*R + 0.7152*G + 0.0722*B
+		z := (0.0193*R + 0.1192*G + 0.9505*B) / 1.08883
+		f := func(t float64) float64 {
+			if t > 0.008856 {
+				return math.Cbrt(t)
+			}
+			return 7.787*t + 16.0/116
+		}
+		return [3]float64{116*f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))}
+	}
+	p, q := lab(a), lab(b)
+	return math.Sqrt((p[0]-q[0])*(p[0]-q[0]) + (p[1]-q[1])*(p[1]-q[1]) + (p[2]-q[2])*(p[2]-q[2]))
+}
+
+// TestWaterfallStripeColours: no stripe colour can be taken for a phase
+// colour, stripes differ from each other, neighbouring connections get
+// different colours even when their numbers jump, and the legend says
+// when colours repeat.
+func TestWaterfallStripeColours(t *testing.T) {
+	for i, s := range stripePalette {
+		for _, ph := range Phases {
+			if d := cie76(s, ph.Color); d < 30 {
+				t.Errorf("stripe colour %d %v is %.0f from phase %s %v, want 30 or more", i, s, d, ph.Name, ph.Color)
+			}
+		}
+		for j, o := range stripePalette[:i] {
+			if d := cie76(s, o); d < 30 {
+				t.Errorf("stripe colours %d and %d differ by %.0f, want 30 or more", j, i, d)
+			}
+		}
+	}
+	// Sharding numbers connections c1, c7, c13...: still all different.
+	var sc stripeColors
+	conns := []int{1, 7, 13, 19, 25, 31}
+	seen := map[color.Color]int{}
+	for _, c := range conns {
+		if o, dup := seen[sc.of(c)]; dup {
+			t.Errorf("connections %d and %d share a stripe colour", o, c)
+		}
+		seen[sc.of(c)] = c
+	}
+	if sc.of(7) != sc.of(7) || sc.of(43) != sc.of(1) {
+		t.Errorf("a connection keeps its colour; the 7th connection seen takes the 1st's")
+	}
+
+	reqs := fixtureWaterfall() // 6 connections: a colour each
+	p, err := Waterfall(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTexts(t, render(t, p, 0, 0), "for each connection)")
+	for i := range reqs {
+		reqs[i].Connection = 1 + i // 41 connections
+	}
+	p, err = Waterfall(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTexts(t, render(t, p, 0, 0), "repeat every 6)")
+}
+
+// TestLineTicksAtValues: a sweep of a few values is ticked at exactly
+// those values, the first one included, on linear and log axes.
+func TestLineTicksAtValues(t *testing.T) {
+	rows := fixtureLineRows(1) // RTT 20, 50, 100, 150, 200 ms
+	for _, logX := range []bool{false, true} {
+		p, err := Line(rows, LineOptions{X: "network.rtt", Y: "plt_ms", LogX: logX})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tk := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+			got = append(got, tk.Label)
+		}
+		want := []string{"20", "50", "100", "150", "200"}
+		if !slices.Equal(got, want) {
+			t.Errorf("log=%v: x tick labels %q, want %q", logX, got, want)
+		}
+		if p.X.Min != 20 || p.X.Max != 200 {
+			t.Errorf("log=%v: x range %v..%v, want the swept range 20..200", logX, p.X.Min, p.X.Max)
+		}
+		wantTexts(t, render(t, p, 0, 0), "20", "200")
+	}
+
+	// Values that crowd: labels are left out, never the first or last.
+	ticks := valueTicks{values: []float64{0, 0.001, 0.002, 0.5, 0.998, 1}}.Ticks(0, 1)
+	var labels []string
+	for _, tk := range ticks {
+		labels = append(labels, tk.Label)
+	}
+	if want := []string{"0", "", "", "0.5", "", "1"}; !slices.Equal(labels, want) {
+		t.Errorf("crowded value ticks %q, want %q", labels, want)
+	}
+
+	// Many values: nice round numbers as before.
+	var many []experiments.Row
+	for i := range 20 {
+		many = append(many, experiments.Row{Index: i, Model: "m",
+			Point:   []experiments.AxisValue{{Key: "network.rtt", Value: float64(10 + 10*i)}},
+			Metrics: experiments.Metrics{PLTms: float64(100 + i)}})
+	}
+	p, err := Line(many, LineOptions{X: "network.rtt", Y: "plt_ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.X.Tick.Marker.(valueTicks); ok {
+		t.Error("20 x values: got ticks at the values, want nice numbers")
 	}
 }

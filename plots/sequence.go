@@ -77,6 +77,17 @@ func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, 
 	if len(data.segs)+len(rtx.segs) == 0 && len(acks) == 0 {
 		return nil, fmt.Errorf("%w: connection %d has no data segments or ACKs%s", ErrNoData, conn, window(opt))
 	}
+	acks, ackDrops = dataAcks(acks, ackDrops, data, rtx)
+	// The last event drawn: the x axis ends shortly after it.
+	last := math.Inf(-1)
+	for _, v := range []*vsegs{data, rtx} {
+		for _, sg := range v.segs {
+			last = max(last, sg[0])
+		}
+	}
+	for _, a := range append(slices.Clone(acks), ackDrops...) {
+		last = max(last, a.X)
+	}
 
 	title := opt.Title
 	if title == "" {
@@ -88,8 +99,11 @@ func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, 
 
 	var ends []plot.Plotter
 	guide := draw.LineStyle{Color: color.Gray{Y: 150}, Width: vg.Points(0.8), Dashes: dotted()}
+	var endTimes []float64
 	for _, t := range c.ResponseEndsMS {
-		if !math.IsNaN(t) && !math.IsInf(t, 0) {
+		// Responses completing at the same instant share one line.
+		if !math.IsNaN(t) && !math.IsInf(t, 0) && !slices.Contains(endTimes, t) {
+			endTimes = append(endTimes, t)
 			ends = append(ends, &vguide{x: t, style: guide, noRange: true})
 		}
 	}
@@ -150,10 +164,53 @@ func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, 
 		p.X.Min, p.X.Max = opt.FromMS, opt.ToMS
 		p.Y.Min, p.Y.Max = niceRange(p.Y.Min, p.Y.Max)
 	} else {
-		p.X.Min, p.X.Max = niceRange(p.X.Min, p.X.Max)
+		lo, _ := niceRange(p.X.Min, p.X.Max)
+		hi := last + 0.02*(last-lo)
+		if !(hi > lo) {
+			hi = lo + 1
+		}
+		// End on a minor tick, so the axis stops just after the data.
+		fine := niceStep(hi-lo, 30)
+		p.X.Min, p.X.Max = lo, math.Ceil(hi/fine-1e-9)*fine
 		setScales(p, false, false)
 	}
 	return p, nil
+}
+
+// dataAcks keeps the ACKs that belong to the data transfer: every ACK
+// sent before the last data segment, and after it those that acknowledge
+// new data, up to the highest data byte. The ACKs of the connection's
+// close (of the server's FIN, one past the data) and duplicates after the
+// last ACK of data are left out, so the ACK line ends at the last ACK of
+// data instead of running on flat to the close. Without data segments the
+// ACKs are kept as they are.
+func dataAcks(acks, lost plotter.XYs, data ...*vsegs) (plotter.XYs, plotter.XYs) {
+	lastSent, top := math.Inf(-1), math.Inf(-1)
+	for _, v := range data {
+		for _, s := range v.segs {
+			lastSent, top = max(lastSent, s[0]), max(top, s[2])
+		}
+	}
+	if math.IsInf(lastSent, -1) {
+		return acks, lost
+	}
+	keep := func(xys plotter.XYs) plotter.XYs {
+		var out plotter.XYs
+		hiAck := math.Inf(-1)
+		for _, a := range xys {
+			if a.X <= lastSent {
+				out = append(out, a)
+				hiAck = max(hiAck, a.Y)
+				continue
+			}
+			if a.Y > hiAck && a.Y <= top+1e-9 {
+				out = append(out, a)
+				hiAck = a.Y
+			}
+		}
+		return out
+	}
+	return keep(acks), keep(lost)
 }
 
 func window(opt SequenceOptions) string {

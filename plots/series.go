@@ -48,7 +48,10 @@ type Series struct {
 type SeriesPoint struct {
 	X     float64 // display units (e.g. Mbit/s for network.bandwidth)
 	XText string  // the value as written in the spec, e.g. "100ms"
-	N     int     // runs with a finite value
+	// XLabel is the value's name from the spec's labels, e.g. "LAN"; ""
+	// when it has none.
+	XLabel string
+	N      int // runs with a finite value
 	// Median and quartiles of the runs' values, in display units, as in
 	// summary.csv (gonum's stat.Empirical: the smallest observed value
 	// with at least that fraction of the runs at or below it; the median
@@ -169,7 +172,7 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 			if !ok {
 				continue
 			}
-			label = shortKey(q.Series) + "=" + axisText(a)
+			label = keyValueText(a)
 			sortBy = append(sortBy, a.Value)
 		}
 		for _, k := range extra {
@@ -177,7 +180,7 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 			if !ok {
 				continue
 			}
-			label += ", " + shortKey(k) + "=" + axisText(a)
+			label += ", " + keyValueText(a)
 			sortBy = append(sortBy, a.Value)
 		}
 		g := index[label]
@@ -189,13 +192,13 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 			index[label] = g
 			groups = append(groups, g)
 		}
-		x, xt := 0.0, ""
+		x, xt, xl := 0.0, "", ""
 		if q.X != "" {
 			a, ok := pointValue(r.Point, q.X)
 			if !ok {
 				continue
 			}
-			x, xt = a.Value*xu.Scale, axisText(a)
+			x, xt, xl = a.Value*xu.Scale, axisText(a), a.Label
 		}
 		v, _ := metricValue(r, q.Y)
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -203,7 +206,7 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 		}
 		b := g.byX[x]
 		if b == nil {
-			b = &xbucket{text: xt}
+			b = &xbucket{text: xt, label: xl}
 			g.byX[x] = b
 		}
 		b.values = append(b.values, v*yu.Scale)
@@ -224,7 +227,7 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 			vs := slices.Clone(b.values)
 			slices.Sort(vs)
 			s.Points = append(s.Points, SeriesPoint{
-				X: x, XText: b.text, N: len(vs),
+				X: x, XText: b.text, XLabel: b.label, N: len(vs),
 				Median: quantile(vs, 0.5), P25: quantile(vs, 0.25), P75: quantile(vs, 0.75),
 				Min: vs[0], Max: vs[len(vs)-1],
 			})
@@ -241,8 +244,8 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 }
 
 type xbucket struct {
-	text   string
-	values []float64
+	text, label string
+	values      []float64
 }
 
 // quantile returns the p-quantile of sorted values with gonum's
@@ -276,19 +279,29 @@ func axisText(a experiments.AxisValue) string {
 	return formatNumber(a.Value, 6)
 }
 
+// keyValueText names a swept value for a legend or title: its name from
+// the spec's labels ("LAN"), or key=value as written ("rtt=100ms").
+func keyValueText(a experiments.AxisValue) string {
+	if a.Label != "" {
+		return a.Label
+	}
+	return shortKey(a.Key) + "=" + axisText(a)
+}
+
 // whereText describes the fixed keys of a query for a title, with the
-// values as written in the spec: "rtt=100ms, bandwidth=10Mbps".
+// values as written in the spec: "rtt=100ms, bandwidth=10Mbps", or their
+// names from the spec's labels.
 func whereText(rows []experiments.Row, where map[string]float64) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(where)) {
-		text := formatNumber(where[k], 6)
+		text := shortKey(k) + "=" + formatNumber(where[k], 6)
 		for i := range rows {
 			if a, ok := pointValue(rows[i].Point, k); ok && matchWhere([]experiments.AxisValue{a}, map[string]float64{k: where[k]}) {
-				text = axisText(a)
+				text = keyValueText(a)
 				break
 			}
 		}
-		parts = append(parts, shortKey(k)+"="+text)
+		parts = append(parts, text)
 	}
 	return strings.Join(parts, ", ")
 }

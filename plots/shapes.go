@@ -83,11 +83,16 @@ func (v *vsegs) DataRange() (xmin, xmax, ymin, ymax float64) {
 }
 
 // vtickGlyph is a short vertical bar, used to mark instants on a line
-// (e.g. a response completing on a cwnd trace).
-type vtickGlyph struct{}
+// (e.g. a response completing on a cwnd trace). Its stroke is width
+// wide, 2 points when width is 0.
+type vtickGlyph struct{ width vg.Length }
 
-func (vtickGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
-	ls := draw.LineStyle{Color: sty.Color, Width: vg.Points(2)}
+func (g vtickGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	w := g.width
+	if w <= 0 {
+		w = vg.Points(2)
+	}
+	ls := draw.LineStyle{Color: sty.Color, Width: w}
 	c.StrokeLine2(ls, pt.X, pt.Y-sty.Radius, pt.X, pt.Y+sty.Radius)
 }
 
@@ -122,6 +127,10 @@ type vguide struct {
 	// noRange keeps the guide from widening the x axis; a guide outside
 	// the data's range is then not drawn.
 	noRange bool
+	// noteRight writes the note right of the line (left of it by
+	// default); either way it moves to the other side when it would
+	// leave the data area.
+	noteRight bool
 }
 
 func (g *vguide) Plot(c draw.Canvas, p *plot.Plot) {
@@ -130,13 +139,22 @@ func (g *vguide) Plot(c draw.Canvas, p *plot.Plot) {
 	if !c.ContainsX(x) {
 		return
 	}
-	c.StrokeLine2(g.style, x, c.Min.Y, x, c.Max.Y)
+	if g.style.Width > 0 {
+		c.StrokeLine2(g.style, x, c.Min.Y, x, c.Max.Y)
+	}
 	if g.note != "" {
 		sty := g.sty
-		sty.XAlign = draw.XRight
 		sty.YAlign = draw.YTop
+		w := sty.Width(g.note)
+		right := g.noteRight
+		if right && x+w+vg.Points(4) > c.Max.X {
+			right = false
+		} else if !right && x-w-vg.Points(4) < c.Min.X {
+			right = true
+		}
 		pt := vg.Point{X: x - vg.Points(4), Y: c.Max.Y - vg.Points(2)}
-		if w := sty.Width(g.note); x-w-vg.Points(4) < c.Min.X {
+		sty.XAlign = draw.XRight
+		if right {
 			sty.XAlign = draw.XLeft
 			pt.X = x + vg.Points(4)
 		}
@@ -169,4 +187,73 @@ func (s *leftStripes) Plot(c draw.Canvas, p *plot.Plot) {
 		y0, y1 := trY(y-s.half), trY(y+s.half)
 		c.FillPolygon(s.colors[i], []vg.Point{{X: x0, Y: y0}, {X: x0, Y: y1}, {X: x1, Y: y1}, {X: x1, Y: y0}})
 	}
+}
+
+// breakHalfWidth is half the width of a "//" axis-break mark, in points.
+const breakHalfWidth = 5
+
+// gapBands shades the cut-out parts of a broken x axis across the data
+// area, so the eye sees where time is not to scale. Add it before the
+// data.
+type gapBands struct {
+	axis *brokenAxis
+	fill color.Color
+}
+
+func (g *gapBands) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	gs, _, _ := g.axis.clipped(p.X.Min, p.X.Max)
+	for _, gap := range gs {
+		x0, x1 := trX(gap[0]), trX(gap[1])
+		c.FillPolygon(g.fill, []vg.Point{{X: x0, Y: c.Min.Y}, {X: x0, Y: c.Max.Y}, {X: x1, Y: c.Max.Y}, {X: x1, Y: c.Min.Y}})
+	}
+}
+
+// breakMarks draws "//" across the x axis line at the middle of each gap
+// of a broken axis. Add it last.
+type breakMarks struct {
+	axis  *brokenAxis
+	style draw.LineStyle
+}
+
+func (b *breakMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	gs, _, _ := b.axis.clipped(p.X.Min, p.X.Max)
+	// The x axis line lies Padding below the data area, which gonum may
+	// have raised to make room for glyphs below the lowest value.
+	base := c.Min.Y
+	for _, gb := range p.GlyphBoxes(p) {
+		if gb.Size().Y > 0 && gb.Y >= 0 {
+			base = min(base, c.Y(gb.Y)+gb.Min.Y)
+		}
+	}
+	axisY := base - p.X.Padding - p.X.LineStyle.Width/2
+	hw := vg.Points(breakHalfWidth)
+	gap := vg.Points(2.5)
+	for _, g := range gs {
+		x := trX((g[0] + g[1]) / 2)
+		// Cut the line, then draw two parallel slashes at its ends.
+		y := axisY
+		c.FillPolygon(color.White, []vg.Point{
+			{X: x - gap, Y: y - hw}, {X: x - gap, Y: y + hw}, {X: x + gap, Y: y + hw}, {X: x + gap, Y: y - hw},
+		})
+		for _, dx := range []vg.Length{-gap, gap} {
+			c.StrokeLine2(b.style, x+dx-hw/2, y-hw, x+dx+hw/2, y+hw)
+		}
+	}
+}
+
+// breakThumb is the legend sample of a gap: a shaded band with "//".
+func breakThumb(fill color.Color, ls draw.LineStyle) plot.Thumbnailer {
+	return thumbFunc(func(c *draw.Canvas) {
+		ctr := c.Center()
+		w := vg.Points(10)
+		c.FillPolygon(fill, []vg.Point{
+			{X: ctr.X - w, Y: c.Min.Y}, {X: ctr.X - w, Y: c.Max.Y}, {X: ctr.X + w, Y: c.Max.Y}, {X: ctr.X + w, Y: c.Min.Y},
+		})
+		h := (c.Max.Y - c.Min.Y) / 2
+		for _, dx := range []vg.Length{vg.Points(-2.5), vg.Points(2.5)} {
+			c.StrokeLine2(ls, ctr.X+dx-h/2, ctr.Y-h, ctr.X+dx+h/2, ctr.Y+h)
+		}
+	})
 }

@@ -33,7 +33,7 @@ var keyUnits = map[string]Unit{
 	"network.bandwidth":          {"bandwidth", "Mbit/s", 1e-6},
 	"network.uplink":             {"uplink bandwidth", "Mbit/s", 1e-6},
 	"network.queue":              {"bottleneck queue", "KB", 1e-3},
-	"network.loss":               {"packet loss probability", "", 1},
+	"network.loss":               {"random packet loss", "%", 100},
 	"network.dns":                {"DNS lookup time", "ms", 1},
 	"tcp.mss":                    {"MSS", "bytes", 1},
 	"tcp.initial_window":         {"initial window", "segments", 1},
@@ -49,6 +49,11 @@ var keyUnits = map[string]Unit{
 	"server.max_requests":        {"max requests per connection", "", 1},
 	"server.max_connections":     {"max server connections", "", 1},
 	"page.html":                  {"HTML size", "KB", 1e-3},
+	"model.connections":          {"connections per host", "", 1},
+	"model.shards":               {"shards (hostnames)", "", 1},
+	"model.depth":                {"pipelining depth", "", 1},
+	"tcp.idle_restart":           {"restart after idle", "", 1},
+	"tcp.cc":                     {"congestion control", "", 1},
 }
 
 // metricUnits covers experiments.MetricNames.

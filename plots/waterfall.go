@@ -82,9 +82,11 @@ func (t waterfallTicks) rows() int                          { return len(t) }
 // Waterfall draws one page load as a timeline: one row per request, top
 // to bottom in request order, each bar split into the phases queued, dns,
 // connect, tls, send, wait and receive, starting at the request's
-// StartMS. A coloured stripe left of each row, and "c<N>" in its label,
-// name the connection that carried it: rows with the same stripe colour
-// and number reused one connection. The dotted line marks the end of the
+// StartMS. "c<N>" in each row's label names the connection that carried
+// it, and a coloured stripe left of the row tells neighbouring
+// connections apart: rows with the same number reused one connection.
+// Stripe colours are given in the order connections first appear and
+// repeat after six connections; they are never phase colours. The dotted line marks the end of the
 // load. reqs must come from one run (one model, point and run).
 func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot, error) {
 	if len(reqs) == 0 {
@@ -131,6 +133,7 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 	stripes := &leftStripes{half: 0.45, width: vg.Points(7)}
 	ticks := make(waterfallTicks, n)
 	used := make([]bool, len(Phases))
+	colors := stripeColors{}
 	end := 0.0
 	for i, r := range rows {
 		y := float64(n - 1 - i)
@@ -147,7 +150,7 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 			end = max(end, r.EndMS)
 		}
 		stripes.ys = append(stripes.ys, y)
-		stripes.colors = append(stripes.colors, connColor(r.Connection))
+		stripes.colors = append(stripes.colors, colors.of(r.Connection))
 		ticks[i] = plot.Tick{Value: y, Label: requestLabel(r, manyHosts)}
 	}
 	if len(bars.rs) == 0 {
@@ -168,11 +171,19 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 			leg.add(ph.Name, boxThumb(ph.Color, draw.LineStyle{}))
 		}
 	}
-	leg.add("connection\n(stripe; c<N>\nin the label)", thumbFunc(func(c *draw.Canvas) {
-		w := (c.Max.X - c.Min.X) / 4
-		for j := range 4 {
+	// Stripe colours tell neighbouring connections apart; the c<N> in
+	// the row label names the connection.
+	label := "connection\n(c<N> in the row\nlabel; stripe colour\nfor each connection)"
+	if len(colors.index) > len(stripePalette) {
+		label = fmt.Sprintf("connection\n(c<N> in the row\nlabel; stripe colours\nrepeat every %d)", len(stripePalette))
+	}
+	leg.add(label, thumbFunc(func(c *draw.Canvas) {
+		// Narrow stripes like the rows', one per colour in use.
+		n := min(len(colors.index), len(stripePalette))
+		w := (c.Max.X - c.Min.X) / vg.Length(len(stripePalette))
+		for j := range n {
 			x0 := c.Min.X + w*vg.Length(j)
-			c.FillPolygon(seriesColor(j), []vg.Point{
+			c.FillPolygon(stripePalette[j], []vg.Point{
 				{X: x0, Y: c.Min.Y}, {X: x0, Y: c.Max.Y}, {X: x0 + w*0.7, Y: c.Max.Y}, {X: x0 + w*0.7, Y: c.Min.Y},
 			})
 		}
@@ -189,8 +200,38 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 	return p, nil
 }
 
-// connColor is the stripe colour of connection n (1-based).
-func connColor(n int) color.Color { return seriesColor(max(n-1, 0)) }
+// stripePalette colours the connection stripes of a waterfall. None of
+// them is near a phase colour (no grey, teal, orange, purple, black,
+// green or blue; CIE76 distance 30 or more from each), and neighbours
+// in the list differ in lightness. They are not the series palette, whose
+// orange and black are the connect and send phases.
+var stripePalette = [...]color.RGBA{
+	{R: 0xC6, G: 0x28, B: 0x28, A: 0xFF}, // red
+	{R: 0xEB, G: 0xD5, B: 0x34, A: 0xFF}, // yellow
+	{R: 0x8C, G: 0x56, B: 0x4B, A: 0xFF}, // brown
+	{R: 0xE3, G: 0x77, B: 0xC2, A: 0xFF}, // pink
+	{R: 0x6B, G: 0x6B, B: 0x00, A: 0xFF}, // olive
+	{R: 0xF4, G: 0xA6, B: 0xA6, A: 0xFF}, // peach
+}
+
+// stripeColors gives connections stripe colours in the order they first
+// appear in the rows, so rows next to each other on different
+// connections differ in colour even when the connection numbers jump
+// (c1, c7, c13 with sharding). Beyond len(stripePalette) connections the
+// colours repeat.
+type stripeColors struct{ index map[int]int }
+
+func (s *stripeColors) of(conn int) color.Color {
+	if s.index == nil {
+		s.index = map[int]int{}
+	}
+	i, ok := s.index[conn]
+	if !ok {
+		i = len(s.index)
+		s.index[conn] = i
+	}
+	return stripePalette[i%len(stripePalette)]
+}
 
 // requestLabel is a waterfall row's label: "#3 c2 10.3 KB host", the
 // host only when the page uses several.

@@ -76,6 +76,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "merge":
 		return cmdMerge(rest, stdout, stderr)
 	case "version", "--version", "-version":
+		if len(args) > 1 {
+			if args[1] == "--help" || args[1] == "-h" {
+				fmt.Fprint(stdout, "Usage: connsim version\n\nPrints the version of connsim, which report.html also records.\n")
+				return exitOK
+			}
+			fmt.Fprintf(stderr, "connsim version: unexpected argument %q\n", args[1])
+			return exitBadUse
+		}
 		fmt.Fprintf(stdout, "connsim %s\n", version)
 		return exitOK
 	case "help", "--help", "-help", "-h":

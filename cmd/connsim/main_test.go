@@ -129,6 +129,18 @@ func TestMergeEqualsWholeRun(t *testing.T) {
 	}
 	sameTrees(t, readTree(t, whole), readTree(t, merged), "whole vs merged")
 
+	// The same with JSON output from the CSV shards.
+	wholeJSON, mergedJSON := t.TempDir(), t.TempDir()
+	for _, args := range [][]string{
+		{"run", "testdata/small.yaml", "--out", wholeJSON, "--quiet", "--format", "json"},
+		{"merge", filepath.Join(s1, "small"), filepath.Join(s2, "small"), "--out", mergedJSON, "--format", "json"},
+	} {
+		if code, _, e := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, e)
+		}
+	}
+	sameTrees(t, readTree(t, wholeJSON), readTree(t, mergedJSON), "whole vs merged, JSON")
+
 	// A missing shard is an error, not a silently short result.
 	code, _, stderr := runCLI(t, "merge", filepath.Join(s1, "small"), "--out", t.TempDir())
 	if code != exitBadUse || !strings.Contains(stderr, "missing") {
@@ -165,6 +177,10 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"validate", "testdata/bad.yaml"},
 		{"page", "--rtt", "100"},
 		{"show", "no-such-experiment"},
+		{"page", "--connections", "0"},
+		{"page", "--shards", "3"}, // the model is persistent
+		{"list", "--bogus"},
+		{"version", "extra"},
 	}
 	for _, args := range cases {
 		if code, _, stderr := runCLI(t, args...); code != exitBadUse || stderr == "" {
@@ -179,12 +195,17 @@ func TestFailedRunExitsOneAndWritesTheRest(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "limit.yaml")
 	os.WriteFile(spec, []byte("name: limit\nlimits: {max_events: 60}\nmodels: [persistent, pipelined]\n"), 0o644)
-	code, _, stderr := runCLI(t, "run", spec, "--out", dir, "--quiet")
+	code, _, stderr := runCLI(t, "run", spec, "--out", dir)
 	if code != exitRunFail {
 		t.Errorf("exit %d, want 1", code)
 	}
 	if !strings.Contains(stderr, "failed: exceeded max_events") {
 		t.Errorf("stderr does not report the failed runs:\n%s", stderr)
+	}
+	// --quiet: nothing on stderr, the exit code and the rows tell.
+	code, _, stderr = runCLI(t, "run", spec, "--out", dir, "--quiet")
+	if code != exitRunFail || stderr != "" {
+		t.Errorf("--quiet: exit %d, stderr %q; want 1 and nothing", code, stderr)
 	}
 	res, err := os.ReadFile(filepath.Join(dir, "limit", "results.csv"))
 	if err != nil || strings.Count(string(res), "max_events") != 2 {
@@ -296,5 +317,84 @@ func TestProgressPlainLines(t *testing.T) {
 	p.update(6, 6)
 	if got := buf.String(); !strings.Contains(got, "x: 3/3 points, 6/6 runs") {
 		t.Errorf("progress line = %q, want it to count 3/3 points and 6/6 runs", got)
+	}
+}
+
+// TestETA checks the time-left estimate of the progress line.
+func TestETA(t *testing.T) {
+	for _, tc := range []struct {
+		done, total int
+		rate        float64
+		want        string
+	}{
+		{10, 60, 5, "10s"},
+		{334, 75000, 5913, "13s"},
+		{0, 6000, 10, "10m0s"},
+		{6, 6, 3, "0s"},
+		{0, 10, 0, "?"},
+	} {
+		if got := etaText(tc.done, tc.total, tc.rate); got != tc.want {
+			t.Errorf("etaText(%d, %d, %g) = %q, want %q", tc.done, tc.total, tc.rate, got, tc.want)
+		}
+	}
+}
+
+// TestSameNameTwice: two experiments with one name would write one folder.
+func TestSameNameTwice(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "other.yaml")
+	os.WriteFile(other, []byte("name: small\n"), 0o644)
+	code, _, stderr := runCLI(t, "run", "testdata/small.yaml", other, "--out", dir)
+	if code != exitBadUse || !strings.Contains(stderr, `are both named "small"`) {
+		t.Errorf("exit %d, stderr %q; want 2 and a message naming both files", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "small")); err == nil {
+		t.Errorf("wrote %s anyway", filepath.Join(dir, "small"))
+	}
+}
+
+// TestHugeSweepGuardCountsTheShard: more than 100,000 runs ask for --yes,
+// unless --shard brings this command's share below the limit.
+func TestHugeSweepGuardCountsTheShard(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "huge.yaml")
+	os.WriteFile(spec, []byte("name: huge\nrepeat: 10000\nnetwork: {rtt: 1ms, bandwidth: 100Mbps}\npage: {html: 1KB}\n"+
+		"sweep: {network.dns: [0s, 1ms, 2ms, 3ms, 4ms, 5ms, 6ms, 7ms, 8ms, 9ms, 10ms]}\n"), 0o644)
+	code, _, stderr := runCLI(t, "run", spec, "--out", dir, "--no-plots")
+	if code != exitBadUse || !strings.Contains(stderr, "huge has 110000 runs (more than 100000)") {
+		t.Errorf("whole sweep: exit %d, stderr %q; want 2 and the run count", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "run", spec, "--out", dir, "--no-plots", "--quiet", "--shard", "11/11")
+	if code != exitOK {
+		t.Errorf("--shard 11/11 (10,000 runs): exit %d, stderr %q; want 0", code, stderr)
+	}
+}
+
+// TestRerunRemovesStaleFiles: a folder never mixes two runs. Running again
+// with JSON output and fewer plots removes the CSV files and the figures
+// that the new run did not write.
+func TestRerunRemovesStaleFiles(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, "run", "testdata/small.yaml", "--out", dir, "--quiet"); code != exitOK {
+		t.Fatalf("first run: exit %d: %s", code, stderr)
+	}
+	mine := filepath.Join(dir, "small", "plots", "keep-me.txt")
+	os.WriteFile(mine, []byte("not connsim's"), 0o644)
+	spec, _ := os.ReadFile("testdata/small.yaml")
+	fewer := strings.Split(string(spec), "plots:\n")[0] + "plots:\n  - {kind: line, x: network.rtt, y: plt_ms}\n"
+	other := filepath.Join(dir, "fewer.yaml")
+	os.WriteFile(other, []byte(fewer), 0o644)
+	if code, _, stderr := runCLI(t, "run", other, "--out", dir, "--quiet", "--format", "json"); code != exitOK {
+		t.Fatalf("second run: exit %d: %s", code, stderr)
+	}
+	var got []string
+	for name := range readTree(t, filepath.Join(dir, "small")) {
+		got = append(got, name)
+	}
+	slices.Sort(got)
+	want := []string{"experiment.yaml", "plots/01-line.png", "plots/01-line.svg", "plots/keep-me.txt",
+		"report.html", "requests.json", "results.json", "summary.json"}
+	if !slices.Equal(got, want) {
+		t.Errorf("files after the second run:\n got %q\nwant %q", got, want)
 	}
 }

@@ -13,13 +13,15 @@ import (
 	"github.com/connsim/connsim/experiments"
 )
 
-const mergeHelp = `Usage: connsim merge DIR... [--out DIR] [--no-plots]
+const mergeHelp = `Usage: connsim merge DIR... [--out DIR] [--format csv|json] [--no-plots]
 
 Joins the folders written by 'connsim run FILE --shard K/N' (each an
 OUT/<name>/ folder holding results.csv, requests.csv and experiment.yaml)
 into OUT/<name>/, with the same files, byte for byte, that one whole run
 writes: results, summary, requests, plots and report. The runs that plots
-need traces of are simulated again (runs are deterministic).
+need traces of are simulated again (runs are deterministic). Run the
+shards with CSV output (the default); --format json writes the merged
+results as JSON.
 
 Example (a sweep in 4 slices, e.g. a Slurm job array or a Kubernetes
 Indexed Job with one slice per task):
@@ -35,11 +37,16 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, mergeHelp) }
 	out := fs.String("out", "out", "output folder")
 	noPlots := fs.Bool("no-plots", false, "no plots or report")
+	format := fs.String("format", "csv", "csv or json")
 	flags, dirs := splitArgs(args, map[string]bool{"no-plots": true, "help": true, "h": true})
 	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
+		return exitBadUse
+	}
+	if *format != "csv" && *format != "json" {
+		fmt.Fprintf(stderr, "connsim merge: --format %q: want csv or json\n", *format)
 		return exitBadUse
 	}
 	if len(dirs) == 0 {
@@ -70,7 +77,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	restoreAxisText(rows, reqs, runs)
 	dir := filepath.Join(*out, s.Name)
-	o := outputOpts{format: "csv", plots: !*noPlots}
+	o := outputOpts{format: *format, plots: !*noPlots}
 	if err := writeFiles(s, dir, rows, reqs, map[int]*experiments.Trace{}, runs, o); err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
 		return exitRunFail

@@ -79,6 +79,21 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 		}
 		return exitBadUse
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"connections", *conns}, {"shards", *shards}} {
+		if set[c.name] && (c.v < 1 || c.v > 1000) {
+			fmt.Fprintf(stderr, "connsim page: --%s %d: want 1..1000\n", c.name, c.v)
+			return exitBadUse
+		}
+	}
+	if set["shards"] && *model != "sharded" {
+		fmt.Fprintf(stderr, "connsim page: --shards is for --model sharded (the model is %s)\n", *model)
+		return exitBadUse
+	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "connsim page: unexpected argument %q (page takes flags only)\n", fs.Arg(0))
 		return exitBadUse

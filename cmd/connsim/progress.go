@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"time"
@@ -84,10 +85,7 @@ func (p *progress) update(done, total int) {
 	p.last = now
 	p.printed = true
 	rate := float64(done) / since.Seconds()
-	eta := "?"
-	if rate > 0 {
-		eta = (time.Duration(float64(total-done)/rate) * time.Second / time.Second).Round(time.Second).String()
-	}
+	eta := etaText(done, total, rate)
 	if p.tty {
 		const width = 30
 		fill := width * done / max(total, 1)
@@ -104,4 +102,14 @@ func (p *progress) finish() {
 	if p.printed && p.tty {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// etaText estimates the time left for total-done runs at rate runs per
+// second, to the second: "1m40s", or "?" before the rate is known.
+func etaText(done, total int, rate float64) string {
+	if rate <= 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
+		return "?"
+	}
+	left := float64(max(total-done, 0)) / rate // seconds
+	return time.Duration(left * float64(time.Second)).Round(time.Second).String()
 }

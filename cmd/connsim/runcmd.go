@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -26,14 +27,18 @@ const runHelp = `Usage: connsim run FILE.yaml|NAME... [flags]
 Runs every run of each experiment (points x models x repeat) and writes
 OUT/<name>/: results.csv, summary.csv, requests.csv, experiment.yaml,
 plots/*.png and *.svg, and report.html. NAME is a built-in experiment
-(connsim list). Results are identical for any number of workers.
+(connsim list). Results are identical for any number of workers. Once its
+files are written, a run removes the files an earlier run left in the same
+folder that it did not write (results.json beside a new results.csv, old
+figures), so that a folder never mixes two runs.
 
 Flags:
   --out DIR        output folder (default out)
   --workers N      parallel runs (default: the number of CPUs)
   --format F       csv (default) or json: results.json, summary.json, requests.json
   --no-plots       write no plots and no report
-  --quiet          print nothing on stderr (errors aside)
+  --quiet          print nothing on stderr but bad-input errors (failed
+                   runs still say so in their rows and the exit code)
   --shard K/N      run only the K-th of N disjoint slices of the points
                    (1 <= K <= N); join the folders with connsim merge
   --yes            run sweeps of more than 100,000 runs
@@ -102,6 +107,17 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitBadUse
 	}
+	// Each experiment writes OUT/<name>/: two with one name would
+	// overwrite each other.
+	for i, s := range specs {
+		for _, t := range specs[:i] {
+			if s.Name == t.Name {
+				fmt.Fprintf(stderr, "connsim run: %s and %s are both named %q and would write to the same folder %s; rename one\n",
+					files[slices.IndexFunc(specs, func(x *experiments.Spec) bool { return x == t })], files[i], s.Name, filepath.Join(rf.out, s.Name))
+				return exitBadUse
+			}
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	code := exitOK
@@ -165,14 +181,20 @@ func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stde
 		fmt.Fprintln(stderr, err)
 		return exitBadUse
 	}
-	total := len(runs)
-	if total > maxRunsWithoutYes && !rf.yes {
-		fmt.Fprintf(stderr, "connsim run: %s has %d runs (more than %d); run again with --yes, or split it with --shard K/N\n",
-			s.Name, total, maxRunsWithoutYes)
-		return exitBadUse
-	}
+	all := len(runs)
 	if rf.shardN > 0 {
 		runs = shardRuns(runs, rf.shardK, rf.shardN)
+	}
+	// The guard counts the runs this command would run: a shard of a
+	// huge sweep is what --shard is for.
+	if total := len(runs); total > maxRunsWithoutYes && !rf.yes {
+		what := fmt.Sprintf("%s has %d runs", s.Name, total)
+		if rf.shardN > 0 {
+			what = fmt.Sprintf("shard %d/%d of %s has %d runs (of %d)", rf.shardK, rf.shardN, s.Name, total, all)
+		}
+		fmt.Fprintf(stderr, "connsim run: %s (more than %d); run again with --yes, or split it with --shard K/N\n",
+			what, maxRunsWithoutYes)
+		return exitBadUse
 	}
 	var errw io.Writer = stderr
 	if rf.quiet {
@@ -204,13 +226,13 @@ func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stde
 	for _, r := range results {
 		if r.Row.Err != "" {
 			failed++
-			if r.Row.Err != "not run" {
+			if r.Row.Err != "not run" && !rf.quiet {
 				fmt.Fprintf(stderr, "connsim run: %s: run %d (%s) failed: %s\n", s.Name, r.Row.Index, runs[indexIn(runs, r.Row.Index)].ID, r.Row.Err)
 			}
 		}
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintf(stderr, "connsim run: %s: interrupted; the runs that finished are written to %s (the others say \"not run\")\n", s.Name, dir)
+		fmt.Fprintf(errw, "connsim run: %s: interrupted; the runs that finished are written to %s (the others say \"not run\")\n", s.Name, dir)
 		return exitRunFail
 	}
 	if !rf.quiet {
@@ -250,6 +272,11 @@ const validateHelp = `Usage: connsim validate FILE.yaml|NAME...
 Checks experiment files and prints every problem found, as
 FILE:LINE:COLUMN: key.path: message. Runs nothing. Exit code 0 when every
 file is valid, 2 otherwise.
+
+Examples:
+  connsim validate my.yaml
+  connsim validate experiments/library/*.yaml
+  connsim validate connection-models
 `
 
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
@@ -278,10 +305,12 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 
 func cmdList(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
-		fmt.Fprint(stderr, "Usage: connsim list\n\nLists the built-in experiments; run one with connsim run NAME.\n")
+		const help = "Usage: connsim list\n\nLists the built-in experiments, a line each.\n\nExamples:\n  connsim list\n  connsim show warm-vs-cold     # its YAML, with what to look at\n  connsim run warm-vs-cold\n"
 		if args[0] == "--help" || args[0] == "-h" {
+			fmt.Fprint(stdout, help)
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "connsim list: unexpected argument %q\n\n%s", args[0], help)
 		return exitBadUse
 	}
 	for _, e := range experiments.Library() {

@@ -67,6 +67,11 @@ type CongestionControl interface {
 	// OnIdleRestart sets the window to w, the restart window that the
 	// Conn computed (RFC 5681 4.1), and ssthresh to at least s.
 	OnIdleRestart(now sim.Time, w, s Bytes)
+	// OnTxStart is called when new data is about to be sent with nothing
+	// in flight (Linux CA_EVENT_TX_START), after any restart after idle;
+	// idle is the time since data was last sent. It is called whether or
+	// not restart after idle is on.
+	OnTxStart(now sim.Time, idle time.Duration)
 }
 
 // CCConfig configures a congestion controller.
@@ -168,6 +173,10 @@ func (r *Reno) OnIdleRestart(_ sim.Time, w, s Bytes) {
 	r.ssthresh = max(r.ssthresh, s)
 	r.acked = 0
 }
+
+// OnTxStart implements CongestionControl: NewReno's window does not
+// depend on time, so a quiet period changes nothing.
+func (r *Reno) OnTxStart(sim.Time, time.Duration) {}
 
 // usedWindow is the flight that shows how much of its window the sender
 // used for the acknowledged data: the largest flight of that window when

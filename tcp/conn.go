@@ -817,6 +817,12 @@ func (c *Conn) trySend() {
 		flight := c.InFlight()
 		if flight == 0 && c.sndNxt == c.sndMax {
 			c.maybeIdleRestart()
+			if c.sentData {
+				// Linux CA_EVENT_TX_START: CUBIC moves its epoch on
+				// by the quiet time.
+				now := c.sched.Now()
+				c.cc.OnTxStart(now, now.Sub(c.lastDataSent))
+			}
 		}
 		n := min(mss, avail)
 		if flight > 0 && flight+n > c.window() {

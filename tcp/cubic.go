@@ -16,23 +16,40 @@ const (
 // Cubic is CUBIC congestion control (RFC 9438). Slow start is as in Reno.
 // In congestion avoidance the window follows
 //
-//	W_cubic(t) = C*(t-K)^3 + W_max,   K = cbrt(W_max*(1-beta)/C)
+//	W_cubic(t) = C*(t-K)^3 + W_max,   K = cbrt((W_max - cwnd_epoch)/C)
 //
-// with W in segments and t the time since the current congestion-avoidance
-// epoch began, bounded below by the Reno-friendly estimate W_est (RFC 9438
-// 4.3). Fast convergence (4.7) is on. When the sender is idle or
-// application-limited the epoch is reset, so the window does not jump
-// after a quiet period (quic-go's behaviour, RFC 9438 5.8).
+// with W in segments, t the time since the current congestion-avoidance
+// epoch began and cwnd_epoch the window then (K = 0, and the curve's
+// plateau at cwnd_epoch, if the window is already above W_max, as in
+// Linux), bounded below by the Reno-friendly estimate W_est (RFC 9438
+// 4.3), which grows by alpha = 3(1-beta)/(1+beta) segments per window of
+// acknowledged data until it reaches cwnd_prior, the window before the
+// last reduction, and by 1 after (the SHOULD of 4.3).
 //
-// Floating-point arithmetic is confined to target, with every product
-// converted explicitly, so results are the same on every architecture.
+// Fast convergence (4.7) is on: a congestion event with cwnd below the
+// W_max of the previous event sets W_max = cwnd*(1+beta)/2, else
+// W_max = cwnd.
+//
+// Quiet time does not count on the curve, in two ways. When the sender
+// is application-limited (an ACK earns no growth) the epoch is reset, so
+// that it starts afresh when growth resumes (quic-go's behaviour). When
+// new data is sent with nothing in flight, the epoch is moved on by the
+// time since data was last sent (OnTxStart; Linux bictcp_cwnd_event on
+// CA_EVENT_TX_START, and RFC 9438 5.8), so that a sender that was
+// window-limited up to an idle period resumes where it left off instead
+// of jumping to the curve's value after the idle time.
+//
+// Floating-point arithmetic is confined to target, OnAck and reduce, with
+// every product converted explicitly, so results are the same on every
+// architecture.
 type Cubic struct {
 	mss      Bytes
 	cwnd     Bytes
 	ssthresh Bytes
 
-	wMax       float64  // segments, window before the last reduction
-	wLastMax   float64  // for fast convergence
+	wMax       float64  // segments: W_max, set at the last congestion event
+	cwndPrior  float64  // segments: cwnd before the last reduction
+	origin     float64  // segments: the plateau of the current curve, W_max or cwnd_epoch
 	epoch      sim.Time // start of the current CA epoch; -1 = none
 	k          float64  // seconds
 	wEst       float64  // Reno-friendly estimate, segments
@@ -62,8 +79,13 @@ func (c *Cubic) InSlowStart() bool { return c.cwnd < c.ssthresh }
 // to W_max after a reduction (RFC 9438 equation 2).
 func (c *Cubic) K() float64 { return c.k }
 
-// WMax returns W_max in segments.
+// WMax returns W_max in segments: the window at the last congestion
+// event, lowered by fast convergence.
 func (c *Cubic) WMax() float64 { return c.wMax }
+
+// Origin returns the plateau of the current curve in segments: W_max, or
+// the window at the start of the epoch if that was larger.
+func (c *Cubic) Origin() float64 { return c.origin }
 
 // Epoch returns the start of the current congestion-avoidance epoch, or -1.
 func (c *Cubic) Epoch() sim.Time { return c.epoch }
@@ -88,9 +110,10 @@ func (c *Cubic) OnAck(a Ack) {
 		c.epoch = a.Now
 		if cwndSeg < c.wMax {
 			c.k = math.Cbrt(float64(float64(c.wMax-cwndSeg) / cubicC))
+			c.origin = c.wMax
 		} else {
 			c.k = 0
-			c.wMax = cwndSeg
+			c.origin = cwndSeg
 		}
 		c.wEst = cwndSeg
 		c.ackedBytes = 0
@@ -102,8 +125,12 @@ func (c *Cubic) OnAck(a Ack) {
 	t := a.Now.Sub(c.epoch) + rtt
 	target := c.target(t)
 	// Reno-friendly region (RFC 9438 4.3): W_est grows by alpha per
-	// window of acknowledged segments.
+	// window of acknowledged segments; alpha is 1 once W_est has reached
+	// the window before the last reduction.
 	alpha := float64(3*(1-cubicBeta)) / float64(1+cubicBeta)
+	if c.wEst >= c.cwndPrior {
+		alpha = 1
+	}
 	c.wEst += float64(alpha*float64(a.Acked)/mssF) / cwndSeg
 	if c.wEst > target {
 		target = c.wEst
@@ -131,7 +158,7 @@ func (c *Cubic) OnAck(a Ack) {
 // target returns W_cubic(t) in segments (RFC 9438 equation 1).
 func (c *Cubic) target(t time.Duration) float64 {
 	ts := t.Seconds() - c.k
-	return float64(float64(cubicC*ts)*float64(ts*ts)) + c.wMax
+	return float64(float64(cubicC*ts)*float64(ts*ts)) + c.origin
 }
 
 // Target returns W_cubic(t) in bytes for t after the epoch start; for tests
@@ -140,26 +167,29 @@ func (c *Cubic) Target(t time.Duration) Bytes {
 	return Bytes(float64(c.target(t) * float64(c.mss)))
 }
 
-func (c *Cubic) reduce(inFlight Bytes) {
+// reduce is the multiplicative decrease of a congestion event (RFC 9438
+// 4.6) with fast convergence (4.7): W_max is compared with the W_max of
+// the previous event, as lowered by fast convergence then (Linux
+// last_max_cwnd), not with the previous window.
+func (c *Cubic) reduce() {
 	cwndSeg := float64(c.cwnd) / float64(c.mss)
-	// Fast convergence (RFC 9438 4.7).
-	if cwndSeg < c.wLastMax {
-		c.wLastMax = cwndSeg
+	if cwndSeg < c.wMax {
 		c.wMax = float64(cwndSeg*(1+cubicBeta)) / 2
 	} else {
-		c.wLastMax = cwndSeg
 		c.wMax = cwndSeg
 	}
-	_ = inFlight
+	c.cwndPrior = cwndSeg
+	c.origin = c.wMax
 	c.ssthresh = max(Bytes(float64(float64(c.cwnd)*cubicBeta)), 2*c.mss)
 	c.k = math.Cbrt(float64(c.wMax*(1-cubicBeta)) / cubicC)
 	c.epoch = -1
 }
 
-// OnCongestionEvent implements CongestionControl: W_max = cwnd,
-// ssthresh = cwnd*beta, cwnd = ssthresh (RFC 9438 4.6).
-func (c *Cubic) OnCongestionEvent(_ sim.Time, inFlight Bytes) {
-	c.reduce(inFlight)
+// OnCongestionEvent implements CongestionControl: W_max = cwnd (lowered
+// by fast convergence), ssthresh = cwnd*beta, cwnd = ssthresh (RFC 9438
+// 4.6, 4.7).
+func (c *Cubic) OnCongestionEvent(sim.Time, Bytes) {
+	c.reduce()
 	c.cwnd = c.ssthresh
 }
 
@@ -168,8 +198,8 @@ func (c *Cubic) OnRecoveryExit(sim.Time) { c.cwnd = c.ssthresh }
 
 // OnRTO implements CongestionControl: as a congestion event, then cwnd =
 // one segment (RFC 9438 4.8).
-func (c *Cubic) OnRTO(_ sim.Time, inFlight Bytes) {
-	c.reduce(inFlight)
+func (c *Cubic) OnRTO(sim.Time, Bytes) {
+	c.reduce()
 	c.cwnd = c.mss
 }
 
@@ -185,4 +215,15 @@ func (c *Cubic) OnIdleRestart(_ sim.Time, w, s Bytes) {
 	c.cwnd = w
 	c.ssthresh = max(c.ssthresh, s)
 	c.epoch = -1
+}
+
+// OnTxStart implements CongestionControl: when data is sent after a quiet
+// period, the epoch moves on by the quiet time, but not past now, so that
+// the curve resumes where it was when the sender went quiet (Linux
+// bictcp_cwnd_event, CA_EVENT_TX_START).
+func (c *Cubic) OnTxStart(now sim.Time, idle time.Duration) {
+	if c.epoch < 0 || idle <= 0 {
+		return
+	}
+	c.epoch = min(c.epoch.Add(idle), now)
 }

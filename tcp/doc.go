@@ -38,10 +38,17 @@
 //     An application-limited sender does not inflate its window, but the
 //     tail of a response, acknowledged while the flight drains, still
 //     counts. CUBIC restarts its epoch when growth is not earned, so
-//     quiet time does not count on its curve.
+//     quiet time does not count on its curve; and when new data is sent
+//     with nothing in flight it moves its epoch on by the time since data
+//     was last sent (Linux bictcp_cwnd_event on CA_EVENT_TX_START), so a
+//     sender that was window-limited up to an idle period resumes on the
+//     curve where it left off, whether restart after idle is on or off.
 //   - Congestion control behind [CongestionControl]: NewReno ([Reno],
 //     RFC 5681 and RFC 6582) and CUBIC ([Cubic], RFC 9438: C = 0.4,
-//     beta = 0.7, fast convergence, the Reno-friendly region; no HyStart).
+//     beta = 0.7; fast convergence, which compares the window at a loss
+//     with the W_max the previous loss left, as RFC 9438 4.7 and Linux
+//     do; the Reno-friendly region, whose alpha becomes 1 once W_est
+//     reaches the window before the last reduction (4.3); no HyStart).
 //   - Loss recovery without SACK: fast retransmit on the third duplicate
 //     ACK and NewReno fast recovery (RFC 6582): ssthresh = max(flight/2,
 //     2 MSS) for NewReno, cwnd*0.7 for CUBIC, once per loss episode (the
@@ -117,9 +124,9 @@
 // 2^32. Time is [sim.Time] (integer nanoseconds since the start of the
 // run) and spans are [time.Duration]; the RTT estimator, timers and idle
 // checks are integer arithmetic throughout. Rates are [link.Bandwidth]
-// (bits per second). Floating point appears only in CUBIC, confined to one
-// function with every product converted explicitly, so results are the
-// same on every architecture.
+// (bits per second). Floating point appears only in CUBIC (its curve, K,
+// W_max and W_est), with every product converted explicitly, so results
+// are the same on every architecture.
 //
 // # RFCs
 //

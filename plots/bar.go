@@ -136,7 +136,7 @@ func Bar(rows []experiments.Row, opt BarOptions) (*plot.Plot, error) {
 	if opt.X != "" {
 		legendTitle := "model"
 		if opt.Series != "" && opt.Series != "model" {
-			legendTitle = shortKey(opt.Series)
+			legendTitle = KeyUnit(opt.Series).Name
 		}
 		leg := newSideLegend(legendTitle)
 		for i, s := range series {

@@ -73,7 +73,7 @@ func Line(rows []experiments.Row, opt LineOptions) (*plot.Plot, error) {
 
 	legendTitle := "model"
 	if opt.Series != "" && opt.Series != "model" {
-		legendTitle = shortKey(opt.Series)
+		legendTitle = KeyUnit(opt.Series).Name
 	}
 	leg := newSideLegend(legendTitle)
 	var bands, lines []plot.Plotter

@@ -820,6 +820,21 @@ func TestWaterfallStripeColours(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantTexts(t, render(t, p, 0, 0), "repeat every 6)")
+
+	// Several hostnames (sharding): the stripe names the host instead.
+	hosts := []string{"example.com", "shard1.example.com", "shard2.example.com"}
+	for i := range reqs {
+		reqs[i].Host = hosts[i%3]
+	}
+	p, err = Waterfall(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := render(t, p, 0, 0)
+	wantTexts(t, texts, "stripe: host", "shard1.example.com", "shard2.example.com")
+	if slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, "repeat every") }) {
+		t.Errorf("stripes coloured by host still say they repeat per connection")
+	}
 }
 
 // TestLineTicksAtValues: a sweep of a few values is ticked at exactly

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -134,6 +135,16 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 	ticks := make(waterfallTicks, n)
 	used := make([]bool, len(Phases))
 	colors := stripeColors{}
+	// With several hostnames (sharding, a CDN) and few enough of them,
+	// the stripe says which host a row's connection goes to; otherwise
+	// it tells neighbouring connections apart.
+	var hosts []string
+	for _, r := range rows {
+		if !slices.Contains(hosts, r.Host) {
+			hosts = append(hosts, r.Host)
+		}
+	}
+	byHost := len(hosts) > 1 && len(hosts) <= len(stripePalette)
 	end := 0.0
 	for i, r := range rows {
 		y := float64(n - 1 - i)
@@ -150,7 +161,11 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 			end = max(end, r.EndMS)
 		}
 		stripes.ys = append(stripes.ys, y)
-		stripes.colors = append(stripes.colors, colors.of(r.Connection))
+		if byHost {
+			stripes.colors = append(stripes.colors, stripePalette[slices.Index(hosts, r.Host)])
+		} else {
+			stripes.colors = append(stripes.colors, colors.of(r.Connection))
+		}
 		ticks[i] = plot.Tick{Value: y, Label: requestLabel(r, manyHosts)}
 	}
 	if len(bars.rs) == 0 {
@@ -161,7 +176,7 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 	p.Add(&vguide{
 		x:     end,
 		style: draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1.2), Dashes: dotted()},
-		note:  "loaded at " + formatNumber(end, 4) + " ms",
+		note:  "loaded at " + loadedAt(end) + " ms",
 		sty:   textStyle(noteSize),
 	})
 
@@ -170,6 +185,14 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 		if used[k] {
 			leg.add(ph.Name, boxThumb(ph.Color, draw.LineStyle{}))
 		}
+	}
+	if byHost {
+		leg.add("stripe: host\n(c<N> in the row\nlabel: connection)", thumbFunc(func(*draw.Canvas) {}))
+		for i, h := range hosts {
+			leg.add(shorten(h, 24), boxThumb(stripePalette[i], draw.LineStyle{}))
+		}
+		p.Add(leg)
+		return finishWaterfall(p, ticks, n, end), nil
 	}
 	// Stripe colours tell neighbouring connections apart; the c<N> in
 	// the row label names the connection.
@@ -189,7 +212,12 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 		}
 	}))
 	p.Add(leg)
+	return finishWaterfall(p, ticks, n, end), nil
+}
 
+// finishWaterfall sets a waterfall's axes: one row per request, time from
+// 0 to a round value past the end of the load.
+func finishWaterfall(p *plot.Plot, ticks waterfallTicks, n int, end float64) *plot.Plot {
 	p.Y.Tick.Marker = ticks
 	p.Y.Tick.Label.Font = sansFont(10)
 	p.Y.Tick.Length = 0
@@ -197,7 +225,7 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
 	p.X.Min = 0
 	_, p.X.Max = niceRange(0, end)
-	return p, nil
+	return p
 }
 
 // stripePalette colours the connection stripes of a waterfall. None of
@@ -264,4 +292,14 @@ func runName(model string, point []experiments.AxisValue, run int) string {
 		s += fmt.Sprintf(", run %d", run)
 	}
 	return s
+}
+
+// loadedAt formats a load time in ms: whole milliseconds from 100 ms on,
+// so that neighbouring figures read alike ("855", "788"), four
+// significant digits below.
+func loadedAt(ms float64) string {
+	if ms >= 100 {
+		return strconv.FormatFloat(math.Round(ms), 'f', 0, 64)
+	}
+	return formatNumber(ms, 4)
 }

@@ -269,7 +269,8 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		if ps.Kind == experiments.PlotLine {
 			p, err := plots.Line(sel, plots.LineOptions{X: ps.X, Y: ps.Y, Series: ps.Series, Where: ps.Point.Where(),
 				Title: ps.Title, LogX: ps.LogX, LogY: ps.LogY})
-			return p, fmt.Sprintf("%s against %s, one line per %s; each point is %s.", ps.Y, ps.X, seriesName(ps.Series), spread), err
+			return p, fmt.Sprintf("%s against %s, one line per %s; each point is %s.",
+				capitalize(metricName(ps.Y)), plots.KeyUnit(ps.X).Name, seriesName(ps.Series), spread), err
 		}
 		x, series := ps.X, ps.Series
 		if x == "model" {
@@ -279,7 +280,11 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 			series = "" // one bar per model
 		}
 		p, err := plots.Bar(sel, plots.BarOptions{X: x, Y: ps.Y, Series: series, Where: ps.Point.Where(), Title: ps.Title})
-		return p, fmt.Sprintf("%s per %s; each bar is %s.", ps.Y, seriesName(ps.Series), spread), err
+		what := capitalize(metricName(ps.Y)) + " per model"
+		if x != "" {
+			what = fmt.Sprintf("%s by %s, one bar per %s", capitalize(metricName(ps.Y)), plots.KeyUnit(x).Name, seriesName(ps.Series))
+		}
+		return p, fmt.Sprintf("%s; each bar is %s.", what, spread), err
 	}
 	// Per-run figures: find the run.
 	var rc *experiments.RunConfig
@@ -302,7 +307,7 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 			}
 		}
 		p, err := plots.Waterfall(sel, plots.WaterfallOptions{Title: ps.Title})
-		return p, "One page load, " + where + ": one row per request, split into its phases (queued, dns, connect, tls, send, wait, receive); the marker at the left says which connection carried it.", err
+		return p, "One page load, " + where + ": one row per request, split into its phases (queued, dns, connect, tls, send, wait, receive); c<N> in the row label names the connection that carried it, and the stripe at the left tells connections apart (hosts, when the page uses several).", err
 	case experiments.PlotCwnd:
 		tr, err := traceFor(traces, *rc)
 		if err != nil {
@@ -319,7 +324,7 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 			}
 		}
 		p, err := plots.Cwnd(*tr, plots.CwndOptions{Title: ps.Title, Conns: conns, Requests: sel})
-		return p, "The server's congestion window (and ssthresh, dotted) on each connection of one page load, " + where + "; ticks mark the end of each response.", err
+		return p, "The server's congestion window (and ssthresh, dotted, once a loss or an idle restart has set it) on each connection of one page load, " + where + "; ticks mark the end of each response.", err
 	case experiments.PlotSequence:
 		tr, err := traceFor(traces, *rc)
 		if err != nil {
@@ -349,11 +354,28 @@ func traceFor(traces map[int]*experiments.Trace, rc experiments.RunConfig) (*exp
 	return r.Trace, nil
 }
 
+// seriesName names what a line or bar series stands for in a caption.
 func seriesName(s string) string {
-	if s == "" {
+	if s == "" || s == "model" || s == "none" {
 		return "model"
 	}
-	return s
+	return plots.KeyUnit(s).Name
+}
+
+// metricName is a metric's name in words ("page load time"), or the
+// column name when it has none.
+func metricName(m string) string {
+	if u, ok := plots.MetricUnit(m); ok {
+		return u.Name
+	}
+	return m
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func pointText(sweep experiments.Sweep, p experiments.PlotPoint) string {

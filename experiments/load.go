@@ -437,20 +437,11 @@ func (st *loaded) checkLabels() {
 	for _, l := range s.Labels {
 		path := "labels." + l.Key
 		at, _ := d.nodeFor(path, "labels")
-		ai := slices.IndexFunc(st.axes, func(a *axis) bool { return a.key == l.Key })
-		if ai < 0 {
-			swept := make([]string, len(st.axes))
-			for i, a := range st.axes {
-				swept[i] = a.key
-			}
-			list := "nothing is swept"
-			if len(swept) > 0 {
-				list = "swept: " + strings.Join(swept, ", ")
-			}
-			d.errorf(at, path, "%q is not a swept key (%s)", l.Key, list)
+		a := st.axisFor(l.Key)
+		if a == nil {
+			d.errorf(at, path, "%q is not a swept key (%s)", l.Key, st.sweptText())
 			continue
 		}
-		a := st.axes[ai]
 		if len(l.Names) != len(a.values) {
 			d.errorf(at, path, "%d names for %d values: give one per value, in sweep order", len(l.Names), len(a.values))
 			continue
@@ -621,6 +612,15 @@ func (st *loaded) sweptKeys() []string {
 	return ks
 }
 
+// sweptText lists the swept keys for an error message: "swept: a, b", or
+// "nothing is swept".
+func (st *loaded) sweptText() string {
+	if ks := st.sweptKeys(); len(ks) > 0 {
+		return "swept: " + strings.Join(ks, ", ")
+	}
+	return "nothing is swept"
+}
+
 func (st *loaded) axisFor(key string) *axis {
 	for _, a := range st.axes {
 		if a.key == key {
@@ -637,12 +637,7 @@ func (st *loaded) checkPlots() {
 		return
 	}
 	swept := st.sweptKeys()
-	sweptList := strings.Join(swept, ", ")
-	if sweptList == "" {
-		sweptList = "nothing is swept"
-	} else {
-		sweptList = "swept: " + sweptList
-	}
+	sweptList := st.sweptText()
 	labels := s.labels()
 	for i := range s.Plots {
 		p := &s.Plots[i]

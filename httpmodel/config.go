@@ -243,9 +243,7 @@ const (
 	// Connection: keep-alive on the requests of the persistent models and
 	// on the responses that echo it, added to those sizes, and says
 	// nothing when it closes (its default).
-	keepAliveHeaderLen = 0                                        // Keep-Alive: timeout=5, max=100 (both versions): in ResponseHeaderBytes
-	connCloseLen       = 0                                        // Connection: close (HTTP/1.1): in RequestBytes, ResponseHeaderBytes
-	connKeepAliveLen   = int64(len("Connection: keep-alive\r\n")) // HTTP/1.0: added to requests and responses that keep the connection
+	connKeepAliveLen = int64(len("Connection: keep-alive\r\n")) // HTTP/1.0: added to requests and responses that keep the connection
 )
 
 // h2HeaderBytes returns the size of a HEADERS frame for a header block

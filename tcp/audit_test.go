@@ -97,8 +97,8 @@ func (a *arrivalAudit) Receive(p *link.Packet) {
 		return
 	}
 	c := conns[a.connID]
-	rcv := c.rcvNxt
-	if c.peerFin {
+	rcv := c.rcv.nxt
+	if c.rcv.peerFin {
 		rcv-- // the FIN's sequence number is not a data byte
 	}
 	if rcv < a.lastRcvNxt {

@@ -79,7 +79,7 @@ func TestBulkThroughput(t *testing.T) {
 //     recovery RTT: at least 5 cuts in 20 s.
 func TestRenoSawtooth(t *testing.T) {
 	p := bulkPath()
-	cfg := DefaultConfig()
+	cfg := TextbookConfig()
 	cfg.TraceCwnd = true
 	_, _, sconn := p.transfer(cfg, 1<<40)
 	p.s.RunUntil(at(5 * time.Second))

@@ -31,6 +31,11 @@ type Ack struct {
 	// was found full (Linux is_cwnd_limited). Growth is then earned
 	// however much the window has grown since.
 	WindowLimited bool
+
+	// SndUna and SndNxt are the sender's cumulative acknowledgement point
+	// after this ACK and its next sequence number: round-trip boundaries
+	// for HyStart.
+	SndUna, SndNxt int64
 }
 
 // CongestionControl decides how many bytes may be in flight. The Conn
@@ -72,12 +77,26 @@ type CongestionControl interface {
 	// idle is the time since data was last sent. It is called whether or
 	// not restart after idle is on.
 	OnTxStart(now sim.Time, idle time.Duration)
+	// SetWindow sets cwnd as loss recovery computes it: Proportional Rate
+	// Reduction during fast recovery (RFC 6937), the in-flight data plus
+	// one segment after a timeout (Linux tcp_enter_loss).
+	SetWindow(w Bytes)
+	// Undo restores cwnd and ssthresh to at least the values before a
+	// reduction that proved spurious (Linux tcp_undo_cwnd_reduction).
+	Undo(now sim.Time, cwnd, ssthresh Bytes)
 }
 
 // CCConfig configures a congestion controller.
 type CCConfig struct {
-	MSS           Bytes
+	MSS           Bytes // payload bytes of a full segment (SMSS)
 	InitialWindow Bytes // bytes
+	// Packets: the window is counted in segments (Linux). Ack.Acked is
+	// then the segments delivered times MSS, and slow start adds all of
+	// it (tcp_slow_start) rather than at most 2 MSS per ACK (RFC 3465).
+	Packets bool
+	// HyStart: CUBIC leaves slow start on an ACK train or a delay
+	// increase (Linux tcp_cubic.c).
+	HyStart bool
 }
 
 // ssthreshAfterLoss is RFC 5681 equation (4): half the flight size, at
@@ -91,6 +110,7 @@ func ssthreshAfterLoss(inFlight, mss Bytes) Bytes {
 // one MSS per window's worth of acknowledged bytes, halving on loss.
 type Reno struct {
 	mss      Bytes
+	packets  bool
 	cwnd     Bytes
 	ssthresh Bytes
 	acked    Bytes // bytes acknowledged towards the next MSS of CA growth
@@ -100,7 +120,7 @@ var _ CongestionControl = (*Reno)(nil)
 
 // NewReno returns a NewReno controller with the given configuration.
 func NewReno(cfg CCConfig) *Reno {
-	return &Reno{mss: cfg.MSS, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh}
+	return &Reno{mss: cfg.MSS, packets: cfg.Packets, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh}
 }
 
 // Name implements CongestionControl.
@@ -122,8 +142,7 @@ func (r *Reno) OnAck(a Ack) {
 		return
 	}
 	if r.InSlowStart() {
-		// RFC 3465: cwnd += min(N, L*SMSS) with L = 2.
-		r.cwnd += min(a.Acked, 2*r.mss)
+		r.cwnd += slowStartIncrease(a.Acked, r.mss, r.packets)
 		if r.cwnd > r.ssthresh {
 			// Leave slow start at ssthresh; the rest counts towards CA.
 			r.acked += r.cwnd - r.ssthresh
@@ -177,6 +196,27 @@ func (r *Reno) OnIdleRestart(_ sim.Time, w, s Bytes) {
 // OnTxStart implements CongestionControl: NewReno's window does not
 // depend on time, so a quiet period changes nothing.
 func (r *Reno) OnTxStart(sim.Time, time.Duration) {}
+
+// SetWindow implements CongestionControl.
+func (r *Reno) SetWindow(w Bytes) { r.cwnd = max(w, r.mss) }
+
+// Undo implements CongestionControl.
+func (r *Reno) Undo(_ sim.Time, cwnd, ssthresh Bytes) {
+	r.cwnd = max(r.cwnd, cwnd)
+	r.ssthresh = max(r.ssthresh, ssthresh)
+	r.acked = 0
+}
+
+// slowStartIncrease is the growth of a slow-start ACK for acked bytes:
+// all of it when the window counts segments (Linux tcp_slow_start adds
+// one segment per segment delivered), else min(acked, 2 MSS) (RFC 3465,
+// L = 2).
+func slowStartIncrease(acked, mss Bytes, packets bool) Bytes {
+	if packets {
+		return acked
+	}
+	return min(acked, 2*mss)
+}
 
 // usedWindow is the flight that shows how much of its window the sender
 // used for the acknowledged data: the largest flight of that window when

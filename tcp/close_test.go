@@ -244,9 +244,9 @@ func TestFINAckedAfterGoBackN(t *testing.T) {
 		c.Close()
 	}
 	var sc *Conn
-	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { sc = c; return srv })
+	p.sep.Listen(80, TextbookConfig(), func(c *Conn) Handler { sc = c; return srv })
 	cli := newRecorder(p.s)
-	c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
+	c := p.cep.Dial(p.server.ID, 80, TextbookConfig(), cli)
 	p.s.RunUntil(at(time.Minute))
 	if !equalReasons(srv.closed, []CloseReason{ClosedLocally}) || srv.closedAt != at(325*ms) {
 		t.Errorf("server heard Closed %v at %v, want [closed] at 325ms", srv.closed, srv.closedAt)

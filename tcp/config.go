@@ -2,6 +2,8 @@ package tcp
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -28,15 +30,127 @@ func (m IdleRestart) String() string {
 	return "rfc5681"
 }
 
+// RecoveryMode selects the loss-recovery machinery.
+type RecoveryMode uint8
+
+// Loss-recovery modes.
+const (
+	// RecoverySACK is Linux's: SACK and D-SACK (RFC 2018, 2883) with a
+	// scoreboard, RACK loss detection and Tail Loss Probe (RFC 8985),
+	// Proportional Rate Reduction (RFC 6937), and after a timeout the
+	// retransmission of what the scoreboard says is lost.
+	RecoverySACK RecoveryMode = iota
+	// RecoveryNewReno is the textbook sender without SACK: three
+	// duplicate ACKs, NewReno fast recovery with window inflation (RFC
+	// 5681, RFC 6582, Impatient variant), go-back-N after a timeout.
+	RecoveryNewReno
+)
+
+// String names the mode as in the experiment format.
+func (r RecoveryMode) String() string {
+	if r == RecoveryNewReno {
+		return "newreno"
+	}
+	return "sack"
+}
+
+// Counting selects the unit in which the congestion window is counted.
+type Counting uint8
+
+// Window-counting modes.
+const (
+	// CountPackets is Linux's: cwnd is a number of segments; slow start
+	// adds one segment per segment acknowledged whatever its size, and
+	// the send test counts segments in flight (tcp_slow_start,
+	// tcp_cong_avoid_ai, tcp_cwnd_test).
+	CountPackets Counting = iota
+	// CountBytes is RFC 5681 with appropriate byte counting (RFC 3465,
+	// L = 2): cwnd in bytes, grown by the bytes acknowledged, and the
+	// send test counts bytes in flight.
+	CountBytes
+)
+
+// String names the mode as in the experiment format.
+func (m Counting) String() string {
+	if m == CountBytes {
+		return "bytes"
+	}
+	return "packets"
+}
+
+// RTOEstimator selects how the retransmission timeout is computed.
+type RTOEstimator uint8
+
+// RTO estimators.
+const (
+	// RTOLinux is Linux's tcp_rtt_estimator and tcp_set_rto: RTO = SRTT
+	// + rttvar, where rttvar tracks the largest mean deviation (times 4)
+	// over the last window of data and is floored at MinRTO. The floor
+	// applies to the variance term, not the whole RTO: a 20 ms path's
+	// RTO is about 224 ms.
+	RTOLinux RTOEstimator = iota
+	// RTORFC6298 is RFC 6298 2.3: SRTT + max(G, 4 RTTVAR), the whole RTO
+	// clamped to [MinRTO, MaxRTO].
+	RTORFC6298
+)
+
+// String names the estimator as in the experiment format.
+func (e RTOEstimator) String() string {
+	if e == RTORFC6298 {
+		return "rfc6298"
+	}
+	return "linux"
+}
+
+// TimestampOptionBytes is the size of the timestamp option with its
+// padding (RFC 7323: 10 bytes, aligned to 12 with two NOPs).
+const TimestampOptionBytes = 12
+
 // Config holds the settings of one connection. The zero value of a field
 // means the default given in its comment; DefaultConfig fills them in.
 type Config struct {
-	MSS           Bytes // maximum segment size; default 1460
-	HeaderBytes   Bytes // TCP/IP header bytes per packet; default 40
-	InitialWindow int   // segments; 0 = RFC 6928: min(10*MSS, max(2*MSS, 14600)) bytes
+	// MSS is the maximum segment size announced in the SYN (RFC 9293
+	// 3.7.1, RFC 6691): payload bytes per segment when no option is in
+	// use. Options in every segment come out of it: with timestamps a
+	// full segment carries MSS - 12 bytes (1448 of 1460), as in Linux.
+	// Default 1460.
+	MSS           Bytes
+	HeaderBytes   Bytes // fixed TCP/IP header bytes per packet, options not included; default 40
+	InitialWindow int   // segments; 0 = RFC 6928: min(10*SMSS, max(2*SMSS, 14600)) bytes
 
-	// CC is the congestion control: "newreno" (default) or "cubic".
+	// CC is the congestion control, a name in the registry
+	// ([RegisterCongestionControl]): "newreno" (default) or "cubic".
 	CC string
+	// NewCC, when set, builds the congestion control instead of CC:
+	// congestion control pluggable from Go.
+	NewCC func(CCConfig) CongestionControl
+	// HyStart makes CUBIC leave slow start before a loss, as Linux does
+	// (hybrid slow start: ACK trains and delay increase). Default on.
+	HyStart bool
+
+	Recovery     RecoveryMode // default RecoverySACK (Linux)
+	CwndCounting Counting     // default CountPackets (Linux)
+	RTOEstimator RTOEstimator // default RTOLinux
+	// Timestamps is the RFC 7323 option: 12 bytes in every segment, RTT
+	// samples from echoed timestamps, and Eifel detection of spurious
+	// retransmissions. Off: RTT by Karn's rule, undo by D-SACK and F-RTO
+	// only. Default on (Linux).
+	Timestamps bool
+	// Undo restores cwnd and ssthresh after a retransmission proves
+	// spurious (Eifel RFC 3522/4015 with timestamps, F-RTO RFC 5682,
+	// D-SACK RFC 3708), as Linux does. Default on; only with SACK
+	// recovery.
+	Undo bool
+	// TLP sends a tail loss probe (RFC 8985 7) two smoothed RTTs after
+	// the last transmission when the sender is otherwise idle. Default
+	// on; only with SACK recovery.
+	TLP bool
+	// QuickAck is Linux's receiver: an ACK for every segment in quick-ACK
+	// mode (at the start of a connection, after a quiet period longer
+	// than the RTO, and while the receive window grows), delayed ACKs in
+	// interactive (ping-pong) mode. Off: the RFC 1122 rule alone. Default
+	// on; only with DelayedAck.
+	QuickAck bool
 
 	DelayedAck        bool          // ACK every second full segment or after DelayedAckTimeout
 	DelayedAckTimeout time.Duration // default 40ms (Linux's minimum; RFC 1122 bounds it at 500ms)
@@ -64,12 +178,20 @@ type Config struct {
 
 // DefaultConfig returns the reference settings of DESIGN.md: MSS 1460,
 // IW 10, NewReno, delayed ACKs, Nagle off, RFC 5681 restart after idle,
-// RTO 1s initial and 200ms minimum, 4 MiB receive window.
+// RTO 1s initial and 200ms minimum, 4 MiB receive window; and Linux's loss
+// recovery and window accounting: timestamps, SACK with RACK, TLP and
+// PRR, undo of spurious retransmissions, cwnd in packets, Linux's RTO
+// estimator, quick ACKs and, for CUBIC, HyStart.
 func DefaultConfig() Config {
 	return Config{
 		MSS:                1460,
 		HeaderBytes:        40,
 		CC:                 "newreno",
+		HyStart:            true,
+		Timestamps:         true,
+		Undo:               true,
+		TLP:                true,
+		QuickAck:           true,
 		DelayedAck:         true,
 		DelayedAckTimeout:  40 * time.Millisecond,
 		SlowStartAfterIdle: true,
@@ -82,6 +204,38 @@ func DefaultConfig() Config {
 		MaxRetries:         15,
 		SendLowWater:       16 << 10,
 	}
+}
+
+// TextbookConfig returns DefaultConfig with the textbook sender of RFC
+// 5681 in place of Linux's: no timestamps, no SACK (NewReno recovery and
+// go-back-N after a timeout), no undo, no TLP, byte counting, the RFC 6298
+// estimator, the plain delayed-ACK rule and no HyStart. Tests that pin
+// round-trip arithmetic against the RFCs start from it.
+func TextbookConfig() Config {
+	c := DefaultConfig()
+	c.HyStart = false
+	c.Timestamps = false
+	c.Undo = false
+	c.TLP = false
+	c.QuickAck = false
+	c.Recovery = RecoveryNewReno
+	c.CwndCounting = CountBytes
+	c.RTOEstimator = RTORFC6298
+	return c
+}
+
+// SMSS returns the payload bytes of a full segment: MSS less the option
+// bytes every segment carries (RFC 6691; 1448 for an MSS of 1460 with
+// timestamps).
+func (c Config) SMSS() Bytes {
+	mss := c.MSS
+	if mss == 0 {
+		mss = DefaultConfig().MSS
+	}
+	if c.Timestamps {
+		mss -= TimestampOptionBytes
+	}
+	return mss
 }
 
 // withDefaults fills zero fields with their defaults.
@@ -124,26 +278,80 @@ func (c Config) withDefaults() Config {
 }
 
 // InitialWindowBytes returns the initial window in bytes: InitialWindow
-// segments when set, else RFC 6928's min(10*MSS, max(2*MSS, 14600)).
+// segments when set, else RFC 6928's min(10*SMSS, max(2*SMSS, 14600)).
+// With packet counting the window is a whole number of segments: 10.
 func (c Config) InitialWindowBytes() Bytes {
-	mss := c.MSS
-	if mss == 0 {
-		mss = DefaultConfig().MSS
-	}
+	mss := c.SMSS()
 	if c.InitialWindow > 0 {
 		return Bytes(c.InitialWindow) * mss
 	}
-	return min(10*mss, max(2*mss, 14600))
+	w := min(10*mss, max(2*mss, 14600))
+	if c.CwndCounting == CountPackets {
+		w = w / mss * mss
+	}
+	return w
+}
+
+// ccConfig is what the congestion control of this connection is built
+// with.
+func (c Config) ccConfig() CCConfig {
+	return CCConfig{MSS: c.SMSS(), InitialWindow: c.InitialWindowBytes(),
+		Packets: c.CwndCounting == CountPackets, HyStart: c.HyStart}
 }
 
 // newCC builds the configured congestion controller.
 func (c Config) newCC() (CongestionControl, error) {
-	cc := CCConfig{MSS: c.MSS, InitialWindow: c.InitialWindowBytes()}
-	switch c.CC {
-	case "newreno", "reno":
-		return NewReno(cc), nil
-	case "cubic":
-		return NewCubic(cc), nil
+	if c.NewCC != nil {
+		return c.NewCC(c.ccConfig()), nil
 	}
-	return nil, fmt.Errorf("tcp: unknown congestion control %q (want newreno or cubic)", c.CC)
+	mk, ok := ccRegistry[c.CC]
+	if !ok {
+		return nil, fmt.Errorf("tcp: unknown congestion control %q (want %s)", c.CC, strings.Join(CongestionControls(), " or "))
+	}
+	return mk(c.ccConfig()), nil
+}
+
+// Validate reports the first setting out of range, naming the field.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	switch {
+	case c.NewCC == nil && ccRegistry[c.CC] == nil:
+		return fmt.Errorf("CC: unknown congestion control %q (want %s)", c.CC, strings.Join(CongestionControls(), " or "))
+	case c.SMSS() < 64:
+		return fmt.Errorf("MSS: %d leaves %d payload bytes per segment; want at least 64", c.MSS, c.SMSS())
+	case c.MinRTO > c.MaxRTO:
+		return fmt.Errorf("MinRTO: %v above MaxRTO %v", c.MinRTO, c.MaxRTO)
+	case c.Recovery > RecoveryNewReno:
+		return fmt.Errorf("Recovery: unknown mode %d", c.Recovery)
+	case c.CwndCounting > CountBytes:
+		return fmt.Errorf("CwndCounting: unknown mode %d", c.CwndCounting)
+	case c.RTOEstimator > RTORFC6298:
+		return fmt.Errorf("RTOEstimator: unknown estimator %d", c.RTOEstimator)
+	}
+	return nil
+}
+
+// ccRegistry maps the names of the experiment format's tcp.cc to
+// constructors.
+var ccRegistry = map[string]func(CCConfig) CongestionControl{
+	"newreno": func(c CCConfig) CongestionControl { return NewReno(c) },
+	"reno":    func(c CCConfig) CongestionControl { return NewReno(c) },
+	"cubic":   func(c CCConfig) CongestionControl { return NewCubic(c) },
+}
+
+// RegisterCongestionControl makes a congestion control available by name
+// (Config.CC, and tcp.cc in an experiment file). Call it from an init
+// function: the registry is not safe for concurrent registration.
+func RegisterCongestionControl(name string, mk func(CCConfig) CongestionControl) {
+	ccRegistry[name] = mk
+}
+
+// CongestionControls returns the registered names, sorted.
+func CongestionControls() []string {
+	names := make([]string, 0, len(ccRegistry))
+	for n := range ccRegistry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }

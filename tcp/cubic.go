@@ -44,6 +44,7 @@ const (
 // architecture.
 type Cubic struct {
 	mss      Bytes
+	packets  bool
 	cwnd     Bytes
 	ssthresh Bytes
 
@@ -60,7 +61,7 @@ var _ CongestionControl = (*Cubic)(nil)
 
 // NewCubic returns a CUBIC controller.
 func NewCubic(cfg CCConfig) *Cubic {
-	return &Cubic{mss: cfg.MSS, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh, epoch: -1}
+	return &Cubic{mss: cfg.MSS, packets: cfg.Packets, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh, epoch: -1}
 }
 
 // Name implements CongestionControl.
@@ -98,7 +99,7 @@ func (c *Cubic) OnAck(a Ack) {
 		return
 	}
 	if c.InSlowStart() {
-		c.cwnd += min(a.Acked, 2*c.mss)
+		c.cwnd += slowStartIncrease(a.Acked, c.mss, c.packets)
 		if c.cwnd > c.ssthresh {
 			c.cwnd = c.ssthresh
 		}
@@ -226,4 +227,16 @@ func (c *Cubic) OnTxStart(now sim.Time, idle time.Duration) {
 		return
 	}
 	c.epoch = min(c.epoch.Add(idle), now)
+}
+
+// SetWindow implements CongestionControl.
+func (c *Cubic) SetWindow(w Bytes) { c.cwnd = max(w, c.mss) }
+
+// Undo implements CongestionControl: cwnd and ssthresh are restored and
+// the epoch starts afresh; W_max stays where the reduction put it (Linux
+// cubictcp's undo is tcp_reno_undo_cwnd).
+func (c *Cubic) Undo(_ sim.Time, cwnd, ssthresh Bytes) {
+	c.cwnd = max(c.cwnd, cwnd)
+	c.ssthresh = max(c.ssthresh, ssthresh)
+	c.epoch = -1
 }

@@ -190,7 +190,7 @@ func TestCubicIdleResumesCurve(t *testing.T) {
 // each exchange.
 func cubicConn(t *testing.T, drop int, gap time.Duration, responses ...Bytes) (*Conn, *Cubic, []sim.Time) {
 	t.Helper()
-	cfg := DefaultConfig()
+	cfg := TextbookConfig()
 	cfg.CC = "cubic"
 	cfg.TraceCwnd = true
 	cfg.SlowStartAfterIdle = false

@@ -115,26 +115,27 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 		panic(err.Error())
 	}
 	c := &Conn{
-		ep:         e,
-		sched:      e.sched,
-		cfg:        cfg,
-		h:          h,
-		cc:         cc,
-		id:         int32(len(e.conns)),
-		peerConn:   -1,
-		rto:        cfg.InitialRTO,
-		rtoInit:    cfg.InitialRTO,
-		rwnd:       cfg.MSS, // until the peer advertises its window
-		opened:     e.sched.Now(),
-		peerFinSeq: -1,
-		tsRecent:   -1,
-		sndEnd:     1, // data starts after the SYN
+		ep:       e,
+		sched:    e.sched,
+		cfg:      cfg,
+		smss:     cfg.SMSS(),
+		h:        h,
+		cc:       cc,
+		id:       int32(len(e.conns)),
+		peerConn: -1,
+		rto:      cfg.InitialRTO,
+		rtoInit:  cfg.InitialRTO,
+		rwnd:     cfg.MSS, // until the peer advertises its window
+		opened:   e.sched.Now(),
+		sndEnd:   1, // data starts after the SYN
+		rec:      newRecovery(),
 	}
+	c.rcv.peerFinSeq, c.rcv.tsRecent = -1, -1
 	c.stats.Opened, c.stats.Established, c.stats.ClosedAt = c.opened, -1, -1
 	c.lastCwnd, c.lastSSThresh = -1, -1
-	c.rtoTimer = e.sched.NewTimer(c.onRTO)
+	c.xmitTimer = e.sched.NewTimer(c.onTimer)
 	if cfg.DelayedAck {
-		c.ackTimer = e.sched.NewTimer(c.onDelayedAck)
+		c.rcv.ackTimer = e.sched.NewTimer(c.onDelayedAck)
 	}
 	e.conns = append(e.conns, c)
 	c.traceCwnd()

@@ -92,6 +92,6 @@ func ExampleEndpoint_Dial() {
 	})
 	s.Run()
 	// Output:
-	// 0.050064000s connected
-	// 0.251520000s response delivered (100000 bytes)
+	// 0.050083200s connected
+	// 0.249923200s response delivered (100000 bytes)
 }

@@ -38,7 +38,7 @@ func TestHandshakeTiming(t *testing.T) {
 					log := &pktLog{}
 					p.net.SetTracer(log)
 					srv := newRecorder(p.s)
-					p.sep.Listen(80, DefaultConfig(), func(*Conn) Handler { return srv })
+					p.sep.Listen(80, TextbookConfig(), func(*Conn) Handler { return srv })
 					start := at(10 * time.Millisecond) // not at 0, so that offsets matter
 					p.s.RunUntil(start)
 					cli := newRecorder(p.s)
@@ -47,7 +47,7 @@ func TestHandshakeTiming(t *testing.T) {
 							c.Send(100, "req")
 						}
 					}
-					c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
+					c := p.cep.Dial(p.server.ID, 80, TextbookConfig(), cli)
 					if early {
 						c.Send(100, "req")
 					}
@@ -137,9 +137,9 @@ func TestSYNRetransmission(t *testing.T) {
 			var syns []sim.Time
 			p.up.SetLoss(dropFirst(tt.drops, link.SYN, &syns))
 			srv := newRecorder(p.s)
-			p.sep.Listen(80, DefaultConfig(), func(*Conn) Handler { return srv })
+			p.sep.Listen(80, TextbookConfig(), func(*Conn) Handler { return srv })
 			cli := newRecorder(p.s)
-			c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
+			c := p.cep.Dial(p.server.ID, 80, TextbookConfig(), cli)
 			p.s.Run()
 			if len(syns) != len(tt.wantSYNs) {
 				t.Fatalf("SYNs sent at %v, want %d of them at %v", syns, len(tt.wantSYNs), tt.wantSYNs)

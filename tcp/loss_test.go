@@ -220,7 +220,7 @@ func TestOneCutPerLossEpisode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			const size = 1_000_000
 			p := newPath(pathConfig{rate: 100 * link.Mbps, rtt: 50 * time.Millisecond})
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			cfg.TraceCwnd = true
 			p.down.SetLoss(dropSegments(cfg.MSS, tt.segs...))
 			cli, _, sconn := p.transfer(cfg, size)
@@ -253,8 +253,8 @@ func TestOneCutPerLossEpisode(t *testing.T) {
 				}
 				return
 			}
-			if st.FastRetransmits != tt.fast || st.Timeouts != tt.to {
-				t.Errorf("FastRetransmits, Timeouts = %d, %d; want %d, %d", st.FastRetransmits, st.Timeouts, tt.fast, tt.to)
+			if st.Recoveries != tt.fast || st.Timeouts != tt.to {
+				t.Errorf("Recoveries, Timeouts = %d, %d; want %d, %d", st.Recoveries, st.Timeouts, tt.fast, tt.to)
 			}
 			if st.Retransmits != int64(len(tt.segs)) {
 				t.Errorf("Retransmits = %d, want %d (each hole once)", st.Retransmits, len(tt.segs))

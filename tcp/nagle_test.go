@@ -43,7 +43,7 @@ func TestNagleDelayedAckStall(t *testing.T) {
 				for _, nagle := range []bool{false, true} {
 					name := fmt.Sprintf("rtt=%v/rate=%v/body=%d/nagle=%v", rtt, rate, body, nagle)
 					t.Run(name, func(t *testing.T) {
-						cfg := DefaultConfig()
+						cfg := TextbookConfig()
 						cfg.Nagle = nagle
 						p := newPath(pathConfig{rate: rate, rtt: rtt})
 						srv := newRecorder(p.s)
@@ -105,7 +105,7 @@ func TestNagleDelayedAckStall(t *testing.T) {
 // delivered at 275 ms.
 func TestNagleRetransmitsSmallSegment(t *testing.T) {
 	const ms = time.Millisecond
-	cfg := DefaultConfig()
+	cfg := TextbookConfig()
 	cfg.Nagle = true
 	p := newPath(pathConfig{rtt: 50 * ms})
 	p.up.SetLoss(dropSegments(1460, 1))

@@ -41,8 +41,8 @@ func TestReceiveWindowLimitsThroughput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("rwnd=%dKiB/delack=%v", tt.rwnd>>10, tt.delayedAck), func(t *testing.T) {
 			p := newPath(pathConfig{rate: rate, rtt: rtt})
-			scfg := DefaultConfig()
-			ccfg := DefaultConfig()
+			scfg := TextbookConfig()
+			ccfg := TextbookConfig()
 			ccfg.ReceiveWindow = tt.rwnd
 			ccfg.DelayedAck = tt.delayedAck
 			p.sep.Listen(80, scfg, func(c *Conn) Handler {
@@ -127,14 +127,14 @@ func TestRTTEstimator(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			cfg.MinRTO = tt.minRTO
 			c := &Conn{cfg: cfg.withDefaults(), rtoInit: time.Second, rto: time.Second}
 			for i, s := range tt.steps {
 				c.updateRTT(s.sample)
-				if c.srtt != s.srtt || c.rttvar != s.rttvar || c.rto != s.rto {
+				if c.est.srtt != s.srtt || c.est.rttvar != s.rttvar || c.rto != s.rto {
 					t.Errorf("sample %d (%v): SRTT, RTTVAR, RTO = %d, %d, %d ns; want %d, %d, %d ns",
-						i+1, s.sample, c.srtt, c.rttvar, c.rto, s.srtt, s.rttvar, s.rto)
+						i+1, s.sample, c.est.srtt, c.est.rttvar, c.rto, s.srtt, s.rttvar, s.rto)
 				}
 				if c.stats.RTTSamples != int64(i+1) {
 					t.Errorf("RTTSamples = %d after %d samples", c.stats.RTTSamples, i+1)
@@ -189,7 +189,7 @@ func TestIdleKeyedOnDataSent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			p, x, log := idleRR(t, cfg)
 			// The server's last data segment, from the packet log.
 			data := log.sent(p.down, func(q *link.Packet) bool { return q.Len > 0 })
@@ -271,7 +271,7 @@ func TestIdleRestartWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%v/cwnd=%g/ssthresh=%g/idle=%gRTO", tt.mode, tt.cwnd, tt.ssthresh, tt.idle), func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			cfg.IdleRestart = tt.mode
 			mss := float64(cfg.MSS)
 			p, x, _ := idleRR(t, cfg)
@@ -337,7 +337,7 @@ func TestConnCounters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("delack=", tt.delayedAck), func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			cfg.DelayedAck = tt.delayedAck
 			p := newPath(pathConfig{rtt: 50 * time.Millisecond})
 			p.down.SetLoss(dropSegments(cfg.MSS, 5))
@@ -397,7 +397,7 @@ func TestDelayedAckTimer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("gap=", tt.gap), func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			p := newPath(pathConfig{rtt: 50 * time.Millisecond})
 			log := &pktLog{}
 			p.net.SetTracer(log)

@@ -67,7 +67,7 @@ func TestSlowStartRounds(t *testing.T) {
 	for _, tt := range rows {
 		name := fmt.Sprintf("rtt=%v/w=%d/d=%d/delack=%v", tt.rtt, tt.w, tt.d, tt.delack)
 		t.Run(name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			cfg.InitialWindow = tt.w
 			cfg.DelayedAck = tt.delack
 			p := newPath(pathConfig{rtt: tt.rtt})
@@ -106,7 +106,7 @@ func TestWarmConnection(t *testing.T) {
 	for _, rtt := range []time.Duration{10 * time.Millisecond, 50 * time.Millisecond, 80 * time.Millisecond} {
 		for _, frac := range []int{1, 2} { // d = W and d = W/2
 			t.Run(fmt.Sprintf("rtt=%v/d=W/%d", rtt, frac), func(t *testing.T) {
-				cfg := DefaultConfig()
+				cfg := TextbookConfig()
 				p := newPath(pathConfig{rtt: rtt})
 				x := newRR(t, p, cfg, cfg)
 				if got, want := x.exchange(t, 100, 100*cfg.MSS), 4*rtt; got != want {
@@ -159,7 +159,7 @@ func TestWindowAfterResponse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint("d=", tt.d), func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			cfg.DelayedAck = false
 			p := newPath(pathConfig{rtt: 50 * time.Millisecond})
 			x := newRR(t, p, cfg, cfg)
@@ -216,7 +216,7 @@ func TestIdleRestart(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s/idle=%gRTO", tt.mode, tt.idle), func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := TextbookConfig()
 			cfg.DelayedAck = false
 			cfg.TraceCwnd = true
 			switch tt.mode {

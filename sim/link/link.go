@@ -129,7 +129,19 @@ type Packet struct {
 	Retransmit bool     // the sender is sending these bytes again
 	SentAt     sim.Time // when the sending node handed it to the network: the TCP timestamp TSval
 	TSecr      sim.Time // timestamp echo (RFC 7323): the TSval being acknowledged; -1 = none
+
+	// SACK blocks (RFC 2018), most recent first; with D-SACK (RFC 2883)
+	// the first block may report a duplicate. NSack of them are valid.
+	Sack  [MaxSackBlocks]SackBlock
+	NSack uint8
 }
+
+// MaxSackBlocks is the number of SACK blocks an ACK carries at most: three
+// fit in the 40 option bytes beside the timestamp option (RFC 2018 3).
+const MaxSackBlocks = 3
+
+// SackBlock is one SACK block: sequence numbers [Start, End).
+type SackBlock struct{ Start, End int64 }
 
 // Receiver takes the packets addressed to a node. Receive must not keep p.
 type Receiver interface {

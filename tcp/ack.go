@@ -1,0 +1,329 @@
+package tcp
+
+import (
+	"time"
+
+	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
+)
+
+// ackInfo is what one ACK told the sender (Linux's FLAG_* bits and
+// counters of tcp_ack).
+type ackInfo struct {
+	prevUna       int64
+	unaAdvanced   bool          // FLAG_SND_UNA_ADVANCED
+	newlyAcked    int           // segments cumulatively acknowledged that were not SACKed
+	newlySacked   int           // segments newly SACKed
+	ackedBytes    Bytes         // bytes of both
+	dataSacked    bool          // FLAG_DATA_SACKED
+	origSackAcked bool          // FLAG_ORIG_SACK_ACKED: never-resent data from before the episode delivered
+	dsack         bool          // a D-SACK block
+	dsackTLP      bool          // the D-SACK reports the tail loss probe's duplicate
+	isDup         bool          // a duplicate ACK (RFC 5681 2)
+	newlyLost     int           // segments RACK marked lost
+	lostRetrans   bool          // a retransmission was found lost again
+	noXmitTimer   bool          // RACK armed its reordering timer
+	seqRTT        time.Duration // from the oldest never-resent segment acknowledged; -1 = none
+	sackRTT       time.Duration // from the oldest never-resent segment SACKed; -1 = none
+	caRTT         time.Duration // from the newest; -1 = none
+	tsecr         sim.Time
+}
+
+func (a *ackInfo) delivered() int { return a.newlyAcked + a.newlySacked }
+
+// onAck processes the acknowledgement fields of an arriving segment.
+func (c *Conn) onAck(p *link.Packet) {
+	if p.Ack > c.sndMax {
+		return // acknowledges data never sent: ignore (RFC 9293 3.10.7.4)
+	}
+	c.rwnd = p.Wnd
+	if c.cfg.Recovery == RecoveryNewReno {
+		c.onAckNewReno(p)
+		return
+	}
+	now := c.sched.Now()
+	a := ackInfo{prevUna: c.sndUna, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
+	if !c.cfg.Timestamps {
+		a.tsecr = -1
+	}
+	priorInFlight := c.flightForUse()
+	priorPackets := c.sb.packetsOut()
+	if p.NSack > 0 {
+		c.processSACK(p, &a)
+	}
+	if p.Ack > c.sndUna {
+		c.cleanRtx(p.Ack, &a)
+	}
+	c.ackRTT(&a)
+	a.isDup = !a.unaAdvanced && p.Len == 0 && p.Flags&(link.SYN|link.FIN) == 0 && priorPackets > 0
+	if c.rec.tlpHighSeq != 0 {
+		c.processTLPAck(p.Ack, &a)
+	}
+	if a.isDup || a.dataSacked || a.dsack || c.rec.state != Open {
+		c.fastRetransAlert(&a)
+	}
+	// Congestion control (Linux tcp_cong_control): PRR in fast
+	// recovery, growth otherwise when data was acknowledged.
+	if c.rec.state == Recovery {
+		c.prrReduce(a.delivered(), a.newlyLost, a.unaAdvanced)
+	} else if a.unaAdvanced && a.delivered() > 0 {
+		acked := a.ackedBytes
+		if c.cfg.CwndCounting == CountPackets {
+			acked = Bytes(a.delivered()) * c.smss
+		}
+		rtt := a.caRTT
+		if rtt < 0 {
+			rtt = max(a.seqRTT, 0)
+		}
+		c.cc.OnAck(Ack{Now: now, Acked: acked, PriorInFlight: priorInFlight, MaxInFlight: c.maxFlight,
+			WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.est.srtt,
+			SndUna: c.sndUna, SndNxt: c.sndMax})
+	}
+	if a.unaAdvanced && !a.noXmitTimer {
+		c.setXmitTimer()
+	}
+	c.traceCwnd()
+	if c.finAcked && c.rcv.peerFin {
+		c.terminate(ClosedLocally)
+	}
+}
+
+// processSACK applies an ACK's SACK blocks to the scoreboard (RFC 2018,
+// RFC 6675 "Update()"; Linux tcp_sacktag_write_queue), after spotting a
+// D-SACK (RFC 2883 4).
+func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
+	r := &c.rec
+	blocks := p.Sack[:p.NSack]
+	if b := blocks[0]; b.End <= p.Ack || (len(blocks) > 1 && b.Start >= blocks[1].Start && b.End <= blocks[1].End) {
+		a.dsack = true
+		c.stats.DSACKsReceived++
+		if r.undoMarker != 0 && r.undoRetrans > 0 && b.End > r.undoMarker {
+			segs := int((b.End - b.Start + c.smss - 1) / c.smss)
+			r.undoRetrans = max(0, r.undoRetrans-segs)
+		}
+		if r.tlpHighSeq != 0 && r.tlpRetrans && b.End == r.tlpProbeEnd {
+			a.dsackTLP = true
+		}
+		blocks = blocks[1:]
+	}
+	now := c.sched.Now()
+	for _, b := range blocks {
+		if b.End <= max(p.Ack, c.sndUna) || b.Start >= c.sndMax {
+			continue
+		}
+		for i := c.sb.index(max(b.Start, c.sndUna)); i < c.sb.segs.Len(); i++ {
+			s := c.sb.segs.At(i)
+			if s.start >= b.End {
+				break
+			}
+			if s.start < b.Start || s.end > b.End || s.has(segSacked) {
+				continue
+			}
+			c.rackAdvance(s)
+			switch {
+			case s.has(segRetrans):
+				if s.has(segLost) {
+					c.sb.clear(s, segLost)
+					c.sb.clear(s, segRetrans)
+				}
+			default:
+				if !s.has(segEverRetrans) {
+					if s.start < c.sb.highSacked {
+						r.reordSeen = true // a never-resent segment below the highest SACK: reordering
+					}
+					if s.end <= r.highSeq {
+						a.origSackAcked = true
+					}
+					rtt := now.Sub(s.sentAt)
+					if a.sackRTT < 0 {
+						a.sackRTT = rtt
+					}
+					a.caRTT = rtt
+				}
+				c.sb.clear(s, segLost)
+			}
+			c.sb.set(s, segSacked)
+			c.sb.highSacked = max(c.sb.highSacked, s.end)
+			a.dataSacked = true
+			a.newlySacked++
+			a.ackedBytes += s.bytes()
+		}
+	}
+}
+
+// cleanRtx takes the cumulatively acknowledged segments off the
+// scoreboard (Linux tcp_clean_rtx_queue).
+func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
+	now := c.sched.Now()
+	r := &c.rec
+	b := &c.sb
+	for b.segs.Len() > 0 && b.segs.Front().start < ack {
+		s := b.segs.Front()
+		if s.end > ack {
+			// Part of a segment: keep the rest (marks and all).
+			flags := s.flags
+			b.forget(s)
+			s.start = ack
+			s.flags = 0
+			b.set(s, flags&segSacked)
+			b.set(s, flags&segLost)
+			b.set(s, flags&segRetrans)
+			s.flags = flags
+			break
+		}
+		if !s.has(segSacked) {
+			a.newlyAcked++
+			a.ackedBytes += s.bytes()
+			if !s.has(segEverRetrans) {
+				rtt := now.Sub(s.sentAt)
+				if a.seqRTT < 0 {
+					a.seqRTT = rtt
+				}
+				a.caRTT = rtt
+				if s.end <= r.highSeq {
+					a.origSackAcked = true
+				}
+			}
+			c.rackAdvance(s)
+		}
+		if s.has(segFin) {
+			c.finSent, c.finAcked = true, true
+		}
+		b.forget(s)
+		b.segs.Pop()
+	}
+	c.sndUna = ack
+	c.sndNxt = max(c.sndNxt, ack)
+	a.unaAdvanced = true
+	c.retries = 0
+}
+
+// ackRTT takes the ACK's RTT sample (Linux tcp_ack_update_rtt): the
+// oldest newly acknowledged segment that was never resent (Karn), else
+// the oldest newly SACKed one, else the echoed timestamp if the ACK
+// acknowledged new data (RFC 7323 4.1).
+func (c *Conn) ackRTT(a *ackInfo) {
+	rtt := a.seqRTT
+	if rtt < 0 {
+		rtt = a.sackRTT
+	}
+	if rtt < 0 && a.tsecr >= 0 && a.unaAdvanced {
+		rtt = c.sched.Now().Sub(a.tsecr)
+		a.caRTT = rtt
+	}
+	if rtt >= 0 {
+		c.updateRTT(rtt)
+	} else if a.unaAdvanced {
+		c.rto = c.rtoFromEstimate() // the backoff ends with the episode
+	}
+}
+
+// setXmitTimer arms the timer after an ACK that acknowledged data: a
+// tail loss probe where one applies, else the RTO (Linux
+// tcp_set_xmit_timer).
+func (c *Conn) setXmitTimer() {
+	if !c.scheduleLossProbe(true) {
+		c.rearmRTO()
+	}
+}
+
+// onAckNewReno is the textbook sender's ACK processing: NewReno fast
+// recovery on the third duplicate ACK with window inflation, partial ACKs
+// retransmitting the next hole (RFC 5681 3.2, RFC 6582 with the Impatient
+// timer), SACK blocks ignored.
+func (c *Conn) onAckNewReno(p *link.Packet) {
+	ack := p.Ack
+	now := c.sched.Now()
+	r := &c.rec
+	if ack > c.sndUna {
+		prior := c.flightForUse()
+		a := ackInfo{prevUna: c.sndUna, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
+		if !c.cfg.Timestamps {
+			a.tsecr = -1
+		}
+		c.cleanRtx(ack, &a)
+		c.ackRTT(&a)
+		acked := ack - a.prevUna
+		if r.state == Loss && ack >= r.highSeq {
+			r.state = Open
+		}
+		if r.state == Recovery {
+			if ack >= r.highSeq {
+				// Full ACK: leave fast recovery (RFC 6582 3.2 step 3).
+				r.state, r.inflate, r.dupAcks = Open, 0, 0
+				c.cc.OnRecoveryExit(now)
+			} else {
+				// Partial ACK: retransmit the next hole, deflate the
+				// window by the amount acknowledged and add back one
+				// MSS (RFC 6582 3.2 step 5).
+				if c.sb.segs.Len() > 0 {
+					s := c.sb.segs.At(0)
+					c.sb.set(s, segLost)
+					c.retransmit(s)
+				}
+				r.inflate -= acked
+				if acked >= c.smss {
+					r.inflate += c.smss
+				}
+				// The Impatient variant (RFC 6582 section 4): only the
+				// first partial ACK re-arms the timer, so a window
+				// with many losses falls back to the RTO and go-back-N
+				// instead of recovering one segment per round trip.
+				if !r.partialAcked {
+					r.partialAcked = true
+					c.armTimer(timerRTO, c.rto)
+				}
+				c.traceCwnd()
+				return
+			}
+		} else {
+			r.dupAcks = 0
+			if r.state == Disorder {
+				r.state = Open
+			}
+			if c.cfg.CwndCounting == CountPackets {
+				acked = Bytes(a.delivered()) * c.smss
+			}
+			rtt := a.caRTT
+			if rtt < 0 {
+				rtt = max(a.seqRTT, 0)
+			}
+			c.cc.OnAck(Ack{Now: now, Acked: acked, PriorInFlight: prior, MaxInFlight: c.maxFlight,
+				WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.est.srtt,
+				SndUna: c.sndUna, SndNxt: c.sndMax})
+		}
+		c.rearmRTO()
+		c.traceCwnd()
+		if c.finAcked && c.rcv.peerFin {
+			c.terminate(ClosedLocally)
+		}
+		return
+	}
+	// A duplicate ACK (RFC 5681 section 2): no data, no new
+	// acknowledgement, outstanding data. Our advertised windows do not
+	// change, so the window test is implicit.
+	if ack == c.sndUna && p.Len == 0 && p.Flags&(link.SYN|link.FIN) == 0 && c.sndMax > c.sndUna {
+		r.dupAcks++
+		if r.state == Recovery {
+			r.inflate += c.smss // RFC 5681 3.2 step 4
+			return
+		}
+		if r.state != Loss {
+			r.state = Disorder
+		}
+		if r.dupAcks == 3 && c.sndUna >= r.highSeq {
+			// Fast retransmit and fast recovery (RFC 5681 3.2, RFC 6582).
+			r.state = Recovery
+			r.partialAcked = false
+			r.highSeq = c.sndMax
+			c.cc.OnCongestionEvent(now, c.Outstanding())
+			r.inflate = 3 * c.smss
+			c.stats.Recoveries++
+			s := c.sb.segs.At(0)
+			c.sb.set(s, segLost)
+			c.retransmit(s)
+			c.armTimer(timerRTO, c.rto)
+			c.traceCwnd()
+		}
+	}
+}

@@ -1,0 +1,384 @@
+package tcp
+
+import (
+	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
+)
+
+// receiver is the receiving half of a connection: the next expected
+// byte, the out-of-order spans held, what is owed an ACK, the SACK blocks
+// to report (RFC 2018, most recent first; D-SACK RFC 2883) and Linux's
+// ACK modes (quick-ACK and ping-pong, tcp_input.c).
+type receiver struct {
+	nxt          int64
+	ooo          []span
+	unackedBytes Bytes
+	tsRecent     sim.Time // RFC 7323 TS.Recent: the timestamp to echo; -1 = none
+	ackTimer     *sim.Timer
+	peerFin      bool
+	peerFinSeq   int64 // -1 until a FIN is seen
+
+	recent  [link.MaxSackBlocks + 1]int64 // a byte of each recent out-of-order arrival, most recent first
+	nrecent int
+	dsack   link.SackBlock // a duplicate to report in the next ACK
+	hasDup  bool
+
+	// Linux's ACK modes.
+	gotData     bool     // data has arrived (Linux: icsk_ack.ato set)
+	lastRecv    sim.Time // last data arrival (icsk_ack.lrcvtime)
+	quick       int      // ACKs still to send at once (icsk_ack.quick)
+	pingpong    bool     // interactive: this side answers data with data
+	rcvSsthresh Bytes    // the window the receiver is growing towards its buffer (tp->rcv_ssthresh)
+}
+
+type span struct{ start, end int64 }
+
+// maxQuickAcks is Linux's TCP_MAX_QUICKACKS.
+const maxQuickAcks = 16
+
+// initialRcvSsthresh is the receive window a Linux receiver starts from
+// before it grows it (64 KiB, the largest unscaled window).
+const initialRcvSsthresh = 64 << 10
+
+// receive handles a packet for this connection.
+func (c *Conn) receive(p *link.Packet) {
+	if c.state == Closed {
+		switch {
+		case p.Flags&link.RST != 0:
+		case p.Flags&link.FIN != 0 && c.rcv.peerFin:
+			c.sendAck() // a repeated FIN: our ACK was lost (TIME-WAIT's job)
+		case c.peerConn >= 0:
+			c.sendPacket(link.RST|link.ACK, c.sndNxt, 0, false)
+		}
+		return
+	}
+	if p.Flags&link.RST != 0 {
+		if c.state == SynSent {
+			c.terminate(Refused)
+		} else {
+			c.terminate(Reset)
+		}
+		return
+	}
+	now := c.sched.Now()
+	switch c.state {
+	case SynSent:
+		if p.Flags&(link.SYN|link.ACK) != link.SYN|link.ACK || p.Ack != 1 {
+			return
+		}
+		c.peerConn = p.SrcConn
+		c.peer = c.ep.stack.conn(p.Src, p.SrcConn)
+		c.rcv.nxt = p.Seq + 1
+		c.rcv.peerFinSeq = -1
+		c.rwnd = p.Wnd
+		c.handshakeAcked()
+		c.establish(now)
+		sent := c.stats.PacketsSent
+		c.trySend() // data written before the handshake carries the ACK
+		if c.stats.PacketsSent == sent {
+			c.sendAck()
+		}
+		return
+	case SynReceived:
+		if p.Flags&link.SYN != 0 {
+			c.sendSYNACK() // our SYN-ACK was lost: the client tried again
+			return
+		}
+		if p.Flags&link.ACK == 0 || p.Ack < 1 {
+			return
+		}
+		c.handshakeAcked()
+		c.establish(now)
+	}
+	if p.Flags&link.SYN != 0 {
+		// A repeated SYN-ACK: our handshake ACK was lost.
+		c.sendAck()
+		return
+	}
+	if p.Flags&link.ACK != 0 {
+		c.onAck(p)
+	}
+	if c.state == Closed {
+		return
+	}
+	if p.Len > 0 || p.Flags&link.FIN != 0 {
+		c.onData(p)
+	}
+	if c.state != Closed {
+		c.trySend()
+	}
+}
+
+func (c *Conn) onData(p *link.Packet) {
+	r := &c.rcv
+	seq, end := p.Seq, p.Seq+int64(p.Len)
+	if p.Flags&link.FIN != 0 {
+		r.peerFinSeq = end
+	}
+	ackNow := !c.cfg.DelayedAck
+	if p.Len > 0 {
+		c.noteArrival(p)
+		switch {
+		case end <= r.nxt:
+			c.stats.DupBytesReceived += int64(p.Len)
+			c.noteDuplicate(seq, end)
+			ackNow = true // a duplicate: tell the sender where we are
+		case seq > r.nxt:
+			c.stats.OutOfOrder++
+			c.insertOOO(seq, end)
+			ackNow = true // a hole: duplicate ACK at once (RFC 5681 4.2)
+		default:
+			if c.appClosed && !r.peerFin {
+				// New data for a socket the application closed:
+				// answer with a reset (RFC 9293 3.10.7.4, as Linux).
+				c.sendPacket(link.RST|link.ACK, c.sndNxt, 0, false)
+				c.terminate(ClosedLocally)
+				return
+			}
+			if seq < r.nxt {
+				c.stats.DupBytesReceived += r.nxt - seq
+			}
+			if r.unackedBytes == 0 || len(r.ooo) > 0 {
+				// Echo the earliest unacknowledged segment's
+				// timestamp (RFC 7323 4.3), or the one that
+				// fills a hole.
+				r.tsRecent = p.SentAt
+			}
+			before := r.nxt
+			r.nxt = end
+			if len(r.ooo) > 0 {
+				c.mergeOOO()
+				ackNow = true // filled (part of) a hole: ACK at once
+			}
+			newBytes := r.nxt - before
+			c.stats.BytesDelivered += newBytes
+			r.unackedBytes += newBytes
+			c.deliverMarks()
+		}
+	}
+	if !r.peerFin && r.peerFinSeq >= 0 && r.nxt == r.peerFinSeq {
+		r.nxt++
+		r.peerFin = true
+		ackNow = true
+		c.onPeerFin()
+	}
+	switch {
+	case ackNow, c.inQuickAck() && r.unackedBytes > 0:
+		c.sendAck()
+	case r.unackedBytes > c.smss:
+		// More than one full segment unacknowledged: ACK now (RFC
+		// 1122 4.2.3.2; Linux's rule, which for full-sized segments is
+		// "every second segment").
+		c.sendAck()
+	case r.unackedBytes > 0 && !r.ackTimer.Pending():
+		r.ackTimer.Reset(c.cfg.DelayedAckTimeout)
+	}
+}
+
+// noteArrival updates Linux's ACK modes for an arriving data segment
+// (tcp_event_data_recv, tcp_grow_window): quick-ACK mode for the first
+// data and after a silence longer than the RTO, and one more quick ACK
+// whenever the receive window grows.
+func (c *Conn) noteArrival(p *link.Packet) {
+	r := &c.rcv
+	if !c.cfg.QuickAck || !c.cfg.DelayedAck {
+		return
+	}
+	now := c.sched.Now()
+	switch {
+	case !r.gotData:
+		r.gotData = true
+		r.rcvSsthresh = min(initialRcvSsthresh, c.cfg.ReceiveWindow)
+		r.quick = max(r.quick, c.quickAcks())
+	case now.Sub(r.lastRecv) > c.rto:
+		r.quick = max(r.quick, c.quickAcks())
+	}
+	r.lastRecv = now
+	if p.Len >= 128 && r.rcvSsthresh < c.cfg.ReceiveWindow {
+		r.rcvSsthresh = min(r.rcvSsthresh+2*c.smss, c.cfg.ReceiveWindow)
+		r.quick = max(r.quick, 1)
+	}
+}
+
+// quickAcks is Linux's tcp_incr_quickack: half the receive window in
+// segments, at least 2, at most 16.
+func (c *Conn) quickAcks() int {
+	n := int(min(c.rcv.rcvSsthresh, c.cfg.ReceiveWindow) / (2 * c.smss))
+	return min(max(n, 2), maxQuickAcks)
+}
+
+// inQuickAck reports whether every data segment is acknowledged at once
+// (Linux tcp_in_quickack_mode).
+func (c *Conn) inQuickAck() bool {
+	return c.cfg.QuickAck && c.cfg.DelayedAck && c.rcv.quick > 0 && !c.rcv.pingpong
+}
+
+// noteDuplicate records a duplicate segment for a D-SACK block (RFC 2883)
+// and, as Linux does when its ACK seems lost, enters quick-ACK mode.
+func (c *Conn) noteDuplicate(seq, end int64) {
+	r := &c.rcv
+	r.dsack, r.hasDup = link.SackBlock{Start: seq, End: end}, true
+	if c.cfg.QuickAck && c.cfg.DelayedAck {
+		r.quick = max(r.quick, c.quickAcks())
+		r.pingpong = false
+	}
+}
+
+// noteDataSent updates ping-pong mode when this side sends new data: an
+// answer within the delayed-ACK timeout of the last data received makes
+// the connection interactive, and its ACKs then wait for data to ride on
+// (Linux tcp_event_data_sent, TCP_PINGPONG_THRESH = 1).
+func (c *Conn) noteDataSent(now sim.Time) {
+	r := &c.rcv
+	if r.gotData && now.Sub(r.lastRecv) < c.cfg.DelayedAckTimeout {
+		r.pingpong = true
+	}
+}
+
+func (c *Conn) insertOOO(seq, end int64) {
+	r := &c.rcv
+	i := 0
+	for i < len(r.ooo) && r.ooo[i].start < seq {
+		i++
+	}
+	dup := false
+	for _, s := range r.ooo {
+		if s.start <= seq && end <= s.end {
+			dup = true // all of it is held already
+		}
+	}
+	if dup {
+		c.noteDuplicate(seq, end)
+	}
+	r.ooo = append(r.ooo, span{})
+	copy(r.ooo[i+1:], r.ooo[i:])
+	r.ooo[i] = span{seq, end}
+	// Coalesce overlapping or touching spans.
+	out := r.ooo[:1]
+	for _, s := range r.ooo[1:] {
+		last := &out[len(out)-1]
+		if s.start <= last.end {
+			if s.end > last.end {
+				c.stats.DupBytesReceived += max(0, last.end-s.start)
+				last.end = s.end
+			} else {
+				c.stats.DupBytesReceived += s.end - s.start
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	r.ooo = out
+	// The block holding this arrival goes first in the next ACK.
+	n := min(r.nrecent+1, len(r.recent))
+	copy(r.recent[1:n], r.recent[:n-1])
+	r.recent[0] = seq
+	r.nrecent = n
+}
+
+func (c *Conn) mergeOOO() {
+	r := &c.rcv
+	n := 0
+	for n < len(r.ooo) && r.ooo[n].start <= r.nxt {
+		if r.ooo[n].end > r.nxt {
+			r.nxt = r.ooo[n].end
+		}
+		n++
+	}
+	r.ooo = append(r.ooo[:0], r.ooo[n:]...)
+}
+
+// sackBlocks fills p's SACK blocks: a D-SACK first if a duplicate
+// arrived since the last ACK, then the blocks holding the most recent
+// out-of-order arrivals, most recent first (RFC 2018 4, RFC 2883 4).
+func (c *Conn) sackBlocks(p *link.Packet) {
+	r := &c.rcv
+	if c.cfg.Recovery != RecoverySACK {
+		return
+	}
+	n := 0
+	if r.hasDup {
+		p.Sack[0] = r.dsack
+		n = 1
+		r.hasDup = false
+	}
+	if len(r.ooo) > 0 {
+		kept := 0
+		for i := 0; i < r.nrecent && n < link.MaxSackBlocks; i++ {
+			seq := r.recent[i]
+			for _, s := range r.ooo {
+				if s.start <= seq && seq < s.end {
+					if !hasBlock(p.Sack[:n], s) {
+						p.Sack[n] = link.SackBlock{Start: s.start, End: s.end}
+						n++
+						r.recent[kept] = seq
+						kept++
+					}
+					break
+				}
+			}
+		}
+		// Older spans no recent arrival names fill the rest, highest
+		// first.
+		for i := len(r.ooo) - 1; i >= 0 && n < link.MaxSackBlocks; i-- {
+			if !hasBlock(p.Sack[:n], r.ooo[i]) {
+				p.Sack[n] = link.SackBlock{Start: r.ooo[i].start, End: r.ooo[i].end}
+				n++
+			}
+		}
+		r.nrecent = kept
+	} else {
+		r.nrecent = 0
+	}
+	p.NSack = uint8(n)
+}
+
+func hasBlock(bs []link.SackBlock, s span) bool {
+	for _, b := range bs {
+		if b.Start == s.start && b.End == s.end {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Conn) deliverMarks() {
+	p := c.peer
+	if p == nil {
+		return
+	}
+	for p.marks.Len() > 0 && p.marks.Front().end <= c.rcv.nxt {
+		m := p.marks.Pop()
+		tag := m.tag
+		c.sched.Defer(func() {
+			if c.h != nil {
+				c.h.Delivered(c, tag)
+			}
+		})
+	}
+}
+
+func (c *Conn) onPeerFin() {
+	if !c.appClosed {
+		// The application hears of the close now; this side closes
+		// its half after what it has written, like an application
+		// that closes on end-of-file.
+		c.notify(ClosedByPeer)
+		c.appClosed = true
+	}
+	if c.finAcked {
+		c.terminate(ClosedLocally)
+	}
+}
+
+func (c *Conn) onDelayedAck() {
+	if c.state != Closed && c.rcv.unackedBytes > 0 {
+		// Linux: a delayed ACK that had to wait ends ping-pong mode.
+		c.rcv.pingpong = false
+		c.sendAck()
+	}
+}
+
+func (c *Conn) sendAck() {
+	c.sendPacket(link.ACK, c.sndNxt, 0, false)
+}

@@ -1,0 +1,117 @@
+package tcp
+
+import (
+	"github.com/connsim/connsim/internal/ring"
+	"github.com/connsim/connsim/sim"
+)
+
+// segFlags are the scoreboard's marks on a sent segment, as Linux's
+// TCP_SKB_CB(skb)->sacked.
+type segFlags uint8
+
+const (
+	segSacked      segFlags = 1 << iota // selectively acknowledged (TCPCB_SACKED_ACKED)
+	segLost                             // presumed lost (TCPCB_LOST)
+	segRetrans                          // a retransmission of it is in flight (TCPCB_SACKED_RETRANS)
+	segEverRetrans                      // sent more than once (TCPCB_EVER_RETRANS): Karn, RACK ambiguity
+	segFin                              // carries the FIN
+)
+
+// txSeg is one sent segment, from its first byte to the byte after its
+// last (the SYN and the FIN take one sequence number each).
+type txSeg struct {
+	start, end int64
+	sentAt     sim.Time // its last transmission
+	flags      segFlags
+}
+
+func (s *txSeg) has(f segFlags) bool { return s.flags&f != 0 }
+
+// scoreboard is the sender's record of every segment sent and not yet
+// cumulatively acknowledged, in sequence order and contiguous (RFC 6675's
+// scoreboard; Linux's retransmission queue with its sacked_out, lost_out
+// and retrans_out counters, kept here in segments and in bytes).
+type scoreboard struct {
+	segs ring.Queue[txSeg]
+
+	sackedOut, lostOut, retransOut       int
+	sackedBytes, lostBytes, retransBytes Bytes
+	highSacked                           int64 // end of the highest segment ever SACKed; 0 = none
+}
+
+// packetsOut is the number of segments sent and not cumulatively
+// acknowledged (Linux packets_out).
+func (b *scoreboard) packetsOut() int { return b.segs.Len() }
+
+// inFlight is Linux's tcp_packets_in_flight: packets_out - (sacked_out +
+// lost_out) + retrans_out.
+func (b *scoreboard) inFlight() int {
+	return b.segs.Len() - b.sackedOut - b.lostOut + b.retransOut
+}
+
+// inFlightBytes is inFlight in bytes, for the outstanding range [una, hi).
+func (b *scoreboard) inFlightBytes(una, hi int64) Bytes {
+	return hi - una - b.sackedBytes - b.lostBytes + b.retransBytes
+}
+
+func (s *txSeg) bytes() Bytes { return s.end - s.start }
+
+// set adds flag f to segment s, keeping the counters.
+func (b *scoreboard) set(s *txSeg, f segFlags) {
+	if s.flags&f != 0 {
+		return
+	}
+	s.flags |= f
+	b.count(s, f, 1)
+}
+
+// clear removes flag f from segment s, keeping the counters.
+func (b *scoreboard) clear(s *txSeg, f segFlags) {
+	if s.flags&f == 0 {
+		return
+	}
+	s.flags &^= f
+	b.count(s, f, -1)
+}
+
+func (b *scoreboard) count(s *txSeg, f segFlags, d int) {
+	n := Bytes(d) * s.bytes()
+	switch f {
+	case segSacked:
+		b.sackedOut += d
+		b.sackedBytes += n
+	case segLost:
+		b.lostOut += d
+		b.lostBytes += n
+	case segRetrans:
+		b.retransOut += d
+		b.retransBytes += n
+	}
+}
+
+// index returns the position of the first segment that ends after seq:
+// the segment holding seq, or Len() if none. Segments are contiguous and
+// in order, so a binary search finds it.
+func (b *scoreboard) index(seq int64) int {
+	lo, hi := 0, b.segs.Len()
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if b.segs.At(m).end <= seq {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// forget drops segment s's marks from the counters as it leaves the
+// scoreboard.
+func (b *scoreboard) forget(s *txSeg) {
+	b.clear(s, segSacked)
+	b.clear(s, segLost)
+	b.clear(s, segRetrans)
+}
+
+// reset empties the scoreboard.
+func (b *scoreboard) reset() { *b = scoreboard{} }

@@ -201,3 +201,84 @@ func WritePageCSV(w io.Writer, rs []PageResult) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// WarmColdTable writes every warm-cold point: Linux's median fetch time
+// and connsim's, the error, and the server's cwnd, ssthresh (packets) and
+// RTO (ms) before the response on both.
+func WarmColdTable(w io.Writer, rs []WarmColdResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "point\tlinux fetch ms\tsim fetch ms\terr\tlinux cwnd\tsim cwnd\tlinux ssthresh\tsim ssthresh\tlinux rto\tsim rto\t")
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%s\t%.0f\t%.1f\t%s\t%s\t%.0f\t%.0f\t\n", r.WarmColdKey, r.Linux, r.Sim.FetchMs, pct(r.Err),
+			r.CwndBefore(), r.Sim.SrvCwndBefore, ssthreshStr(r.SSThreshBefore()), ssthreshStr(r.Sim.SrvSSThreshBefore),
+			r.RTOBefore(), r.Sim.SrvRTOBefore)
+	}
+	tw.Flush()
+}
+
+func ssthreshStr(v float64) string {
+	if v >= InfiniteSSThresh {
+		return "inf"
+	}
+	return strconv.FormatFloat(v, 'f', 1, 64)
+}
+
+// WarmColdSummaryTable writes the |error| of the fetch times per
+// congestion control and variant.
+func WarmColdSummaryTable(w io.Writer, rs []WarmColdResult) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "cc\tvariant\tn\tmedian|err|\tp90|err|\tmax|err|\tover 3%\tworst point (sim vs linux ms)\t")
+	type key struct{ cc, variant string }
+	var keys []key
+	m := map[key][]WarmColdResult{}
+	for _, r := range rs {
+		k := key{r.CC, r.Variant}
+		if _, ok := m[k]; !ok {
+			keys = append(keys, k)
+		}
+		m[k] = append(m[k], r)
+	}
+	for _, k := range keys {
+		g := m[k]
+		abs := make([]float64, len(g))
+		over, worst := 0, 0
+		for i, r := range g {
+			abs[i] = math.Abs(r.Err)
+			if abs[i] > 0.03 {
+				over++
+			}
+			if abs[i] > abs[worst] {
+				worst = i
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s (%.1f vs %.1f)\t\n", k.cc, k.variant, len(g), pct(median(abs)),
+			pct(quantile(abs, 0.9)), pct(abs[worst]), over, g[worst].WarmColdKey, g[worst].Sim.FetchMs, g[worst].Linux)
+	}
+	tw.Flush()
+}
+
+// WriteWarmColdCSV writes one row per warm-cold point, connsim against
+// Linux (medians of Linux's runs), for analysis outside Go.
+func WriteWarmColdCSV(w io.Writer, rs []WarmColdResult) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"cc", "variant", "ssai", "object_bytes", "warmup_bytes", "rtt_ms", "bw_mbps", "queue_pkts", "idle_ms",
+		"linux_fetch_ms", "sim_fetch_ms", "err", "linux_cwnd_before", "sim_cwnd_before",
+		"linux_ssthresh_before", "sim_ssthresh_before", "linux_rto_ms_before", "sim_rto_ms_before", "sim_srtt_ms_before", "sim_err"})
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', 3, 64) }
+	for _, r := range rs {
+		e := ""
+		if r.Sim.Err != nil {
+			e = r.Sim.Err.Error()
+		}
+		ssai := "0"
+		if r.SSAI {
+			ssai = "1"
+		}
+		cw.Write([]string{r.CC, r.Variant, ssai, strconv.FormatInt(r.ObjectBytes, 10), strconv.FormatInt(r.WarmupBytes, 10),
+			f(r.RTTms), f(r.BWMbps), strconv.Itoa(r.QueuePkts), f(r.IdleMs()),
+			f(r.Linux), f(r.Sim.FetchMs), strconv.FormatFloat(r.Err, 'f', 5, 64), f(r.CwndBefore()), f(r.Sim.SrvCwndBefore),
+			f(r.SSThreshBefore()), f(r.Sim.SrvSSThreshBefore), f(r.RTOBefore()), f(r.Sim.SrvRTOBefore), f(r.Sim.SrvSRTTBefore), e})
+	}
+	cw.Flush()
+	return cw.Error()
+}

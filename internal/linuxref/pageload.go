@@ -164,11 +164,11 @@ func ModelFor(name string) httpmodel.Model {
 	case "pipelined":
 		return httpmodel.Model{Kind: httpmodel.Pipelined} // depth unlimited: all requests in one write
 	case "parallel6":
-		return httpmodel.Model{Kind: httpmodel.Parallel, Connections: 6}
+		return httpmodel.Model{Kind: httpmodel.Parallel, Connections: 6, BindOnDial: true}
 	case "sharded2":
-		return httpmodel.Model{Kind: httpmodel.Sharded, Connections: 6, Shards: 2}
+		return httpmodel.Model{Kind: httpmodel.Sharded, Connections: 6, Shards: 2, BindOnDial: true}
 	case "sharded3":
-		return httpmodel.Model{Kind: httpmodel.Sharded, Connections: 6, Shards: 3}
+		return httpmodel.Model{Kind: httpmodel.Sharded, Connections: 6, Shards: 3, BindOnDial: true}
 	}
 	panic(fmt.Sprintf("linuxref: unknown model %q", name))
 }

@@ -68,8 +68,9 @@ func Clusters(rs []PageResult) ([]Cluster, map[Cluster][]PageResult) {
 // FastestCheck is one page over one path where Linux's two fastest models
 // differ by more than Margin: connsim must pick the same fastest model.
 type FastestCheck struct {
-	Key            string // page and path
-	Linux, Sim     string // fastest model
+	Key            string  // page and path
+	BWMbps         float64 // the path's rate
+	Linux, Sim     string  // fastest model
 	LinuxGap       float64
 	Decisive, Same bool
 }
@@ -109,7 +110,7 @@ func Fastest(rs []PageResult) []FastestCheck {
 		slices.SortStableFunc(byLinux, func(a, b PageResult) int { return cmp.Compare(a.Linux, b.Linux) })
 		bySim := slices.Clone(g.rs)
 		slices.SortStableFunc(bySim, func(a, b PageResult) int { return cmp.Compare(a.Sim.PLTms, b.Sim.PLTms) })
-		c := FastestCheck{Key: g.key, Linux: byLinux[0].Model, Sim: bySim[0].Model,
+		c := FastestCheck{Key: g.key, BWMbps: g.rs[0].BWMbps, Linux: byLinux[0].Model, Sim: bySim[0].Model,
 			LinuxGap: byLinux[1].Linux/byLinux[0].Linux - 1}
 		c.Decisive = c.LinuxGap > FastestMargin
 		c.Same = c.Linux == c.Sim
@@ -143,20 +144,29 @@ func ClusterTable(w io.Writer, rs []PageResult) {
 		pct(s.Median), pct(s.P90), pct(s.Max), pct(s.MeanSigned), s.Worst, s.WorstSim, s.WorstLinux)
 	tw.Flush()
 	fc := Fastest(rs)
-	var dec, same int
+	var rates []float64
+	dec, same := map[float64]int{}, map[float64]int{}
 	var miss []string
 	for _, c := range fc {
+		if !slices.Contains(rates, c.BWMbps) {
+			rates = append(rates, c.BWMbps)
+		}
 		if !c.Decisive {
 			continue
 		}
-		dec++
+		dec[c.BWMbps]++
 		if c.Same {
-			same++
+			same[c.BWMbps]++
 		} else {
 			miss = append(miss, fmt.Sprintf("%s: linux %s (next +%.1f%%), connsim %s", c.Key, c.Linux, 100*c.LinuxGap, c.Sim))
 		}
 	}
-	fmt.Fprintf(w, "fastest model: same as Linux in %d of %d pages where Linux's two fastest differ by > %.0f%%\n", same, dec, 100*FastestMargin)
+	slices.Sort(rates)
+	fmt.Fprintf(w, "fastest model, pages where Linux's two fastest differ by > %.0f%%: connsim names the same", 100*FastestMargin)
+	for _, r := range rates {
+		fmt.Fprintf(w, "; %gMbps %d of %d", r, same[r], dec[r])
+	}
+	fmt.Fprintln(w)
 	for _, s := range miss {
 		fmt.Fprintln(w, "  differs:", s)
 	}

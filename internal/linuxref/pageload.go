@@ -14,9 +14,14 @@ import (
 
 var nan = math.NaN()
 
-// Models are the reference's connection models, fastest-first order of
-// nothing: the order the tables print them in.
-var Models = []string{"short_lived", "persistent", "pipelined", "parallel6", "sharded2", "sharded3"}
+// Models returns the reference's connection models in the order the
+// tables print them.
+func Models() []string {
+	return []string{"short_lived", "persistent", "pipelined", "parallel6", "sharded2", "sharded3"}
+}
+
+// modelRank orders models as Models does.
+func modelRank(m string) int { return slices.Index(Models(), m) }
 
 // OneConnection reports whether a model uses one connection at a time
 // (short_lived, persistent, pipelined).
@@ -108,7 +113,7 @@ func PagePoints(runs []PageLoadRun) []PagePoint {
 	slices.SortStableFunc(pts, func(a, b PagePoint) int {
 		return cmp.Or(
 			cmpBool(a.Lossy, b.Lossy),
-			cmp.Compare(slices.Index(Models, a.Model), slices.Index(Models, b.Model)),
+			cmp.Compare(modelRank(a.Model), modelRank(b.Model)),
 			cmp.Compare(a.Page, b.Page),
 			cmp.Compare(a.RTTms, b.RTTms),
 			cmp.Compare(a.BWMbps, b.BWMbps))

@@ -60,7 +60,7 @@ func Clusters(rs []PageResult) ([]Cluster, map[Cluster][]PageResult) {
 		m[c] = append(m[c], r)
 	}
 	slices.SortFunc(keys, func(a, b Cluster) int {
-		return cmp.Or(cmp.Compare(slices.Index(Models, a.Model), slices.Index(Models, b.Model)), cmp.Compare(a.BWMbps, b.BWMbps))
+		return cmp.Or(cmp.Compare(modelRank(a.Model), modelRank(b.Model)), cmp.Compare(a.BWMbps, b.BWMbps))
 	})
 	return keys, m
 }

@@ -84,7 +84,8 @@ type clientConn struct {
 	closer     *request // its response said Connection: close: requests after it were not processed
 	noPipeline bool     // replaying after a failure: one request until a response
 	sentAny    bool
-	gen        int // the pool's dial generation when dialled
+	gen        int      // the pool's dial generation when dialled
+	bound      *request // Model.BindOnDial: the request this connection was dialled for, not yet sent
 
 	// HTTP/2
 	h2          bool
@@ -273,9 +274,31 @@ func (p *hostPool) dispatch() {
 	if per > 0 {
 		need = (len(p.waiting)+per-1)/per - p.connecting
 	}
-	for ; need > 0 && len(p.conns) < p.limit; need-- {
-		p.dial()
+	bind := cl.cfg.Model.BindOnDial && per == 1
+	if bind {
+		// Connections on their way with a request of their own do not
+		// serve the waiting ones.
+		need = len(p.waiting) - p.unboundConnecting()
 	}
+	for ; need > 0 && len(p.conns) < p.limit; need-- {
+		c := p.dial()
+		if bind {
+			c.bound = p.waiting[0]
+			p.waiting = p.waiting[1:]
+		}
+	}
+}
+
+// unboundConnecting counts the connections being opened that have no
+// request bound to them (Model.BindOnDial).
+func (p *hostPool) unboundConnecting() int {
+	n := 0
+	for _, c := range p.conns {
+		if (c.state == csConnecting || c.state == csTLS) && c.bound == nil {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *hostPool) resolve() {
@@ -300,7 +323,7 @@ func (p *hostPool) resolve() {
 	})
 }
 
-func (p *hostPool) dial() {
+func (p *hostPool) dial() *clientConn {
 	cl := p.cl
 	c := &clientConn{
 		id:         len(cl.conns) + 1,
@@ -323,6 +346,7 @@ func (p *hostPool) dial() {
 	if c.tc.ID() != c.id-1 {
 		panic(fmt.Sprintf("httpmodel: client connection %d has tcp index %d", c.id, c.tc.ID()))
 	}
+	return c
 }
 
 func (p *hostPool) remove(c *clientConn) {
@@ -394,6 +418,16 @@ func (c *clientConn) canTake(r *request) bool {
 // served, as one write.
 func (c *clientConn) feed() {
 	p := c.pool
+	if r := c.bound; r != nil {
+		if !c.canTake(r) {
+			return
+		}
+		c.bound = nil
+		c.tc.Cork()
+		c.send(r)
+		c.tc.Uncork()
+		return
+	}
 	if len(p.waiting) == 0 || !c.canTake(p.waiting[0]) {
 		return
 	}
@@ -562,6 +596,12 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 	p.remove(c)
 	if wasConnecting {
 		p.connecting--
+	}
+	if r := c.bound; r != nil {
+		// Dialled for r and closed before sending it: r waits again,
+		// first in line.
+		c.bound = nil
+		p.waiting = append([]*request{r}, p.waiting...)
 	}
 	if wasConnecting {
 		cl.w.refused++

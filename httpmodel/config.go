@@ -49,6 +49,17 @@ type Model struct {
 	Depth       int  // pipelined: requests outstanding per connection; 0 = unlimited
 	Shards      int  // sharded: hostnames; 0 = 2; other models (http2 included) ignore it
 	H2Upgrade   bool // http2 without TLS: start with an HTTP/1.1 Upgrade instead of prior knowledge (HTTP/1.1 only)
+
+	// BindOnDial (sequential models: persistent, parallel, sharded):
+	// the request that makes the client dial a connection is bound to
+	// it and waits for its handshake, as a worker that takes an object
+	// from the queue and then connects; later requests bind late (the
+	// first connection to become free). Off (the default): every
+	// request binds late, as browsers and net/http do, so a connection
+	// that frees up before the new ones are ready takes the next
+	// waiting request. package linuxref sets it to match its reference
+	// client.
+	BindOnDial bool
 }
 
 // connsPerHost returns the connection limit per host.

@@ -24,7 +24,7 @@
 // packets already waiting, the one being serialized not counted, number
 // QueuePkts or more: sim/link's QueuePackets counts the same way), no
 // random loss, no DNS, no TLS. TCP ([TCPConfig]): tcp.DefaultConfig with
-// MSS 1448 payload bytes and 52 header bytes per packet (timestamps on),
+// MSS 1460 and timestamps on: 1448 payload bytes and 52 header bytes per packet,
 // IW 10, delayed ACKs, Nagle off, slow start after idle in Linux's mode,
 // reno mapped to "newreno". HTTP: the reference's wire format, whose
 // sizes the detail file's byte counts confirm (13-digit ids): requests of

@@ -237,15 +237,16 @@ func pageHeaderBytes(page httpmodel.Page, shortLived bool) (req, resp int64) {
 }
 
 // TCPConfig returns the TCP settings of the reference's kernel, as far as
-// tcp.Config expresses them: 1448 payload bytes and 52 header bytes per
-// packet (timestamps on), IW 10, delayed ACKs, Nagle off (TCP_NODELAY),
+// tcp.Config expresses them: MSS 1460 with timestamps, so 1448 payload
+// bytes and 40 + 12 header bytes per packet, IW 10, delayed ACKs, Nagle off (TCP_NODELAY),
 // slow start after idle in Linux's mode (ssai), cc "newreno" for Linux's
 // reno. Everything else is tcp.DefaultConfig, whose defaults are meant to
 // be Linux's.
 func TCPConfig(cc string, ssai bool) tcp.Config {
 	c := tcp.DefaultConfig()
-	c.MSS = 1448
-	c.HeaderBytes = 52
+	c.MSS = 1460
+	c.HeaderBytes = 40
+	c.Timestamps = true
 	c.InitialWindow = 10
 	switch cc {
 	case "reno", "newreno":

@@ -236,7 +236,7 @@ func (sv *wcServer) Delivered(tc *tcp.Conn, tag any) {
 	m := tag.(*wcMsg)
 	if m.measured {
 		cc := tc.CC()
-		mss := float64(tc.Config().MSS)
+		mss := float64(tc.SMSS())
 		h.out.SrvCwndBefore = float64(cc.Window()) / mss
 		h.out.SrvSSThreshBefore = float64(cc.SSThresh()) / mss
 		if cc.SSThresh() >= tcp.InfiniteSSThresh || h.out.SrvSSThreshBefore >= InfiniteSSThresh {

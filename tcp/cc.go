@@ -31,6 +31,12 @@ type Ack struct {
 	// was found full (Linux is_cwnd_limited). Growth is then earned
 	// however much the window has grown since.
 	WindowLimited bool
+
+	// SndUna is the cumulative acknowledgement point after this ACK and
+	// SndNxt the next sequence number the sender will send (Linux snd_una
+	// and snd_nxt), both unwrapped. CUBIC's HyStart ends a round when
+	// SndUna passes the SndNxt of the round's start.
+	SndUna, SndNxt int64
 }
 
 // CongestionControl decides how many bytes may be in flight. The Conn
@@ -78,6 +84,11 @@ type CongestionControl interface {
 type CCConfig struct {
 	MSS           Bytes
 	InitialWindow Bytes // bytes
+
+	// HyStart turns on hybrid slow start in CUBIC (Linux tcp_cubic's
+	// hystart module parameter); other controllers ignore it. The zero
+	// value is off; [DefaultConfig] turns it on, as Linux does.
+	HyStart bool
 }
 
 // ssthreshAfterLoss is RFC 5681 equation (4): half the flight size, at

@@ -37,6 +37,11 @@ type Config struct {
 
 	// CC is the congestion control: "newreno" (default) or "cubic".
 	CC string
+	// HyStart: CUBIC leaves slow start when HyStart finds the window has
+	// filled the path (ACK train or delay increase; Linux's default). Set
+	// by DefaultConfig; false gives textbook slow start up to the first
+	// loss. Ignored by NewReno.
+	HyStart bool
 
 	DelayedAck        bool          // ACK every second full segment or after DelayedAckTimeout
 	DelayedAckTimeout time.Duration // default 40ms (Linux's minimum; RFC 1122 bounds it at 500ms)
@@ -63,13 +68,15 @@ type Config struct {
 }
 
 // DefaultConfig returns the reference settings of DESIGN.md: MSS 1460,
-// IW 10, NewReno, delayed ACKs, Nagle off, RFC 5681 restart after idle,
-// RTO 1s initial and 200ms minimum, 4 MiB receive window.
+// IW 10, NewReno (HyStart on should CUBIC be chosen), delayed ACKs,
+// Nagle off, RFC 5681 restart after idle, RTO 1s initial and 200ms
+// minimum, 4 MiB receive window.
 func DefaultConfig() Config {
 	return Config{
 		MSS:                1460,
 		HeaderBytes:        40,
 		CC:                 "newreno",
+		HyStart:            true,
 		DelayedAck:         true,
 		DelayedAckTimeout:  40 * time.Millisecond,
 		SlowStartAfterIdle: true,
@@ -138,7 +145,7 @@ func (c Config) InitialWindowBytes() Bytes {
 
 // newCC builds the configured congestion controller.
 func (c Config) newCC() (CongestionControl, error) {
-	cc := CCConfig{MSS: c.MSS, InitialWindow: c.InitialWindowBytes()}
+	cc := CCConfig{MSS: c.MSS, InitialWindow: c.InitialWindowBytes(), HyStart: c.HyStart}
 	switch c.CC {
 	case "newreno", "reno":
 		return NewReno(cc), nil

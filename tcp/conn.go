@@ -577,7 +577,7 @@ func (c *Conn) onAck(p *link.Packet) {
 		} else {
 			c.dupAcks = 0
 			c.cc.OnAck(Ack{Now: now, Acked: acked, PriorInFlight: prior, MaxInFlight: c.maxFlight,
-				WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.srtt})
+				WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.srtt, SndUna: c.sndUna, SndNxt: c.sndNxt})
 		}
 		if c.sndMax > c.sndUna {
 			c.rtoTimer.Reset(c.rto) // RFC 6298 5.3

@@ -385,6 +385,7 @@ func TestCubicHyStartEndsSlowStart(t *testing.T) {
 
 	off := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 20 * testMSS})
 	d = newCubicDriver(off, 100*time.Millisecond)
+	d.sndNxt = 1 << 40
 	d.acks(100, time.Millisecond, constRTT(100*time.Millisecond))
 	if off.HyStart() != HyStartNone || off.SSThresh() != InfiniteSSThresh || off.Window() != 120*testMSS {
 		t.Errorf("HyStart off: %v, ssthresh %d, cwnd %d; want none, infinite, 120 segments", off.HyStart(), off.SSThresh(), off.Window())

@@ -500,3 +500,65 @@ func (f *firstDrop) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, 
 		f.at = now
 	}
 }
+
+// TestCubicHyStartExitMatchesLinux compares where CUBIC's slow start ends
+// with real Linux (kernel 6.18): ../shared/reference/linux/warm-cold.csv,
+// rows cc=cubic, variant=warm, whose srv_ssthresh_before is the server's
+// ssthresh after a warm-up object of warmup_bytes on a fresh connection,
+// that is where HyStart ended slow start (no drops on these points). The
+// figures below are the medians of the 12 rows of each (RTT, rate), in
+// segments; the path is the reference emulator's (drop-tail queue of
+// queue_pkts packets, no loss), MSS 1448 with 52 header bytes, IW 10.
+// The simulated ssthresh after the same warm-up must be within 10%.
+//
+// The receiver acknowledges every segment (DelayedAck off), standing in
+// for Linux's quick-ACK mode, which a receiver is in during the sender's
+// slow start; with an ACK for every second segment the ACKs of a 10
+// Mbit/s path come 2.4 ms apart, no train forms, and slow start ends by
+// the delay test at about 2.7 times Linux's window. Modelling quick-ACK
+// mode in the receiver (issue 9) makes DelayedAck off unnecessary here.
+func TestCubicHyStartExitMatchesLinux(t *testing.T) {
+	tests := []struct {
+		rttMS   int
+		mbps    float64
+		warmup  Bytes
+		queue   int64 // packets
+		linuxSS Bytes // segments
+	}{
+		{20, 1.5, 262144, 1000, 28},
+		{20, 10, 262144, 1000, 30},
+		{20, 50, 500000, 1000, 126},
+		{50, 1.5, 262144, 1000, 28},
+		{50, 10, 262144, 1000, 63},
+		{50, 50, 1250000, 1000, 269},
+		{100, 1.5, 262144, 1000, 50},
+		{100, 10, 500000, 1000, 124},
+		{100, 50, 2500000, 1000, 533},
+		{200, 1.5, 262144, 1000, 88},
+		{200, 10, 1000000, 1000, 246},
+		{200, 50, 4194304, 1667, 1062},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%dms/%gMbps", tt.rttMS, tt.mbps), func(t *testing.T) {
+			p := newPath(pathConfig{rate: link.Bandwidth(tt.mbps * 1e6), rtt: time.Duration(tt.rttMS) * time.Millisecond, queue: tt.queue * 1500})
+			cfg := DefaultConfig()
+			cfg.CC = "cubic"
+			cfg.MSS, cfg.HeaderBytes = 1448, 52
+			cfg.DelayedAck = false // quick-ACK mode's ACK per segment
+			cli, _, sconn := p.transfer(cfg, tt.warmup)
+			p.s.RunUntil(at(60 * time.Second))
+			if len(cli.delivered) != 1 {
+				t.Fatalf("warm-up not delivered")
+			}
+			c, st := (*sconn).CC().(*Cubic), (*sconn).Stats()
+			got := c.SSThresh() / cfg.MSS
+			if st.Retransmits != 0 || c.HyStart() == HyStartNone {
+				t.Fatalf("slow start did not end by HyStart (%v) or segments were resent (%d)", c.HyStart(), st.Retransmits)
+			}
+			if d := float64(got)/float64(tt.linuxSS) - 1; d < -0.10 || d > 0.10 {
+				t.Errorf("ssthresh after the warm-up = %d segments (%v), Linux %d: %+.0f%%, want within 10%%", got, c.HyStart(), tt.linuxSS, 100*d)
+			}
+			t.Logf("ssthresh %d segments by %v; Linux %d", got, c.HyStart(), tt.linuxSS)
+		})
+	}
+}

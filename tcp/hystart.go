@@ -86,9 +86,12 @@ type hystart struct {
 // timeout (Linux bictcp_reset and bictcp_hystart_reset on entering
 // TCP_CA_Loss, and at init): nothing found, no delay_min. Where Linux
 // starts a round at once with end_seq = snd_nxt, the controller does not
-// know snd_nxt here, so the round starts at the next ACK instead. That
-// ACK finds the window below the low window (a new connection's initial
-// window, or one segment after a timeout), so no test can tell.
+// know snd_nxt here, so the round starts at the next ACK instead. At a
+// connection's start that is what Linux does too: its round, begun at
+// init with end_seq = snd_nxt before any data, ends at the first data
+// ACK. After a timeout the window is one segment, far below the low
+// window, so the tests cannot tell either; the rounds are in step again
+// long before the window reaches 16 segments.
 func (h *hystart) clear() {
 	*h = hystart{endSeq: -1, currRTT: math.MaxInt64}
 }

@@ -39,6 +39,10 @@ const (
 // window-limited up to an idle period resumes where it left off instead
 // of jumping to the curve's value after the idle time.
 //
+// With HyStart on (CCConfig.HyStart) slow start can end before the first
+// loss: see hystart. The window is then the slow-start threshold, and
+// congestion avoidance starts with no W_max.
+//
 // Floating-point arithmetic is confined to target, OnAck and reduce, with
 // every product converted explicitly, so results are the same on every
 // architecture.
@@ -55,13 +59,18 @@ type Cubic struct {
 	k          float64  // seconds
 	wEst       float64  // Reno-friendly estimate, segments
 	ackedBytes Bytes    // bytes acked towards the next segment of growth
+
+	hyOn bool    // HyStart enabled
+	hy   hystart // its state (kept, and ignored, when off)
 }
 
 var _ CongestionControl = (*Cubic)(nil)
 
 // NewCubic returns a CUBIC controller.
 func NewCubic(cfg CCConfig) *Cubic {
-	return &Cubic{mss: cfg.MSS, packets: cfg.Packets, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh, epoch: -1}
+	c := &Cubic{mss: cfg.MSS, packets: cfg.Packets, cwnd: cfg.InitialWindow, ssthresh: InfiniteSSThresh, epoch: -1, hyOn: cfg.HyStart}
+	c.hy.clear()
+	return c
 }
 
 // Name implements CongestionControl.
@@ -91,8 +100,15 @@ func (c *Cubic) Origin() float64 { return c.origin }
 // Epoch returns the start of the current congestion-avoidance epoch, or -1.
 func (c *Cubic) Epoch() sim.Time { return c.epoch }
 
-// OnAck implements CongestionControl.
+// HyStart reports whether HyStart ended slow start, and by which test;
+// HyStartNone when it has not (or is off). A retransmission timeout
+// clears it, and HyStart runs again in the slow start that follows.
+func (c *Cubic) HyStart() HyStartExit { return c.hy.found }
+
+// OnAck implements CongestionControl. HyStart sees the ACK first, window
+// limited or not, as Linux's pkts_acked hook runs before cong_avoid.
 func (c *Cubic) OnAck(a Ack) {
+	c.hystartAck(a)
 	if !a.growthEarned(c.cwnd, c.mss, c.InSlowStart()) {
 		// Application-limited: restart the epoch when growth resumes.
 		c.epoch = -1
@@ -156,6 +172,28 @@ func (c *Cubic) OnAck(a Ack) {
 	}
 }
 
+// hystartAck feeds one ACK to HyStart (Linux cubictcp_acked): the RTT
+// sample goes to delay_min unless it is invalid (Karn) or taken within
+// hystartQuiet of the start of a congestion-avoidance epoch; then, in
+// slow start and until a test has fired, the round and the two tests are
+// updated with the window before this ACK's growth, and a test that
+// fires sets ssthresh = cwnd, which ends slow start.
+func (c *Cubic) hystartAck(a Ack) {
+	if !c.hyOn || a.RTT <= 0 {
+		return
+	}
+	if c.epoch >= 0 && a.Now.Sub(c.epoch) < hystartQuiet {
+		return
+	}
+	c.hy.sample(a.RTT)
+	if c.hy.found != HyStartNone || !c.InSlowStart() {
+		return
+	}
+	if c.hy.update(a.Now, a.RTT, a.SndUna, a.SndNxt, c.cwnd/c.mss) != HyStartNone {
+		c.ssthresh = c.cwnd
+	}
+}
+
 // target returns W_cubic(t) in segments (RFC 9438 equation 1).
 func (c *Cubic) target(t time.Duration) float64 {
 	ts := t.Seconds() - c.k
@@ -198,17 +236,21 @@ func (c *Cubic) OnCongestionEvent(sim.Time, Bytes) {
 func (c *Cubic) OnRecoveryExit(sim.Time) { c.cwnd = c.ssthresh }
 
 // OnRTO implements CongestionControl: as a congestion event, then cwnd =
-// one segment (RFC 9438 4.8).
+// one segment (RFC 9438 4.8). HyStart starts afresh (no delay_min,
+// nothing found), so the slow start that follows can end by HyStart.
 func (c *Cubic) OnRTO(sim.Time, Bytes) {
 	c.reduce()
 	c.cwnd = c.mss
+	c.hy.clear() // Linux cubictcp_state on TCP_CA_Loss
 }
 
 // OnRepeatRTO implements CongestionControl: cwnd = one segment; ssthresh,
 // W_max and K stay as the reduction of this loss episode left them.
+// HyStart starts afresh, as after OnRTO.
 func (c *Cubic) OnRepeatRTO(sim.Time) {
 	c.cwnd = c.mss
 	c.epoch = -1
+	c.hy.clear() // each timeout enters TCP_CA_Loss again
 }
 
 // OnIdleRestart implements CongestionControl.

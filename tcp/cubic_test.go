@@ -9,6 +9,11 @@ import (
 	"github.com/connsim/connsim/sim"
 )
 
+// The controllers in this file pin RFC 9438's curve and textbook slow
+// start, so they run with HyStart off: NewCubic with a CCConfig that
+// leaves HyStart at its zero value (off), and cubicConn with
+// Config.HyStart = false. HyStart has tests of its own (hystart_test.go).
+
 // lossAt puts a CUBIC controller at a window of w segments and reports a
 // congestion event there (recovery ends at once).
 func lossAt(c *Cubic, h *ccHarness, w float64) {
@@ -192,6 +197,10 @@ func cubicConn(t *testing.T, drop int, gap time.Duration, responses ...Bytes) (*
 	t.Helper()
 	cfg := TextbookConfig()
 	cfg.CC = "cubic"
+	// Textbook slow start up to the scripted loss, so that W_max is the
+	// window there: HyStart off (on this constant-RTT path it would not
+	// fire anyway, but the tests should not depend on that).
+	cfg.HyStart = false
 	cfg.TraceCwnd = true
 	cfg.SlowStartAfterIdle = false
 	p := newPath(pathConfig{rtt: 100 * time.Millisecond})

@@ -48,7 +48,17 @@
 //     beta = 0.7; fast convergence, which compares the window at a loss
 //     with the W_max the previous loss left, as RFC 9438 4.7 and Linux
 //     do; the Reno-friendly region, whose alpha becomes 1 once W_est
-//     reaches the window before the last reduction (4.3); no HyStart).
+//     reaches the window before the last reduction (4.3)). CUBIC runs
+//     HyStart as Linux does ([Config.HyStart], on by default): in slow
+//     start, from a window of 16 segments, each round (up to the first
+//     ACK beyond what was sent when it began) is watched for an ACK
+//     train (ACKs at most 2 ms apart) lasting more than half the
+//     smallest RTT seen, and for its smallest RTT over 8 or more samples
+//     exceeding the smallest RTT seen by clamp(minimum/8, 4 ms, 16 ms);
+//     either ends slow start before any loss (ssthresh = cwnd). RTT
+//     samples in the first second of a congestion-avoidance epoch are
+//     not counted, and a timeout starts HyStart afresh. There is no
+//     pacing, so the ACK-train threshold has no pacing allowance.
 //   - Loss recovery without SACK: fast retransmit on the third duplicate
 //     ACK and NewReno fast recovery (RFC 6582): ssthresh = max(flight/2,
 //     2 MSS) for NewReno, cwnd*0.7 for CUBIC, once per loss episode (the
@@ -114,7 +124,12 @@
 // still acknowledges a repeated FIN, but holds no port); PAWS, window
 // scaling and receive-buffer autotuning; pacing, TSO/GSO and ECN; the
 // reduction of the initial window after a lost SYN (RFC 6928 2); path MTU
-// discovery; HyStart; urgent data; simultaneous open.
+// discovery; urgent data; simultaneous open. CUBIC's HyStart has no
+// HyStart++ (RFC 9406) and no conservative slow start after its exit;
+// after the exit the window grows as congestion avoidance with no W_max
+// (the cubic curve from the exit window, or one segment per RTT if
+// faster), without Linux's floor of 5% growth per RTT while no loss has
+// set W_max (bictcp_update's cnt = 20).
 //
 // # Units
 //

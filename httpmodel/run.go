@@ -19,6 +19,9 @@ type Metrics struct {
 	Packets      int64         // packets sent by both sides (SYN, FIN, pure ACKs included)
 	Bytes        int64         // bytes on the wire, headers included
 	Retransmits  int64         // segments sent again
+	Timeouts     int64         // retransmission timeouts, both ends (Linux TCPTimeouts)
+	LossProbes   int64         // tail loss probes sent (Linux TCPLossProbes)
+	Undos        int64         // window reductions undone as spurious (Eifel, F-RTO, D-SACK)
 	Drops        int64         // packets dropped by a queue or by random loss
 	ServerConnS  float64       // integral of open server connections over the run, seconds
 	Events       uint64        // simulator events executed
@@ -249,6 +252,9 @@ func (w *world) result() *Result {
 			m.Packets += st.PacketsSent
 			m.Bytes += st.WireBytesSent
 			m.Retransmits += st.Retransmits
+			m.Timeouts += st.Timeouts
+			m.LossProbes += st.LossProbes
+			m.Undos += st.Undos
 		}
 	}
 	for _, c := range w.cl.conns {

@@ -184,7 +184,9 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 					a.origSackAcked = true
 				}
 			}
-			c.rackAdvance(s)
+			if !c.spuriousRetrans(s, a) {
+				c.rackAdvance(s)
+			}
 		}
 		if s.has(segFin) {
 			c.finSent, c.finAcked = true, true
@@ -196,6 +198,14 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 	c.sndNxt = max(c.sndNxt, ack)
 	a.unaAdvanced = true
 	c.retries = 0
+}
+
+// spuriousRetrans reports whether segment s was resent and the ACK
+// echoes a timestamp from before that resend: the original was
+// delivered, and RACK must not take the resend's time as the latest
+// delivery (Linux tcp_skb_spurious_retrans).
+func (c *Conn) spuriousRetrans(s *txSeg, a *ackInfo) bool {
+	return s.has(segEverRetrans) && a.tsecr >= 0 && a.tsecr < s.sentAt
 }
 
 // ackRTT takes the ACK's RTT sample (Linux tcp_ack_update_rtt): the

@@ -33,6 +33,6 @@ func ExampleRun() {
 			kind, httpmodel.Milliseconds(m.PLT), m.Connections, m.Packets)
 	}
 	// Output:
-	// persistent PLT  614.0 ms  connections 1  packets 30
-	// pipelined  PLT  313.7 ms  connections 1  packets 28
+	// persistent PLT  614.2 ms  connections 1  packets 33
+	// pipelined  PLT  313.9 ms  connections 1  packets 31
 }

@@ -16,6 +16,7 @@ func (c *Conn) sendSYN() {
 
 func (c *Conn) receiveSYN(p *link.Packet) {
 	c.state = SynReceived
+	c.rcv.tsRecent = p.SentAt
 	c.rcv.nxt = p.Seq + 1
 	c.rcv.peerFinSeq = -1
 	c.rwnd = p.Wnd
@@ -76,12 +77,18 @@ func (c *Conn) establish(now sim.Time) {
 }
 
 // handshakeAcked takes the SYN off the scoreboard when the handshake's
-// ACK arrives, with its RTT sample unless it was retransmitted (Karn).
-func (c *Conn) handshakeAcked() {
+// ACK arrives, with its RTT sample: from the echoed timestamp when
+// timestamps are on, which holds for a retransmitted SYN too (RFC 7323
+// 4.1; Linux tcp_synack_rtt_meas), else from the send time unless it was
+// retransmitted (Karn).
+func (c *Conn) handshakeAcked(p *link.Packet) {
 	now := c.sched.Now()
 	if c.sb.segs.Len() > 0 && c.sb.segs.Front().end <= 1 {
 		s := c.sb.segs.Pop()
-		if !s.has(segEverRetrans) {
+		switch {
+		case c.cfg.Timestamps && p.TSecr >= 0:
+			c.updateRTT(now.Sub(p.TSecr))
+		case !s.has(segEverRetrans):
 			c.updateRTT(now.Sub(s.sentAt))
 		}
 	}

@@ -70,8 +70,9 @@ func (c *Conn) receive(p *link.Packet) {
 		c.peer = c.ep.stack.conn(p.Src, p.SrcConn)
 		c.rcv.nxt = p.Seq + 1
 		c.rcv.peerFinSeq = -1
+		c.rcv.tsRecent = p.SentAt
 		c.rwnd = p.Wnd
-		c.handshakeAcked()
+		c.handshakeAcked(p)
 		c.establish(now)
 		sent := c.stats.PacketsSent
 		c.trySend() // data written before the handshake carries the ACK
@@ -81,13 +82,14 @@ func (c *Conn) receive(p *link.Packet) {
 		return
 	case SynReceived:
 		if p.Flags&link.SYN != 0 {
+			c.rcv.tsRecent = p.SentAt
 			c.sendSYNACK() // our SYN-ACK was lost: the client tried again
 			return
 		}
 		if p.Flags&link.ACK == 0 || p.Ack < 1 {
 			return
 		}
-		c.handshakeAcked()
+		c.handshakeAcked(p)
 		c.establish(now)
 	}
 	if p.Flags&link.SYN != 0 {

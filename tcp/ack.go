@@ -194,6 +194,9 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 		b.forget(s)
 		b.segs.Pop()
 	}
+	for b.sent.Len() > 0 && b.sent.Front().start < ack {
+		b.sent.Pop() // transmissions of acknowledged segments
+	}
 	c.sndUna = ack
 	c.sndNxt = max(c.sndNxt, ack)
 	a.unaAdvanced = true

@@ -239,43 +239,55 @@ func (c *Conn) noteDataSent(now sim.Time) {
 
 func (c *Conn) insertOOO(seq, end int64) {
 	r := &c.rcv
-	i := 0
-	for i < len(r.ooo) && r.ooo[i].start < seq {
-		i++
-	}
-	dup := false
-	for _, s := range r.ooo {
-		if s.start <= seq && end <= s.end {
-			dup = true // all of it is held already
+	// Spans are sorted and disjoint, not touching: find the first that
+	// ends at or after seq, and merge every span the new one overlaps or
+	// touches.
+	i := spanAtOrAfter(r.ooo, seq)
+	j := i
+	merged := span{seq, end}
+	contained := false
+	for j < len(r.ooo) && r.ooo[j].start <= end {
+		o := r.ooo[j]
+		if o.start <= seq && end <= o.end {
+			contained = true
 		}
-	}
-	if dup {
-		c.noteDuplicate(seq, end)
-	}
-	r.ooo = append(r.ooo, span{})
-	copy(r.ooo[i+1:], r.ooo[i:])
-	r.ooo[i] = span{seq, end}
-	// Coalesce overlapping or touching spans.
-	out := r.ooo[:1]
-	for _, s := range r.ooo[1:] {
-		last := &out[len(out)-1]
-		if s.start <= last.end {
-			if s.end > last.end {
-				c.stats.DupBytesReceived += max(0, last.end-s.start)
-				last.end = s.end
-			} else {
-				c.stats.DupBytesReceived += s.end - s.start
-			}
-			continue
+		if ov := min(o.end, end) - max(o.start, seq); ov > 0 {
+			c.stats.DupBytesReceived += ov
 		}
-		out = append(out, s)
+		merged.start, merged.end = min(merged.start, o.start), max(merged.end, o.end)
+		j++
 	}
-	r.ooo = out
+	if contained {
+		c.noteDuplicate(seq, end) // all of it is held already
+	}
+	switch {
+	case j == i:
+		r.ooo = append(r.ooo, span{})
+		copy(r.ooo[i+1:], r.ooo[i:])
+	case j > i+1:
+		r.ooo = append(r.ooo[:i+1], r.ooo[j:]...)
+	}
+	r.ooo[i] = merged
 	// The block holding this arrival goes first in the next ACK.
 	n := min(r.nrecent+1, len(r.recent))
 	copy(r.recent[1:n], r.recent[:n-1])
 	r.recent[0] = seq
 	r.nrecent = n
+}
+
+// spanAtOrAfter returns the index of the first span that ends at or
+// after seq (len(spans) if none), by binary search.
+func spanAtOrAfter(spans []span, seq int64) int {
+	lo, hi := 0, len(spans)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if spans[m].end < seq {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 func (c *Conn) mergeOOO() {
@@ -308,15 +320,13 @@ func (c *Conn) sackBlocks(p *link.Packet) {
 		kept := 0
 		for i := 0; i < r.nrecent && n < link.MaxSackBlocks; i++ {
 			seq := r.recent[i]
-			for _, s := range r.ooo {
-				if s.start <= seq && seq < s.end {
-					if !hasBlock(p.Sack[:n], s) {
-						p.Sack[n] = link.SackBlock{Start: s.start, End: s.end}
-						n++
-						r.recent[kept] = seq
-						kept++
-					}
-					break
+			k := spanAtOrAfter(r.ooo, seq+1)
+			if k < len(r.ooo) && r.ooo[k].start <= seq {
+				if s := r.ooo[k]; !hasBlock(p.Sack[:n], s) {
+					p.Sack[n] = link.SackBlock{Start: s.start, End: s.end}
+					n++
+					r.recent[kept] = seq
+					kept++
 				}
 			}
 		}

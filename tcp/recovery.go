@@ -112,6 +112,7 @@ func (c *Conn) enterLoss() {
 			c.sb.clear(s, segRetrans)
 			c.sb.set(s, segLost)
 		}
+		c.sb.lostHint = c.sndUna
 		return
 	}
 	newRecovery := r.state < Recovery
@@ -449,6 +450,7 @@ func (c *Conn) markLost(s *txSeg, a *ackInfo) {
 	if s.has(segLost) {
 		if s.has(segRetrans) {
 			c.sb.clear(s, segRetrans)
+			c.sb.lostHint = min(c.sb.lostHint, s.start)
 			if a != nil {
 				a.lostRetrans = true
 			}
@@ -456,6 +458,7 @@ func (c *Conn) markLost(s *txSeg, a *ackInfo) {
 		return
 	}
 	c.sb.set(s, segLost)
+	c.sb.markedLost(s)
 	if a != nil {
 		a.newlyLost++
 	}
@@ -464,19 +467,27 @@ func (c *Conn) markLost(s *txSeg, a *ackInfo) {
 // rackDetectLoss marks lost every segment sent before the most recently
 // delivered one that has been outstanding longer than RACK.rtt plus the
 // reordering window, and returns how long until the next one would be
-// (RFC 8985 6.2 step 5; Linux tcp_rack_detect_loss).
+// (RFC 8985 6.2 step 5; Linux tcp_rack_detect_loss). It walks the
+// transmissions in the order sent and stops at the first one sent after
+// the most recently delivered segment.
 func (c *Conn) rackDetectLoss(a *ackInfo) time.Duration {
 	r := &c.rec
+	b := &c.sb
 	reoWnd := c.rackReoWnd()
 	now := c.sched.Now()
 	var timeout time.Duration
-	for i := 0; i < c.sb.segs.Len(); i++ {
-		s := c.sb.segs.At(i)
-		if s.has(segSacked) || (s.has(segLost) && !s.has(segRetrans)) {
+	for i := 0; i < b.sent.Len(); i++ {
+		e := b.sent.At(i)
+		s := b.at(e.start)
+		if s == nil || s.sentAt != e.sentAt || s.has(segSacked) || (s.has(segLost) && !s.has(segRetrans)) {
+			if i == 0 {
+				b.sent.Pop() // stale at the front: drop it
+				i--
+			}
 			continue
 		}
 		if !sentAfter(r.rackXmit, s.sentAt, r.rackEnd, s.end) {
-			continue
+			break
 		}
 		if rem := c.rackRemaining(s, reoWnd, now); rem <= 0 {
 			c.markLost(s, a)

@@ -37,6 +37,42 @@ type scoreboard struct {
 	sackedOut, lostOut, retransOut       int
 	sackedBytes, lostBytes, retransBytes Bytes
 	highSacked                           int64 // end of the highest segment ever SACKed; 0 = none
+
+	// sent holds every transmission in the order sent (Linux's
+	// tsorted_sent_queue), for RACK to walk from the oldest and stop at
+	// the first one sent after the most recently delivered segment. An
+	// entry is stale once its segment is acknowledged, SACKed, marked
+	// lost or sent again (a newer entry then stands for it); stale
+	// entries are dropped when they reach the front.
+	sent ring.Queue[sentEntry]
+
+	// lostHint is at or below the first segment marked lost and not yet
+	// resent (Linux retransmit_skb_hint): retransmission starts there.
+	lostHint int64
+}
+
+// sentEntry is one transmission of the segment starting at start.
+type sentEntry struct {
+	start  int64
+	sentAt sim.Time
+}
+
+// noteSent records a transmission of segment s for RACK.
+func (b *scoreboard) noteSent(s *txSeg) {
+	b.sent.Push(sentEntry{start: s.start, sentAt: s.sentAt})
+}
+
+// at returns the segment starting at start, or nil if it has left the
+// scoreboard or starts elsewhere (its front was acknowledged).
+func (b *scoreboard) at(start int64) *txSeg {
+	i := b.index(start)
+	if i >= b.segs.Len() {
+		return nil
+	}
+	if s := b.segs.At(i); s.start == start {
+		return s
+	}
+	return nil
 }
 
 // packetsOut is the number of segments sent and not cumulatively
@@ -111,6 +147,13 @@ func (b *scoreboard) forget(s *txSeg) {
 	b.clear(s, segSacked)
 	b.clear(s, segLost)
 	b.clear(s, segRetrans)
+}
+
+// markedLost notes that s was marked lost, for the retransmission hint.
+func (b *scoreboard) markedLost(s *txSeg) {
+	if b.lostOut == 1 || s.start < b.lostHint {
+		b.lostHint = s.start
+	}
 }
 
 // reset empties the scoreboard.

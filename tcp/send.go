@@ -149,15 +149,19 @@ func (c *Conn) retransmitLost(limited *bool) {
 	if b.lostOut <= b.retransOut {
 		return
 	}
-	rearm := false
-	for i := 0; i < b.segs.Len(); i++ {
+	rearm, advancing := false, true
+	for i := b.index(b.lostHint); i < b.segs.Len(); i++ {
 		if b.retransOut >= b.lostOut {
 			break
 		}
 		s := b.segs.At(i)
 		if !s.has(segLost) || s.has(segSacked|segRetrans) {
+			if advancing {
+				b.lostHint = s.end // nothing to resend up to here
+			}
 			continue
 		}
+		advancing = false
 		if !c.cwndAllows(s.bytes()) {
 			*limited = true
 			break
@@ -197,6 +201,7 @@ func (c *Conn) resend(s *txSeg) {
 	now := c.sched.Now()
 	s.flags |= segEverRetrans
 	s.sentAt = now
+	c.sb.noteSent(s)
 	c.stats.Retransmits++
 	n := s.bytes()
 	flags := link.ACK
@@ -241,6 +246,7 @@ func (c *Conn) sendData(n Bytes) {
 		}
 	}
 	c.sb.segs.Push(s)
+	c.sb.noteSent(c.sb.segs.Back())
 	c.sndNxt, c.sndMax = s.end, s.end
 	if c.rec.state == Recovery {
 		c.rec.prrOut++
@@ -253,6 +259,7 @@ func (c *Conn) sendData(n Bytes) {
 
 func (c *Conn) sendFIN() {
 	c.sb.segs.Push(txSeg{start: c.sndEnd, end: c.sndEnd + 1, sentAt: c.sched.Now(), flags: segFin})
+	c.sb.noteSent(c.sb.segs.Back())
 	c.finSent = true
 	c.sndNxt, c.sndMax = c.sndEnd+1, c.sndEnd+1
 	c.sendPacket(link.FIN|link.ACK, c.sndEnd, 0, false)

@@ -157,18 +157,28 @@ func (c *Cubic) OnAck(a Ack) {
 	// tcp_cong_avoid_ai counts ACKs: one MSS of growth per need =
 	// cwnd/(target-cwnd) bytes acknowledged, the remainder carried over so
 	// that no growth is lost to rounding.
+	var need Bytes
 	if target > cwndSeg {
 		target = min(target, 1.5*cwndSeg)
 		// Clamp before converting: a target a hair above cwnd gives a
 		// need beyond int64, whose conversion differs between
 		// architectures.
-		need := max(Bytes(min(float64(c.cwnd)/float64(target-cwndSeg), 1<<50)), 1)
-		c.ackedBytes += a.Acked
-		if c.ackedBytes >= need {
-			n := c.ackedBytes / need
-			c.cwnd += n * c.mss
-			c.ackedBytes -= n * need
-		}
+		need = max(Bytes(min(float64(c.cwnd)/float64(target-cwndSeg), 1<<50)), 1)
+	} else {
+		need = 100 * c.cwnd // at the plateau: a very small increment (Linux cnt = 100 cwnd)
+	}
+	if c.wMax == 0 && c.packets {
+		// No loss has set W_max yet, so the bandwidth is unknown: grow
+		// at least 5 % per round trip (Linux bictcp_update caps cnt at
+		// 20 while last_max_cwnd is 0), for example after HyStart left
+		// slow start early.
+		need = min(need, 20*c.mss)
+	}
+	c.ackedBytes += a.Acked
+	if c.ackedBytes >= need {
+		n := c.ackedBytes / need
+		c.cwnd += n * c.mss
+		c.ackedBytes -= n * need
 	}
 }
 

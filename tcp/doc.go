@@ -14,22 +14,38 @@
 //
 // # Model scope
 //
-// What is modelled, with the defaults of [DefaultConfig]:
+// The defaults ([DefaultConfig]) follow Linux 6.x with its default
+// sysctls, which the model is regression-checked against (see
+// internal/linuxref): the textbook sender of the RFCs stays reachable as
+// settings ([TextbookConfig]: no timestamps, NewReno without SACK, byte
+// counting, the RFC 6298 estimator, the plain delayed-ACK rule), and the
+// theory tests run on it.
 //
 //   - Handshake: SYN, SYN-ACK, ACK; the client may send one RTT after its
 //     SYN, and data written before that leaves with the handshake's ACK.
 //     SYN (and SYN-ACK) retransmission with exponential backoff from the
 //     initial RTO of 1 s, given up after [Config.SynRetries] retries
-//     (TimedOut). After a handshake timeout the RTO for the data starts at
-//     3 s (RFC 6298 5.7).
-//   - Windows in bytes with an MSS of 1460 and an initial window of 10
-//     segments (RFC 6928). Every packet has [Config.HeaderBytes] = 40
-//     bytes of TCP/IP header, fixed: the timestamp option's 12 bytes and
-//     any other option are not counted.
-//   - Slow start with appropriate byte counting, cwnd += min(acked,
-//     2*MSS) per ACK (RFC 3465, L = 2); congestion avoidance adds one MSS
-//     per cwnd of acknowledged bytes, counted in integers, so exactly one
-//     MSS per round trip of a fully used window (RFC 5681 3.1).
+//     (TimedOut). The handshake's RTT sample comes from the echoed
+//     timestamp, so it holds after a retransmitted SYN too (Linux
+//     tcp_synack_rtt_meas); without timestamps Karn's rule applies and,
+//     after a handshake timeout, the RTO for the data starts at 3 s (RFC
+//     6298 5.7).
+//   - Segments and headers: [Config.MSS] (1460) is the MSS announced;
+//     options come out of each segment's payload (RFC 6691), so with the
+//     timestamp option (RFC 7323, [Config.Timestamps], on) a full segment
+//     carries 1448 bytes. Every packet has 40 bytes of TCP/IP header, 12
+//     of timestamp option, and 2 + 8 bytes per SACK block rounded up to 4
+//     (RFC 2018 3; at most three blocks beside timestamps). Initial window
+//     10 segments (RFC 6928).
+//   - Window accounting ([Config.CwndCounting]): Linux counts cwnd in
+//     segments ([CountPackets], the default): slow start adds one segment
+//     per segment delivered whatever its size (tcp_slow_start), congestion
+//     avoidance one per window of segments (tcp_cong_avoid_ai), and the
+//     send test counts segments in flight (tcp_cwnd_test), so short tails
+//     do not leave the window a segment short. [CountBytes] is RFC 5681
+//     with appropriate byte counting, cwnd += min(acked, 2*MSS) per ACK
+//     (RFC 3465, L = 2), and one MSS per cwnd of acknowledged bytes in
+//     congestion avoidance.
 //   - Growth only when earned: an ACK grows the window only if the
 //     window its data was sent in was used, as Linux's
 //     tcp_is_cwnd_limited decides: the window was found full at some send
@@ -58,40 +74,81 @@
 //     either ends slow start before any loss (ssthresh = cwnd). RTT
 //     samples in the first second of a congestion-avoidance epoch are
 //     not counted, and a timeout starts HyStart afresh. There is no
-//     pacing, so the ACK-train threshold has no pacing allowance.
-//   - Loss recovery without SACK: fast retransmit on the third duplicate
-//     ACK and NewReno fast recovery (RFC 6582): ssthresh = max(flight/2,
-//     2 MSS) for NewReno, cwnd*0.7 for CUBIC, once per loss episode (the
-//     "recover" point); window inflation by one MSS per duplicate ACK; a
-//     partial ACK retransmits the next hole, deflates the window and adds
-//     one MSS; the full ACK deflates the window to ssthresh (RFC 6582 3.2
-//     step 3, second option, with no burst mitigation). The Impatient
-//     variant (RFC 6582 4): only the first partial ACK re-arms the
-//     retransmission timer, so a window with many holes falls back to a
-//     timeout instead of recovering one hole per round trip.
-//   - Retransmission timeout: the RFC 6298 estimator in integer
-//     nanoseconds with a 1 ms clock granularity, RTO = SRTT + max(1 ms,
-//     4*RTTVAR) clamped to [200 ms, 120 s] (the lower bound is Linux's
-//     minimum, applied as a clamp as RFC 6298 2.4 does, not added as Linux
-//     does), initial 1 s; exponential backoff; data retransmissions given
-//     up after [Config.MaxRetries] timeouts in a row (TimedOut, with a
-//     reset). On a timeout cwnd collapses to one segment and the sender
-//     goes back N: everything after the first unacknowledged byte is
-//     resent as the window allows, since without SACK it cannot tell what
-//     arrived. ssthresh is reduced by the first timeout of an episode
-//     only; a backed-off repeat, or a timeout during fast recovery, keeps
-//     it (RFC 5681 3.1; Linux tcp_enter_loss).
-//   - RTT measurement with timestamps (RFC 7323): every ACK that advances
-//     the window echoes the send time of the segment that started the
-//     acknowledged run (or of the segment that filled a hole), so
-//     retransmitted data is measured too; the handshake, which carries no
-//     echo here, is measured by send time under Karn's rule.
+//     pacing, so the ACK-train threshold has no pacing allowance. Until a
+//     loss sets W_max, CUBIC grows at least one segment per 20 ACKed (5 %
+//     per RTT; Linux bictcp_update's cnt = 20). Congestion controls are a
+//     registry ([RegisterCongestionControl]) and can be built from Go
+//     ([Config.NewCC]); slow start is shared by both.
+//   - Loss recovery as Linux does it ([RecoverySACK], the default;
+//     tcp_input.c, tcp_recovery.c). The receiver reports up to three SACK
+//     blocks, the one holding the latest arrival first, and a D-SACK
+//     block for a duplicate (RFC 2018, RFC 2883). The sender keeps a
+//     scoreboard of every segment (SACKed, lost, retransmitted) and its
+//     congestion state (Open, Disorder, Recovery, Loss), changed only by
+//     named transitions (recovery.go). RACK (RFC 8985) marks a segment
+//     lost when a segment sent after it was delivered more than RACK.rtt
+//     plus a reordering window ago: min_rtt/4, or none once three
+//     segments are SACKed or in recovery, while no reordering has been
+//     seen; a reordering timer covers the rest. Any segment marked lost
+//     starts fast recovery: ssthresh from the congestion control (Reno
+//     halves cwnd, tcp_reno_ssthresh; CUBIC 0.7 cwnd), then Proportional
+//     Rate Reduction (RFC 6937 with the slow-start reduction bound; Linux
+//     tcp_cwnd_reduction) sizes what each ACK may send, lost segments
+//     first, and cwnd = ssthresh when recovery ends. A tail loss probe
+//     (RFC 8985 7; [Config.TLP]) replaces the RTO in Open: two smoothed
+//     RTTs after the last transmission (plus the minimum RTO when one
+//     segment is outstanding, plus 2 ms otherwise, no later than the RTO)
+//     it sends new data or resends the last segment, then the RTO runs
+//     from then; a probe that repairs a loss reduces the window once.
+//   - Undo ([Config.Undo]): a reduction that proves spurious is undone,
+//     cwnd and ssthresh restored and lost marks cleared: by the timestamp
+//     echo of an original transmission (Eifel, RFC 3522 and RFC 4015;
+//     Linux tcp_packet_delayed), by F-RTO after a timeout (RFC 5682, the
+//     SACK-enhanced version: never-retransmitted data delivered; after the
+//     first ACK new data is sent before more is retransmitted), or by
+//     D-SACKs covering every retransmission of the episode (RFC 3708). A
+//     resend whose ACK echoes the original's timestamp does not count as
+//     a delivery for RACK (tcp_skb_spurious_retrans).
+//   - The textbook sender ([RecoveryNewReno]): fast retransmit on the
+//     third duplicate ACK and NewReno fast recovery (RFC 6582): ssthresh =
+//     max(flight/2, 2 MSS) for NewReno, cwnd*0.7 for CUBIC, once per loss
+//     episode; window inflation by one MSS per duplicate ACK; a partial
+//     ACK retransmits the next hole, deflates the window and adds one MSS;
+//     the full ACK deflates the window to ssthresh (RFC 6582 3.2 step 3,
+//     second option). The Impatient variant (RFC 6582 4): only the first
+//     partial ACK re-arms the retransmission timer. After a timeout,
+//     go-back-N: everything outstanding is presumed lost.
+//   - Retransmission timeout ([Config.RTOEstimator]): Linux's estimator
+//     ([RTOLinux]; tcp_rtt_estimator, tcp_set_rto): RTO = SRTT + rttvar,
+//     where rttvar follows the largest mean deviation (times four) over
+//     the last window of data and is floored at [Config.MinRTO] (200 ms):
+//     the floor applies to the variance term, so a 20 ms path's RTO is
+//     about 224 ms. [RTORFC6298] is SRTT + max(1 ms, 4 RTTVAR) clamped to
+//     [MinRTO, MaxRTO]. Initial 1 s; exponential backoff; data
+//     retransmissions given up after [Config.MaxRetries] timeouts in a row
+//     (TimedOut, with a reset). On a timeout (Linux tcp_enter_loss) the
+//     first segment and every segment RACK has given time to be
+//     acknowledged are marked lost, cwnd = segments in flight + 1, the
+//     first segment is resent at once and the rest as ACKs open the
+//     window, never what the receiver SACKed. ssthresh is reduced by the
+//     first timeout of an episode only.
+//   - RTT samples (Linux tcp_ack_update_rtt): from the send time of the
+//     oldest newly acknowledged segment never resent (Karn), else of the
+//     oldest newly SACKed one, else from the echoed timestamp when the ACK
+//     acknowledges new data.
 //   - Delayed ACKs (RFC 1122 4.2.3.2, Linux's rule): an ACK as soon as more
 //     than one MSS is unacknowledged (every second full segment), else
 //     after [Config.DelayedAckTimeout] = 40 ms; an immediate ACK for
 //     out-of-order, duplicate or hole-filling data and for a FIN. Any
-//     segment we send carries the ACK. No quick-ACK mode at the start of a
-//     connection and no adaptive timeout, as Linux has.
+//     segment we send carries the ACK. With [Config.QuickAck] (on) the
+//     receiver is Linux's: quick-ACK mode, an ACK for every segment, for
+//     up to 16 ACKs at the first data, after a silence longer than the RTO
+//     and after a duplicate, and one more ACK whenever the receive window
+//     grows (tcp_grow_window: each full segment while the window opens
+//     from 64 KiB to the receive window); ping-pong mode, which turns
+//     quick ACKs off, once this side answers data with data within the
+//     delayed-ACK timeout, until a delayed ACK has to wait for its timer.
+//     No adaptive ACK timeout and no SACK compression.
 //   - Nagle (RFC 896, off by default): a segment of new data smaller than
 //     the MSS waits while any data is unacknowledged (the classic rule,
 //     not Minshall's variant); retransmissions never wait. [Conn.Cork]
@@ -116,20 +173,15 @@
 //     [Conn.Abort] resets at once. Closed comes exactly once per
 //     connection that had a handler.
 //
-// What is not modelled: SACK and DSACK (RFC 2018, 2883, 6675), and with
-// them RACK and PRR; spurious-retransmission detection and undo (Eifel,
-// F-RTO, DSACK undo), so after a timeout go-back-N can resend segments
-// still in flight, and the duplicate ACKs those duplicates cause can start
-// a second, needless fast retransmit; TIME-WAIT (a closed connection
-// still acknowledges a repeated FIN, but holds no port); PAWS, window
-// scaling and receive-buffer autotuning; pacing, TSO/GSO and ECN; the
-// reduction of the initial window after a lost SYN (RFC 6928 2); path MTU
-// discovery; urgent data; simultaneous open. CUBIC's HyStart has no
-// HyStart++ (RFC 9406) and no conservative slow start after its exit;
-// after the exit the window grows as congestion avoidance with no W_max
-// (the cubic curve from the exit window, or one segment per RTT if
-// faster), without Linux's floor of 5% growth per RTT while no loss has
-// set W_max (bictcp_update's cnt = 20).
+// What is not modelled: TIME-WAIT (a closed connection still acknowledges
+// a repeated FIN, but holds no port); PAWS, window scaling and
+// receive-buffer autotuning (the receive window is a fixed number); the
+// reordering detection of RACK beyond its simplest form (links here never
+// reorder); SACK reneging; pacing, TSO/GSO and ECN; the reduction of the
+// initial window after a lost SYN (RFC 6928 2); path MTU discovery; urgent
+// data; simultaneous open; HyStart++ (RFC 9406). The processing time of a
+// real host (a client issuing many connects takes some microseconds for
+// each) is not modelled: simultaneous events are simultaneous.
 //
 // # Units
 //
@@ -143,19 +195,27 @@
 // W_max and W_est), with every product converted explicitly, so results
 // are the same on every architecture.
 //
-// # RFCs
+// # RFCs and Linux
 //
 //   - RFC 9293: TCP (handshake, states, resets, segment acceptability).
 //   - RFC 5681: congestion control (slow start, congestion avoidance, fast
 //     retransmit and recovery, restart after idle).
+//   - RFC 2018, RFC 2883: SACK and D-SACK. RFC 6675: the scoreboard.
+//   - RFC 8985: RACK-TLP. RFC 6937: Proportional Rate Reduction.
+//   - RFC 3522, RFC 4015, RFC 5682, RFC 3708: Eifel detection and
+//     response, F-RTO, D-SACK-based detection of spurious retransmissions.
 //   - RFC 6582: the NewReno modification to fast recovery (recover, partial
 //     ACKs, the Impatient variant).
 //   - RFC 6298: the retransmission timer (estimator, backoff, Karn,
 //     the 3 s RTO after a SYN timeout).
-//   - RFC 6928: the initial window of 10 segments.
+//   - RFC 6928: the initial window of 10 segments. RFC 6691: MSS and
+//     options.
 //   - RFC 3465: appropriate byte counting (L = 2).
 //   - RFC 7323: timestamps (RTT measurement, TS.Recent).
 //   - RFC 9438: CUBIC.
 //   - RFC 1122: host requirements (delayed ACK bounds).
 //   - RFC 896: Nagle's algorithm.
+//   - Linux net/ipv4: tcp_input.c (tcp_ack, tcp_fastretrans_alert, undo,
+//     the RTT estimator, quick ACKs), tcp_recovery.c (RACK), tcp_output.c
+//     (TLP, the cwnd test, restart after idle), tcp_timer.c, tcp_cubic.c.
 package tcp

@@ -1,0 +1,90 @@
+package linuxref
+
+import (
+	"math"
+	"testing"
+)
+
+// knownGap is a reference point where connsim does not meet issue 9's
+// acceptance yet, with the reason found and the value connsim gives. The
+// tests do not skip it: they check that it stays within a tenth of the
+// value recorded here (so a regression still fails), and fail with
+// "remove the gap" once it meets the acceptance, so the list cannot go
+// stale. Every gap is listed in the README's "Validated against Linux".
+type knownGap struct {
+	sim    float64 // connsim's value when the gap was recorded (ms)
+	reason string
+}
+
+// pageGaps are lossy page loads outside Linux's widened range.
+var pageGaps = map[string]knownGap{
+	"parallel6 n40x10KB 50ms/10Mbps lossy": {1152.4, "the six responses that follow the HTML arrive together at the " +
+		"16-packet queue; connsim's five new connections complete their handshakes at one instant and four lose their whole " +
+		"first response (Linux: three, as its Go client's dials and worker 0's request interleave over ~130 us). The recovery " +
+		"matches Linux's counters (a TLP, an RTO, slow-start retransmissions, no SACK recovery), one more connection pays it"},
+	"sharded3 hetero20 50ms/10Mbps lossy": {2131.6, "17 connections dialled at one instant overflow the 16-packet uplink " +
+		"queue (2 SYNs and 5 requests dropped; Linux's client spreads its dials over ~240 us and drops 0-3): a host's " +
+		"per-connect processing time is not modelled"},
+}
+
+// warmColdGaps are warm-cold fetch times beyond 3 % of Linux's median.
+var warmColdGaps = map[string]knownGap{
+	"reno idle ssai=1 100KiB 100ms/10Mbps": {233.5, "restart after idle halves once per RTO of idle: Linux's idle runs " +
+		"carry an SRTT 33 ms below its warm runs of the same warm-up (RTO 376 against 412 ms; their warm-up ends with a 32 ms " +
+		"shorter queue), connsim's equals the warm runs' (409 ms), so it halves 356 -> 44, Linux -> 22 (idle exceeds 4 RTO by 16 ms)"},
+	"reno idle ssai=1 100KiB 200ms/10Mbps": {285.0, "as at 100 ms: Linux's idle runs' RTO 508 ms against 653 ms in its warm " +
+		"runs and in connsim; one halving fewer (87 against 43 packets)"},
+	"cubic idle ssai=1 100KiB 200ms/10Mbps": {446.7, "Linux's idle exceeds 4 RTO by 16 ms (2032 ms, RTO 504): a few ms of " +
+		"RTO decide a fourth halving; connsim's warm-up leaves an RTO that stops at three"},
+	"cubic idle ssai=1 10KiB 20ms/50Mbps": {21.7, "Linux's own runs span 22.0-24.0 ms (time to first byte 20.6-22.5 ms " +
+		"after a second of idle, a host wake-up cost); connsim is one RTT plus serialization"},
+	"cubic idle ssai=1 100KiB 20ms/50Mbps": {81.0, "Linux's runs span 82.3-86.7 ms, the same wake-up cost as the 10 KiB point"},
+	"cubic idle ssai=1 100KiB 100ms/1.5Mbps": {695.2, "Linux's RTO before the idle period is 888-908 ms, connsim's 619 " +
+		"ms: Linux's variance term is 437 ms, connsim's at its 200 ms floor, though both windows (55 against 58-60 packets) " +
+		"and ssthresh (48) agree; so connsim halves once more and restarts from 10 packets, Linux from 14-15"},
+	"cubic idle ssai=1 100KiB 100ms/50Mbps": {117.0, "Linux's runs span 117.5-207.3 ms (windows after restart 53 and 74): " +
+		"connsim is 3.4 % below the median, inside that range"},
+}
+
+// checkGap reports whether key is a known gap, and checks it: within a
+// tenth of its recorded value, and still failing the acceptance (pass
+// says whether it meets it).
+func checkGap(t *testing.T, gaps map[string]knownGap, key string, sim float64, pass bool) bool {
+	t.Helper()
+	g, ok := gaps[key]
+	if !ok {
+		return false
+	}
+	switch {
+	case pass:
+		t.Errorf("%s meets the acceptance now (%.1f ms): remove it from the known gaps", key, sim)
+	case math.Abs(sim-g.sim) > 0.1*g.sim:
+		t.Errorf("%s (a known gap): %.1f ms, recorded %.1f ms; it moved by more than 10%%", key, sim, g.sim)
+	default:
+		t.Logf("known gap %s: %.1f ms: %s", key, sim, g.reason)
+	}
+	return true
+}
+
+// TestKnownGapsNamePoints: every known gap names a reference point, so a
+// renamed or mistyped key cannot silently excuse nothing.
+func TestKnownGapsNamePoints(t *testing.T) {
+	pagesSeen := map[string]bool{}
+	for _, r := range pageResults(t) {
+		pagesSeen[r.PageKey.String()] = true
+	}
+	for k := range pageGaps {
+		if !pagesSeen[k] {
+			t.Errorf("page gap %q names no reference point", k)
+		}
+	}
+	wcSeen := map[string]bool{}
+	for _, r := range warmColdResults(t) {
+		wcSeen[r.WarmColdKey.String()] = true
+	}
+	for k := range warmColdGaps {
+		if !wcSeen[k] {
+			t.Errorf("warm-cold gap %q names no reference point", k)
+		}
+	}
+}

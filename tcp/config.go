@@ -159,6 +159,14 @@ type Config struct {
 	SlowStartAfterIdle bool        // restart the window after an idle period (Linux tcp_slow_start_after_idle)
 	IdleRestart        IdleRestart // how
 
+	// TimerTick is the kernel clock's tick (a jiffy) in which Linux counts
+	// its RTO and its loss-probe and reordering timeouts, each rounded up
+	// to whole ticks (usecs_to_jiffies), and TCP_TIMEOUT_MIN is two
+	// ticks. Default 4 ms: HZ = 250, the reference kernel's (every RTO it
+	// reports is a multiple of 4 ms) and Debian's and Ubuntu's default.
+	// The RFC 6298 estimator ignores it.
+	TimerTick time.Duration
+
 	InitialRTO time.Duration // default 1s (RFC 6298)
 	MinRTO     time.Duration // default 200ms (Linux)
 	MaxRTO     time.Duration // default 120s (Linux TCP_RTO_MAX)
@@ -196,6 +204,7 @@ func DefaultConfig() Config {
 		DelayedAckTimeout:  40 * time.Millisecond,
 		SlowStartAfterIdle: true,
 		IdleRestart:        RestartRFC5681,
+		TimerTick:          4 * time.Millisecond,
 		InitialRTO:         time.Second,
 		MinRTO:             200 * time.Millisecond,
 		MaxRTO:             120 * time.Second,
@@ -255,6 +264,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.InitialRTO == 0 {
 		c.InitialRTO = d.InitialRTO
+	}
+	if c.TimerTick == 0 {
+		c.TimerTick = d.TimerTick
 	}
 	if c.MinRTO == 0 {
 		c.MinRTO = d.MinRTO

@@ -508,7 +508,7 @@ func (c *Conn) rackMarkLost(a *ackInfo) {
 	}
 	r.rackAdvanced = false
 	if t := c.rackDetectLoss(a); t > 0 {
-		c.armTimer(timerReorder, t+2*time.Millisecond) // Linux adds TCP_TIMEOUT_MIN
+		c.armTimer(timerReorder, c.ticks(t)+c.timeoutMin()) // Linux adds TCP_TIMEOUT_MIN
 		a.noXmitTimer = true
 	}
 }
@@ -532,7 +532,7 @@ func (c *Conn) onReorderTimer() {
 		c.retransmitLost(&limited)
 	}
 	if timeout > 0 && !(c.xmitTimer.Pending()) {
-		c.armTimer(timerReorder, timeout+2*time.Millisecond)
+		c.armTimer(timerReorder, c.ticks(timeout)+c.timeoutMin())
 		return
 	}
 	if !(c.xmitTimer.Pending() && c.timerMode == timerRTO) {
@@ -546,20 +546,20 @@ func (c *Conn) onReorderTimer() {
 
 // scheduleLossProbe arms a tail loss probe in place of the RTO when the
 // sender is in Open with data outstanding (Linux tcp_schedule_loss_probe):
-// after two smoothed RTTs, plus the minimum RTO when one segment is
-// outstanding (its ACK may be delayed) or 2 ms otherwise, and no later
-// than the RTO would fire.
+// after two smoothed RTTs in whole ticks, plus the minimum RTO when one
+// segment is outstanding (its ACK may be delayed) or two ticks otherwise
+// (TCP_TIMEOUT_MIN), and no later than the RTO would fire.
 func (c *Conn) scheduleLossProbe(advancingRTO bool) bool {
 	if !c.cfg.TLP || c.cfg.Recovery != RecoverySACK || c.sb.packetsOut() == 0 || c.rec.state != Open || c.state != Established {
 		return false
 	}
 	d := time.Second // TCP_TIMEOUT_INIT without a sample
 	if c.est.srtt > 0 {
-		d = 2 * c.est.srtt
+		d = c.ticks(2 * c.est.srtt)
 		if c.sb.packetsOut() == 1 {
 			d += c.cfg.MinRTO
 		} else {
-			d += 2 * time.Millisecond
+			d += c.timeoutMin()
 		}
 	}
 	delta := c.rto

@@ -153,8 +153,20 @@ func (c *Conn) rtoFromEstimate() time.Duration {
 		rto := e.srtt + max(time.Millisecond, 4*e.rttvar)
 		return min(max(rto, c.cfg.MinRTO), c.cfg.MaxRTO)
 	}
-	return min(e.srtt+e.rttvar, c.cfg.MaxRTO)
+	return min(c.ticks(e.srtt+e.rttvar), c.cfg.MaxRTO)
 }
+
+// ticks rounds d up to whole timer ticks (Linux usecs_to_jiffies).
+func (c *Conn) ticks(d time.Duration) time.Duration {
+	t := c.cfg.TimerTick
+	if t <= 0 {
+		return d
+	}
+	return (d + t - 1) / t * t
+}
+
+// timeoutMin is Linux's TCP_TIMEOUT_MIN: two ticks.
+func (c *Conn) timeoutMin() time.Duration { return 2 * c.cfg.TimerTick }
 
 // onRTO is the retransmission timeout (RFC 6298 5.4-5.7; Linux
 // tcp_retransmit_timer).

@@ -118,6 +118,14 @@ func logTables(t *testing.T, rs []PageResult) {
 func checkFastest(t *testing.T, rs []PageResult) {
 	t.Helper()
 	for _, c := range Fastest(rs) {
+		if reason, ok := fastestGaps[c.Key]; ok && c.Decisive {
+			if c.Same {
+				t.Errorf("%s: connsim names Linux's fastest model now: remove it from the known gaps", c.Key)
+			} else {
+				t.Logf("known gap %s: fastest model %s, Linux's %s: %s", c.Key, c.Sim, c.Linux, reason)
+			}
+			continue
+		}
 		if c.Decisive && !c.Same {
 			t.Errorf("%s: fastest model %s, want %s (Linux's next is %.1f%% slower)", c.Key, c.Sim, c.Linux, 100*c.LinuxGap)
 		}

@@ -59,7 +59,7 @@
 //	network.loss                 0                0..1
 //	network.dns                  0s               0s..60s
 //	tcp.cc                       newreno          newreno | cubic
-//	tcp.mss                      1460             536..9000
+//	tcp.mss                      1460             536..9000 (announced; with timestamps mss-12 payload bytes per segment)
 //	tcp.initial_window           10 (RFC 6928)    1..1000
 //	tcp.delayed_ack              true
 //	tcp.delayed_ack_timeout      40ms (ext)       1ms..500ms
@@ -69,6 +69,14 @@
 //	tcp.initial_rto              1s               1ms..60s
 //	tcp.min_rto                  200ms            1ms..60s, at most initial_rto
 //	tcp.receive_window           4MiB             536..1GiB, at least mss
+//	tcp.recovery (ext)           sack             sack | newreno
+//	tcp.cwnd_counting (ext)      packets          packets | bytes
+//	tcp.rto_estimator (ext)      linux            linux | rfc6298
+//	tcp.timestamps (ext)         true
+//	tcp.undo (ext)               true             (ignored with recovery newreno)
+//	tcp.tlp (ext)                true             (ignored with recovery newreno)
+//	tcp.quick_ack (ext)          true             (ignored with delayed_ack false)
+//	tcp.hystart (ext)            true             (ignored with cc newreno)
 //	tls                          none             none | tls12 | tls13
 //	http.version                 "1.1"            "1.0" | "1.1"
 //	http.request_bytes           400              1..1MB

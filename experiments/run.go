@@ -46,6 +46,23 @@ func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
 	tc.InitialRTO = t.InitialRTO.Std()
 	tc.MinRTO = t.MinRTO.Std()
 	tc.ReceiveWindow = int64(t.ReceiveWindow)
+	tc.Recovery = tcp.RecoverySACK
+	if t.Recovery == "newreno" {
+		tc.Recovery = tcp.RecoveryNewReno
+	}
+	tc.CwndCounting = tcp.CountPackets
+	if t.CwndCounting == "bytes" {
+		tc.CwndCounting = tcp.CountBytes
+	}
+	tc.RTOEstimator = tcp.RTOLinux
+	if t.RTOEstimator == "rfc6298" {
+		tc.RTOEstimator = tcp.RTORFC6298
+	}
+	tc.Timestamps = t.Timestamps
+	tc.Undo = t.Undo
+	tc.TLP = t.TLP
+	tc.QuickAck = t.QuickACK
+	tc.HyStart = t.HyStart
 
 	var tls httpmodel.TLS
 	switch s.TLS {

@@ -89,6 +89,17 @@ type TCPSpec struct {
 	InitialRTO         Duration `yaml:"initial_rto" range:"1ms..60s"`           // default 1s (RFC 6298)
 	MinRTO             Duration `yaml:"min_rto" range:"1ms..60s"`               // default 200ms (Linux); at most InitialRTO
 	ReceiveWindow      Size     `yaml:"receive_window" range:"536..1GiB"`       // bytes; default 4MiB; at least MSS
+
+	// Loss recovery and window accounting (ext, issue 9). The defaults
+	// are Linux's; the other values are the textbook sender of RFC 5681.
+	Recovery     string `yaml:"recovery" enum:"sack|newreno"`       // default sack: SACK, RACK, TLP, PRR (tcp.RecoverySACK)
+	CwndCounting string `yaml:"cwnd_counting" enum:"packets|bytes"` // default packets (Linux); bytes: RFC 3465
+	RTOEstimator string `yaml:"rto_estimator" enum:"linux|rfc6298"` // default linux
+	Timestamps   bool   `yaml:"timestamps"`                         // RFC 7323 option, 12 bytes per segment; default true
+	Undo         bool   `yaml:"undo"`                               // undo spurious retransmissions; default true; only with recovery sack
+	TLP          bool   `yaml:"tlp"`                                // tail loss probe; default true; only with recovery sack
+	QuickACK     bool   `yaml:"quick_ack"`                          // Linux's quick-ACK receiver; default true; only with delayed_ack
+	HyStart      bool   `yaml:"hystart"`                            // hybrid slow start; default true; only with cc cubic
 }
 
 // HTTPSpec holds the HTTP message sizes and version.
@@ -380,6 +391,14 @@ func defaultSpec() *Spec {
 			InitialRTO:         Duration(time.Second),
 			MinRTO:             Duration(200 * time.Millisecond),
 			ReceiveWindow:      4 << 20,
+			Recovery:           "sack",
+			CwndCounting:       "packets",
+			RTOEstimator:       "linux",
+			Timestamps:         true,
+			Undo:               true,
+			TLP:                true,
+			QuickACK:           true,
+			HyStart:            true,
 		},
 		TLS:    "none",
 		HTTP:   HTTPSpec{Version: "1.1", RequestBytes: 400, ResponseHeaderBytes: 300},

@@ -54,6 +54,14 @@ var keyUnits = map[string]Unit{
 	"model.depth":                {"pipelining depth", "", 1},
 	"tcp.idle_restart":           {"restart after idle", "", 1},
 	"tcp.cc":                     {"congestion control", "", 1},
+	"tcp.recovery":               {"loss recovery", "", 1},
+	"tcp.cwnd_counting":          {"cwnd counted in", "", 1},
+	"tcp.rto_estimator":          {"RTO estimator", "", 1},
+	"tcp.timestamps":             {"TCP timestamps", "", 1},
+	"tcp.undo":                   {"undo of spurious retransmissions", "", 1},
+	"tcp.tlp":                    {"tail loss probe", "", 1},
+	"tcp.quick_ack":              {"quick ACKs", "", 1},
+	"tcp.hystart":                {"HyStart", "", 1},
 }
 
 // metricUnits covers experiments.MetricNames.

@@ -79,7 +79,7 @@ func (n NetworkSpec) UplinkRate() Rate {
 // TCPSpec holds the TCP settings of both endpoints.
 type TCPSpec struct {
 	CC                 string   `yaml:"cc" enum:"newreno|cubic"`                // congestion control; default newreno
-	MSS                Size     `yaml:"mss" range:"536..9000"`                  // bytes of payload per segment; default 1460
+	MSS                Size     `yaml:"mss" range:"536..9000"`                  // the announced MSS; with timestamps a full segment carries mss-12 payload bytes; default 1460
 	InitialWindow      int      `yaml:"initial_window" range:"1..1000"`         // segments; default 10 (RFC 6928)
 	DelayedACK         bool     `yaml:"delayed_ack"`                            // ACK every 2nd segment or after DelayedACKTimeout; default true
 	DelayedACKTimeout  Duration `yaml:"delayed_ack_timeout" range:"1ms..500ms"` // extension; default 40ms (Linux); RFC 1122 caps it at 500ms

@@ -80,7 +80,10 @@ func (c *Conn) onAck(p *link.Packet) {
 			SndUna: c.sndUna, SndNxt: c.sndMax})
 	}
 	if a.unaAdvanced && !a.noXmitTimer {
-		c.setXmitTimer()
+		// Set once the packet has been processed (receive), unless new
+		// data sent in reply sets it first: Linux's tcp_set_xmit_timer
+		// here is overridden by tcp_write_xmit's loss probe then.
+		c.xmitTimerDue = true
 	}
 	c.traceCwnd()
 	if c.finAcked && c.rcv.peerFin {
@@ -93,7 +96,11 @@ func (c *Conn) onAck(p *link.Packet) {
 // D-SACK (RFC 2883 4).
 func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 	r := &c.rec
-	blocks := p.Sack[:p.NSack]
+	var buf [link.MaxSackBlocks]link.SackBlock
+	blocks := buf[:p.NSack]
+	for i := range blocks {
+		blocks[i] = p.SackBlock(i)
+	}
 	if b := blocks[0]; b.End <= p.Ack || (len(blocks) > 1 && b.Start >= blocks[1].Start && b.End <= blocks[1].End) {
 		a.dsack = true
 		c.stats.DSACKsReceived++

@@ -192,6 +192,7 @@ type Conn struct {
 	rec                    recovery
 	xmitTimer              *sim.Timer // RTO, tail loss probe or RACK reordering timer: see timerMode
 	timerMode              timerMode
+	xmitTimerDue           bool // an ACK acknowledged data: set the timer after the packet (setXmitTimer)
 	rto                    time.Duration
 	rtoInit                time.Duration // the RTO before the first RTT sample
 	retries                int

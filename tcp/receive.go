@@ -109,6 +109,12 @@ func (c *Conn) receive(p *link.Packet) {
 	if c.state != Closed {
 		c.trySend()
 	}
+	if c.xmitTimerDue {
+		c.xmitTimerDue = false
+		if c.state != Closed {
+			c.setXmitTimer()
+		}
+	}
 }
 
 func (c *Conn) onData(p *link.Packet) {
@@ -307,12 +313,14 @@ func (c *Conn) mergeOOO() {
 // out-of-order arrivals, most recent first (RFC 2018 4, RFC 2883 4).
 func (c *Conn) sackBlocks(p *link.Packet) {
 	r := &c.rcv
-	if c.cfg.Recovery != RecoverySACK {
+	if c.cfg.Recovery != RecoverySACK || (!r.hasDup && len(r.ooo) == 0) {
+		r.nrecent = 0
 		return
 	}
+	var bs [link.MaxSackBlocks]link.SackBlock
 	n := 0
 	if r.hasDup {
-		p.Sack[0] = r.dsack
+		bs[0] = r.dsack
 		n = 1
 		r.hasDup = false
 	}
@@ -322,8 +330,8 @@ func (c *Conn) sackBlocks(p *link.Packet) {
 			seq := r.recent[i]
 			k := spanAtOrAfter(r.ooo, seq+1)
 			if k < len(r.ooo) && r.ooo[k].start <= seq {
-				if s := r.ooo[k]; !hasBlock(p.Sack[:n], s) {
-					p.Sack[n] = link.SackBlock{Start: s.start, End: s.end}
+				if s := r.ooo[k]; !hasBlock(bs[:n], s) {
+					bs[n] = link.SackBlock{Start: s.start, End: s.end}
 					n++
 					r.recent[kept] = seq
 					kept++
@@ -333,8 +341,8 @@ func (c *Conn) sackBlocks(p *link.Packet) {
 		// Older spans no recent arrival names fill the rest, highest
 		// first.
 		for i := len(r.ooo) - 1; i >= 0 && n < link.MaxSackBlocks; i-- {
-			if !hasBlock(p.Sack[:n], r.ooo[i]) {
-				p.Sack[n] = link.SackBlock{Start: r.ooo[i].start, End: r.ooo[i].end}
+			if !hasBlock(bs[:n], r.ooo[i]) {
+				bs[n] = link.SackBlock{Start: r.ooo[i].start, End: r.ooo[i].end}
 				n++
 			}
 		}
@@ -342,7 +350,9 @@ func (c *Conn) sackBlocks(p *link.Packet) {
 	} else {
 		r.nrecent = 0
 	}
-	p.NSack = uint8(n)
+	for _, b := range bs[:n] {
+		p.AddSackBlock(b)
+	}
 }
 
 func hasBlock(bs []link.SackBlock, s span) bool {

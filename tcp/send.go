@@ -136,10 +136,13 @@ func (c *Conn) sendNew(limited *bool) bool {
 // tcp_event_new_data_sent and the end of tcp_write_xmit): the RTO if it
 // was not running, then a tail loss probe in its place where one applies.
 func (c *Conn) afterNewData() {
+	if c.scheduleLossProbe(false) {
+		c.xmitTimerDue = false // the probe replaces what an ACK would set
+		return
+	}
 	if !c.xmitTimer.Pending() || c.timerMode == timerProbe {
 		c.armTimer(timerRTO, c.rto)
 	}
-	c.scheduleLossProbe(false)
 }
 
 // retransmitLost resends the segments marked lost and not yet resent, in

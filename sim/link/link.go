@@ -33,6 +33,7 @@ package link
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -127,13 +128,16 @@ type Packet struct {
 	DstConn    int32    // connection index at the destination endpoint; -1 = none yet (a SYN)
 	SrcConn    int32    // connection index at the sending endpoint
 	Retransmit bool     // the sender is sending these bytes again
+	NSack      uint8    // SACK blocks carried (SackBlock)
 	SentAt     sim.Time // when the sending node handed it to the network: the TCP timestamp TSval
 	TSecr      sim.Time // timestamp echo (RFC 7323): the TSval being acknowledged; -1 = none
 
 	// SACK blocks (RFC 2018), most recent first; with D-SACK (RFC 2883)
-	// the first block may report a duplicate. NSack of them are valid.
-	Sack  [MaxSackBlocks]SackBlock
-	NSack uint8
+	// the first block may report a duplicate. Kept as offsets from Ack
+	// (a window never spans 2 GiB) so that a packet, copied through every
+	// queue, stays small: read and write them with SackBlock and
+	// AddSackBlock.
+	sack [MaxSackBlocks]sackOffsets
 }
 
 // MaxSackBlocks is the number of SACK blocks an ACK carries at most: three
@@ -142,6 +146,27 @@ const MaxSackBlocks = 3
 
 // SackBlock is one SACK block: sequence numbers [Start, End).
 type SackBlock struct{ Start, End int64 }
+
+type sackOffsets struct{ start, end int32 }
+
+// SackBlock returns the i-th SACK block, i < NSack.
+func (p *Packet) SackBlock(i int) SackBlock {
+	o := p.sack[i]
+	return SackBlock{Start: p.Ack + int64(o.start), End: p.Ack + int64(o.end)}
+}
+
+// AddSackBlock appends a SACK block; Ack must be set first. It reports
+// false, adding nothing, when the packet holds MaxSackBlocks already or
+// the block lies 2 GiB or more from Ack.
+func (p *Packet) AddSackBlock(b SackBlock) bool {
+	s, e := b.Start-p.Ack, b.End-p.Ack
+	if int(p.NSack) >= MaxSackBlocks || s < math.MinInt32 || e > math.MaxInt32 || s > e {
+		return false
+	}
+	p.sack[p.NSack] = sackOffsets{int32(s), int32(e)}
+	p.NSack++
+	return true
+}
 
 // Receiver takes the packets addressed to a node. Receive must not keep p.
 type Receiver interface {

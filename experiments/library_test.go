@@ -392,8 +392,9 @@ func TestLibraryDomainSharding(t *testing.T) {
 // TestLibraryHTTP10VsHTTP11: on every link HTTP/1.1 (persistent and
 // pipelined) sends fewer packets than HTTP/1.0 with four short-lived
 // connections, pipelining the fewest, and HTTP/1.0 opens one connection
-// per request; on the WAN pipelining is the fastest and persistent without
-// pipelining the slowest.
+// per request; on the WAN and on the modem pipelining is the fastest and
+// persistent without pipelining the slowest, and on the modem HTTP/1.0's
+// four connections retransmit the most.
 func TestLibraryHTTP10VsHTTP11(t *testing.T) {
 	s := libLoad(t, "http10-vs-http11")
 	res := libRun(t, s, nil, 0)
@@ -422,12 +423,19 @@ func TestLibraryHTTP10VsHTTP11(t *testing.T) {
 			t.Errorf("%s: HTTP/1.0 opened %v connections, want one per request (%v)", link, got, want)
 		}
 	}
-	wan := "network=" + a.Values[1].Text
-	t10 := libMetric(t, res, "plt_ms", h10, wan)
-	tp := libMetric(t, res, "plt_ms", pers, wan)
-	tl := libMetric(t, res, "plt_ms", pipe, wan)
-	if !(tl < t10 && t10 < tp) {
-		t.Errorf("WAN load time: HTTP/1.0 %.0f, persistent %.0f, pipelined %.0f ms: want pipelined < HTTP/1.0 < persistent", t10, tp, tl)
+	for i, link := range []string{"WAN", "modem"} {
+		at := "network=" + a.Values[i+1].Text
+		t10 := libMetric(t, res, "plt_ms", h10, at)
+		tp := libMetric(t, res, "plt_ms", pers, at)
+		tl := libMetric(t, res, "plt_ms", pipe, at)
+		if !(tl < t10 && t10 < tp) {
+			t.Errorf("%s load time: HTTP/1.0 %.0f, persistent %.0f, pipelined %.0f ms: want pipelined < HTTP/1.0 < persistent", link, t10, tp, tl)
+		}
+	}
+	modem := "network=" + a.Values[2].Text
+	r10 := libMetric(t, res, "retransmits", h10, modem)
+	if rp, rl := libMetric(t, res, "retransmits", pers, modem), libMetric(t, res, "retransmits", pipe, modem); !(r10 > 2*max(rp, rl)) {
+		t.Errorf("modem retransmissions: HTTP/1.0 %v, persistent %v, pipelined %v: want HTTP/1.0 to resend more than twice as many", r10, rp, rl)
 	}
 }
 

@@ -10,29 +10,30 @@ import (
 )
 
 // TestScoreboardScripted walks a sender through a scripted loss episode
-// (senderRig: RTT 100 ms, IW 10, NewReno, SACK; segments 1-10 leave at
-// t0 = 150 ms, ssthresh after the cut = 5) and checks the scoreboard's
-// counters after every ACK against the values Linux's sacked_out,
-// lost_out, retrans_out and tcp_packets_in_flight would hold, and the
-// segments sent in answer:
+// (senderRig: RTT 100 ms, IW 20, NewReno, SACK, no timestamps; segments
+// 1-20 leave at t0 = 150 ms; ssthresh after the cut is 10) and checks the
+// scoreboard's counters after every ACK against the values Linux's
+// sacked_out, lost_out, retrans_out and tcp_packets_in_flight would
+// hold, and the segments sent in answer. The flight stays above ssthresh,
+// so PRR's proportional part decides the sends: ceil(ssthresh *
+// prr_delivered / prior_cwnd) - prr_out (RFC 6937).
 //
 //   - 250 ms, ACK 1 SACK 2-4: three SACKed above segment 1, so RACK marks
-//     it lost at once (reo_wnd 0); recovery; PRR allows 2: segment 1
-//     resent and new segment 11. packets_out 11, sacked 3, lost 1,
-//     retrans 1, in flight 8.
-//   - 251 ms, ACK 1 SACK 6-8, 2-4: segment 5 lost; PRR (pipe 4 below
-//     ssthresh 5) allows 1: segment 5 resent. sacked 6, lost 2, retrans
-//     2, in flight 5.
-//   - 350 ms, ACK into the middle of segment 5 (700 bytes of its resend),
-//     echoing segment 1's resend: segments 1-4 leave the scoreboard, the
-//     rest of segment 5 stays with its marks (partial-ACK trimming, Linux
-//     tcp_trim_head); segment 1's resend was delivered one RTT after it
-//     left, so RACK advances to it and segments 9 and 10, sent at t0,
-//     are lost; PRR allows 1: segment 9 resent. packets_out 7 (5', 6-11),
-//     sacked 3, lost 3, retrans 2, in flight 3.
-//   - 351 ms, ACK 8, echoing segment 5's resend: RACK advances to 251
-//     ms, so segment 11 (sent at 250 ms) is lost too; segment 10 resent.
-//     packets_out 3, sacked 0, lost 3, retrans 2, in flight 2.
+//     it lost at once (reo_wnd 0); recovery; PRR allows ceil(10*3/20) = 2:
+//     segment 1 resent and new segment 21. packets_out 21, sacked 3, lost
+//     1, retrans 1, in flight 18.
+//   - 251 ms, ACK 1 SACK 6-8, 2-4: segment 5 lost; PRR allows 3 - 2 = 1:
+//     segment 5 resent. sacked 6, lost 2, retrans 2, in flight 15.
+//   - 260 ms, ACK into the middle of segment 5 (700 bytes of it), SACK
+//     6-8: segments 1-4 leave the scoreboard, the rest of segment 5 stays
+//     with its marks (partial-ACK trimming, Linux tcp_trim_head).
+//     Segment 1's resend was acknowledged 10 ms after it left, less than
+//     the min RTT: ambiguous, so RACK does not advance and nothing more is
+//     lost. PRR allows 4 - 3 = 1: new segment 22. packets_out 18 (5',
+//     6-22), sacked 3, lost 1, retrans 1, in flight 15.
+//   - 261 ms, ACK 8: the rest of segment 5 and the SACKed 6-8 leave;
+//     packets_out 14, nothing SACKed, lost or resent, in flight 14; PRR
+//     allows 4 - 4 = 0.
 //
 // After every step checkScoreboard recomputes the counters from the marks
 // (segments and bytes) and the in-flight figures.
@@ -40,38 +41,38 @@ import (
 // Mutations caught: tcp_packets_in_flight without "+ retrans_out"
 // (in-flight values and PRR's sends differ); the partial-ACK branch of
 // cleanRtx not re-adding the lost mark to the counters (lost_out and
-// lostBytes disagree with the marks at 350 ms).
+// lostBytes disagree with the marks at 260 ms).
 func TestScoreboardScripted(t *testing.T) {
-	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 20*1448)
+	cfg := DefaultConfig()
+	cfg.Timestamps = false
+	cfg.InitialWindow = 20
+	r := newSenderRig(t, cfg, 100*time.Millisecond, 40*1460)
 	c := r.c
-	ms := func(n int) sim.Time { return at(time.Duration(n) * time.Millisecond) }
 	s1, _ := r.seg(1)
 	s5, e5 := r.seg(5)
 	_, e8 := r.seg(8)
-	s9, _ := r.seg(9)
-	s10, _ := r.seg(10)
-	s11, _ := r.seg(11)
+	s21, _ := r.seg(21)
+	s22, _ := r.seg(22)
 	steps := []struct {
 		name                                   string
 		when                                   sim.Time
 		ack                                    int64
-		tsecr                                  sim.Time
 		blocks                                 []link.SackBlock
 		una                                    int64
 		packetsOut, sacked, lost, retr, flight int
 		sent                                   []int64 // sequence numbers sent in answer
 	}{
-		{"ACK 1 SACK 2-4", ms(250), 1, r.t0, []link.SackBlock{r.block(2, 4)},
-			1, 11, 3, 1, 1, 8, []int64{s1, s11}},
-		{"ACK 1 SACK 6-8,2-4", ms(251), 1, r.t0, []link.SackBlock{r.block(6, 8), r.block(2, 4)},
-			1, 11, 6, 2, 2, 5, []int64{s5}},
-		{"partial ACK into 5", ms(350), s5 + 700, ms(250), []link.SackBlock{r.block(6, 8)},
-			s5 + 700, 7, 3, 3, 2, 3, []int64{s9}},
-		{"ACK 8", ms(351), e8, ms(251), nil,
-			e8, 3, 0, 3, 2, 2, []int64{s10}},
+		{"ACK 1 SACK 2-4", ms(250), 1, []link.SackBlock{r.block(2, 4)},
+			1, 21, 3, 1, 1, 18, []int64{s1, s21}},
+		{"ACK 1 SACK 6-8,2-4", ms(251), 1, []link.SackBlock{r.block(6, 8), r.block(2, 4)},
+			1, 21, 6, 2, 2, 15, []int64{s5}},
+		{"partial ACK into 5", ms(260), s5 + 700, []link.SackBlock{r.block(6, 8)},
+			s5 + 700, 18, 3, 1, 1, 15, []int64{s22}},
+		{"ACK 8", ms(261), e8, nil,
+			e8, 14, 0, 0, 0, 14, nil},
 	}
 	for _, st := range steps {
-		sent := r.ack(st.when, st.ack, st.tsecr, st.blocks...)
+		sent := r.ack(st.when, st.ack, -1, st.blocks...)
 		var seqs []int64
 		for _, p := range sent {
 			seqs = append(seqs, p.Seq)
@@ -90,8 +91,8 @@ func TestScoreboardScripted(t *testing.T) {
 				t.Errorf("after the partial ACK the first segment is [%d,%d) flags %b; want [%d,%d) lost, resent, ever resent",
 					f.start, f.end, f.flags, s5+700, e5)
 			}
-			if c.sb.lostBytes != (e5-s5-700)+2*r.mss {
-				t.Errorf("lost bytes = %d, want %d (the rest of 5, and 9 and 10)", c.sb.lostBytes, (e5-s5-700)+2*r.mss)
+			if c.sb.lostBytes != e5-s5-700 {
+				t.Errorf("lost bytes = %d, want %d (the rest of segment 5)", c.sb.lostBytes, e5-s5-700)
 			}
 		}
 	}

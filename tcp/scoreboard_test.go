@@ -168,3 +168,45 @@ func TestScoreboardRandomLoss(t *testing.T) {
 		})
 	}
 }
+
+// TestRTOResendsOnlyLost: after a timeout the sender resends what the
+// scoreboard says is lost, not what the receiver SACKed (RFC 6675 5.1,
+// Linux tcp_timeout_mark_lost: SACKed segments keep their mark). A
+// transfer of exactly 10 segments over a 100 Mbit/s, 100 ms path loses
+// segment 1 and its fast retransmit: segments 2-10 are SACKed, RACK marks
+// 1 lost and fast recovery resends it; that copy is lost too, nothing is
+// left to send, and the RTO fires. Only segment 1 is resent then, and the
+// transfer completes: every retransmission (fast and timeout) is of
+// segment 1, Timeouts 1.
+//
+// Mutation caught: tcp_timeout_mark_lost clearing the SACK marks
+// (enterLoss: go-back-N, segments 2-10 resent).
+func TestRTOResendsOnlyLost(t *testing.T) {
+	p := newPath(pathConfig{rate: 100 * link.Mbps, rtt: 100 * time.Millisecond})
+	cfg := DefaultConfig()
+	drops := 0
+	p.down.SetLoss(link.DropFunc(func(_ sim.Time, pk *link.Packet) bool {
+		if pk.Len > 0 && pk.Seq == 1 && drops < 2 {
+			drops++
+			return true
+		}
+		return false
+	}))
+	log := &pktLog{}
+	p.net.SetTracer(log)
+	size := 10 * cfg.SMSS()
+	cli, _, sconn := p.transfer(cfg, size)
+	p.s.RunUntil(at(10 * time.Second))
+	if len(cli.delivered) != 1 {
+		t.Fatalf("transfer incomplete")
+	}
+	st := (*sconn).Stats()
+	var seqs []int64
+	for _, e := range log.sent(p.down, func(p *link.Packet) bool { return p.Retransmit && p.Len > 0 }) {
+		seqs = append(seqs, e.p.Seq)
+	}
+	if fmt.Sprint(seqs) != "[1 1]" || st.Timeouts != 1 || st.Recoveries != 1 {
+		t.Errorf("retransmitted %v, Timeouts %d, Recoveries %d; want [1 1] (the fast retransmit and the timeout's), 1, 1",
+			seqs, st.Timeouts, st.Recoveries)
+	}
+}

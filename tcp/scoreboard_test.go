@@ -177,10 +177,14 @@ func TestScoreboardRandomLoss(t *testing.T) {
 // 1 lost and fast recovery resends it; that copy is lost too, nothing is
 // left to send, and the RTO fires. Only segment 1 is resent then, and the
 // transfer completes: every retransmission (fast and timeout) is of
-// segment 1, Timeouts 1.
+// segment 1, Timeouts 1. Just after the timeout the scoreboard holds 9
+// SACKed, 1 lost and resent, and cwnd is the flight RACK has not given up
+// on (none) plus one: 1 segment (Linux tcp_enter_loss).
 //
 // Mutation caught: tcp_timeout_mark_lost clearing the SACK marks
-// (enterLoss: go-back-N, segments 2-10 resent).
+// (enterLoss marks segments 2-10 lost: sacked 0, lost 10 after the
+// timeout; the next ACK's SACK blocks repair the marks, so only the
+// counters show it); cwnd = in flight + 2 at the timeout.
 func TestRTOResendsOnlyLost(t *testing.T) {
 	p := newPath(pathConfig{rate: 100 * link.Mbps, rtt: 100 * time.Millisecond})
 	cfg := DefaultConfig()
@@ -196,6 +200,12 @@ func TestRTOResendsOnlyLost(t *testing.T) {
 	p.net.SetTracer(log)
 	size := 10 * cfg.SMSS()
 	cli, _, sconn := p.transfer(cfg, size)
+	for (*sconn == nil || (*sconn).Stats().Timeouts == 0) && p.s.Step() {
+	}
+	if c := *sconn; c == nil || c.sb.sackedOut != 9 || c.sb.lostOut != 1 || c.sb.retransOut != 1 || c.cc.Window() != c.smss {
+		t.Errorf("just after the timeout: sacked, lost, retrans = %d, %d, %d, cwnd %d; want 9, 1, 1 and cwnd 1 segment (in flight 0 + 1)",
+			c.sb.sackedOut, c.sb.lostOut, c.sb.retransOut, c.cc.Window())
+	}
 	p.s.RunUntil(at(10 * time.Second))
 	if len(cli.delivered) != 1 {
 		t.Fatalf("transfer incomplete")

@@ -93,7 +93,7 @@ func TestTLPProbeTime(t *testing.T) {
 //
 // Mutations caught: onProbeTimer arming the RTO from the first
 // outstanding segment (tcp_rto_delta_us: timeout at 450 ms); arming
-// another probe instead of the RTO (a second probe at 554 ms).
+// the probe timer again instead of the RTO (the timeout comes at 554 ms).
 func TestTLPRearmsRTO(t *testing.T) {
 	for _, size := range []Bytes{10 * 1448, 15 * 1448} {
 		t.Run(fmt.Sprint("size=", size), func(t *testing.T) {

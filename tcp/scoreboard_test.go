@@ -114,7 +114,7 @@ func (h receiveHook) Receive(p *link.Packet) {
 }
 
 // TestScoreboardRandomLoss moves 2 MB over a 20 Mbit/s, 40 ms path with a
-// 30-packet queue and 5% random loss on the data direction and 1% on the
+// 45,000-byte (30-packet) queue and 5% random loss on the data direction and 1% on the
 // ACKs, for several seeds, with Linux's recovery (SACK, RACK, TLP, PRR,
 // undo). After every packet the sender handles, checkScoreboard checks
 // the counters against the marks; the arrivalAudit on the receiver

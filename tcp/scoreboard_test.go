@@ -114,9 +114,9 @@ func (h receiveHook) Receive(p *link.Packet) {
 }
 
 // TestScoreboardRandomLoss moves 2 MB over a 20 Mbit/s, 40 ms path with a
-// 45,000-byte (30-packet) queue and 5% random loss on the data direction and 1% on the
-// ACKs, for several seeds, with Linux's recovery (SACK, RACK, TLP, PRR,
-// undo). After every packet the sender handles, checkScoreboard checks
+// 45,000-byte (30-packet) queue and 5% random loss on the data direction
+// and 1% on the ACKs, for several seeds, with Linux's recovery (SACK,
+// RACK, TLP, PRR, undo). After every packet the sender handles, checkScoreboard checks
 // the counters against the marks; the arrivalAudit on the receiver
 // checks that no byte was delivered twice or skipped, and every message
 // once and in order.

@@ -11,6 +11,7 @@ import (
 // counters of tcp_ack).
 type ackInfo struct {
 	prevUna       int64
+	priorFack     int64         // the highest SACKed byte before this ACK (Linux prior_fack)
 	unaAdvanced   bool          // FLAG_SND_UNA_ADVANCED
 	newlyAcked    int           // segments cumulatively acknowledged that were not SACKed
 	newlySacked   int           // segments newly SACKed
@@ -42,7 +43,7 @@ func (c *Conn) onAck(p *link.Packet) {
 		return
 	}
 	now := c.sched.Now()
-	a := ackInfo{prevUna: c.sndUna, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
+	a := ackInfo{prevUna: c.sndUna, priorFack: c.sb.highSacked, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
 	if !c.cfg.Timestamps {
 		a.tsecr = -1
 	}
@@ -189,6 +190,12 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 				a.caRTT = rtt
 				if s.end <= r.highSeq {
 					a.origSackAcked = true
+				}
+				if s.start < a.priorFack {
+					// Never resent, delivered below what was SACKed
+					// before: it arrived late, reordered (Linux
+					// tcp_clean_rtx_queue's reord check).
+					r.reordSeen = true
 				}
 			}
 			if !c.spuriousRetrans(s, a) {

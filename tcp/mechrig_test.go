@@ -73,8 +73,12 @@ func (r *senderRig) ack(t sim.Time, ackSeq int64, tsecr sim.Time, blocks ...link
 		r.t.Fatalf("rig: %d SACK blocks, at most %d", len(blocks), link.MaxSackBlocks)
 	}
 	p := link.Packet{Flags: link.ACK, Seq: r.c.rcv.nxt, Ack: ackSeq, Wnd: 4 << 20,
-		SentAt: t, TSecr: tsecr, NSack: uint8(len(blocks))}
-	copy(p.Sack[:], blocks)
+		SentAt: t, TSecr: tsecr}
+	for _, b := range blocks {
+		if !p.AddSackBlock(b) {
+			r.t.Fatalf("rig: SACK block %v does not fit", b)
+		}
+	}
 	before := len(r.log.events)
 	r.c.receive(&p)
 	var out []link.Packet

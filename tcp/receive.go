@@ -18,7 +18,7 @@ type receiver struct {
 	peerFin      bool
 	peerFinSeq   int64 // -1 until a FIN is seen
 
-	recent  [link.MaxSackBlocks + 1]int64 // a byte of each recent out-of-order arrival, most recent first
+	recent  [link.MaxSackBlocks]int64 // a byte of each recent out-of-order arrival, most recent first
 	nrecent int
 	dsack   link.SackBlock // a duplicate to report in the next ACK
 	hasDup  bool
@@ -318,6 +318,10 @@ func (c *Conn) sackBlocks(p *link.Packet) {
 		return
 	}
 	var bs [link.MaxSackBlocks]link.SackBlock
+	limit := link.MaxSackBlocks // four blocks fit in the options (RFC 2018 3)
+	if c.cfg.Timestamps {
+		limit = link.MaxSackBlocks - 1 // three beside the timestamp option
+	}
 	n := 0
 	if r.hasDup {
 		bs[0] = r.dsack
@@ -326,7 +330,7 @@ func (c *Conn) sackBlocks(p *link.Packet) {
 	}
 	if len(r.ooo) > 0 {
 		kept := 0
-		for i := 0; i < r.nrecent && n < link.MaxSackBlocks; i++ {
+		for i := 0; i < r.nrecent && n < limit; i++ {
 			seq := r.recent[i]
 			k := spanAtOrAfter(r.ooo, seq+1)
 			if k < len(r.ooo) && r.ooo[k].start <= seq {
@@ -340,7 +344,7 @@ func (c *Conn) sackBlocks(p *link.Packet) {
 		}
 		// Older spans no recent arrival names fill the rest, highest
 		// first.
-		for i := len(r.ooo) - 1; i >= 0 && n < link.MaxSackBlocks; i-- {
+		for i := len(r.ooo) - 1; i >= 0 && n < limit; i-- {
 			if !hasBlock(bs[:n], r.ooo[i]) {
 				bs[n] = link.SackBlock{Start: r.ooo[i].start, End: r.ooo[i].end}
 				n++

@@ -312,11 +312,13 @@ func (c *Conn) tryUndoPartial(a *ackInfo) bool {
 		return false
 	}
 	if c.sb.retransOut > 0 {
+		r.reordSeen = true
 		return true
 	}
 	if !c.anyRetransDone() {
 		r.retransStamp = -1
 	}
+	r.reordSeen = true // the hole was filled by a delayed original (tcp_check_sack_reordering)
 	c.undoCwndReduction(true)
 	c.tryKeepOpen()
 	return false
@@ -386,7 +388,7 @@ func (c *Conn) prrReduce(delivered, newlyLost int, unaAdvanced bool) {
 	if delta < 0 {
 		sndcnt = (ssthresh*r.prrDelivered+r.prrPriorCwnd-1)/r.prrPriorCwnd - r.prrOut
 	} else {
-		sndcnt = max(r.prrOut-r.prrDelivered, delivered)
+		sndcnt = max(r.prrDelivered-r.prrOut, delivered)
 		if unaAdvanced && newlyLost == 0 {
 			sndcnt++
 		}

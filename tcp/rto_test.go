@@ -58,8 +58,12 @@ func (l *linuxRTT) sample(mrtt int64, sndUna, sndNxt int64) {
 	l.srtt = max(1, srtt)
 }
 
+// rto is __tcp_set_rto: usecs_to_jiffies(srtt + rttvar), whole jiffies
+// of 4 ms (HZ = 250) rounded up.
 func (l *linuxRTT) rto() time.Duration {
-	return time.Duration((l.srtt>>3)+l.rttvar) * time.Microsecond
+	us := (l.srtt >> 3) + l.rttvar
+	const jiffy = 4000
+	return time.Duration((us+jiffy-1)/jiffy*jiffy) * time.Microsecond
 }
 
 // TestRTOLinuxEstimator feeds the same RTT samples to the model's
@@ -98,11 +102,11 @@ func TestRTOLinuxEstimator(t *testing.T) {
 }
 
 // TestRTOFirstSample: the RTO set by the handshake's RTT sample on a 20 ms
-// path. Linux's estimator starts rttvar at max(2 * RTT, 200 ms): RTO = 20
-// + 200 = 220 ms, the "about 224 ms" of a real Linux 20 ms path (delayed
-// ACKs add a little afterwards). RFC 6298 (RTORFC6298): SRTT + 4 * RTT/2
-// = 60 ms, clamped to the 200 ms minimum. On a 300 ms path both give 300
-// + 600 = 900 ms. After a 200 KB transfer on the 20 ms path (50 Mbit/s)
+// path. Linux's estimator starts rttvar at max(2 * RTT, 200 ms): RTO =
+// 20.02 + 200 ms in whole 4 ms ticks = 224 ms, the figure a real Linux
+// 20 ms path reports. RFC 6298 (RTORFC6298): SRTT + 4 * RTT/2 = 60 ms,
+// clamped to the 200 ms minimum. On a 300 ms path 300.02 + 600 ms: 904
+// ms in ticks for Linux, 900 ms for the RFC. After a 200 KB transfer on the 20 ms path (50 Mbit/s)
 // the Linux RTO stays within 224 ms +-5% (the reference's figure): the
 // 200 ms floor applies to the variance term, so the RTO sits above SRTT +
 // 200 ms; the RFC one stays at its 200 ms clamp.
@@ -120,9 +124,9 @@ func TestRTOFirstSample(t *testing.T) {
 		afterHi   time.Duration
 		transfers bool
 	}{
-		{RTOLinux, 20 * time.Millisecond, 220 * time.Millisecond, 213 * time.Millisecond, 235 * time.Millisecond, true},
+		{RTOLinux, 20 * time.Millisecond, 224 * time.Millisecond, 213 * time.Millisecond, 235 * time.Millisecond, true},
 		{RTORFC6298, 20 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond, true},
-		{RTOLinux, 300 * time.Millisecond, 900 * time.Millisecond, 0, 0, false},
+		{RTOLinux, 300 * time.Millisecond, 904 * time.Millisecond, 0, 0, false},
 		{RTORFC6298, 300 * time.Millisecond, 900 * time.Millisecond, 0, 0, false},
 	}
 	for _, tt := range tests {

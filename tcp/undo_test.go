@@ -219,7 +219,7 @@ func TestUndoDSACK(t *testing.T) {
 			rtx = e.at
 		}
 		if dsack < 0 && e.ev == link.Delivered && e.pipe == p.up && e.p.NSack > 0 &&
-			e.p.Sack[0].Start == target && e.p.Sack[0].End <= e.p.Ack {
+			e.p.SackBlock(0).Start == target && e.p.SackBlock(0).End <= e.p.Ack {
 			dsack = e.at
 		}
 	}

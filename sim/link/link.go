@@ -140,9 +140,10 @@ type Packet struct {
 	sack [MaxSackBlocks]sackOffsets
 }
 
-// MaxSackBlocks is the number of SACK blocks an ACK carries at most: three
-// fit in the 40 option bytes beside the timestamp option (RFC 2018 3).
-const MaxSackBlocks = 3
+// MaxSackBlocks is the number of SACK blocks an ACK carries at most: four
+// fit in the 40 option bytes (RFC 2018 3), three beside the timestamp
+// option.
+const MaxSackBlocks = 4
 
 // SackBlock is one SACK block: sequence numbers [Start, End).
 type SackBlock struct{ Start, End int64 }

@@ -106,7 +106,25 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 		a.dsack = true
 		c.stats.DSACKsReceived++
 		if r.undoMarker != 0 && r.undoRetrans > 0 && b.End > r.undoMarker {
-			segs := int((b.End - b.Start + c.smss - 1) / c.smss)
+			// A duplicate of a retransmission shows it was not needed
+			// (RFC 3708): for data already acknowledged, every segment
+			// of the block counts (Linux tcp_check_dsack); for data
+			// still outstanding, the resent segments it covers
+			// (tcp_sacktag_one).
+			segs := 0
+			if b.End <= a.prevUna {
+				segs = int((b.End - b.Start + c.smss - 1) / c.smss)
+			} else {
+				for i := c.sb.index(max(b.Start, c.sndUna)); i < c.sb.segs.Len(); i++ {
+					s := c.sb.segs.At(i)
+					if s.start >= b.End {
+						break
+					}
+					if s.start >= b.Start && s.end <= b.End && s.has(segEverRetrans) {
+						segs++
+					}
+				}
+			}
 			r.undoRetrans = max(0, r.undoRetrans-segs)
 		}
 		if r.tlpHighSeq != 0 && r.tlpRetrans && b.End == r.tlpProbeEnd {

@@ -244,3 +244,31 @@ func TestUndoDSACK(t *testing.T) {
 			st.Undos, st.DSACKsReceived, st.Retransmits, st.Timeouts, st.Recoveries)
 	}
 }
+
+// TestDSACKCountsOnlyResends: a D-SACK shows a retransmission was
+// unnecessary only if it reports a segment that was resent (RFC 3708;
+// Linux tcp_sacktag_one counts dup_sack blocks of TCPCB_RETRANS data). A
+// fast recovery starts at 250 ms (segment 1 lost, 2-4 SACKed: segment 1
+// resent, undoRetrans 1); then a D-SACK reports segment 3, which was
+// never resent (a network duplicate): the episode must stay unundone,
+// since segment 1's resend is still unexplained.
+//
+// Mutation caught: every D-SACK block above the undo marker counted
+// against undoRetrans (the reduction undone at 260 ms).
+func TestDSACKCountsOnlyResends(t *testing.T) {
+	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 20*1448)
+	s1, _ := r.seg(1)
+	r.ack(ms(250), s1, r.t0, r.block(2, 4))
+	if r.c.CongState() != Recovery || r.c.rec.undoRetrans != 1 {
+		t.Fatalf("after the SACK: state %v, undoRetrans %d; want recovery, 1", r.c.CongState(), r.c.rec.undoRetrans)
+	}
+	ssthresh := r.c.CC().SSThresh()
+	r.ack(ms(260), s1, r.t0, r.block(3, 3), r.block(2, 4))
+	if st := r.c.Stats(); st.DSACKsReceived != 1 || st.Undos != 0 || r.c.rec.undoRetrans != 1 {
+		t.Errorf("after a D-SACK of a segment never resent: D-SACKs %d, undos %d, undoRetrans %d; want 1, 0, 1",
+			st.DSACKsReceived, st.Undos, r.c.rec.undoRetrans)
+	}
+	if got := r.c.CC().SSThresh(); got != ssthresh {
+		t.Errorf("ssthresh %d after the D-SACK, want %d kept", got, ssthresh)
+	}
+}

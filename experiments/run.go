@@ -284,6 +284,11 @@ func RunAll(rcs []RunConfig, opt RunOptions) []Result {
 				results[i] = r
 				mu.Lock()
 				ran[i] = true
+				if r.Row.Err == Interrupted {
+					// Not a finished run: no progress, no OnResult.
+					mu.Unlock()
+					continue
+				}
 				done++
 				if opt.OnResult != nil {
 					opt.OnResult(i, r)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,14 @@ writes: results, summary, requests, plots and report. The runs that plots
 need traces of are simulated again (runs are deterministic). Run the
 shards with CSV output (the default); --format json writes the merged
 results as JSON.
+
+Each shard is checked before anything is written: every file against
+the shard's manifest.json (size and SHA-256), the shards against each
+other (one experiment, one spec, complete, not partial, no run twice),
+and the values (finite numbers, none negative, each run's seed the one
+the spec gives it, one results row per run and one requests row per
+request). A shard that fails a check is named, with exit code 2. The
+merged folder is written as a transaction, as connsim run writes one.
 
 Example (a sweep in 4 slices, e.g. a Slurm job array or a Kubernetes
 Indexed Job with one slice per task):
@@ -53,6 +62,10 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "connsim merge: no folder given\n\n"+mergeHelp)
 		return exitBadUse
 	}
+	if *out == "" {
+		fmt.Fprint(stderr, "connsim merge: --out is empty: name an output folder (--out . for this one)\n")
+		return exitBadUse
+	}
 	s, rows, reqs, err := readShards(dirs)
 	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
@@ -76,12 +89,23 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		return exitBadUse
 	}
 	restoreAxisText(rows, reqs, runs)
-	dir := filepath.Join(*out, s.Name)
-	o := outputOpts{format: *format, plots: !*noPlots}
-	if err := writeFiles(s, dir, rows, reqs, map[int]*experiments.Trace{}, runs, o); err != nil {
+	od, err := openOutDir(*out, s.Name, nil)
+	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitFor(err)
+	}
+	defer od.Close()
+	o := outputOpts{format: *format, plots: !*noPlots}
+	w, err := writeRows(od, s, rows, reqs, map[int]*experiments.Trace{}, runs, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v (%s is as it was)\n", err, od.target())
+		return exitFor(err)
+	}
+	if w.plotErr != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v; %s holds the merged results without plots or report\n", w.plotErr, w.dir)
 		return exitRunFail
 	}
+	dir := w.dir
 	fmt.Fprintf(stdout, "merged %d folders, %d runs -> %s\n", len(dirs), len(rows), dir)
 	for _, r := range rows {
 		if r.Err != "" {
@@ -98,7 +122,26 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 	var specBytes []byte
 	var rows []experiments.Row
 	var reqs []experiments.RequestRow
+	var runs []experiments.RunConfig
+	shards := map[string]string{} // "K/N" -> folder
 	for _, d := range dirs {
+		m, err := readManifest(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(filepath.Join(d, "experiment.yaml")); serr != nil {
+				return nil, nil, nil, fmt.Errorf("%s: not a shard folder: no experiment.yaml", d)
+			}
+			return nil, nil, nil, fmt.Errorf("%s: no %s, so its files cannot be checked (written by a connsim before 15, or not by connsim): run the shard again", d, manifestName)
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if err := checkShardManifest(d, m); err != nil {
+			return nil, nil, nil, err
+		}
+		if prev, dup := shards[m.Shard]; dup && m.Shard != "" {
+			return nil, nil, nil, fmt.Errorf("%s: shard %s again (also %s)", d, m.Shard, prev)
+		}
+		shards[m.Shard] = d
 		path := filepath.Join(d, "experiment.yaml")
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -109,6 +152,9 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 			if err != nil {
 				return nil, nil, nil, err
 			}
+			if runs, err = s.Runs(); err != nil {
+				return nil, nil, nil, err
+			}
 			spec, specBytes = s, data
 		} else if !bytes.Equal(data, specBytes) {
 			return nil, nil, nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
@@ -117,11 +163,17 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		rows = append(rows, r...)
 		q, err := readWith(filepath.Join(d, "requests.csv"), experiments.ReadRequestsCSV)
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		if len(r) != m.Runs.Total {
+			return nil, nil, nil, fmt.Errorf("%s: %d rows, %s says the shard has %d runs", filepath.Join(d, "results.csv"), len(r), manifestName, m.Runs.Total)
+		}
+		if err := checkShardValues(d, runs, r, q); err != nil {
+			return nil, nil, nil, err
+		}
+		rows = append(rows, r...)
 		reqs = append(reqs, q...)
 	}
 	return spec, rows, reqs, nil

@@ -53,3 +53,7 @@ func unlockFile(f *os.File) {
 	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	f.Close()
 }
+
+// writable reports whether this process may create and remove entries
+// in dir (access(2) with W_OK; always true for root).
+func writable(dir string) bool { return syscall.Access(dir, 2 /* W_OK */) == nil }

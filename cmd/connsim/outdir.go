@@ -198,7 +198,7 @@ func (o *outDir) checkTarget(t string) error {
 		if err != nil {
 			return badInput("%s: %v", p, err)
 		}
-		if d.IsDir() && syscall.Access(p, 2 /* W_OK */) != nil {
+		if d.IsDir() && !writable(p) {
 			return badInput("%s is not writable, so the files of the run there cannot be replaced; make it writable (chmod u+w) or choose another --out", p)
 		}
 		return nil

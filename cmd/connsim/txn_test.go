@@ -485,3 +485,75 @@ func TestPageLimits(t *testing.T) {
 		t.Errorf("--connections 1001: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestSecondSignalExitsAtOnce: a second SIGINT while the first one's
+// partial run is being written (the writing held at its first step)
+// ends the process at once with 130, and the complete earlier run stays.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("subprocesses")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	long, quick := filepath.Join(dir, "long.yaml"), filepath.Join(dir, "quick.yaml")
+	os.WriteFile(long, []byte(longSpec), 0o644)
+	os.WriteFile(quick, []byte(quickLong), 0o644)
+	mustRun(t, "run", quick, "--out", out, "--quiet")
+	earlier := readTree(t, filepath.Join(out, "long"))
+
+	cmd := connsimCmd(t, []string{"CONNSIM_TEST_PAUSE_AT=1"}, "run", long, "--out", out, "--workers", "2", "--quiet")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	paused := make(chan bool, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "PAUSED") {
+				paused <- true
+			}
+		}
+		close(paused)
+	}()
+	lock := filepath.Join(out, ".long.lock")
+	pid := strconv.Itoa(cmd.Process.Pid) + "\n"
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if b, _ := os.ReadFile(lock); string(b) == pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the command did not take the lock in 30s")
+		}
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case ok := <-paused:
+		if !ok {
+			cmd.Wait()
+			t.Fatalf("the command ended without pausing")
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("no pause in 30s after the first SIGINT")
+	}
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	err = cmd.Wait()
+	took := time.Since(sent)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("exit %v after the second SIGINT, want %d", err, exitInterrupted)
+	}
+	if took > time.Second {
+		t.Errorf("exited %v after the second SIGINT; want at once", took)
+	}
+	sameTrees(t, earlier, readTree(t, filepath.Join(out, "long")), "the complete earlier run")
+	if _, err := os.Lstat(filepath.Join(out, "long.partial")); err == nil {
+		t.Errorf("long.partial written although the second signal came first")
+	}
+}

@@ -201,8 +201,8 @@ var errCrash = errors.New("crash")
 // after it do not happen), while a complete run is in place; the new run
 // is complete or partial, with or without --replace-partial. Whatever
 // k, OUT/small is the earlier run or the new one, whole; OUT/small.partial
-// is absent or a whole partial run; and the next command repairs the
-// rest, leaving nothing behind.
+// is absent or a whole partial run; a file of the user's in the folder
+// stays; and the next command repairs the rest, leaving nothing behind.
 func FuzzOutputTransaction(f *testing.F) {
 	base := f.TempDir()
 	ref := filepath.Join(base, "ref")
@@ -223,6 +223,7 @@ func FuzzOutputTransaction(f *testing.F) {
 	f.Fuzz(func(t *testing.T, k uint8, partial, replace bool) {
 		out := t.TempDir()
 		copyTree(t, earlier, filepath.Join(out, "small"))
+		os.WriteFile(filepath.Join(out, "small", "plots", "notes.txt"), []byte("mine"), 0o644)
 		before := readTree(t, filepath.Join(out, "small"))
 		n, crashed := 0, false
 		rf := runFlags{out: out, workers: 2, format: "csv", quiet: true, replacePartial: replace,
@@ -245,7 +246,10 @@ func FuzzOutputTransaction(f *testing.F) {
 			if bytes.Equal(got["experiment.yaml"], before["experiment.yaml"]) {
 				sameTrees(t, before, got, when+": the earlier run")
 			} else {
-				m := checkWhole(t, dir)
+				m := checkWhole(t, dir, "plots/notes.txt")
+				if string(got["plots/notes.txt"]) != "mine" {
+					t.Errorf("%s: the user's plots/notes.txt is gone", when)
+				}
 				if m.Status == statusPartial && !(partial && replace) {
 					t.Errorf("%s: a partial run replaced the complete one", when)
 				}
@@ -267,7 +271,7 @@ func FuzzOutputTransaction(f *testing.F) {
 			t.Errorf("crash at step %d: left %q after repair", k, left)
 		}
 		if !crashed && !partial {
-			if m := checkWhole(t, filepath.Join(out, "small")); m.Seed != 21 {
+			if m := checkWhole(t, filepath.Join(out, "small"), "plots/notes.txt"); m.Seed != 21 {
 				t.Errorf("no crash: seed %d, want the new run's 21", m.Seed)
 			}
 		}

@@ -446,12 +446,18 @@ func readManifest(dir string) (*manifest, error) {
 }
 
 // writeManifest lists every regular file under dir (sorted by path) in
-// m.Files and writes dir/manifest.json.
+// m.Files and writes dir/manifest.json. It syncs every file and folder on
+// the way (the figures are written without), so that what the manifest
+// lists is on disk before the folder is swapped in.
 func writeManifest(dir string, m *manifest) error {
 	m.Files = nil
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		if d.IsDir() {
+			syncDir(p)
+			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
@@ -465,6 +471,10 @@ func writeManifest(dir string, m *manifest) error {
 		if err != nil {
 			return err
 		}
+		if f, err := os.Open(p); err == nil {
+			_ = f.Sync()
+			f.Close()
+		}
 		m.Files = append(m.Files, manifestFile{Name: rel, Bytes: size, SHA256: sum})
 		return nil
 	})
@@ -476,7 +486,11 @@ func writeManifest(dir string, m *manifest) error {
 	if err != nil {
 		return err
 	}
-	return writeFileSynced(filepath.Join(dir, manifestName), append(b, '\n'))
+	if err := writeFileSynced(filepath.Join(dir, manifestName), append(b, '\n')); err != nil {
+		return err
+	}
+	syncDir(dir)
+	return nil
 }
 
 // writeFileSynced writes a file and syncs it.

@@ -277,7 +277,8 @@ func pausedAt(t *testing.T, k int, args ...string) (cmd *exec.Cmd, paused bool) 
 // TestSIGKILLDuringWriting kills a connsim process with SIGKILL before
 // each of its file system changes in turn, while it replaces a complete
 // run with another. Every time the folder is one of the two runs, whole,
-// and the next command removes what the killed one left.
+// with the user's file in it, and the next command removes what the
+// killed one left.
 func TestSIGKILLDuringWriting(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocesses")
@@ -288,9 +289,12 @@ func TestSIGKILLDuringWriting(t *testing.T) {
 	mustRun(t, "run", specA, "--out", refA, "--quiet")
 	mustRun(t, "run", specB, "--out", refB, "--quiet")
 	treeA, treeB := readTree(t, filepath.Join(refA, "small")), readTree(t, filepath.Join(refB, "small"))
+	// A file of the user's, in the folder: kept whatever happens.
+	treeA["plots/notes.txt"], treeB["plots/notes.txt"] = []byte("mine"), []byte("mine")
 	for k := 1; ; k++ {
 		out := filepath.Join(base, fmt.Sprintf("k%d", k))
-		mustRun(t, "run", specA, "--out", out, "--quiet")
+		copyTree(t, filepath.Join(refA, "small"), filepath.Join(out, "small"))
+		os.WriteFile(filepath.Join(out, "small", "plots", "notes.txt"), []byte("mine"), 0o644)
 		cmd, paused := pausedAt(t, k, "run", specB, "--out", out, "--quiet")
 		if !paused {
 			if k < 5 {
@@ -303,18 +307,31 @@ func TestSIGKILLDuringWriting(t *testing.T) {
 		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-		got := readTree(t, filepath.Join(out, "small"))
-		if !bytes.Equal(got["results.csv"], treeB["results.csv"]) {
-			sameTrees(t, treeA, got, fmt.Sprintf("killed at step %d: the earlier run", k))
-		} else {
-			sameTrees(t, treeB, got, fmt.Sprintf("killed at step %d: the new run", k))
+		check := func(when string) {
+			got := readTree(t, filepath.Join(out, "small"))
+			if !bytes.Equal(got["results.csv"], treeB["results.csv"]) {
+				sameTrees(t, treeA, got, when+": the earlier run")
+			} else {
+				sameTrees(t, treeB, got, when+": the new run")
+			}
 		}
-		mustRun(t, "run", specA, "--out", out, "--quiet")
+		check(fmt.Sprintf("killed at step %d", k))
+		// The next command (here only its start: lock and repair).
+		od, err := openOutDir(out, "small", nil)
+		if err != nil {
+			t.Fatalf("killed at step %d: the next command: %v", k, err)
+		}
+		od.Close()
 		if left := leftovers(t, out, "small"); len(left) > 0 {
-			t.Errorf("killed at step %d: the next run left %q", k, left)
+			t.Errorf("killed at step %d: the next command left %q", k, left)
 		}
-		sameTrees(t, treeA, readTree(t, filepath.Join(out, "small")), fmt.Sprintf("killed at step %d, then run again", k))
+		check(fmt.Sprintf("killed at step %d, then repaired", k))
 	}
+	// And a whole run after the last kill.
+	out := filepath.Join(base, "k1")
+	mustRun(t, "run", specB, "--out", out, "--quiet")
+	treeB["plots/notes.txt"] = []byte("mine")
+	sameTrees(t, treeB, readTree(t, filepath.Join(out, "small")), "a whole run after a kill")
 }
 
 // longSpec takes about 6 s a run (10,000 objects of 1 MB, small MSS).

@@ -79,8 +79,9 @@ type runFlags struct {
 	yes     bool
 	// replacePartial: see --replace-partial.
 	replacePartial bool
-	// step is outDir.step (tests).
-	step func(op, path string) error
+	// step and noExchange are outDir's (tests).
+	step       func(op, path string) error
+	noExchange bool
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
@@ -299,6 +300,7 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 		return exitFor(err)
 	}
 	defer od.Close()
+	od.noExchange = rf.noExchange
 	pointOf := make([]int, len(runs))
 	for i, r := range runs {
 		pointOf[i] = r.Point.Index

@@ -26,7 +26,8 @@ results as JSON.
 
 Each shard is checked before anything is written: every file against
 the shard's manifest.json (size and SHA-256), the shards against each
-other (one experiment, one spec, complete, not partial, no run twice),
+other (one experiment, one spec, one connsim version, one K/N split,
+complete, not partial, no run twice),
 and the values (finite numbers, none negative, each run's seed the one
 the spec gives it, one results row per run and one requests row per
 request). A shard that fails a check is named, with exit code 2. The
@@ -124,6 +125,7 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 	var reqs []experiments.RequestRow
 	var runs []experiments.RunConfig
 	shards := map[string]string{} // "K/N" -> folder
+	var first *manifest
 	for _, d := range dirs {
 		m, err := readManifest(d)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -142,6 +144,11 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 			return nil, nil, nil, fmt.Errorf("%s: shard %s again (also %s)", d, m.Shard, prev)
 		}
 		shards[m.Shard] = d
+		if first == nil {
+			first = m
+		} else if err := sameSweep(first, m); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %v than %s", filepath.Join(d, manifestName), err, dirs[0])
+		}
 		path := filepath.Join(d, "experiment.yaml")
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -177,6 +184,23 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 		reqs = append(reqs, q...)
 	}
 	return spec, rows, reqs, nil
+}
+
+// sameSweep reports how two shards' manifests disagree on what they are
+// slices of: the connsim version, the experiment, its seed and spec, the
+// number of slices.
+func sameSweep(a, b *manifest) error {
+	_, an, _ := strings.Cut(a.Shard, "/")
+	_, bn, _ := strings.Cut(b.Shard, "/")
+	switch {
+	case a.Connsim != b.Connsim:
+		return fmt.Errorf("written by connsim %s, another version", b.Connsim)
+	case a.Experiment != b.Experiment || a.SpecSHA256 != b.SpecSHA256 || a.Seed != b.Seed:
+		return fmt.Errorf("a different experiment (or version of it)")
+	case an != bn:
+		return fmt.Errorf("shard %s: sliced in another number of shards", b.Shard)
+	}
+	return nil
 }
 
 func readWith[T any](path string, read func(io.Reader) ([]T, error)) ([]T, error) {

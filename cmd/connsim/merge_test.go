@@ -156,7 +156,17 @@ func TestMergeRefusesBadShards(t *testing.T) {
 			}
 		})
 	}
-	code, _, stderr := runCLI(t, "merge", s1, s1, s2, "--out", t.TempDir(), "--no-plots")
+	other := filepath.Join(t.TempDir(), "small")
+	copyTree(t, s1, other)
+	m, _ := readManifest(other)
+	m.Connsim = "v0.0.1"
+	os.Remove(filepath.Join(other, manifestName))
+	writeManifest(other, m)
+	code, _, stderr := runCLI(t, "merge", s2, other, "--out", t.TempDir(), "--no-plots")
+	if code != exitBadUse || !strings.Contains(stderr, "another version") || !strings.Contains(stderr, other) {
+		t.Errorf("shards of two versions: exit %d, stderr %q; want 2", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "merge", s1, s1, s2, "--out", t.TempDir(), "--no-plots")
 	if code != exitBadUse || !strings.Contains(stderr, "again") {
 		t.Errorf("a shard twice: exit %d, stderr %q; want 2", code, stderr)
 	}

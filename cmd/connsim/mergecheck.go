@@ -139,9 +139,11 @@ func checkShardValues(dir string, runs []experiments.RunConfig, rows []experimen
 		spec := st.rc.Point.Spec
 		sizes := objectSizes(spec)
 		visits := max(spec.Client.Visits, 1)
-		if q.Request < 0 || q.Request >= len(sizes) || q.Visit < 0 || q.Visit >= visits {
+		// Requests are numbered across visits: visit v's are v*n .. v*n+n-1.
+		n := len(sizes)
+		if q.Request < 0 || q.Request >= n*visits || q.Visit != q.Request/n {
 			return fmt.Errorf("%s:%d: run %s: request %d of visit %d: the page has %d requests and %d visits",
-				reqPath, line, st.rc.ID, q.Request, q.Visit, len(sizes), visits)
+				reqPath, line, st.rc.ID, q.Request, q.Visit, n, visits)
 		}
 		id := [2]int{q.Visit, q.Request}
 		if prev, dup := st.seen[id]; dup {
@@ -163,7 +165,7 @@ func checkShardValues(dir string, runs []experiments.RunConfig, rows []experimen
 		if st.ok && q.EndMS < q.StartMS {
 			return fmt.Errorf("%s:%d: run %s: end_ms %v before start_ms %v", reqPath, line, st.rc.ID, q.EndMS, q.StartMS)
 		}
-		if body := sizes[q.Request]; q.Bytes < 0 || st.ok && (q.Bytes < body || q.Bytes > body+headerSlack(spec, body)) {
+		if body := sizes[q.Request%n]; q.Bytes < 0 || st.ok && (q.Bytes < body || q.Bytes > body+headerSlack(spec, body)) {
 			return fmt.Errorf("%s:%d: run %s: request %d: bytes %d, the object is %d bytes plus headers", reqPath, line, st.rc.ID, q.Request, q.Bytes, body)
 		}
 	}

@@ -98,6 +98,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	defer od.Close()
 	o := outputOpts{format: *format, plots: !*noPlots}
 	w, err := writeRows(od, s, rows, reqs, map[int]*experiments.Trace{}, runs, o)
+	for _, m := range od.warnings {
+		fmt.Fprintf(stderr, "connsim merge: warning: %s\n", m)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v (%s is as it was)\n", err, od.target())
 		return exitFor(err)

@@ -211,7 +211,8 @@ var errCrash = errors.New("crash")
 // FuzzOutputTransaction interrupts the writing of a run's folder before
 // its k-th file system change, as a crash would (that change and all
 // after it do not happen), while a complete run is in place; the new run
-// is complete or partial, with or without --replace-partial. Whatever
+// is complete or partial, with or without --replace-partial, with or
+// without an out-of-date OUT/small.partial beside. Whatever
 // k, OUT/small is the earlier run or the new one, whole (or, with the
 // two-rename fallback, absent between its renames); OUT/small.partial
 // is absent or a whole partial run; a file of the user's in the folder
@@ -235,18 +236,33 @@ func FuzzOutputTransaction(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	// A partial run of small, for small.partial beside the complete one.
+	stalePartial := filepath.Join(base, "stale")
+	{
+		sig := &signals{stop: new(atomic.Bool)}
+		sig.stop.Store(true)
+		var o, e bytes.Buffer
+		runSpec(sig, newSpec, runFlags{out: stalePartial, workers: 1, format: "csv", quiet: true}, &o, &e)
+		if m, err := readManifest(filepath.Join(stalePartial, "small")); err != nil || m.Status != statusPartial {
+			f.Fatalf("stale partial fixture: %v %v", m, err)
+		}
+	}
 	for k := range 18 {
-		f.Add(uint8(k+1), false, false, false)
-		f.Add(uint8(k+1), true, false, false)
-		f.Add(uint8(k+1), true, true, false)
+		f.Add(uint8(k+1), false, false, false, false)
+		f.Add(uint8(k+1), true, false, false, false)
+		f.Add(uint8(k+1), true, true, false, false)
+		f.Add(uint8(k+1), false, false, false, true)
 	}
 	for k := 8; k < 16; k++ { // the last steps, by two renames
-		f.Add(uint8(k+1), false, false, true)
-		f.Add(uint8(k+1), true, true, true)
+		f.Add(uint8(k+1), false, false, true, false)
+		f.Add(uint8(k+1), true, true, true, false)
 	}
-	f.Fuzz(func(t *testing.T, k uint8, partial, replace, renames bool) {
+	f.Fuzz(func(t *testing.T, k uint8, partial, replace, renames, stale bool) {
 		out := t.TempDir()
 		copyTree(t, earlier, filepath.Join(out, "small"))
+		if stale {
+			copyTree(t, filepath.Join(stalePartial, "small"), filepath.Join(out, "small.partial"))
+		}
 		os.WriteFile(filepath.Join(out, "small", "plots", "notes.txt"), []byte("mine"), 0o644)
 		before := readTree(t, filepath.Join(out, "small"))
 		n, crashed := 0, false
@@ -300,6 +316,9 @@ func FuzzOutputTransaction(f *testing.F) {
 		if !crashed && !partial {
 			if m := checkWhole(t, filepath.Join(out, "small"), "plots/notes.txt"); m.Seed != 21 {
 				t.Errorf("no crash: seed %d, want the new run's 21", m.Seed)
+			}
+			if _, err := os.Lstat(filepath.Join(out, "small.partial")); err == nil {
+				t.Errorf("no crash: a complete run left small.partial in place")
 			}
 		}
 	})

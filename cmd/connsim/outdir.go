@@ -25,7 +25,7 @@ import (
 //  2. Under the lock it repairs what an earlier, killed command left: a
 //     folder renamed away but not replaced (the two-rename fallback below)
 //     is renamed back, and every staging or old folder (.NAME.stage-*,
-//     .NAME.old-*, .NAME.partial.old-*) is removed.
+//     .NAME.old-*, .NAME.partial.old-*, .NAME.partial.gone-*) is removed.
 //  3. Every file of the run, manifest.json last, is written into a fresh
 //     staging folder OUT/.NAME.stage-<pid>-<random>.
 //  4. Files in the old folder that connsim did not write (neither its
@@ -125,13 +125,16 @@ type outDir struct {
 	step func(op, path string) error
 	// noExchange makes commit use the two-rename fallback (tests).
 	noExchange bool
+	// warnings are problems that did not stop the command (an old folder
+	// that could not be removed), for the caller to print.
+	warnings []string
 }
 
 // openOutDir checks OUT, takes the lock on OUT/NAME and repairs what an
 // interrupted command left. Close releases the lock.
 func openOutDir(parent, name string, step func(op, path string) error) (*outDir, error) {
 	if parent == "" {
-		return nil, badInput("--out is empty: name an output folder (e.g. --out .  for this one)")
+		return nil, badInput("--out is empty: name an output folder (--out . for this one)")
 	}
 	o := &outDir{parent: parent, name: name, step: step}
 	if fi, err := os.Stat(parent); err == nil && !fi.IsDir() {
@@ -210,7 +213,7 @@ func (o *outDir) checkTarget(t string) error {
 // leftover reports whether base (an entry of OUT) is a staging or old
 // folder of this output folder.
 func (o *outDir) leftover(base string) bool {
-	for _, p := range []string{"." + o.name + ".stage-", "." + o.name + ".old-", "." + o.name + ".partial.old-"} {
+	for _, p := range []string{"." + o.name + ".stage-", "." + o.name + ".old-", "." + o.name + ".partial.old-", "." + o.name + ".partial.gone-"} {
 		if strings.HasPrefix(base, p) {
 			return true
 		}
@@ -254,7 +257,7 @@ func (o *outDir) recover() error {
 			return err
 		}
 		if err := os.RemoveAll(filepath.Join(o.parent, e.Name())); err != nil {
-			return fmt.Errorf("removing %s left by an interrupted run: %w", e.Name(), err)
+			o.warn("could not remove %s, left by an interrupted run: %v", filepath.Join(o.parent, e.Name()), err)
 		}
 	}
 	return nil
@@ -345,41 +348,52 @@ func (o *outDir) commit(staging, target string) error {
 		return err
 	}
 	syncDir(o.parent)
-	// The old run is now at staging: remove it. Should that fail, the
-	// next command removes it (recover).
+	// The old run is now at staging: remove it. The new run is in place
+	// whatever happens now; should the removal fail, the next command
+	// tries again (recover).
 	if err := o.do("removeall", staging); err != nil {
-		return err
+		return nil
 	}
 	if err := os.RemoveAll(staging); err != nil {
-		return fmt.Errorf("removing the earlier run (now %s): %w", staging, err)
+		o.warn("could not remove the earlier run (now %s): %v", staging, err)
 	}
 	return nil
+}
+
+// warn records a problem that does not stop the command, for the caller
+// to print.
+func (o *outDir) warn(format string, args ...any) {
+	o.warnings = append(o.warnings, fmt.Sprintf(format, args...))
 }
 
 // removePartial removes OUT/NAME.partial when it holds a partial run
 // (once a complete run is in place it is out of date). It goes through
 // an old-folder name, so an interruption leaves something recover
-// removes.
-func (o *outDir) removePartial() error {
+// removes. Failing is only a warning: the complete run is in place.
+func (o *outDir) removePartial() {
 	t := o.partialTarget()
 	fi, err := os.Lstat(t)
 	if err != nil || !fi.IsDir() {
-		return nil
+		return
 	}
 	if m, err := readManifest(t); err != nil || m.Status != statusPartial {
-		return nil // not ours to remove
+		return // not ours to remove
 	}
-	old := filepath.Join(o.parent, fmt.Sprintf(".%s.partial.old-%d", o.name, os.Getpid()))
+	// Not ".old-": recover would put it back.
+	old := filepath.Join(o.parent, fmt.Sprintf(".%s.partial.gone-%d", o.name, os.Getpid()))
 	if err := o.do("rename", old); err != nil {
-		return err
+		return
 	}
 	if err := os.Rename(t, old); err != nil {
-		return err
+		o.warn("could not remove the out-of-date partial run %s: %v", t, err)
+		return
 	}
 	if err := o.do("removeall", old); err != nil {
-		return err
+		return
 	}
-	return os.RemoveAll(old)
+	if err := os.RemoveAll(old); err != nil {
+		o.warn("could not remove the out-of-date partial run (now %s): %v", old, err)
+	}
 }
 
 // legacyNames matches the files connsim wrote before manifests, and the

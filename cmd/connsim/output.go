@@ -110,9 +110,7 @@ func writeRows(od *outDir, s *experiments.Spec, rows []experiments.Row, reqs []e
 	}
 	w.plotErr = plotErr
 	if !w.partial {
-		if err := od.removePartial(); err != nil {
-			return w, err
-		}
+		od.removePartial()
 	}
 	return w, nil
 }

@@ -323,6 +323,9 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 		o.shard = fmt.Sprintf("%d/%d", rf.shardK, rf.shardN)
 	}
 	w, err := writeOutputs(od, s, results, runs, o)
+	for _, m := range od.warnings {
+		fmt.Fprintf(stderr, "connsim run: %s: warning: %s\n", s.Name, m)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "connsim run: %s: %v (%s is as it was)\n", s.Name, err, od.target())
 		return exitFor(err)

@@ -184,6 +184,68 @@ func TestReadOnlyPlotsFolder(t *testing.T) {
 	}
 }
 
+// TestUndeletableOldFigure: as root, where a read-only folder does not
+// stop a removal, an immutable figure (chattr +i) of the earlier run
+// does. The old command then left the new results beside that figure.
+// Now the new run is swapped in whole, the old folder that cannot be
+// removed stays hidden beside it with a warning, and a later command
+// removes it once it can.
+func TestUndeletableOldFigure(t *testing.T) {
+	chattr, err := exec.LookPath("chattr")
+	if err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and chattr")
+	}
+	out := t.TempDir()
+	mustRun(t, "run", "testdata/small.yaml", "--out", out, "--quiet")
+	fig := filepath.Join(out, "small", "plots", "05-sequence.png")
+	if _, err := os.Stat(fig); err != nil {
+		t.Fatalf("no figure 5: %v", err)
+	}
+	if b, err := exec.Command(chattr, "+i", fig).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i: %v %s", err, b)
+	}
+	spec, _ := os.ReadFile("testdata/small.yaml")
+	fewer := strings.Split(strings.Replace(string(spec), "seed: 3", "seed: 8", 1), "plots:\n")[0] +
+		"plots:\n  - {kind: line, x: network.rtt, y: plt_ms}\n"
+	p := filepath.Join(t.TempDir(), "fewer.yaml")
+	os.WriteFile(p, []byte(fewer), 0o644)
+	code, _, stderr := runCLI(t, "run", p, "--out", out, "--quiet")
+	// Find the figure wherever the old folder went, to undo chattr.
+	var moved []string
+	filepath.WalkDir(out, func(q string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == "05-sequence.png" {
+			moved = append(moved, q)
+		}
+		return nil
+	})
+	defer func() {
+		for _, q := range moved {
+			exec.Command(chattr, "-i", q).Run()
+		}
+	}()
+	if code != exitOK || !strings.Contains(stderr, "warning: could not remove the earlier run") {
+		t.Errorf("exit %d, stderr %q; want 0 and a warning", code, stderr)
+	}
+	m := checkWhole(t, filepath.Join(out, "small"))
+	if m.Seed != 8 {
+		t.Errorf("OUT/small has seed %d, want the new run's 8", m.Seed)
+	}
+	if len(moved) != 1 || strings.HasPrefix(moved[0], filepath.Join(out, "small")+string(filepath.Separator)) {
+		t.Errorf("the immutable figure is at %q; want it only in the hidden old folder", moved)
+	}
+	for _, q := range moved {
+		exec.Command(chattr, "-i", q).Run()
+	}
+	od, err := openOutDir(out, "small", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	od.Close()
+	if left := leftovers(t, out, "small"); len(left) > 0 {
+		t.Errorf("once removable, the old folder is still there: %q", left)
+	}
+}
+
 // TestConcurrentRunsLock: a command writing a folder holds its lock; a
 // second one fails at once with a message, and two racing commands of
 // different runs leave one whole run, never a mix.

@@ -481,6 +481,9 @@ func TestSignalInLongRun(t *testing.T) {
 			if !strings.Contains(string(files[partialName]), "PARTIAL RUN") {
 				t.Errorf("PARTIAL says %q", files[partialName])
 			}
+			if h, _, _ := strings.Cut(string(files["summary.csv"]), "\n"); !strings.HasSuffix(h, ",not_run") {
+				t.Errorf("summary.csv header %q has no not_run column", h)
+			}
 			if !strings.Contains(string(files["report.html"]), "PARTIAL RUN") {
 				t.Errorf("report.html does not say the run is partial")
 			}

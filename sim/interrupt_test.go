@@ -1,8 +1,10 @@
 package sim_test
 
 import (
+	"math/rand/v2"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/connsim/connsim/sim"
 )
@@ -73,4 +75,32 @@ func TestInterruptStopsBetweenEvents(t *testing.T) {
 	if d.Interrupted() {
 		t.Errorf("Stop alone reports Interrupted")
 	}
+}
+
+// BenchmarkSchedulerHoldInterruptible is BenchmarkSchedulerHold with an
+// interrupt flag set (never true), as every run of connsim run has: the
+// cost of the stop check on the hot path.
+func BenchmarkSchedulerHoldInterruptible(b *testing.B) {
+	s := sim.New(1)
+	var flag atomic.Bool
+	s.SetInterrupt(&flag)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const maxIncrement = int64(2 * time.Millisecond)
+	var hold func()
+	hold = func() {
+		s.After(time.Duration(1+rng.Int64N(maxIncrement)), hold)
+	}
+	for range 10_000 {
+		s.After(time.Duration(rng.Int64N(maxIncrement)), hold)
+	}
+	for range 10_000 {
+		s.Step()
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s.Step()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }

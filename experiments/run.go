@@ -235,9 +235,9 @@ const (
 type RunOptions struct {
 	Workers  int                     // goroutines; 0 = runtime.NumCPU()
 	Trace    func(rc RunConfig) bool // which runs keep a trace; nil = none
-	Progress func(done, total int)   // called after each run, from one goroutine at a time
+	Progress func(done, total int)   // called after each run that finishes (not an interrupted one), from one goroutine at a time
 	Context  context.Context         // cancelled: no new runs start; nil = never
-	OnResult func(i int, r Result)   // optional: called as each run finishes (any order)
+	OnResult func(i int, r Result)   // optional: called as each run finishes (any order; not for interrupted runs)
 	// Stop, when set to true (by a signal handler, say), ends the runs
 	// under way within a few microseconds of simulation (their Row.Err is
 	// Interrupted) and starts no more (NotRun). nil = never.

@@ -468,6 +468,7 @@ func TestSignalInLongRun(t *testing.T) {
 			if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
 				t.Fatalf("exit %v, want %d; stderr:\n%s", err, tc.code, stderr.String())
 			}
+			t.Logf("exited %v after %v", took, tc.sig)
 			if took > time.Second {
 				t.Errorf("exited %v after the signal; want within 1s", took)
 			}

@@ -191,8 +191,8 @@
 // results.csv, summary.csv and requests.csv have the columns of the
 // contract ([ResultsHeader], [SummaryHeader], [RequestsHeader]) followed
 // by extension columns: error in results.csv (a failed run has empty
-// metric cells), failed in summary.csv, visit and queued_ms in
-// requests.csv. Measured floats are rounded to 6 decimal places and
+// metric cells), failed in summary.csv (and not_run, only in a partial
+// run's: see [RunOptions].Stop), visit and queued_ms in requests.csv. Measured floats are rounded to 6 decimal places and
 // written with strconv.FormatFloat(v, 'f', -1, 64); axis values are
 // written exactly the same way without rounding ('f' rather than 'g', so
 // 10Mbps is 10000000, not 1e+07); NaN is an empty cell. The JSON forms

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -130,6 +131,12 @@ func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
 // per-connection trace. Run is a pure function of rc: the same rc gives
 // the same Result on any machine.
 func Run(rc RunConfig, trace bool) Result {
+	return run(rc, trace, nil)
+}
+
+// run is Run with a stop flag (RunOptions.Stop): a run it ends early is
+// reported with Row.Err "interrupted" and no measurements.
+func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 	row := Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes, Run: rc.Rep, Seed: rc.Seed}
 	cfg, err := ModelConfig(rc.Point.Spec, rc.Model)
 	if err == nil {
@@ -141,7 +148,13 @@ func Run(rc RunConfig, trace bool) Result {
 		return Result{Row: row}
 	}
 	cfg.Trace = trace
+	cfg.Stop = stop
 	res := httpmodel.Run(cfg, rc.Seed)
+	if errors.Is(res.Err, httpmodel.ErrInterrupted) {
+		row.Err = Interrupted
+		row.Metrics = nanMetrics()
+		return Result{Row: row}
+	}
 	m := res.Metrics
 	row.Metrics = Metrics{
 		PLTms:        round6(httpmodel.Milliseconds(m.PLT)),
@@ -227,13 +240,25 @@ func traceOf(row Row, conns []httpmodel.ConnTrace) *Trace {
 	return tr
 }
 
+// The Row.Err of runs that RunAll did not finish because it was told to
+// stop: NotRun for runs never started, Interrupted for runs stopped part
+// way. Neither is a result; a folder holding either is partial.
+const (
+	NotRun      = "not run"
+	Interrupted = "interrupted"
+)
+
 // RunOptions control RunAll.
 type RunOptions struct {
 	Workers  int                     // goroutines; 0 = runtime.NumCPU()
 	Trace    func(rc RunConfig) bool // which runs keep a trace; nil = none
-	Progress func(done, total int)   // called after each run, from one goroutine at a time
+	Progress func(done, total int)   // called after each run that finishes (not an interrupted one), from one goroutine at a time
 	Context  context.Context         // cancelled: no new runs start; nil = never
-	OnResult func(i int, r Result)   // optional: called as each run finishes (any order)
+	OnResult func(i int, r Result)   // optional: called as each run finishes (any order; not for interrupted runs)
+	// Stop, when set to true (by a signal handler, say), ends the runs
+	// under way within a few microseconds of simulation (their Row.Err is
+	// Interrupted) and starts no more (NotRun). nil = never.
+	Stop *atomic.Bool
 }
 
 // RunAll runs rcs on Workers goroutines and returns their results in the
@@ -241,7 +266,7 @@ type RunOptions struct {
 // for any worker count. Each run is independent (its own scheduler and
 // seed), so parallelism lives only here. When the context is cancelled,
 // runs not yet started are left out: their Result has Row.Err set to
-// "not run".
+// NotRun. When Stop is set, the runs under way end early too (Interrupted).
 func RunAll(rcs []RunConfig, opt RunOptions) []Result {
 	workers := opt.Workers
 	if workers <= 0 {
@@ -263,7 +288,7 @@ func RunAll(rcs []RunConfig, opt RunOptions) []Result {
 		go func() {
 			defer wg.Done()
 			for {
-				if ctx.Err() != nil {
+				if ctx.Err() != nil || opt.Stop != nil && opt.Stop.Load() {
 					return
 				}
 				i := int(next.Add(1) - 1)
@@ -272,10 +297,15 @@ func RunAll(rcs []RunConfig, opt RunOptions) []Result {
 				}
 				rc := rcs[i]
 				trace := opt.Trace != nil && opt.Trace(rc)
-				r := Run(rc, trace)
+				r := run(rc, trace, opt.Stop)
 				results[i] = r
 				mu.Lock()
 				ran[i] = true
+				if r.Row.Err == Interrupted {
+					// Not a finished run: no progress, no OnResult.
+					mu.Unlock()
+					continue
+				}
 				done++
 				if opt.OnResult != nil {
 					opt.OnResult(i, r)
@@ -292,7 +322,7 @@ func RunAll(rcs []RunConfig, opt RunOptions) []Result {
 		if !ok {
 			rc := rcs[i]
 			results[i] = Result{Row: Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes,
-				Run: rc.Rep, Seed: rc.Seed, Metrics: nanMetrics(), Err: "not run"}}
+				Run: rc.Rep, Seed: rc.Seed, Metrics: nanMetrics(), Err: NotRun}}
 		}
 	}
 	return results

@@ -40,6 +40,7 @@ type SummaryRow struct {
 	Model  string
 	Runs   int         // successful runs summarized
 	Failed int         // runs that failed, left out of Stats
+	NotRun int         // runs that did not run (NotRun, Interrupted): a partial run
 	Stats  []Quartiles // one per MetricNames entry; NaN when no run has a value
 }
 
@@ -66,6 +67,10 @@ func Summarize(rows []Row) []SummaryRow {
 			g = &group{row: SummaryRow{Point: r.Point, Model: r.Model}, vals: make([][]float64, len(MetricNames))}
 			byKey[k] = g
 			groups = append(groups, g)
+		}
+		if r.Err == NotRun || r.Err == Interrupted {
+			g.row.NotRun++
+			continue
 		}
 		if r.Err != "" {
 			g.row.Failed++
@@ -321,7 +326,15 @@ func SummaryHeader(spec *Spec) []string {
 func summaryTable(spec *Spec, rows []Row) (*table, error) {
 	t := &table{header: SummaryHeader(spec)}
 	keys := sweepKeys(spec)
-	for _, s := range Summarize(rows) {
+	sum := Summarize(rows)
+	// A partial run (some runs did not run) has one more column,
+	// not_run, so that its summary cannot pass for a whole run's; a
+	// whole run's summary is as it always was.
+	partial := slices.ContainsFunc(sum, func(s SummaryRow) bool { return s.NotRun > 0 })
+	if partial {
+		t.header = append(t.header, "not_run")
+	}
+	for _, s := range sum {
 		c, err := pointCells(keys, s.Point, "model "+s.Model)
 		if err != nil {
 			return nil, err
@@ -330,13 +343,18 @@ func summaryTable(spec *Spec, rows []Row) (*table, error) {
 		for _, q := range s.Stats {
 			c = append(c, msCell(q.Median), msCell(q.P25), msCell(q.P75))
 		}
-		t.rows = append(t.rows, append(c, intCell(int64(s.Failed))))
+		c = append(c, intCell(int64(s.Failed)))
+		if partial {
+			c = append(c, intCell(int64(s.NotRun)))
+		}
+		t.rows = append(t.rows, c)
 	}
 	return t, nil
 }
 
 // WriteSummaryCSV writes summary.csv: one row per point and model (see
-// Summarize).
+// Summarize). When some runs did not run (a partial run), failed counts
+// only the runs that failed and a last column, not_run, the others.
 func WriteSummaryCSV(w io.Writer, spec *Spec, rows []Row) error {
 	t, err := summaryTable(spec, rows)
 	if err != nil {

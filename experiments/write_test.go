@@ -325,3 +325,40 @@ func checkDir(t *testing.T, dir, path, want string) {
 		t.Errorf("file holds %q, want %q", got, want)
 	}
 }
+
+// TestSummaryMarksPartialRuns: runs that did not run ("not run",
+// "interrupted") are counted apart from failed ones in a not_run column,
+// which only a partial run's summary has; a whole run's summary keeps
+// its columns.
+func TestSummaryMarksPartialRuns(t *testing.T) {
+	s := mustLoad(t, "name: p\n")
+	row := func(i int, err string) Row {
+		r := Row{Index: i, Model: "persistent", Metrics: Metrics{PLTms: float64(10 * (i + 1)), RevisitPLTms: math.NaN()}, Err: err}
+		if err != "" {
+			r.Metrics = nanMetrics()
+		}
+		return r
+	}
+	whole := []Row{row(0, ""), row(1, "boom")}
+	var b strings.Builder
+	if err := WriteSummaryCSV(&b, s, whole); err != nil {
+		t.Fatal(err)
+	}
+	header, data, _ := strings.Cut(b.String(), "\n")
+	if strings.Contains(header, "not_run") || !strings.HasSuffix(header, ",failed") || !strings.HasSuffix(data, ",1\n") {
+		t.Errorf("whole run: got\n%s", b.String())
+	}
+
+	partial := []Row{row(0, ""), row(1, "boom"), row(2, NotRun), row(3, Interrupted)}
+	b.Reset()
+	if err := WriteSummaryCSV(&b, s, partial); err != nil {
+		t.Fatal(err)
+	}
+	header, data, _ = strings.Cut(b.String(), "\n")
+	if !strings.HasSuffix(header, ",failed,not_run") || !strings.HasSuffix(data, ",1,2\n") {
+		t.Errorf("partial run: got\n%s\nwant failed 1 and not_run 2 at the end", b.String())
+	}
+	if sum := Summarize(partial); sum[0].Runs != 1 || sum[0].Failed != 1 || sum[0].NotRun != 2 {
+		t.Errorf("got runs %d failed %d not run %d, want 1, 1, 2", sum[0].Runs, sum[0].Failed, sum[0].NotRun)
+	}
+}

@@ -3,6 +3,7 @@ package httpmodel
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/connsim/connsim/sim/link"
@@ -163,6 +164,11 @@ type Config struct {
 
 	// Trace keeps per-connection cwnd traces and packet records.
 	Trace bool
+
+	// Stop, when set, is read between events (sim.Scheduler.SetInterrupt):
+	// once it is true the run ends with Result.Err ErrInterrupted. It is
+	// how a signal ends a long run; nil never stops.
+	Stop *atomic.Bool
 
 	// Scripted loss models for tests (server->client and client->server
 	// pipes); when set they replace Network.Loss in their direction.

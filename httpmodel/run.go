@@ -1,6 +1,7 @@
 package httpmodel
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -149,6 +150,10 @@ func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, p *
 	}
 }
 
+// ErrInterrupted is Result.Err of a run that Config.Stop ended early: its
+// measurements are incomplete and are not a result.
+var ErrInterrupted = errors.New("interrupted")
+
 // Run simulates cfg's page loads with seed and returns the metrics, the
 // per-request timings and, with cfg.Trace, per-connection traces. A run
 // that exceeds MaxSimTime before its page loads finish, or MaxEvents,
@@ -173,6 +178,7 @@ func build(cfg Config, seed uint64) *world {
 		cfg.TCP.TraceCwnd = true
 	}
 	s := sim.New(seed)
+	s.SetInterrupt(cfg.Stop)
 	n := link.New(s)
 	w := &world{cfg: cfg, s: s, net: n}
 	w.clientNode = n.AddNode("client")
@@ -222,6 +228,9 @@ func (w *world) run() error {
 			}
 			return fmt.Errorf("page load not finished by max_sim_time (%v)", w.cfg.MaxSimTime)
 		}
+	}
+	if s.Interrupted() {
+		return ErrInterrupted
 	}
 	if !w.cl.finished {
 		return fmt.Errorf("simulation ran out of events at %v with %d requests unfinished (model bug)", s.Now(), w.cl.pending)

@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 	"time"
 )
 
@@ -77,7 +78,16 @@ type Scheduler struct {
 	events   uint64
 	stopped  bool
 	seed     uint64
+	// interrupt, when set, is read every interruptEvery events; once it
+	// is true the scheduler stops and interrupted is set.
+	interrupt   *atomic.Bool
+	interrupted bool
 }
+
+// interruptEvery is how often, in events, Step reads the interrupt flag:
+// one atomic load per 1024 events costs nothing measurable, and 1024
+// events take microseconds, so a stop request is seen at once.
+const interruptEvery = 1024
 
 // New returns a scheduler at time 0 whose random streams derive from seed.
 func New(seed uint64) *Scheduler {
@@ -142,7 +152,7 @@ func (s *Scheduler) Defer(fn func()) { s.At(s.now, fn) }
 // Step runs the earliest event. It returns false when there is none or the
 // scheduler was stopped.
 func (s *Scheduler) Step() bool {
-	if s.stopped {
+	if s.stopped || s.interrupt != nil && s.checkInterrupt() {
 		return false
 	}
 	e := s.next(maxTime)
@@ -214,7 +224,7 @@ func (s *Scheduler) Run() {
 // RunUntil runs every event at or before t, then sets Now to t (if the
 // scheduler was not stopped earlier).
 func (s *Scheduler) RunUntil(t Time) {
-	for !s.stopped {
+	for !s.stopped && (s.interrupt == nil || !s.checkInterrupt()) {
 		e := s.next(t)
 		if e == nil {
 			break
@@ -229,8 +239,31 @@ func (s *Scheduler) RunUntil(t Time) {
 // Stop makes Run and Step return; queued events stay queued.
 func (s *Scheduler) Stop() { s.stopped = true }
 
-// Stopped reports whether Stop was called.
+// Stopped reports whether Stop was called (or an interrupt stopped the
+// scheduler).
 func (s *Scheduler) Stopped() bool { return s.stopped }
+
+// SetInterrupt makes the scheduler read flag between events (every
+// interruptEvery events, and before the first) and stop, as Stop does,
+// once it is true. The flag is the one thing another goroutine may touch:
+// a signal handler sets it to end a long run early. Where a run stops
+// then depends on the wall clock, so a run that Interrupted reports is
+// not a result; runs that finish are unaffected, and a nil flag (the
+// default) is never read.
+func (s *Scheduler) SetInterrupt(flag *atomic.Bool) { s.interrupt = flag }
+
+// Interrupted reports whether the interrupt flag stopped the scheduler.
+func (s *Scheduler) Interrupted() bool { return s.interrupted }
+
+// checkInterrupt reads the interrupt flag every interruptEvery events and
+// stops the scheduler when it is set.
+func (s *Scheduler) checkInterrupt() bool {
+	if s.events%interruptEvery != 0 || !s.interrupt.Load() {
+		return false
+	}
+	s.stopped, s.interrupted = true, true
+	return true
+}
 
 // Stream returns a random generator for the named stream, seeded from the
 // scheduler's seed and the FNV-1a hash of name. Calling it twice with the

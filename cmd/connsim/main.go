@@ -3,8 +3,10 @@
 // JSON), plots and an HTML report. See the README and
 // spec/experiment-format.md for the file format.
 //
-// Exit codes: 0 ok; 1 a run failed (the others still finish and are
-// written); 2 bad input (or bad usage).
+// Exit codes: 0 ok; 1 a run or a plot failed (the others still finish
+// and are written); 2 bad input (or bad usage, or an output folder that
+// another connsim is writing); 130 and 143 stopped by SIGINT and SIGTERM
+// (the finished runs written, marked partial).
 package main
 
 import (
@@ -40,6 +42,7 @@ const usage = `connsim: a deterministic simulator of HTTP connection management
 Usage:
   connsim run FILE.yaml|NAME... [--out DIR] [--workers N] [--format csv|json]
                                 [--no-plots] [--quiet] [--shard K/N] [--yes]
+                                [--replace-partial]
   connsim validate FILE.yaml...     check files, print errors, run nothing
   connsim list                      the built-in experiments, one line each
   connsim show NAME                 print a built-in experiment's YAML

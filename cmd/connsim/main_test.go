@@ -392,7 +392,7 @@ func TestRerunRemovesStaleFiles(t *testing.T) {
 		got = append(got, name)
 	}
 	slices.Sort(got)
-	want := []string{"experiment.yaml", "plots/01-line.png", "plots/01-line.svg", "plots/keep-me.txt",
+	want := []string{"experiment.yaml", "manifest.json", "plots/01-line.png", "plots/01-line.svg", "plots/keep-me.txt",
 		"report.html", "requests.json", "results.json", "summary.json"}
 	if !slices.Equal(got, want) {
 		t.Errorf("files after the second run:\n got %q\nwant %q", got, want)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,15 @@ writes: results, summary, requests, plots and report. The runs that plots
 need traces of are simulated again (runs are deterministic). Run the
 shards with CSV output (the default); --format json writes the merged
 results as JSON.
+
+Each shard is checked before anything is written: every file against
+the shard's manifest.json (size and SHA-256), the shards against each
+other (one experiment, one spec, one connsim version, one K/N split,
+complete, not partial, no run twice),
+and the values (finite numbers, none negative, each run's seed the one
+the spec gives it, one results row per run and one requests row per
+request). A shard that fails a check is named, with exit code 2. The
+merged folder is written as a transaction, as connsim run writes one.
 
 Example (a sweep in 4 slices, e.g. a Slurm job array or a Kubernetes
 Indexed Job with one slice per task):
@@ -53,6 +63,10 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "connsim merge: no folder given\n\n"+mergeHelp)
 		return exitBadUse
 	}
+	if *out == "" {
+		fmt.Fprint(stderr, "connsim merge: --out is empty: name an output folder (--out . for this one)\n")
+		return exitBadUse
+	}
 	s, rows, reqs, err := readShards(dirs)
 	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
@@ -76,12 +90,26 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		return exitBadUse
 	}
 	restoreAxisText(rows, reqs, runs)
-	dir := filepath.Join(*out, s.Name)
-	o := outputOpts{format: *format, plots: !*noPlots}
-	if err := writeFiles(s, dir, rows, reqs, map[int]*experiments.Trace{}, runs, o); err != nil {
+	od, err := openOutDir(*out, s.Name, nil)
+	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitFor(err)
+	}
+	defer od.Close()
+	o := outputOpts{format: *format, plots: !*noPlots}
+	w, err := writeRows(od, s, rows, reqs, map[int]*experiments.Trace{}, runs, o)
+	for _, m := range od.warnings {
+		fmt.Fprintf(stderr, "connsim merge: warning: %s\n", m)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v (%s is as it was)\n", err, od.target())
+		return exitFor(err)
+	}
+	if w.plotErr != nil {
+		fmt.Fprintf(stderr, "connsim merge: %v; %s holds the merged results without plots or report\n", w.plotErr, w.dir)
 		return exitRunFail
 	}
+	dir := w.dir
 	fmt.Fprintf(stdout, "merged %d folders, %d runs -> %s\n", len(dirs), len(rows), dir)
 	for _, r := range rows {
 		if r.Err != "" {
@@ -98,7 +126,32 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 	var specBytes []byte
 	var rows []experiments.Row
 	var reqs []experiments.RequestRow
+	var runs []experiments.RunConfig
+	shards := map[string]string{} // "K/N" -> folder
+	var first *manifest
 	for _, d := range dirs {
+		m, err := readManifest(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(filepath.Join(d, "experiment.yaml")); serr != nil {
+				return nil, nil, nil, fmt.Errorf("%s: not a shard folder: no experiment.yaml", d)
+			}
+			return nil, nil, nil, fmt.Errorf("%s: no %s, so its files cannot be checked (written by a connsim before 15, or not by connsim): run the shard again", d, manifestName)
+		}
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if err := checkShardManifest(d, m); err != nil {
+			return nil, nil, nil, err
+		}
+		if prev, dup := shards[m.Shard]; dup && m.Shard != "" {
+			return nil, nil, nil, fmt.Errorf("%s: shard %s again (also %s)", d, m.Shard, prev)
+		}
+		shards[m.Shard] = d
+		if first == nil {
+			first = m
+		} else if err := sameSweep(first, m); err != nil {
+			return nil, nil, nil, fmt.Errorf("%s: %v than %s", filepath.Join(d, manifestName), err, dirs[0])
+		}
 		path := filepath.Join(d, "experiment.yaml")
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -109,6 +162,9 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 			if err != nil {
 				return nil, nil, nil, err
 			}
+			if runs, err = s.Runs(); err != nil {
+				return nil, nil, nil, err
+			}
 			spec, specBytes = s, data
 		} else if !bytes.Equal(data, specBytes) {
 			return nil, nil, nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
@@ -117,14 +173,37 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		rows = append(rows, r...)
 		q, err := readWith(filepath.Join(d, "requests.csv"), experiments.ReadRequestsCSV)
 		if err != nil {
 			return nil, nil, nil, err
 		}
+		if len(r) != m.Runs.Total {
+			return nil, nil, nil, fmt.Errorf("%s: %d rows, %s says the shard has %d runs", filepath.Join(d, "results.csv"), len(r), manifestName, m.Runs.Total)
+		}
+		if err := checkShardValues(d, runs, r, q); err != nil {
+			return nil, nil, nil, err
+		}
+		rows = append(rows, r...)
 		reqs = append(reqs, q...)
 	}
 	return spec, rows, reqs, nil
+}
+
+// sameSweep reports how two shards' manifests disagree on what they are
+// slices of: the connsim version, the experiment, its seed and spec, the
+// number of slices.
+func sameSweep(a, b *manifest) error {
+	_, an, _ := strings.Cut(a.Shard, "/")
+	_, bn, _ := strings.Cut(b.Shard, "/")
+	switch {
+	case a.Connsim != b.Connsim:
+		return fmt.Errorf("written by connsim %s, another version", b.Connsim)
+	case a.Experiment != b.Experiment || a.SpecSHA256 != b.SpecSHA256 || a.Seed != b.Seed:
+		return fmt.Errorf("a different experiment (or version of it)")
+	case an != bn:
+		return fmt.Errorf("shard %s: sliced in another number of shards", b.Shard)
+	}
+	return nil
 }
 
 func readWith[T any](path string, read func(io.Reader) ([]T, error)) ([]T, error) {

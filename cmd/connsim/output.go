@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,12 +20,27 @@ import (
 type outputOpts struct {
 	format string // csv or json
 	plots  bool   // plots and report.html
-	shard  bool   // a shard's folder: results, requests and the spec only
+	shard  string // "K/N" for a shard's folder (results, requests and the spec only); "" otherwise
+	// replacePartial lets a partial run replace a complete one at
+	// OUT/NAME; otherwise it goes to OUT/NAME.partial.
+	replacePartial bool
+	// why says what stopped a partial run ("SIGINT"), for its notices.
+	why string
+	// step is outDir.step (tests).
+	step func(op, path string) error
 }
 
-// writeOutputs writes an experiment's files into dir. Results come first,
-// each file atomically, so that a failure while plotting loses nothing.
-func writeOutputs(s *experiments.Spec, dir string, results []experiments.Result, runs []experiments.RunConfig, o outputOpts) error {
+// written is what writeOutputs wrote.
+type written struct {
+	dir     string // the folder the run is in now
+	partial bool   // some runs did not finish (manifest status partial)
+	kept    string // with partial: the folder of the complete run kept, or ""
+	plotErr error  // a plot failed: the folder has no plots and no report
+}
+
+// writeOutputs writes an experiment's files as one transaction (see
+// outdir.go) into OUT/NAME, and returns where they went.
+func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result, runs []experiments.RunConfig, o outputOpts) (written, error) {
 	rows := make([]experiments.Row, len(results))
 	var reqs []experiments.RequestRow
 	traces := map[int]*experiments.Trace{}
@@ -38,14 +51,76 @@ func writeOutputs(s *experiments.Spec, dir string, results []experiments.Result,
 			traces[r.Row.Index] = r.Trace
 		}
 	}
-	return writeFiles(s, dir, rows, reqs, traces, runs, o)
+	return writeRows(od, s, rows, reqs, traces, runs, o)
 }
 
-func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig, o outputOpts) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+// countRuns counts rows by outcome, for the manifest.
+func countRuns(rows []experiments.Row) manifestRuns {
+	n := manifestRuns{Total: len(rows)}
+	for _, r := range rows {
+		switch r.Err {
+		case "":
+			n.Done++
+		case experiments.NotRun, experiments.Interrupted:
+			n.NotRun++
+		default:
+			n.Failed++
+		}
 	}
+	return n
+}
+
+// writeRows writes the files into a staging folder and commits it: to
+// OUT/NAME, or, for a partial run beside a complete one (without
+// replacePartial), to OUT/NAME.partial.
+func writeRows(od *outDir, s *experiments.Spec, rows []experiments.Row, reqs []experiments.RequestRow,
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig, o outputOpts) (written, error) {
+	staging, err := od.newStaging()
+	if err != nil {
+		return written{}, err
+	}
+	w := written{dir: od.target()}
+	plotErr, err := writeFiles(s, staging, rows, reqs, traces, runs, o)
+	if err == nil {
+		m := &manifest{Format: manifestFormat, Connsim: version, Experiment: s.Name, Status: statusComplete,
+			Seed: s.Seed, Shard: o.shard, Runs: countRuns(rows)}
+		if m.Runs.NotRun > 0 {
+			m.Status = statusPartial
+		}
+		_, m.SpecSHA256, err = hashFile(filepath.Join(staging, "experiment.yaml"))
+		if err == nil {
+			err = od.do("write", manifestName)
+		}
+		if err == nil {
+			err = writeManifest(staging, m)
+		}
+		w.partial = m.Status == statusPartial
+	}
+	if err == nil && w.partial && !o.replacePartial && holdsComplete(od.target()) {
+		w.kept, w.dir = od.target(), od.partialTarget()
+	}
+	if err == nil {
+		err = od.commit(staging, w.dir)
+	}
+	if err != nil {
+		if od.do("removeall", staging) == nil {
+			os.RemoveAll(staging)
+		}
+		return written{}, err
+	}
+	w.plotErr = plotErr
+	if !w.partial {
+		od.removePartial()
+	}
+	return w, nil
+}
+
+// writeFiles writes an experiment's files into the empty folder dir. A
+// plot that fails leaves out the plots and the report (and is returned
+// as plotErr, with err nil) so that the results are not lost; in a
+// partial run a plot that cannot be drawn is only left out.
+func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig, o outputOpts) (plotErr, err error) {
 	type file struct {
 		name  string
 		write func(io.Writer) error
@@ -71,34 +146,57 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 			file{"summary" + ext, func(w io.Writer) error { return experiments.WriteSummaryCSV(w, s, rows) }},
 			file{"requests" + ext, func(w io.Writer) error { return experiments.WriteRequestsCSV(w, s, reqs) }})
 	}
-	written := map[string]bool{}
-	for _, f := range files {
-		if err := experiments.WriteFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
-			return fmt.Errorf("writing %s: %w", f.name, err)
+	n := countRuns(rows)
+	partial := n.NotRun > 0
+	notice := ""
+	if partial {
+		why := "interrupted"
+		if o.why != "" {
+			why = "interrupted by " + o.why
 		}
-		written[f.name] = true
+		notice = fmt.Sprintf("PARTIAL RUN: %s; %d of %d runs finished, %d did not (their rows say %q or %q in the error column), %d failed.",
+			why, n.Done+n.Failed, n.Total, n.NotRun, experiments.NotRun, experiments.Interrupted, n.Failed)
+		files = append(files, file{partialName, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "%s\nThis folder does not hold a whole run of %s: do not read its summary as one.\nRun the experiment again for the whole run.\n", notice, s.Name)
+			return err
+		}})
+	}
+	for _, f := range files {
+		if o.step != nil {
+			if err := o.step("write", f.name); err != nil {
+				return nil, err
+			}
+		}
+		if err := experiments.WriteFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", f.name, err)
+		}
 	}
 	if !o.plots {
-		return removeStale(dir, written)
+		return nil, nil
 	}
-	figs, err := makeFigures(s, dir, rows, reqs, traces, runs)
+	if o.step != nil {
+		if err := o.step("write", "plots"); err != nil {
+			return nil, err
+		}
+	}
+	figs, skipped, err := makeFigures(s, dir, rows, reqs, traces, runs, partial)
 	if err != nil {
-		return err
+		// The results stand; plots of them could not be made. Leave no
+		// plots and no report rather than some.
+		if rerr := os.RemoveAll(filepath.Join(dir, "plots")); rerr != nil {
+			return nil, rerr
+		}
+		return err, nil
 	}
-	for _, f := range figs {
-		written[filepath.Join("plots", f.Name+".png")] = true
-		written[filepath.Join("plots", f.Name+".svg")] = true
-	}
-	written["report.html"] = true
 	var summary bytes.Buffer
 	if err := experiments.WriteSummaryCSV(&summary, s, rows); err != nil {
-		return err
+		return nil, err
 	}
 	header, table := medianColumns(summary.Bytes())
 	nameCells(s.Sweep, header, table)
 	spec, err := s.MarshalResolved()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	title := s.Title
 	if title == "" {
@@ -113,41 +211,28 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 		SpecYAML:      string(spec),
 		Note:          fmt.Sprintf("Generated by connsim %s from %d runs. Medians shown; summary.csv has p25 and p75 too.", version, len(rows)),
 	}
+	if partial {
+		data.Title = "PARTIAL: " + title
+		data.Description = notice + " The figures and the table show only the runs that finished."
+		if len(skipped) > 0 {
+			data.Description += " Left out: " + strings.Join(skipped, "; ") + "."
+		}
+		if s.Description != "" {
+			data.Description += "\n\n" + s.Description
+		}
+		data.Note = fmt.Sprintf("Generated by connsim %s from %d of %d runs (partial). Medians shown; summary.csv has p25 and p75 too.", version, n.Done+n.Failed, n.Total)
+	}
+	if o.step != nil {
+		if err := o.step("write", "report.html"); err != nil {
+			return nil, err
+		}
+	}
 	if err := experiments.WriteFileAtomic(filepath.Join(dir, "report.html"), func(w io.Writer) error {
 		return plots.Report(w, data)
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	return removeStale(dir, written)
-}
-
-// removeStale deletes the files an earlier run left in dir that this run
-// did not write (results.json beside a new results.csv, figures of plots
-// since removed, a report of results since replaced), so that a folder
-// never mixes two runs. It runs only after every new file is written, and
-// touches only names connsim writes.
-func removeStale(dir string, written map[string]bool) error {
-	var ours []string
-	for _, base := range []string{"results", "summary", "requests"} {
-		ours = append(ours, base+".csv", base+".json")
-	}
-	ours = append(ours, "report.html")
-	figs, _ := filepath.Glob(filepath.Join(dir, "plots", "[0-9][0-9]-*.*"))
-	for _, f := range figs {
-		if ext := filepath.Ext(f); ext == ".png" || ext == ".svg" {
-			rel, _ := filepath.Rel(dir, f)
-			ours = append(ours, rel)
-		}
-	}
-	for _, name := range ours {
-		if written[name] {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("removing %s left by an earlier run: %w", name, err)
-		}
-	}
-	return nil
+	return nil, nil
 }
 
 // nameCells shows, in the report's summary table, the names the spec's
@@ -216,17 +301,44 @@ func slug(s string) string {
 
 // makeFigures draws every plot of the spec into dir/plots and returns them
 // for the report.
+//
+// In a partial run (partial set) a plot that cannot be drawn, or that
+// shows one run that did not finish, is left out and named in skipped.
 func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig) ([]plots.Figure, error) {
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig, partial bool) (figs []plots.Figure, skipped []string, err error) {
 	pdir := filepath.Join(dir, "plots")
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var figs []plots.Figure
+	finished := map[int]bool{}
+	for _, r := range rows {
+		if r.Err != experiments.NotRun && r.Err != experiments.Interrupted {
+			finished[r.Index] = true
+		}
+	}
 	for i, ps := range s.Plots {
+		if partial && ps.Kind != experiments.PlotLine && ps.Kind != experiments.PlotBar {
+			// A per-run figure of a run that did not finish would run it
+			// again (traceFor): leave it out.
+			shown := false
+			for _, rc := range runs {
+				if experiments.PlotShows(ps, rc) {
+					shown = finished[rc.Index]
+					break
+				}
+			}
+			if !shown {
+				skipped = append(skipped, fmt.Sprintf("plot %d (%s), whose run did not finish", i+1, ps.Kind))
+				continue
+			}
+		}
 		p, caption, err := drawPlot(s, ps, rows, reqs, traces, runs)
+		if err != nil && partial {
+			skipped = append(skipped, fmt.Sprintf("plot %d (%s): %v", i+1, ps.Kind, err))
+			continue
+		}
 		if err != nil {
-			return figs, fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)
+			return figs, skipped, fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)
 		}
 		name := fmt.Sprintf("%02d-%s", i+1, ps.Kind)
 		if t := slug(ps.Title); t != "" {
@@ -234,11 +346,11 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 		}
 		w, h := plots.DefaultSize(p)
 		if err := plots.Save(p, pdir, name, w, h); err != nil {
-			return figs, err
+			return figs, skipped, err
 		}
 		png, err := os.ReadFile(filepath.Join(pdir, name+".png"))
 		if err != nil {
-			return figs, err
+			return figs, skipped, err
 		}
 		title := ps.Title
 		if title == "" {
@@ -246,7 +358,7 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 		}
 		figs = append(figs, plots.Figure{Name: name, Title: title, Caption: caption, PNG: png})
 	}
-	return figs, nil
+	return figs, skipped, nil
 }
 
 func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.Row, reqs []experiments.RequestRow,

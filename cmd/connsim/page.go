@@ -81,12 +81,14 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	// The limits are the spec's (models[].connections, models[].shards).
 	for _, c := range []struct {
 		name string
 		v    int
-	}{{"connections", *conns}, {"shards", *shards}} {
-		if set[c.name] && (c.v < 1 || c.v > 1000) {
-			fmt.Fprintf(stderr, "connsim page: --%s %d: want 1..1000\n", c.name, c.v)
+		max  int
+	}{{"connections", *conns, 1000}, {"shards", *shards, 64}} {
+		if set[c.name] && (c.v < 1 || c.v > c.max) {
+			fmt.Fprintf(stderr, "connsim page: --%s %d: want 1..%d\n", c.name, c.v, c.max)
 			return exitBadUse
 		}
 	}
@@ -185,6 +187,10 @@ func flagErrors(err error) string {
 		switch {
 		case strings.HasPrefix(e.Path, "page.objects"):
 			name = "--objects"
+		case strings.HasPrefix(e.Path, "models") && strings.HasSuffix(e.Path, ".shards"):
+			name = "--shards"
+		case strings.HasPrefix(e.Path, "models") && strings.HasSuffix(e.Path, ".connections"):
+			name = "--connections"
 		case strings.HasPrefix(e.Path, "models"):
 			name = "--model"
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,11 +26,18 @@ const runHelp = `Usage: connsim run FILE.yaml|NAME... [flags]
 
 Runs every run of each experiment (points x models x repeat) and writes
 OUT/<name>/: results.csv, summary.csv, requests.csv, experiment.yaml,
-plots/*.png and *.svg, and report.html. NAME is a built-in experiment
-(connsim list). Results are identical for any number of workers. Once its
-files are written, a run removes the files an earlier run left in the same
-folder that it did not write (results.json beside a new results.csv, old
-figures), so that a folder never mixes two runs.
+plots/*.png and *.svg, report.html and manifest.json. NAME is a built-in
+experiment (connsim list). Results are identical for any number of
+workers.
+
+The folder is replaced as a whole, in one step, once every file is
+written: it holds one complete run, never a mix of two (files connsim did
+not write are kept). A second connsim writing the same folder stops at
+once with a message. SIGINT or SIGTERM stops the runs within a second and
+writes those that finished as a partial run (marked in manifest.json,
+PARTIAL and report.html); a partial run goes to OUT/<name>.partial/ when
+OUT/<name>/ holds a complete run, unless --replace-partial. A second
+signal exits at once, writing nothing.
 
 Flags:
   --out DIR        output folder (default out)
@@ -42,15 +49,24 @@ Flags:
   --shard K/N      run only the K-th of N disjoint slices of the points
                    (1 <= K <= N); join the folders with connsim merge
   --yes            run sweeps of more than 100,000 runs
+  --replace-partial
+                   let an interrupted (partial) run replace a complete
+                   earlier run in OUT/<name>/
 
-Exit codes: 0 ok; 1 a run failed (the others still ran and were written);
-2 bad input.
+Exit codes: 0 ok; 1 a run or a plot failed (the others still ran and were
+written); 2 bad input (or the folder is in use); 130 stopped by SIGINT,
+143 by SIGTERM (the finished runs written as a partial run).
 
 Examples:
   connsim run connection-models
   connsim run my.yaml --out results --workers 2
   connsim run big.yaml --shard 3/10 --out shards/3 --no-plots
 `
+
+// testStep, set only by tests, is called before every change to the file
+// system while a run's output is written (outDir.step); an error stops
+// the change and everything after it, as a crash would.
+var testStep func(op, path string) error
 
 type runFlags struct {
 	out     string
@@ -61,13 +77,18 @@ type runFlags struct {
 	shardK  int
 	shardN  int
 	yes     bool
+	// replacePartial: see --replace-partial.
+	replacePartial bool
+	// step and noExchange are outDir's (tests).
+	step       func(op, path string) error
+	noExchange bool
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, runHelp) }
-	var rf runFlags
+	rf := runFlags{step: testStep}
 	var shard string
 	fs.StringVar(&rf.out, "out", "out", "output folder")
 	fs.IntVar(&rf.workers, "workers", runtime.NumCPU(), "parallel runs")
@@ -76,7 +97,8 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&rf.quiet, "quiet", false, "nothing on stderr")
 	fs.StringVar(&shard, "shard", "", "K/N")
 	fs.BoolVar(&rf.yes, "yes", false, "allow huge sweeps")
-	flags, files := splitArgs(args, map[string]bool{"no-plots": true, "quiet": true, "yes": true, "help": true, "h": true})
+	fs.BoolVar(&rf.replacePartial, "replace-partial", false, "a partial run may replace a complete one")
+	flags, files := splitArgs(args, map[string]bool{"no-plots": true, "quiet": true, "yes": true, "replace-partial": true, "help": true, "h": true})
 	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -85,6 +107,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	if rf.format != "csv" && rf.format != "json" {
 		fmt.Fprintf(stderr, "connsim run: --format %q: want csv or json\n", rf.format)
+		return exitBadUse
+	}
+	if rf.out == "" {
+		fmt.Fprint(stderr, "connsim run: --out is empty: name an output folder (--out . for this one)\n")
 		return exitBadUse
 	}
 	if rf.workers < 1 {
@@ -118,17 +144,83 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	sig := watchSignals()
+	defer sig.close()
 	code := exitOK
 	for _, s := range specs {
-		c := runSpec(ctx, s, rf, stdout, stderr)
+		c := runSpec(sig, s, rf, stdout, stderr)
 		code = max(code, c)
-		if ctx.Err() != nil {
-			break
+		if sig.stop.Load() {
+			return sig.exitCode()
 		}
 	}
 	return code
+}
+
+// signals turns SIGINT and SIGTERM into a stop flag that the runs under
+// way read between events (experiments.RunOptions.Stop). A second signal
+// ends the process at once.
+type signals struct {
+	stop *atomic.Bool
+	got  atomic.Value // the first signal, an os.Signal
+	ch   chan os.Signal
+	done chan struct{}
+}
+
+func watchSignals() *signals {
+	s := &signals{stop: new(atomic.Bool), ch: make(chan os.Signal, 2), done: make(chan struct{})}
+	signal.Notify(s.ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for {
+			select {
+			case sig := <-s.ch:
+				if s.stop.Load() {
+					os.Exit(signalExit(sig)) // the second: at once, writing nothing
+				}
+				s.got.Store(sig)
+				s.stop.Store(true)
+			case <-s.done:
+				return
+			}
+		}
+	}()
+	return s
+}
+
+func (s *signals) close() {
+	signal.Stop(s.ch)
+	close(s.done)
+}
+
+// name is the first signal's name, "SIGINT" or "SIGTERM", or "".
+func (s *signals) name() string {
+	if sig, ok := s.got.Load().(os.Signal); ok {
+		if sig == syscall.SIGTERM {
+			return "SIGTERM"
+		}
+		return "SIGINT"
+	}
+	return ""
+}
+
+// exitCode is the conventional 128+signal code of the first signal.
+func (s *signals) exitCode() int {
+	if sig, ok := s.got.Load().(os.Signal); ok {
+		return signalExit(sig)
+	}
+	return exitInterrupted
+}
+
+const (
+	exitInterrupted = 130 // 128 + SIGINT
+	exitTerminated  = 143 // 128 + SIGTERM
+)
+
+func signalExit(sig os.Signal) int {
+	if sig == syscall.SIGTERM {
+		return exitTerminated
+	}
+	return exitInterrupted
 }
 
 func parseShard(s string) (k, n int, err error) {
@@ -175,7 +267,7 @@ func loadOne(arg string) (*experiments.Spec, error) {
 }
 
 // runSpec runs one experiment and writes its files.
-func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stderr io.Writer) int {
+func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.Writer) int {
 	runs, err := s.Runs()
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -200,6 +292,15 @@ func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stde
 	if rf.quiet {
 		errw = io.Discard
 	}
+	// Lock the folder before the runs, so that a second command fails
+	// at once rather than after its runs.
+	od, err := openOutDir(rf.out, s.Name, rf.step)
+	if err != nil {
+		fmt.Fprintf(stderr, "connsim run: %s: %v\n", s.Name, err)
+		return exitFor(err)
+	}
+	defer od.Close()
+	od.noExchange = rf.noExchange
 	pointOf := make([]int, len(runs))
 	for i, r := range runs {
 		pointOf[i] = r.Point.Index
@@ -211,28 +312,56 @@ func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stde
 		Trace:    s.WantsTrace,
 		OnResult: func(i int, _ experiments.Result) { prog.finished(i) },
 		Progress: prog.update,
-		Context:  ctx,
+		Stop:     sig.stop,
 	})
 	prog.finish()
 	elapsed := time.Since(start)
 
-	dir := filepath.Join(rf.out, s.Name)
-	o := outputOpts{format: rf.format, plots: !rf.noPlots && rf.shardN == 0, shard: rf.shardN > 0}
-	if err := writeOutputs(s, dir, results, runs, o); err != nil {
-		fmt.Fprintf(stderr, "connsim run: %s: %v\n", s.Name, err)
-		return exitRunFail
+	o := outputOpts{format: rf.format, plots: !rf.noPlots && rf.shardN == 0, replacePartial: rf.replacePartial,
+		why: sig.name(), step: rf.step}
+	if rf.shardN > 0 {
+		o.shard = fmt.Sprintf("%d/%d", rf.shardK, rf.shardN)
 	}
+	w, err := writeOutputs(od, s, results, runs, o)
+	for _, m := range od.warnings {
+		fmt.Fprintf(stderr, "connsim run: %s: warning: %s\n", s.Name, m)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "connsim run: %s: %v (%s is as it was)\n", s.Name, err, od.target())
+		return exitFor(err)
+	}
+	dir := w.dir
 	failed := 0
 	for _, r := range results {
 		if r.Row.Err != "" {
 			failed++
-			if r.Row.Err != "not run" && !rf.quiet {
+			if r.Row.Err != experiments.NotRun && r.Row.Err != experiments.Interrupted && !rf.quiet {
 				fmt.Fprintf(stderr, "connsim run: %s: run %d (%s) failed: %s\n", s.Name, r.Row.Index, runs[indexIn(runs, r.Row.Index)].ID, r.Row.Err)
 			}
 		}
 	}
-	if ctx.Err() != nil {
-		fmt.Fprintf(errw, "connsim run: %s: interrupted; the runs that finished are written to %s (the others say \"not run\")\n", s.Name, dir)
+	if w.plotErr != nil {
+		fmt.Fprintf(stderr, "connsim run: %s: %v; %s holds this run's results without plots or report\n", s.Name, w.plotErr, dir)
+	}
+	if w.partial {
+		n := countRuns(experimentsRows(results))
+		kept := ""
+		if w.kept != "" {
+			kept = fmt.Sprintf("; %s still holds the complete earlier run (--replace-partial to replace it)", w.kept)
+		}
+		fmt.Fprintf(errw, "connsim run: %s: interrupted: PARTIAL, %d of %d runs finished, written to %s, marked partial%s\n",
+			s.Name, n.Done+n.Failed, n.Total, dir, kept)
+		if sig.stop.Load() {
+			return sig.exitCode()
+		}
+		return exitRunFail
+	}
+	if sig.stop.Load() {
+		// Every run had finished when the signal came: the folder is
+		// complete, and the command still says it was stopped.
+		return sig.exitCode()
+	}
+	if w.plotErr != nil {
 		return exitRunFail
 	}
 	if !rf.quiet {
@@ -244,6 +373,14 @@ func runSpec(ctx context.Context, s *experiments.Spec, rf runFlags, stdout, stde
 		return exitRunFail
 	}
 	return exitOK
+}
+
+func experimentsRows(rs []experiments.Result) []experiments.Row {
+	rows := make([]experiments.Row, len(rs))
+	for i, r := range rs {
+		rows[i] = r.Row
+	}
+	return rows
 }
 
 func indexIn(runs []experiments.RunConfig, index int) int {

@@ -22,7 +22,10 @@ type client struct {
 	w     *world
 	cfg   *Config
 	pools []*hostPool // in first-use order
-	conns []*clientConn
+	// byName finds a pool by hostname without a scan: a page may have as
+	// many hosts as objects. It is only looked up, never iterated.
+	byName map[string]*hostPool
+	conns  []*clientConn
 
 	visit      int
 	visitStart sim.Time
@@ -36,6 +39,12 @@ type client struct {
 	// issued, so that what each of them takes leaves as one write.
 	batch    []*clientConn
 	batching bool
+
+	// examined counts the requests looked at while handing requests to
+	// connections (canTake checks, searches of a connection's in-flight
+	// list): the dispatch work, which tests check grows linearly with
+	// the requests sent, however many are outstanding at once.
+	examined int
 }
 
 // hostPool is the per-hostname state: DNS, connections, waiting requests
@@ -78,13 +87,17 @@ type clientConn struct {
 
 	dialAt, establishedAt, readyAt sim.Time
 
-	inflight   []*request // sent, response not complete, in order
-	served     int
-	persistent bool     // more requests may follow on this connection
-	closer     *request // its response said Connection: close: requests after it were not processed
-	noPipeline bool     // replaying after a failure: one request until a response
-	sentAny    bool
-	gen        int // the pool's dial generation when dialled
+	inflight []*request // sent, response not complete, in order
+	// unsafeInflight counts the non-idempotent requests in inflight, so
+	// that canTake need not scan them: a pipeline may hold thousands.
+	unsafeInflight int
+	served         int
+	persistent     bool     // more requests may follow on this connection
+	closer         *request // its response said Connection: close: requests after it were not processed
+	noPipeline     bool     // replaying after a failure: one request until a response
+	sentAny        bool
+	gen            int  // the pool's dial generation when dialled
+	inBatch        bool // listed in client.batch
 
 	// HTTP/2
 	h2          bool
@@ -99,19 +112,18 @@ type clientConn struct {
 var _ tcp.Handler = (*clientConn)(nil)
 
 func newClient(w *world) *client {
-	cl := &client{w: w, cfg: &w.cfg}
+	cl := &client{w: w, cfg: &w.cfg, byName: map[string]*hostPool{}}
 	cl.requests = make([]*request, 0, w.cfg.Visits*(1+len(w.cfg.Page.Objects)))
 	return cl
 }
 
 func (cl *client) pool(name string) *hostPool {
-	for _, p := range cl.pools {
-		if p.name == name {
-			return p
-		}
+	if p := cl.byName[name]; p != nil {
+		return p
 	}
 	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1}
 	cl.pools = append(cl.pools, p)
+	cl.byName[name] = p
 	if cl.cfg.Model.Kind == HTTP2 && len(cl.pools) > 1 {
 		// Every host resolves to the same server: coalesce onto the
 		// first pool's connections (RFC 9113 9.1.1).
@@ -202,6 +214,7 @@ func (cl *client) finish(r *request) {
 		}
 		cl.batching = false
 		for _, c := range cl.batch {
+			c.inBatch = false
 			c.tc.Uncork()
 		}
 		clear(cl.batch)
@@ -360,6 +373,7 @@ func (c *clientConn) ready() {
 
 // canTake reports whether r may be sent on c now.
 func (c *clientConn) canTake(r *request) bool {
+	c.cl.examined++
 	if c.state != csReady || c.tc.Closing() {
 		return false
 	}
@@ -382,10 +396,8 @@ func (c *clientConn) canTake(r *request) bool {
 	if m.Kind != Pipelined || c.noPipeline || !r.idempotent {
 		return false
 	}
-	for _, q := range c.inflight {
-		if !q.idempotent {
-			return false // never pipeline behind a non-idempotent request
-		}
+	if c.unsafeInflight > 0 {
+		return false // never pipeline behind a non-idempotent request
 	}
 	return m.Depth == 0 || len(c.inflight) < m.Depth
 }
@@ -409,7 +421,8 @@ func (c *clientConn) feed() {
 	if cl := c.cl; cl.batching && (c.h2 || cl.cfg.Model.Kind == Pipelined) {
 		// More of the batch may follow on this connection: write
 		// when the batch is complete.
-		if !slices.Contains(cl.batch, c) {
+		if !c.inBatch {
+			c.inBatch = true
 			cl.batch = append(cl.batch, c)
 		}
 		return
@@ -425,6 +438,9 @@ func (c *clientConn) send(r *request) {
 	r.attempts++
 	c.sentAny = true
 	c.inflight = append(c.inflight, r)
+	if !r.idempotent {
+		c.unsafeInflight++
+	}
 	size := cl.cfg.RequestBytes
 	m := &msg{kind: mRequest, req: r}
 	// Persistence (RFC 9112 9.3): HTTP/1.1 connections persist unless
@@ -497,12 +513,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	if !m.last {
 		return
 	}
-	for i, q := range c.inflight {
-		if q == r {
-			c.inflight = append(c.inflight[:i], c.inflight[i+1:]...)
-			break
-		}
-	}
+	c.removeInflight(r)
 	c.served++
 	c.noPipeline = false
 	if c.trace != nil {
@@ -522,6 +533,24 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		c.feed()
 		c.pool.dispatch()
 	}
+}
+
+// removeInflight takes r, whose response is complete, out of inflight.
+// HTTP/1.x answers in order, so r is the head: popping it costs O(1)
+// however long the pipeline is. HTTP/2 streams end in any order, but at
+// most h2MaxStreams are open.
+func (c *clientConn) removeInflight(r *request) {
+	if !r.idempotent {
+		c.unsafeInflight--
+	}
+	if c.inflight[0] == r {
+		c.inflight[0] = nil
+		c.inflight = c.inflight[1:]
+		return
+	}
+	i := slices.Index(c.inflight, r)
+	c.cl.examined += i + 1
+	c.inflight = slices.Delete(c.inflight, i, i+1)
 }
 
 func (c *clientConn) startH2() {
@@ -590,6 +619,7 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 	if len(c.inflight) > 0 {
 		inflight := c.inflight
 		c.inflight = nil
+		c.unsafeInflight = 0
 		var replay []*request
 		for _, r := range inflight {
 			r.conn = nil

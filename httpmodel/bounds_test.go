@@ -1,6 +1,7 @@
 package httpmodel
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -80,4 +81,55 @@ func BenchmarkPipelinedManyObjects(b *testing.B) {
 		events = res.Metrics.Events
 	}
 	b.ReportMetric(float64(events), "events/load")
+}
+
+// TestCloseWhenIdle checks Server.KeepAliveTimeout = CloseWhenIdle:
+// persistent, fast path, R = 100 ms, HTML and one object. The server
+// waits for the first request (it is not idle before it), answers the
+// HTML at 1.5R and closes at once: its FIN follows the response, and the
+// client, which sent the object on the connection at 2R, replays it on a
+// new connection without counting it a strike (the server answered every
+// request it read). The second connection closes at once after its
+// response too. So: two connections, one replay, nothing failed, the page
+// loads in 2R + 2R (handshake, request) = 4R, and the server holds each
+// connection 2R (from the SYN, 0.5R after the dial, to the client's FIN,
+// 1R after the response left): server_conn_s 4R, where the default 5 s
+// timeout gives more than 5 s.
+func TestCloseWhenIdle(t *testing.T) {
+	const rtt = 100 * time.Millisecond
+	cfg := fastConfig(Persistent, rtt, Page{HTML: 1000, Objects: objects(1, 1000)})
+	cfg.Server.KeepAliveTimeout = CloseWhenIdle
+	res := mustRun(t, cfg, 1)
+	m := res.Metrics
+	slack := serialization(res, fastRate)
+	if m.Connections != 2 || m.Replayed != 1 || m.Failed != 0 {
+		t.Errorf("Connections, Replayed, Failed = %d, %d, %d; want 2, 1, 0", m.Connections, m.Replayed, m.Failed)
+	}
+	rounds(t, "PLT", m.PLT, 4, rtt, 4*slack)
+	if max := 4*rtt + 4*slack; m.ServerConnS > max.Seconds() {
+		t.Errorf("ServerConnS = %.6f s, want at most %.6f s: connections must close as soon as idle", m.ServerConnS, max.Seconds())
+	}
+	if t.Failed() {
+		t.Log(describe(res))
+	}
+}
+
+// TestPipelinedShortKeepAlive checks that pipelining survives a keep-alive
+// timeout shorter than a round trip (1 ms at R = 100 ms), which closes
+// every connection between the response that ends a round and the
+// requests that the client then pipelines: those are replayed on a new
+// connection, one request at a time first (RFC 9112 9.3.2), and since the
+// server closed in order after answering, the replays are not strikes.
+// They used to be, and after four connections the objects failed.
+func TestPipelinedShortKeepAlive(t *testing.T) {
+	for _, ka := range []time.Duration{time.Millisecond, CloseWhenIdle} {
+		t.Run(fmt.Sprint(ka), func(t *testing.T) {
+			cfg := fastConfig(Pipelined, 100*time.Millisecond, Page{HTML: 1000, Objects: objects(8, 1000)})
+			cfg.Server.KeepAliveTimeout = ka
+			res := mustRun(t, cfg, 1)
+			if m := res.Metrics; m.Failed != 0 {
+				t.Errorf("Failed = %d, want 0\n%s", m.Failed, describe(res))
+			}
+		})
+	}
 }

@@ -620,12 +620,20 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 		inflight := c.inflight
 		c.inflight = nil
 		c.unsafeInflight = 0
+		// A server that closes a connection in order (its FIN came
+		// first) after answering on it has answered every request it
+		// read: what is left was not processed, as behind a
+		// Connection: close, and the connection made progress, so
+		// replaying does not count a strike. This is the keep-alive
+		// race, which a short keep-alive timeout (or 0: close as soon
+		// as idle) loses on every reuse of a connection.
+		idleClosed := reason == tcp.ClosedByPeer && c.served > 0
 		var replay []*request
 		for _, r := range inflight {
 			r.conn = nil
 			r.firstByte = -1
 			r.respBytes = 0
-			if c.closer == nil || c.closer == r {
+			if (c.closer == nil && !idleClosed) || c.closer == r {
 				r.strikes++
 			}
 			if !r.idempotent || r.strikes >= maxAttempts {

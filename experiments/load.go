@@ -188,6 +188,9 @@ var indexRE = regexp.MustCompile(`\[([0-9]+)\]`)
 // parseSweepKey resolves a sweep key against the Spec type. It returns the
 // path segments, or the option of a model.<option> key, or a message.
 func parseSweepKey(key string) (segs []pathSeg, option, msg string) {
+	if len(key) > maxQuoted {
+		return nil, "", fmt.Sprintf("%q is not a key path (%d bytes: no key is that long)", clip(key, 64), len(key))
+	}
 	if opt, ok := strings.CutPrefix(key, "model."); ok {
 		switch opt {
 		case "connections", "depth", "shards", "start":

@@ -1,0 +1,120 @@
+package experiments
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestLoadFileTooLarge checks that a file larger than MaxFileSize is
+// refused without being read whole: /dev/zero, which never ends (it used
+// to be read until the process ran out of memory), and a sparse regular
+// file of 1 TiB, refused by its size. Each gives one problem that names
+// the file and the limit.
+func TestLoadFileTooLarge(t *testing.T) {
+	sparse := filepath.Join(t.TempDir(), "huge.yaml")
+	f, err := os.Create(sparse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 40); err != nil {
+		f.Close()
+		t.Skipf("no sparse files here: %v", err)
+	}
+	f.Close()
+	for _, c := range []struct{ path, want string }{
+		{"/dev/zero", "/dev/zero: the file is larger than the 10485760 bytes (10 MiB) an experiment file may hold"},
+		{sparse, sparse + ": the file is 1099511627776 bytes, more than the 10485760 bytes (10 MiB) an experiment file may hold"},
+	} {
+		if _, err := os.Stat(c.path); err != nil {
+			t.Logf("skip %s: %v", c.path, err)
+			continue
+		}
+		_, err := LoadFile(c.path)
+		var list ErrorList
+		if !errors.As(err, &list) || len(list) != 1 || err.Error() != c.want {
+			t.Errorf("LoadFile(%s) = %v\nwant the ErrorList %q", c.path, err, c.want)
+		}
+	}
+}
+
+// TestLoadTooLarge checks the same bound on Load's bytes.
+func TestLoadTooLarge(t *testing.T) {
+	data := []byte("name: x\n#" + strings.Repeat("a", MaxFileSize) + "\n")
+	got := loadErr(t, string(data))
+	if want := "test.yaml: the file is larger than the 10485760 bytes (10 MiB) an experiment file may hold"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestLongTextCut checks that a message that repeats a text from the file
+// cuts it: a 10 MB name used to be echoed whole.
+func TestLongTextCut(t *testing.T) {
+	name := strings.Repeat("A", 10_000_000)
+	got := loadErr(t, "name: "+name+"\n")
+	if len(got) > 2*maxMessage {
+		t.Errorf("the problem is %d bytes long, want at most %d", len(got), 2*maxMessage)
+	}
+	for _, want := range []string{`test.yaml:1:7: name: "AAAA`, "(10000000 bytes in all)", "is not a name (1 to 64 lower-case letters"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got %.300s...\nwant it to contain %q", got, want)
+		}
+	}
+	// A huge key is cut in the key path too.
+	got = loadErr(t, "name: x\nsweep: {"+strings.Repeat("k", 1_000_000)+": [1]}\n")
+	if len(got) > 3*maxMessage {
+		t.Errorf("the problem is %d bytes long, want at most %d:\n%.300s", len(got), 3*maxMessage, got)
+	}
+}
+
+// TestProblemsPerKeyBounded checks that one key lists at most
+// maxErrorsPerKey problems, then one line that counts the others: a sweep
+// of 50 values without a unit used to list 50 problems.
+func TestProblemsPerKeyBounded(t *testing.T) {
+	var vals []string
+	for i := range 50 {
+		vals = append(vals, fmt.Sprint(i+1))
+	}
+	got := loadErr(t, "name: x\nsweep:\n  network.rtt: ["+strings.Join(vals, ", ")+"]\n")
+	lines := strings.Split(got, "\n")
+	if len(lines) != maxErrorsPerKey+1 {
+		t.Fatalf("got %d lines, want %d:\n%s", len(lines), maxErrorsPerKey+1, got)
+	}
+	if want := `test.yaml:3:17: network.rtt: "1" needs a unit (e.g. 1ms)`; lines[0] != want {
+		t.Errorf("first line %q, want %q", lines[0], want)
+	}
+	if want := "network.rtt: and 40 more problems here; fix the ones above first"; !strings.HasSuffix(lines[maxErrorsPerKey], want) {
+		t.Errorf("last line %q, want it to end with %q", lines[maxErrorsPerKey], want)
+	}
+}
+
+// TestProblemsTotalBounded checks that a file lists at most maxErrors
+// problems, then one line that says there are more.
+func TestProblemsTotalBounded(t *testing.T) {
+	got := loadErr(t, "name: x\npage: {objects: ["+strings.Repeat("{size: -1}, ", 300)+"]}\n")
+	lines := strings.Split(got, "\n")
+	if len(lines) != maxErrors+1 {
+		t.Fatalf("got %d lines, want %d", len(lines), maxErrors+1)
+	}
+	if want := "test.yaml: too many problems; fix these first"; lines[maxErrors] != want {
+		t.Errorf("last line %q, want %q", lines[maxErrors], want)
+	}
+}
+
+// TestTextLengths checks the bounds on the texts the report shows: a
+// 50 MB title gave a 157 MB report.
+func TestTextLengths(t *testing.T) {
+	for _, c := range []struct{ spec, want string }{
+		{"name: x\ntitle: " + strings.Repeat("t", 201) + "\n", "test.yaml:2:8: title: 201 characters is too long (at most 200)"},
+		{"name: x\ndescription: " + strings.Repeat("d", 20001) + "\n", "test.yaml:2:14: description: 20001 characters is too long (at most 20000)"},
+		{"name: x\nplots: [{kind: bar, title: " + strings.Repeat("é", 201) + "}]\n", "test.yaml:2:28: plots[0].title: 201 characters is too long (at most 200)"},
+	} {
+		if got := loadErr(t, c.spec); got != c.want {
+			t.Errorf("got  %.200s\nwant %s", got, c.want)
+		}
+	}
+	mustLoad(t, "name: x\ntitle: "+strings.Repeat("é", 200)+"\ndescription: "+strings.Repeat("d", 20000)+"\n")
+}

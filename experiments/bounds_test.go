@@ -118,3 +118,49 @@ func TestTextLengths(t *testing.T) {
 	}
 	mustLoad(t, "name: x\ntitle: "+strings.Repeat("é", 200)+"\ndescription: "+strings.Repeat("d", 20000)+"\n")
 }
+
+// TestSweepDuplicatesOneProblem checks that a value listed many times is
+// one problem, naming the value and its copies: 10,000 copies of one
+// value (a 70 KB file) used to give one problem per earlier copy of each
+// copy, about 5*10^7, and ran out of memory. Different texts of one
+// number are one problem per number likewise.
+func TestSweepDuplicatesOneProblem(t *testing.T) {
+	for _, c := range []struct{ values, want string }{
+		{strings.TrimSuffix(strings.Repeat("100ms, ", 10000), ", "), "test.yaml:3:24: sweep.network.rtt: 100ms is listed 10000 times (first as item 1); list each value once"},
+		{"20ms, 100ms, 20ms", "test.yaml:3:30: sweep.network.rtt: 20ms is listed twice (also item 1); list each value once"},
+		{"50ms, 0.05s, 50000us, 1ms, 50000000ns", "test.yaml:3:23: sweep.network.rtt: 0.05s is the same value as 50ms (item 1), and so are 2 more items; list each value once"},
+	} {
+		got := loadErr(t, "name: x\nsweep:\n  network.rtt: ["+c.values+"]\n")
+		if got != c.want {
+			t.Errorf("got  %.300s\nwant %s", got, c.want)
+		}
+	}
+}
+
+// TestSweepManyKeys checks that a sweep of many keys over a large page
+// loads: 2000 keys page.objects[i].size over 2000 objects used to decode
+// the whole file once per key and compare every pair of keys (33 s); a
+// value is now decoded on its own and the overlap check uses maps.
+func TestSweepManyKeys(t *testing.T) {
+	const n = 2000
+	var b strings.Builder
+	b.WriteString("name: x\npage: {objects: [" + strings.TrimSuffix(strings.Repeat("{size: 1}, ", n), ", ") + "]}\nsweep:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  page.objects[%d].size: [%d]\n", i, i+1)
+	}
+	s := mustLoad(t, b.String())
+	pts, err := s.Points()
+	if err != nil || len(pts) != 1 {
+		t.Fatalf("Points: %d points, %v; want 1", len(pts), err)
+	}
+	for i, o := range pts[0].Spec.Page.Objects {
+		if o.Size != Size(i+1) {
+			t.Fatalf("objects[%d].size = %d, want %d", i, o.Size, i+1)
+		}
+	}
+	// Keys that overlap are still found.
+	got := loadErr(t, "name: x\nsweep:\n  tcp.mss: [1460]\n  tcp.cc: [cubic]\n  tcp: [{mss: 536}]\n")
+	if want := "test.yaml:5:3: sweep.tcp: overlaps the swept key tcp.mss"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

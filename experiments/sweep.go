@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Point is one combination of swept values.
@@ -166,14 +168,15 @@ func pointText(axes []*axis, i int) string {
 
 // point builds the spec of the point whose value indices are idx.
 func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
-	tree := st.root
+	tree := st.bare
 	var axes []AxisValue
 	var patchErrs []Error
+	owned := map[*yaml.Node]bool{} // the point's copies, patched in place by the next keys
 	for k, a := range st.axes {
 		v := a.values[idx[k]]
 		axes = append(axes, AxisValue{Key: a.key, Value: v.Value, Text: v.Text, Label: v.Label})
 		if a.segs != nil {
-			t, err := patch(tree, a.segs, a.nodes[idx[k]])
+			t, err := patch(tree, a.segs, a.nodes[idx[k]], owned)
 			if err != nil {
 				patchErrs = append(patchErrs, Error{File: st.file, Line: a.keyNode.Line, Column: a.keyNode.Column,
 					Path: "sweep." + a.key, Msg: "cannot set " + segsString(a.segs) + ": " + err.Error()})

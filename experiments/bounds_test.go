@@ -164,3 +164,59 @@ func TestSweepManyKeys(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestShardRuns checks that ShardRuns(k, n) builds exactly the runs of
+// Runs whose point index is k-1 modulo n, with the same fields (Index in
+// the whole experiment included), that the shards together are Runs, and
+// that RunCount and ShardRunCount give their sizes without building them,
+// also for shards past the last point.
+func TestShardRuns(t *testing.T) {
+	s := mustLoad(t, "name: x\nrepeat: 2\nmodels: [persistent, pipelined]\nsweep:\n  network.rtt: [1ms, 2ms, 3ms]\n  network.loss: [0, 0.01]\n")
+	all, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.RunCount(); got != len(all) || got != 24 {
+		t.Errorf("RunCount = %d, want %d (24)", got, len(all))
+	}
+	for _, n := range []int{1, 4, 6, 7} {
+		seen := 0
+		for k := 1; k <= n; k++ {
+			runs, err := s.ShardRuns(k, n)
+			if err != nil {
+				t.Fatalf("ShardRuns(%d, %d): %v", k, n, err)
+			}
+			if c := s.ShardRunCount(k, n); c != len(runs) {
+				t.Errorf("ShardRunCount(%d, %d) = %d, want %d", k, n, c, len(runs))
+			}
+			var want []RunConfig
+			for _, r := range all {
+				if r.Point.Index%n == k-1 {
+					want = append(want, r)
+				}
+			}
+			if len(runs) != len(want) {
+				t.Fatalf("ShardRuns(%d, %d): %d runs, want %d", k, n, len(runs), len(want))
+			}
+			for i, r := range runs {
+				w := want[i]
+				if r.Index != w.Index || r.ID != w.ID || r.Seed != w.Seed || r.Model != w.Model || r.Rep != w.Rep ||
+					r.Point.Index != w.Point.Index || !specsEqual(r.Point.Spec, w.Point.Spec) {
+					t.Errorf("ShardRuns(%d, %d)[%d] = %s (index %d), want %s (index %d)", k, n, i, r.ID, r.Index, w.ID, w.Index)
+				}
+			}
+			seen += len(runs)
+		}
+		if seen != len(all) {
+			t.Errorf("shards of %d hold %d runs, want %d", n, seen, len(all))
+		}
+	}
+	for _, c := range [][2]int{{0, 3}, {4, 3}, {1, 0}} {
+		if _, err := s.ShardRuns(c[0], c[1]); err == nil {
+			t.Errorf("ShardRuns(%d, %d): no error", c[0], c[1])
+		}
+		if got := s.ShardRunCount(c[0], c[1]); got != 0 {
+			t.Errorf("ShardRunCount(%d, %d) = %d, want 0", c[0], c[1], got)
+		}
+	}
+}

@@ -3,8 +3,12 @@ package httpmodel
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
 )
 
 // pipelinedMany is one connection pipelining n zero-byte objects, every
@@ -131,5 +135,25 @@ func TestPipelinedShortKeepAlive(t *testing.T) {
 				t.Errorf("Failed = %d, want 0\n%s", m.Failed, describe(res))
 			}
 		})
+	}
+}
+
+// TestRunLimits checks that a run past either of its limits ends with an
+// error that names the limit, and how far the page got: the 30,000
+// object pipelined load with an event budget of 100,000, and on a
+// 100 kbit/s path with 2 s of simulated time.
+func TestRunLimits(t *testing.T) {
+	cfg := fastConfig(Pipelined, 100*time.Millisecond, Page{HTML: 1000, Objects: objects(30000, 0)})
+	cfg.MaxEvents = 100_000
+	res := Run(cfg, 1)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "exceeded max_events (100000) at ") || res.Metrics.Events != 100_000 {
+		t.Errorf("MaxEvents: Err = %v after %d events; want max_events exceeded after 100000", res.Err, res.Metrics.Events)
+	}
+	cfg = fastConfig(Persistent, 100*time.Millisecond, Page{HTML: 1000, Objects: objects(100, 10_000)})
+	cfg.Network.Bandwidth = 100 * link.Kbps
+	cfg.MaxSimTime = 2 * time.Second
+	res = Run(cfg, 1)
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "page load not finished by max_sim_time (2s), ") || res.Metrics.EndOfRun != sim.Time(2*time.Second) {
+		t.Errorf("MaxSimTime: Err = %v, run ended at %v; want max_sim_time at 2s", res.Err, res.Metrics.EndOfRun)
 	}
 }

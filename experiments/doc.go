@@ -79,7 +79,7 @@
 //	client.visits                1                1..1000
 //	client.reading_time          0s               0s..1h
 //	server.think_time            0s               0s..60s
-//	server.keep_alive_timeout    5s               0s..1h (0 = close an idle connection at once)
+//	server.keep_alive_timeout    5s               0s..1h (0 = close an idle connection at once, after a response)
 //	server.max_requests          100              0..1000000 (0 = unlimited)
 //	server.max_connections       0 (unlimited)    0..100000
 //	page.host (ext)              example.com      a lower-case hostname
@@ -96,6 +96,7 @@
 //	models: start (http2)        prior-knowledge  prior-knowledge | upgrade
 //	models: label                see below        1..100 characters, no slash or control characters
 //	sweep                                         at most 10000 values in all; at most 1000000 runs
+//	(all runs)                                    at most 100000000 requests (runs x visits x (1 + objects))
 //	plots                                         at most 100
 //	plots[].title                chosen by plots  at most 200 characters
 //	plots[].connection           cwnd 0 (all), sequence 1    0..100000

@@ -24,6 +24,9 @@ const (
 	maxSweepValues = 10000   // values over all swept keys
 	maxRuns        = 1000000 // points x models x repeat
 	maxObjects     = 100000  // objects on the page, counts summed
+	// maxRequestRows bounds the requests of all runs together (rows of
+	// requests.csv, about 100 bytes each): 10 GB of output.
+	maxRequestRows = 100_000_000
 )
 
 // loaded is a parsed and decoded experiment file with its checked sweep
@@ -126,6 +129,7 @@ func loadBase(file string, data []byte) (*loaded, ErrorList) {
 	st.checkSweep()
 	st.checkLabels()
 	st.checkPlots()
+	st.checkRequestRows()
 	return st, d.errs
 }
 
@@ -769,6 +773,27 @@ func (st *loaded) checkRunCount(sweepNode *yaml.Node) {
 	}
 	if runs > maxRuns {
 		st.d.errorf(sweepNode, "sweep", "%d points x %d models x %d repeats is more than %d runs", n, len(s.Models), s.Repeat, maxRuns)
+	}
+}
+
+// checkRequestRows bounds the total output: runs x requests per run (the
+// rows of requests.csv), counted with the page and visits of the file
+// (a swept page is counted as the file has it).
+func (st *loaded) checkRequestRows() {
+	s, d := st.spec, st.d
+	objects := 0
+	for _, o := range s.Page.Objects {
+		objects += max(o.Count, 0)
+	}
+	perRun := mulSat(max(s.Client.Visits, 1), 1+objects)
+	runs := s.RunCount()
+	if runs > maxRuns {
+		return // reported already
+	}
+	if rows := mulSat(runs, perRun); rows > maxRequestRows {
+		n, p := d.nodeFor("sweep", "repeat", "page.objects")
+		d.errorf(n, p, "%d runs x %d requests each is %d requests in all, more than %d (the rows of requests.csv); lower repeat, the sweep, the models, client.visits or the objects",
+			runs, perRun, rows, maxRequestRows)
 	}
 }
 

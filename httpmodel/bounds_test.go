@@ -49,6 +49,38 @@ func TestPipelinedDispatchLinear(t *testing.T) {
 	}
 }
 
+// TestDispatchLinearInConnections checks that handing a request to one of
+// many connections does not go through all of them: with 1000 persistent
+// connections per host (parallel) and one per request (short-lived), the
+// requests examined while dispatching stay a few per request as the page
+// grows from 2000 to 8000 objects. Dispatch used to offer every waiting
+// request to every connection of the pool in turn: about 2000 examined
+// per request with 1000 connections.
+func TestDispatchLinearInConnections(t *testing.T) {
+	for _, kind := range []Kind{Parallel, ShortLived, HTTP2} {
+		var perReq [2]float64
+		for i, n := range []int{2000, 8000} {
+			cfg := fastConfig(kind, 50*time.Millisecond, Page{HTML: 1000, Objects: objects(n, 0)})
+			cfg.Model.Connections = 1000
+			w := build(cfg, 1)
+			w.cl.startVisit()
+			if err := w.run(); err != nil {
+				t.Fatalf("%v n=%d: run: %v", kind, n, err)
+			}
+			if m := w.result().Metrics; m.Failed != 0 {
+				t.Fatalf("%v n=%d: %d requests failed", kind, n, m.Failed)
+			}
+			perReq[i] = float64(w.cl.examined) / float64(n+1)
+			if perReq[i] > 8 {
+				t.Errorf("%v n=%d: %d requests examined while dispatching, %.1f per request; want at most 8", kind, n, w.cl.examined, perReq[i])
+			}
+		}
+		if perReq[1] > 1.1*perReq[0] {
+			t.Errorf("%v: requests examined per request grew from %.2f (2000 objects) to %.2f (8000)", kind, perReq[0], perReq[1])
+		}
+	}
+}
+
 // TestManyHostsPoolLookup checks that a page with an object on each of
 // many hostnames finds each host's pool without scanning the others: one
 // pool per host, and every request on its own host.
@@ -67,6 +99,23 @@ func TestManyHostsPoolLookup(t *testing.T) {
 			t.Fatalf("request %d went to %s, want %s", r.Index, r.Host, want)
 		}
 	}
+}
+
+// BenchmarkParallelManyObjects is one page load of 100,000 zero-byte
+// objects over 1000 persistent connections: dispatch cost per request
+// must not grow with the connections of the pool.
+func BenchmarkParallelManyObjects(b *testing.B) {
+	cfg := fastConfig(Parallel, 50*time.Millisecond, Page{HTML: 1000, Objects: objects(100_000, 0)})
+	cfg.Model.Connections = 1000
+	var events uint64
+	for b.Loop() {
+		res := Run(cfg, 1)
+		if res.Err != nil || res.Metrics.Failed != 0 {
+			b.Fatalf("run failed: err=%v failed=%d", res.Err, res.Metrics.Failed)
+		}
+		events = res.Metrics.Events
+	}
+	b.ReportMetric(float64(events), "events/load")
 }
 
 // BenchmarkPipelinedManyObjects is one pipelined page load of 30,000

@@ -1,6 +1,7 @@
 package httpmodel
 
 import (
+	"container/heap"
 	"fmt"
 	"slices"
 	"time"
@@ -56,7 +57,14 @@ type hostPool struct {
 	resolving bool
 	group     *hostPool // HTTP/2: the pool whose connections this host coalesces onto
 
-	conns      []*clientConn // open or connecting, in dial order
+	conns []*clientConn // open or connecting, in dial order
+	// free holds, in dial order (a heap by id), every connection of the
+	// pool that may take a request (and some that no longer may, dropped
+	// when dispatch meets them): dispatch offers the waiting requests to
+	// these only, as if it went through conns, without a pass over every
+	// connection for each request.
+	free       connHeap
+	keep       []*clientConn // dispatch's scratch list
 	waiting    []*request    // FIFO
 	connecting int
 	limit      int
@@ -98,6 +106,7 @@ type clientConn struct {
 	sentAny        bool
 	gen            int  // the pool's dial generation when dialled
 	inBatch        bool // listed in client.batch
+	offered        bool // in its pool's free heap
 
 	// HTTP/2
 	h2          bool
@@ -259,12 +268,23 @@ func (p *hostPool) dispatch() {
 		g.dispatch()
 		return
 	}
-	for _, c := range p.conns {
-		if len(p.waiting) == 0 {
-			return
-		}
+	// Offer the waiting requests to the connections that may take one,
+	// in dial order; those that may take more stay offered.
+	keep := p.keep[:0]
+	for len(p.waiting) > 0 && len(p.free) > 0 {
+		c := heap.Pop(&p.free).(*clientConn)
 		c.feed()
+		if c.mayTake(true) {
+			keep = append(keep, c)
+		} else {
+			c.offered = false
+		}
 	}
+	for i, c := range keep {
+		heap.Push(&p.free, c)
+		keep[i] = nil
+	}
+	p.keep = keep[:0]
 	if len(p.waiting) == 0 {
 		return
 	}
@@ -347,6 +367,31 @@ func (p *hostPool) remove(c *clientConn) {
 	}
 }
 
+// offer adds c to the connections that dispatch offers requests to, now
+// that it may take one (it became ready, a response completed, an h2c
+// upgrade finished).
+func (p *hostPool) offer(c *clientConn) {
+	if !c.offered {
+		c.offered = true
+		heap.Push(&p.free, c)
+	}
+}
+
+// connHeap orders connections by id (dial order), for container/heap.
+type connHeap []*clientConn
+
+func (h connHeap) Len() int           { return len(h) }
+func (h connHeap) Less(i, j int) bool { return h[i].id < h[j].id }
+func (h connHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *connHeap) Push(x any)        { *h = append(*h, x.(*clientConn)) }
+func (h *connHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return c
+}
+
 // --- connection ---
 
 // Connected implements tcp.Handler.
@@ -367,12 +412,20 @@ func (c *clientConn) ready() {
 	c.state = csReady
 	c.readyAt = c.cl.w.s.Now()
 	c.pool.connecting--
+	c.pool.offer(c)
 	c.feed()
 	c.pool.dispatch()
 }
 
 // canTake reports whether r may be sent on c now.
 func (c *clientConn) canTake(r *request) bool {
+	return c.mayTake(r.idempotent)
+}
+
+// mayTake reports whether c may be sent a request now, idempotent or not.
+// mayTake(true) is whether it may take any request (a non-idempotent one
+// is never pipelined).
+func (c *clientConn) mayTake(idempotent bool) bool {
 	c.cl.examined++
 	if c.state != csReady || c.tc.Closing() {
 		return false
@@ -393,7 +446,7 @@ func (c *clientConn) canTake(r *request) bool {
 	if len(c.inflight) == 0 {
 		return true
 	}
-	if m.Kind != Pipelined || c.noPipeline || !r.idempotent {
+	if m.Kind != Pipelined || c.noPipeline || !idempotent {
 		return false
 	}
 	if c.unsafeInflight > 0 {
@@ -493,6 +546,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	case mSwitching:
 		c.upgrading = false
+		c.pool.offer(c)
 		tc.Cork()
 		c.startH2()
 		c.feed()
@@ -530,6 +584,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	}
 	if c.state == csReady {
+		c.pool.offer(c)
 		c.feed()
 		c.pool.dispatch()
 	}

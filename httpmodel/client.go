@@ -57,12 +57,12 @@ type hostPool struct {
 	resolving bool
 	group     *hostPool // HTTP/2: the pool whose connections this host coalesces onto
 
-	conns []*clientConn // open or connecting, in dial order
+	open int // connections open or connecting (retire counts each once)
 	// free holds, in dial order (a heap by id), every connection of the
 	// pool that may take a request (and some that no longer may, dropped
 	// when dispatch meets them): dispatch offers the waiting requests to
-	// these only, as if it went through conns, without a pass over every
-	// connection for each request.
+	// these only, as if it went through every connection in dial order,
+	// without a pass over every connection for each request.
 	free       connHeap
 	keep       []*clientConn // dispatch's scratch list
 	waiting    []*request    // FIFO
@@ -306,7 +306,7 @@ func (p *hostPool) dispatch() {
 	if per > 0 {
 		need = (len(p.waiting)+per-1)/per - p.connecting
 	}
-	for ; need > 0 && len(p.conns) < p.limit; need-- {
+	for ; need > 0 && p.open < p.limit; need-- {
 		p.dial()
 	}
 }
@@ -347,7 +347,7 @@ func (p *hostPool) dial() {
 	}
 	p.noPipelineNext = false
 	cl.conns = append(cl.conns, c)
-	p.conns = append(p.conns, c)
+	p.open++
 	p.connecting++
 	if cl.w.cfg.Trace {
 		c.trace = cl.w.newConnTrace(c)
@@ -355,15 +355,6 @@ func (p *hostPool) dial() {
 	c.tc = cl.w.cep.Dial(cl.w.serverNode.ID, serverPort, cl.w.cfg.TCP, c)
 	if c.tc.ID() != c.id-1 {
 		panic(fmt.Sprintf("httpmodel: client connection %d has tcp index %d", c.id, c.tc.ID()))
-	}
-}
-
-func (p *hostPool) remove(c *clientConn) {
-	for i, x := range p.conns {
-		if x == c {
-			p.conns = append(p.conns[:i], p.conns[i+1:]...)
-			return
-		}
 	}
 }
 
@@ -643,7 +634,7 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 	now := cl.w.s.Now()
 	wasConnecting := c.state == csConnecting || c.state == csTLS
 	c.state = csClosed
-	p.remove(c)
+	p.open--
 	if wasConnecting {
 		p.connecting--
 	}
@@ -656,7 +647,7 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 			p.refusals++
 			p.retryAt = now.Add(refusalBackoff0 << min(p.refusals-1, 4))
 		}
-		if p.refusals >= maxRefusals && len(p.conns) == 0 {
+		if p.refusals >= maxRefusals && p.open == 0 {
 			waiting := p.waiting
 			p.waiting = nil
 			for _, r := range waiting {

@@ -231,3 +231,19 @@ func TestRequestRowsBounded(t *testing.T) {
 	}
 	mustLoad(t, "name: x\nrepeat: 10000\nmodels: [persistent]\npage: {objects: [{size: 1, count: 9999}]}\n")
 }
+
+// TestSweepValueCannotBeSet checks that a value decoded on its own still
+// reports a key path the file cannot take: an index into a list the file
+// does not have, or a key under a value that is not a mapping.
+func TestSweepValueCannotBeSet(t *testing.T) {
+	for _, c := range []struct{ spec, want string }{
+		{"name: x\nsweep:\n  page.objects[0].size: [1KB]\n", "test.yaml:3:3: sweep.page.objects[0].size: cannot set page.objects[0].size: not a list in the file"},
+		{"name: x\npage: {}\nsweep:\n  page.objects[0].size: [1KB]\n", "test.yaml:4:3: sweep.page.objects[0].size: cannot set page.objects[0].size: not a list in the file"},
+		{"name: x\nnetwork: 5\nsweep: {network.rtt: [1ms]}\n", "test.yaml:3:9: sweep.network.rtt: cannot set network.rtt: rtt is not a mapping in the file"},
+	} {
+		got := loadErr(t, c.spec)
+		if !strings.Contains(got, c.want) {
+			t.Errorf("got  %s\nwant it to contain %s", got, c.want)
+		}
+	}
+}

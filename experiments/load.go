@@ -384,19 +384,16 @@ func canPatch(n *yaml.Node, segs []pathSeg) error {
 		case sg.index >= 0:
 			n = n.Content[sg.index]
 		case n == nil || isNull(n):
-			return nil // created from here on
+			n = nil // a mapping patch creates; what follows is missing too
 		case n.Kind != yaml.MappingNode:
 			return fmt.Errorf("%s is not a mapping in the file", sg.key)
 		default:
-			var next *yaml.Node
+			var next *yaml.Node // nil when the key is missing: patch adds it
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				if k := resolve(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == sg.key {
 					next = n.Content[i+1]
 					break
 				}
-			}
-			if next == nil {
-				return nil
 			}
 			n = next
 		}

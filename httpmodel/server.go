@@ -195,16 +195,9 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	case mH2Preface:
 		sc.handshaking()
-		if sc.prefaceDue {
-			// After an h2c Upgrade: the connection may now become
-			// idle; a timer armed while the preface was due is
-			// shortened to the keep-alive timeout when that differs.
-			wasWait := sc.idleWait()
-			sc.prefaceDue = false
-			if sc.idleWait() != wasWait && !sc.closed && len(sc.streams) == 0 && !sc.idleWhenDrained {
-				sc.armIdle()
-			}
-		}
+		// After an h2c Upgrade the connection may now become idle: the
+		// pump below re-arms the idle timer if nothing is left.
+		sc.prefaceDue = false
 		// The server's SETTINGS (after an Upgrade they went out with
 		// the 101, and only the acknowledgement of the client's is
 		// left) leave with the first frames of the responses to the

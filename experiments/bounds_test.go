@@ -224,12 +224,12 @@ func TestShardRuns(t *testing.T) {
 // TestRequestRowsBounded checks the bound on the total output: the
 // requests of all runs together, counted before anything runs.
 func TestRequestRowsBounded(t *testing.T) {
-	got := loadErr(t, "name: x\nrepeat: 10000\nmodels: [persistent, pipelined]\npage: {objects: [{size: 1, count: 10000}]}\n")
-	want := "test.yaml:2:9: repeat: 20000 runs x 10001 requests each is 200020000 requests in all, more than 100000000 (the rows of requests.csv); lower repeat, the sweep, the models, client.visits or the objects"
+	got := loadErr(t, "name: x\nrepeat: 1000\nmodels: [persistent, pipelined]\npage: {objects: [{size: 1, count: 10000}]}\n")
+	want := "test.yaml:2:9: repeat: 2000 runs x 10001 requests each is 20002000 requests in all, more than 10000000 (the rows of requests.csv); lower repeat, the sweep, the models, client.visits or the objects"
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	mustLoad(t, "name: x\nrepeat: 10000\nmodels: [persistent]\npage: {objects: [{size: 1, count: 9999}]}\n")
+	mustLoad(t, "name: x\nrepeat: 1000\nmodels: [persistent]\npage: {objects: [{size: 1, count: 9999}]}\n")
 }
 
 // TestSweepValueCannotBeSet checks that a value decoded on its own still

@@ -399,13 +399,38 @@ func (d *decoder) checkRange(n *yaml.Node, path string, v reflect.Value, f field
 	if f.rng == "" {
 		return
 	}
-	lo, hi, ok := parseRange(v.Type(), f.rng)
+	lo, hi, ok := cachedRange(v.Type(), f.rng)
 	if !ok {
 		panic(fmt.Sprintf("experiments: bad range tag %q on %s", f.rng, path))
 	}
 	if !inRange(v, lo, hi) {
 		d.errorf(n, path, "%s is out of range %s", strings.TrimSpace(n.Value), f.rng)
 	}
+}
+
+type rangeKey struct {
+	t   reflect.Type
+	tag string
+}
+
+type rangeBounds struct {
+	lo, hi reflect.Value
+	ok     bool
+}
+
+var rangeCache sync.Map // rangeKey -> rangeBounds
+
+// cachedRange is parseRange, parsed once per type and tag: a page of many
+// objects checks the same ranges for every one of them.
+func cachedRange(t reflect.Type, tag string) (lo, hi reflect.Value, ok bool) {
+	k := rangeKey{t, tag}
+	if b, found := rangeCache.Load(k); found {
+		b := b.(rangeBounds)
+		return b.lo, b.hi, b.ok
+	}
+	lo, hi, ok = parseRange(t, tag)
+	rangeCache.Store(k, rangeBounds{lo, hi, ok})
+	return lo, hi, ok
 }
 
 // parseRange parses a "lo..hi" tag with the type's own parser.

@@ -96,7 +96,7 @@
 //	models: start (http2)        prior-knowledge  prior-knowledge | upgrade
 //	models: label                see below        1..100 characters, no slash or control characters
 //	sweep                                         at most 10000 values in all; at most 1000000 runs
-//	(all runs)                                    at most 100000000 requests (runs x visits x (1 + objects))
+//	(all runs)                                    at most 10000000 requests (runs x visits x (1 + objects))
 //	plots                                         at most 100
 //	plots[].title                chosen by plots  at most 200 characters
 //	plots[].connection           cwnd 0 (all), sequence 1    0..100000

@@ -25,8 +25,9 @@ const (
 	maxRuns        = 1000000 // points x models x repeat
 	maxObjects     = 100000  // objects on the page, counts summed
 	// maxRequestRows bounds the requests of all runs together (rows of
-	// requests.csv, about 100 bytes each): 10 GB of output.
-	maxRequestRows = 100_000_000
+	// requests.csv, about 100 bytes each: 1 GB of output; each is also
+	// held in memory, and so is each point's page).
+	maxRequestRows = 10_000_000
 )
 
 // loaded is a parsed and decoded experiment file with its checked sweep

@@ -438,14 +438,14 @@ func Load(filename string, data []byte) (*Spec, error) {
 	switch {
 	case st == nil: // a syntax error: nothing decoded
 	case len(errs) == 0:
-		_, errs = st.points(maxLoadCheckedPoints, 1, 1)
+		_, errs = st.points(maxLoadCheckedPoints, 1, 1, false)
 	default:
 		// Report the checks that involve several keys (min_rto above
 		// initial_rto, a queue too small for a packet, ...) with the
 		// others, as far as the first point shows them: every problem
 		// at once. A point's spec repeats the file's own errors; keep
 		// those once.
-		_, perrs := st.points(1, 1, 1)
+		_, perrs := st.points(1, 1, 1, false)
 		seen := map[Error]bool{}
 		for _, e := range errs {
 			seen[*e] = true

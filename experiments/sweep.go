@@ -60,7 +60,7 @@ func (s *Spec) pointsOf(k, n int) ([]Point, error) {
 	st, errs := loadBase(file, data)
 	if len(errs) == 0 {
 		var pts []Point
-		pts, errs = st.points(-1, k, n)
+		pts, errs = st.points(-1, k, n, true)
 		if len(errs) == 0 {
 			return pts, nil
 		}
@@ -148,9 +148,10 @@ func mulSat(a, b int) int {
 
 // points builds the sweep's points in order, at most limit of them when
 // limit >= 0, checking each; with shards (n > 1) only the points of shard
-// k of n, and limit counts those. A problem found only at some points
-// names the first such point.
-func (st *loaded) points(limit, k, n int) ([]Point, ErrorList) {
+// k of n, and limit counts those. It returns them when keep is set (a
+// check that does not keep them holds one point at a time). A problem
+// found only at some points names the first such point.
+func (st *loaded) points(limit, k, n int, keep bool) ([]Point, ErrorList) {
 	all := 1
 	for _, a := range st.axes {
 		all *= len(a.nodes)
@@ -189,7 +190,7 @@ func (st *loaded) points(limit, k, n int) ([]Point, ErrorList) {
 				order = append(order, *e)
 			}
 		}
-		if len(order) == 0 {
+		if keep && len(order) == 0 {
 			pts = append(pts, Point{Index: i, Axes: axes, Spec: ps})
 		}
 	}

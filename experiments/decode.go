@@ -41,6 +41,11 @@ type decoder struct {
 	// that counts them (listed in errs).
 	perKey  map[string]int
 	summary map[string]*Error
+
+	// parent, when set, holds the nodes of the top-level sections not in
+	// own: a point's decoder decodes only the sections its sweep keys set.
+	parent *decoder
+	own    map[string]bool
 }
 
 func newDecoder(file string, root *yaml.Node) *decoder {
@@ -111,11 +116,27 @@ func (d *decoder) list(e *Error) {
 // root node.
 func (d *decoder) nodeFor(paths ...string) (*yaml.Node, string) {
 	for _, p := range paths {
-		if n := d.nodes[p]; n != nil {
+		if n := d.node(p); n != nil {
 			return n, p
 		}
 	}
 	return d.root, paths[0]
+}
+
+// node returns the value node decoded at path p, from the parent decoder
+// for a section this decoder did not decode.
+func (d *decoder) node(p string) *yaml.Node {
+	if d.parent == nil {
+		return d.nodes[p]
+	}
+	top := p
+	if i := strings.IndexAny(p, ".["); i >= 0 {
+		top = p[:i]
+	}
+	if d.own[top] {
+		return d.nodes[p]
+	}
+	return d.parent.node(p)
 }
 
 // resolve follows aliases.

@@ -41,9 +41,15 @@ type loaded struct {
 	// its value patched in, so its cost does not grow with the size of
 	// the sweep.
 	bare *yaml.Node
-	spec *Spec
-	d    *decoder
-	axes []*axis
+	// bareSpec and bareDec are bare decoded, once, when a point is first
+	// built; sections holds the top-level keys that sweep keys set (which
+	// each point decodes again).
+	bareSpec *Spec
+	bareDec  *decoder
+	sections map[string]bool
+	spec     *Spec
+	d        *decoder
+	axes     []*axis
 	// baseSeen holds the problems of the file itself, so that a sweep
 	// value's check can tell its own problems from the file's.
 	baseSeen map[Error]bool

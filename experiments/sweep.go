@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -242,7 +243,7 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 			tree = t
 		}
 	}
-	ps, d := decodeRoot(st.file, tree)
+	ps, d := st.decodePoint(tree)
 	for _, e := range patchErrs {
 		d.addError(e)
 	}
@@ -270,4 +271,58 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 	// The plots were resolved against the sweep; keep the base spec's.
 	ps.Plots = slices.Clone(st.spec.Plots)
 	return ps, d, axes
+}
+
+// decodePoint decodes a point's tree: the bare tree with the point's
+// values patched in. Only the top-level sections that a sweep key sets are
+// decoded again (each from its default, as a decode of the whole tree
+// would); the others are copied from the bare tree's decode, made once:
+// a point does not decode the page again unless the page is swept. Its
+// decoder finds the nodes of the sections it did not decode in the bare
+// tree's decoder.
+func (st *loaded) decodePoint(tree *yaml.Node) (*Spec, *decoder) {
+	if st.bareSpec == nil {
+		st.bareSpec, st.bareDec = decodeRoot(st.file, st.bare)
+		st.sections = map[string]bool{}
+		for _, a := range st.axes {
+			if len(a.segs) > 0 {
+				st.sections[a.segs[0].key] = true
+			}
+		}
+	}
+	ps := st.bareSpec.clone()
+	d := newDecoder(st.file, tree)
+	d.parent, d.own = st.bareDec, st.sections
+	root := resolve(tree)
+	if root == nil || root.Kind != yaml.MappingNode {
+		return ps, d
+	}
+	defaults := reflect.ValueOf(defaultSpec()).Elem()
+	v := reflect.ValueOf(ps).Elem()
+	fs := fieldsOf(v.Type())
+	done := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := resolve(root.Content[i])
+		if k == nil || k.Kind != yaml.ScalarNode || !st.sections[k.Value] || done[k.Value] {
+			continue
+		}
+		done[k.Value] = true // the first of duplicate keys counts, as in decodeStruct
+		j := slices.IndexFunc(fs, func(f field) bool { return f.key == k.Value })
+		if j < 0 {
+			continue
+		}
+		f := fs[j]
+		v.Field(f.index).Set(defaults.Field(f.index))
+		d.decode(root.Content[i+1], f.key, v.Field(f.index), f)
+	}
+	return ps, d
+}
+
+// clone returns a copy of s that shares no slice a point changes (models,
+// objects).
+func (s *Spec) clone() *Spec {
+	c := *s
+	c.Models = slices.Clone(s.Models)
+	c.Page.Objects = slices.Clone(s.Page.Objects)
+	return &c
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -20,9 +21,6 @@ import (
 // the key path of each, list the known keys, and decode a node tree that
 // a sweep has patched (node.Decode would drop KnownFields, go-yaml issue
 // #460). Leaf types still parse themselves in UnmarshalYAML.
-
-// maxErrors bounds the problems reported for one file.
-const maxErrors = 100
 
 // nodeBudget bounds the nodes one decode visits, so that aliases that
 // expand exponentially ("billion laughs") cannot hang the loader.
@@ -37,6 +35,17 @@ type decoder struct {
 	budget int
 	// pointNodes holds each plot's point value nodes, by plot index.
 	pointNodes map[int][]*yaml.Node
+
+	// perKey counts the problems found at each key path; past
+	// maxErrorsPerKey they are not listed, and summary holds the line
+	// that counts them (listed in errs).
+	perKey  map[string]int
+	summary map[string]*Error
+
+	// parent, when set, holds the nodes of the top-level sections not in
+	// own: a point's decoder decodes only the sections its sweep keys set.
+	parent *decoder
+	own    map[string]bool
 }
 
 func newDecoder(file string, root *yaml.Node) *decoder {
@@ -47,11 +56,20 @@ func newDecoder(file string, root *yaml.Node) *decoder {
 		root:       root,
 		budget:     nodeBudget,
 		pointNodes: map[int][]*yaml.Node{},
+		perKey:     map[string]int{},
+		summary:    map[string]*Error{},
 	}
 }
 
-// errorf records a problem at node n (or at the file's start when n is nil).
+// errorf records a problem at node n (or at the file's start when n is
+// nil). Texts from the file that the message repeats are cut to
+// maxQuoted bytes.
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clip(s, maxQuoted)
+		}
+	}
 	e := Error{File: d.file, Path: path, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		e.Line, e.Column = n.Line, n.Column
@@ -59,16 +77,38 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	d.addError(e)
 }
 
+// addError records a problem unless it is known already: the first
+// maxErrorsPerKey at each key path, then one line at that path that
+// counts the others, and at most maxErrors lines in all, then one that
+// says so. Paths and messages are cut to maxMessage bytes.
 func (d *decoder) addError(e Error) {
+	e.Path = clip(e.Path, maxMessage)
+	e.Msg = clip(e.Msg, maxMessage)
 	if d.seen[e] {
 		return
 	}
 	d.seen[e] = true
+	d.perKey[e.Path]++
+	if n := d.perKey[e.Path]; n > maxErrorsPerKey && e.Path != "" {
+		sum := d.summary[e.Path]
+		if sum == nil {
+			sum = &Error{File: e.File, Line: e.Line, Column: e.Column, Path: e.Path}
+			d.summary[e.Path] = sum
+			d.list(sum)
+		}
+		sum.Msg = fmt.Sprintf("and %d more problems here; fix the ones above first", n-maxErrorsPerKey)
+		return
+	}
+	d.list(&e)
+}
+
+// list appends e to errs; past maxErrors, one line says there are more.
+func (d *decoder) list(e *Error) {
 	switch {
 	case len(d.errs) < maxErrors:
-		d.errs = append(d.errs, &e)
+		d.errs = append(d.errs, e)
 	case len(d.errs) == maxErrors:
-		d.errs = append(d.errs, &Error{File: d.file, Line: math.MaxInt32, Msg: "too many problems; fix these first"})
+		d.errs = append(d.errs, tooMany(d.file, 0))
 	}
 }
 
@@ -76,11 +116,27 @@ func (d *decoder) addError(e Error) {
 // root node.
 func (d *decoder) nodeFor(paths ...string) (*yaml.Node, string) {
 	for _, p := range paths {
-		if n := d.nodes[p]; n != nil {
+		if n := d.node(p); n != nil {
 			return n, p
 		}
 	}
 	return d.root, paths[0]
+}
+
+// node returns the value node decoded at path p, from the parent decoder
+// for a section this decoder did not decode.
+func (d *decoder) node(p string) *yaml.Node {
+	if d.parent == nil {
+		return d.nodes[p]
+	}
+	top := p
+	if i := strings.IndexAny(p, ".["); i >= 0 {
+		top = p[:i]
+	}
+	if d.own[top] {
+		return d.nodes[p]
+	}
+	return d.parent.node(p)
 }
 
 // resolve follows aliases.
@@ -107,6 +163,7 @@ type field struct {
 	rng      string // range tag, "lo..hi"
 	enum     []string
 	hostname bool
+	maxLen   int    // text: at most this many characters (maxlen tag); 0 = no bound
 	reserved string // a key kept for later: any value is this error
 }
 
@@ -127,6 +184,13 @@ func fieldsOf(t reflect.Type) []field {
 		f := field{key: key, index: i, rng: sf.Tag.Get("range"), hostname: sf.Tag.Get("kind") == "hostname", reserved: sf.Tag.Get("reserved")}
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, "|")
+		}
+		if m := sf.Tag.Get("maxlen"); m != "" {
+			n, err := strconv.Atoi(m)
+			if err != nil || n <= 0 {
+				panic(fmt.Sprintf("experiments: bad maxlen tag %q on %s.%s", m, t, sf.Name))
+			}
+			f.maxLen = n
 		}
 		fs = append(fs, f)
 	}
@@ -194,6 +258,12 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, f field) {
 				return
 			}
 			s = e
+		}
+		if f.maxLen > 0 {
+			if c := utf8.RuneCountInString(s); c > f.maxLen {
+				d.errorf(n, path, "%d characters is too long (at most %d)", c, f.maxLen)
+				return
+			}
 		}
 		if f.hostname && !isHostname(s) {
 			d.errorf(n, path, "%q is not a hostname (lower-case letters, digits, dots and hyphens, e.g. img.example.com)", s)
@@ -350,13 +420,38 @@ func (d *decoder) checkRange(n *yaml.Node, path string, v reflect.Value, f field
 	if f.rng == "" {
 		return
 	}
-	lo, hi, ok := parseRange(v.Type(), f.rng)
+	lo, hi, ok := cachedRange(v.Type(), f.rng)
 	if !ok {
 		panic(fmt.Sprintf("experiments: bad range tag %q on %s", f.rng, path))
 	}
 	if !inRange(v, lo, hi) {
 		d.errorf(n, path, "%s is out of range %s", strings.TrimSpace(n.Value), f.rng)
 	}
+}
+
+type rangeKey struct {
+	t   reflect.Type
+	tag string
+}
+
+type rangeBounds struct {
+	lo, hi reflect.Value
+	ok     bool
+}
+
+var rangeCache sync.Map // rangeKey -> rangeBounds
+
+// cachedRange is parseRange, parsed once per type and tag: a page of many
+// objects checks the same ranges for every one of them.
+func cachedRange(t reflect.Type, tag string) (lo, hi reflect.Value, ok bool) {
+	k := rangeKey{t, tag}
+	if b, found := rangeCache.Load(k); found {
+		b := b.(rangeBounds)
+		return b.lo, b.hi, b.ok
+	}
+	lo, hi, ok = parseRange(t, tag)
+	rangeCache.Store(k, rangeBounds{lo, hi, ok})
+	return lo, hi, ok
 }
 
 // parseRange parses a "lo..hi" tag with the type's own parser.

@@ -47,7 +47,10 @@
 // (ext) are extensions of the contract.
 //
 //	key                          default          range
+//	(the file)                                    at most 10 MiB
 //	name                         (required)       [a-z0-9][a-z0-9-]*, 1..64 characters
+//	title                        none             at most 200 characters
+//	description                  none             at most 20000 characters
 //	seed                         1                0..18446744073709551615 (decimal or 0x hex)
 //	repeat                       1                1..10000
 //	limits.max_sim_time          10m              1ms..24h
@@ -84,7 +87,7 @@
 //	client.visits                1                1..1000
 //	client.reading_time          0s               0s..1h
 //	server.think_time            0s               0s..60s
-//	server.keep_alive_timeout    5s               0s..1h (0 = close an idle connection at once)
+//	server.keep_alive_timeout    5s               0s..1h (0 = close an idle connection at once, after a response)
 //	server.max_requests          100              0..1000000 (0 = unlimited)
 //	server.max_connections       0 (unlimited)    0..100000
 //	page.host (ext)              example.com      a lower-case hostname
@@ -101,7 +104,9 @@
 //	models: start (http2)        prior-knowledge  prior-knowledge | upgrade
 //	models: label                see below        1..100 characters, no slash or control characters
 //	sweep                                         at most 10000 values in all; at most 1000000 runs
+//	(all runs)                                    at most 10000000 requests (runs x visits x (1 + objects))
 //	plots                                         at most 100
+//	plots[].title                chosen by plots  at most 200 characters
 //	plots[].connection           cwnd 0 (all), sequence 1    0..100000
 //	plots[].run                  0                0..9999, below repeat
 //	labels (ext)                 none             swept key: [one name per value], 1..40 characters each, distinct

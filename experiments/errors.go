@@ -2,10 +2,57 @@ package experiments
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
+
+// Bounds on what one file's problems print, so that a huge or broken file
+// gives a short, readable report.
+const (
+	// maxErrors bounds the problems reported for one file.
+	maxErrors = 100
+	// maxErrorsPerKey bounds the problems reported at one key path;
+	// the rest are counted in one "and N more" line.
+	maxErrorsPerKey = 10
+	// maxQuoted bounds, in bytes, a text from the file (a value, a key,
+	// a list of values) that a message repeats: longer ones are cut.
+	// (It is also the bound of a whole message passed on as text, so it
+	// is well above the longest message connsim composes.)
+	maxQuoted = 500
+	// maxMessage bounds, in bytes, the key path and the message of one
+	// problem.
+	maxMessage = 1000
+)
+
+// clip returns s cut to at most n bytes on a rune boundary, saying how
+// long it was.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes in all)", s[:cut], len(s))
+}
+
+// tooManyMsg starts the message of the line that ends a list cut at
+// maxErrors.
+const tooManyMsg = "too many problems"
+
+// tooMany returns the last line of a file's list cut at maxErrors (sorted
+// puts it last), with the number of problems not listed when known.
+func tooMany(file string, more int) *Error {
+	msg := tooManyMsg + "; fix these first"
+	if more > 0 {
+		msg = fmt.Sprintf("%s (%d more not shown); fix these first", tooManyMsg, more)
+	}
+	return &Error{File: file, Msg: msg}
+}
 
 // Error is one problem in an experiment file.
 type Error struct {
@@ -20,7 +67,7 @@ type Error struct {
 // that are unknown.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
+	b.WriteString(clip(e.File, maxMessage))
 	if e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
 		if e.Column > 0 {
@@ -28,9 +75,9 @@ func (e *Error) Error() string {
 		}
 	}
 	if e.Path != "" {
-		b.WriteString(": " + oneLine(e.Path))
+		b.WriteString(": " + oneLine(clip(e.Path, maxMessage)))
 	}
-	b.WriteString(": " + oneLine(e.Msg))
+	b.WriteString(": " + oneLine(clip(e.Msg, maxMessage)))
 	return b.String()
 }
 
@@ -74,13 +121,33 @@ func (l ErrorList) Unwrap() []error {
 }
 
 // sorted returns l sorted by position (a stable sort, so problems at one
-// position keep the order they were found in) with duplicates removed.
+// position keep the order they were found in) with duplicates removed,
+// and at most maxErrors of them (then a line saying there are more).
 func (l ErrorList) sorted() ErrorList {
 	out := slices.Clone(l)
 	slices.SortStableFunc(out, func(a, b *Error) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
-	return slices.CompactFunc(out, func(a, b *Error) bool { return *a == *b })
+	out = slices.CompactFunc(out, func(a, b *Error) bool { return *a == *b })
+	// The lists merged here may each end with a "too many" line.
+	cut := false
+	out = slices.DeleteFunc(out, func(e *Error) bool {
+		if e.Line == 0 && e.Path == "" && strings.HasPrefix(e.Msg, tooManyMsg) {
+			cut = true
+			return true
+		}
+		return false
+	})
+	if len(out) > maxErrors {
+		more := len(out) - maxErrors
+		if cut {
+			more = 0 // unknown: some were never listed
+		}
+		out = append(out[:maxErrors:maxErrors], tooMany(out[0].File, more))
+	} else if cut {
+		out = append(out, tooMany(out[0].File, 0))
+	}
+	return out
 }
 
 // add appends e unless an identical problem is already listed.

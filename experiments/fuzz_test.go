@@ -27,6 +27,11 @@ func FuzzLoadSpec(f *testing.F) {
 		"name: b\nmodels: [{sharded: {shards: 4}}, http2]\nsweep: {model.shards: [1, 2], model.start: [upgrade]}\nplots: [{kind: bar}, {kind: cwnd}]\n",
 		"name: c\npage: {objects: [{size: 1KB, count: 3}, &o {size: 2MiB}]}\nsweep: {page.objects[1]: [*o, {size: 5}], page.html: [0, 1GB]}\n",
 		"name: d\ndescription: \"tab\\there, \\\"quotes\\\" and unicode é\"\ntitle: '#1: yes'\n",
+		// Issue 15's bounds: repeated and equal sweep values, keys that
+		// overlap or set list entries, shards of swept sections.
+		"name: e\nsweep: {network.rtt: [1ms, 1ms, 0.001s, 1000us, 1ms]}\n",
+		"name: f\npage: {objects: [{size: 1}, {size: 2}]}\nsweep:\n  page.objects[1].size: [1, 2]\n  page.objects[0]: [{size: 3}]\n  tcp: [{cc: cubic}]\n  tcp.mss: [536]\n",
+		"name: g\nrepeat: 3\nserver: {keep_alive_timeout: 0s}\nsweep:\n  page.objects: [[{size: 1, count: 2}], [{size: 2}]]\n  network: [{rtt: 1ms}, {loss: 0.01}]\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -24,6 +24,10 @@ const (
 	maxSweepValues = 10000   // values over all swept keys
 	maxRuns        = 1000000 // points x models x repeat
 	maxObjects     = 100000  // objects on the page, counts summed
+	// maxRequestRows bounds the requests of all runs together (rows of
+	// requests.csv, about 100 bytes each: 1 GB of output; each is also
+	// held in memory, and so is each point's page).
+	maxRequestRows = 10_000_000
 )
 
 // loaded is a parsed and decoded experiment file with its checked sweep
@@ -31,9 +35,21 @@ const (
 type loaded struct {
 	file string
 	root *yaml.Node
-	spec *Spec
-	d    *decoder
-	axes []*axis
+	// bare is root without the keys that every point has the same and
+	// that a point's spec does not take from its own decode (sweep,
+	// labels, plots): a point or a sweep value is decoded from bare with
+	// its value patched in, so its cost does not grow with the size of
+	// the sweep.
+	bare *yaml.Node
+	// bareSpec and bareDec are bare decoded, once, when a point is first
+	// built; sections holds the top-level keys that sweep keys set (which
+	// each point decodes again).
+	bareSpec *Spec
+	bareDec  *decoder
+	sections map[string]bool
+	spec     *Spec
+	d        *decoder
+	axes     []*axis
 	// baseSeen holds the problems of the file itself, so that a sweep
 	// value's check can tell its own problems from the file's.
 	baseSeen map[Error]bool
@@ -114,13 +130,34 @@ func loadBase(file string, data []byte) (*loaded, ErrorList) {
 		return nil, errs
 	}
 	s, d := decodeRoot(file, root)
-	st := &loaded{file: file, root: root, spec: s, d: d, baseSeen: maps.Clone(d.seen)}
+	st := &loaded{file: file, root: root, bare: withoutKeys(root, "sweep", "labels", "plots"), spec: s, d: d, baseSeen: maps.Clone(d.seen)}
 	st.checkName()
 	st.checkModels()
 	st.checkSweep()
 	st.checkLabels()
 	st.checkPlots()
+	st.checkRequestRows()
 	return st, d.errs
+}
+
+// withoutKeys returns a shallow copy of mapping n without the given
+// top-level keys (n itself when it is not a mapping or has none of them).
+func withoutKeys(n *yaml.Node, keys ...string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return n
+	}
+	c := *n
+	c.Content = nil
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := resolve(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && slices.Contains(keys, k.Value) {
+			continue
+		}
+		c.Content = append(c.Content, n.Content[i], n.Content[i+1])
+	}
+	if len(c.Content) == len(n.Content) {
+		return n
+	}
+	return &c
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -188,6 +225,9 @@ var indexRE = regexp.MustCompile(`\[([0-9]+)\]`)
 // parseSweepKey resolves a sweep key against the Spec type. It returns the
 // path segments, or the option of a model.<option> key, or a message.
 func parseSweepKey(key string) (segs []pathSeg, option, msg string) {
+	if len(key) > maxQuoted {
+		return nil, "", fmt.Sprintf("%q is not a key path (%d bytes: no key is that long)", clip(key, 64), len(key))
+	}
 	if opt, ok := strings.CutPrefix(key, "model."); ok {
 		switch opt {
 		case "connections", "depth", "shards", "start":
@@ -268,14 +308,28 @@ func segsString(segs []pathSeg) string {
 	return b.String()
 }
 
-// patch returns a copy of tree n with the value at segs replaced by val.
-// Only the nodes along the path are copied; missing mappings are created.
-func patch(n *yaml.Node, segs []pathSeg, val *yaml.Node) (*yaml.Node, error) {
+// patch returns tree n with the value at segs replaced by val, sharing
+// what it does not change: the nodes along the path are copied, except
+// those in owned (copies this caller made already and may change in
+// place), and each copy is added to owned when owned is not nil.
+// Missing mappings are created.
+func patch(n *yaml.Node, segs []pathSeg, val *yaml.Node, owned map[*yaml.Node]bool) (*yaml.Node, error) {
 	if len(segs) == 0 {
 		return val, nil
 	}
 	n = resolve(n)
 	sg := segs[0]
+	own := func(n *yaml.Node) *yaml.Node {
+		if owned[n] {
+			return n
+		}
+		c := *n
+		c.Content = slices.Clone(n.Content)
+		if owned != nil {
+			owned[&c] = true
+		}
+		return &c
+	}
 	if sg.index >= 0 {
 		if n == nil || n.Kind != yaml.SequenceNode {
 			return nil, errors.New("not a list in the file")
@@ -283,68 +337,102 @@ func patch(n *yaml.Node, segs []pathSeg, val *yaml.Node) (*yaml.Node, error) {
 		if sg.index >= len(n.Content) {
 			return nil, fmt.Errorf("[%d] is past the end of the list (%d entries in the file)", sg.index, len(n.Content))
 		}
-		c := *n
-		c.Content = slices.Clone(n.Content)
-		sub, err := patch(c.Content[sg.index], segs[1:], val)
+		sub, err := patch(n.Content[sg.index], segs[1:], val, owned)
 		if err != nil {
 			return nil, err
 		}
+		c := own(n)
 		c.Content[sg.index] = sub
-		return &c, nil
+		return c, nil
 	}
-	var c yaml.Node
+	var c *yaml.Node
 	switch {
 	case n == nil || isNull(n):
-		c = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		c = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		if n != nil {
 			c.Line, c.Column = n.Line, n.Column
 		}
+		if owned != nil {
+			owned[c] = true
+		}
 	case n.Kind == yaml.MappingNode:
-		c = *n
-		c.Content = slices.Clone(n.Content)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := resolve(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == sg.key {
+				sub, err := patch(n.Content[i+1], segs[1:], val, owned)
+				if err != nil {
+					return nil, err
+				}
+				c := own(n)
+				c.Content[i+1] = sub
+				return c, nil
+			}
+		}
+		c = own(n)
 	default:
 		return nil, fmt.Errorf("%s is not a mapping in the file", sg.key)
 	}
-	for i := 0; i+1 < len(c.Content); i += 2 {
-		if k := resolve(c.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == sg.key {
-			sub, err := patch(c.Content[i+1], segs[1:], val)
-			if err != nil {
-				return nil, err
-			}
-			c.Content[i+1] = sub
-			return &c, nil
-		}
-	}
-	sub, err := patch(nil, segs[1:], val)
+	sub, err := patch(nil, segs[1:], val, owned)
 	if err != nil {
 		return nil, err
 	}
 	c.Content = append(c.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sg.key, Line: val.Line, Column: val.Column}, sub)
-	return &c, nil
+	return c, nil
 }
 
-// lookup returns the field of s at segs.
-func lookup(s *Spec, segs []pathSeg) (reflect.Value, bool) {
-	v := reflect.ValueOf(s).Elem()
+// canPatch reports the error patch would return, without copying.
+func canPatch(n *yaml.Node, segs []pathSeg) error {
+	for _, sg := range segs {
+		n = resolve(n)
+		switch {
+		case sg.index >= 0 && (n == nil || n.Kind != yaml.SequenceNode):
+			return errors.New("not a list in the file")
+		case sg.index >= 0 && sg.index >= len(n.Content):
+			return fmt.Errorf("[%d] is past the end of the list (%d entries in the file)", sg.index, len(n.Content))
+		case sg.index >= 0:
+			n = n.Content[sg.index]
+		case n == nil || isNull(n):
+			n = nil // a mapping patch creates; what follows is missing too
+		case n.Kind != yaml.MappingNode:
+			return fmt.Errorf("%s is not a mapping in the file", sg.key)
+		default:
+			var next *yaml.Node // nil when the key is missing: patch adds it
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if k := resolve(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == sg.key {
+					next = n.Content[i+1]
+					break
+				}
+			}
+			n = next
+		}
+	}
+	return nil
+}
+
+// fieldAt returns the type at key path segs and the field (its tags) that
+// holds it: the last key's field, or a list element's (no tags).
+func fieldAt(segs []pathSeg) (reflect.Type, field, bool) {
+	t := reflect.TypeFor[Spec]()
+	var f field
 	for _, sg := range segs {
 		if sg.index >= 0 {
-			if v.Kind() != reflect.Slice || sg.index >= v.Len() {
-				return reflect.Value{}, false
+			if t.Kind() != reflect.Slice {
+				return nil, field{}, false
 			}
-			v = v.Index(sg.index)
+			t, f = t.Elem(), field{}
 			continue
 		}
-		if v.Kind() != reflect.Struct {
-			return reflect.Value{}, false
+		if t.Kind() != reflect.Struct {
+			return nil, field{}, false
 		}
-		fs := fieldsOf(v.Type())
+		fs := fieldsOf(t)
 		j := slices.IndexFunc(fs, func(f field) bool { return f.key == sg.key })
 		if j < 0 {
-			return reflect.Value{}, false
+			return nil, field{}, false
 		}
-		v = v.Field(fs[j].index)
+		f = fs[j]
+		t = t.Field(f.index).Type
 	}
-	return v, true
+	return t, f, true
 }
 
 // axisNumber returns the output number of a decoded leaf and its unit
@@ -388,15 +476,23 @@ func (st *loaded) checkSweep() {
 		return
 	}
 	total := 0
+	decoded := make(map[string]int, len(s.Sweep)) // key -> index in s.Sweep
+	for i, a := range s.Sweep {
+		if _, dup := decoded[a.Key]; !dup {
+			decoded[a.Key] = i
+		}
+	}
+	taken := map[string]bool{}
 	for i := 0; i+1 < len(sweepNode.Content); i += 2 {
 		kn := resolve(sweepNode.Content[i])
 		if kn == nil || kn.Kind != yaml.ScalarNode {
 			continue
 		}
-		ai := slices.IndexFunc(s.Sweep, func(a SweepAxis) bool { return a.Key == kn.Value })
-		if ai < 0 || slices.ContainsFunc(st.axes, func(a *axis) bool { return a.key == kn.Value }) {
+		ai, ok := decoded[kn.Value]
+		if !ok || taken[kn.Value] {
 			continue // not decoded (reported already) or a duplicate key
 		}
+		taken[kn.Value] = true
 		a := &axis{key: kn.Value, keyNode: kn, values: s.Sweep[ai].Values}
 		for _, c := range resolve(sweepNode.Content[i+1]).Content {
 			if c = resolve(c); c != nil {
@@ -413,15 +509,7 @@ func (st *loaded) checkSweep() {
 	for _, a := range st.axes {
 		st.checkAxis(a)
 	}
-	// Keys that overlap would set the same value twice.
-	for i, a := range st.axes {
-		for _, b := range st.axes[:i] {
-			if a.segs != nil && b.segs != nil && (isPrefix(a.segs, b.segs) || isPrefix(b.segs, a.segs)) {
-				d.errorf(a.keyNode, "sweep."+a.key, "overlaps the swept key %s", b.key)
-				a.ok = false
-			}
-		}
-	}
+	st.checkOverlaps()
 	// Store the numbers back into the Spec.
 	s.Sweep = s.Sweep[:0]
 	for _, a := range st.axes {
@@ -447,12 +535,17 @@ func (st *loaded) checkLabels() {
 			continue
 		}
 		ok := true
+		firstAt := make(map[string]int, len(l.Names))
 		for j, name := range l.Names {
+			k, named := firstAt[name]
+			if !named {
+				firstAt[name] = j
+			}
 			if name == "" || utf8.RuneCountInString(name) > 40 || strings.ContainsFunc(name, unicode.IsControl) {
 				n, _ := d.nodeFor(fmt.Sprintf("%s[%d]", path, j), path)
 				d.errorf(n, fmt.Sprintf("%s[%d]", path, j), "%q: a name is 1 to 40 characters, no control characters", name)
 				ok = false
-			} else if k := slices.Index(l.Names[:j], name); k >= 0 {
+			} else if named {
 				n, _ := d.nodeFor(fmt.Sprintf("%s[%d]", path, j), path)
 				d.errorf(n, fmt.Sprintf("%s[%d]", path, j), "%q names two values (%d and %d)", name, k, j)
 				ok = false
@@ -466,8 +559,38 @@ func (st *loaded) checkLabels() {
 	}
 }
 
-func isPrefix(a, b []pathSeg) bool {
-	return len(a) <= len(b) && slices.Equal(a, b[:len(a)])
+// checkOverlaps reports keys that would set the same value twice: one
+// key path is the other's or a prefix of it (tcp and tcp.mss). Each
+// later key is reported, naming the first earlier one it overlaps; maps
+// of the paths and their prefixes keep it linear in the keys.
+func (st *loaded) checkOverlaps() {
+	full := map[string]*axis{}   // a key's path -> the first key with it
+	within := map[string]*axis{} // a proper prefix of a key's path -> the first key under it
+	for _, a := range st.axes {
+		if a.segs == nil {
+			continue
+		}
+		var over *axis
+		for k := len(a.segs); k >= 1 && over == nil; k-- {
+			over = full[segsString(a.segs[:k])]
+		}
+		path := segsString(a.segs)
+		if over == nil {
+			over = within[path]
+		}
+		if over != nil {
+			st.d.errorf(a.keyNode, "sweep."+a.key, "overlaps the swept key %s", over.key)
+			a.ok = false
+		}
+		if full[path] == nil {
+			full[path] = a
+		}
+		for k := 1; k < len(a.segs); k++ {
+			if p := segsString(a.segs[:k]); within[p] == nil {
+				within[p] = a
+			}
+		}
+	}
 }
 
 func (st *loaded) checkAxis(a *axis) {
@@ -479,11 +602,32 @@ func (st *loaded) checkAxis(a *axis) {
 		return
 	}
 	a.segs, a.option, a.keyOK = segs, opt, true
+	// A value listed again is one problem however many copies there are
+	// (found with a map: a sweep may list thousands of values), and only
+	// its first copy is decoded.
+	first := make([]int, len(a.values)) // index of the first copy of each value's text
+	byText := make(map[string]int, len(a.values))
+	copies := map[string]int{}
+	var again []int // the second copy of each text listed more than once
 	for i, v := range a.values {
-		for j, w := range a.values[:i] {
-			if v.Text == w.Text {
-				d.errorf(a.nodes[i], p, "%s is listed twice (also item %d); list each value once", v.Text, j+1)
-			}
+		j, seen := byText[v.Text]
+		if !seen {
+			byText[v.Text] = i
+			first[i] = i
+			continue
+		}
+		first[i] = j
+		if copies[v.Text] == 0 {
+			again = append(again, i)
+		}
+		copies[v.Text]++
+	}
+	for _, i := range again {
+		v := a.values[i]
+		if n := copies[v.Text] + 1; n == 2 {
+			d.errorf(a.nodes[i], p, "%s is listed twice (also item %d); list each value once", v.Text, first[i]+1)
+		} else {
+			d.errorf(a.nodes[i], p, "%s is listed %d times (first as item %d); list each value once", v.Text, n, first[i]+1)
 		}
 	}
 	if opt != "" && !slices.ContainsFunc(st.spec.Models, func(m ModelSpec) bool { return m.Accepts(opt) }) {
@@ -495,6 +639,9 @@ func (st *loaded) checkAxis(a *axis) {
 	nums := make([]float64, len(a.nodes))
 	numeric := true
 	for i, vn := range a.nodes {
+		if first[i] != i {
+			continue
+		}
 		num, kind, ok, good := st.valueNumber(a, vn)
 		if !good {
 			a.ok = false
@@ -512,20 +659,44 @@ func (st *loaded) checkAxis(a *axis) {
 	a.numeric = numeric && len(kinds) == 1
 	for i := range a.values {
 		if a.numeric {
-			a.values[i].Value = nums[i]
+			a.values[i].Value = nums[first[i]]
 		} else {
 			a.values[i].Value = float64(i)
 		}
 	}
+	if len(again) > 0 {
+		a.ok = false
+		return
+	}
+	if !a.numeric {
+		return
+	}
+	// Different texts of one number (50ms, 0.05s): one problem per number.
+	byNum := make(map[float64]int, len(a.values))
+	same := map[float64][]int{}
+	var nums2 []float64 // numbers listed more than once, in file order of their second item
 	for i, v := range a.values {
-		for j, w := range a.values[:i] {
-			if v.Text == w.Text {
-				a.ok = false
-			} else if a.numeric && v.Value == w.Value {
-				d.errorf(a.nodes[i], p, "%s is the same value as %s (item %d); list each value once", v.Text, w.Text, j+1)
-				a.ok = false
-			}
+		if _, seen := byNum[v.Value]; !seen {
+			byNum[v.Value] = i
+			continue
 		}
+		if len(same[v.Value]) == 0 {
+			nums2 = append(nums2, v.Value)
+		}
+		same[v.Value] = append(same[v.Value], i)
+	}
+	for _, num := range nums2 {
+		j, is := byNum[num], same[num]
+		if len(is) == 1 {
+			d.errorf(a.nodes[is[0]], p, "%s is the same value as %s (item %d); list each value once", a.values[is[0]].Text, a.values[j].Text, j+1)
+		} else {
+			more := fmt.Sprintf("so are %d more items", len(is)-1)
+			if len(is) == 2 {
+				more = "so is 1 more item"
+			}
+			d.errorf(a.nodes[is[0]], p, "%s is the same value as %s (item %d), and %s; list each value once", a.values[is[0]].Text, a.values[j].Text, j+1, more)
+		}
+		a.ok = false
 	}
 }
 
@@ -553,12 +724,24 @@ func (st *loaded) valueNumber(a *axis, vn *yaml.Node) (num float64, kind string,
 		}
 		return 0, "", false, false
 	}
-	tree, err := patch(st.root, a.segs, vn)
-	if err != nil {
+	if err := canPatch(st.bare, a.segs); err != nil {
 		d.errorf(a.keyNode, "sweep."+a.key, "cannot set %s: %s", segsString(a.segs), err)
 		return 0, "", false, false
 	}
-	ps, pd := decodeRoot(st.file, tree)
+	// Decoding is the same at every node of the tree, so the value is
+	// decoded on its own, into its key's type with its key's checks,
+	// rather than the whole file with the value patched in: the cost of
+	// a value does not grow with the file.
+	t, f, found := fieldAt(a.segs)
+	if !found {
+		return 0, "", false, false
+	}
+	v := reflect.New(t).Elem()
+	if df, ok := v.Addr().Interface().(defaulter); ok {
+		df.setDefaults()
+	}
+	pd := newDecoder(st.file, st.root)
+	pd.decode(vn, segsString(a.segs), v, f)
 	bad := false
 	for _, e := range pd.errs {
 		if !st.baseSeen[*e] {
@@ -571,10 +754,6 @@ func (st *loaded) valueNumber(a *axis, vn *yaml.Node) (num float64, kind string,
 	}
 	if vn.Kind != yaml.ScalarNode {
 		return 0, "list", false, true
-	}
-	v, found := lookup(ps, a.segs)
-	if !found {
-		return 0, "", false, false
 	}
 	num, kind, ok = axisNumber(v)
 	if !ok {
@@ -598,6 +777,27 @@ func (st *loaded) checkRunCount(sweepNode *yaml.Node) {
 	}
 	if runs > maxRuns {
 		st.d.errorf(sweepNode, "sweep", "%d points x %d models x %d repeats is more than %d runs", n, len(s.Models), s.Repeat, maxRuns)
+	}
+}
+
+// checkRequestRows bounds the total output: runs x requests per run (the
+// rows of requests.csv), counted with the page and visits of the file
+// (a swept page is counted as the file has it).
+func (st *loaded) checkRequestRows() {
+	s, d := st.spec, st.d
+	objects := 0
+	for _, o := range s.Page.Objects {
+		objects += max(o.Count, 0)
+	}
+	perRun := mulSat(max(s.Client.Visits, 1), 1+objects)
+	runs := s.RunCount()
+	if runs > maxRuns {
+		return // reported already
+	}
+	if rows := mulSat(runs, perRun); rows > maxRequestRows {
+		n, p := d.nodeFor("sweep", "repeat", "page.objects")
+		d.errorf(n, p, "%d runs x %d requests each is %d requests in all, more than %d (the rows of requests.csv); lower repeat, the sweep, the models, client.visits or the objects",
+			runs, perRun, rows, maxRequestRows)
 	}
 }
 

@@ -89,7 +89,7 @@ func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
 	}
 	keepAlive := s.Server.KeepAliveTimeout.Std()
 	if keepAlive == 0 {
-		keepAlive = 1 // close as soon as idle
+		keepAlive = httpmodel.CloseWhenIdle
 	}
 	return httpmodel.Config{
 		Network: httpmodel.Network{

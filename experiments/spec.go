@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"slices"
@@ -17,12 +18,12 @@ import (
 // Load fills the defaults; the zero values that remain have the meaning
 // documented on each field. Field tags: yaml is the key, range the
 // accepted values (checked when the file is loaded), enum the accepted
-// words.
+// words, maxlen the most characters a text may have.
 type Spec struct {
-	Name        string      `yaml:"name"`                  // required; [a-z0-9][a-z0-9-]*, at most 64 characters
-	Title       string      `yaml:"title,omitempty"`       // one-line title for the report
-	Description string      `yaml:"description,omitempty"` // free text for the report
-	Seed        uint64      `yaml:"seed"`                  // base of every run's seed; default 1
+	Name        string      `yaml:"name"`                                 // required; [a-z0-9][a-z0-9-]*, at most 64 characters
+	Title       string      `yaml:"title,omitempty" maxlen:"200"`         // one-line title for the report; at most 200 characters
+	Description string      `yaml:"description,omitempty" maxlen:"20000"` // free text for the report; at most 20000 characters
+	Seed        uint64      `yaml:"seed"`                                 // base of every run's seed; default 1
 	Repeat      int         `yaml:"repeat" range:"1..10000"`
 	Limits      LimitsSpec  `yaml:"limits"`
 	Network     NetworkSpec `yaml:"network"`
@@ -329,7 +330,7 @@ type PlotSpec struct {
 	X          string    `yaml:"x,omitempty"`                                  // line: a swept key (default the first); bar: a swept key or "model" (default)
 	Y          string    `yaml:"y,omitempty"`                                  // line, bar: a metric of MetricNames; default plt_ms
 	Series     string    `yaml:"series,omitempty"`                             // line, bar: "model" (default), a swept key, or "none" (bar by model's default)
-	Title      string    `yaml:"title,omitempty"`                              // "" = the plots package chooses
+	Title      string    `yaml:"title,omitempty" maxlen:"200"`                 // "" = the plots package chooses; at most 200 characters
 	Model      string    `yaml:"model,omitempty"`                              // a model label; waterfall, cwnd, sequence: default the first model; line, bar: only that model
 	Point      PlotPoint `yaml:"point,omitempty"`                              // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
 	LogX       bool      `yaml:"log_x,omitempty"`
@@ -411,31 +412,59 @@ func defaultSpec() *Spec {
 // defaultObject returns an object entry before its keys are decoded.
 func defaultObject() ObjectSpec { return ObjectSpec{Count: 1, Method: "GET"} }
 
-// LoadFile reads and loads the experiment file at path.
+// MaxFileSize is the largest experiment file Load accepts, in bytes: far
+// more than any experiment needs (the sweep and page bounds are reached
+// well before), and little enough to read and check at once.
+const MaxFileSize = 10 << 20
+
+// LoadFile reads and loads the experiment file at path. A file larger
+// than MaxFileSize is refused without reading it all (a regular file by
+// its size, anything else, such as /dev/zero, after MaxFileSize+1 bytes).
 func LoadFile(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
+		return nil, fileTooLarge(path, fi.Size())
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, err
 	}
 	return Load(path, data)
 }
 
+// fileTooLarge is the problem of a file of size bytes (-1: not known, only
+// that it is more than MaxFileSize).
+func fileTooLarge(file string, size int64) error {
+	msg := fmt.Sprintf("the file is larger than the %d bytes (10 MiB) an experiment file may hold", MaxFileSize)
+	if size >= 0 {
+		msg = fmt.Sprintf("the file is %d bytes, more than the %d bytes (10 MiB) an experiment file may hold", size, MaxFileSize)
+	}
+	return ErrorList{{File: file, Msg: msg}}
+}
+
 // Load parses an experiment file, fills the defaults and checks every
 // value. filename is used only in error messages. On failure the error is
 // an ErrorList holding every problem found, sorted by position.
 func Load(filename string, data []byte) (*Spec, error) {
+	if len(data) > MaxFileSize {
+		return nil, fileTooLarge(filename, -1)
+	}
 	st, errs := loadBase(filename, data)
 	switch {
 	case st == nil: // a syntax error: nothing decoded
 	case len(errs) == 0:
-		_, errs = st.points(maxLoadCheckedPoints)
+		_, errs = st.points(maxLoadCheckedPoints, 1, 1, false)
 	default:
 		// Report the checks that involve several keys (min_rto above
 		// initial_rto, a queue too small for a packet, ...) with the
 		// others, as far as the first point shows them: every problem
 		// at once. A point's spec repeats the file's own errors; keep
 		// those once.
-		_, perrs := st.points(1)
+		_, perrs := st.points(1, 1, 1, false)
 		seen := map[Error]bool{}
 		for _, e := range errs {
 			seen[*e] = true

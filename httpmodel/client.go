@@ -1,6 +1,7 @@
 package httpmodel
 
 import (
+	"container/heap"
 	"fmt"
 	"slices"
 	"time"
@@ -22,7 +23,10 @@ type client struct {
 	w     *world
 	cfg   *Config
 	pools []*hostPool // in first-use order
-	conns []*clientConn
+	// byName finds a pool by hostname without a scan: a page may have as
+	// many hosts as objects. It is only looked up, never iterated.
+	byName map[string]*hostPool
+	conns  []*clientConn
 
 	visit      int
 	visitStart sim.Time
@@ -36,6 +40,12 @@ type client struct {
 	// issued, so that what each of them takes leaves as one write.
 	batch    []*clientConn
 	batching bool
+
+	// examined counts the requests looked at while handing requests to
+	// connections (canTake checks, searches of a connection's in-flight
+	// list): the dispatch work, which tests check grows linearly with
+	// the requests sent, however many are outstanding at once.
+	examined int
 }
 
 // hostPool is the per-hostname state: DNS, connections, waiting requests
@@ -47,10 +57,21 @@ type hostPool struct {
 	resolving bool
 	group     *hostPool // HTTP/2: the pool whose connections this host coalesces onto
 
-	conns      []*clientConn // open or connecting, in dial order
+	open int // connections open or connecting (retire counts each once)
+	// free holds, in dial order (a heap by id), every connection of the
+	// pool that may take a request (and some that no longer may, dropped
+	// when dispatch meets them): dispatch offers the waiting requests to
+	// these only, as if it went through every connection in dial order,
+	// without a pass over every connection for each request.
+	free       connHeap
+	keep       []*clientConn // dispatch's scratch list
 	waiting    []*request    // FIFO
 	connecting int
-	limit      int
+	// boundConnecting counts the connections on their way that were
+	// dialled for a request of their own (Model.BindOnDial): they do
+	// not serve the waiting ones.
+	boundConnecting int
+	limit           int
 
 	noPipelineNext bool     // the next new connection replays a failed pipeline
 	refusals       int      // rounds of refused connects in a row
@@ -78,14 +99,20 @@ type clientConn struct {
 
 	dialAt, establishedAt, readyAt sim.Time
 
-	inflight   []*request // sent, response not complete, in order
-	served     int
-	persistent bool     // more requests may follow on this connection
-	closer     *request // its response said Connection: close: requests after it were not processed
-	noPipeline bool     // replaying after a failure: one request until a response
-	sentAny    bool
-	gen        int      // the pool's dial generation when dialled
-	bound      *request // Model.BindOnDial: the request this connection was dialled for, not yet sent
+	inflight []*request // sent, response not complete, in order
+	// unsafeInflight counts the non-idempotent requests in inflight, so
+	// that canTake need not scan them: a pipeline may hold thousands.
+	unsafeInflight int
+	served         int
+	persistent     bool     // more requests may follow on this connection
+	closer         *request // its response said Connection: close: requests after it were not processed
+	noPipeline     bool     // replaying after a failure: one request until a response
+	sentAny        bool
+	gen            int      // the pool's dial generation when dialled
+	inBatch        bool     // listed in client.batch
+	offered        bool     // in its pool's free heap
+	bound          *request // Model.BindOnDial: the request this connection was dialled for, not yet sent
+	boundDial      bool     // it was dialled with a bound request (counted in hostPool.boundConnecting)
 
 	// HTTP/2
 	h2          bool
@@ -100,19 +127,18 @@ type clientConn struct {
 var _ tcp.Handler = (*clientConn)(nil)
 
 func newClient(w *world) *client {
-	cl := &client{w: w, cfg: &w.cfg}
+	cl := &client{w: w, cfg: &w.cfg, byName: map[string]*hostPool{}}
 	cl.requests = make([]*request, 0, w.cfg.Visits*(1+len(w.cfg.Page.Objects)))
 	return cl
 }
 
 func (cl *client) pool(name string) *hostPool {
-	for _, p := range cl.pools {
-		if p.name == name {
-			return p
-		}
+	if p := cl.byName[name]; p != nil {
+		return p
 	}
 	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1}
 	cl.pools = append(cl.pools, p)
+	cl.byName[name] = p
 	if cl.cfg.Model.Kind == HTTP2 && len(cl.pools) > 1 {
 		// Every host resolves to the same server: coalesce onto the
 		// first pool's connections (RFC 9113 9.1.1).
@@ -203,6 +229,7 @@ func (cl *client) finish(r *request) {
 		}
 		cl.batching = false
 		for _, c := range cl.batch {
+			c.inBatch = false
 			c.tc.Uncork()
 		}
 		clear(cl.batch)
@@ -247,12 +274,23 @@ func (p *hostPool) dispatch() {
 		g.dispatch()
 		return
 	}
-	for _, c := range p.conns {
-		if len(p.waiting) == 0 {
-			return
-		}
+	// Offer the waiting requests to the connections that may take one,
+	// in dial order; those that may take more stay offered.
+	keep := p.keep[:0]
+	for len(p.waiting) > 0 && len(p.free) > 0 {
+		c := heap.Pop(&p.free).(*clientConn)
 		c.feed()
+		if c.mayTake(true) {
+			keep = append(keep, c)
+		} else {
+			c.offered = false
+		}
 	}
+	for i, c := range keep {
+		heap.Push(&p.free, c)
+		keep[i] = nil
+	}
+	p.keep = keep[:0]
 	if len(p.waiting) == 0 {
 		return
 	}
@@ -278,27 +316,16 @@ func (p *hostPool) dispatch() {
 	if bind {
 		// Connections on their way with a request of their own do not
 		// serve the waiting ones.
-		need = len(p.waiting) - p.unboundConnecting()
+		need = len(p.waiting) - (p.connecting - p.boundConnecting)
 	}
-	for ; need > 0 && len(p.conns) < p.limit; need-- {
+	for ; need > 0 && p.open < p.limit; need-- {
 		c := p.dial()
 		if bind {
-			c.bound = p.waiting[0]
+			c.bound, c.boundDial = p.waiting[0], true
 			p.waiting = p.waiting[1:]
+			p.boundConnecting++
 		}
 	}
-}
-
-// unboundConnecting counts the connections being opened that have no
-// request bound to them (Model.BindOnDial).
-func (p *hostPool) unboundConnecting() int {
-	n := 0
-	for _, c := range p.conns {
-		if (c.state == csConnecting || c.state == csTLS) && c.bound == nil {
-			n++
-		}
-	}
-	return n
 }
 
 func (p *hostPool) resolve() {
@@ -337,7 +364,7 @@ func (p *hostPool) dial() *clientConn {
 	}
 	p.noPipelineNext = false
 	cl.conns = append(cl.conns, c)
-	p.conns = append(p.conns, c)
+	p.open++
 	p.connecting++
 	if cl.w.cfg.Trace {
 		c.trace = cl.w.newConnTrace(c)
@@ -349,13 +376,29 @@ func (p *hostPool) dial() *clientConn {
 	return c
 }
 
-func (p *hostPool) remove(c *clientConn) {
-	for i, x := range p.conns {
-		if x == c {
-			p.conns = append(p.conns[:i], p.conns[i+1:]...)
-			return
-		}
+// offer adds c to the connections that dispatch offers requests to, now
+// that it may take one (it became ready, a response completed, an h2c
+// upgrade finished).
+func (p *hostPool) offer(c *clientConn) {
+	if !c.offered {
+		c.offered = true
+		heap.Push(&p.free, c)
 	}
+}
+
+// connHeap orders connections by id (dial order), for container/heap.
+type connHeap []*clientConn
+
+func (h connHeap) Len() int           { return len(h) }
+func (h connHeap) Less(i, j int) bool { return h[i].id < h[j].id }
+func (h connHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *connHeap) Push(x any)        { *h = append(*h, x.(*clientConn)) }
+func (h *connHeap) Pop() any {
+	old := *h
+	c := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return c
 }
 
 // --- connection ---
@@ -378,12 +421,25 @@ func (c *clientConn) ready() {
 	c.state = csReady
 	c.readyAt = c.cl.w.s.Now()
 	c.pool.connecting--
+	if c.boundDial {
+		c.pool.boundConnecting--
+		c.boundDial = false
+	}
+	c.pool.offer(c)
 	c.feed()
 	c.pool.dispatch()
 }
 
 // canTake reports whether r may be sent on c now.
 func (c *clientConn) canTake(r *request) bool {
+	return c.mayTake(r.idempotent)
+}
+
+// mayTake reports whether c may be sent a request now, idempotent or not.
+// mayTake(true) is whether it may take any request (a non-idempotent one
+// is never pipelined).
+func (c *clientConn) mayTake(idempotent bool) bool {
+	c.cl.examined++
 	if c.state != csReady || c.tc.Closing() {
 		return false
 	}
@@ -403,13 +459,11 @@ func (c *clientConn) canTake(r *request) bool {
 	if len(c.inflight) == 0 {
 		return true
 	}
-	if m.Kind != Pipelined || c.noPipeline || !r.idempotent {
+	if m.Kind != Pipelined || c.noPipeline || !idempotent {
 		return false
 	}
-	for _, q := range c.inflight {
-		if !q.idempotent {
-			return false // never pipeline behind a non-idempotent request
-		}
+	if c.unsafeInflight > 0 {
+		return false // never pipeline behind a non-idempotent request
 	}
 	return m.Depth == 0 || len(c.inflight) < m.Depth
 }
@@ -443,7 +497,8 @@ func (c *clientConn) feed() {
 	if cl := c.cl; cl.batching && (c.h2 || cl.cfg.Model.Kind == Pipelined) {
 		// More of the batch may follow on this connection: write
 		// when the batch is complete.
-		if !slices.Contains(cl.batch, c) {
+		if !c.inBatch {
+			c.inBatch = true
 			cl.batch = append(cl.batch, c)
 		}
 		return
@@ -459,6 +514,9 @@ func (c *clientConn) send(r *request) {
 	r.attempts++
 	c.sentAny = true
 	c.inflight = append(c.inflight, r)
+	if !r.idempotent {
+		c.unsafeInflight++
+	}
 	size := cl.cfg.RequestBytes
 	m := &msg{kind: mRequest, req: r}
 	// Persistence (RFC 9112 9.3): HTTP/1.1 connections persist unless
@@ -511,6 +569,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	case mSwitching:
 		c.upgrading = false
+		c.pool.offer(c)
 		tc.Cork()
 		c.startH2()
 		c.feed()
@@ -531,12 +590,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	if !m.last {
 		return
 	}
-	for i, q := range c.inflight {
-		if q == r {
-			c.inflight = append(c.inflight[:i], c.inflight[i+1:]...)
-			break
-		}
-	}
+	c.removeInflight(r)
 	c.served++
 	c.noPipeline = false
 	if c.trace != nil {
@@ -553,9 +607,28 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	}
 	if c.state == csReady {
+		c.pool.offer(c)
 		c.feed()
 		c.pool.dispatch()
 	}
+}
+
+// removeInflight takes r, whose response is complete, out of inflight.
+// HTTP/1.x answers in order, so r is the head: popping it costs O(1)
+// however long the pipeline is. HTTP/2 streams end in any order, but at
+// most h2MaxStreams are open.
+func (c *clientConn) removeInflight(r *request) {
+	if !r.idempotent {
+		c.unsafeInflight--
+	}
+	if c.inflight[0] == r {
+		c.inflight[0] = nil
+		c.inflight = c.inflight[1:]
+		return
+	}
+	i := slices.Index(c.inflight, r)
+	c.cl.examined += i + 1
+	c.inflight = slices.Delete(c.inflight, i, i+1)
 }
 
 func (c *clientConn) startH2() {
@@ -593,9 +666,13 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 	now := cl.w.s.Now()
 	wasConnecting := c.state == csConnecting || c.state == csTLS
 	c.state = csClosed
-	p.remove(c)
+	p.open--
 	if wasConnecting {
 		p.connecting--
+	}
+	if c.boundDial {
+		p.boundConnecting--
+		c.boundDial = false
 	}
 	if r := c.bound; r != nil {
 		// Dialled for r and closed before sending it: r waits again,
@@ -612,7 +689,7 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 			p.refusals++
 			p.retryAt = now.Add(refusalBackoff0 << min(p.refusals-1, 4))
 		}
-		if p.refusals >= maxRefusals && len(p.conns) == 0 {
+		if p.refusals >= maxRefusals && p.open == 0 {
 			waiting := p.waiting
 			p.waiting = nil
 			for _, r := range waiting {
@@ -630,12 +707,21 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 	if len(c.inflight) > 0 {
 		inflight := c.inflight
 		c.inflight = nil
+		c.unsafeInflight = 0
+		// A server that closes a connection in order (its FIN came
+		// first) after answering on it has answered every request it
+		// read: what is left was not processed, as behind a
+		// Connection: close, and the connection made progress, so
+		// replaying does not count a strike. This is the keep-alive
+		// race, which a short keep-alive timeout (or 0: close as soon
+		// as idle) loses on every reuse of a connection.
+		idleClosed := reason == tcp.ClosedByPeer && c.served > 0
 		var replay []*request
 		for _, r := range inflight {
 			r.conn = nil
 			r.firstByte = -1
 			r.respBytes = 0
-			if c.closer == nil || c.closer == r {
+			if (c.closer == nil && !idleClosed) || c.closer == r {
 				r.strikes++
 			}
 			if !r.idempotent || r.strikes >= maxAttempts {

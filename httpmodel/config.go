@@ -134,10 +134,21 @@ type Network struct {
 	DNS          time.Duration  // one DNS lookup (once per hostname per client)
 }
 
+// defaultKeepAlive is Server.KeepAliveTimeout when it is 0.
+const defaultKeepAlive = 5 * time.Second
+
+// CloseWhenIdle, as Server.KeepAliveTimeout, closes a persistent
+// connection as soon as it becomes idle after a response: the server has
+// answered every request it received and the last response has drained
+// to TCP. A new connection still waits for its first request (as long as
+// with the default timeout), and requests that arrive together are all
+// answered first.
+const CloseWhenIdle time.Duration = -1
+
 // Server is the server's behaviour.
 type Server struct {
 	ThinkTime        time.Duration // processing time per request
-	KeepAliveTimeout time.Duration // idle persistent connections close after this; 0 = 5s
+	KeepAliveTimeout time.Duration // idle persistent connections close after this; 0 = 5s; CloseWhenIdle (negative) = as soon as idle after a response
 	MaxRequests      int           // requests per persistent connection; 0 = 100
 	MaxConnections   int           // open connections beyond which new ones are refused; 0 = unlimited
 }
@@ -214,7 +225,7 @@ func (c Config) withDefaults() Config {
 		c.Visits = 1
 	}
 	if c.Server.KeepAliveTimeout == 0 {
-		c.Server.KeepAliveTimeout = 5 * time.Second
+		c.Server.KeepAliveTimeout = defaultKeepAlive
 	}
 	if c.Server.MaxRequests == 0 {
 		c.Server.MaxRequests = 100

@@ -49,9 +49,11 @@
 // not pipeline until a response has come back; non-idempotent ones fail
 // (RFC 9112 9.3.1). Requests pipelined behind a response that announced
 // Connection: close were not processed (RFC 9112 9.6) and are replayed
-// freely; a request lost with a connection that ended without such a
-// warning (a reset, a timeout, the keep-alive race) counts a strike, and
-// the fourth strike reports it failed.
+// freely, and so are requests lost when the server closed, in order, a
+// connection that had answered on it (the keep-alive race: the server
+// read nothing it did not answer); a request lost with a connection that
+// ended otherwise (a reset, a timeout, a close before any response)
+// counts a strike, and the fourth strike reports it failed.
 //
 // The server answers requests on a connection in order, each after
 // Server.ThinkTime (requests are worked on concurrently, responses leave
@@ -59,7 +61,9 @@
 // without a request (counted from when its last response has drained to
 // TCP's send low-water mark, as a server arms the timer when its last
 // write returns; a TLS handshake message restarts the wait for the first
-// request), and immediately after a response to a request that did not ask
+// request; with CloseWhenIdle it closes as soon as the last response has
+// drained, but waits for a first request, an h2c client's preface and a
+// lingering close as long as with the default timeout), and immediately after a response to a request that did not ask
 // for persistence (Connection: close; under HTTP/1.0, no keep-alive).
 // After MaxRequests responses (HTTP/1.x) it announces the close
 // (Connection: close; under HTTP/1.0, no keep-alive echo) and closes in

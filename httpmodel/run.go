@@ -220,13 +220,14 @@ func (w *world) run() error {
 	maxT := sim.Time(w.cfg.MaxSimTime)
 	for s.Step() {
 		if s.Events() >= w.cfg.MaxEvents {
-			return fmt.Errorf("exceeded max_events (%d) at %v", w.cfg.MaxEvents, s.Now())
+			return fmt.Errorf("exceeded max_events (%d) at %v of simulated time, %d of %d requests unfinished; raise the limit to let such a run finish",
+				w.cfg.MaxEvents, s.Now(), w.cl.pending, len(w.cl.requests))
 		}
 		if s.Now() > maxT {
 			if w.cl.finished {
 				return nil
 			}
-			return fmt.Errorf("page load not finished by max_sim_time (%v)", w.cfg.MaxSimTime)
+			return fmt.Errorf("page load not finished by max_sim_time (%v), %d of %d requests unfinished", w.cfg.MaxSimTime, w.cl.pending, len(w.cl.requests))
 		}
 	}
 	if s.Interrupted() {
@@ -293,26 +294,28 @@ func (w *world) result() *Result {
 	for _, r := range w.cl.requests {
 		res.Requests = append(res.Requests, w.timing(r, starts[r.visit]))
 	}
+	// The server's side of each traced connection, found without a scan
+	// per connection (a run may have one connection per request).
+	var serverSide map[*clientConn]*serverConn
+	if len(w.traces) > 0 {
+		serverSide = make(map[*clientConn]*serverConn, len(w.sv.conns))
+		for _, sc := range w.sv.conns {
+			if sc.client != nil && serverSide[sc.client] == nil {
+				serverSide[sc.client] = sc
+			}
+		}
+	}
 	for _, t := range w.traces {
 		c := t.c
 		ct := ConnTrace{Connection: c.id, Host: c.pool.name, Opened: c.dialAt, Closed: t.closedAt,
 			Segments: t.segments, ResponseEnds: t.responseEnds}
 		// The server's congestion window is the one that paces responses.
-		if sc := w.serverConnFor(c); sc != nil {
+		if sc := serverSide[c]; sc != nil {
 			ct.Cwnd = sc.tc.Stats().Cwnd
 		}
 		res.Conns = append(res.Conns, ct)
 	}
 	return res
-}
-
-func (w *world) serverConnFor(c *clientConn) *serverConn {
-	for _, sc := range w.sv.conns {
-		if sc.client == c {
-			return sc
-		}
-	}
-	return nil
 }
 
 func (w *world) visitStarts() []sim.Time {

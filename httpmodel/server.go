@@ -1,6 +1,8 @@
 package httpmodel
 
 import (
+	"time"
+
 	"github.com/connsim/connsim/sim"
 	"github.com/connsim/connsim/tcp"
 )
@@ -41,6 +43,7 @@ type serverConn struct {
 	rr          int
 	sentHeaders bool
 	pumpQueued  bool
+	prefaceDue  bool  // upgraded by h2c: the client's preface has not arrived
 	settingsDue int64 // SETTINGS bytes to send with the next frames
 
 	openedAt, closedAt sim.Time
@@ -76,10 +79,10 @@ func (sv *server) accept(tc *tcp.Conn) tcp.Handler {
 	return sc
 }
 
-// Connected implements tcp.Handler: wait for the first request no longer
-// than the keep-alive timeout.
+// Connected implements tcp.Handler: wait for the first request (see
+// clientWait).
 func (sc *serverConn) Connected(*tcp.Conn) {
-	sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+	sc.idle.Reset(sc.clientWait())
 }
 
 // handshaking restarts the wait for the first request when a handshake
@@ -87,8 +90,35 @@ func (sc *serverConn) Connected(*tcp.Conn) {
 // connection in its TLS handshake is not idle.
 func (sc *serverConn) handshaking() {
 	if !sc.closed && sc.served == 0 && len(sc.pending) == 0 && len(sc.streams) == 0 {
-		sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+		sc.idle.Reset(sc.clientWait())
 	}
+}
+
+// clientWait is how long the server waits for the client when the
+// connection is not idle after a response: for a new connection's first
+// request (and each message of its TLS handshake), for the client's
+// HTTP/2 preface after an h2c Upgrade, and for the client's close during
+// a lingering close. It is the keep-alive timeout, as for a server that
+// keeps one idle timer per connection, except when that is "close at
+// once" (CloseWhenIdle): that closes a connection that has become idle
+// after a response, which a connection waiting for the client has not,
+// so it waits as long as with the default timeout. (Closing at once
+// would close every connection before its first request arrived.)
+func (sc *serverConn) clientWait() time.Duration {
+	if ka := sc.sv.cfg.Server.KeepAliveTimeout; ka >= 0 {
+		return ka
+	}
+	return defaultKeepAlive
+}
+
+// idleWait is how long a connection that has answered every request it
+// read stays open: the keep-alive timeout, 0 for "close at once"; while
+// an h2c Upgrade waits for the client's preface, clientWait.
+func (sc *serverConn) idleWait() time.Duration {
+	if sc.prefaceDue {
+		return sc.clientWait()
+	}
+	return max(sc.sv.cfg.Server.KeepAliveTimeout, 0)
 }
 
 // armIdle starts the keep-alive timer once nothing is left to answer: at
@@ -100,7 +130,7 @@ func (sc *serverConn) armIdle() {
 		return
 	}
 	sc.idleWhenDrained = false
-	sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+	sc.idle.Reset(sc.idleWait())
 }
 
 func (sc *serverConn) onIdle() {
@@ -128,7 +158,7 @@ func (sc *serverConn) linger() {
 	sc.closed = true
 	sc.lingering = true
 	sc.idleWhenDrained = false
-	sc.idle.Reset(sc.sv.cfg.Server.KeepAliveTimeout)
+	sc.idle.Reset(sc.clientWait())
 }
 
 // close closes the connection after what was written, and frees its slot:
@@ -165,6 +195,9 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	case mH2Preface:
 		sc.handshaking()
+		// After an h2c Upgrade the connection may now become idle: the
+		// pump below re-arms the idle timer if nothing is left.
+		sc.prefaceDue = false
 		// The server's SETTINGS (after an Upgrade they went out with
 		// the 101, and only the acknowledgement of the client's is
 		// left) leave with the first frames of the responses to the
@@ -191,6 +224,7 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	if upgrade {
 		// HTTP/1.1 Upgrade: h2c. Switch, then answer as stream 1.
 		sc.h2 = true
+		sc.prefaceDue = true
 		tc.Cork()
 		tc.Send(upgradeSwitching, &msg{kind: mSwitching})
 		tc.Send(h2ServerSettings-h2SettingsAck, &msg{kind: mH2Settings})

@@ -268,24 +268,25 @@ func loadOne(arg string) (*experiments.Spec, error) {
 
 // runSpec runs one experiment and writes its files.
 func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.Writer) int {
-	runs, err := s.Runs()
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitBadUse
-	}
-	all := len(runs)
+	k, n := 1, 1
 	if rf.shardN > 0 {
-		runs = shardRuns(runs, rf.shardK, rf.shardN)
+		k, n = rf.shardK, rf.shardN
 	}
-	// The guard counts the runs this command would run: a shard of a
-	// huge sweep is what --shard is for.
-	if total := len(runs); total > maxRunsWithoutYes && !rf.yes {
+	// The guard counts the runs this command would run, before building
+	// any: a shard of a huge sweep is what --shard is for.
+	all := s.RunCount()
+	if total := s.ShardRunCount(k, n); total > maxRunsWithoutYes && !rf.yes {
 		what := fmt.Sprintf("%s has %d runs", s.Name, total)
 		if rf.shardN > 0 {
 			what = fmt.Sprintf("shard %d/%d of %s has %d runs (of %d)", rf.shardK, rf.shardN, s.Name, total, all)
 		}
 		fmt.Fprintf(stderr, "connsim run: %s (more than %d); run again with --yes, or split it with --shard K/N\n",
 			what, maxRunsWithoutYes)
+		return exitBadUse
+	}
+	runs, err := s.ShardRuns(k, n)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return exitBadUse
 	}
 	var errw io.Writer = stderr
@@ -390,18 +391,6 @@ func indexIn(runs []experiments.RunConfig, index int) int {
 		}
 	}
 	return 0
-}
-
-// shardRuns keeps the runs of every N-th point, starting with the K-th:
-// the slices of 1/N .. N/N are disjoint and together hold every run.
-func shardRuns(runs []experiments.RunConfig, k, n int) []experiments.RunConfig {
-	var out []experiments.RunConfig
-	for _, r := range runs {
-		if r.Point.Index%n == k-1 {
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 const validateHelp = `Usage: connsim validate FILE.yaml|NAME...

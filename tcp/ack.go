@@ -224,10 +224,10 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 			c.finSent, c.finAcked = true, true
 		}
 		b.forget(s)
-		b.segs.Pop()
+		b.segs.Discard() // txSeg holds no pointers
 	}
 	for b.sent.Len() > 0 && b.sent.Front().start < ack {
-		b.sent.Pop() // transmissions of acknowledged segments
+		b.sent.Discard() // transmissions of acknowledged segments
 	}
 	c.sndUna = ack
 	c.sndNxt = max(c.sndNxt, ack)

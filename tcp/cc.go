@@ -100,8 +100,12 @@ type CCConfig struct {
 }
 
 // ssthreshAfterLoss is RFC 5681 equation (4): half the flight size, at
-// least two segments.
-func ssthreshAfterLoss(inFlight, mss Bytes) Bytes {
+// least two segments; with packet counting in whole segments, as Linux's
+// tcp_reno_ssthresh halves a count of packets.
+func ssthreshAfterLoss(inFlight, mss Bytes, packets bool) Bytes {
+	if packets {
+		return max(inFlight/mss/2, 2) * mss
+	}
 	return max(inFlight/2, 2*mss)
 }
 
@@ -162,7 +166,7 @@ func (r *Reno) OnAck(a Ack) {
 // OnCongestionEvent implements CongestionControl: ssthresh = max(flight/2,
 // 2 MSS) and cwnd = ssthresh (the Conn adds the 3-MSS inflation).
 func (r *Reno) OnCongestionEvent(_ sim.Time, inFlight Bytes) {
-	r.ssthresh = ssthreshAfterLoss(inFlight, r.mss)
+	r.ssthresh = ssthreshAfterLoss(inFlight, r.mss, r.packets)
 	r.cwnd = r.ssthresh
 	r.acked = 0
 }
@@ -174,7 +178,7 @@ func (r *Reno) OnRecoveryExit(sim.Time) { r.cwnd = r.ssthresh }
 // OnRTO implements CongestionControl: ssthresh = max(flight/2, 2 MSS),
 // cwnd = one segment (the loss window).
 func (r *Reno) OnRTO(_ sim.Time, inFlight Bytes) {
-	r.ssthresh = ssthreshAfterLoss(inFlight, r.mss)
+	r.ssthresh = ssthreshAfterLoss(inFlight, r.mss, r.packets)
 	r.cwnd = r.mss
 	r.acked = 0
 }

@@ -156,9 +156,23 @@ func TestRenoHalvesOnCongestionEvent(t *testing.T) {
 		if r.SSThresh() != tt.want || r.Window() != tt.want {
 			t.Errorf("flight %d: ssthresh, cwnd = %d, %d; want %d, %d", tt.flight, r.SSThresh(), r.Window(), tt.want, tt.want)
 		}
-		if got := ssthreshAfterLoss(tt.flight, testMSS); got != tt.want {
+		if got := ssthreshAfterLoss(tt.flight, testMSS, false); got != tt.want {
 			t.Errorf("ssthreshAfterLoss(%d) = %d, want %d", tt.flight, got, tt.want)
 		}
+		// Counting packets, Linux halves a whole number of segments.
+		if got, want := ssthreshAfterLoss(tt.flight, testMSS, true), max(tt.flight/testMSS/2, 2)*testMSS; got != want {
+			t.Errorf("ssthreshAfterLoss(%d, packets) = %d, want %d", tt.flight, got, want)
+		}
+	}
+	r := NewReno(CCConfig{MSS: testMSS, InitialWindow: 11 * testMSS, Packets: true})
+	r.OnCongestionEvent(0, 11*testMSS)
+	if r.SSThresh() != 5*testMSS {
+		t.Errorf("packets: 11 segments halve to %d bytes, want 5 segments", r.SSThresh())
+	}
+	c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 11 * testMSS, Packets: true})
+	c.OnCongestionEvent(0, 11*testMSS)
+	if c.SSThresh() != 7*testMSS {
+		t.Errorf("packets: CUBIC cuts 11 segments to %d bytes, want 7 segments (0.7 * 11 = 7.7, floored)", c.SSThresh())
 	}
 }
 

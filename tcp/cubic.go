@@ -230,6 +230,10 @@ func (c *Cubic) reduce() {
 	c.cwndPrior = cwndSeg
 	c.origin = c.wMax
 	c.ssthresh = max(Bytes(float64(float64(c.cwnd)*cubicBeta)), 2*c.mss)
+	if c.packets {
+		// Linux: max(cwnd * beta / BICTCP_BETA_SCALE, 2) in packets.
+		c.ssthresh = c.ssthresh / c.mss * c.mss
+	}
 	c.k = math.Cbrt(float64(c.wMax*(1-cubicBeta)) / cubicC)
 	c.epoch = -1
 }

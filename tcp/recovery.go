@@ -483,7 +483,7 @@ func (c *Conn) rackDetectLoss(a *ackInfo) time.Duration {
 		s := b.at(e.start)
 		if s == nil || s.sentAt != e.sentAt || s.has(segSacked) || (s.has(segLost) && !s.has(segRetrans)) {
 			if i == 0 {
-				b.sent.Pop() // stale at the front: drop it
+				b.sent.Discard() // stale at the front: drop it
 				i--
 			}
 			continue

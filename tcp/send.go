@@ -18,19 +18,24 @@ func (c *Conn) window() Bytes {
 // bytes: with packet counting, fewer segments in flight than the window
 // holds (Linux tcp_cwnd_test); with byte counting, the bytes in flight
 // plus n within the window, one segment always allowed.
-func (c *Conn) cwndAllows(n Bytes) bool {
+func (c *Conn) cwndAllows(n Bytes) bool { return c.cwndAllowsIn(c.window(), n) }
+
+// cwndAllowsIn is cwndAllows for a window w already read.
+func (c *Conn) cwndAllowsIn(w, n Bytes) bool {
 	if c.cfg.CwndCounting == CountPackets {
-		return c.sb.inFlight() < int(c.window()/c.smss)
+		// Linux's in_flight < cwnd in whole segments, without a
+		// division: in_flight + 1 <= floor(w/SMSS).
+		return Bytes(c.sb.inFlight()+1)*c.smss <= w
 	}
 	f := c.InFlight()
-	return f == 0 || f+n <= c.window()
+	return f == 0 || f+n <= w
 }
 
 // windowFull reports whether the window is used up, for the window-use
 // tracking.
 func (c *Conn) windowFull() bool {
 	if c.cfg.CwndCounting == CountPackets {
-		return c.sb.inFlight() >= int(c.window()/c.smss)
+		return Bytes(c.sb.inFlight())*c.smss+c.smss > c.window()
 	}
 	return c.InFlight() >= c.window()
 }
@@ -96,6 +101,7 @@ func (c *Conn) trySend() {
 // congestion window stopped it.
 func (c *Conn) sendNew(limited *bool) bool {
 	sent := false
+	w := Bytes(-1) // the congestion window, read once the restart checks are done
 	for {
 		avail := c.sndEnd - c.sndMax
 		if avail <= 0 {
@@ -115,7 +121,10 @@ func (c *Conn) sendNew(limited *bool) bool {
 			}
 		}
 		n := min(c.smss, avail)
-		if !c.cwndAllows(n) {
+		if w < 0 {
+			w = c.window() // nothing below changes it while new data goes out
+		}
+		if !c.cwndAllowsIn(w, n) {
 			*limited = true
 			return sent
 		}

@@ -56,6 +56,17 @@ func (q *Queue[T]) Pop() T {
 	return v
 }
 
+// Discard removes the front item without returning it or clearing its
+// slot: for element types that hold no pointers, where Pop's copy and
+// zeroing are wasted work. The queue must not be empty.
+func (q *Queue[T]) Discard() {
+	if q.n == 0 {
+		panic("ring: Discard of empty queue")
+	}
+	q.head = (q.head + 1) & (len(q.buf) - 1)
+	q.n--
+}
+
 // Clear removes every item, keeping the storage.
 func (q *Queue[T]) Clear() {
 	var zero T

@@ -505,9 +505,10 @@ func (p *Pipe) onTxDone() {
 	}
 	p.busy = false
 	if p.queue.Len() > 0 {
-		next := p.queue.Pop()
+		next := p.queue.Front()
 		p.queuedBytes -= int64(next.Size)
-		p.startTx(&next)
+		p.startTx(next)
+		p.queue.Discard() // Packet holds no pointers: nothing to clear
 	}
 }
 
@@ -524,5 +525,5 @@ func (p *Pipe) onArrive() {
 	p.stats.Delivered++
 	p.trace(Delivered, &f.p)
 	p.to.arrive(&f.p)
-	p.flight.Pop()
+	p.flight.Discard() // flying holds no pointers: nothing to clear
 }

@@ -133,11 +133,22 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 		blocks = blocks[1:]
 	}
 	now := c.sched.Now()
+	sb := &c.sb
+	cache := sb.sackCache[:sb.nsackCache]
 	for _, b := range blocks {
 		if b.End <= max(p.Ack, c.sndUna) || b.Start >= c.sndMax {
 			continue
 		}
-		for i := c.sb.index(max(b.Start, c.sndUna)); i < c.sb.segs.Len(); i++ {
+		from := max(b.Start, c.sndUna)
+		for _, cb := range cache {
+			// Tagged at the previous ACK: segments never lose their
+			// SACK mark (no reneging here), so start where that block
+			// ended (Linux tcp_sacktag_write_queue's cache).
+			if cb.Start <= from && from < cb.End && cb.End <= b.End {
+				from = max(from, cb.End)
+			}
+		}
+		for i := c.sb.index(from); i < c.sb.segs.Len(); i++ {
 			s := c.sb.segs.At(i)
 			if s.start >= b.End {
 				break
@@ -175,6 +186,7 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 			a.ackedBytes += s.bytes()
 		}
 	}
+	sb.nsackCache = copy(sb.sackCache[:], blocks)
 }
 
 // cleanRtx takes the cumulatively acknowledged segments off the

@@ -478,6 +478,7 @@ func (c *Conn) rackDetectLoss(a *ackInfo) time.Duration {
 	reoWnd := c.rackReoWnd()
 	now := c.sched.Now()
 	var timeout time.Duration
+	stale, live := 0, 0
 	for i := 0; i < b.sent.Len(); i++ {
 		e := b.sent.At(i)
 		s := b.at(e.start)
@@ -485,17 +486,26 @@ func (c *Conn) rackDetectLoss(a *ackInfo) time.Duration {
 			if i == 0 {
 				b.sent.Discard() // stale at the front: drop it
 				i--
+			} else {
+				stale++
 			}
 			continue
 		}
 		if !sentAfter(r.rackXmit, s.sentAt, r.rackEnd, s.end) {
 			break
 		}
+		live++
 		if rem := c.rackRemaining(s, reoWnd, now); rem <= 0 {
 			c.markLost(s, a)
 		} else {
 			timeout = max(timeout, rem)
 		}
+	}
+	if stale > 32 && stale > live {
+		// Linux unlinks a segment from its send-ordered list when it is
+		// SACKed or marked lost; a ring cannot, so compact it once the
+		// stale entries walked outnumber the live ones.
+		b.compactSent()
 	}
 	return timeout
 }

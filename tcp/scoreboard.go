@@ -3,6 +3,7 @@ package tcp
 import (
 	"github.com/connsim/connsim/internal/ring"
 	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
 )
 
 // segFlags are the scoreboard's marks on a sent segment, as Linux's
@@ -49,6 +50,30 @@ type scoreboard struct {
 	// lostHint is at or below the first segment marked lost and not yet
 	// resent (Linux retransmit_skb_hint): retransmission starts there.
 	lostHint int64
+
+	// sackCache holds the previous ACK's SACK blocks (Linux
+	// recv_sack_cache): what a block covered then is tagged already, so
+	// only what it has grown by is walked.
+	sackCache  [link.MaxSackBlocks]link.SackBlock
+	nsackCache int
+}
+
+// compactSent drops the stale transmissions from the sent list, keeping
+// the order: called when stale entries outnumber live ones, so the cost
+// is paid once per entry.
+func (b *scoreboard) compactSent() {
+	n := b.sent.Len()
+	kept := 0
+	for i := 0; i < n; i++ {
+		e := *b.sent.At(i)
+		if s := b.at(e.start); s != nil && s.sentAt == e.sentAt && !s.has(segSacked) && !(s.has(segLost) && !s.has(segRetrans)) {
+			*b.sent.At(kept) = e
+			kept++
+		}
+	}
+	for kept < b.sent.Len() {
+		b.sent.DropBack()
+	}
 }
 
 // sentEntry is one transmission of the segment starting at start.

@@ -67,6 +67,15 @@ func (q *Queue[T]) Discard() {
 	q.n--
 }
 
+// DropBack removes the back item without clearing its slot (for element
+// types that hold no pointers). The queue must not be empty.
+func (q *Queue[T]) DropBack() {
+	if q.n == 0 {
+		panic("ring: DropBack of empty queue")
+	}
+	q.n--
+}
+
 // Clear removes every item, keeping the storage.
 func (q *Queue[T]) Clear() {
 	var zero T

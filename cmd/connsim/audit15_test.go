@@ -51,8 +51,8 @@ func setTotal(t *testing.T, dir string, total int) {
 // (manifest sizes, hashes and run count matching the edited files) is
 // refused with exit 2, naming its results.csv, when
 //   - a results row is there twice (and the manifest counts it twice),
-//   - a results row is gone with its requests (and the manifest counts
-//     one run fewer),
+//   - a results row is gone with its requests (with the manifest's count
+//     of runs as it was, or one fewer),
 //   - a results row and its requests are replaced by those of a run of
 //     the other shard, so that the folders together hold as many rows as
 //     the experiment has runs, one run twice and one not at all.
@@ -82,6 +82,15 @@ func TestMergeRefusesResultRowsEdited(t *testing.T) {
 			m, _ := readManifest(d)
 			setTotal(t, d, m.Runs.Total-1)
 		}, "", "runs"},
+		{"results row gone with its requests, manifest count kept", func(t *testing.T, d string) {
+			rr := readCSV(t, filepath.Join(d, res))
+			gone := runOf(rr[0], rr[1])
+			editCSV(t, filepath.Join(d, res), func(r [][]string) [][]string { return slices.Delete(r, 1, 2) })
+			editCSV(t, filepath.Join(d, req), func(r [][]string) [][]string {
+				return slices.DeleteFunc(r, func(x []string) bool { return runOf(r[0], x) == gone })
+			})
+			resign(t, d)
+		}, res, "says the shard has"},
 		{"results row of the other shard", func(t *testing.T, d string) {
 			other := readCSV(t, filepath.Join(s2, res))
 			otherReq := readCSV(t, filepath.Join(s2, req))

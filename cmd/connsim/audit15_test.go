@@ -123,3 +123,30 @@ func TestMergeRefusesResultRowsEdited(t *testing.T) {
 		})
 	}
 }
+
+// TestUserFoldersKept: a folder the user made in the output folder is
+// kept by the next run, also when it is empty (the old folder is removed
+// whole once swapped out, and only files were carried over).
+func TestUserFoldersKept(t *testing.T) {
+	out := t.TempDir()
+	mustRun(t, "run", "testdata/small.yaml", "--out", out, "--quiet")
+	dir := filepath.Join(out, "small")
+	for _, d := range []string{"empty", "notes/sub", "plots/mine"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "notes", "sub", "a.txt"), []byte("mine"), 0o644)
+	for _, extra := range [][]string{nil, {"--no-plots"}} {
+		mustRun(t, append([]string{"run", specWithSeed(t, t.TempDir(), 4), "--out", out, "--quiet"}, extra...)...)
+		for _, d := range []string{"empty", "notes/sub", "plots/mine"} {
+			if fi, err := os.Lstat(filepath.Join(dir, d)); err != nil || !fi.IsDir() {
+				t.Errorf("%v: the user's folder %s is gone: %v", extra, d, err)
+			}
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "notes", "sub", "a.txt")); string(b) != "mine" {
+			t.Errorf("%v: notes/sub/a.txt: %q %v", extra, b, err)
+		}
+		checkWhole(t, dir, "notes/sub/a.txt")
+	}
+}

@@ -128,6 +128,7 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 	var reqs []experiments.RequestRow
 	var runs []experiments.RunConfig
 	shards := map[string]string{} // "K/N" -> folder
+	seen := map[string]string{}   // runKey -> the results.csv that has it
 	var first *manifest
 	for _, d := range dirs {
 		m, err := readManifest(d)
@@ -182,6 +183,16 @@ func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experime
 		}
 		if err := checkShardValues(d, runs, r, q); err != nil {
 			return nil, nil, nil, err
+		}
+		// A run in two shards: one of them was edited (or is not a
+		// slice of this split). Name the file, as for the other checks.
+		resPath := filepath.Join(d, "results.csv")
+		for i, row := range r {
+			k := runKey(row.Model, row.Point, row.Run)
+			if prev, dup := seen[k]; dup {
+				return nil, nil, nil, fmt.Errorf("%s:%d: model %s, run %d: this run again (also in %s)", resPath, i+2, row.Model, row.Run, prev)
+			}
+			seen[k] = resPath
 		}
 		rows = append(rows, r...)
 		reqs = append(reqs, q...)

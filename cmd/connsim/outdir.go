@@ -419,10 +419,25 @@ func (o *outDir) carry(old, staging string) error {
 			return err
 		}
 		rel, err := filepath.Rel(old, p)
-		if err != nil || rel == "." || d.IsDir() {
+		if err != nil || rel == "." {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			// A folder of the user's is kept even when empty (its files
+			// are carried below); plots is connsim's.
+			if rel == "plots" {
+				return nil
+			}
+			dst := filepath.Join(staging, filepath.FromSlash(rel))
+			if _, err := os.Lstat(dst); err == nil {
+				return nil
+			}
+			if err := o.do("mkdir", rel); err != nil {
+				return err
+			}
+			return os.MkdirAll(dst, 0o755)
+		}
 		if ours(rel) {
 			return nil
 		}

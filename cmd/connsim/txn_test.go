@@ -626,7 +626,18 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}
 	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGINT)
-	err = cmd.Wait()
+	// Bounded: a second signal that is ignored leaves the command paused
+	// for an hour, which would otherwise hang the test until go test's
+	// timeout and leave the process behind.
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	select {
+	case err = <-waited:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-waited
+		t.Fatalf("still running 10s after the second SIGINT; want it to exit at once")
+	}
 	took := time.Since(sent)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {

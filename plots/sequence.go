@@ -31,6 +31,10 @@ type SequenceOptions struct {
 // (client to server) are not drawn: they live in the other sequence
 // space. Dotted verticals mark the times responses completed. conn is the
 // ConnTrace.Connection number (1-based).
+// MaxSequenceSegments is the number of packets a time-sequence plot
+// draws at most; a longer trace shows its first ones and says so.
+const MaxSequenceSegments = 50_000
+
 func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, error) {
 	i := slices.IndexFunc(tr.Conns, func(c experiments.ConnTrace) bool { return c.Connection == conn })
 	if i < 0 {
@@ -48,6 +52,11 @@ func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, 
 		return math.IsNaN(s.TimeMS) || math.IsInf(s.TimeMS, 0)
 	})
 	slices.SortStableFunc(segs, func(a, b experiments.SegmentSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+	if total := len(segs); total > MaxSequenceSegments {
+		// Bounded work: the first segments, and the title says so.
+		segs = segs[:MaxSequenceSegments]
+		opt.Title = sequenceTitle(opt.Title, tr, conn) + fmt.Sprintf(" (first %d of %d packets)", MaxSequenceSegments, total)
+	}
 
 	dataColor := seriesColor(0)
 	rtxColor := color.RGBA{R: 0xD0, G: 0x20, B: 0x20, A: 0xFF}
@@ -89,10 +98,7 @@ func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, 
 		last = max(last, a.X)
 	}
 
-	title := opt.Title
-	if title == "" {
-		title = fmt.Sprintf("Time-sequence: %s, connection %d", runName(tr.Model, tr.Point, -1), conn)
-	}
+	title := sequenceTitle(opt.Title, tr, conn)
 	p := newPlot(title, "time since the start of the page load (ms)", "server sequence number (KB, relative)")
 	p.Add(grid(true, true))
 	leg := newSideLegend("")
@@ -218,4 +224,13 @@ func window(opt SequenceOptions) string {
 		return fmt.Sprintf(" between %s and %s ms", formatNumber(opt.FromMS, 6), formatNumber(opt.ToMS, 6))
 	}
 	return ""
+}
+
+// sequenceTitle is the plot's title: the one asked for, or one naming the
+// run and connection.
+func sequenceTitle(title string, tr experiments.Trace, conn int) string {
+	if title == "" {
+		title = fmt.Sprintf("Time-sequence: %s, connection %d", runName(tr.Model, tr.Point, -1), conn)
+	}
+	return title
 }

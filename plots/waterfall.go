@@ -89,6 +89,10 @@ func (t waterfallTicks) rows() int                          { return len(t) }
 // Stripe colours are given in the order connections first appear and
 // repeat after six connections; they are never phase colours. The dotted line marks the end of the
 // load. reqs must come from one run (one model, point and run).
+// MaxWaterfallRows is the number of requests a waterfall draws at most;
+// a page with more shows its first ones and says so in the title.
+const MaxWaterfallRows = 200
+
 func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot, error) {
 	if len(reqs) == 0 {
 		return nil, fmt.Errorf("%w: no requests", ErrNoData)
@@ -123,6 +127,12 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 		if opt.Visit > 0 {
 			title += fmt.Sprintf(", visit %d", opt.Visit+1)
 		}
+	}
+	if total := len(rows); total > MaxWaterfallRows {
+		// Drawing is superlinear in rows (87 s for 10,000) and a taller
+		// waterfall is no longer readable: draw the first ones and say so.
+		rows = rows[:MaxWaterfallRows]
+		title += fmt.Sprintf(" (first %d of %d requests)", MaxWaterfallRows, total)
 	}
 	p := newPlot(title, "time since the start of the page load (ms)", "")
 	p.Add(grid(true, false))

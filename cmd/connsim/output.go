@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"gonum.org/v1/plot"
 
@@ -28,6 +29,10 @@ type outputOpts struct {
 	why string
 	// step is outDir.step (tests).
 	step func(op, path string) error
+	// stop, when set, means a signal came: figures not yet drawn are
+	// left out and the folder is marked partial, so that the command
+	// ends within a second even while it draws.
+	stop *atomic.Bool
 }
 
 // written is what writeOutputs wrote.
@@ -80,11 +85,11 @@ func writeRows(od *outDir, s *experiments.Spec, rows []experiments.Row, reqs []e
 		return written{}, err
 	}
 	w := written{dir: od.target()}
-	plotErr, err := writeFiles(s, staging, rows, reqs, traces, runs, o)
+	plotErr, cut, err := writeFiles(s, staging, rows, reqs, traces, runs, o)
 	if err == nil {
 		m := &manifest{Format: manifestFormat, Connsim: version, Experiment: s.Name, Status: statusComplete,
 			Seed: s.Seed, Shard: o.shard, Runs: countRuns(rows)}
-		if m.Runs.NotRun > 0 {
+		if m.Runs.NotRun > 0 || cut {
 			m.Status = statusPartial
 		}
 		_, m.SpecSHA256, err = hashFile(filepath.Join(staging, "experiment.yaml"))
@@ -119,8 +124,11 @@ func writeRows(od *outDir, s *experiments.Spec, rows []experiments.Row, reqs []e
 // plot that fails leaves out the plots and the report (and is returned
 // as plotErr, with err nil) so that the results are not lost; in a
 // partial run a plot that cannot be drawn is only left out.
+//
+// cut reports that a signal stopped the drawing of figures: the folder
+// holds every result but not every figure, and is marked partial.
 func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig, o outputOpts) (plotErr, err error) {
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig, o outputOpts) (plotErr error, cut bool, err error) {
 	type file struct {
 		name  string
 		write func(io.Writer) error
@@ -164,39 +172,55 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 	for _, f := range files {
 		if o.step != nil {
 			if err := o.step("write", f.name); err != nil {
-				return nil, err
+				return nil, false, err
 			}
 		}
 		if err := experiments.WriteFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
-			return nil, fmt.Errorf("writing %s: %w", f.name, err)
+			return nil, false, fmt.Errorf("writing %s: %w", f.name, err)
 		}
 	}
 	if !o.plots {
-		return nil, nil
+		return nil, false, nil
 	}
 	if o.step != nil {
 		if err := o.step("write", "plots"); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	figs, skipped, err := makeFigures(s, dir, rows, reqs, traces, runs, partial)
+	figs, skipped, cut, err := makeFigures(s, dir, rows, reqs, traces, runs, partial, o.stop)
 	if err != nil {
 		// The results stand; plots of them could not be made. Leave no
 		// plots and no report rather than some.
 		if rerr := os.RemoveAll(filepath.Join(dir, "plots")); rerr != nil {
-			return nil, rerr
+			return nil, false, rerr
 		}
-		return err, nil
+		return err, false, nil
+	}
+	if cut && !partial {
+		// Every run finished, but a signal stopped the figures: say so
+		// as a partial run does.
+		partial = true
+		why := "interrupted"
+		if o.why != "" {
+			why = "interrupted by " + o.why
+		}
+		notice = fmt.Sprintf("PARTIAL RUN: %s while drawing the figures; all %d runs finished and their files are whole, but some figures were not drawn.", why, n.Total)
+		if err := experiments.WriteFileAtomic(filepath.Join(dir, partialName), func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, "%s\nRun the experiment again for every figure.\n", notice)
+			return err
+		}); err != nil {
+			return nil, false, err
+		}
 	}
 	var summary bytes.Buffer
 	if err := experiments.WriteSummaryCSV(&summary, s, rows); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	header, table := medianColumns(summary.Bytes())
 	nameCells(s.Sweep, header, table)
 	spec, err := s.MarshalResolved()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	title := s.Title
 	if title == "" {
@@ -224,15 +248,15 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 	}
 	if o.step != nil {
 		if err := o.step("write", "report.html"); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if err := experiments.WriteFileAtomic(filepath.Join(dir, "report.html"), func(w io.Writer) error {
 		return plots.Report(w, data)
 	}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return nil, nil
+	return nil, cut, nil
 }
 
 // nameCells shows, in the report's summary table, the names the spec's
@@ -304,11 +328,14 @@ func slug(s string) string {
 //
 // In a partial run (partial set) a plot that cannot be drawn, or that
 // shows one run that did not finish, is left out and named in skipped.
+//
+// When stop becomes set (a signal), the figures not yet drawn are left
+// out, named in skipped, and cut is true.
 func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig, partial bool) (figs []plots.Figure, skipped []string, err error) {
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig, partial bool, stop *atomic.Bool) (figs []plots.Figure, skipped []string, cut bool, err error) {
 	pdir := filepath.Join(dir, "plots")
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	finished := map[int]bool{}
 	for _, r := range rows {
@@ -317,6 +344,10 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 		}
 	}
 	for i, ps := range s.Plots {
+		if stop != nil && stop.Load() {
+			skipped = append(skipped, fmt.Sprintf("plots %d to %d, not drawn: interrupted", i+1, len(s.Plots)))
+			return figs, skipped, true, nil
+		}
 		if partial && ps.Kind != experiments.PlotLine && ps.Kind != experiments.PlotBar {
 			// A per-run figure of a run that did not finish would run it
 			// again (traceFor): leave it out.
@@ -338,7 +369,7 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 			continue
 		}
 		if err != nil {
-			return figs, skipped, fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)
+			return figs, skipped, false, fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)
 		}
 		name := fmt.Sprintf("%02d-%s", i+1, ps.Kind)
 		if t := slug(ps.Title); t != "" {
@@ -346,11 +377,11 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 		}
 		w, h := plots.DefaultSize(p)
 		if err := plots.Save(p, pdir, name, w, h); err != nil {
-			return figs, skipped, err
+			return figs, skipped, false, err
 		}
 		png, err := os.ReadFile(filepath.Join(pdir, name+".png"))
 		if err != nil {
-			return figs, skipped, err
+			return figs, skipped, false, err
 		}
 		title := ps.Title
 		if title == "" {
@@ -358,7 +389,7 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 		}
 		figs = append(figs, plots.Figure{Name: name, Title: title, Caption: caption, PNG: png})
 	}
-	return figs, skipped, nil
+	return figs, skipped, false, nil
 }
 
 func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.Row, reqs []experiments.RequestRow,

@@ -42,7 +42,6 @@ func (c *Conn) onAck(p *link.Packet) {
 		c.onAckNewReno(p)
 		return
 	}
-	now := c.sched.Now()
 	a := ackInfo{prevUna: c.sndUna, priorFack: c.sb.highSacked, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
 	if !c.cfg.Timestamps {
 		a.tsecr = -1
@@ -68,17 +67,7 @@ func (c *Conn) onAck(p *link.Packet) {
 	if c.rec.state == Recovery {
 		c.prrReduce(a.delivered(), a.newlyLost, a.unaAdvanced)
 	} else if a.unaAdvanced && a.delivered() > 0 {
-		acked := a.ackedBytes
-		if c.cfg.CwndCounting == CountPackets {
-			acked = Bytes(a.delivered()) * c.smss
-		}
-		rtt := a.caRTT
-		if rtt < 0 {
-			rtt = max(a.seqRTT, 0)
-		}
-		c.cc.OnAck(Ack{Now: now, Acked: acked, PriorInFlight: priorInFlight, MaxInFlight: c.maxFlight,
-			WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.est.srtt,
-			SndUna: c.sndUna, SndNxt: c.sndMax})
+		c.grow(&a, a.ackedBytes, priorInFlight)
 	}
 	if a.unaAdvanced && !a.noXmitTimer {
 		// Set once the packet has been processed (receive), unless new
@@ -90,6 +79,22 @@ func (c *Conn) onAck(p *link.Packet) {
 	if c.finAcked && c.rcv.peerFin {
 		c.terminate(ClosedLocally)
 	}
+}
+
+// grow hands the congestion control an ACK that acknowledged data outside
+// fast recovery (Linux tcp_cong_avoid): acked bytes, or the segments
+// delivered when the window counts packets, and the ACK's RTT sample.
+func (c *Conn) grow(a *ackInfo, acked, priorInFlight Bytes) {
+	if c.cfg.CwndCounting == CountPackets {
+		acked = Bytes(a.delivered()) * c.smss
+	}
+	rtt := a.caRTT
+	if rtt < 0 {
+		rtt = max(a.seqRTT, 0)
+	}
+	c.cc.OnAck(Ack{Now: c.sched.Now(), Acked: acked, PriorInFlight: priorInFlight, MaxInFlight: c.maxFlight,
+		WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.est.srtt,
+		SndUna: c.sndUna, SndNxt: c.sndMax})
 }
 
 // processSACK applies an ACK's SACK blocks to the scoreboard (RFC 2018,
@@ -338,16 +343,7 @@ func (c *Conn) onAckNewReno(p *link.Packet) {
 			if r.state == Disorder {
 				r.state = Open
 			}
-			if c.cfg.CwndCounting == CountPackets {
-				acked = Bytes(a.delivered()) * c.smss
-			}
-			rtt := a.caRTT
-			if rtt < 0 {
-				rtt = max(a.seqRTT, 0)
-			}
-			c.cc.OnAck(Ack{Now: now, Acked: acked, PriorInFlight: prior, MaxInFlight: c.maxFlight,
-				WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.est.srtt,
-				SndUna: c.sndUna, SndNxt: c.sndMax})
+			c.grow(&a, acked, prior)
 		}
 		c.rearmRTO()
 		c.traceCwnd()

@@ -3,7 +3,9 @@ package tcp
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -112,6 +114,9 @@ func (c *checker) Closed(conn *Conn, r CloseReason) {
 //     back, and the scheduler ends with no event left.
 func TestInvariantsRandomScenarios(t *testing.T) {
 	n := 200
+	if s := os.Getenv("CONNSIM_INVARIANT_SCENARIOS"); s != "" {
+		n, _ = strconv.Atoi(s) // a longer soak on demand
+	}
 	if testing.Short() {
 		n = 40
 	}
@@ -125,8 +130,18 @@ func TestInvariantsRandomScenarios(t *testing.T) {
 		}
 		lossUp, lossDown := rng.Float64()*0.05, rng.Float64()*0.05
 		cfgs := [2]Config{}
+		// Negotiated in the SYN (RFC 2018 SACK-permitted, RFC 7323):
+		// both ends agree, as an experiment configures them.
+		recovery, timestamps := RecoveryMode(rng.IntN(2)), rng.IntN(4) > 0
 		for i := range cfgs {
 			cfg := DefaultConfig()
+			cfg.Recovery, cfg.Timestamps = recovery, timestamps
+			cfg.Undo = rng.IntN(4) > 0
+			cfg.TLP = rng.IntN(4) > 0
+			cfg.QuickAck = rng.IntN(3) > 0
+			cfg.HyStart = rng.IntN(2) == 0
+			cfg.CwndCounting = Counting(rng.IntN(2))
+			cfg.RTOEstimator = RTOEstimator(rng.IntN(2))
 			cfg.CC = []string{"newreno", "cubic"}[rng.IntN(2)]
 			cfg.InitialWindow = rng.IntN(11)
 			cfg.DelayedAck = rng.IntN(3) > 0

@@ -60,10 +60,13 @@
 // in order). It closes a persistent connection after KeepAliveTimeout
 // without a request (counted from when its last response has drained to
 // TCP's send low-water mark, as a server arms the timer when its last
-// write returns; a TLS handshake message restarts the wait for the first
-// request; with CloseWhenIdle it closes as soon as the last response has
-// drained, but waits for a first request, an h2c client's preface and a
-// lingering close as long as with the default timeout), and immediately after a response to a request that did not ask
+// write returns; with CloseWhenIdle as soon as the last response has
+// drained). Waiting for the client is timed apart, as servers do
+// (nginx's client_header_timeout, Apache's Timeout): a new connection's
+// first request (a TLS handshake message restarts that wait), an h2c
+// client's preface and a lingering close get the keep-alive timeout or
+// the default 5 s, whichever is longer, so a short keep-alive never closes
+// a connection before its first request. It closes immediately after a response to a request that did not ask
 // for persistence (Connection: close; under HTTP/1.0, no keep-alive).
 // After MaxRequests responses (HTTP/1.x) it announces the close
 // (Connection: close; under HTTP/1.0, no keep-alive echo) and closes in

@@ -74,9 +74,11 @@ func TestThinkTime(t *testing.T) {
 //     arrival (R/2) through its request (1.5R: the response leaves with
 //     the FIN) to the client's FIN (2.5R): 3 · 2R.
 //   - parallel: c1 as persistent (4R + KA); c2, dialled at 2R for #2 but
-//     left idle (c1 took #2), is open from 2.5R, idle from the end of its
-//     handshake at the server (3.5R) for KA, then R of closing:
-//     2R + KA. In all 6R + 2KA.
+//     left unused (c1 took #2), is open from 2.5R and waits for a first
+//     request from the end of its handshake at the server (3.5R): a wait
+//     servers time apart from keep-alive, here the default 5 s (clientWait,
+//     which a 1 s keep-alive does not shorten), then R of closing:
+//     2R + 5 s. In all 6R + KA + 5 s.
 //   - persistent, two visits back to back: one connection for both
 //     (4R + 3R) + KA.
 //   - HTTP/1.0: the same figures, short-lived closing after each response
@@ -101,7 +103,7 @@ func TestServerConnSeconds(t *testing.T) {
 		{"pipelined", Pipelined, "", 1, 0, 0, 1, 3*rtt + ka},
 		{"http2", HTTP2, "", 1, 0, 0, 1, 3*rtt + ka},
 		{"short-lived", ShortLived, "", 1, 0, 0, 3, 3 * 2 * rtt},
-		{"parallel", Parallel, "", 1, 0, 0, 2, 6*rtt + 2*ka},
+		{"parallel", Parallel, "", 1, 0, 0, 2, 6*rtt + ka + defaultKeepAlive},
 		{"persistent/two-visits", Persistent, "", 2, 0, 0, 1, 7*rtt + ka},
 		{"persistent/http1.0", Persistent, "1.0", 1, 0, 0, 1, 4*rtt + ka},
 		{"short-lived/http1.0", ShortLived, "1.0", 1, 0, 0, 3, 3 * 2 * rtt},

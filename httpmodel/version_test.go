@@ -144,7 +144,7 @@ func TestHTTP10Persistence(t *testing.T) {
 	}{
 		{Persistent, 1, 4, 4*rtt + ka},
 		{ShortLived, 3, 6, 3 * 2 * rtt},
-		{Parallel, 2, 4, 6*rtt + 2*ka},
+		{Parallel, 2, 4, 6*rtt + ka + defaultKeepAlive}, // c2 unused: the first-request wait, 5 s
 	}
 	for _, c := range cases {
 		for _, version := range []string{"1.0", "1.1"} {

@@ -203,15 +203,14 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 	for b.segs.Len() > 0 && b.segs.Front().start < ack {
 		s := b.segs.Front()
 		if s.end > ack {
-			// Part of a segment: keep the rest (marks and all).
+			// Part of a segment: keep the rest, its marks counted for
+			// the bytes left.
 			flags := s.flags
 			b.forget(s)
 			s.start = ack
-			s.flags = 0
 			b.set(s, flags&segSacked)
 			b.set(s, flags&segLost)
 			b.set(s, flags&segRetrans)
-			s.flags = flags
 			break
 		}
 		if !s.has(segSacked) {
@@ -247,7 +246,6 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 		b.sent.Discard() // transmissions of acknowledged segments
 	}
 	c.sndUna = ack
-	c.sndNxt = max(c.sndNxt, ack)
 	a.unaAdvanced = true
 	c.retries = 0
 }

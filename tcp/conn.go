@@ -180,28 +180,28 @@ type Conn struct {
 	opened              sim.Time
 
 	// Sender. Sequence numbers start at 0 for the SYN; data starts at 1.
-	// Every byte below sndMax was sent; segments are never sent again
-	// from sndNxt backwards: retransmissions are chosen from the
-	// scoreboard.
-	sndUna, sndNxt, sndMax int64
-	sndEnd                 int64 // sequence number after the last byte written
-	appClosed              bool  // Close called (or the peer closed): FIN after the data
-	finSent, finAcked      bool
-	rwnd                   Bytes
-	sb                     scoreboard
-	rec                    recovery
-	xmitTimer              *sim.Timer // RTO, tail loss probe or RACK reordering timer: see timerMode
-	timerMode              timerMode
-	xmitTimerDue           bool // an ACK acknowledged data: set the timer after the packet (setXmitTimer)
-	rto                    time.Duration
-	rtoInit                time.Duration // the RTO before the first RTT sample
-	retries                int
-	est                    rttEstimator
-	lastDataSent           sim.Time
-	sentData               bool
-	corked                 bool
-	marks                  ring.Queue[mark] // ends of messages written, consumed by the peer
-	spaceWanted            bool
+	// Every byte below sndMax was sent, and new data always goes out at
+	// sndMax (Linux snd_nxt): retransmissions are chosen from the
+	// scoreboard, never by moving a send pointer back.
+	sndUna, sndMax    int64
+	sndEnd            int64 // sequence number after the last byte written
+	appClosed         bool  // Close called (or the peer closed): FIN after the data
+	finSent, finAcked bool
+	rwnd              Bytes
+	sb                scoreboard
+	rec               recovery
+	xmitTimer         *sim.Timer // RTO, tail loss probe or RACK reordering timer: see timerMode
+	timerMode         timerMode
+	xmitTimerDue      bool // an ACK acknowledged data: set the timer after the packet (setXmitTimer)
+	rto               time.Duration
+	rtoInit           time.Duration // the RTO before the first RTT sample
+	retries           int
+	est               rttEstimator
+	lastDataSent      sim.Time
+	sentData          bool
+	corked            bool
+	marks             ring.Queue[mark] // ends of messages written, consumed by the peer
+	spaceWanted       bool
 
 	// Window use, as Linux's tcp_cwnd_validate tracks it: the largest
 	// flight since the window that ends at usageSeq began, and whether
@@ -265,7 +265,7 @@ func (c *Conn) Outstanding() Bytes { return c.sndMax - c.sndUna }
 func (c *Conn) SMSS() Bytes { return c.smss }
 
 // Unsent returns the bytes written but not yet sent.
-func (c *Conn) Unsent() Bytes { return max(0, c.sndEnd-c.sndNxt) }
+func (c *Conn) Unsent() Bytes { return max(0, c.sndEnd-c.sndMax) }
 
 // Unacked returns the bytes written and not yet acknowledged.
 func (c *Conn) Unacked() Bytes { return max(0, c.sndEnd-c.sndUna) }
@@ -320,7 +320,7 @@ func (c *Conn) Abort() {
 		return
 	}
 	if c.state != SynSent {
-		c.sendPacket(link.RST|link.ACK, c.sndNxt, 0, false)
+		c.sendPacket(link.RST|link.ACK, c.sndMax, 0, false)
 	}
 	c.terminate(ClosedLocally)
 }

@@ -38,7 +38,7 @@ func (c *Conn) sendHandshake(flags link.Flags) {
 			s.flags |= segEverRetrans
 		}
 	}
-	c.sndNxt, c.sndMax = 1, 1
+	c.sndMax = 1
 	c.sendPacket(flags, 0, 0, retrans)
 	c.armTimer(timerRTO, c.rto)
 }

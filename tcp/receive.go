@@ -48,7 +48,7 @@ func (c *Conn) receive(p *link.Packet) {
 		case p.Flags&link.FIN != 0 && c.rcv.peerFin:
 			c.sendAck() // a repeated FIN: our ACK was lost (TIME-WAIT's job)
 		case c.peerConn >= 0:
-			c.sendPacket(link.RST|link.ACK, c.sndNxt, 0, false)
+			c.sendPacket(link.RST|link.ACK, c.sndMax, 0, false)
 		}
 		return
 	}
@@ -139,7 +139,7 @@ func (c *Conn) onData(p *link.Packet) {
 			if c.appClosed && !r.peerFin {
 				// New data for a socket the application closed:
 				// answer with a reset (RFC 9293 3.10.7.4, as Linux).
-				c.sendPacket(link.RST|link.ACK, c.sndNxt, 0, false)
+				c.sendPacket(link.RST|link.ACK, c.sndMax, 0, false)
 				c.terminate(ClosedLocally)
 				return
 			}
@@ -406,5 +406,5 @@ func (c *Conn) onDelayedAck() {
 }
 
 func (c *Conn) sendAck() {
-	c.sendPacket(link.ACK, c.sndNxt, 0, false)
+	c.sendPacket(link.ACK, c.sndMax, 0, false)
 }

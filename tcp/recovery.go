@@ -548,7 +548,6 @@ func (c *Conn) onReorderTimer() {
 		return
 	}
 	if !(c.xmitTimer.Pending() && c.timerMode == timerRTO) {
-		c.timerMode = timerRTO
 		c.armTimer(timerRTO, max(c.rtoDelta(), time.Microsecond))
 	}
 	c.traceCwnd()

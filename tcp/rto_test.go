@@ -91,9 +91,9 @@ func TestRTOLinuxEstimator(t *testing.T) {
 		// snd_nxt runs 50 ahead of snd_una: rtt_seq is passed every
 		// five samples.
 		c.sndUna += 10
-		c.sndNxt = c.sndUna + 50
+		c.sndMax = c.sndUna + 50
 		c.updateRTT(time.Duration(ms) * time.Millisecond)
-		ref.sample(ms*1000, c.sndUna, c.sndNxt)
+		ref.sample(ms*1000, c.sndUna, c.sndMax)
 		if d := c.rto - ref.rto(); d < -10*time.Microsecond || d > 10*time.Microsecond {
 			t.Fatalf("sample %d (%d ms): RTO %v, Linux %v", i+1, ms, c.rto, ref.rto())
 		}

@@ -38,7 +38,7 @@ func newReceiverRig(t *testing.T, cfg Config) *receiverRig {
 // one ACK it sends in answer.
 func (r *receiverRig) data(seq, end int64) link.Packet {
 	r.t.Helper()
-	p := link.Packet{Flags: link.ACK, Seq: seq, Ack: r.c.sndNxt, Len: int32(end - seq), Wnd: 4 << 20,
+	p := link.Packet{Flags: link.ACK, Seq: seq, Ack: r.c.sndMax, Len: int32(end - seq), Wnd: 4 << 20,
 		SentAt: r.p.s.Now(), TSecr: -1}
 	before := len(r.log.events)
 	r.c.receive(&p)

@@ -257,9 +257,9 @@ func (c *Conn) sendData(n Bytes) {
 			s.end++
 		}
 	}
+	c.sb.noteSent(&s)
 	c.sb.segs.Push(s)
-	c.sb.noteSent(c.sb.segs.Back())
-	c.sndNxt, c.sndMax = s.end, s.end
+	c.sndMax = s.end
 	if c.rec.state == Recovery {
 		c.rec.prrOut++
 	}
@@ -270,10 +270,11 @@ func (c *Conn) sendData(n Bytes) {
 }
 
 func (c *Conn) sendFIN() {
-	c.sb.segs.Push(txSeg{start: c.sndEnd, end: c.sndEnd + 1, sentAt: c.sched.Now(), flags: segFin})
-	c.sb.noteSent(c.sb.segs.Back())
+	s := txSeg{start: c.sndEnd, end: c.sndEnd + 1, sentAt: c.sched.Now(), flags: segFin}
+	c.sb.noteSent(&s)
+	c.sb.segs.Push(s)
 	c.finSent = true
-	c.sndNxt, c.sndMax = c.sndEnd+1, c.sndEnd+1
+	c.sndMax = s.end
 	c.sendPacket(link.FIN|link.ACK, c.sndEnd, 0, false)
 	if !c.xmitTimer.Pending() {
 		c.armTimer(timerRTO, c.rto)

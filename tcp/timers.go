@@ -109,7 +109,7 @@ func (c *Conn) updateRTT(r time.Duration) {
 		e.mdev = 2 * r // 4 * r/2
 		e.rttvar = max(e.mdev, floor)
 		e.mdevMax = e.rttvar
-		e.seq = c.sndNxt
+		e.seq = c.sndMax
 	} else {
 		m := r - e.srtt
 		e.srtt += m / 8
@@ -133,7 +133,7 @@ func (c *Conn) updateRTT(r time.Duration) {
 			if e.mdevMax < e.rttvar {
 				e.rttvar -= (e.rttvar - e.mdevMax) / 4
 			}
-			e.seq = c.sndNxt
+			e.seq = c.sndMax
 			e.mdevMax = floor
 		}
 	}
@@ -193,7 +193,7 @@ func (c *Conn) onRTO() {
 		return
 	}
 	if c.retries > c.cfg.MaxRetries {
-		c.sendPacket(link.RST|link.ACK, c.sndNxt, 0, false)
+		c.sendPacket(link.RST|link.ACK, c.sndMax, 0, false)
 		c.terminate(TimedOut)
 		return
 	}

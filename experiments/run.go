@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/connsim/connsim/httpmodel"
-	"github.com/connsim/connsim/sim/link"
-	"github.com/connsim/connsim/tcp"
 )
 
 // Result is what one run yields: its results.csv row, its requests.csv
@@ -21,110 +19,6 @@ type Result struct {
 	Row      Row
 	Requests []RequestRow
 	Trace    *Trace
-}
-
-// ModelConfig builds the httpmodel configuration of model m on the
-// resolved spec s (a Point's Spec).
-func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
-	kind, err := httpmodel.ParseKind(m.Name)
-	if err != nil {
-		return httpmodel.Config{}, err
-	}
-	t := s.TCP
-	restart := tcp.RestartRFC5681
-	if t.IdleRestart == "linux" {
-		restart = tcp.RestartLinux
-	}
-	tc := tcp.DefaultConfig()
-	tc.MSS = int64(t.MSS)
-	tc.InitialWindow = t.InitialWindow
-	tc.CC = t.CC
-	tc.DelayedAck = t.DelayedACK
-	tc.DelayedAckTimeout = t.DelayedACKTimeout.Std()
-	tc.Nagle = t.Nagle
-	tc.SlowStartAfterIdle = t.SlowStartAfterIdle
-	tc.IdleRestart = restart
-	tc.InitialRTO = t.InitialRTO.Std()
-	tc.MinRTO = t.MinRTO.Std()
-	tc.ReceiveWindow = int64(t.ReceiveWindow)
-	tc.Recovery = tcp.RecoverySACK
-	if t.Recovery == "newreno" {
-		tc.Recovery = tcp.RecoveryNewReno
-	}
-	tc.CwndCounting = tcp.CountPackets
-	if t.CwndCounting == "bytes" {
-		tc.CwndCounting = tcp.CountBytes
-	}
-	tc.RTOEstimator = tcp.RTOLinux
-	if t.RTOEstimator == "rfc6298" {
-		tc.RTOEstimator = tcp.RTORFC6298
-	}
-	tc.Timestamps = t.Timestamps
-	tc.Undo = t.Undo
-	tc.TLP = t.TLP
-	tc.QuickAck = t.QuickACK
-	tc.HyStart = t.HyStart
-
-	var tls httpmodel.TLS
-	switch s.TLS {
-	case "tls12":
-		tls = httpmodel.TLS12
-	case "tls13":
-		tls = httpmodel.TLS13
-	}
-	n := s.Network
-	page := httpmodel.Page{Host: s.Page.Host, HTML: int64(s.Page.HTML)}
-	for _, o := range s.Page.Objects {
-		host := o.Host
-		if host == s.Page.Host {
-			host = ""
-		}
-		for range o.Count {
-			page.Objects = append(page.Objects, httpmodel.Object{Host: host, Size: int64(o.Size), Method: o.Method})
-		}
-	}
-	maxReq := s.Server.MaxRequests
-	if maxReq == 0 {
-		maxReq = math.MaxInt32 // 0 = unlimited in the spec
-	}
-	keepAlive := s.Server.KeepAliveTimeout.Std()
-	if keepAlive == 0 {
-		keepAlive = httpmodel.CloseWhenIdle
-	}
-	return httpmodel.Config{
-		Network: httpmodel.Network{
-			RTT:          n.RTT.Std(),
-			Bandwidth:    link.Bandwidth(n.Bandwidth),
-			Uplink:       link.Bandwidth(n.UplinkRate()),
-			QueueBytes:   int64(n.Queue.Bytes),
-			QueuePackets: int(n.Queue.Packets),
-			Loss:         float64(n.Loss),
-			DNS:          n.DNS.Std(),
-		},
-		TCP:                 tc,
-		TLS:                 tls,
-		HTTPVersion:         s.HTTP.Version,
-		RequestBytes:        int64(s.HTTP.RequestBytes),
-		ResponseHeaderBytes: max(int64(s.HTTP.ResponseHeaderBytes), 1),
-		Visits:              s.Client.Visits,
-		ReadingTime:         s.Client.ReadingTime.Std(),
-		Server: httpmodel.Server{
-			ThinkTime:        s.Server.ThinkTime.Std(),
-			KeepAliveTimeout: keepAlive,
-			MaxRequests:      maxReq,
-			MaxConnections:   s.Server.MaxConnections,
-		},
-		Page: page,
-		Model: httpmodel.Model{
-			Kind:        kind,
-			Connections: m.Connections,
-			Depth:       m.Depth,
-			Shards:      m.Shards,
-			H2Upgrade:   m.Start == "upgrade",
-		},
-		MaxSimTime: s.Limits.MaxSimTime.Std(),
-		MaxEvents:  uint64(s.Limits.MaxEvents),
-	}, nil
 }
 
 // Run simulates one run. With trace set it also returns the run's

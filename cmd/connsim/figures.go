@@ -1,0 +1,256 @@
+package main
+
+// This file draws an experiment's figures for its folder and report.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+
+	"gonum.org/v1/plot"
+
+	"github.com/connsim/connsim/experiments"
+	"github.com/connsim/connsim/plots"
+)
+
+var nonSlug = regexp.MustCompile(`[^a-z0-9]+`)
+
+func slug(s string) string {
+	s = strings.Trim(nonSlug.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	if len(s) > 48 {
+		s = strings.TrimRight(s[:48], "-")
+	}
+	return s
+}
+
+// makeFigures draws every plot of the spec into dir/plots and returns them
+// for the report.
+//
+// In a partial run (partial set) a plot that cannot be drawn, or that
+// shows one run that did not finish, is left out and named in skipped.
+//
+// When stop becomes set (a signal), the figures not yet drawn are left
+// out, named in skipped, and cut is true.
+func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig, partial bool, stop *atomic.Bool) (figs []plots.Figure, skipped []string, cut bool, err error) {
+	pdir := filepath.Join(dir, "plots")
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		return nil, nil, false, err
+	}
+	finished := map[int]bool{}
+	for _, r := range rows {
+		if r.Err != experiments.NotRun && r.Err != experiments.Interrupted {
+			finished[r.Index] = true
+		}
+	}
+	for i, ps := range s.Plots {
+		if stop != nil && stop.Load() {
+			skipped = append(skipped, fmt.Sprintf("plots %d to %d, not drawn: interrupted", i+1, len(s.Plots)))
+			return figs, skipped, true, nil
+		}
+		if partial && ps.Kind != experiments.PlotLine && ps.Kind != experiments.PlotBar {
+			// A per-run figure of a run that did not finish would run it
+			// again (traceFor): leave it out.
+			shown := false
+			for _, rc := range runs {
+				if experiments.PlotShows(ps, rc) {
+					shown = finished[rc.Index]
+					break
+				}
+			}
+			if !shown {
+				skipped = append(skipped, fmt.Sprintf("plot %d (%s), whose run did not finish", i+1, ps.Kind))
+				continue
+			}
+		}
+		p, caption, err := drawPlot(s, ps, rows, reqs, traces, runs)
+		if err != nil && partial {
+			skipped = append(skipped, fmt.Sprintf("plot %d (%s): %v", i+1, ps.Kind, err))
+			continue
+		}
+		if err != nil {
+			return figs, skipped, false, fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)
+		}
+		name := fmt.Sprintf("%02d-%s", i+1, ps.Kind)
+		if t := slug(ps.Title); t != "" {
+			name = fmt.Sprintf("%02d-%s", i+1, t)
+		}
+		w, h := plots.DefaultSize(p)
+		if err := plots.Save(p, pdir, name, w, h); err != nil {
+			return figs, skipped, false, err
+		}
+		png, err := os.ReadFile(filepath.Join(pdir, name+".png"))
+		if err != nil {
+			return figs, skipped, false, err
+		}
+		title := ps.Title
+		if title == "" {
+			title = p.Title.Text
+		}
+		figs = append(figs, plots.Figure{Name: name, Title: title, Caption: caption, PNG: png})
+	}
+	return figs, skipped, false, nil
+}
+
+func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.Row, reqs []experiments.RequestRow,
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig) (*plot.Plot, string, error) {
+	switch ps.Kind {
+	case experiments.PlotLine, experiments.PlotBar:
+		sel := rows
+		if ps.Model != "" {
+			sel = nil
+			for _, r := range rows {
+				if r.Model == ps.Model {
+					sel = append(sel, r)
+				}
+			}
+		}
+		spread := "the median of the runs"
+		if s.Repeat > 1 {
+			spread = fmt.Sprintf("the median of %d runs, with the 25th-75th percentile range", s.Repeat)
+		}
+		if ps.Kind == experiments.PlotLine {
+			p, err := plots.Line(sel, plots.LineOptions{X: ps.X, Y: ps.Y, Series: ps.Series, Where: ps.Point.Where(),
+				Title: ps.Title, LogX: ps.LogX, LogY: ps.LogY})
+			return p, fmt.Sprintf("%s against %s, one line per %s; each point is %s.",
+				capitalize(metricName(ps.Y)), plots.KeyUnit(ps.X).Name, seriesName(ps.Series), spread), err
+		}
+		x, series := ps.X, ps.Series
+		if x == "model" {
+			x = ""
+		}
+		if series == "none" {
+			series = "" // one bar per model
+		}
+		p, err := plots.Bar(sel, plots.BarOptions{X: x, Y: ps.Y, Series: series, Where: ps.Point.Where(), Title: ps.Title})
+		what := capitalize(metricName(ps.Y)) + " per model"
+		if x != "" {
+			what = fmt.Sprintf("%s by %s, one bar per %s", capitalize(metricName(ps.Y)), plots.KeyUnit(x).Name, seriesName(ps.Series))
+		}
+		return p, fmt.Sprintf("%s; each bar is %s.", what, spread), err
+	}
+	// Per-run figures: find the run.
+	var rc *experiments.RunConfig
+	for i := range runs {
+		if experiments.PlotShows(ps, runs[i]) {
+			rc = &runs[i]
+			break
+		}
+	}
+	if rc == nil {
+		return nil, "", fmt.Errorf("no run of model %q at %s, run %d", ps.Model, pointText(s.Sweep, ps.Point), ps.Run)
+	}
+	where := fmt.Sprintf("model %s at %s, run %d", ps.Model, pointText(s.Sweep, ps.Point), ps.Run)
+	switch ps.Kind {
+	case experiments.PlotWaterfall:
+		var sel []experiments.RequestRow
+		for _, r := range reqs {
+			if r.Model == rc.Model.Label && r.Run == rc.Rep && samePoint(r.Point, rc.Point.Axes) {
+				sel = append(sel, r)
+			}
+		}
+		p, err := plots.Waterfall(sel, plots.WaterfallOptions{Title: ps.Title})
+		return p, "One page load, " + where + ": one row per request, split into its phases (queued, dns, connect, tls, send, wait, receive); c<N> in the row label names the connection that carried it, and the stripe at the left tells connections apart (hosts, when the page uses several).", err
+	case experiments.PlotCwnd:
+		tr, err := traceFor(traces, *rc)
+		if err != nil {
+			return nil, "", err
+		}
+		var conns []int
+		if ps.Connection > 0 {
+			conns = []int{ps.Connection}
+		}
+		var sel []experiments.RequestRow // the run's requests: visits and the x range
+		for _, r := range reqs {
+			if r.Model == rc.Model.Label && r.Run == rc.Rep && samePoint(r.Point, rc.Point.Axes) {
+				sel = append(sel, r)
+			}
+		}
+		p, err := plots.Cwnd(*tr, plots.CwndOptions{Title: ps.Title, Conns: conns, Requests: sel})
+		return p, "The server's congestion window (and ssthresh, dotted, once a loss or an idle restart has set it) on each connection of one page load, " + where + "; ticks mark the end of each response.", err
+	case experiments.PlotSequence:
+		tr, err := traceFor(traces, *rc)
+		if err != nil {
+			return nil, "", err
+		}
+		conn := ps.Connection
+		if conn == 0 {
+			conn = 1
+		}
+		p, err := plots.Sequence(*tr, conn, plots.SequenceOptions{Title: ps.Title})
+		return p, fmt.Sprintf("Time-sequence plot of connection %d, %s: the sequence number of each data segment against the time it was sent, with the client's ACKs; retransmissions and drops marked.", conn, where), err
+	}
+	return nil, "", fmt.Errorf("unknown plot kind %q", ps.Kind)
+}
+
+// traceFor returns the trace of run rc, running it again when the results
+// came from files (merge): runs are deterministic, so this is the same run.
+func traceFor(traces map[int]*experiments.Trace, rc experiments.RunConfig) (*experiments.Trace, error) {
+	if tr, ok := traces[rc.Index]; ok {
+		return tr, nil
+	}
+	r := experiments.Run(rc, true)
+	if r.Trace == nil {
+		return nil, fmt.Errorf("run %s has no trace", rc.ID)
+	}
+	traces[rc.Index] = r.Trace
+	return r.Trace, nil
+}
+
+// seriesName names what a line or bar series stands for in a caption.
+func seriesName(s string) string {
+	if s == "" || s == "model" || s == "none" {
+		return "model"
+	}
+	return plots.KeyUnit(s).Name
+}
+
+// metricName is a metric's name in words ("page load time"), or the
+// column name when it has none.
+func metricName(m string) string {
+	if u, ok := plots.MetricUnit(m); ok {
+		return u.Name
+	}
+	return m
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func pointText(sweep experiments.Sweep, p experiments.PlotPoint) string {
+	if len(p) == 0 {
+		return "the only point"
+	}
+	var parts []string
+	for _, s := range p {
+		text := s.Text
+		if a, ok := sweep.Axis(s.Key); ok {
+			for _, v := range a.Values {
+				if v.Value == s.Value && v.Label != "" {
+					text = v.Label // named in the spec's labels
+				}
+			}
+		}
+		parts = append(parts, s.Key+"="+text)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func samePoint(a, b []experiments.AxisValue) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].Value != b[i].Value {
+			return false
+		}
+	}
+	return true
+}

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync/atomic"
 
-
 	"github.com/connsim/connsim/experiments"
 	"github.com/connsim/connsim/plots"
 )
@@ -310,4 +309,3 @@ func medianColumns(summary []byte) ([]string, [][]string) {
 	}
 	return header, out
 }
-

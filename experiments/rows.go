@@ -12,9 +12,11 @@ type AxisValue struct {
 	Value float64 // plain number, e.g. 100 for 100ms
 	Text  string  // the value as written in the spec, e.g. "100ms"
 	Label string  // the value's name from the spec's labels (ext), e.g. "LAN"; "" when none
+	Unit  Unit    // how figures show the key's values (Spec.AxisUnit)
 }
 
-// Metrics are the run metrics of DESIGN.md, one field per column.
+// Metrics are the run metrics of DESIGN.md, one field per column; the
+// table in metrics.go says how each is named, shown and read.
 type Metrics struct {
 	PLTms        float64 // plt_ms: first visit's page load time
 	Connections  int64   // connections: TCP connections opened
@@ -26,12 +28,6 @@ type Metrics struct {
 	ServerConnS  float64 // server_conn_s: integral of open server connections over time
 	Events       int64   // events: simulator events executed
 	RevisitPLTms float64 // revisit_plt_ms: last visit's load time; NaN when visits == 1
-}
-
-// MetricNames lists the metric columns in output order.
-var MetricNames = []string{
-	"plt_ms", "connections", "handshakes_ms", "packets", "bytes",
-	"retransmits", "drops", "server_conn_s", "events", "revisit_plt_ms",
 }
 
 // Row is one run: a line of results.csv.

@@ -23,12 +23,12 @@ type Spec struct {
 	Name        string      `yaml:"name"`                                 // required; [a-z0-9][a-z0-9-]*, at most 64 characters
 	Title       string      `yaml:"title,omitempty" maxlen:"200"`         // one-line title for the report; at most 200 characters
 	Description string      `yaml:"description,omitempty" maxlen:"20000"` // free text for the report; at most 20000 characters
-	Seed        uint64      `yaml:"seed"`                                 // base of every run's seed; default 1
+	Seed        uint64      `yaml:"seed" label:"base seed"`               // base of every run's seed; default 1
 	Repeat      int         `yaml:"repeat" range:"1..10000"`
 	Limits      LimitsSpec  `yaml:"limits"`
 	Network     NetworkSpec `yaml:"network"`
 	TCP         TCPSpec     `yaml:"tcp"`
-	TLS         string      `yaml:"tls" enum:"none|tls12|tls13"`
+	TLS         string      `yaml:"tls" enum:"none|tls12|tls13" label:"TLS"`
 	HTTP        HTTPSpec    `yaml:"http"`
 	Client      ClientSpec  `yaml:"client"`
 	Server      ServerSpec  `yaml:"server"`
@@ -54,18 +54,18 @@ type source struct {
 // LimitsSpec bounds one run; a run past either limit fails (its row
 // carries the error, the other runs go on).
 type LimitsSpec struct {
-	MaxSimTime Duration `yaml:"max_sim_time" range:"1ms..24h"`       // virtual time; default 10m
-	MaxEvents  int64    `yaml:"max_events" range:"1..1000000000000"` // simulator events; default 500000000
+	MaxSimTime Duration `yaml:"max_sim_time" range:"1ms..24h" label:"virtual time limit"` // virtual time; default 10m
+	MaxEvents  int64    `yaml:"max_events" range:"1..1000000000000" label:"event limit"`  // simulator events; default 500000000
 }
 
 // NetworkSpec is the path between client and server.
 type NetworkSpec struct {
-	RTT       Duration    `yaml:"rtt" range:"0s..60s"`                     // round-trip propagation delay; default 100ms
-	Bandwidth Rate        `yaml:"bandwidth" range:"1Kbps..100Gbps"`        // bottleneck rate; default 10Mbps
-	Uplink    Rate        `yaml:"uplink,omitempty" range:"1Kbps..100Gbps"` // client->server rate; 0 = same as Bandwidth (Point.Spec has it filled)
-	Queue     QueueSize   `yaml:"queue"`                                   // drop-tail queue at the bottleneck; default 256KB; 0 = unlimited
-	Loss      Probability `yaml:"loss"`                                    // random loss per packet; default 0
-	DNS       Duration    `yaml:"dns" range:"0s..60s"`                     // one DNS lookup, once per hostname; default 0
+	RTT       Duration    `yaml:"rtt" range:"0s..60s" label:"RTT"`                                  // round-trip propagation delay; default 100ms
+	Bandwidth Rate        `yaml:"bandwidth" range:"1Kbps..100Gbps" label:"bandwidth"`               // bottleneck rate; default 10Mbps
+	Uplink    Rate        `yaml:"uplink,omitempty" range:"1Kbps..100Gbps" label:"uplink bandwidth"` // client->server rate; 0 = same as Bandwidth (Point.Spec has it filled)
+	Queue     QueueSize   `yaml:"queue" label:"bottleneck queue"`                                   // drop-tail queue at the bottleneck; default 256KB; 0 = unlimited
+	Loss      Probability `yaml:"loss" label:"random packet loss"`                                  // random loss per packet; default 0
+	DNS       Duration    `yaml:"dns" range:"0s..60s" label:"DNS lookup time"`                      // one DNS lookup, once per hostname; default 0
 }
 
 // UplinkRate returns the client->server rate: Uplink, or Bandwidth when
@@ -79,65 +79,65 @@ func (n NetworkSpec) UplinkRate() Rate {
 
 // TCPSpec holds the TCP settings of both endpoints.
 type TCPSpec struct {
-	CC                 string   `yaml:"cc" enum:"newreno|cubic"`                // congestion control; default newreno
-	MSS                Size     `yaml:"mss" range:"536..9000"`                  // the announced MSS; with timestamps a full segment carries mss-12 payload bytes; default 1460
-	InitialWindow      int      `yaml:"initial_window" range:"1..1000"`         // segments; default 10 (RFC 6928)
-	DelayedACK         bool     `yaml:"delayed_ack"`                            // ACK every 2nd segment or after DelayedACKTimeout; default true
-	DelayedACKTimeout  Duration `yaml:"delayed_ack_timeout" range:"1ms..500ms"` // extension; default 40ms (Linux); RFC 1122 caps it at 500ms
-	Nagle              bool     `yaml:"nagle"`                                  // default false (TCP_NODELAY)
-	SlowStartAfterIdle bool     `yaml:"slow_start_after_idle"`                  // default true
-	IdleRestart        string   `yaml:"idle_restart" enum:"rfc5681|linux"`      // default rfc5681
-	InitialRTO         Duration `yaml:"initial_rto" range:"1ms..60s"`           // default 1s (RFC 6298)
-	MinRTO             Duration `yaml:"min_rto" range:"1ms..60s"`               // default 200ms (Linux); at most InitialRTO
-	ReceiveWindow      Size     `yaml:"receive_window" range:"536..1GiB"`       // bytes; default 4MiB; at least MSS
+	CC                 string   `yaml:"cc" enum:"newreno|cubic" label:"congestion control"`                    // congestion control; default newreno
+	MSS                Size     `yaml:"mss" range:"536..9000" label:"MSS" unit:"bytes"`                        // the announced MSS; with timestamps a full segment carries mss-12 payload bytes; default 1460
+	InitialWindow      int      `yaml:"initial_window" range:"1..1000" label:"initial window" unit:"segments"` // segments; default 10 (RFC 6928)
+	DelayedACK         bool     `yaml:"delayed_ack" label:"delayed ACKs"`                                      // ACK every 2nd segment or after DelayedACKTimeout; default true
+	DelayedACKTimeout  Duration `yaml:"delayed_ack_timeout" range:"1ms..500ms" label:"delayed-ACK timeout"`    // extension; default 40ms (Linux); RFC 1122 caps it at 500ms
+	Nagle              bool     `yaml:"nagle" label:"Nagle's algorithm"`                                       // default false (TCP_NODELAY)
+	SlowStartAfterIdle bool     `yaml:"slow_start_after_idle" label:"slow start after idle"`                   // default true
+	IdleRestart        string   `yaml:"idle_restart" enum:"rfc5681|linux" label:"restart after idle"`          // default rfc5681
+	InitialRTO         Duration `yaml:"initial_rto" range:"1ms..60s" label:"initial RTO"`                      // default 1s (RFC 6298)
+	MinRTO             Duration `yaml:"min_rto" range:"1ms..60s" label:"minimum RTO"`                          // default 200ms (Linux); at most InitialRTO
+	ReceiveWindow      Size     `yaml:"receive_window" range:"536..1GiB" label:"receive window"`               // bytes; default 4MiB; at least MSS
 
 	// Loss recovery and window accounting (ext, issue 9). The defaults
 	// are Linux's; the other values are the textbook sender of RFC 5681.
-	Recovery     string `yaml:"recovery" enum:"sack|newreno"`       // default sack: SACK, RACK, TLP, PRR (tcp.RecoverySACK)
-	CwndCounting string `yaml:"cwnd_counting" enum:"packets|bytes"` // default packets (Linux); bytes: RFC 3465
-	RTOEstimator string `yaml:"rto_estimator" enum:"linux|rfc6298"` // default linux
-	Timestamps   bool   `yaml:"timestamps"`                         // RFC 7323 option, 12 bytes per segment; default true
-	Undo         bool   `yaml:"undo"`                               // undo spurious retransmissions; default true; only with recovery sack
-	TLP          bool   `yaml:"tlp"`                                // tail loss probe; default true; only with recovery sack
-	QuickACK     bool   `yaml:"quick_ack"`                          // Linux's quick-ACK receiver; default true; only with delayed_ack
-	HyStart      bool   `yaml:"hystart"`                            // hybrid slow start; default true; only with cc cubic
+	Recovery     string `yaml:"recovery" enum:"sack|newreno" label:"loss recovery"`         // default sack: SACK, RACK, TLP, PRR (tcp.RecoverySACK)
+	CwndCounting string `yaml:"cwnd_counting" enum:"packets|bytes" label:"cwnd counted in"` // default packets (Linux); bytes: RFC 3465
+	RTOEstimator string `yaml:"rto_estimator" enum:"linux|rfc6298" label:"RTO estimator"`   // default linux
+	Timestamps   bool   `yaml:"timestamps" label:"TCP timestamps"`                          // RFC 7323 option, 12 bytes per segment; default true
+	Undo         bool   `yaml:"undo" label:"undo of spurious retransmissions"`              // undo spurious retransmissions; default true; only with recovery sack
+	TLP          bool   `yaml:"tlp" label:"tail loss probe"`                                // tail loss probe; default true; only with recovery sack
+	QuickACK     bool   `yaml:"quick_ack" label:"quick ACKs"`                               // Linux's quick-ACK receiver; default true; only with delayed_ack
+	HyStart      bool   `yaml:"hystart" label:"HyStart"`                                    // hybrid slow start; default true; only with cc cubic
 }
 
 // HTTPSpec holds the HTTP message sizes and version.
 type HTTPSpec struct {
-	Version             string `yaml:"version" enum:"1.0|1.1"`               // default "1.1"
-	RequestBytes        Size   `yaml:"request_bytes" range:"1..1MB"`         // request headers on the wire; default 400
-	ResponseHeaderBytes Size   `yaml:"response_header_bytes" range:"0..1MB"` // response headers, added to each body; default 300
+	Version             string `yaml:"version" enum:"1.0|1.1" label:"HTTP version"`                                // default "1.1"
+	RequestBytes        Size   `yaml:"request_bytes" range:"1..1MB" label:"request headers" unit:"bytes"`          // request headers on the wire; default 400
+	ResponseHeaderBytes Size   `yaml:"response_header_bytes" range:"0..1MB" label:"response headers" unit:"bytes"` // response headers, added to each body; default 300
 }
 
 // ClientSpec is the browser's behaviour across visits.
 type ClientSpec struct {
-	Visits      int      `yaml:"visits" range:"1..1000"`      // page loads, one after another; default 1
-	ReadingTime Duration `yaml:"reading_time" range:"0s..1h"` // pause between visits; default 0
+	Visits      int      `yaml:"visits" range:"1..1000" label:"page visits"`                      // page loads, one after another; default 1
+	ReadingTime Duration `yaml:"reading_time" range:"0s..1h" label:"reading time between visits"` // pause between visits; default 0
 }
 
 // ServerSpec is the origin server.
 type ServerSpec struct {
-	ThinkTime        Duration `yaml:"think_time" range:"0s..60s"`        // processing time per request; default 0
-	KeepAliveTimeout Duration `yaml:"keep_alive_timeout" range:"0s..1h"` // idle persistent connection lifetime; default 5s
-	MaxRequests      int      `yaml:"max_requests" range:"0..1000000"`   // per persistent connection; default 100; 0 = unlimited
-	MaxConnections   int      `yaml:"max_connections" range:"0..100000"` // open at once; default 0 = unlimited
+	ThinkTime        Duration `yaml:"think_time" range:"0s..60s" label:"server think time"`                // processing time per request; default 0
+	KeepAliveTimeout Duration `yaml:"keep_alive_timeout" range:"0s..1h" label:"keep-alive timeout"`        // idle persistent connection lifetime; default 5s
+	MaxRequests      int      `yaml:"max_requests" range:"0..1000000" label:"max requests per connection"` // per persistent connection; default 100; 0 = unlimited
+	MaxConnections   int      `yaml:"max_connections" range:"0..100000" label:"max server connections"`    // open at once; default 0 = unlimited
 }
 
 // PageSpec is what the client loads: the HTML, then its objects.
 type PageSpec struct {
 	Host    string       `yaml:"host" kind:"hostname"`                                    // extension: the page's hostname; default example.com
-	HTML    Size         `yaml:"html" range:"0..10GB"`                                    // default 20KB
+	HTML    Size         `yaml:"html" range:"0..10GB" label:"HTML size"`                  // default 20KB
 	Objects []ObjectSpec `yaml:"objects"`                                                 // requested once the HTML has arrived, in order
 	HAR     string       `yaml:"har,omitempty" reserved:"HAR input is not supported yet"` // reserved: any value is an error for now
 }
 
 // ObjectSpec is one kind of embedded object; Count copies are requested.
 type ObjectSpec struct {
-	Size   Size   `yaml:"size" range:"0..10GB"`                   // response body bytes; required
-	Count  int    `yaml:"count" range:"1..10000"`                 // default 1
-	Host   string `yaml:"host,omitempty" kind:"hostname"`         // "" = the page's host (Point.Spec has it filled)
-	Method string `yaml:"method" enum:"GET|POST|PUT|DELETE|HEAD"` // extension; default GET
+	Size   Size   `yaml:"size" range:"0..10GB" label:"object size"`                      // response body bytes; required
+	Count  int    `yaml:"count" range:"1..10000" label:"object count"`                   // default 1
+	Host   string `yaml:"host,omitempty" kind:"hostname"`                                // "" = the page's host (Point.Spec has it filled)
+	Method string `yaml:"method" enum:"GET|POST|PUT|DELETE|HEAD" label:"request method"` // extension; default GET
 }
 
 // The connection models.

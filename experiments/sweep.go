@@ -232,7 +232,7 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 	owned := map[*yaml.Node]bool{} // the point's copies, patched in place by the next keys
 	for k, a := range st.axes {
 		v := a.values[idx[k]]
-		axes = append(axes, AxisValue{Key: a.key, Value: v.Value, Text: v.Text, Label: v.Label})
+		axes = append(axes, AxisValue{Key: a.key, Value: v.Value, Text: v.Text, Label: v.Label, Unit: st.spec.AxisUnit(a.key)})
 		if a.segs != nil {
 			t, err := patch(tree, a.segs, a.nodes[idx[k]], owned)
 			if err != nil {

@@ -189,10 +189,10 @@ sweep:
 		rec      tcp.RecoveryMode
 	}
 	wants := []want{
-		{"sack", true, []AxisValue{{"tcp.recovery", 0, "sack", ""}, {"tcp.undo", 1, "true", ""}}, tcp.RecoverySACK},
-		{"sack", false, []AxisValue{{"tcp.recovery", 0, "sack", ""}, {"tcp.undo", 0, "false", ""}}, tcp.RecoverySACK},
-		{"newreno", true, []AxisValue{{"tcp.recovery", 1, "newreno", ""}, {"tcp.undo", 1, "true", ""}}, tcp.RecoveryNewReno},
-		{"newreno", false, []AxisValue{{"tcp.recovery", 1, "newreno", ""}, {"tcp.undo", 0, "false", ""}}, tcp.RecoveryNewReno},
+		{"sack", true, []AxisValue{{Key: "tcp.recovery", Value: 0, Text: "sack", Unit: KeyUnit("tcp.recovery")}, {Key: "tcp.undo", Value: 1, Text: "true", Unit: KeyUnit("tcp.undo")}}, tcp.RecoverySACK},
+		{"sack", false, []AxisValue{{Key: "tcp.recovery", Value: 0, Text: "sack", Unit: KeyUnit("tcp.recovery")}, {Key: "tcp.undo", Value: 0, Text: "false", Unit: KeyUnit("tcp.undo")}}, tcp.RecoverySACK},
+		{"newreno", true, []AxisValue{{Key: "tcp.recovery", Value: 1, Text: "newreno", Unit: KeyUnit("tcp.recovery")}, {Key: "tcp.undo", Value: 1, Text: "true", Unit: KeyUnit("tcp.undo")}}, tcp.RecoveryNewReno},
+		{"newreno", false, []AxisValue{{Key: "tcp.recovery", Value: 1, Text: "newreno", Unit: KeyUnit("tcp.recovery")}, {Key: "tcp.undo", Value: 0, Text: "false", Unit: KeyUnit("tcp.undo")}}, tcp.RecoveryNewReno},
 	}
 	if len(pts) != len(wants) {
 		t.Fatalf("got %d points, want %d", len(pts), len(wants))

@@ -114,18 +114,24 @@ func groupKey(model string, point []AxisValue) string {
 
 // values returns the metrics in MetricNames order.
 func (m Metrics) values() []float64 {
-	return []float64{
-		m.PLTms, float64(m.Connections), m.HandshakesMS, float64(m.Packets), float64(m.Bytes),
-		float64(m.Retransmits), float64(m.Drops), m.ServerConnS, float64(m.Events), m.RevisitPLTms,
+	v := make([]float64, len(metricTable))
+	for i, mt := range metricTable {
+		v[i] = mt.get(&m)
 	}
+	return v
 }
 
 // cells returns the metric cells in MetricNames order.
 func (m Metrics) cells() []cell {
-	return []cell{
-		msCell(m.PLTms), intCell(m.Connections), msCell(m.HandshakesMS), intCell(m.Packets), intCell(m.Bytes),
-		intCell(m.Retransmits), intCell(m.Drops), msCell(m.ServerConnS), intCell(m.Events), msCell(m.RevisitPLTms),
+	c := make([]cell, len(metricTable))
+	for i, mt := range metricTable {
+		if mt.Integer {
+			c[i] = intCell(int64(mt.get(&m)))
+		} else {
+			c[i] = msCell(mt.get(&m))
+		}
 	}
+	return c
 }
 
 // cell is one value of a table: text, or a number written as text (empty
@@ -538,17 +544,13 @@ func ReadResultsCSV(r io.Reader) ([]Row, error) {
 				return nil, fmt.Errorf("experiments: %s:%d: seed: %q is not a seed", what, i+2, s)
 			}
 		}
-		m := &row.Metrics
-		m.PLTms = c.float("plt_ms")
-		m.Connections = c.int("connections")
-		m.HandshakesMS = c.float("handshakes_ms")
-		m.Packets = c.int("packets")
-		m.Bytes = c.int("bytes")
-		m.Retransmits = c.int("retransmits")
-		m.Drops = c.int("drops")
-		m.ServerConnS = c.float("server_conn_s")
-		m.Events = c.int("events")
-		m.RevisitPLTms = c.float("revisit_plt_ms")
+		for _, mt := range metricTable {
+			if mt.Integer {
+				mt.set(&row.Metrics, float64(c.int(mt.Name)))
+			} else {
+				mt.set(&row.Metrics, c.float(mt.Name))
+			}
+		}
 		if c.err != nil {
 			return nil, c.err
 		}

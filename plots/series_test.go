@@ -160,8 +160,13 @@ func TestUnits(t *testing.T) {
 		{KeyUnit("network.queue"), "bottleneck queue (KB)", 1e-3},
 		{KeyUnit("network.loss"), "random packet loss (%)", 100},
 		{KeyUnit("model.shards"), "shards (hostnames)", 1},
-		{KeyUnit("page.objects.size"), "page.objects.size (KB)", 1e-3},
-		{KeyUnit("proxy.link_rate"), "proxy.link_rate (Mbit/s)", 1e-6},
+		{KeyUnit("page.objects[0].size"), "object size (KB)", 1e-3},
+		{KeyUnit("tcp.mss"), "MSS (bytes)", 1},
+		{KeyUnit("tcp.initial_window"), "initial window (segments)", 1},
+		{KeyUnit("http.response_header_bytes"), "response headers (bytes)", 1},
+		// Nothing is guessed from a name: a key that is not a spec field
+		// is shown as written, without a unit.
+		{KeyUnit("proxy.link_rate"), "proxy.link_rate", 1},
 		{KeyUnit("whatever"), "whatever", 1},
 		{mustMetric(t, "plt_ms"), "page load time (ms)", 1},
 		{mustMetric(t, "bytes"), "bytes on the wire (KB)", 1e-3},

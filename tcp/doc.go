@@ -167,11 +167,12 @@
 //     side that receives a FIN first hears ClosedByPeer at once and closes
 //     its half after its own data, like an application that closes on
 //     end of file. Data arriving after Close is answered with a reset, as
-//     Linux does for a socket closed with data arriving; so is any segment
-//     for a fully closed connection (RFC 9293 3.10.7.1). A refused or
-//     unanswered connection request ends in Refused or TimedOut;
-//     [Conn.Abort] resets at once. Closed comes exactly once per
-//     connection that had a handler.
+//     Linux does for a socket closed with data arriving, which ends the
+//     connection (ClosedLocally too); so is any segment for a fully
+//     closed connection (RFC 9293 3.10.7.1). A refused or unanswered
+//     connection request ends in Refused or TimedOut; [Conn.Abort]
+//     resets at once (Aborted). Closed comes exactly once per connection
+//     that had a handler.
 //
 // What is not modelled: TIME-WAIT (a closed connection still acknowledges
 // a repeated FIN, but holds no port); PAWS, window scaling and

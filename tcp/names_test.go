@@ -32,6 +32,7 @@ func TestStringsOfUnknownValues(t *testing.T) {
 		{Reset, "reset"},
 		{Refused, "refused"},
 		{TimedOut, "timed-out"},
+		{Aborted, "aborted"},
 		{CloseReason(200), "CloseReason(200)"},
 
 		{HyStartNone, "none"},

@@ -47,10 +47,11 @@
 //     (RFC 3465, L = 2), and one MSS per cwnd of acknowledged bytes in
 //     congestion avoidance.
 //   - Growth only when earned: an ACK grows the window only if the
-//     window its data was sent in was used, as Linux's
+//     window its data was sent in was used, much as Linux's
 //     tcp_is_cwnd_limited decides: the window was found full at some send
-//     of it, or (in slow start) cwnd < 2 * its largest flight, or (in
-//     congestion avoidance) the largest flight was within one MSS of cwnd.
+//     of it, or (in slow start) cwnd < 2 * its largest flight, or (this
+//     package's slack, which Linux does not have) the largest flight was
+//     within one MSS of cwnd.
 //     An application-limited sender does not inflate its window, but the
 //     tail of a response, acknowledged while the flight drains, still
 //     counts. CUBIC restarts its epoch when growth is not earned, so

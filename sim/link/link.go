@@ -288,7 +288,8 @@ func (n *Network) Nodes() []*Node { return n.nodes }
 // Pipes returns the pipes in creation order.
 func (n *Network) Pipes() []*Pipe { return n.pipes }
 
-// Stats sums the counters of every pipe.
+// Stats sums the counters of every pipe; the queue high-water marks are
+// the largest of any pipe's.
 func (n *Network) Stats() PipeStats {
 	var t PipeStats
 	for _, p := range n.pipes {

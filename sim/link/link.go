@@ -238,7 +238,7 @@ type TraceEvent uint8
 
 // Packet events seen by a Tracer.
 const (
-	Sent      TraceEvent = iota // handed to a pipe by a node (queued or serialized at once)
+	Sent      TraceEvent = iota // handed to a pipe by a node, before the queue check: a tail drop follows as QueueDrop
 	QueueDrop                   // tail-dropped: queue full
 	LossDrop                    // dropped by the loss model after serialization
 	Delivered                   // arrived at the far end of a pipe

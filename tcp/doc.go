@@ -76,10 +76,13 @@
 //     samples in the first second of a congestion-avoidance epoch are
 //     not counted, and a timeout starts HyStart afresh. There is no
 //     pacing, so the ACK-train threshold has no pacing allowance. Until a
-//     loss sets W_max, CUBIC grows at least one segment per 20 ACKed (5 %
-//     per RTT; Linux bictcp_update's cnt = 20). Congestion controls are a
-//     registry ([RegisterCongestionControl]) and can be built from Go
-//     ([Config.NewCC]); slow start is shared by both.
+//     loss sets W_max, CUBIC with cwnd in packets grows at least one
+//     segment per 20 ACKed (5 % per RTT; Linux bictcp_update's cnt = 20).
+//     Congestion controls are a registry ([RegisterCongestionControl])
+//     and can be built from Go ([Config.NewCC]); slow start's increase
+//     is shared by both, but CUBIC drops the part of an ACK that takes
+//     the window past ssthresh where NewReno carries it into congestion
+//     avoidance.
 //   - Loss recovery as Linux does it ([RecoverySACK], the default;
 //     tcp_input.c, tcp_recovery.c). The receiver reports up to three SACK
 //     blocks, the one holding the latest arrival first, and a D-SACK

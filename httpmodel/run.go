@@ -11,7 +11,8 @@ import (
 	"github.com/connsim/connsim/tcp"
 )
 
-// Metrics are the run metrics of DESIGN.md.
+// Metrics are what one run measures; the metric columns of the output
+// files (docs/experiment-format.md) are drawn from them.
 type Metrics struct {
 	PLT           time.Duration // first visit's page load time
 	RevisitPLT    time.Duration // last visit's page load time; -1 with one visit

@@ -11,27 +11,28 @@ import (
 	"github.com/connsim/connsim/tcp"
 )
 
-// Metrics are the run metrics of DESIGN.md.
+// Metrics are what one run measures; the metric columns of the output
+// files (docs/experiment-format.md) are drawn from them.
 type Metrics struct {
-	PLT          time.Duration // first visit's page load time
-	RevisitPLT   time.Duration // last visit's page load time; -1 with one visit
-	Connections  int           // client connections that completed the handshake
-	Handshakes   time.Duration // TCP and TLS handshake time, summed over client connections
-	Packets      int64         // packets sent by both sides (SYN, FIN, pure ACKs included)
-	Bytes        int64         // bytes on the wire, headers included
-	Retransmits  int64         // segments sent again
-	Timeouts     int64         // retransmission timeouts, both ends (Linux TCPTimeouts)
-	LossProbes   int64         // tail loss probes sent (Linux TCPLossProbes)
-	Undos        int64         // window reductions undone as spurious (Eifel, F-RTO, D-SACK)
-	Drops        int64         // packets dropped by a queue or by random loss
-	ServerConnS  float64       // integral of open server connections over the run, seconds
-	Events       uint64        // simulator events executed
-	Refused      int           // connection attempts that failed before the connection was ready: refused (max_connections), timed out, closed in the TLS handshake
-	Replayed     int           // requests sent again after their connection closed
-	Failed       int           // requests that could not be completed
-	VisitPLTs    []time.Duration
-	EndOfRun     sim.Time // when the run stopped (all connections closed, or the time limit)
-	MaxQueueByte int64    // highest bottleneck queue occupancy seen, bytes
+	PLT           time.Duration // first visit's page load time
+	RevisitPLT    time.Duration // last visit's page load time; -1 with one visit
+	Connections   int           // client connections that completed the handshake
+	Handshakes    time.Duration // TCP and TLS handshake time, summed over client connections
+	Packets       int64         // packets sent by both sides (SYN, FIN, pure ACKs included)
+	Bytes         int64         // bytes on the wire, headers included
+	Retransmits   int64         // segments sent again
+	Timeouts      int64         // retransmission timeouts, both ends (Linux TCPTimeouts)
+	LossProbes    int64         // tail loss probes sent (Linux TCPLossProbes)
+	Undos         int64         // window reductions undone as spurious (Eifel, F-RTO, D-SACK)
+	Drops         int64         // packets dropped by a queue or by random loss
+	ServerConnS   float64       // integral of open server connections over the run, seconds
+	Events        uint64        // simulator events executed
+	Refused       int           // connection attempts that failed before the connection was ready: refused (max_connections), timed out, closed in the TLS handshake
+	Replayed      int           // requests sent again after their connection closed
+	Failed        int           // requests that could not be completed
+	VisitPLTs     []time.Duration
+	EndOfRun      sim.Time // when the run stopped (all connections closed, or the time limit)
+	MaxQueueBytes int64    // highest queue occupancy seen in either direction, bytes (link.PipeStats.MaxQueueBytes)
 }
 
 // Timing is one request's timeline, like a HAR entry's timings. Times are
@@ -288,7 +289,7 @@ func (w *world) result() *Result {
 	}
 	ns := w.net.Stats()
 	m.Drops = ns.Drops()
-	m.MaxQueueByte = ns.MaxQueueBytes
+	m.MaxQueueBytes = ns.MaxQueueBytes
 
 	res := &Result{Metrics: m, Requests: make([]Timing, 0, len(w.cl.requests))}
 	for _, r := range w.cl.requests {

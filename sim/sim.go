@@ -38,9 +38,9 @@ func (t Time) String() string {
 	return fmt.Sprintf("%s%d.%09ds", sign, v/1e9, v%1e9)
 }
 
-// Event is one scheduled callback. One-shot events are owned by the
+// event is one scheduled callback. One-shot events are owned by the
 // scheduler; a Timer embeds its own.
-type Event struct {
+type event struct {
 	at     Time
 	seq    uint64
 	fn     func()
@@ -70,11 +70,11 @@ type Scheduler struct {
 	seq  uint64
 	// buckets[0] holds the events at exactly base, in sequence order,
 	// from head0 on; other buckets are unordered.
-	buckets  [numBuckets][]*Event
+	buckets  [numBuckets][]*event
 	head0    int
 	nonEmpty uint64 // bit k set when buckets[k] (k > 0) has events
 	pending  int
-	free     []*Event
+	free     []*event
 	events   uint64
 	stopped  bool
 	seed     uint64
@@ -96,7 +96,7 @@ func New(seed uint64) *Scheduler {
 	// array: one allocation instead of one per bucket as a run warms up.
 	// The three-index slices make a full bucket grow into its own array
 	// rather than into its neighbour's.
-	backing := make([]*Event, numBuckets*initialBucketCap)
+	backing := make([]*event, numBuckets*initialBucketCap)
 	for k := range s.buckets {
 		lo := k * initialBucketCap
 		s.buckets[k] = backing[lo : lo : lo+initialBucketCap]
@@ -125,12 +125,12 @@ func (s *Scheduler) At(t Time, fn func()) {
 	if t < s.now {
 		panic(fmt.Sprintf("sim: At(%v) before Now(%v)", t, s.now))
 	}
-	var e *Event
+	var e *event
 	if n := len(s.free); n > 0 {
 		e = s.free[n-1]
 		s.free = s.free[:n-1]
 	} else {
-		e = &Event{}
+		e = &event{}
 	}
 	e.at, e.fn = t, fn
 	s.push(e)
@@ -170,7 +170,7 @@ const maxTime = Time(1<<63 - 1)
 // limit, and returns nil otherwise. When the earliest event is after limit
 // the base stays where it is, so that events may still be scheduled between
 // Now and that event.
-func (s *Scheduler) next(limit Time) *Event {
+func (s *Scheduler) next(limit Time) *event {
 	if s.head0 < len(s.buckets[0]) {
 		if s.base > limit {
 			return nil
@@ -204,7 +204,7 @@ func (s *Scheduler) next(limit Time) *Event {
 }
 
 // run runs one event taken from the queue.
-func (s *Scheduler) run(e *Event) {
+func (s *Scheduler) run(e *event) {
 	s.now = e.at
 	s.events++
 	fn := e.fn
@@ -284,13 +284,13 @@ func NewStream(seed uint64, name string) *rand.Rand {
 // ACK, idle). Its event is embedded: Reset and Stop never allocate.
 type Timer struct {
 	s  *Scheduler
-	ev Event
+	ev event
 }
 
 // NewTimer returns a stopped timer that runs fn when it fires.
 func (s *Scheduler) NewTimer(fn func()) *Timer {
 	t := &Timer{s: s}
-	t.ev = Event{bucket: -1, fn: fn, owned: true}
+	t.ev = event{bucket: -1, fn: fn, owned: true}
 	return t
 }
 
@@ -351,7 +351,7 @@ func (s *Scheduler) bucketOf(at Time) int {
 // push queues e with a new sequence number. An event at the base goes to
 // the end of bucket 0, whose order is sequence order: its sequence number
 // is the highest yet.
-func (s *Scheduler) push(e *Event) {
+func (s *Scheduler) push(e *event) {
 	s.seq++
 	e.seq = s.seq
 	k := s.bucketOf(e.at)
@@ -363,7 +363,7 @@ func (s *Scheduler) push(e *Event) {
 }
 
 // take removes and returns the first event of bucket 0, which must have one.
-func (s *Scheduler) take() *Event {
+func (s *Scheduler) take() *event {
 	b := s.buckets[0]
 	e := b[s.head0]
 	b[s.head0] = nil
@@ -415,9 +415,9 @@ func (s *Scheduler) refill(k int, min Time) {
 // sortBySeq sorts events at one instant into sequence order: by insertion
 // when there are a few, as there usually are, else with slices.SortFunc
 // (sequence numbers are unique, so an unstable sort is exact).
-func sortBySeq(b []*Event) {
+func sortBySeq(b []*event) {
 	if len(b) > 12 {
-		slices.SortFunc(b, func(x, y *Event) int { return cmp.Compare(x.seq, y.seq) })
+		slices.SortFunc(b, func(x, y *event) int { return cmp.Compare(x.seq, y.seq) })
 		for i, e := range b {
 			e.pos = int32(i)
 		}
@@ -436,7 +436,7 @@ func sortBySeq(b []*Event) {
 }
 
 // remove takes a queued event out of its bucket.
-func (s *Scheduler) remove(e *Event) {
+func (s *Scheduler) remove(e *event) {
 	k, i := int(e.bucket), int(e.pos)
 	b := s.buckets[k]
 	last := len(b) - 1

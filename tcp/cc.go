@@ -236,13 +236,28 @@ func (a Ack) growthEarned(cwnd, mss Bytes, slowStart bool) bool {
 
 // cwndLimited reports whether the sender was using its window when the
 // acknowledged data was sent, so that growth is earned (RFC 7661's
-// concern). used is the largest flight of that window (Ack.MaxInFlight):
-// the window was full or within one MSS of full, or, in slow start, more
-// than half used. This is Linux's tcp_is_cwnd_limited (in slow start,
-// grow while cwnd < 2*max_packets_out) and quic-go's isCwndLimited
-// applied to the window's largest flight rather than the flight at the
-// ACK, so that the tail of a response, acknowledged while the flight
-// drains, still counts towards growth.
+// concern). used is Ack.usedWindow: the largest flight of that window,
+// or the flight before the ACK when that is larger. The window counts as
+// used when
+//
+//   - used >= cwnd: it was full;
+//   - in slow start, used > cwnd/2, so that the window may double each
+//     round trip: Linux's tcp_is_cwnd_limited grows in slow start while
+//     cwnd < 2*max_packets_out;
+//   - cwnd-used <= mss: at most one segment short of full. A send that
+//     the window stopped already sets Ack.WindowLimited; this slack is
+//     for a sender that stopped for another reason (no more data, the
+//     receive window, Nagle) within one segment of the window, which is
+//     the granularity at which a sender fills it; a sender that leaves
+//     more than a segment unused is taken to be application-limited. The
+//     slack is this package's own choice: Linux has none outside slow
+//     start (only is_cwnd_limited, which is Ack.WindowLimited here), and
+//     quic-go's isCwndLimited, otherwise the same three tests, allows
+//     three packets (maxBurstBytes = 3*maxDatagramSize).
+//
+// quic-go applies its tests to the flight before the ACK; taking the
+// window's largest flight instead lets the tail of a response,
+// acknowledged while the flight drains, still count towards growth.
 func cwndLimited(cwnd, used, mss Bytes, slowStart bool) bool {
 	if used >= cwnd {
 		return true

@@ -21,7 +21,7 @@ import (
 //     (ClosedLocally). The server is closed when the ACK of its FIN
 //     arrives, at act + 1.5R.
 //   - server closes: the mirror image.
-//   - abort: the client resets at once (ClosedLocally); the RST reaches
+//   - abort: the client resets at once (Aborted); the RST reaches
 //     the server at act + R/2 (Reset).
 //   - data to a closed socket: the server closes while the client's
 //     data is on its way; the data arrives after Close, so the server
@@ -88,7 +88,7 @@ func TestCloseSemantics(t *testing.T) {
 				return c, sc, cli, srv
 			},
 			want: result{
-				cliReasons: []CloseReason{ClosedLocally}, srvReasons: []CloseReason{Reset},
+				cliReasons: []CloseReason{Aborted}, srvReasons: []CloseReason{Reset},
 				cliClosedAt: at(act), srvClosedAt: at(act + rtt/2), srvHeardAt: at(act + rtt/2),
 				rsts: [2]int{1, 0},
 			},

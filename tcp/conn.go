@@ -38,11 +38,16 @@ type CloseReason uint8
 
 // Close reasons.
 const (
-	ClosedLocally CloseReason = iota // Close was called and both FINs were exchanged
-	ClosedByPeer                     // the peer's FIN arrived first (this side then closes too)
-	Reset                            // a reset arrived (e.g. data sent to a closed socket)
-	Refused                          // the connection request was refused
-	TimedOut                         // retransmissions (SYN or data) gave up
+	// ClosedLocally: Close was called and the connection then ended,
+	// either in order (this side's FIN acknowledged and the peer's FIN
+	// received) or because data arrived after Close and was answered
+	// with a reset. Abort reports Aborted instead.
+	ClosedLocally CloseReason = iota
+	ClosedByPeer              // the peer's FIN arrived first (this side then closes too)
+	Reset                     // a reset arrived (e.g. data sent to a closed socket)
+	Refused                   // the connection request was refused
+	TimedOut                  // retransmissions (SYN or data) gave up
+	Aborted                   // Abort was called: this side sent a reset (unless still in SYN-SENT)
 )
 
 // String names the reason.
@@ -58,6 +63,8 @@ func (r CloseReason) String() string {
 		return "refused"
 	case TimedOut:
 		return "timed-out"
+	case Aborted:
+		return "aborted"
 	}
 	return fmt.Sprintf("CloseReason(%d)", int(r))
 }
@@ -314,7 +321,8 @@ func (c *Conn) Close() {
 	c.trySend()
 }
 
-// Abort resets the connection at once.
+// Abort resets the connection at once: the handler hears Closed(Aborted)
+// and the peer, if the connection got past SYN-SENT, a reset.
 func (c *Conn) Abort() {
 	if c.state == Closed {
 		return
@@ -322,5 +330,5 @@ func (c *Conn) Abort() {
 	if c.state != SynSent {
 		c.sendPacket(link.RST|link.ACK, c.sndMax, 0, false)
 	}
-	c.terminate(ClosedLocally)
+	c.terminate(Aborted)
 }

@@ -13,7 +13,19 @@ const (
 	cubicBeta = 0.7 // multiplicative decrease factor
 )
 
-// Cubic is CUBIC congestion control (RFC 9438). Slow start is as in Reno.
+// Cubic is CUBIC congestion control (RFC 9438).
+//
+// Slow start grows the window as Reno's does (slowStartIncrease: one
+// segment per segment delivered when the window counts packets, as Linux,
+// else min(acked, 2 MSS) per ACK, RFC 3465), and only when growth is
+// earned (Ack.growthEarned), but differs from Reno's in two ways. Growth
+// that would pass ssthresh stops at ssthresh and the rest of the ACK is
+// dropped, where Reno carries it into congestion avoidance (and Linux's
+// cubictcp_cong_avoid goes on with what tcp_slow_start leaves). And with
+// HyStart on (CCConfig.HyStart; on in DefaultConfig) slow start can end
+// before the first loss: see hystart. The window is then the slow-start
+// threshold, and congestion avoidance starts with no W_max.
+//
 // In congestion avoidance the window follows
 //
 //	W_cubic(t) = C*(t-K)^3 + W_max,   K = cbrt((W_max - cwnd_epoch)/C)
@@ -38,10 +50,6 @@ const (
 // CA_EVENT_TX_START, and RFC 9438 5.8), so that a sender that was
 // window-limited up to an idle period resumes where it left off instead
 // of jumping to the curve's value after the idle time.
-//
-// With HyStart on (CCConfig.HyStart) slow start can end before the first
-// loss: see hystart. The window is then the slow-start threshold, and
-// congestion avoidance starts with no W_max.
 //
 // Floating-point arithmetic is confined to target, OnAck and reduce, with
 // every product converted explicitly, so results are the same on every

@@ -47,10 +47,11 @@
 //     (RFC 3465, L = 2), and one MSS per cwnd of acknowledged bytes in
 //     congestion avoidance.
 //   - Growth only when earned: an ACK grows the window only if the
-//     window its data was sent in was used, as Linux's
+//     window its data was sent in was used, much as Linux's
 //     tcp_is_cwnd_limited decides: the window was found full at some send
-//     of it, or (in slow start) cwnd < 2 * its largest flight, or (in
-//     congestion avoidance) the largest flight was within one MSS of cwnd.
+//     of it, or (in slow start) cwnd < 2 * its largest flight, or (this
+//     package's slack, which Linux does not have) the largest flight was
+//     within one MSS of cwnd.
 //     An application-limited sender does not inflate its window, but the
 //     tail of a response, acknowledged while the flight drains, still
 //     counts. CUBIC restarts its epoch when growth is not earned, so
@@ -75,10 +76,13 @@
 //     samples in the first second of a congestion-avoidance epoch are
 //     not counted, and a timeout starts HyStart afresh. There is no
 //     pacing, so the ACK-train threshold has no pacing allowance. Until a
-//     loss sets W_max, CUBIC grows at least one segment per 20 ACKed (5 %
-//     per RTT; Linux bictcp_update's cnt = 20). Congestion controls are a
-//     registry ([RegisterCongestionControl]) and can be built from Go
-//     ([Config.NewCC]); slow start is shared by both.
+//     loss sets W_max, CUBIC with cwnd in packets grows at least one
+//     segment per 20 ACKed (5 % per RTT; Linux bictcp_update's cnt = 20).
+//     Congestion controls are a registry ([RegisterCongestionControl])
+//     and can be built from Go ([Config.NewCC]); slow start's increase
+//     is shared by both, but CUBIC drops the part of an ACK that takes
+//     the window past ssthresh where NewReno carries it into congestion
+//     avoidance.
 //   - Loss recovery as Linux does it ([RecoverySACK], the default;
 //     tcp_input.c, tcp_recovery.c). The receiver reports up to three SACK
 //     blocks, the one holding the latest arrival first, and a D-SACK
@@ -167,11 +171,12 @@
 //     side that receives a FIN first hears ClosedByPeer at once and closes
 //     its half after its own data, like an application that closes on
 //     end of file. Data arriving after Close is answered with a reset, as
-//     Linux does for a socket closed with data arriving; so is any segment
-//     for a fully closed connection (RFC 9293 3.10.7.1). A refused or
-//     unanswered connection request ends in Refused or TimedOut;
-//     [Conn.Abort] resets at once. Closed comes exactly once per
-//     connection that had a handler.
+//     Linux does for a socket closed with data arriving, which ends the
+//     connection (ClosedLocally too); so is any segment for a fully
+//     closed connection (RFC 9293 3.10.7.1). A refused or unanswered
+//     connection request ends in Refused or TimedOut; [Conn.Abort]
+//     resets at once (Aborted). Closed comes exactly once per connection
+//     that had a handler.
 //
 // What is not modelled: TIME-WAIT (a closed connection still acknowledges
 // a repeated FIN, but holds no port); PAWS, window scaling and

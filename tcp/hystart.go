@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -41,12 +42,14 @@ const (
 // String names the outcome for traces.
 func (e HyStartExit) String() string {
 	switch e {
+	case HyStartNone:
+		return "none"
 	case HyStartAckTrain:
 		return "ack-train"
 	case HyStartDelay:
 		return "delay"
 	}
-	return "none"
+	return fmt.Sprintf("HyStartExit(%d)", int(e))
 }
 
 // hystart is hybrid slow start (Ha and Rhee, "Taming the elephants: New

@@ -238,7 +238,7 @@ type TraceEvent uint8
 
 // Packet events seen by a Tracer.
 const (
-	Sent      TraceEvent = iota // handed to a pipe by a node (queued or serialized at once)
+	Sent      TraceEvent = iota // handed to a pipe by a node, before the queue check: a tail drop follows as QueueDrop
 	QueueDrop                   // tail-dropped: queue full
 	LossDrop                    // dropped by the loss model after serialization
 	Delivered                   // arrived at the far end of a pipe
@@ -288,7 +288,8 @@ func (n *Network) Nodes() []*Node { return n.nodes }
 // Pipes returns the pipes in creation order.
 func (n *Network) Pipes() []*Pipe { return n.pipes }
 
-// Stats sums the counters of every pipe.
+// Stats sums the counters of every pipe; the queue high-water marks are
+// the largest of any pipe's.
 func (n *Network) Stats() PipeStats {
 	var t PipeStats
 	for _, p := range n.pipes {

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -178,3 +179,23 @@ func TestRouting(t *testing.T) {
 type tracerFunc func(sim.Time, TraceEvent, *Pipe, *Packet)
 
 func (f tracerFunc) PacketEvent(now sim.Time, ev TraceEvent, p *Pipe, pk *Packet) { f(now, ev, p, pk) }
+
+// TestTraceSentBeforeDrop pins the order TraceEvent's doc gives: every
+// packet handed to a pipe is traced as Sent, a tail-dropped one too, and
+// its QueueDrop follows (httpmodel's tracer marks a dropped segment by
+// finding its Sent record).
+func TestTraceSentBeforeDrop(t *testing.T) {
+	s, a, b, ab, _ := twoNodes(Config{Rate: Mbps, QueuePackets: 1})
+	var got []string
+	ab.net.SetTracer(tracerFunc(func(_ sim.Time, ev TraceEvent, _ *Pipe, p *Packet) {
+		got = append(got, fmt.Sprintf("%v#%d", ev, p.Seq))
+	}))
+	for i := range 3 {
+		a.Send(Packet{Dst: b.ID, Seq: int64(i), Size: 1500})
+	}
+	s.Run()
+	want := []string{"sent#0", "sent#1", "sent#2", "queue-drop#2", "delivered#0", "delivered#1"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("trace %v, want %v", got, want)
+	}
+}

@@ -15,7 +15,7 @@ type AxisValue struct {
 	Unit  Unit    // how figures show the key's values (Spec.AxisUnit)
 }
 
-// Metrics are the run metrics of DESIGN.md, one field per column; the
+// Metrics are the run metrics (docs/experiment-format.md), one field per column; the
 // table in metrics.go says how each is named, shown and read.
 type Metrics struct {
 	PLTms        float64 // plt_ms: first visit's page load time

@@ -43,12 +43,15 @@ type Spec struct {
 	src *source // the file it was loaded from; nil for a Spec built in code
 }
 
-// source remembers where a Spec came from, so that Points can report
-// errors at the file's lines as long as the Spec was not changed since.
+// source remembers what Load found in the file a Spec came from: the
+// node of each key path, so that Points reports problems at the file's
+// lines, and each sweep value decoded, so that Points applies it without
+// decoding it again.
 type source struct {
-	file     string
-	data     []byte
-	resolved []byte // MarshalResolved at load time
+	file       string
+	nodes      map[string]*yaml.Node             // key path -> its value node
+	pointNodes map[int][]*yaml.Node              // plot index -> the nodes of its point's values
+	values     map[string]map[string]*sweptValue // sweep key -> value text -> the value decoded
 }
 
 // LimitsSpec bounds one run; a run past either limit fails (its row
@@ -480,12 +483,14 @@ func Load(filename string, data []byte) (*Spec, error) {
 		return nil, errs.sorted()
 	}
 	s := st.spec
-	s.src = &source{file: filename, data: bytes.Clone(data)}
-	res, err := s.MarshalResolved()
-	if err != nil {
-		return nil, ErrorList{{File: filename, Msg: "internal error: " + err.Error()}}
+	s.src = &source{file: filename, nodes: st.d.nodes, pointNodes: st.pointNodes, values: map[string]map[string]*sweptValue{}}
+	for _, a := range st.axes {
+		byText := make(map[string]*sweptValue, len(a.values))
+		for i, v := range a.values {
+			byText[v.Text] = a.vals[i]
+		}
+		s.src.values[a.key] = byText
 	}
-	s.src.resolved = res
 	return s, nil
 }
 
@@ -610,24 +615,6 @@ func quoteRisky(n *yaml.Node) {
 // characters YAML 1.1 reads as line breaks or byte order marks.
 func riskyRune(r rune) bool {
 	return r != '\n' && (r < ' ' || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff)
-}
-
-// source returns the file name and text that Points works from: the file
-// the Spec was loaded from if the Spec is unchanged since, else its
-// resolved YAML.
-func (s *Spec) source() (string, []byte, error) {
-	res, err := s.MarshalResolved()
-	if err != nil {
-		return "", nil, err
-	}
-	if s.src != nil && bytes.Equal(res, s.src.resolved) {
-		return s.src.file, s.src.data, nil
-	}
-	name := s.Name
-	if name == "" {
-		name = "spec"
-	}
-	return name + " (resolved)", res, nil
 }
 
 func strNode(s string) *yaml.Node {

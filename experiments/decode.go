@@ -49,17 +49,11 @@ type decoder struct {
 	parent *decoder
 }
 
+// newDecoder returns a decoder for the tree at root. Its maps are made
+// when first written: a sweep has a decoder for each value and each
+// point, most of which find nothing wrong.
 func newDecoder(file string, root *yaml.Node) *decoder {
-	return &decoder{
-		file:       file,
-		seen:       map[Error]bool{},
-		nodes:      map[string]*yaml.Node{},
-		root:       root,
-		budget:     nodeBudget,
-		pointNodes: map[int][]*yaml.Node{},
-		perKey:     map[string]int{},
-		summary:    map[string]*Error{},
-	}
+	return &decoder{file: file, root: root, budget: nodeBudget}
 }
 
 // errorf records a problem at node n (or at the file's start when n is
@@ -87,6 +81,9 @@ func (d *decoder) addError(e Error) {
 	e.Msg = clip(e.Msg, maxMessage)
 	if d.seen[e] {
 		return
+	}
+	if d.seen == nil {
+		d.seen, d.perKey, d.summary = map[Error]bool{}, map[string]int{}, map[string]*Error{}
 	}
 	d.seen[e] = true
 	d.perKey[e.Path]++
@@ -231,6 +228,9 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, f field) {
 	if n == nil {
 		d.errorf(orig, path, "alias chain too long")
 		return
+	}
+	if d.nodes == nil {
+		d.nodes = map[string]*yaml.Node{}
 	}
 	d.nodes[path] = n
 	if nd, ok := v.Addr().Interface().(nodeDecoder); ok {
@@ -854,6 +854,9 @@ func (p *PlotPoint) decodeNode(d *decoder, n *yaml.Node, path string) {
 		}
 		text, _ := nodeText(vn) // a value too large matches no swept value
 		*p = append(*p, PointSetting{Key: k, Text: text})
+		if d.pointNodes == nil {
+			d.pointNodes = map[int][]*yaml.Node{}
+		}
 		d.pointNodes[idx] = append(d.pointNodes[idx], vn)
 	})
 }

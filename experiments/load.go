@@ -66,8 +66,10 @@ type axis struct {
 	// vals holds each value decoded into the type at the key path (or
 	// the option's type); nil for a value that is invalid or a copy.
 	vals    []*sweptValue
-	keyOK   bool // the key is valid
-	ok      bool // the key and every value are valid
+	def     reflect.Value // the default at the key path, what a value is decoded onto
+	f       field         // the field at the key path
+	keyOK   bool          // the key is valid
+	ok      bool          // the key and every value are valid
 	numeric bool // Values are plain numbers rather than indices
 }
 
@@ -739,10 +741,15 @@ func (st *loaded) decodeValue(a *axis, vn *yaml.Node) *sweptValue {
 		return nil
 	}
 	path := segsString(a.segs)
-	v, f, found := defaultAt(a.segs)
-	if !found {
-		return nil
+	if !a.def.IsValid() {
+		var found bool
+		if a.def, a.f, found = defaultAt(a.segs); !found {
+			return nil
+		}
 	}
+	v := reflect.New(a.def.Type()).Elem()
+	v.Set(a.def)
+	f := a.f
 	pd := newDecoder(st.file, st.root)
 	pd.decode(vn, path, v, f)
 	checkFields(pd, v, path, f)
@@ -768,7 +775,7 @@ func (st *loaded) decodeValue(a *axis, vn *yaml.Node) *sweptValue {
 	return sv
 }
 
-// defaultAt returns a settable copy of the default at key path segs (a
+// defaultAt returns the default at key path segs (a
 // list entry's default for an index), and the field that holds it.
 func defaultAt(segs []pathSeg) (reflect.Value, field, bool) {
 	v := reflect.ValueOf(defaultSpec()).Elem()
@@ -795,9 +802,7 @@ func defaultAt(segs []pathSeg) (reflect.Value, field, bool) {
 		f = fs[j]
 		v = v.Field(f.index)
 	}
-	c := reflect.New(v.Type()).Elem()
-	c.Set(v)
-	return c, f, true
+	return v, f, true
 }
 
 // canSet reports why value v (a Spec) has no place at key path segs: a

@@ -253,7 +253,9 @@ func pointText(axes []*axis, i int) string {
 // of the checked spec with the values applied, checked by the rules that
 // involve several keys.
 func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
-	ps := st.spec.clone()
+	c := *st.spec
+	ps := &c
+	ps.Models = slices.Clone(ps.Models)
 	d := newDecoder(st.file, st.d.root)
 	d.parent = st.d
 	root := reflect.ValueOf(ps).Elem()

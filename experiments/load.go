@@ -70,7 +70,7 @@ type axis struct {
 	f       field         // the field at the key path
 	keyOK   bool          // the key is valid
 	ok      bool          // the key and every value are valid
-	numeric bool // Values are plain numbers rather than indices
+	numeric bool          // Values are plain numbers rather than indices
 }
 
 // sweptValue is one sweep value decoded, once: what a point sets at its

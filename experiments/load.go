@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/connsim/connsim/httpmodel"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -1066,23 +1067,6 @@ func checkConfig(s *Spec, d *decoder) {
 		n, p := d.nodeFor("tcp.min_rto", "tcp.initial_rto")
 		d.errorf(n, p, "min_rto %s is above initial_rto %s", s.TCP.MinRTO, s.TCP.InitialRTO)
 	}
-	if s.HTTP.Version == "1.0" {
-		// RFC 9112 9.3.2 and 7.8: pipelining and the Upgrade header are
-		// HTTP/1.1 mechanisms.
-		for i, m := range s.Models {
-			var why string
-			switch {
-			case m.Name == Pipelined:
-				why = "pipelined needs http.version 1.1: pipelining is an HTTP/1.1 mechanism"
-			case m.Name == HTTP2 && m.Start == "upgrade" && s.TLS == "none":
-				why = "http2 with start: upgrade needs http.version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior-knowledge, or tls, which negotiates by ALPN)"
-			default:
-				continue
-			}
-			n, p := d.nodeFor(fmt.Sprintf("models[%d]", i), "http.version")
-			d.errorf(n, p, "%s", why)
-		}
-	}
 	total := 0
 	for _, o := range s.Page.Objects {
 		total += o.Count
@@ -1090,5 +1074,35 @@ func checkConfig(s *Spec, d *decoder) {
 	if total > maxObjects {
 		n, p := d.nodeFor("page.objects")
 		d.errorf(n, p, "%d objects is too many (at most %d)", total, maxObjects)
+	}
+}
+
+// checkModelConfigs checks the configuration of each model at point s
+// with httpmodel.Config.Validate (which checks tcp's too): the rules are
+// httpmodel's and tcp's, and experiments adds the position of the key
+// that the file sets. It runs on a spec whose values are otherwise valid.
+func checkModelConfigs(s *Spec, d *decoder) {
+	for i, m := range s.Models {
+		if m.Name == "" {
+			continue // reported already
+		}
+		cfg, err := modelConfig(s, m, false)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil {
+			continue
+		}
+		var n *yaml.Node
+		var p string
+		switch {
+		case errors.Is(err, httpmodel.ErrEmptyResponse):
+			n, p = d.nodeFor("http.response_header_bytes", "page.objects", "page.html")
+		case strings.HasPrefix(err.Error(), "httpmodel: tcp: "):
+			n, p = d.nodeFor("tcp")
+		default:
+			n, p = d.nodeFor(fmt.Sprintf("models[%d]", i), "http.version")
+		}
+		d.errorf(n, p, "%s", strings.TrimPrefix(err.Error(), "httpmodel: "))
 	}
 }

@@ -286,6 +286,9 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 	// hosts in a list of its own.
 	ps.Page.Objects = slices.Clone(ps.Page.Objects)
 	checkConfig(ps, d)
+	if len(st.d.errs) == 0 && len(d.errs) == 0 {
+		checkModelConfigs(ps, d)
+	}
 	if ps.Network.Uplink == 0 {
 		ps.Network.Uplink = ps.Network.Bandwidth
 	}

@@ -679,3 +679,45 @@ func valueNode(text string, isText bool) *yaml.Node {
 	}
 	return n
 }
+
+// NewSpec returns a Spec named name with every default of the experiment
+// format and the one model a file without models gets (persistent): a
+// start for a Spec built in Go. Points and Runs check it as Load checks a
+// file, and report its problems by key path.
+func NewSpec(name string) *Spec {
+	s := defaultSpec()
+	s.Name = name
+	m, _ := newModel(Persistent)
+	s.Models = []ModelSpec{m}
+	return s
+}
+
+// NewModel returns the model called name (one of the model constants)
+// with its default options, and false for an unknown name.
+func NewModel(name string) (ModelSpec, bool) { return newModel(name) }
+
+// Set sets the value at key path key (a key as a sweep names it, e.g.
+// network.rtt, tcp.cc or page.objects[0].size) from its text as a file
+// would write it ("40ms", "cubic", "10KB"), parsed and checked as Load
+// parses and checks it. On failure the error is an ErrorList whose
+// problems name the key, and s is unchanged.
+func (s *Spec) Set(key, text string) error {
+	segs, opt, msg := parseSweepKey(key)
+	switch {
+	case msg != "":
+		return ErrorList{{Path: key, Msg: msg}}
+	case opt != "":
+		return ErrorList{{Path: key, Msg: "a model option is set on the ModelSpec"}}
+	}
+	st := &loaded{spec: s, d: newDecoder("", nil)}
+	sv := st.decodeValue(&axis{key: key, segs: segs}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: text})
+	if sv == nil {
+		return st.d.errs.sorted()
+	}
+	v, err := fieldValue(reflect.ValueOf(s).Elem(), segs)
+	if err != nil {
+		return ErrorList{{Path: key, Msg: err.Error()}}
+	}
+	v.Set(sv.v)
+	return nil
+}

@@ -14,7 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Spec is one experiment file: every key of spec/experiment-format.md.
+// Spec is one experiment file: every key of docs/experiment-format.md.
 // Load fills the defaults; the zero values that remain have the meaning
 // documented on each field. Field tags: yaml is the key, range the
 // accepted values (checked when the file is loaded), enum the accepted

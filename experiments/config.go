@@ -9,8 +9,24 @@ import (
 )
 
 // ModelConfig builds the httpmodel configuration of model m on the
-// resolved spec s (a Point's Spec).
+// resolved spec s (a Point's Spec). It starts from httpmodel.DefaultConfig
+// and sets every field the spec has, so a value of 0 in the spec is 0 in
+// the run, except where the contract gives 0 a meaning of its own; those
+// translations are all here:
+//
+//	server.max_requests 0       unlimited: httpmodel's MaxRequests math.MaxInt32 (its 0 is 100)
+//	server.keep_alive_timeout 0 close when idle: httpmodel.CloseWhenIdle (its 0 is 5s)
+//	network.queue 0             unlimited: QueueBytes and QueuePackets 0 (the same in httpmodel)
+//	network.uplink 0            the bandwidth (NetworkSpec.UplinkRate; Point.Spec has it filled)
+//	page.objects[].host ""      the page's host: httpmodel's "" (Point.Spec has it filled)
 func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
+	return modelConfig(s, m, true)
+}
+
+// modelConfig is ModelConfig; without expand each object entry is one
+// object whatever its count, enough for Validate and cheap for a page of
+// many objects.
+func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 	kind, err := httpmodel.ParseKind(m.Name)
 	if err != nil {
 		return httpmodel.Config{}, err
@@ -64,7 +80,11 @@ func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
 		if host == s.Page.Host {
 			host = ""
 		}
-		for range o.Count {
+		n := o.Count
+		if !expand {
+			n = min(n, 1)
+		}
+		for range n {
 			page.Objects = append(page.Objects, httpmodel.Object{Host: host, Size: int64(o.Size), Method: o.Method})
 		}
 	}
@@ -76,38 +96,38 @@ func ModelConfig(s *Spec, m ModelSpec) (httpmodel.Config, error) {
 	if keepAlive == 0 {
 		keepAlive = httpmodel.CloseWhenIdle
 	}
-	return httpmodel.Config{
-		Network: httpmodel.Network{
-			RTT:          n.RTT.Std(),
-			Bandwidth:    link.Bandwidth(n.Bandwidth),
-			Uplink:       link.Bandwidth(n.UplinkRate()),
-			QueueBytes:   int64(n.Queue.Bytes),
-			QueuePackets: int(n.Queue.Packets),
-			Loss:         float64(n.Loss),
-			DNS:          n.DNS.Std(),
-		},
-		TCP:                 tc,
-		TLS:                 tls,
-		HTTPVersion:         s.HTTP.Version,
-		RequestBytes:        int64(s.HTTP.RequestBytes),
-		ResponseHeaderBytes: max(int64(s.HTTP.ResponseHeaderBytes), 1),
-		Visits:              s.Client.Visits,
-		ReadingTime:         s.Client.ReadingTime.Std(),
-		Server: httpmodel.Server{
-			ThinkTime:        s.Server.ThinkTime.Std(),
-			KeepAliveTimeout: keepAlive,
-			MaxRequests:      maxReq,
-			MaxConnections:   s.Server.MaxConnections,
-		},
-		Page: page,
-		Model: httpmodel.Model{
-			Kind:        kind,
-			Connections: m.Connections,
-			Depth:       m.Depth,
-			Shards:      m.Shards,
-			H2Upgrade:   m.Start == "upgrade",
-		},
-		MaxSimTime: s.Limits.MaxSimTime.Std(),
-		MaxEvents:  uint64(s.Limits.MaxEvents),
-	}, nil
+	c := httpmodel.DefaultConfig()
+	c.Network = httpmodel.Network{
+		RTT:          n.RTT.Std(),
+		Bandwidth:    link.Bandwidth(n.Bandwidth),
+		Uplink:       link.Bandwidth(n.UplinkRate()),
+		QueueBytes:   int64(n.Queue.Bytes),
+		QueuePackets: int(n.Queue.Packets),
+		Loss:         float64(n.Loss),
+		DNS:          n.DNS.Std(),
+	}
+	c.TCP = tc
+	c.TLS = tls
+	c.HTTPVersion = s.HTTP.Version
+	c.RequestBytes = int64(s.HTTP.RequestBytes)
+	c.ResponseHeaderBytes = int64(s.HTTP.ResponseHeaderBytes)
+	c.Visits = s.Client.Visits
+	c.ReadingTime = s.Client.ReadingTime.Std()
+	c.Server = httpmodel.Server{
+		ThinkTime:        s.Server.ThinkTime.Std(),
+		KeepAliveTimeout: keepAlive,
+		MaxRequests:      maxReq,
+		MaxConnections:   s.Server.MaxConnections,
+	}
+	c.Page = page
+	c.Model = httpmodel.Model{
+		Kind:        kind,
+		Connections: m.Connections,
+		Depth:       m.Depth,
+		Shards:      m.Shards,
+		H2Upgrade:   m.Start == "upgrade",
+	}
+	c.MaxSimTime = s.Limits.MaxSimTime.Std()
+	c.MaxEvents = uint64(s.Limits.MaxEvents)
+	return c, nil
 }

@@ -42,23 +42,18 @@ type decoder struct {
 	perKey  map[string]int
 	summary map[string]*Error
 
-	// parent, when set, holds the nodes of the top-level sections not in
-	// own: a point's decoder decodes only the sections its sweep keys set.
+	// over and parent, when set, hold the nodes of the key paths this
+	// decoder did not decode: a point's checks find the nodes of its
+	// swept values in over, the file's in parent.
+	over   []map[string]*yaml.Node
 	parent *decoder
-	own    map[string]bool
 }
 
+// newDecoder returns a decoder for the tree at root. Its maps are made
+// when first written: a sweep has a decoder for each value and each
+// point, most of which find nothing wrong.
 func newDecoder(file string, root *yaml.Node) *decoder {
-	return &decoder{
-		file:       file,
-		seen:       map[Error]bool{},
-		nodes:      map[string]*yaml.Node{},
-		root:       root,
-		budget:     nodeBudget,
-		pointNodes: map[int][]*yaml.Node{},
-		perKey:     map[string]int{},
-		summary:    map[string]*Error{},
-	}
+	return &decoder{file: file, root: root, budget: nodeBudget}
 }
 
 // errorf records a problem at node n (or at the file's start when n is
@@ -86,6 +81,9 @@ func (d *decoder) addError(e Error) {
 	e.Msg = clip(e.Msg, maxMessage)
 	if d.seen[e] {
 		return
+	}
+	if d.seen == nil {
+		d.seen, d.perKey, d.summary = map[Error]bool{}, map[string]int{}, map[string]*Error{}
 	}
 	d.seen[e] = true
 	d.perKey[e.Path]++
@@ -123,20 +121,22 @@ func (d *decoder) nodeFor(paths ...string) (*yaml.Node, string) {
 	return d.root, paths[0]
 }
 
-// node returns the value node decoded at path p, from the parent decoder
-// for a section this decoder did not decode.
+// node returns the value node decoded at path p: this decoder's, else
+// that of a swept value (over), else the parent decoder's; nil when no
+// file sets p.
 func (d *decoder) node(p string) *yaml.Node {
-	if d.parent == nil {
-		return d.nodes[p]
+	if n := d.nodes[p]; n != nil {
+		return n
 	}
-	top := p
-	if i := strings.IndexAny(p, ".["); i >= 0 {
-		top = p[:i]
+	for _, m := range d.over {
+		if n := m[p]; n != nil {
+			return n
+		}
 	}
-	if d.own[top] {
-		return d.nodes[p]
+	if d.parent != nil {
+		return d.parent.node(p)
 	}
-	return d.parent.node(p)
+	return nil
 }
 
 // resolve follows aliases.
@@ -165,6 +165,7 @@ type field struct {
 	hostname bool
 	maxLen   int    // text: at most this many characters (maxlen tag); 0 = no bound
 	reserved string // a key kept for later: any value is this error
+	omitZero bool   // omitempty: the zero value means "not set" (documented on the field)
 }
 
 var fieldCache sync.Map // reflect.Type -> []field
@@ -180,8 +181,8 @@ func fieldsOf(t reflect.Type) []field {
 		if !sf.IsExported() || tag == "-" || tag == "" {
 			continue
 		}
-		key, _, _ := strings.Cut(tag, ",")
-		f := field{key: key, index: i, rng: sf.Tag.Get("range"), hostname: sf.Tag.Get("kind") == "hostname", reserved: sf.Tag.Get("reserved")}
+		key, opts, _ := strings.Cut(tag, ",")
+		f := field{key: key, index: i, rng: sf.Tag.Get("range"), hostname: sf.Tag.Get("kind") == "hostname", reserved: sf.Tag.Get("reserved"), omitZero: opts == "omitempty"}
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, "|")
 		}
@@ -228,6 +229,9 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, f field) {
 		d.errorf(orig, path, "alias chain too long")
 		return
 	}
+	if d.nodes == nil {
+		d.nodes = map[string]*yaml.Node{}
+	}
 	d.nodes[path] = n
 	if nd, ok := v.Addr().Interface().(nodeDecoder); ok {
 		nd.decodeNode(d, n, path)
@@ -236,9 +240,7 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, f field) {
 	if u, ok := v.Addr().Interface().(yaml.Unmarshaler); ok {
 		if err := u.UnmarshalYAML(n); err != nil {
 			d.errorf(n, path, "%s", err)
-			return
 		}
-		d.checkRange(n, path, v, f)
 		return
 	}
 	switch v.Kind() {
@@ -251,23 +253,8 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, f field) {
 		if !ok {
 			return
 		}
-		if f.enum != nil {
-			e, ok := matchEnum(s, f.enum)
-			if !ok {
-				d.errorf(n, path, "%q is not allowed (use %s)", s, orList(f.enum))
-				return
-			}
-			s = e
-		}
-		if f.maxLen > 0 {
-			if c := utf8.RuneCountInString(s); c > f.maxLen {
-				d.errorf(n, path, "%d characters is too long (at most %d)", c, f.maxLen)
-				return
-			}
-		}
-		if f.hostname && !isHostname(s) {
-			d.errorf(n, path, "%q is not a hostname (lower-case letters, digits, dots and hyphens, e.g. img.example.com)", s)
-			return
+		if e, ok := matchEnum(s, f.enum); ok {
+			s = e // words are written lower case; checkFields checks them
 		}
 		v.SetString(s)
 	case reflect.Bool:
@@ -292,7 +279,6 @@ func (d *decoder) decode(n *yaml.Node, path string, v reflect.Value, f field) {
 			return
 		}
 		v.SetInt(i)
-		d.checkRange(n, path, v, f)
 	case reflect.Uint64:
 		s, ok := d.scalar(n, path, "a whole number")
 		if !ok {
@@ -415,8 +401,64 @@ func (d *decoder) decodeSlice(n *yaml.Node, path string, v reflect.Value) {
 	v.Set(s)
 }
 
-// checkRange reports a value outside the field's range tag.
-func (d *decoder) checkRange(n *yaml.Node, path string, v reflect.Value, f field) {
+// checkFields checks the values of v (at key path path, held in field
+// f) against the rules of their struct tags: range, enum, maxlen, kind
+// and reserved. It is the one check of these rules, for a decoded file
+// and for a Spec built in Go alike; a problem is reported at the node of
+// its key path when the file sets it, and names the value as written
+// there. The types that decode themselves (models, sweep, labels, a
+// plot's point) are checked by the checks of load.go.
+func checkFields(d *decoder, v reflect.Value, path string, f field) {
+	if d.perKey[path] > 0 {
+		return // the decoder found it wrong already
+	}
+	if reflect.PointerTo(v.Type()).Implements(reflect.TypeFor[nodeDecoder]()) {
+		return
+	}
+	if f.reserved != "" {
+		if !v.IsZero() {
+			d.errorf(d.node(path), path, "%s", f.reserved)
+		}
+		return
+	}
+	if isLeafType(v.Type()) {
+		checkRange(d, path, v, f)
+		return
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		for _, sf := range fieldsOf(v.Type()) {
+			checkFields(d, v.Field(sf.index), joinPath(path, sf.key), sf)
+		}
+	case reflect.Slice:
+		if reflect.PointerTo(v.Type().Elem()).Implements(reflect.TypeFor[nodeDecoder]()) {
+			return
+		}
+		for i := range v.Len() {
+			checkFields(d, v.Index(i), fmt.Sprintf("%s[%d]", path, i), field{})
+		}
+	case reflect.Int, reflect.Int64:
+		checkRange(d, path, v, f)
+	case reflect.String:
+		s := v.String()
+		n := d.node(path)
+		if s == "" && n == nil {
+			return // not set: the default or "" (the page's host)
+		}
+		switch {
+		case f.enum != nil && !slices.Contains(f.enum, s):
+			d.errorf(n, path, "%q is not allowed (use %s)", s, orList(f.enum))
+		case f.maxLen > 0 && utf8.RuneCountInString(s) > f.maxLen:
+			d.errorf(n, path, "%d characters is too long (at most %d)", utf8.RuneCountInString(s), f.maxLen)
+		case f.hostname && !isHostname(s):
+			d.errorf(n, path, "%q is not a hostname (lower-case letters, digits, dots and hyphens, e.g. img.example.com)", s)
+		}
+	}
+}
+
+// checkRange reports a value outside the field's range tag, as written in
+// the file when the file sets it.
+func checkRange(d *decoder, path string, v reflect.Value, f field) {
 	if f.rng == "" {
 		return
 	}
@@ -424,9 +466,15 @@ func (d *decoder) checkRange(n *yaml.Node, path string, v reflect.Value, f field
 	if !ok {
 		panic(fmt.Sprintf("experiments: bad range tag %q on %s", f.rng, path))
 	}
-	if !inRange(v, lo, hi) {
-		d.errorf(n, path, "%s is out of range %s", strings.TrimSpace(n.Value), f.rng)
+	n := d.node(path)
+	if inRange(v, lo, hi) || (f.omitZero && n == nil && v.IsZero()) {
+		return
 	}
+	text := fmt.Sprint(v.Interface())
+	if n != nil && n.Kind == yaml.ScalarNode {
+		text = strings.TrimSpace(n.Value)
+	}
+	d.errorf(n, path, "%s is out of range %s", text, f.rng)
 }
 
 type rangeKey struct {
@@ -806,6 +854,9 @@ func (p *PlotPoint) decodeNode(d *decoder, n *yaml.Node, path string) {
 		}
 		text, _ := nodeText(vn) // a value too large matches no swept value
 		*p = append(*p, PointSetting{Key: k, Text: text})
+		if d.pointNodes == nil {
+			d.pointNodes = map[int][]*yaml.Node{}
+		}
 		d.pointNodes[idx] = append(d.pointNodes[idx], vn)
 	})
 }

@@ -1,6 +1,6 @@
 // Package experiments reads experiment files, expands them into runs, and
 // writes the result files. The YAML keys, units, output files and columns
-// are the public contract of spec/experiment-format.md; this package
+// are the public contract of docs/experiment-format.md; this package
 // implements it and documents the details the contract leaves open.
 //
 // # Loading
@@ -83,7 +83,7 @@
 //	tls                          none             none | tls12 | tls13
 //	http.version                 "1.1"            "1.0" | "1.1"
 //	http.request_bytes           400              1..1MB
-//	http.response_header_bytes   300              0..1MB
+//	http.response_header_bytes   300              0..1MB (0 = none; not with an object of 0 bytes)
 //	client.visits                1                1..1000
 //	client.reading_time          0s               0s..1h
 //	server.think_time            0s               0s..60s

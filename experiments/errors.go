@@ -64,20 +64,27 @@ type Error struct {
 }
 
 // Error formats e as FILE:LINE:COL: PATH: MSG, leaving out the parts
-// that are unknown.
+// that are unknown (a Spec built in Go has no file: PATH: MSG).
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(clip(e.File, maxMessage))
-	if e.Line > 0 {
+	if e.File != "" && e.Line > 0 {
 		b.WriteString(":" + strconv.Itoa(e.Line))
 		if e.Column > 0 {
 			b.WriteString(":" + strconv.Itoa(e.Column))
 		}
 	}
-	if e.Path != "" {
-		b.WriteString(": " + oneLine(clip(e.Path, maxMessage)))
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
 	}
-	b.WriteString(": " + oneLine(clip(e.Msg, maxMessage)))
+	if e.Path != "" {
+		sep()
+		b.WriteString(oneLine(clip(e.Path, maxMessage)))
+	}
+	sep()
+	b.WriteString(oneLine(clip(e.Msg, maxMessage)))
 	return b.String()
 }
 
@@ -148,14 +155,4 @@ func (l ErrorList) sorted() ErrorList {
 		out = append(out, tooMany(out[0].File, 0))
 	}
 	return out
-}
-
-// add appends e unless an identical problem is already listed.
-func (l *ErrorList) add(e *Error) {
-	for _, o := range *l {
-		if *o == *e {
-			return
-		}
-	}
-	*l = append(*l, e)
 }

@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/connsim/connsim/httpmodel"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,26 +31,26 @@ const (
 	maxRequestRows = 10_000_000
 )
 
-// loaded is a parsed and decoded experiment file with its checked sweep
-// axes: what Load validates and Points expands.
+// loaded is an experiment being checked: its spec, the decoder that
+// holds the problems found and the position of each key path in the file
+// (none for a Spec built in Go), and the checked sweep axes. Load checks
+// a decoded file with it and Points checks the Spec as it is, with the
+// same checks, so a Spec built in Go and the same file loaded give the
+// same points and problems.
 type loaded struct {
 	file string
+	// root is the file's tree while Load checks it: a sweep key that
+	// cannot be set is then reported in the file's terms. nil in Points.
 	root *yaml.Node
-	// bare is root without the keys that every point has the same and
-	// that a point's spec does not take from its own decode (sweep,
-	// labels, plots): a point or a sweep value is decoded from bare with
-	// its value patched in, so its cost does not grow with the size of
-	// the sweep.
-	bare *yaml.Node
-	// bareSpec and bareDec are bare decoded, once, when a point is first
-	// built; sections holds the top-level keys that sweep keys set (which
-	// each point decodes again).
-	bareSpec *Spec
-	bareDec  *decoder
-	sections map[string]bool
-	spec     *Spec
-	d        *decoder
-	axes     []*axis
+	spec *Spec
+	d    *decoder
+	axes []*axis
+	// cache holds the sweep values that Load decoded, by key and text:
+	// Points applies them without decoding them again.
+	cache map[string]map[string]*sweptValue
+	// pointNodes holds each plot's point value nodes; nil for a Spec
+	// built in Go (built from the texts then).
+	pointNodes map[int][]*yaml.Node
 	// baseSeen holds the problems of the file itself, so that a sweep
 	// value's check can tell its own problems from the file's.
 	baseSeen map[Error]bool
@@ -63,9 +64,27 @@ type axis struct {
 	option  string    // the option of a model.<option> key
 	nodes   []*yaml.Node
 	values  []SweepValue
-	keyOK   bool // the key is valid
-	ok      bool // the key and every value are valid
-	numeric bool // Values are plain numbers rather than indices
+	// vals holds each value decoded into the type at the key path (or
+	// the option's type); nil for a value that is invalid or a copy.
+	vals    []*sweptValue
+	def     reflect.Value // the default at the key path, what a value is decoded onto
+	f       field         // the field at the key path
+	keyOK   bool          // the key is valid
+	ok      bool          // the key and every value are valid
+	numeric bool          // Values are plain numbers rather than indices
+	unit    Unit          // how figures show the values (Spec.AxisUnit)
+}
+
+// sweptValue is one sweep value decoded, once: what a point sets at its
+// key path, its number, and the nodes of its key paths (for the
+// positions of the problems a point finds).
+type sweptValue struct {
+	v     reflect.Value
+	num   float64
+	kind  string
+	isNum bool
+	node  *yaml.Node            // the value's own node
+	nodes map[string]*yaml.Node // the nodes of the key paths it sets
 }
 
 type pathSeg struct {
@@ -130,43 +149,35 @@ func loadBase(file string, data []byte) (*loaded, ErrorList) {
 		return nil, errs
 	}
 	s, d := decodeRoot(file, root)
-	st := &loaded{file: file, root: root, bare: withoutKeys(root, "sweep", "labels", "plots"), spec: s, d: d, baseSeen: maps.Clone(d.seen)}
+	st := &loaded{file: file, root: root, spec: s, d: d, pointNodes: d.pointNodes, baseSeen: maps.Clone(d.seen)}
+	st.check()
+	return st, d.errs
+}
+
+// checkFields checks every value of the spec against its tags.
+func (st *loaded) checkFields() {
+	checkFields(st.d, reflect.ValueOf(st.spec).Elem(), "", field{})
+}
+
+// check runs the checks of one spec, decoded from a file or built in Go,
+// that do not need the sweep's points built.
+func (st *loaded) check() {
+	st.checkFields()
 	st.checkName()
 	st.checkModels()
 	st.checkSweep()
 	st.checkLabels()
 	st.checkPlots()
 	st.checkRequestRows()
-	return st, d.errs
-}
-
-// withoutKeys returns a shallow copy of mapping n without the given
-// top-level keys (n itself when it is not a mapping or has none of them).
-func withoutKeys(n *yaml.Node, keys ...string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return n
-	}
-	c := *n
-	c.Content = nil
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := resolve(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && slices.Contains(keys, k.Value) {
-			continue
-		}
-		c.Content = append(c.Content, n.Content[i], n.Content[i+1])
-	}
-	if len(c.Content) == len(n.Content) {
-		return n
-	}
-	return &c
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
 func (st *loaded) checkName() {
 	s, d := st.spec, st.d
-	n := d.nodes["name"]
+	n := d.node("name")
 	switch {
-	case n == nil:
+	case n == nil && s.Name == "":
 		d.errorf(st.root, "name", "required: a short name such as connection-models (lower-case letters, digits and hyphens)")
 	case !nameRE.MatchString(s.Name):
 		d.errorf(n, "name", "%q is not a name (1 to 64 lower-case letters, digits and hyphens, not starting with a hyphen)", s.Name)
@@ -175,11 +186,17 @@ func (st *loaded) checkName() {
 
 func (st *loaded) checkModels() {
 	s, d := st.spec, st.d
-	if n := d.nodes["models"]; n != nil && len(s.Models) == 0 {
+	if len(s.Models) == 0 {
+		n, _ := d.nodeFor("models")
 		d.errorf(n, "models", "want at least one model (%s)", orList(modelNames()))
 	}
 	if len(s.Models) > maxModels {
-		d.errorf(d.nodes["models"], "models", "%d models is too many (at most %d)", len(s.Models), maxModels)
+		d.errorf(d.node("models"), "models", "%d models is too many (at most %d)", len(s.Models), maxModels)
+	}
+	for i := range s.Models {
+		if d.node(fmt.Sprintf("models[%d]", i)) == nil {
+			st.checkModelValues(i) // built in Go: the decoder did not check it
+		}
 	}
 	for i, m := range s.Models {
 		if m.Name == "" {
@@ -193,6 +210,51 @@ func (st *loaded) checkModels() {
 				break
 			}
 		}
+	}
+}
+
+// checkModelValues checks models[i] of a Spec built in Go the way the
+// decoder checks an entry of the file: a known name, and each option the
+// model takes in its range. Options the model does not take are set to
+// their defaults, as a file cannot give them.
+func (st *loaded) checkModelValues(i int) {
+	d, m := st.d, &st.spec.Models[i]
+	path := fmt.Sprintf("models[%d]", i)
+	def, ok := newModel(m.Name)
+	if !ok {
+		if m.Name == "" {
+			d.errorf(nil, path, "missing model name (use one of %s)", orList(modelNames()))
+		} else {
+			d.errorf(nil, path, "unknown model %q (use %s)", m.Name, orList(modelNames()))
+		}
+		m.Name = ""
+		return
+	}
+	check := ModelSpec{Name: m.Name}
+	for _, o := range m.optionNames() {
+		var text string
+		switch o {
+		case "connections":
+			text = strconv.Itoa(m.Connections)
+		case "depth":
+			text = strconv.Itoa(m.Depth)
+		case "shards":
+			text = strconv.Itoa(m.Shards)
+		case "start":
+			text = m.Start
+		case "label":
+			text = m.Label
+		}
+		d.setModelOption(&check, o, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: text}, path+"."+o)
+	}
+	if !m.Accepts("depth") {
+		m.Depth = def.Depth
+	}
+	if !m.Accepts("shards") {
+		m.Shards = def.Shards
+	}
+	if !m.Accepts("start") {
+		m.Start = def.Start
 	}
 }
 
@@ -308,78 +370,8 @@ func segsString(segs []pathSeg) string {
 	return b.String()
 }
 
-// patch returns tree n with the value at segs replaced by val, sharing
-// what it does not change: the nodes along the path are copied, except
-// those in owned (copies this caller made already and may change in
-// place), and each copy is added to owned when owned is not nil.
-// Missing mappings are created.
-func patch(n *yaml.Node, segs []pathSeg, val *yaml.Node, owned map[*yaml.Node]bool) (*yaml.Node, error) {
-	if len(segs) == 0 {
-		return val, nil
-	}
-	n = resolve(n)
-	sg := segs[0]
-	own := func(n *yaml.Node) *yaml.Node {
-		if owned[n] {
-			return n
-		}
-		c := *n
-		c.Content = slices.Clone(n.Content)
-		if owned != nil {
-			owned[&c] = true
-		}
-		return &c
-	}
-	if sg.index >= 0 {
-		if n == nil || n.Kind != yaml.SequenceNode {
-			return nil, errors.New("not a list in the file")
-		}
-		if sg.index >= len(n.Content) {
-			return nil, fmt.Errorf("[%d] is past the end of the list (%d entries in the file)", sg.index, len(n.Content))
-		}
-		sub, err := patch(n.Content[sg.index], segs[1:], val, owned)
-		if err != nil {
-			return nil, err
-		}
-		c := own(n)
-		c.Content[sg.index] = sub
-		return c, nil
-	}
-	var c *yaml.Node
-	switch {
-	case n == nil || isNull(n):
-		c = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		if n != nil {
-			c.Line, c.Column = n.Line, n.Column
-		}
-		if owned != nil {
-			owned[c] = true
-		}
-	case n.Kind == yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if k := resolve(n.Content[i]); k != nil && k.Kind == yaml.ScalarNode && k.Value == sg.key {
-				sub, err := patch(n.Content[i+1], segs[1:], val, owned)
-				if err != nil {
-					return nil, err
-				}
-				c := own(n)
-				c.Content[i+1] = sub
-				return c, nil
-			}
-		}
-		c = own(n)
-	default:
-		return nil, fmt.Errorf("%s is not a mapping in the file", sg.key)
-	}
-	sub, err := patch(nil, segs[1:], val, owned)
-	if err != nil {
-		return nil, err
-	}
-	c.Content = append(c.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sg.key, Line: val.Line, Column: val.Column}, sub)
-	return c, nil
-}
-
-// canPatch reports the error patch would return, without copying.
+// canPatch reports why a value cannot be set at key path segs in the
+// file's tree n (only missing mappings may be created).
 func canPatch(n *yaml.Node, segs []pathSeg) error {
 	for _, sg := range segs {
 		n = resolve(n)
@@ -406,33 +398,6 @@ func canPatch(n *yaml.Node, segs []pathSeg) error {
 		}
 	}
 	return nil
-}
-
-// fieldAt returns the type at key path segs and the field (its tags) that
-// holds it: the last key's field, or a list element's (no tags).
-func fieldAt(segs []pathSeg) (reflect.Type, field, bool) {
-	t := reflect.TypeFor[Spec]()
-	var f field
-	for _, sg := range segs {
-		if sg.index >= 0 {
-			if t.Kind() != reflect.Slice {
-				return nil, field{}, false
-			}
-			t, f = t.Elem(), field{}
-			continue
-		}
-		if t.Kind() != reflect.Struct {
-			return nil, field{}, false
-		}
-		fs := fieldsOf(t)
-		j := slices.IndexFunc(fs, func(f field) bool { return f.key == sg.key })
-		if j < 0 {
-			return nil, field{}, false
-		}
-		f = fs[j]
-		t = t.Field(f.index).Type
-	}
-	return t, f, true
 }
 
 // axisNumber returns the output number of a decoded leaf and its unit
@@ -467,36 +432,45 @@ func axisNumber(v reflect.Value) (num float64, kind string, ok bool) {
 	return 0, "", false
 }
 
-// checkSweep resolves every sweep key and checks every value on its own
-// (patched into the file and decoded), computing SweepValue.Value.
+// checkSweep resolves every sweep key and checks every value on its own,
+// decoding it once into the type at its key path, and computes
+// SweepValue.Value. The values of a loaded file come with their nodes;
+// those of a Spec built in Go (or changed since Load) are read from their
+// texts.
 func (st *loaded) checkSweep() {
 	s, d := st.spec, st.d
-	sweepNode := d.nodes["sweep"]
-	if sweepNode == nil || sweepNode.Kind != yaml.MappingNode {
+	if len(s.Sweep) == 0 {
 		return
 	}
+	sweepNode, _ := d.nodeFor("sweep")
 	total := 0
-	decoded := make(map[string]int, len(s.Sweep)) // key -> index in s.Sweep
-	for i, a := range s.Sweep {
-		if _, dup := decoded[a.Key]; !dup {
-			decoded[a.Key] = i
-		}
-	}
-	taken := map[string]bool{}
-	for i := 0; i+1 < len(sweepNode.Content); i += 2 {
-		kn := resolve(sweepNode.Content[i])
-		if kn == nil || kn.Kind != yaml.ScalarNode {
+	taken := make(map[string]bool, len(s.Sweep))
+	for _, sa := range s.Sweep {
+		keyNode := d.node("sweep." + sa.Key)
+		if taken[sa.Key] {
+			d.errorf(keyNode, "sweep."+sa.Key, "duplicate key")
 			continue
 		}
-		ai, ok := decoded[kn.Value]
-		if !ok || taken[kn.Value] {
-			continue // not decoded (reported already) or a duplicate key
+		taken[sa.Key] = true
+		if len(sa.Values) == 0 {
+			d.errorf(keyNode, "sweep."+sa.Key, "want at least one value")
+			continue
 		}
-		taken[kn.Value] = true
-		a := &axis{key: kn.Value, keyNode: kn, values: s.Sweep[ai].Values}
-		for _, c := range resolve(sweepNode.Content[i+1]).Content {
-			if c = resolve(c); c != nil {
-				a.nodes = append(a.nodes, c)
+		a := &axis{key: sa.Key, keyNode: keyNode, values: slices.Clone(sa.Values)}
+		a.nodes = make([]*yaml.Node, len(a.values))
+		a.vals = make([]*sweptValue, len(a.values))
+		byText := st.cache[sa.Key]
+		fileNodes := st.sweepNodes(sa.Key)
+		text := isTextKey(sa.Key)
+		for i, v := range a.values {
+			switch {
+			case i < len(fileNodes):
+				a.nodes[i] = fileNodes[i]
+			case byText[v.Text] != nil:
+				a.vals[i] = byText[v.Text]
+				a.nodes[i] = byText[v.Text].node
+			default:
+				a.nodes[i] = valueNode(v.Text, text)
 			}
 		}
 		st.axes = append(st.axes, a)
@@ -516,6 +490,30 @@ func (st *loaded) checkSweep() {
 		s.Sweep = append(s.Sweep, SweepAxis{Key: a.key, Values: a.values})
 	}
 	st.checkRunCount(sweepNode)
+}
+
+// sweepNodes returns the value nodes of sweep key k in the file being
+// loaded (nil in Points).
+func (st *loaded) sweepNodes(k string) []*yaml.Node {
+	if st.root == nil {
+		return nil
+	}
+	sn := resolve(st.d.nodes["sweep"])
+	if sn == nil || sn.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(sn.Content); i += 2 {
+		if kn := resolve(sn.Content[i]); kn != nil && kn.Kind == yaml.ScalarNode && kn.Value == k {
+			var ns []*yaml.Node
+			for _, c := range resolve(sn.Content[i+1]).Content {
+				if c = resolve(c); c != nil {
+					ns = append(ns, c)
+				}
+			}
+			return ns
+		}
+	}
+	return nil
 }
 
 // checkLabels matches labels to the sweep: a swept key, one name per
@@ -642,16 +640,20 @@ func (st *loaded) checkAxis(a *axis) {
 		if first[i] != i {
 			continue
 		}
-		num, kind, ok, good := st.valueNumber(a, vn)
-		if !good {
+		sv := a.vals[i]
+		if sv == nil {
+			sv = st.decodeValue(a, vn)
+		}
+		if sv == nil {
 			a.ok = false
 			continue
 		}
-		if !ok {
+		a.vals[i] = sv
+		if !sv.isNum {
 			numeric = false
 		}
-		kinds[kind] = true
-		nums[i] = num
+		kinds[sv.kind] = true
+		nums[i] = sv.num
 	}
 	if !a.ok {
 		return
@@ -700,48 +702,59 @@ func (st *loaded) checkAxis(a *axis) {
 	}
 }
 
-// valueNumber decodes one value of axis a on its own and returns its
-// number. good is false when the value is invalid (the problem is
-// reported); ok is false when the value is not a plain number.
-func (st *loaded) valueNumber(a *axis, vn *yaml.Node) (num float64, kind string, ok, good bool) {
+// decodeValue decodes one value of axis a on its own, into its key's
+// type with its key's checks, and returns it, or nil when it is invalid
+// (the problem is reported). Decoding is the same at every node of the
+// tree, so the value is not patched into the file: its cost does not
+// grow with the file.
+func (st *loaded) decodeValue(a *axis, vn *yaml.Node) *sweptValue {
 	d := st.d
 	if a.option != "" {
 		for _, m := range st.spec.Models {
-			if m.Accepts(a.option) {
-				if !d.setModelOption(&m, a.option, vn, "model."+a.option) {
-					return 0, "", false, false
-				}
-				switch a.option {
-				case "connections":
-					return float64(m.Connections), "int", true, true
-				case "depth":
-					return float64(m.Depth), "int", true, true
-				case "shards":
-					return float64(m.Shards), "int", true, true
-				}
-				return 0, "text", false, true
+			if !m.Accepts(a.option) {
+				continue
 			}
+			if !d.setModelOption(&m, a.option, vn, "model."+a.option) {
+				return nil
+			}
+			sv := &sweptValue{node: vn, kind: "int", isNum: true}
+			switch a.option {
+			case "connections":
+				sv.v, sv.num = reflect.ValueOf(m.Connections), float64(m.Connections)
+			case "depth":
+				sv.v, sv.num = reflect.ValueOf(m.Depth), float64(m.Depth)
+			case "shards":
+				sv.v, sv.num = reflect.ValueOf(m.Shards), float64(m.Shards)
+			default:
+				sv.v, sv.kind, sv.isNum = reflect.ValueOf(m.Start), "text", false
+			}
+			return sv
 		}
-		return 0, "", false, false
+		return nil
 	}
-	if err := canPatch(st.bare, a.segs); err != nil {
+	var err error
+	if st.root != nil {
+		err = canPatch(st.root, a.segs)
+	} else {
+		err = canSet(reflect.ValueOf(st.spec).Elem(), a.segs)
+	}
+	if err != nil {
 		d.errorf(a.keyNode, "sweep."+a.key, "cannot set %s: %s", segsString(a.segs), err)
-		return 0, "", false, false
+		return nil
 	}
-	// Decoding is the same at every node of the tree, so the value is
-	// decoded on its own, into its key's type with its key's checks,
-	// rather than the whole file with the value patched in: the cost of
-	// a value does not grow with the file.
-	t, f, found := fieldAt(a.segs)
-	if !found {
-		return 0, "", false, false
+	path := segsString(a.segs)
+	if !a.def.IsValid() {
+		var found bool
+		if a.def, a.f, found = defaultAt(a.segs); !found {
+			return nil
+		}
 	}
-	v := reflect.New(t).Elem()
-	if df, ok := v.Addr().Interface().(defaulter); ok {
-		df.setDefaults()
-	}
+	v := reflect.New(a.def.Type()).Elem()
+	v.Set(a.def)
+	f := a.f
 	pd := newDecoder(st.file, st.root)
-	pd.decode(vn, segsString(a.segs), v, f)
+	pd.decode(vn, path, v, f)
+	checkFields(pd, v, path, f)
 	bad := false
 	for _, e := range pd.errs {
 		if !st.baseSeen[*e] {
@@ -750,16 +763,81 @@ func (st *loaded) valueNumber(a *axis, vn *yaml.Node) (num float64, kind string,
 		d.addError(*e)
 	}
 	if bad {
-		return 0, "", false, false
+		return nil
 	}
+	sv := &sweptValue{v: v, node: vn, nodes: pd.nodes}
 	if vn.Kind != yaml.ScalarNode {
-		return 0, "list", false, true
+		sv.kind = "list"
+		return sv
 	}
-	num, kind, ok = axisNumber(v)
-	if !ok {
-		kind = "text"
+	sv.num, sv.kind, sv.isNum = axisNumber(v)
+	if !sv.isNum {
+		sv.kind = "text"
 	}
-	return num, kind, ok, true
+	return sv
+}
+
+// defaultAt returns the default at key path segs (a
+// list entry's default for an index), and the field that holds it.
+func defaultAt(segs []pathSeg) (reflect.Value, field, bool) {
+	v := reflect.ValueOf(defaultSpec()).Elem()
+	var f field
+	for _, sg := range segs {
+		if sg.index >= 0 {
+			if v.Kind() != reflect.Slice {
+				return reflect.Value{}, field{}, false
+			}
+			v, f = reflect.New(v.Type().Elem()).Elem(), field{}
+			if df, ok := v.Addr().Interface().(defaulter); ok {
+				df.setDefaults()
+			}
+			continue
+		}
+		if v.Kind() != reflect.Struct {
+			return reflect.Value{}, field{}, false
+		}
+		fs := fieldsOf(v.Type())
+		j := slices.IndexFunc(fs, func(f field) bool { return f.key == sg.key })
+		if j < 0 {
+			return reflect.Value{}, field{}, false
+		}
+		f = fs[j]
+		v = v.Field(f.index)
+	}
+	return v, f, true
+}
+
+// canSet reports why value v (a Spec) has no place at key path segs: a
+// list index past the end of its list.
+func canSet(v reflect.Value, segs []pathSeg) error {
+	_, err := fieldValue(v, segs)
+	return err
+}
+
+// fieldValue returns the value at key path segs inside v.
+func fieldValue(v reflect.Value, segs []pathSeg) (reflect.Value, error) {
+	for _, sg := range segs {
+		if sg.index >= 0 {
+			if v.Kind() != reflect.Slice {
+				return reflect.Value{}, errors.New("not a list")
+			}
+			if sg.index >= v.Len() {
+				if v.Len() == 0 {
+					return reflect.Value{}, errors.New("not a list in the spec (it is empty)")
+				}
+				return reflect.Value{}, fmt.Errorf("[%d] is past the end of the list (%d entries)", sg.index, v.Len())
+			}
+			v = v.Index(sg.index)
+			continue
+		}
+		fs := fieldsOf(v.Type())
+		j := slices.IndexFunc(fs, func(f field) bool { return f.key == sg.key })
+		if j < 0 {
+			return reflect.Value{}, fmt.Errorf("%s is not a key", sg.key)
+		}
+		v = v.Field(fs[j].index)
+	}
+	return v, nil
 }
 
 func (st *loaded) checkRunCount(sweepNode *yaml.Node) {
@@ -833,7 +911,7 @@ func (st *loaded) axisFor(key string) *axis {
 func (st *loaded) checkPlots() {
 	s, d := st.spec, st.d
 	if len(s.Plots) > maxPlots {
-		d.errorf(d.nodes["plots"], "plots", "%d plots is too many (at most %d)", len(s.Plots), maxPlots)
+		d.errorf(d.node("plots"), "plots", "%d plots is too many (at most %d)", len(s.Plots), maxPlots)
 		return
 	}
 	swept := st.sweptKeys()
@@ -851,8 +929,8 @@ func (st *loaded) checkPlots() {
 			d.errorf(at("model"), path+".model", "%q is not a model label (labels: %s)", p.Model, strings.Join(labels, ", "))
 		}
 		if perRun {
-			for _, k := range []string{"x", "y", "series"} {
-				if d.nodes[path+"."+k] != nil {
+			for _, kv := range [][2]string{{"x", p.X}, {"y", p.Y}, {"series", p.Series}} {
+				if k := kv[0]; d.node(path+"."+k) != nil || kv[1] != "" {
 					d.errorf(at(k), path+"."+k, "%s is only for line and bar plots", k)
 				}
 			}
@@ -867,7 +945,7 @@ func (st *loaded) checkPlots() {
 				}
 			case PlotSequence:
 				if p.Connection == 0 {
-					if d.nodes[path+".connection"] != nil {
+					if d.node(path+".connection") != nil {
 						d.errorf(at("connection"), path+".connection", "a sequence plot shows one connection: 1 or more")
 					}
 					p.Connection = 1
@@ -877,8 +955,11 @@ func (st *loaded) checkPlots() {
 				d.errorf(at("run"), path+".run", "%d is not below repeat (%d)", p.Run, s.Repeat)
 			}
 		} else {
-			for _, k := range []string{"connection", "run"} {
-				if d.nodes[path+"."+k] != nil {
+			for _, kv := range []struct {
+				k string
+				v int
+			}{{"connection", p.Connection}, {"run", p.Run}} {
+				if k := kv.k; d.node(path+"."+k) != nil || kv.v != 0 {
 					d.errorf(at(k), path+"."+k, "%s is only for waterfall, cwnd and sequence plots", k)
 				}
 			}
@@ -922,13 +1003,15 @@ func (st *loaded) checkPlots() {
 func (st *loaded) checkPlotPoint(i int, p *PlotSpec, perRun bool) {
 	d := st.d
 	path := fmt.Sprintf("plots[%d].point", i)
-	nodes := d.pointNodes[i]
+	nodes := st.pointNodes[i]
 	for j := range p.Point {
 		ps := &p.Point[j]
 		kp := path + "." + ps.Key
 		var vn *yaml.Node
 		if j < len(nodes) {
 			vn = nodes[j]
+		} else {
+			vn = valueNode(ps.Text, isTextKey(ps.Key)) // built in Go
 		}
 		a := st.axisFor(ps.Key)
 		switch {
@@ -947,8 +1030,8 @@ func (st *loaded) checkPlotPoint(i int, p *PlotSpec, perRun bool) {
 			// problems are not reported here: it just matches nothing.
 			probe := *st
 			probe.d = newDecoder(st.file, st.root)
-			if num, _, ok, good := probe.valueNumber(a, vn); good && ok {
-				k = slices.IndexFunc(a.values, func(v SweepValue) bool { return v.Value == num })
+			if sv := probe.decodeValue(a, vn); sv != nil && sv.isNum {
+				k = slices.IndexFunc(a.values, func(v SweepValue) bool { return v.Value == sv.num })
 			}
 		}
 		if k < 0 {
@@ -985,23 +1068,6 @@ func checkConfig(s *Spec, d *decoder) {
 		n, p := d.nodeFor("tcp.min_rto", "tcp.initial_rto")
 		d.errorf(n, p, "min_rto %s is above initial_rto %s", s.TCP.MinRTO, s.TCP.InitialRTO)
 	}
-	if s.HTTP.Version == "1.0" {
-		// RFC 9112 9.3.2 and 7.8: pipelining and the Upgrade header are
-		// HTTP/1.1 mechanisms.
-		for i, m := range s.Models {
-			var why string
-			switch {
-			case m.Name == Pipelined:
-				why = "pipelined needs http.version 1.1: pipelining is an HTTP/1.1 mechanism"
-			case m.Name == HTTP2 && m.Start == "upgrade" && s.TLS == "none":
-				why = "http2 with start: upgrade needs http.version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior-knowledge, or tls, which negotiates by ALPN)"
-			default:
-				continue
-			}
-			n, p := d.nodeFor(fmt.Sprintf("models[%d]", i), "http.version")
-			d.errorf(n, p, "%s", why)
-		}
-	}
 	total := 0
 	for _, o := range s.Page.Objects {
 		total += o.Count
@@ -1009,5 +1075,35 @@ func checkConfig(s *Spec, d *decoder) {
 	if total > maxObjects {
 		n, p := d.nodeFor("page.objects")
 		d.errorf(n, p, "%d objects is too many (at most %d)", total, maxObjects)
+	}
+}
+
+// checkModelConfigs checks the configuration of each model at point s
+// with httpmodel.Config.Validate (which checks tcp's too): the rules are
+// httpmodel's and tcp's, and experiments adds the position of the key
+// that the file sets. It runs on a spec whose values are otherwise valid.
+func checkModelConfigs(s *Spec, d *decoder) {
+	for i, m := range s.Models {
+		if m.Name == "" {
+			continue // reported already
+		}
+		cfg, err := modelConfig(s, m, false)
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil {
+			continue
+		}
+		var n *yaml.Node
+		var p string
+		switch {
+		case errors.Is(err, httpmodel.ErrEmptyResponse):
+			n, p = d.nodeFor("http.response_header_bytes", "page.objects", "page.html")
+		case strings.HasPrefix(err.Error(), "httpmodel: tcp: "):
+			n, p = d.nodeFor("tcp")
+		default:
+			n, p = d.nodeFor(fmt.Sprintf("models[%d]", i), "http.version")
+		}
+		d.errorf(n, p, "%s", strings.TrimPrefix(err.Error(), "httpmodel: "))
 	}
 }

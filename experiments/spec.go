@@ -14,7 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Spec is one experiment file: every key of spec/experiment-format.md.
+// Spec is one experiment file: every key of docs/experiment-format.md.
 // Load fills the defaults; the zero values that remain have the meaning
 // documented on each field. Field tags: yaml is the key, range the
 // accepted values (checked when the file is loaded), enum the accepted
@@ -43,12 +43,15 @@ type Spec struct {
 	src *source // the file it was loaded from; nil for a Spec built in code
 }
 
-// source remembers where a Spec came from, so that Points can report
-// errors at the file's lines as long as the Spec was not changed since.
+// source remembers what Load found in the file a Spec came from: the
+// node of each key path, so that Points reports problems at the file's
+// lines, and each sweep value decoded, so that Points applies it without
+// decoding it again.
 type source struct {
-	file     string
-	data     []byte
-	resolved []byte // MarshalResolved at load time
+	file       string
+	nodes      map[string]*yaml.Node             // key path -> its value node
+	pointNodes map[int][]*yaml.Node              // plot index -> the nodes of its point's values
+	values     map[string]map[string]*sweptValue // sweep key -> value text -> the value decoded
 }
 
 // LimitsSpec bounds one run; a run past either limit fails (its row
@@ -480,12 +483,14 @@ func Load(filename string, data []byte) (*Spec, error) {
 		return nil, errs.sorted()
 	}
 	s := st.spec
-	s.src = &source{file: filename, data: bytes.Clone(data)}
-	res, err := s.MarshalResolved()
-	if err != nil {
-		return nil, ErrorList{{File: filename, Msg: "internal error: " + err.Error()}}
+	s.src = &source{file: filename, nodes: st.d.nodes, pointNodes: st.pointNodes, values: map[string]map[string]*sweptValue{}}
+	for _, a := range st.axes {
+		byText := make(map[string]*sweptValue, len(a.values))
+		for i, v := range a.values {
+			byText[v.Text] = a.vals[i]
+		}
+		s.src.values[a.key] = byText
 	}
-	s.src.resolved = res
 	return s, nil
 }
 
@@ -612,24 +617,6 @@ func riskyRune(r rune) bool {
 	return r != '\n' && (r < ' ' || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xfeff)
 }
 
-// source returns the file name and text that Points works from: the file
-// the Spec was loaded from if the Spec is unchanged since, else its
-// resolved YAML.
-func (s *Spec) source() (string, []byte, error) {
-	res, err := s.MarshalResolved()
-	if err != nil {
-		return "", nil, err
-	}
-	if s.src != nil && bytes.Equal(res, s.src.resolved) {
-		return s.src.file, s.src.data, nil
-	}
-	name := s.Name
-	if name == "" {
-		name = "spec"
-	}
-	return name + " (resolved)", res, nil
-}
-
 func strNode(s string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
 }
@@ -691,4 +678,46 @@ func valueNode(text string, isText bool) *yaml.Node {
 		}
 	}
 	return n
+}
+
+// NewSpec returns a Spec named name with every default of the experiment
+// format and the one model a file without models gets (persistent): a
+// start for a Spec built in Go. Points and Runs check it as Load checks a
+// file, and report its problems by key path.
+func NewSpec(name string) *Spec {
+	s := defaultSpec()
+	s.Name = name
+	m, _ := newModel(Persistent)
+	s.Models = []ModelSpec{m}
+	return s
+}
+
+// NewModel returns the model called name (one of the model constants)
+// with its default options, and false for an unknown name.
+func NewModel(name string) (ModelSpec, bool) { return newModel(name) }
+
+// Set sets the value at key path key (a key as a sweep names it, e.g.
+// network.rtt, tcp.cc or page.objects[0].size) from its text as a file
+// would write it ("40ms", "cubic", "10KB"), parsed and checked as Load
+// parses and checks it. On failure the error is an ErrorList whose
+// problems name the key, and s is unchanged.
+func (s *Spec) Set(key, text string) error {
+	segs, opt, msg := parseSweepKey(key)
+	switch {
+	case msg != "":
+		return ErrorList{{Path: key, Msg: msg}}
+	case opt != "":
+		return ErrorList{{Path: key, Msg: "a model option is set on the ModelSpec"}}
+	}
+	st := &loaded{spec: s, d: newDecoder("", nil)}
+	sv := st.decodeValue(&axis{key: key, segs: segs}, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: text})
+	if sv == nil {
+		return st.d.errs.sorted()
+	}
+	v, err := fieldValue(reflect.ValueOf(s).Elem(), segs)
+	if err != nil {
+		return ErrorList{{Path: key, Msg: err.Error()}}
+	}
+	v.Set(sv.v)
+	return nil
 }

@@ -2,13 +2,12 @@ package experiments
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // Point is one combination of swept values.
@@ -52,13 +51,15 @@ func (s *Spec) Points() ([]Point, error) {
 	return s.pointsOf(1, 1)
 }
 
-// pointsOf builds and checks the points of shard k of n (see ShardRuns).
+// pointsOf builds and checks the points of shard k of n (see ShardRuns):
+// the Spec as it is now is checked as Load checks a file, and each point
+// is a copy of it with the point's values applied. The sweep values Load
+// decoded are applied as they are; the positions of problems are those of
+// the file Load read (none for a Spec built in Go).
 func (s *Spec) pointsOf(k, n int) ([]Point, error) {
-	file, data, err := s.source()
-	if err != nil {
-		return nil, err
-	}
-	st, errs := loadBase(file, data)
+	st := s.checker()
+	st.check()
+	errs := st.d.errs
 	if len(errs) == 0 {
 		var pts []Point
 		pts, errs = st.points(-1, k, n, true)
@@ -67,6 +68,30 @@ func (s *Spec) pointsOf(k, n int) ([]Point, error) {
 		}
 	}
 	return nil, errs.sorted()
+}
+
+// checker returns the checks of s as it is now, on a copy of it.
+func (s *Spec) checker() *loaded {
+	c := s.clone()
+	c.Sweep = slices.Clone(s.Sweep)
+	for i := range c.Sweep {
+		c.Sweep[i].Values = slices.Clone(c.Sweep[i].Values)
+	}
+	c.Plots = slices.Clone(s.Plots)
+	for i := range c.Plots {
+		c.Plots[i].Point = slices.Clone(c.Plots[i].Point)
+	}
+	c.Labels = slices.Clone(s.Labels)
+	st := &loaded{spec: c, d: newDecoder("", nil)}
+	if s.src != nil {
+		st.file = s.src.file
+		st.d.file = s.src.file
+		st.d.parent = &decoder{nodes: s.src.nodes}
+		st.cache = s.src.values
+		st.pointNodes = s.src.pointNodes
+	}
+	st.baseSeen = maps.Clone(st.d.seen)
+	return st
 }
 
 // Runs expands the experiment into runs: for each point, for each model,
@@ -156,6 +181,7 @@ func (st *loaded) points(limit, k, n int, keep bool) ([]Point, ErrorList) {
 	all := 1
 	for _, a := range st.axes {
 		all *= len(a.nodes)
+		a.unit = st.spec.AxisUnit(a.key)
 	}
 	count := 0 // points of the shard
 	if k-1 < all {
@@ -224,40 +250,46 @@ func pointText(axes []*axis, i int) string {
 	return strings.Join(parts, ", ")
 }
 
-// point builds the spec of the point whose value indices are idx.
+// point builds the spec of the point whose value indices are idx: a copy
+// of the checked spec with the values applied, checked by the rules that
+// involve several keys.
 func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
-	tree := st.bare
-	var axes []AxisValue
-	var patchErrs []Error
-	owned := map[*yaml.Node]bool{} // the point's copies, patched in place by the next keys
+	c := *st.spec
+	ps := &c
+	ps.Models = slices.Clone(ps.Models)
+	d := newDecoder(st.file, st.d.root)
+	d.parent = st.d
+	root := reflect.ValueOf(ps).Elem()
+	axes := make([]AxisValue, 0, len(st.axes))
 	for k, a := range st.axes {
 		v := a.values[idx[k]]
-		axes = append(axes, AxisValue{Key: a.key, Value: v.Value, Text: v.Text, Label: v.Label, Unit: st.spec.AxisUnit(a.key)})
-		if a.segs != nil {
-			t, err := patch(tree, a.segs, a.nodes[idx[k]], owned)
-			if err != nil {
-				patchErrs = append(patchErrs, Error{File: st.file, Line: a.keyNode.Line, Column: a.keyNode.Column,
-					Path: "sweep." + a.key, Msg: "cannot set " + segsString(a.segs) + ": " + err.Error()})
-				continue
-			}
-			tree = t
+		axes = append(axes, AxisValue{Key: a.key, Value: v.Value, Text: v.Text, Label: v.Label, Unit: a.unit})
+		sv := a.vals[idx[k]]
+		if sv == nil {
+			continue // invalid (reported), or a copy of an earlier value
 		}
-	}
-	ps, d := st.decodePoint(tree)
-	for _, e := range patchErrs {
-		d.addError(e)
-	}
-	for k, a := range st.axes {
-		if a.option == "" {
+		if a.option != "" {
+			for i := range ps.Models {
+				if ps.Models[i].Accepts(a.option) {
+					setOption(&ps.Models[i], a.option, sv.v)
+				}
+			}
 			continue
 		}
-		for i := range ps.Models {
-			if ps.Models[i].Accepts(a.option) {
-				d.setModelOption(&ps.Models[i], a.option, a.nodes[idx[k]], "model."+a.option)
-			}
+		fv, err := fieldValue(root, a.segs)
+		if err != nil {
+			continue // reported by the axis's check
 		}
+		fv.Set(sv.v)
+		d.over = append(d.over, sv.nodes)
 	}
+	// A value may have set the page's objects: the point fills in their
+	// hosts in a list of its own.
+	ps.Page.Objects = slices.Clone(ps.Page.Objects)
 	checkConfig(ps, d)
+	if len(st.d.errs) == 0 && len(d.errs) == 0 {
+		checkModelConfigs(ps, d)
+	}
 	if ps.Network.Uplink == 0 {
 		ps.Network.Uplink = ps.Network.Bandwidth
 	}
@@ -273,49 +305,18 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 	return ps, d, axes
 }
 
-// decodePoint decodes a point's tree: the bare tree with the point's
-// values patched in. Only the top-level sections that a sweep key sets are
-// decoded again (each from its default, as a decode of the whole tree
-// would); the others are copied from the bare tree's decode, made once:
-// a point does not decode the page again unless the page is swept. Its
-// decoder finds the nodes of the sections it did not decode in the bare
-// tree's decoder.
-func (st *loaded) decodePoint(tree *yaml.Node) (*Spec, *decoder) {
-	if st.bareSpec == nil {
-		st.bareSpec, st.bareDec = decodeRoot(st.file, st.bare)
-		st.sections = map[string]bool{}
-		for _, a := range st.axes {
-			if len(a.segs) > 0 {
-				st.sections[a.segs[0].key] = true
-			}
-		}
+// setOption sets a model option to a value decoded by decodeValue.
+func setOption(m *ModelSpec, opt string, v reflect.Value) {
+	switch opt {
+	case "connections":
+		m.Connections = int(v.Int())
+	case "depth":
+		m.Depth = int(v.Int())
+	case "shards":
+		m.Shards = int(v.Int())
+	case "start":
+		m.Start = v.String()
 	}
-	ps := st.bareSpec.clone()
-	d := newDecoder(st.file, tree)
-	d.parent, d.own = st.bareDec, st.sections
-	root := resolve(tree)
-	if root == nil || root.Kind != yaml.MappingNode {
-		return ps, d
-	}
-	defaults := reflect.ValueOf(defaultSpec()).Elem()
-	v := reflect.ValueOf(ps).Elem()
-	fs := fieldsOf(v.Type())
-	done := map[string]bool{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k := resolve(root.Content[i])
-		if k == nil || k.Kind != yaml.ScalarNode || !st.sections[k.Value] || done[k.Value] {
-			continue
-		}
-		done[k.Value] = true // the first of duplicate keys counts, as in decodeStruct
-		j := slices.IndexFunc(fs, func(f field) bool { return f.key == k.Value })
-		if j < 0 {
-			continue
-		}
-		f := fs[j]
-		v.Field(f.index).Set(defaults.Field(f.index))
-		d.decode(root.Content[i+1], f.key, v.Field(f.index), f)
-	}
-	return ps, d
 }
 
 // clone returns a copy of s that shares no slice a point changes (models,

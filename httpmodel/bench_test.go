@@ -13,10 +13,11 @@ import (
 // one typical run. Target: at least 2,000 loads/s on one core.
 func BenchmarkPageLoad(b *testing.B) {
 	cfg := Config{
-		Network: Network{RTT: 50 * time.Millisecond, Bandwidth: 10 * link.Mbps},
-		TCP:     tcp.DefaultConfig(),
-		Page:    Page{HTML: 10_000, Objects: make([]Object, 40)},
-		Model:   Model{Kind: Persistent},
+		ResponseHeaderBytes: 300, // 0 would be none
+		Network:             Network{RTT: 50 * time.Millisecond, Bandwidth: 10 * link.Mbps},
+		TCP:                 tcp.DefaultConfig(),
+		Page:                Page{HTML: 10_000, Objects: make([]Object, 40)},
+		Model:               Model{Kind: Persistent},
 	}
 	for i := range cfg.Page.Objects {
 		cfg.Page.Objects[i].Size = 10_000

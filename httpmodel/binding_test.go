@@ -27,10 +27,11 @@ func TestBindOnDial(t *testing.T) {
 		{true, []int{0, 1, 7}},
 	} {
 		cfg := Config{
-			Network: Network{RTT: 100 * time.Millisecond, Bandwidth: 10 * link.Mbps},
-			TCP:     tcp.DefaultConfig(),
-			Page:    page,
-			Model:   Model{Kind: Parallel, BindOnDial: tt.bind},
+			ResponseHeaderBytes: 300, // 0 would be none
+			Network:             Network{RTT: 100 * time.Millisecond, Bandwidth: 10 * link.Mbps},
+			TCP:                 tcp.DefaultConfig(),
+			Page:                page,
+			Model:               Model{Kind: Parallel, BindOnDial: tt.bind},
 		}
 		res := Run(cfg, 1)
 		if res.Err != nil {

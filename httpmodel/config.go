@@ -161,7 +161,7 @@ type Config struct {
 
 	HTTPVersion         string // "1.0" or "1.1" (default): the default persistence rules; see package doc
 	RequestBytes        int64  // HTTP/1.1 request headers on the wire; 0 = 400 (see package doc for HTTP/1.0)
-	ResponseHeaderBytes int64  // HTTP/1.1 response headers on the wire; 0 = 300 (see package doc for HTTP/1.0)
+	ResponseHeaderBytes int64  // HTTP/1.1 response headers on the wire; 0 = none (DefaultConfig has 300; see package doc for HTTP/1.0)
 
 	Visits      int           // page loads one after another; 0 = 1
 	ReadingTime time.Duration // pause between visits
@@ -190,25 +190,71 @@ type Config struct {
 func (c *Config) http10() bool { return c.HTTPVersion == "1.0" }
 
 // Validate reports a configuration that cannot run: an HTTP version other
-// than "1.0" or "1.1" (or "" for 1.1), or an HTTP/1.1 mechanism asked of
+// than "1.0" or "1.1" (or "" for 1.1), an HTTP/1.1 mechanism asked of
 // an HTTP/1.0 client: pipelining (RFC 9112 9.3.2) or the h2c Upgrade
-// (RFC 9110 7.8; with TLS, HTTP/2 starts by ALPN and is allowed). [Run]
-// calls it first.
+// (RFC 9110 7.8; with TLS, HTTP/2 starts by ALPN and is allowed), an
+// HTTP/1.x response of 0 bytes on the wire (ResponseHeaderBytes 0 and a
+// body of 0 bytes: TCP carries no message of 0 bytes, so the client could
+// never see it arrive), or TCP settings that [tcp.Config.Validate]
+// refuses. [Run] calls it first.
 func (c Config) Validate() error {
 	switch c.HTTPVersion {
-	case "", "1.1":
-		return nil
-	case "1.0":
+	case "", "1.1", "1.0":
 	default:
 		return fmt.Errorf("httpmodel: http version %q is not supported (use 1.0 or 1.1)", c.HTTPVersion)
 	}
-	if c.Model.Kind == Pipelined {
-		return errors.New("httpmodel: pipelined needs http version 1.1: pipelining is an HTTP/1.1 mechanism")
+	if c.http10() {
+		if c.Model.Kind == Pipelined {
+			return errors.New("httpmodel: pipelined needs http version 1.1: pipelining is an HTTP/1.1 mechanism")
+		}
+		if c.Model.Kind == HTTP2 && c.Model.H2Upgrade && c.TLS == NoTLS {
+			return errors.New("httpmodel: http2 by upgrade needs http version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior knowledge or TLS)")
+		}
 	}
-	if c.Model.Kind == HTTP2 && c.Model.H2Upgrade && c.TLS == NoTLS {
-		return errors.New("httpmodel: http2 by upgrade needs http version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior knowledge or TLS)")
+	if c.ResponseHeaderBytes < 0 || c.RequestBytes < 0 {
+		return fmt.Errorf("httpmodel: header bytes %d (request) and %d (response): want 0 or more", c.RequestBytes, c.ResponseHeaderBytes)
+	}
+	if c.ResponseHeaderBytes == 0 && c.Model.Kind != HTTP2 {
+		if c.Page.HTML == 0 {
+			return ErrEmptyResponse
+		}
+		for _, o := range c.Page.Objects {
+			if o.Size == 0 {
+				return ErrEmptyResponse
+			}
+		}
+	}
+	if err := c.TCP.Validate(); err != nil {
+		return fmt.Errorf("httpmodel: tcp: %w", err)
 	}
 	return nil
+}
+
+// ErrEmptyResponse is the error of [Config.Validate] for an HTTP/1.x
+// response of 0 bytes on the wire: no response header bytes and an
+// object (or the HTML) of 0 bytes.
+var ErrEmptyResponse = errors.New("httpmodel: a response of 0 bytes on the wire (0 response header bytes and an object of 0 bytes) cannot be seen to arrive; give the responses header bytes or the objects a size")
+
+// DefaultConfig returns the settings that a zero field of Config stands
+// for, written out: HTTP/1.1 with 400-byte requests and 300-byte response
+// headers, one visit, a server that keeps idle connections 5 s and
+// serves 100 requests on each, the page on example.com, 10 minutes and
+// 500 million events at most, and [tcp.DefaultConfig]. Start from it to
+// set a field to 0 where 0 means something of its own:
+// ResponseHeaderBytes 0 is no header bytes at all (responses are their
+// bodies alone).
+func DefaultConfig() Config {
+	return Config{
+		TCP:                 tcp.DefaultConfig(),
+		HTTPVersion:         "1.1",
+		RequestBytes:        400,
+		ResponseHeaderBytes: 300,
+		Visits:              1,
+		Server:              Server{KeepAliveTimeout: defaultKeepAlive, MaxRequests: 100},
+		Page:                Page{Host: "example.com"},
+		MaxSimTime:          10 * time.Minute,
+		MaxEvents:           500_000_000,
+	}
 }
 
 func (c Config) withDefaults() Config {
@@ -217,9 +263,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RequestBytes == 0 {
 		c.RequestBytes = 400
-	}
-	if c.ResponseHeaderBytes == 0 {
-		c.ResponseHeaderBytes = 300
 	}
 	if c.Visits == 0 {
 		c.Visits = 1

@@ -23,10 +23,11 @@ func ExampleRun() {
 	}
 	for _, kind := range []httpmodel.Kind{httpmodel.Persistent, httpmodel.Pipelined} {
 		res := httpmodel.Run(httpmodel.Config{
-			Network: httpmodel.Network{RTT: 100 * time.Millisecond, Bandwidth: 10 * link.Mbps},
-			TCP:     tcp.DefaultConfig(),
-			Page:    page,
-			Model:   httpmodel.Model{Kind: kind},
+			ResponseHeaderBytes: 300, // 0 would be none
+			Network:             httpmodel.Network{RTT: 100 * time.Millisecond, Bandwidth: 10 * link.Mbps},
+			TCP:                 tcp.DefaultConfig(),
+			Page:                page,
+			Model:               httpmodel.Model{Kind: kind},
 		}, 1)
 		m := res.Metrics
 		fmt.Printf("%-10s PLT %6.1f ms  connections %d  packets %d\n",

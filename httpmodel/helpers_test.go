@@ -39,10 +39,11 @@ const fastRate = link.Gbps
 // time rtt.
 func fastConfig(kind Kind, rtt time.Duration, page Page) Config {
 	return Config{
-		Network: Network{RTT: rtt, Bandwidth: fastRate},
-		TCP:     tcp.DefaultConfig(),
-		Page:    page,
-		Model:   Model{Kind: kind},
+		ResponseHeaderBytes: 300, // 0 would be none
+		Network:             Network{RTT: rtt, Bandwidth: fastRate},
+		TCP:                 tcp.DefaultConfig(),
+		Page:                page,
+		Model:               Model{Kind: kind},
 	}
 }
 

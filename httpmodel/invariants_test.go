@@ -40,10 +40,11 @@ func TestPhasesAddUp(t *testing.T) {
 		for _, v := range variants {
 			t.Run(fmt.Sprintf("%v/%s", k, v.name), func(t *testing.T) {
 				cfg := Config{
-					Network: Network{RTT: 40 * time.Millisecond, Bandwidth: 20 * link.Mbps, QueueBytes: 100_000},
-					TCP:     tcp.DefaultConfig(),
-					Page:    lossPage(),
-					Model:   Model{Kind: k},
+					ResponseHeaderBytes: 300, // 0 would be none
+					Network:             Network{RTT: 40 * time.Millisecond, Bandwidth: 20 * link.Mbps, QueueBytes: 100_000},
+					TCP:                 tcp.DefaultConfig(),
+					Page:                lossPage(),
+					Model:               Model{Kind: k},
 				}
 				v.set(&cfg)
 				res := Run(cfg, 7)
@@ -94,14 +95,15 @@ func TestDeterministic(t *testing.T) {
 	for _, k := range allKinds {
 		t.Run(k.String(), func(t *testing.T) {
 			cfg := Config{
-				Network:     Network{RTT: 30 * time.Millisecond, Bandwidth: 10 * link.Mbps, QueueBytes: 30_000, Loss: 0.02, DNS: 5 * time.Millisecond},
-				TCP:         tcp.DefaultConfig(),
-				TLS:         TLS13,
-				Page:        lossPage(),
-				Model:       Model{Kind: k},
-				Visits:      2,
-				ReadingTime: time.Second,
-				Trace:       true,
+				ResponseHeaderBytes: 300, // 0 would be none
+				Network:             Network{RTT: 30 * time.Millisecond, Bandwidth: 10 * link.Mbps, QueueBytes: 30_000, Loss: 0.02, DNS: 5 * time.Millisecond},
+				TCP:                 tcp.DefaultConfig(),
+				TLS:                 TLS13,
+				Page:                lossPage(),
+				Model:               Model{Kind: k},
+				Visits:              2,
+				ReadingTime:         time.Second,
+				Trace:               true,
 			}
 			a, b := Run(cfg, 42), Run(cfg, 42)
 			if !reflect.DeepEqual(a, b) {
@@ -123,6 +125,7 @@ func randomConfig(r *rand.Rand) Config {
 	pick := func(p float64) bool { return r.Float64() < p }
 	ms := func(lo, hi int) time.Duration { return time.Duration(lo+r.IntN(hi-lo+1)) * time.Millisecond }
 	cfg := Config{
+		ResponseHeaderBytes: 300, // 0 would be none
 		Network: Network{
 			RTT:       ms(1, 300),
 			Bandwidth: link.Bandwidth(1+r.IntN(100)) * link.Mbps,

@@ -35,11 +35,12 @@ func TestRandomLossAnswersEveryRequestOnce(t *testing.T) {
 			var drops, retransmits int64
 			for seed := range uint64(seeds) {
 				cfg := Config{
-					Network: Network{RTT: 50 * time.Millisecond, Bandwidth: 10 * link.Mbps, QueueBytes: 64_000, Loss: 0.02},
-					TCP:     tcp.DefaultConfig(),
-					Page:    lossPage(),
-					Model:   Model{Kind: k},
-					Visits:  2,
+					ResponseHeaderBytes: 300, // 0 would be none
+					Network:             Network{RTT: 50 * time.Millisecond, Bandwidth: 10 * link.Mbps, QueueBytes: 64_000, Loss: 0.02},
+					TCP:                 tcp.DefaultConfig(),
+					Page:                lossPage(),
+					Model:               Model{Kind: k},
+					Visits:              2,
 				}
 				res := Run(cfg, seed)
 				if res.Err != nil {
@@ -160,10 +161,11 @@ func TestLossSeedsDiffer(t *testing.T) {
 	for _, k := range []Kind{Persistent, Parallel, HTTP2} {
 		t.Run(k.String(), func(t *testing.T) {
 			cfg := Config{
-				Network: Network{RTT: 50 * time.Millisecond, Bandwidth: 10 * link.Mbps, Loss: 0.02},
-				TCP:     tcp.DefaultConfig(),
-				Page:    lossPage(),
-				Model:   Model{Kind: k},
+				ResponseHeaderBytes: 300, // 0 would be none
+				Network:             Network{RTT: 50 * time.Millisecond, Bandwidth: 10 * link.Mbps, Loss: 0.02},
+				TCP:                 tcp.DefaultConfig(),
+				Page:                lossPage(),
+				Model:               Model{Kind: k},
 			}
 			a, b := Run(cfg, 1), Run(cfg, 2)
 			if a.Metrics.PLT == b.Metrics.PLT && a.Metrics.Packets == b.Metrics.Packets && a.Metrics.Drops == b.Metrics.Drops {

@@ -282,7 +282,12 @@ func (sc *serverConn) write() {
 		}
 		r.respBytes = hdr + r.size
 		tc.Cork()
-		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: r.size == 0})
+		// A message of 0 bytes has nothing to send: a response without
+		// header bytes is its body alone (Validate refuses a response of
+		// 0 bytes in all, which the client could not see arrive).
+		if hdr > 0 {
+			tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: r.size == 0})
+		}
 		if r.size > 0 {
 			tc.Send(r.size, &msg{kind: mRespBody, req: r, close: close, keepAlive: keepAlive, last: true})
 		}

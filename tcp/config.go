@@ -184,7 +184,8 @@ type Config struct {
 	TraceCwnd bool
 }
 
-// DefaultConfig returns the reference settings of DESIGN.md: MSS 1460,
+// DefaultConfig returns the reference settings (the tcp defaults of
+// docs/experiment-format.md): MSS 1460,
 // IW 10, NewReno, delayed ACKs, Nagle off, RFC 5681 restart after idle,
 // RTO 1s initial and 200ms minimum, 4 MiB receive window; and Linux's loss
 // recovery and window accounting: timestamps, SACK with RACK, TLP and

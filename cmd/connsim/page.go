@@ -100,64 +100,70 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "connsim page: unexpected argument %q (page takes flags only)\n", fs.Arg(0))
 		return exitBadUse
 	}
-	// Build a spec in YAML so that every value goes through the same
-	// parser and checks as a file; errors name the flag.
-	var b strings.Builder
-	b.WriteString("name: page\n")
-	sections := map[string][]string{}
-	var order []string
+	// Build the spec in Go: every value goes through the parser and
+	// checks of a file's (Spec.Set, then Runs); errors name the flag.
+	s := experiments.NewSpec("page")
+	var errs experiments.ErrorList
+	set1 := func(key, text string) {
+		var list experiments.ErrorList
+		if err := s.Set(key, text); errors.As(err, &list) {
+			errs = append(errs, list...)
+		}
+	}
 	for _, f := range pageFlags {
-		v := *vals[f.flag]
-		if v == "" {
-			continue
+		if v := *vals[f.flag]; v != "" {
+			set1(f.key, v)
 		}
-		sec, key, nested := strings.Cut(f.key, ".")
-		if !nested {
-			fmt.Fprintf(&b, "%s: %q\n", sec, v)
-			continue
-		}
-		if _, ok := sections[sec]; !ok {
-			order = append(order, sec)
-		}
-		sections[sec] = append(sections[sec], fmt.Sprintf("  %s: %q", key, v))
 	}
-	for _, sec := range order {
-		b.WriteString(sec + ":\n" + strings.Join(sections[sec], "\n") + "\n")
-	}
-	if _, ok := sections["page"]; !ok {
-		b.WriteString("page:\n")
-	}
-	b.WriteString("  objects:\n")
+	s.Page.Objects = nil
 	if strings.TrimSpace(*objects) != "" {
-		for _, o := range strings.Split(*objects, ",") {
+		for i, o := range strings.Split(*objects, ",") {
 			m := objectsRE.FindStringSubmatch(o)
 			if m == nil {
 				fmt.Fprintf(stderr, "connsim page: --objects %q: want COUNTxSIZE, e.g. 40x10KB\n", o)
 				return exitBadUse
 			}
-			fmt.Fprintf(&b, "    - {count: %s, size: %q}\n", m[1], strings.ReplaceAll(m[2], " ", ""))
+			s.Page.Objects = append(s.Page.Objects, experiments.ObjectSpec{Count: 1, Method: "GET"})
+			set1(fmt.Sprintf("page.objects[%d].count", i), m[1])
+			set1(fmt.Sprintf("page.objects[%d].size", i), strings.ReplaceAll(m[2], " ", ""))
 		}
 	}
-	opts := []string{}
+	// The model as a file's entry {model: {connections: N, shards: M}}
+	// gives it, label included.
+	m, ok := experiments.NewModel(*model)
+	if !ok {
+		m = experiments.ModelSpec{Name: *model} // Runs reports it
+	}
+	var given []string
 	if *conns > 0 {
-		opts = append(opts, fmt.Sprintf("connections: %d", *conns))
+		m.Connections = *conns
+		given = append(given, fmt.Sprintf("connections=%d", *conns))
 	}
 	if *shards > 0 {
-		opts = append(opts, fmt.Sprintf("shards: %d", *shards))
+		m.Shards = *shards
+		given = append(given, fmt.Sprintf("shards=%d", *shards))
 	}
-	if len(opts) > 0 {
-		fmt.Fprintf(&b, "models:\n  - %q: {%s}\n", *model, strings.Join(opts, ", "))
-	} else {
-		fmt.Fprintf(&b, "models:\n  - %q\n", *model)
+	if len(given) > 0 {
+		m.Label = *model + "(" + strings.Join(given, ",") + ")"
 	}
-	s, err := experiments.Load("flags", []byte(b.String()))
-	if err != nil {
-		fmt.Fprintln(stderr, flagErrors(err))
+	s.Models = []experiments.ModelSpec{m}
+	// Runs checks the rest (the model, the rules that involve several
+	// keys); a value Set refused kept its default, so nothing is
+	// reported twice.
+	runs, err := s.Runs()
+	var list experiments.ErrorList
+	if errors.As(err, &list) {
+		errs = append(errs, list...)
+	} else if err != nil {
+		fmt.Fprintf(stderr, "connsim page: %v\n", err)
 		return exitBadUse
 	}
-	runs, err := s.Runs()
-	if err != nil || len(runs) != 1 {
-		fmt.Fprintf(stderr, "connsim page: %v\n", err)
+	if len(errs) > 0 {
+		fmt.Fprintln(stderr, flagErrors(errs))
+		return exitBadUse
+	}
+	if len(runs) != 1 {
+		fmt.Fprintf(stderr, "connsim page: %d runs, want 1\n", len(runs))
 		return exitBadUse
 	}
 	res := experiments.Run(runs[0], false)
@@ -169,8 +175,8 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// flagErrors rewrites spec errors ("flags:3:8: network.rtt: ...") to name
-// the flag ("--rtt: ...").
+// flagErrors rewrites spec errors ("network.rtt: ...") to name the flag
+// ("--rtt: ...").
 func flagErrors(err error) string {
 	var list experiments.ErrorList
 	if !errors.As(err, &list) {

@@ -117,7 +117,7 @@ func Sequence(tr experiments.Trace, conn int, opt SequenceOptions) (*plot.Plot, 
 
 	ackStyle := draw.LineStyle{Color: ackColor, Width: vg.Points(1.6)}
 	if len(acks) > 0 {
-		l, err := line(acks, ackStyle, plotter.PostStep)
+		l, err := newLine(acks, ackStyle, plotter.PostStep)
 		if err != nil {
 			return nil, err
 		}

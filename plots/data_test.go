@@ -115,3 +115,87 @@ func TestBarData(t *testing.T) {
 		t.Errorf("only failed rows: err %v, want ErrNoData", err)
 	}
 }
+
+// TestWaterfallData: rows in request order (or by connection), a row per
+// request up to MaxWaterfallRows and the title saying how many were left
+// out, and the end of the load at the last phase.
+func TestWaterfallData(t *testing.T) {
+	reqs := fixtureWaterfall()
+	d, err := waterfallData(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Rows) != len(reqs) || d.Rows[0].Label[:3] != "#0 " || d.ByHost || d.Conns != 6 {
+		t.Fatalf("%d rows from %q, by host %v, %d connections; want %d from #0, by connection, 6",
+			len(d.Rows), d.Rows[0].Label, d.ByHost, d.Conns, len(reqs))
+	}
+	end := 0.0
+	for _, r := range reqs {
+		end = max(end, r.EndMS)
+	}
+	if d.End != end {
+		t.Errorf("end %g, want the last request's end %g", d.End, end)
+	}
+	d, err = waterfallData(reqs, WaterfallOptions{ByConnection: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.Rows[1].Label; got[:4] == "#1 c" && got[4] != '1' {
+		t.Errorf("by connection, row 1 is %q, want a request of c1", got)
+	}
+
+	var many []experiments.RequestRow
+	for i := range MaxWaterfallRows + 50 {
+		many = append(many, experiments.RequestRow{Model: "m", Request: i, Connection: 1, StartMS: float64(i), ReceiveMS: 1, EndMS: float64(i + 1)})
+	}
+	d, err = waterfallData(many, WaterfallOptions{Title: "T"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Rows) != MaxWaterfallRows || d.Title != "T (first 200 of 250 requests)" || d.End != MaxWaterfallRows {
+		t.Errorf("%d rows, title %q, end %g; want %d, \"T (first 200 of 250 requests)\", %d", len(d.Rows), d.Title, d.End, MaxWaterfallRows, MaxWaterfallRows)
+	}
+}
+
+// TestSequenceData: segments sorted by time and sorted into data,
+// retransmissions, drops and ACKs; at most MaxSequenceSegments, the title
+// saying so.
+func TestSequenceData(t *testing.T) {
+	c := experiments.ConnTrace{Connection: 1, ResponseEndsMS: []float64{30, 30, 40}}
+	add := func(s experiments.SegmentSample) { c.Segments = append(c.Segments, s) }
+	add(experiments.SegmentSample{TimeMS: 20, Seq: 1460, Len: 1460, Retransmit: true})
+	add(experiments.SegmentSample{TimeMS: 10, Seq: 0, Len: 1460})
+	add(experiments.SegmentSample{TimeMS: 11, Seq: 1460, Len: 1460, Dropped: true})
+	add(experiments.SegmentSample{TimeMS: 15, Ack: 1460, FromClient: true})
+	add(experiments.SegmentSample{TimeMS: 25, Ack: 2920, FromClient: true})
+	add(experiments.SegmentSample{TimeMS: 26, Ack: 2920, FromClient: true, Dropped: true})
+	tr := experiments.Trace{Model: "m", Conns: []experiments.ConnTrace{c}}
+	d, err := sequenceData(tr, 1, SequenceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Data) != 2 || d.Data[0][0] != 10 || len(d.Rtx) != 1 || d.RtxTops[0].Y != 2.92 || len(d.Drops) != 1 {
+		t.Errorf("data %v, rtx %v (tops %v), drops %v; want 2 data from t=10, 1 rtx to 2.92 KB, 1 drop", d.Data, d.Rtx, d.RtxTops, d.Drops)
+	}
+	if len(d.Acks) != 2 || len(d.AckDrops) != 1 || d.Last != 26 || !slices.Equal(d.Ends, []float64{30, 40}) {
+		t.Errorf("acks %v, lost %v, last %g, ends %v; want 2 ACKs, 1 lost, last 26 (the lost ACK), ends [30 40] (30 once)",
+			d.Acks, d.AckDrops, d.Last, d.Ends)
+	}
+	if _, err := sequenceData(tr, 2, SequenceOptions{}); err == nil {
+		t.Error("connection 2: no error")
+	}
+
+	c.Segments = nil
+	for i := range MaxSequenceSegments + 10 {
+		add(experiments.SegmentSample{TimeMS: float64(MaxSequenceSegments + 10 - i), Seq: int64(i) * 1460, Len: 1460})
+	}
+	tr.Conns[0] = c
+	d, err = sequenceData(tr, 1, SequenceOptions{Title: "T"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Data) != MaxSequenceSegments || d.Data[0][0] != 1 || d.Title != "T (first 50000 of 50010 packets)" {
+		t.Errorf("%d segments from t=%g, title %q; want %d from t=1, \"T (first 50000 of 50010 packets)\"",
+			len(d.Data), d.Data[0][0], d.Title, MaxSequenceSegments)
+	}
+}

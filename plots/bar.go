@@ -36,125 +36,172 @@ type BarOptions struct {
 // the runs, the error bar spans p25–p75 when a point has more than one
 // run, and the median is printed above the bar.
 func Bar(rows []experiments.Row, opt BarOptions) (*plot.Plot, error) {
-	series, err := SeriesFromRows(rows, Query{X: opt.X, Y: opt.Y, Series: opt.Series, Where: opt.Where})
+	d, err := barData(rows, opt)
 	if err != nil {
 		return nil, err
 	}
+	return drawBar(d), nil
+}
+
+// BarData is what a bar chart shows: its bars at x positions 0, 1, ...
+// (one per group), the tick labels under the groups, and the texts.
+type BarData struct {
+	Title, XLabel, YLabel string
+	Ticks                 []plot.Tick // one per group, at 0, 1, ...
+	Groups                int
+	Bars                  []BarSpec
+	Values                bool // print each median above its bar
+	// Legend lists the series with their colours; false when the bars
+	// are labelled on the x axis (no X).
+	Legend      bool
+	LegendTitle string
+	Series      []string
+}
+
+// BarSpec is one bar: its centre and width in group units, the median
+// (the height) and, with Spread, the p25–p75 error bar.
+type BarSpec struct {
+	Series        int // index into the series, for the colour
+	Center, Width float64
+	Median        float64
+	Spread        bool
+	P25, P75      float64
+	Label         string // the median, as printed above the bar
+	LabelY        float64
+}
+
+// barData shapes rows into a bar chart's data; see Bar.
+func barData(rows []experiments.Row, opt BarOptions) (BarData, error) {
+	series, err := SeriesFromRows(rows, Query{X: opt.X, Y: opt.Y, Series: opt.Series, Where: opt.Where})
+	if err != nil {
+		return BarData{}, err
+	}
 	yu, _ := MetricUnit(opt.Y)
 	xu := KeyUnit(opt.X)
-	title := opt.Title
-	if title == "" {
-		title = capitalize(yu.Name)
+	d := BarData{Title: opt.Title, YLabel: pick(opt.YLabel, yu.Label()), Legend: opt.X != "", LegendTitle: "model"}
+	if d.Title == "" {
+		d.Title = capitalize(yu.Name)
 		if opt.X != "" {
-			title += " by " + xu.Name
+			d.Title += " by " + xu.Name
 		}
 		if len(opt.Where) > 0 {
-			title += " (" + whereText(rows, opt.Where) + ")"
+			d.Title += " (" + whereText(rows, opt.Where) + ")"
 		}
 	}
-	xlabel := ""
 	if opt.X != "" {
-		xlabel = xu.Label()
+		d.XLabel = xu.Label()
+		if allNamed(series) {
+			// Names stand for the values: the axis has no unit to show.
+			d.XLabel = xu.Name
+		}
 	}
-	p := newPlot(title, pick(opt.XLabel, xlabel), pick(opt.YLabel, yu.Label()))
-	p.Add(grid(false, true))
+	d.XLabel = pick(opt.XLabel, d.XLabel)
+	if opt.Series != "" && opt.Series != "model" {
+		d.LegendTitle = KeyUnit(opt.Series).Name
+	}
+	for _, s := range series {
+		d.Series = append(d.Series, s.Label)
+	}
+	xs, xtext := barGroups(series, xu)
+	pos := map[float64]int{}
+	for i, x := range xs {
+		pos[x] = i
+		d.Ticks = append(d.Ticks, plot.Tick{Value: float64(i), Label: xtext[x]})
+	}
+	d.Groups = len(xs)
+	if opt.X == "" {
+		d.Groups, d.Ticks = len(series), nil
+		for i, s := range series {
+			d.Ticks = append(d.Ticks, plot.Tick{Value: float64(i), Label: wrapLabel(s.Label, 14)})
+		}
+	}
+	m := len(series)
+	for i, s := range series {
+		for _, pt := range s.Points {
+			b := BarSpec{Series: i, Center: float64(i), Width: 0.6, Median: pt.Median, LabelY: pt.Median,
+				Label: formatNumber(pt.Median, 3)}
+			if opt.X != "" {
+				w := 0.8 / float64(m)
+				b.Center = float64(pos[pt.X]) - 0.4 + (float64(i)+0.5)*w
+				b.Width = w * 0.9
+			}
+			if pt.N > 1 && pt.P75 > pt.P25 && opt.Spread != NoSpread {
+				b.Spread, b.P25, b.P75 = true, pt.P25, pt.P75
+				b.LabelY = max(b.LabelY, pt.P75)
+			}
+			d.Bars = append(d.Bars, b)
+		}
+	}
+	if len(d.Bars) == 0 {
+		return BarData{}, fmt.Errorf("%w: no bars", ErrNoData)
+	}
+	d.Values = !opt.NoValues && len(d.Bars) <= 24
+	return d, nil
+}
 
-	// Group positions: one per x value (or one per series without X).
+// barGroups returns the x values of the series, sorted, with the text
+// each group is labelled with.
+func barGroups(series []Series, xu Unit) ([]float64, map[float64]string) {
 	var xs []float64
 	xtext := map[float64]string{}
 	for _, s := range series {
 		for _, pt := range s.Points {
-			if _, ok := xtext[pt.X]; !ok {
-				xs = append(xs, pt.X)
-				xtext[pt.X] = formatNumber(pt.X, 4)
-				if xu.Unit == "" && pt.XText != "" && !strings.ContainsAny(pt.XText[:1], "{[") {
-					// A word (its number is only an index) or a
-					// count: show it as written. Lists and mappings
-					// keep their index, which titles can explain.
-					xtext[pt.X] = shorten(pt.XText, 28)
-				}
-				if pt.XLabel != "" {
-					xtext[pt.X] = pt.XLabel // named in the spec's labels
-				}
+			if _, ok := xtext[pt.X]; ok {
+				continue
+			}
+			xs = append(xs, pt.X)
+			xtext[pt.X] = formatNumber(pt.X, 4)
+			if xu.Unit == "" && pt.XText != "" && !strings.ContainsAny(pt.XText[:1], "{[") {
+				// A word (its number is only an index) or a count:
+				// show it as written. Lists and mappings keep their
+				// index, which titles can explain.
+				xtext[pt.X] = shorten(pt.XText, 28)
+			}
+			if pt.XLabel != "" {
+				xtext[pt.X] = pt.XLabel // named in the spec's labels
 			}
 		}
 	}
 	slices.Sort(xs)
-	if opt.X != "" && opt.XLabel == "" && allNamed(series) {
-		// Names stand for the values: the axis has no unit to show.
-		p.X.Label.Text = xu.Name
-	}
-	pos := map[float64]int{}
-	for i, x := range xs {
-		pos[x] = i
-	}
+	return xs, xtext
+}
 
-	m := len(series)
+// drawBar draws a bar chart's data.
+func drawBar(d BarData) *plot.Plot {
+	p := newPlot(d.Title, d.XLabel, d.YLabel)
+	p.Add(grid(false, true))
 	bars := &rects{outline: draw.LineStyle{Color: color.Gray{Y: 40}, Width: vg.Points(0.6)}}
 	errs := &vsegs{style: draw.LineStyle{Color: color.Black, Width: vg.Points(1.2)}, cap: vg.Points(3)}
 	vals := &barValues{sty: textStyle(9)}
-	var ticks []plot.Tick
-	groups := len(xs)
-	if opt.X == "" {
-		groups = m
-	}
-	for i, s := range series {
-		for _, pt := range s.Points {
-			var center, w float64
-			if opt.X == "" {
-				center, w = float64(i), 0.6
-			} else {
-				w = 0.8 / float64(m)
-				center = float64(pos[pt.X]) - 0.4 + (float64(i)+0.5)*w
-				w *= 0.9
-			}
-			bars.rs = append(bars.rs, dataRect{x0: center - w/2, x1: center + w/2, y0: 0, y1: pt.Median, fill: seriesColor(i)})
-			top := pt.Median
-			if pt.N > 1 && pt.P75 > pt.P25 && opt.Spread != NoSpread {
-				errs.segs = append(errs.segs, [3]float64{center, pt.P25, pt.P75})
-				top = max(top, pt.P75)
-			}
-			vals.add(center, top, formatNumber(pt.Median, 3))
+	for _, b := range d.Bars {
+		bars.rs = append(bars.rs, dataRect{x0: b.Center - b.Width/2, x1: b.Center + b.Width/2, y0: 0, y1: b.Median, fill: seriesColor(b.Series)})
+		if b.Spread {
+			errs.segs = append(errs.segs, [3]float64{b.Center, b.P25, b.P75})
 		}
-	}
-	if opt.X == "" {
-		for i, s := range series {
-			ticks = append(ticks, plot.Tick{Value: float64(i), Label: wrapLabel(s.Label, 14)})
-		}
-	} else {
-		for i, x := range xs {
-			ticks = append(ticks, plot.Tick{Value: float64(i), Label: xtext[x]})
-		}
+		vals.add(b.Center, b.LabelY, b.Label)
 	}
 	p.Add(bars)
 	if len(errs.segs) > 0 {
 		p.Add(errs)
 	}
-	if !opt.NoValues && len(bars.rs) <= 24 {
+	if d.Values {
 		p.Add(vals)
 	}
-	if opt.X != "" {
-		legendTitle := "model"
-		if opt.Series != "" && opt.Series != "model" {
-			legendTitle = KeyUnit(opt.Series).Name
-		}
-		leg := newSideLegend(legendTitle)
-		for i, s := range series {
-			leg.add(s.Label, boxThumb(seriesColor(i), bars.outline))
+	if d.Legend {
+		leg := newSideLegend(d.LegendTitle)
+		for i, s := range d.Series {
+			leg.add(s, boxThumb(seriesColor(i), bars.outline))
 		}
 		p.Add(leg)
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	p.X.Tick.Marker = plot.ConstantTicks(d.Ticks)
 	p.X.Tick.Length = 0
-	p.X.Min, p.X.Max = -0.5, float64(groups)-0.5
+	p.X.Min, p.X.Max = -0.5, float64(d.Groups)-0.5
 	if p.Y.Max > 0 {
 		p.Y.Max *= 1.08 // room for the printed values
 	}
 	setScales(p, false, false)
-	if len(bars.rs) == 0 {
-		return nil, fmt.Errorf("%w: no bars", ErrNoData)
-	}
-	return p, nil
+	return p
 }
 
 // barValues prints a value just above each bar.

@@ -110,7 +110,7 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 			xys = append(xys, plotter.XY{X: stop, Y: float64(last.Cwnd) / 1e3})
 		}
 		ls := seriesLine(i, vg.Points(2))
-		l, err := line(xys, ls, plotter.PostStep)
+		l, err := newLine(xys, ls, plotter.PostStep)
 		if err != nil {
 			return nil, fmt.Errorf("plots: connection %d: %w", c.Connection, err)
 		}
@@ -119,7 +119,7 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 		if !opt.NoSSThresh {
 			ss := draw.LineStyle{Color: seriesColor(i), Width: vg.Points(1.3), Dashes: dotted()}
 			for _, run := range ssthreshRuns(samples, stop) {
-				sl, err := line(run, ss, plotter.PostStep)
+				sl, err := newLine(run, ss, plotter.PostStep)
 				if err != nil {
 					return nil, fmt.Errorf("plots: connection %d ssthresh: %w", c.Connection, err)
 				}

@@ -46,101 +46,137 @@ type LineOptions struct {
 // values (labels that would overlap are left out, never the first or
 // last), otherwise at nice round numbers.
 func Line(rows []experiments.Row, opt LineOptions) (*plot.Plot, error) {
+	d, err := lineData(rows, opt)
+	if err != nil {
+		return nil, err
+	}
+	return drawLine(d)
+}
+
+// LineData is what a line chart shows, in display units: the series
+// (without the points a log axis cannot show) and the texts.
+type LineData struct {
+	Title, XLabel, YLabel string
+	LegendTitle           string // "model" or the series key's name
+	Series                []Series
+	LogX, LogY            bool
+	Spread                Spread
+}
+
+// lineData shapes rows into a line chart's data; see Line.
+func lineData(rows []experiments.Row, opt LineOptions) (LineData, error) {
 	if opt.X == "" {
-		return nil, errors.New("plots: line chart needs an x key (X)")
+		return LineData{}, errors.New("plots: line chart needs an x key (X)")
 	}
 	series, err := SeriesFromRows(rows, Query{X: opt.X, Y: opt.Y, Series: opt.Series, Where: opt.Where})
 	if err != nil {
-		return nil, err
+		return LineData{}, err
 	}
 	yu, _ := MetricUnit(opt.Y)
 	xu := KeyUnit(opt.X)
 	if opt.LogX || opt.LogY {
 		series = positiveOnly(series, opt.LogX, opt.LogY)
 		if len(series) == 0 {
-			return nil, fmt.Errorf("%w: no positive values for a log axis", ErrNoData)
+			return LineData{}, fmt.Errorf("%w: no positive values for a log axis", ErrNoData)
 		}
 	}
-	title := opt.Title
-	if title == "" {
-		title = capitalize(yu.Name) + " vs " + xu.Name
+	d := LineData{
+		Title: opt.Title, XLabel: pick(opt.XLabel, xu.Label()), YLabel: pick(opt.YLabel, yu.Label()),
+		LegendTitle: "model", Series: series, LogX: opt.LogX, LogY: opt.LogY, Spread: opt.Spread,
+	}
+	if d.Title == "" {
+		d.Title = capitalize(yu.Name) + " vs " + xu.Name
 		if len(opt.Where) > 0 {
-			title += " (" + whereText(rows, opt.Where) + ")"
+			d.Title += " (" + whereText(rows, opt.Where) + ")"
 		}
 	}
-	p := newPlot(title, pick(opt.XLabel, xu.Label()), pick(opt.YLabel, yu.Label()))
-	p.Add(grid(true, true))
-
-	legendTitle := "model"
 	if opt.Series != "" && opt.Series != "model" {
-		legendTitle = KeyUnit(opt.Series).Name
+		d.LegendTitle = KeyUnit(opt.Series).Name
 	}
-	leg := newSideLegend(legendTitle)
+	return d, nil
+}
+
+// drawLine draws a line chart's data.
+func drawLine(d LineData) (*plot.Plot, error) {
+	p := newPlot(d.Title, d.XLabel, d.YLabel)
+	p.Add(grid(true, true))
+	leg := newSideLegend(d.LegendTitle)
 	var bands, lines []plot.Plotter
-	for i, s := range series {
-		xys := make(plotter.XYs, len(s.Points))
-		spread := false
-		for j, pt := range s.Points {
-			xys[j] = plotter.XY{X: pt.X, Y: pt.Median}
-			if pt.N > 1 && pt.P75 > pt.P25 {
-				spread = true
-			}
-		}
-		ls := seriesLine(i, vg.Points(2.2))
-		gs := seriesGlyphStyle(i)
-		l, err := line(xys, ls, plotter.NoStep)
+	for i, s := range d.Series {
+		band, line, thumb, err := lineSeries(i, s, d.Spread)
 		if err != nil {
 			return nil, fmt.Errorf("plots: series %q: %w", s.Label, err)
 		}
-		sc, err := scatter(xys, gs)
-		if err != nil {
-			return nil, fmt.Errorf("plots: series %q: %w", s.Label, err)
-		}
-		lines = append(lines, l, sc)
-		switch {
-		case spread && opt.Spread == Band:
-			poly := make(plotter.XYs, 0, 2*len(s.Points))
-			for _, pt := range s.Points {
-				poly = append(poly, plotter.XY{X: pt.X, Y: pt.P25})
-			}
-			for j := len(s.Points) - 1; j >= 0; j-- {
-				poly = append(poly, plotter.XY{X: s.Points[j].X, Y: s.Points[j].P75})
-			}
-			band, err := plotter.NewPolygon(poly)
-			if err != nil {
-				return nil, fmt.Errorf("plots: series %q: %w", s.Label, err)
-			}
-			fill := fade(seriesColor(i), 45)
-			band.Color = fill
-			band.LineStyle.Width = 0
+		if band != nil {
 			bands = append(bands, band)
-			leg.add(s.Label, bandThumb(fill, ls, &gs))
-		case spread && opt.Spread == ErrorBars:
-			eb := &vsegs{style: seriesLine(i, vg.Points(1.2)), cap: vg.Points(4)}
-			eb.style.Dashes = nil
-			for _, pt := range s.Points {
-				if pt.N > 1 {
-					eb.segs = append(eb.segs, [3]float64{pt.X, pt.P25, pt.P75})
-				}
-			}
-			bands = append(bands, eb)
-			leg.add(s.Label, lineThumb(ls, &gs))
-		default:
-			leg.add(s.Label, lineThumb(ls, &gs))
 		}
+		lines = append(lines, line...)
+		leg.add(s.Label, thumb)
 	}
 	// Bands first, so no line is hidden under another series' band.
 	p.Add(bands...)
 	p.Add(lines...)
 	p.Add(leg)
-	setScales(p, opt.LogX, opt.LogY)
+	setScales(p, d.LogX, d.LogY)
 	// A sweep of a few values: tick exactly those, so every point, the
 	// first one included, sits on a labelled tick.
-	if xs := xValues(series); len(xs) >= 2 && len(xs) <= maxValueTicks {
-		p.X.Tick.Marker = valueTicks{values: xs, log: opt.LogX}
+	if xs := xValues(d.Series); len(xs) >= 2 && len(xs) <= maxValueTicks {
+		p.X.Tick.Marker = valueTicks{values: xs, log: d.LogX}
 		p.X.Min, p.X.Max = xs[0], xs[len(xs)-1]
 	}
 	return p, nil
+}
+
+// lineSeries makes the plotters of series i: its spread (a band or error
+// bars, nil when no point has several runs or spread is NoSpread), its
+// line and markers, and its legend thumbnail.
+func lineSeries(i int, s Series, spread Spread) (band plot.Plotter, line []plot.Plotter, thumb plot.Thumbnailer, err error) {
+	xys := make(plotter.XYs, len(s.Points))
+	spreads := false
+	for j, pt := range s.Points {
+		xys[j] = plotter.XY{X: pt.X, Y: pt.Median}
+		if pt.N > 1 && pt.P75 > pt.P25 {
+			spreads = true
+		}
+	}
+	ls := seriesLine(i, vg.Points(2.2))
+	gs := seriesGlyphStyle(i)
+	l, err := newLine(xys, ls, plotter.NoStep)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sc, err := scatter(xys, gs)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	line = []plot.Plotter{l, sc}
+	switch {
+	case spreads && spread == Band:
+		poly := make(plotter.XYs, 0, 2*len(s.Points))
+		for _, pt := range s.Points {
+			poly = append(poly, plotter.XY{X: pt.X, Y: pt.P25})
+		}
+		for j := len(s.Points) - 1; j >= 0; j-- {
+			poly = append(poly, plotter.XY{X: s.Points[j].X, Y: s.Points[j].P75})
+		}
+		b, err := plotter.NewPolygon(poly)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		b.Color = fade(seriesColor(i), 45)
+		b.LineStyle.Width = 0
+		return b, line, bandThumb(b.Color, ls, &gs), nil
+	case spreads && spread == ErrorBars:
+		eb := &vsegs{style: seriesLine(i, vg.Points(1.2)), cap: vg.Points(4)}
+		eb.style.Dashes = nil
+		for _, pt := range s.Points {
+			if pt.N > 1 {
+				eb.segs = append(eb.segs, [3]float64{pt.X, pt.P25, pt.P75})
+			}
+		}
+		return eb, line, lineThumb(ls, &gs), nil
+	}
+	return nil, line, lineThumb(ls, &gs), nil
 }
 
 // xValues returns the distinct x values of the series, sorted.

@@ -735,14 +735,14 @@ func TestSequenceAckLine(t *testing.T) {
 	}
 	render(t, p, 0, 0)
 
-	data := &vsegs{segs: [][3]float64{{100, 0, 1.46}, {101, 1.46, 2.92}}}
+	data := [][3]float64{{100, 0, 1.46}, {101, 1.46, 2.92}}
 	acks := plotter.XYs{{X: 150, Y: 1.46}, {X: 151, Y: 2.92}, {X: 152, Y: 2.92}, {X: 900, Y: 2.921}}
 	got, _ := dataAcks(acks, nil, data)
 	if want := (plotter.XY{X: 151, Y: 2.92}); len(got) == 0 || got[len(got)-1] != want {
 		t.Errorf("ACK line %v, want it to end at the last ACK of data %v", got, want)
 	}
 	// Duplicate ACKs while data is still being sent stay.
-	data.segs = append(data.segs, [3]float64{160, 2.92, 4.38})
+	data = append(data, [3]float64{160, 2.92, 4.38})
 	if got, _ := dataAcks(acks[:3], nil, data); len(got) != 3 {
 		t.Errorf("got %v, want all three ACKs sent before the last data segment", got)
 	}

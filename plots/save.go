@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -71,7 +72,11 @@ func Encode(p *plot.Plot, w, h vg.Length, format string) (out []byte, err error)
 	case "png":
 		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
 		p.Draw(draw.New(c))
-		if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		img, ok := c.Image().(*image.RGBA)
+		if !ok {
+			return nil, fmt.Errorf("plots: canvas image is a %T, want *image.RGBA", c.Image())
+		}
+		if err := encodePNG(&buf, img); err != nil {
 			return nil, fmt.Errorf("plots: encoding png: %w", err)
 		}
 	case "svg":

@@ -106,8 +106,8 @@ func scatter(xys plotter.XYs, gs draw.GlyphStyle) (*plotter.Scatter, error) {
 	return s, nil
 }
 
-// line returns gonum's line plotter with the given style.
-func line(xys plotter.XYs, ls draw.LineStyle, step plotter.StepKind) (*plotter.Line, error) {
+// newLine returns gonum's line plotter with the given style.
+func newLine(xys plotter.XYs, ls draw.LineStyle, step plotter.StepKind) (*plotter.Line, error) {
 	l, err := plotter.NewLine(xys)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -88,7 +89,15 @@ func newPlot(title, xlabel, ylabel string) *plot.Plot {
 
 // grid returns light grid lines at the labelled ticks of the chosen axes.
 func grid(x, y bool) plot.Plotter {
-	return &gridLines{style: draw.LineStyle{Color: color.Gray{Y: 225}, Width: vg.Points(0.5)}, x: x, y: y}
+	g := &plotter.Grid{}
+	style := draw.LineStyle{Color: color.Gray{Y: 225}, Width: vg.Points(0.5)}
+	if x {
+		g.Vertical = style
+	}
+	if y {
+		g.Horizontal = style
+	}
+	return g
 }
 
 // palette is Okabe and Ito's colour-blind-safe palette (black moved last

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg/draw"
 )
 
 // linearTicks labels about six "nice" values (1, 2, 2.5 or 5 times a power
@@ -347,32 +346,4 @@ func formatNumber(v float64, sig int) string {
 	s := strconv.FormatFloat(v, 'f', dec, 64)
 	f, _ := strconv.ParseFloat(s, 64)
 	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-// gridLines draws thin lines at the labelled ticks of both axes.
-type gridLines struct {
-	style draw.LineStyle
-	x, y  bool // which axes get lines
-}
-
-func (g *gridLines) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	if g.x && p.X.Tick.Marker != nil {
-		for _, t := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
-			if t.IsMinor() || t.Value < p.X.Min || t.Value > p.X.Max {
-				continue
-			}
-			x := trX(t.Value)
-			c.StrokeLine2(g.style, x, c.Min.Y, x, c.Max.Y)
-		}
-	}
-	if g.y && p.Y.Tick.Marker != nil {
-		for _, t := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
-			if t.IsMinor() || t.Value < p.Y.Min || t.Value > p.Y.Max {
-				continue
-			}
-			y := trY(t.Value)
-			c.StrokeLine2(g.style, c.Min.X, y, c.Max.X, y)
-		}
-	}
 }

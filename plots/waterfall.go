@@ -80,6 +80,10 @@ type waterfallTicks []plot.Tick
 func (t waterfallTicks) Ticks(float64, float64) []plot.Tick { return t }
 func (t waterfallTicks) rows() int                          { return len(t) }
 
+// MaxWaterfallRows is the number of requests a waterfall draws at most;
+// a page with more shows its first ones and says so in the title.
+const MaxWaterfallRows = 200
+
 // Waterfall draws one page load as a timeline: one row per request, top
 // to bottom in request order, each bar split into the phases queued, dns,
 // connect, tls, send, wait and receive, starting at the request's
@@ -87,13 +91,105 @@ func (t waterfallTicks) rows() int                          { return len(t) }
 // it, and a coloured stripe left of the row tells neighbouring
 // connections apart: rows with the same number reused one connection.
 // Stripe colours are given in the order connections first appear and
-// repeat after six connections; they are never phase colours. The dotted line marks the end of the
-// load. reqs must come from one run (one model, point and run).
-// MaxWaterfallRows is the number of requests a waterfall draws at most;
-// a page with more shows its first ones and says so in the title.
-const MaxWaterfallRows = 200
-
+// repeat after six connections; they are never phase colours. The dotted
+// line marks the end of the load. reqs must come from one run (one model,
+// point and run).
 func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot, error) {
+	d, err := waterfallData(reqs, opt)
+	if err != nil {
+		return nil, err
+	}
+	return drawWaterfall(d), nil
+}
+
+// WaterfallData is what a waterfall shows: its rows top to bottom (at
+// most MaxWaterfallRows), the end of the load and how stripes are
+// coloured.
+type WaterfallData struct {
+	Title string
+	Rows  []WaterfallRow
+	End   float64 // ms: the end of the load, the last phase or EndMS
+	// Hosts are the hostnames in the order they first appear. With more
+	// than one and at most len(stripePalette), ByHost is set and the
+	// stripes colour hosts; otherwise they tell connections apart.
+	Hosts  []string
+	ByHost bool
+	Used   [len(Phases)]bool // phases that took time in some row
+	Conns  int               // connections among the rows
+}
+
+// WaterfallRow is one request's row.
+type WaterfallRow struct {
+	Label  string // "#3 c2 10.3 KB host"
+	Phases []dataRect
+	Stripe color.Color
+}
+
+// waterfallData picks, orders and cuts a run's requests for a waterfall;
+// see Waterfall.
+func waterfallData(reqs []experiments.RequestRow, opt WaterfallOptions) (WaterfallData, error) {
+	rows, err := visitRows(reqs, opt)
+	if err != nil {
+		return WaterfallData{}, err
+	}
+	d := WaterfallData{Title: opt.Title}
+	if d.Title == "" {
+		d.Title = "Waterfall: " + runName(reqs[0].Model, reqs[0].Point, -1)
+		if opt.Visit > 0 {
+			d.Title += fmt.Sprintf(", visit %d", opt.Visit+1)
+		}
+	}
+	if total := len(rows); total > MaxWaterfallRows {
+		// Drawing is superlinear in rows (87 s for 10,000) and a taller
+		// waterfall is no longer readable: draw the first ones and say so.
+		rows = rows[:MaxWaterfallRows]
+		d.Title += fmt.Sprintf(" (first %d of %d requests)", MaxWaterfallRows, total)
+	}
+	const half = 0.32 // half a bar's height, in rows
+	n := len(rows)
+	manyHosts := slices.ContainsFunc(rows, func(r *experiments.RequestRow) bool { return r.Host != rows[0].Host })
+	for _, r := range rows {
+		if !slices.Contains(d.Hosts, r.Host) {
+			d.Hosts = append(d.Hosts, r.Host)
+		}
+	}
+	// With several hostnames (sharding, a CDN) and few enough of them,
+	// the stripe says which host a row's connection goes to; otherwise
+	// it tells neighbouring connections apart.
+	d.ByHost = len(d.Hosts) > 1 && len(d.Hosts) <= len(stripePalette)
+	colors := stripeColors{}
+	phases := 0
+	for i, r := range rows {
+		y := float64(n - 1 - i)
+		rs, ks := phaseRects(r, y-half, y+half)
+		for k, rc := range rs {
+			if math.IsNaN(rc.x1) || math.IsInf(rc.x1, 0) || math.IsNaN(rc.x0) || math.IsInf(rc.x0, 0) {
+				return WaterfallData{}, fmt.Errorf("plots: request %d has a non-finite time", r.Request)
+			}
+			d.Used[ks[k]] = true
+			d.End = max(d.End, rc.x1)
+		}
+		phases += len(rs)
+		if !math.IsNaN(r.EndMS) && !math.IsInf(r.EndMS, 0) {
+			d.End = max(d.End, r.EndMS)
+		}
+		row := WaterfallRow{Label: requestLabel(r, manyHosts), Phases: rs, Stripe: colors.of(r.Connection)}
+		if d.ByHost {
+			row.Stripe = stripePalette[slices.Index(d.Hosts, r.Host)]
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if phases == 0 {
+		return WaterfallData{}, fmt.Errorf("%w: every request has zero duration", ErrNoData)
+	}
+	d.Conns = len(colors.index)
+	return d, nil
+}
+
+// visitRows returns the requests of the chosen visit, ordered by request
+// (or by connection, then request), after checking that they come from
+// one run.
+func visitRows(reqs []experiments.RequestRow, opt WaterfallOptions) ([]*experiments.RequestRow, error) {
 	if len(reqs) == 0 {
 		return nil, fmt.Errorf("%w: no requests", ErrNoData)
 	}
@@ -120,99 +216,60 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 		}
 		return cmp.Compare(a.Request, b.Request)
 	})
+	return rows, nil
+}
 
-	title := opt.Title
-	if title == "" {
-		title = "Waterfall: " + runName(first.Model, first.Point, -1)
-		if opt.Visit > 0 {
-			title += fmt.Sprintf(", visit %d", opt.Visit+1)
-		}
-	}
-	if total := len(rows); total > MaxWaterfallRows {
-		// Drawing is superlinear in rows (87 s for 10,000) and a taller
-		// waterfall is no longer readable: draw the first ones and say so.
-		rows = rows[:MaxWaterfallRows]
-		title += fmt.Sprintf(" (first %d of %d requests)", MaxWaterfallRows, total)
-	}
-	p := newPlot(title, "time since the start of the page load (ms)", "")
+// drawWaterfall draws a waterfall's data.
+func drawWaterfall(d WaterfallData) *plot.Plot {
+	p := newPlot(d.Title, "time since the start of the page load (ms)", "")
 	p.Add(grid(true, false))
-
-	const half = 0.32 // half a bar's height, in rows
-	n := len(rows)
-	manyHosts := slices.ContainsFunc(rows, func(r *experiments.RequestRow) bool { return r.Host != rows[0].Host })
+	n := len(d.Rows)
 	bars := &rects{outline: draw.LineStyle{Color: color.White, Width: vg.Points(0.3)}}
 	stripes := &leftStripes{half: 0.45, width: vg.Points(7)}
 	ticks := make(waterfallTicks, n)
-	used := make([]bool, len(Phases))
-	colors := stripeColors{}
-	// With several hostnames (sharding, a CDN) and few enough of them,
-	// the stripe says which host a row's connection goes to; otherwise
-	// it tells neighbouring connections apart.
-	var hosts []string
-	for _, r := range rows {
-		if !slices.Contains(hosts, r.Host) {
-			hosts = append(hosts, r.Host)
-		}
-	}
-	byHost := len(hosts) > 1 && len(hosts) <= len(stripePalette)
-	end := 0.0
-	for i, r := range rows {
+	for i, r := range d.Rows {
 		y := float64(n - 1 - i)
-		rs, phases := phaseRects(r, y-half, y+half)
-		for k, d := range rs {
-			if math.IsNaN(d.x1) || math.IsInf(d.x1, 0) || math.IsNaN(d.x0) || math.IsInf(d.x0, 0) {
-				return nil, fmt.Errorf("plots: request %d has a non-finite time", r.Request)
-			}
-			used[phases[k]] = true
-			end = max(end, d.x1)
-		}
-		bars.rs = append(bars.rs, rs...)
-		if !math.IsNaN(r.EndMS) && !math.IsInf(r.EndMS, 0) {
-			end = max(end, r.EndMS)
-		}
+		bars.rs = append(bars.rs, r.Phases...)
 		stripes.ys = append(stripes.ys, y)
-		if byHost {
-			stripes.colors = append(stripes.colors, stripePalette[slices.Index(hosts, r.Host)])
-		} else {
-			stripes.colors = append(stripes.colors, colors.of(r.Connection))
-		}
-		ticks[i] = plot.Tick{Value: y, Label: requestLabel(r, manyHosts)}
-	}
-	if len(bars.rs) == 0 {
-		return nil, fmt.Errorf("%w: every request has zero duration", ErrNoData)
+		stripes.colors = append(stripes.colors, r.Stripe)
+		ticks[i] = plot.Tick{Value: y, Label: r.Label}
 	}
 	p.Add(bars)
 	p.Add(stripes)
 	p.Add(&vguide{
-		x:     end,
+		x:     d.End,
 		style: draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1.2), Dashes: dotted()},
-		note:  "loaded at " + loadedAt(end) + " ms",
+		note:  "loaded at " + loadedAt(d.End) + " ms",
 		sty:   textStyle(noteSize),
 	})
+	p.Add(waterfallLegend(d))
+	return finishWaterfall(p, ticks, n, d.End)
+}
 
+// waterfallLegend lists the phases in use and what the stripes mean.
+func waterfallLegend(d WaterfallData) *sideLegend {
 	leg := newSideLegend("phase")
 	for k, ph := range Phases {
-		if used[k] {
+		if d.Used[k] {
 			leg.add(ph.Name, boxThumb(ph.Color, draw.LineStyle{}))
 		}
 	}
-	if byHost {
+	if d.ByHost {
 		leg.add("stripe: host\n(c<N> in the row\nlabel: connection)", thumbFunc(func(*draw.Canvas) {}))
-		for i, h := range hosts {
+		for i, h := range d.Hosts {
 			leg.add(shorten(h, 24), boxThumb(stripePalette[i], draw.LineStyle{}))
 		}
-		p.Add(leg)
-		return finishWaterfall(p, ticks, n, end), nil
+		return leg
 	}
 	// Stripe colours tell neighbouring connections apart; the c<N> in
 	// the row label names the connection.
 	label := "connection\n(c<N> in the row\nlabel; stripe colour\nfor each connection)"
-	if len(colors.index) > len(stripePalette) {
+	if d.Conns > len(stripePalette) {
 		label = fmt.Sprintf("connection\n(c<N> in the row\nlabel; stripe colours\nrepeat every %d)", len(stripePalette))
 	}
 	leg.add(label, thumbFunc(func(c *draw.Canvas) {
 		// Narrow stripes like the rows', one per colour in use.
-		n := min(len(colors.index), len(stripePalette))
+		n := min(d.Conns, len(stripePalette))
 		w := (c.Max.X - c.Min.X) / vg.Length(len(stripePalette))
 		for j := range n {
 			x0 := c.Min.X + w*vg.Length(j)
@@ -221,8 +278,7 @@ func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot,
 			})
 		}
 	}))
-	p.Add(leg)
-	return finishWaterfall(p, ticks, n, end), nil
+	return leg
 }
 
 // finishWaterfall sets a waterfall's axes: one row per request, time from

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"gonum.org/v1/plot"
@@ -27,15 +29,20 @@ func slug(s string) string {
 }
 
 // makeFigures draws every plot of the spec into dir/plots and returns them
-// for the report.
+// for the report, in spec order.
+//
+// Up to workers figures are drawn at once (workers < 1 means GOMAXPROCS).
+// Figures are claimed in spec order, so the output is the same for any
+// number of workers: each figure is a pure function of the rows.
 //
 // In a partial run (partial set) a plot that cannot be drawn, or that
 // shows one run that did not finish, is left out and named in skipped.
+// Otherwise the first plot in spec order that fails is the error returned.
 //
 // When stop becomes set (a signal), the figures not yet drawn are left
 // out, named in skipped, and cut is true.
 func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig, partial bool, stop *atomic.Bool) (figs []plots.Figure, skipped []string, cut bool, err error) {
+	traces map[int]*experiments.Trace, runs []experiments.RunConfig, partial bool, stop *atomic.Bool, workers int) (figs []plots.Figure, skipped []string, cut bool, err error) {
 	pdir := filepath.Join(dir, "plots")
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
 		return nil, nil, false, err
@@ -46,57 +53,124 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 			finished[r.Index] = true
 		}
 	}
-	for i, ps := range s.Plots {
-		if stop != nil && stop.Load() {
-			skipped = append(skipped, fmt.Sprintf("plots %d to %d, not drawn: interrupted", i+1, len(s.Plots)))
-			return figs, skipped, true, nil
+	tc := &traceCache{m: traces}
+	out := make([]figResult, len(s.Plots))
+	drawn := claimAll(len(s.Plots), workers, stop, func(i int) bool {
+		out[i] = drawFigure(s, i, pdir, rows, reqs, tc, runs, partial, finished)
+		return out[i].err == nil || partial
+	})
+	for i := range drawn {
+		r := out[i]
+		switch {
+		case r.skip != "":
+			skipped = append(skipped, r.skip)
+		case r.err != nil:
+			return figs, skipped, false, r.err
+		default:
+			figs = append(figs, r.fig)
 		}
-		if partial && ps.Kind != experiments.PlotLine && ps.Kind != experiments.PlotBar {
-			// A per-run figure of a run that did not finish would run it
-			// again (traceFor): leave it out.
-			shown := false
-			for _, rc := range runs {
-				if experiments.PlotShows(ps, rc) {
-					shown = finished[rc.Index]
-					break
-				}
-			}
-			if !shown {
-				skipped = append(skipped, fmt.Sprintf("plot %d (%s), whose run did not finish", i+1, ps.Kind))
-				continue
-			}
-		}
-		p, caption, err := drawPlot(s, ps, rows, reqs, traces, runs)
-		if err != nil && partial {
-			skipped = append(skipped, fmt.Sprintf("plot %d (%s): %v", i+1, ps.Kind, err))
-			continue
-		}
-		if err != nil {
-			return figs, skipped, false, fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)
-		}
-		name := fmt.Sprintf("%02d-%s", i+1, ps.Kind)
-		if t := slug(ps.Title); t != "" {
-			name = fmt.Sprintf("%02d-%s", i+1, t)
-		}
-		w, h := plots.DefaultSize(p)
-		if err := plots.Save(p, pdir, name, w, h); err != nil {
-			return figs, skipped, false, err
-		}
-		png, err := os.ReadFile(filepath.Join(pdir, name+".png"))
-		if err != nil {
-			return figs, skipped, false, err
-		}
-		title := ps.Title
-		if title == "" {
-			title = p.Title.Text
-		}
-		figs = append(figs, plots.Figure{Name: name, Title: title, Caption: caption, PNG: png})
+	}
+	if drawn < len(s.Plots) {
+		skipped = append(skipped, fmt.Sprintf("plots %d to %d, not drawn: interrupted", drawn+1, len(s.Plots)))
+		return figs, skipped, true, nil
 	}
 	return figs, skipped, false, nil
 }
 
+// claimAll calls job(i) for i = 0, 1, ... n-1 on up to workers goroutines
+// and returns how many were claimed. Indices are claimed in order, under
+// a lock that also checks stop and whether a job asked to end (job
+// returns false), so the claimed ones are always a prefix 0..k-1 and
+// each of them ran to its end.
+func claimAll(n, workers int, stop *atomic.Bool, job func(i int) bool) int {
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var (
+		mu    sync.Mutex
+		next  int
+		ended bool
+		wg    sync.WaitGroup
+	)
+	claim := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ended || next >= n || (stop != nil && stop.Load()) {
+			ended = true
+			return 0, false
+		}
+		next++
+		return next - 1, true
+	}
+	for range min(workers, n) {
+		wg.Go(func() {
+			for i, ok := claim(); ok; i, ok = claim() {
+				if !job(i) {
+					mu.Lock()
+					ended = true
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return next
+}
+
+// figResult is the outcome of one plot of the spec: a figure, a reason it
+// was left out (skip), or an error.
+type figResult struct {
+	fig  plots.Figure
+	skip string
+	err  error
+}
+
+// drawFigure draws plot i of the spec into pdir.
+func drawFigure(s *experiments.Spec, i int, pdir string, rows []experiments.Row, reqs []experiments.RequestRow,
+	tc *traceCache, runs []experiments.RunConfig, partial bool, finished map[int]bool) figResult {
+	ps := s.Plots[i]
+	if partial && ps.Kind != experiments.PlotLine && ps.Kind != experiments.PlotBar {
+		// A per-run figure of a run that did not finish would run it
+		// again (traceCache.get): leave it out.
+		shown := false
+		for _, rc := range runs {
+			if experiments.PlotShows(ps, rc) {
+				shown = finished[rc.Index]
+				break
+			}
+		}
+		if !shown {
+			return figResult{skip: fmt.Sprintf("plot %d (%s), whose run did not finish", i+1, ps.Kind)}
+		}
+	}
+	p, caption, err := drawPlot(s, ps, rows, reqs, tc, runs)
+	if err != nil && partial {
+		return figResult{skip: fmt.Sprintf("plot %d (%s): %v", i+1, ps.Kind, err)}
+	}
+	if err != nil {
+		return figResult{err: fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)}
+	}
+	name := fmt.Sprintf("%02d-%s", i+1, ps.Kind)
+	if t := slug(ps.Title); t != "" {
+		name = fmt.Sprintf("%02d-%s", i+1, t)
+	}
+	w, h := plots.DefaultSize(p)
+	if err := plots.Save(p, pdir, name, w, h); err != nil {
+		return figResult{err: err}
+	}
+	png, err := os.ReadFile(filepath.Join(pdir, name+".png"))
+	if err != nil {
+		return figResult{err: err}
+	}
+	title := ps.Title
+	if title == "" {
+		title = p.Title.Text
+	}
+	return figResult{fig: plots.Figure{Name: name, Title: title, Caption: caption, PNG: png}}
+}
+
 func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig) (*plot.Plot, string, error) {
+	tc *traceCache, runs []experiments.RunConfig) (*plot.Plot, string, error) {
 	switch ps.Kind {
 	case experiments.PlotLine, experiments.PlotBar:
 		sel := rows
@@ -155,7 +229,7 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		p, err := plots.Waterfall(sel, plots.WaterfallOptions{Title: ps.Title})
 		return p, "One page load, " + where + ": one row per request, split into its phases (queued, dns, connect, tls, send, wait, receive); c<N> in the row label names the connection that carried it, and the stripe at the left tells connections apart (hosts, when the page uses several).", err
 	case experiments.PlotCwnd:
-		tr, err := traceFor(traces, *rc)
+		tr, err := tc.get(*rc)
 		if err != nil {
 			return nil, "", err
 		}
@@ -172,7 +246,7 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		p, err := plots.Cwnd(*tr, plots.CwndOptions{Title: ps.Title, Conns: conns, Requests: sel})
 		return p, "The server's congestion window (and ssthresh, dotted, once a loss or an idle restart has set it) on each connection of one page load, " + where + "; ticks mark the end of each response.", err
 	case experiments.PlotSequence:
-		tr, err := traceFor(traces, *rc)
+		tr, err := tc.get(*rc)
 		if err != nil {
 			return nil, "", err
 		}
@@ -186,17 +260,27 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 	return nil, "", fmt.Errorf("unknown plot kind %q", ps.Kind)
 }
 
-// traceFor returns the trace of run rc, running it again when the results
-// came from files (merge): runs are deterministic, so this is the same run.
-func traceFor(traces map[int]*experiments.Trace, rc experiments.RunConfig) (*experiments.Trace, error) {
-	if tr, ok := traces[rc.Index]; ok {
+// traceCache holds the runs' traces. Figures drawn at once share it.
+type traceCache struct {
+	mu sync.Mutex
+	m  map[int]*experiments.Trace
+}
+
+// get returns the trace of run rc, running it again when the results
+// came from files (merge): runs are deterministic, so this is the same
+// run. The lock is held while a run is repeated, so that no run is
+// repeated twice; that only happens in merge.
+func (c *traceCache) get(rc experiments.RunConfig) (*experiments.Trace, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tr, ok := c.m[rc.Index]; ok {
 		return tr, nil
 	}
 	r := experiments.Run(rc, true)
 	if r.Trace == nil {
 		return nil, fmt.Errorf("run %s has no trace", rc.ID)
 	}
-	traces[rc.Index] = r.Trace
+	c.m[rc.Index] = r.Trace
 	return r.Trace, nil
 }
 

@@ -30,6 +30,8 @@ type outputOpts struct {
 	// left out and the folder is marked partial, so that the command
 	// ends within a second even while it draws.
 	stop *atomic.Bool
+	// workers bounds the figures drawn at once; < 1 means GOMAXPROCS.
+	workers int
 }
 
 // written is what writeOutputs wrote.
@@ -184,7 +186,7 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 			return nil, false, err
 		}
 	}
-	figs, skipped, cut, err := makeFigures(s, dir, rows, reqs, traces, runs, partial, o.stop)
+	figs, skipped, cut, err := makeFigures(s, dir, rows, reqs, traces, runs, partial, o.stop, o.workers)
 	if err != nil {
 		// The results stand; plots of them could not be made. Leave no
 		// plots and no report rather than some.

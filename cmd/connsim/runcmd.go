@@ -319,7 +319,7 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 	elapsed := time.Since(start)
 
 	o := outputOpts{format: rf.format, plots: !rf.noPlots && rf.shardN == 0, replacePartial: rf.replacePartial,
-		why: sig.name(), step: rf.step, stop: sig.stop}
+		why: sig.name(), step: rf.step, stop: sig.stop, workers: rf.workers}
 	if rf.shardN > 0 {
 		o.shard = fmt.Sprintf("%d/%d", rf.shardK, rf.shardN)
 	}

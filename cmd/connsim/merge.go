@@ -26,14 +26,16 @@ need traces of are simulated again (runs are deterministic). Run the
 shards with CSV output (the default); --format json writes the merged
 results as JSON.
 
-Each shard is checked before anything is written: every file against
-the shard's manifest.json (size and SHA-256), the shards against each
+Each shard is checked: before anything is read, every file against the
+shard's manifest.json (size and SHA-256) and the shards against each
 other (one experiment, one spec, one connsim version, one K/N split,
-complete, not partial, no run twice),
-and the values (finite numbers, none negative, each run's seed the one
-the spec gives it, one results row per run and one requests row per
-request). A shard that fails a check is named, with exit code 2. The
-merged folder is written as a transaction, as connsim run writes one.
+complete, not partial); then, as the rows are read (a row at a time,
+in run order across the shards, so memory does not grow with the
+number of runs), no run twice and the values (finite numbers, none
+negative, each run's seed the one the spec gives it, one results row
+per run and one requests row per request). A shard that fails a check
+is named, with exit code 2, and nothing is written. The merged folder
+is written as a transaction, as connsim run writes one.
 
 Example (a sweep in 4 slices, e.g. a Slurm job array or a Kubernetes
 Indexed Job with one slice per task):

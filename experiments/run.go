@@ -142,7 +142,7 @@ const (
 	Interrupted = "interrupted"
 )
 
-// RunOptions control RunAll.
+// RunOptions control RunAll and RunStream.
 type RunOptions struct {
 	Workers  int                     // goroutines; 0 = runtime.NumCPU()
 	Trace    func(rc RunConfig) bool // which runs keep a trace; nil = none
@@ -153,6 +153,11 @@ type RunOptions struct {
 	// under way within a few microseconds of simulation (their Row.Err is
 	// Interrupted) and starts no more (NotRun). nil = never.
 	Stop *atomic.Bool
+	// Ahead bounds RunStream's reorder buffer: a run starts only when
+	// fewer than Ahead results wait for an earlier run to finish, so
+	// that memory does not grow with the number of runs. 0 = 4 per
+	// worker.
+	Ahead int
 }
 
 // RunAll runs rcs on Workers goroutines and returns their results in the
@@ -161,44 +166,81 @@ type RunOptions struct {
 // seed), so parallelism lives only here. When the context is cancelled,
 // runs not yet started are left out: their Result has Row.Err set to
 // NotRun. When Stop is set, the runs under way end early too (Interrupted).
+// RunAll holds every result; RunStream hands them on instead.
 func RunAll(rcs []RunConfig, opt RunOptions) []Result {
+	results := make([]Result, 0, len(rcs))
+	RunStream(rcs, opt, func(r Result) error {
+		results = append(results, r)
+		return nil
+	})
+	return results
+}
+
+// RunStream runs rcs as RunAll does and calls sink with each result in
+// the order of rcs (runs not started, NotRun; runs stopped part way,
+// Interrupted), from the calling goroutine, while later runs go on: the
+// results are the same for any worker count. Results that finish before
+// an earlier run wait in a reorder buffer of at most opt.Ahead; a worker
+// that would run further ahead waits. When sink returns an error, no
+// more runs start, the runs under way finish, and RunStream returns the
+// error without calling sink again.
+func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
 	workers = min(workers, max(1, len(rcs)))
+	ahead := opt.Ahead
+	if ahead <= 0 {
+		ahead = 4 * workers
+	}
 	ctx := opt.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	results := make([]Result, len(rcs))
-	ran := make([]bool, len(rcs))
-	var next atomic.Int64
-	var mu sync.Mutex
-	done := 0
+	var (
+		mu      sync.Mutex
+		changed = sync.NewCond(&mu) // a result is ready, delivered, or a worker left
+		buf     = make([]Result, ahead)
+		ready   = make([]bool, ahead)
+		claimed int // runs started: rcs[:claimed]
+		next    int // the next result to deliver
+		done    int // runs finished (not interrupted), for Progress
+		live    = workers
+		abort   bool // sink failed
+	)
+	stopped := func() bool { return abort || ctx.Err() != nil || opt.Stop != nil && opt.Stop.Load() }
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			mu.Lock()
+			defer func() {
+				live--
+				changed.Broadcast()
+				mu.Unlock()
+			}()
 			for {
-				if ctx.Err() != nil || opt.Stop != nil && opt.Stop.Load() {
+				// Wait for room in the reorder buffer. The run at next
+				// is under way (it was claimed, and is not delivered),
+				// so room comes.
+				for claimed < len(rcs) && claimed >= next+ahead && !stopped() {
+					changed.Wait()
+				}
+				if claimed >= len(rcs) || stopped() {
 					return
 				}
-				i := int(next.Add(1) - 1)
-				if i >= len(rcs) {
-					return
-				}
+				i := claimed
+				claimed++
+				mu.Unlock()
 				rc := rcs[i]
-				trace := opt.Trace != nil && opt.Trace(rc)
-				r := run(rc, trace, opt.Stop)
-				results[i] = r
+				r := run(rc, opt.Trace != nil && opt.Trace(rc), opt.Stop)
 				mu.Lock()
-				ran[i] = true
+				buf[i%ahead], ready[i%ahead] = r, true
+				changed.Broadcast()
 				if r.Row.Err == Interrupted {
-					// Not a finished run: no progress, no OnResult.
-					mu.Unlock()
-					continue
+					continue // not a finished run: no progress, no OnResult
 				}
 				done++
 				if opt.OnResult != nil {
@@ -207,19 +249,46 @@ func RunAll(rcs []RunConfig, opt RunOptions) []Result {
 				if opt.Progress != nil {
 					opt.Progress(done, len(rcs))
 				}
-				mu.Unlock()
 			}
 		}()
 	}
-	wg.Wait()
-	for i, ok := range ran {
-		if !ok {
-			rc := rcs[i]
-			results[i] = Result{Row: Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes,
-				Run: rc.Rep, Seed: rc.Seed, Metrics: nanMetrics(), Err: NotRun}}
+	var err error
+	mu.Lock()
+	for next < len(rcs) {
+		slot := next % ahead
+		if !ready[slot] {
+			if live > 0 {
+				changed.Wait()
+				continue
+			}
+			break // every worker has left: the runs from next on never started
+		}
+		r := buf[slot]
+		buf[slot], ready[slot] = Result{}, false
+		next++
+		changed.Broadcast()
+		mu.Unlock()
+		err = sink(r)
+		mu.Lock()
+		if err != nil {
+			abort = true
+			changed.Broadcast()
+			break
 		}
 	}
-	return results
+	mu.Unlock()
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	for _, rc := range rcs[next:] {
+		r := Result{Row: Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes,
+			Run: rc.Rep, Seed: rc.Seed, Metrics: nanMetrics(), Err: NotRun}}
+		if err := sink(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WantsTrace reports whether a cwnd or sequence plot of the spec shows

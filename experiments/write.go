@@ -3,19 +3,14 @@ package experiments
 import (
 	"bufio"
 	"cmp"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-
-	"gonum.org/v1/gonum/stat"
 )
 
 // This file writes and reads the output files of experiment-format.md.
@@ -54,51 +49,21 @@ type SummaryRow struct {
 func Summarize(rows []Row) []SummaryRow {
 	sorted := slices.Clone(rows)
 	slices.SortStableFunc(sorted, func(a, b Row) int { return cmp.Compare(a.Index, b.Index) })
-	type group struct {
-		row  SummaryRow
-		vals [][]float64
-	}
-	var groups []*group
-	byKey := map[string]*group{}
+	var groups []*summaryGroup
+	byKey := map[string]*summaryGroup{}
 	for _, r := range sorted {
 		k := groupKey(r.Model, r.Point)
 		g := byKey[k]
 		if g == nil {
-			g = &group{row: SummaryRow{Point: r.Point, Model: r.Model}, vals: make([][]float64, len(MetricNames))}
+			g = newSummaryGroup(r)
 			byKey[k] = g
 			groups = append(groups, g)
 		}
-		if r.Err == NotRun || r.Err == Interrupted {
-			g.row.NotRun++
-			continue
-		}
-		if r.Err != "" {
-			g.row.Failed++
-			continue
-		}
-		g.row.Runs++
-		for i, v := range r.Metrics.values() {
-			if !math.IsNaN(v) {
-				g.vals[i] = append(g.vals[i], v)
-			}
-		}
+		g.add(r)
 	}
 	out := make([]SummaryRow, len(groups))
 	for i, g := range groups {
-		g.row.Stats = make([]Quartiles, len(MetricNames))
-		for m, vs := range g.vals {
-			if len(vs) == 0 {
-				g.row.Stats[m] = Quartiles{math.NaN(), math.NaN(), math.NaN()}
-				continue
-			}
-			sort.Float64s(vs)
-			g.row.Stats[m] = Quartiles{
-				P25:    stat.Quantile(0.25, stat.Empirical, vs, nil),
-				Median: stat.Quantile(0.5, stat.Empirical, vs, nil),
-				P75:    stat.Quantile(0.75, stat.Empirical, vs, nil),
-			}
-		}
-		out[i] = g.row
+		out[i] = g.finish()
 	}
 	return out
 }
@@ -110,15 +75,6 @@ func groupKey(model string, point []AxisValue) string {
 		b.WriteString("\x00" + a.Key + "\x00" + fmtExact(a.Value))
 	}
 	return b.String()
-}
-
-// values returns the metrics in MetricNames order.
-func (m Metrics) values() []float64 {
-	v := make([]float64, len(metricTable))
-	for i, mt := range metricTable {
-		v[i] = mt.get(&m)
-	}
-	return v
 }
 
 // cells returns the metric cells in MetricNames order.
@@ -171,74 +127,6 @@ func fmtExact(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-type table struct {
-	header []string
-	rows   [][]cell
-}
-
-func (t *table) writeCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(t.header); err != nil {
-		return err
-	}
-	rec := make([]string, len(t.header))
-	for _, r := range t.rows {
-		for i, c := range r {
-			rec[i] = c.s
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// writeJSON writes the table as a JSON array of objects, one per line,
-// keys in column order.
-func (t *table) writeJSON(w io.Writer) error {
-	bw := bufio.NewWriter(w)
-	keys := make([]string, len(t.header))
-	for i, h := range t.header {
-		k, err := json.Marshal(h)
-		if err != nil {
-			return err
-		}
-		keys[i] = string(k)
-	}
-	bw.WriteString("[")
-	for ri, r := range t.rows {
-		if ri > 0 {
-			bw.WriteString(",")
-		}
-		bw.WriteString("\n  {")
-		for i, c := range r {
-			if i > 0 {
-				bw.WriteString(", ")
-			}
-			bw.WriteString(keys[i] + ": ")
-			switch {
-			case c.num && c.s == "":
-				bw.WriteString("null")
-			case c.num:
-				bw.WriteString(c.s)
-			default:
-				v, err := json.Marshal(c.s)
-				if err != nil {
-					return err
-				}
-				bw.Write(v)
-			}
-		}
-		bw.WriteString("}")
-	}
-	if len(t.rows) > 0 {
-		bw.WriteString("\n")
-	}
-	bw.WriteString("]\n")
-	return bw.Flush()
-}
-
 // sweepKeys returns the spec's swept keys in order.
 func sweepKeys(spec *Spec) []string {
 	if spec == nil {
@@ -276,46 +164,36 @@ func ResultsHeader(spec *Spec) []string {
 	return append(h, "error")
 }
 
-func resultsTable(spec *Spec, rows []Row) (*table, error) {
-	t := &table{header: ResultsHeader(spec)}
-	keys := sweepKeys(spec)
+// byIndex returns rows sorted by Index (run order).
+func byIndex(rows []Row) []Row {
 	sorted := slices.Clone(rows)
 	slices.SortStableFunc(sorted, func(a, b Row) int { return cmp.Compare(a.Index, b.Index) })
-	for _, r := range sorted {
-		pc, err := pointCells(keys, r.Point, fmt.Sprintf("run %d", r.Index))
-		if err != nil {
-			return nil, err
-		}
-		c := append([]cell{strCell(r.Model)}, pc...)
-		c = append(c, intCell(int64(r.Run)), uintCell(r.Seed))
-		if r.Err != "" {
-			c = append(c, emptyNumCells(len(MetricNames))...)
-		} else {
-			c = append(c, r.Metrics.cells()...)
-		}
-		t.rows = append(t.rows, append(c, strCell(r.Err)))
+	return sorted
+}
+
+func writeResults(w io.Writer, spec *Spec, rows []Row, f Format) error {
+	rw, err := NewResultsWriter(w, spec, f)
+	if err != nil {
+		return err
 	}
-	return t, nil
+	for _, r := range byIndex(rows) {
+		if err := rw.Write(r); err != nil {
+			return err
+		}
+	}
+	return rw.Close()
 }
 
 // WriteResultsCSV writes results.csv: one row per run, in Index order. A
 // failed run has empty metric cells and its message in error.
 func WriteResultsCSV(w io.Writer, spec *Spec, rows []Row) error {
-	t, err := resultsTable(spec, rows)
-	if err != nil {
-		return err
-	}
-	return t.writeCSV(w)
+	return writeResults(w, spec, rows, CSV)
 }
 
 // WriteResultsJSON writes results.json: the rows of results.csv as an
 // array of objects with the same field names.
 func WriteResultsJSON(w io.Writer, spec *Spec, rows []Row) error {
-	t, err := resultsTable(spec, rows)
-	if err != nil {
-		return err
-	}
-	return t.writeJSON(w)
+	return writeResults(w, spec, rows, JSON)
 }
 
 // SummaryHeader returns the columns of summary.csv: the swept keys,
@@ -329,53 +207,16 @@ func SummaryHeader(spec *Spec) []string {
 	return append(h, "failed")
 }
 
-func summaryTable(spec *Spec, rows []Row) (*table, error) {
-	t := &table{header: SummaryHeader(spec)}
-	keys := sweepKeys(spec)
-	sum := Summarize(rows)
-	// A partial run (some runs did not run) has one more column,
-	// not_run, so that its summary cannot pass for a whole run's; a
-	// whole run's summary is as it always was.
-	partial := slices.ContainsFunc(sum, func(s SummaryRow) bool { return s.NotRun > 0 })
-	if partial {
-		t.header = append(t.header, "not_run")
-	}
-	for _, s := range sum {
-		c, err := pointCells(keys, s.Point, "model "+s.Model)
-		if err != nil {
-			return nil, err
-		}
-		c = append(c, strCell(s.Model), intCell(int64(s.Runs)))
-		for _, q := range s.Stats {
-			c = append(c, msCell(q.Median), msCell(q.P25), msCell(q.P75))
-		}
-		c = append(c, intCell(int64(s.Failed)))
-		if partial {
-			c = append(c, intCell(int64(s.NotRun)))
-		}
-		t.rows = append(t.rows, c)
-	}
-	return t, nil
-}
-
 // WriteSummaryCSV writes summary.csv: one row per point and model (see
 // Summarize). When some runs did not run (a partial run), failed counts
 // only the runs that failed and a last column, not_run, the others.
 func WriteSummaryCSV(w io.Writer, spec *Spec, rows []Row) error {
-	t, err := summaryTable(spec, rows)
-	if err != nil {
-		return err
-	}
-	return t.writeCSV(w)
+	return WriteSummary(w, spec, Summarize(rows), CSV)
 }
 
 // WriteSummaryJSON writes summary.json, the JSON form of summary.csv.
 func WriteSummaryJSON(w io.Writer, spec *Spec, rows []Row) error {
-	t, err := summaryTable(spec, rows)
-	if err != nil {
-		return err
-	}
-	return t.writeJSON(w)
+	return WriteSummary(w, spec, Summarize(rows), JSON)
 }
 
 // RequestsHeader returns the columns of requests.csv: model, the swept
@@ -388,67 +229,33 @@ func RequestsHeader(spec *Spec) []string {
 		"visit", "queued_ms")
 }
 
-func requestsTable(spec *Spec, rows []RequestRow) (*table, error) {
-	t := &table{header: RequestsHeader(spec)}
-	keys := sweepKeys(spec)
-	for i, r := range rows {
-		pc, err := pointCells(keys, r.Point, fmt.Sprintf("request row %d", i))
-		if err != nil {
-			return nil, err
-		}
-		c := append([]cell{strCell(r.Model)}, pc...)
-		c = append(c, intCell(int64(r.Run)), intCell(int64(r.Request)), strCell(r.Host),
-			intCell(int64(r.Connection)), intCell(r.Bytes),
-			msCell(r.StartMS), msCell(r.DNSms), msCell(r.ConnectMS), msCell(r.TLSms),
-			msCell(r.SendMS), msCell(r.WaitMS), msCell(r.ReceiveMS), msCell(r.EndMS),
-			intCell(int64(r.Visit)), msCell(r.QueuedMS))
-		t.rows = append(t.rows, c)
+func writeRequests(w io.Writer, spec *Spec, rows []RequestRow, f Format) error {
+	rw, err := NewRequestsWriter(w, spec, f)
+	if err != nil {
+		return err
 	}
-	return t, nil
+	for _, r := range rows {
+		if err := rw.Write(r); err != nil {
+			return err
+		}
+	}
+	return rw.Close()
 }
 
 // WriteRequestsCSV writes requests.csv: one row per request, in the order given.
 func WriteRequestsCSV(w io.Writer, spec *Spec, rows []RequestRow) error {
-	t, err := requestsTable(spec, rows)
-	if err != nil {
-		return err
-	}
-	return t.writeCSV(w)
+	return writeRequests(w, spec, rows, CSV)
 }
 
 // WriteRequestsJSON writes requests.json, the JSON form of requests.csv.
 func WriteRequestsJSON(w io.Writer, spec *Spec, rows []RequestRow) error {
-	t, err := requestsTable(spec, rows)
-	if err != nil {
-		return err
-	}
-	return t.writeJSON(w)
+	return writeRequests(w, spec, rows, JSON)
 }
 
 // csvTable reads a CSV file with a header into column lookups.
 type csvTable struct {
 	header []string
 	col    map[string]int
-	recs   [][]string
-}
-
-func readCSV(r io.Reader, what string) (*csvTable, error) {
-	cr := csv.NewReader(r)
-	recs, err := cr.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("experiments: %s: %w", what, err)
-	}
-	if len(recs) == 0 {
-		return nil, fmt.Errorf("experiments: %s: empty file, no header", what)
-	}
-	t := &csvTable{header: recs[0], col: map[string]int{}, recs: recs[1:]}
-	for i, h := range t.header {
-		if _, dup := t.col[h]; dup {
-			return nil, fmt.Errorf("experiments: %s: column %q appears twice", what, h)
-		}
-		t.col[h] = i
-	}
-	return t, nil
 }
 
 // axes returns the swept keys: the columns between first and "run".
@@ -525,68 +332,43 @@ func (c *cellReader) point(keys []string) []AxisValue {
 // as written, and a failed run's metrics are NaN and 0. Writing the rows
 // again with the same spec gives the same bytes.
 func ReadResultsCSV(r io.Reader) ([]Row, error) {
-	const what = "results.csv"
-	t, err := readCSV(r, what)
+	rr, err := NewResultsReader(r)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := t.axes(what, "model")
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]Row, 0, len(t.recs))
-	for i, rec := range t.recs {
-		c := &cellReader{t: t, rec: rec, line: i + 2, what: what}
-		row := Row{Index: i, Model: c.get("model"), Point: c.point(keys), Run: int(c.int("run")), Err: c.get("error")}
-		if s := c.get("seed"); s != "" {
-			row.Seed, err = strconv.ParseUint(s, 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("experiments: %s:%d: seed: %q is not a seed", what, i+2, s)
-			}
+	var rows []Row
+	for {
+		row, err := rr.Read()
+		if err == io.EOF {
+			return rows, nil
 		}
-		for _, mt := range metricTable {
-			if mt.Integer {
-				mt.set(&row.Metrics, float64(c.int(mt.Name)))
-			} else {
-				mt.set(&row.Metrics, c.float(mt.Name))
-			}
-		}
-		if c.err != nil {
-			return nil, c.err
+		if err != nil {
+			return nil, err
 		}
 		rows = append(rows, row)
 	}
-	return rows, nil
 }
 
 // ReadRequestsCSV parses a requests.csv written by WriteRequestsCSV.
 func ReadRequestsCSV(r io.Reader) ([]RequestRow, error) {
-	const what = "requests.csv"
-	t, err := readCSV(r, what)
+	rr, err := NewRequestsReader(r)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := t.axes(what, "model")
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]RequestRow, 0, len(t.recs))
-	for i, rec := range t.recs {
-		c := &cellReader{t: t, rec: rec, line: i + 2, what: what}
-		rows = append(rows, RequestRow{
-			Model: c.get("model"), Point: c.point(keys), Run: int(c.int("run")),
-			Request: int(c.int("request")), Visit: int(c.int("visit")), Host: c.get("host"),
-			Connection: int(c.int("connection")), Bytes: c.int("bytes"),
-			StartMS: c.float("start_ms"), DNSms: c.float("dns_ms"), ConnectMS: c.float("connect_ms"),
-			TLSms: c.float("tls_ms"), SendMS: c.float("send_ms"), WaitMS: c.float("wait_ms"),
-			ReceiveMS: c.float("receive_ms"), EndMS: c.float("end_ms"), QueuedMS: c.float("queued_ms"),
-		})
-		if c.err != nil {
-			return nil, c.err
+	var rows []RequestRow
+	for {
+		row, err := rr.Read()
+		if err == io.EOF {
+			return rows, nil
 		}
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
 	}
-	return rows, nil
 }
+
+func parseSeed(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) }
 
 // runKeys maps each run of s to its index, keyed like groupKey plus the
 // repetition.

@@ -16,7 +16,7 @@ import (
 type Metrics struct {
 	PLT           time.Duration // first visit's page load time
 	RevisitPLT    time.Duration // last visit's page load time; -1 with one visit
-	Connections   int           // client connections that completed the handshake
+	Connections   int           // client connections opened (dialed), whether or not the handshake completed
 	Handshakes    time.Duration // TCP and TLS handshake time, summed over client connections
 	Packets       int64         // packets sent by both sides (SYN, FIN, pure ACKs included)
 	Bytes         int64         // bytes on the wire, headers included
@@ -268,12 +268,15 @@ func (w *world) result() *Result {
 			m.Undos += st.Undos
 		}
 	}
+	// connections is "TCP connections opened" (DESIGN.md): every
+	// connection the client dialed, refused or timed out ones included.
+	// Handshake time is summed over the handshakes that completed.
+	m.Connections = len(w.cl.conns)
 	for _, c := range w.cl.conns {
 		st := c.tc.Stats()
 		if st.Established < 0 {
 			continue
 		}
-		m.Connections++
 		m.Handshakes += st.Established.Sub(c.dialAt)
 		if c.readyAt > 0 && c.readyAt > st.Established {
 			m.Handshakes += c.readyAt.Sub(st.Established)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"container/heap"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,14 +26,16 @@ need traces of are simulated again (runs are deterministic). Run the
 shards with CSV output (the default); --format json writes the merged
 results as JSON.
 
-Each shard is checked before anything is written: every file against
-the shard's manifest.json (size and SHA-256), the shards against each
+Each shard is checked: before anything is read, every file against the
+shard's manifest.json (size and SHA-256) and the shards against each
 other (one experiment, one spec, one connsim version, one K/N split,
-complete, not partial, no run twice),
-and the values (finite numbers, none negative, each run's seed the one
-the spec gives it, one results row per run and one requests row per
-request). A shard that fails a check is named, with exit code 2. The
-merged folder is written as a transaction, as connsim run writes one.
+complete, not partial); then, as the rows are read (a row at a time,
+in run order across the shards, so memory does not grow with the
+number of runs), no run twice and the values (finite numbers, none
+negative, each run's seed the one the spec gives it, one results row
+per run and one requests row per request). A shard that fails a check
+is named, with exit code 2, and nothing is written. The merged folder
+is written as a transaction, as connsim run writes one.
 
 Example (a sweep in 4 slices, e.g. a Slurm job array or a Kubernetes
 Indexed Job with one slice per task):
@@ -67,29 +71,17 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "connsim merge: --out is empty: name an output folder (--out . for this one)\n")
 		return exitBadUse
 	}
-	s, rows, reqs, err := readShards(dirs)
+	sh, err := openShards(dirs)
 	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
 		return exitBadUse
 	}
-	runs, err := s.Runs()
-	if err != nil {
-		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+	defer sh.close()
+	s := sh.spec
+	if total := sh.total(); total < len(sh.runs) {
+		fmt.Fprintf(stderr, "connsim merge: the folders hold %d of the %d runs of %s; a shard is missing\n", total, len(sh.runs), s.Name)
 		return exitBadUse
 	}
-	if err := s.IndexRows(rows); err != nil {
-		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
-		return exitBadUse
-	}
-	if len(rows) != len(runs) {
-		fmt.Fprintf(stderr, "connsim merge: the folders hold %d of the %d runs of %s; a shard is missing\n", len(rows), len(runs), s.Name)
-		return exitBadUse
-	}
-	if err := s.SortRequestRows(reqs); err != nil {
-		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
-		return exitBadUse
-	}
-	restoreAxisText(rows, reqs, runs)
 	od, err := openOutDir(*out, s.Name, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
@@ -97,9 +89,21 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	defer od.Close()
 	o := outputOpts{format: *format, plots: !*noPlots}
-	w, err := writeRows(od, s, rows, reqs, map[int]*experiments.Trace{}, runs, o)
+	so := newStreamOut(od, s, sh.runs, o)
+	var w written
+	err = sh.merge(so.add)
+	if err != nil {
+		so.abort()
+	} else {
+		w, err = so.finish()
+	}
 	for _, m := range od.warnings {
 		fmt.Fprintf(stderr, "connsim merge: warning: %s\n", m)
+	}
+	var bad *shardError
+	if errors.As(err, &bad) {
+		fmt.Fprintf(stderr, "connsim merge: %v\n", err)
+		return exitBadUse
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "connsim merge: %v (%s is as it was)\n", err, od.target())
@@ -109,95 +113,317 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "connsim merge: %v; %s holds the merged results without plots or report\n", w.plotErr, w.dir)
 		return exitRunFail
 	}
-	dir := w.dir
-	fmt.Fprintf(stdout, "merged %d folders, %d runs -> %s\n", len(dirs), len(rows), dir)
-	for _, r := range rows {
-		if r.Err != "" {
-			return exitRunFail
-		}
+	fmt.Fprintf(stdout, "merged %d folders, %d runs -> %s\n", len(dirs), so.counts.Total, w.dir)
+	if so.counts.Failed > 0 || so.counts.NotRun > 0 {
+		return exitRunFail
 	}
 	return exitOK
 }
 
-// readShards loads the spec and rows of every shard folder, checking that
-// they come from the same experiment.
-func readShards(dirs []string) (*experiments.Spec, []experiments.Row, []experiments.RequestRow, error) {
-	var spec *experiments.Spec
+// shardError is a shard that fails a check while merge reads it: bad
+// input (exit 2), found after the output was begun in a staging folder,
+// which is removed.
+type shardError struct{ err error }
+
+func (e *shardError) Error() string { return e.err.Error() }
+
+// shards are the shard folders being merged: their manifests checked,
+// their results.csv and requests.csv open for reading a row at a time.
+type shards struct {
+	spec *experiments.Spec
+	runs []experiments.RunConfig
+	loc  *runLocator
+	in   []*shardIn
+}
+
+// shardIn is one shard folder being read. Its rows are in its own run
+// order (the order connsim run writes them); head is the next results
+// row, reqHead the next requests row.
+type shardIn struct {
+	dir              string
+	m                *manifest
+	resPath, reqPath string
+	files            []*os.File
+	res              *experiments.ResultsReader
+	req              *experiments.RequestsReader
+	rows             int // results rows read
+
+	head     experiments.Row
+	headPos  int // its run's position in runs; -1 at the end of the file
+	headLine int
+	prevPos  int // the run before head, for the order check
+
+	reqHead    experiments.RequestRow
+	reqPos     int  // reqHead's run's position in runs
+	reqLine    int  // reqHead's line
+	reqPending bool // reqHead is read and not yet taken
+	reqEOF     bool
+	k          int // the shard's place in the command line, 0-based
+}
+
+// openShards checks every shard folder's manifest, files and spec (one
+// experiment, one spec, one connsim version, one K/N split, complete,
+// not partial, no shard twice) and opens its files.
+func openShards(dirs []string) (*shards, error) {
+	sh := &shards{}
 	var specBytes []byte
-	var rows []experiments.Row
-	var reqs []experiments.RequestRow
-	var runs []experiments.RunConfig
-	shards := map[string]string{} // "K/N" -> folder
-	seen := map[string]string{}   // runKey -> the results.csv that has it
+	seenShard := map[string]string{} // "K/N" -> folder
 	var first *manifest
 	for _, d := range dirs {
 		m, err := readManifest(d)
 		if errors.Is(err, fs.ErrNotExist) {
 			if _, serr := os.Stat(filepath.Join(d, "experiment.yaml")); serr != nil {
-				return nil, nil, nil, fmt.Errorf("%s: not a shard folder: no experiment.yaml", d)
+				return nil, fmt.Errorf("%s: not a shard folder: no experiment.yaml", d)
 			}
-			return nil, nil, nil, fmt.Errorf("%s: no %s, so its files cannot be checked (written by a connsim before 15, or not by connsim): run the shard again", d, manifestName)
+			return nil, fmt.Errorf("%s: no %s, so its files cannot be checked (written by a connsim before 15, or not by connsim): run the shard again", d, manifestName)
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		if err := checkShardManifest(d, m); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		if prev, dup := shards[m.Shard]; dup && m.Shard != "" {
-			return nil, nil, nil, fmt.Errorf("%s: shard %s again (also %s)", d, m.Shard, prev)
+		if prev, dup := seenShard[m.Shard]; dup && m.Shard != "" {
+			return nil, fmt.Errorf("%s: shard %s again (also %s)", d, m.Shard, prev)
 		}
-		shards[m.Shard] = d
+		seenShard[m.Shard] = d
 		if first == nil {
 			first = m
 		} else if err := sameSweep(first, m); err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: %v than %s", filepath.Join(d, manifestName), err, dirs[0])
+			return nil, fmt.Errorf("%s: %v than %s", filepath.Join(d, manifestName), err, dirs[0])
 		}
 		path := filepath.Join(d, "experiment.yaml")
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("%s: not a shard folder: %v", d, errors.Unwrap(err))
+			return nil, fmt.Errorf("%s: not a shard folder: %v", d, errors.Unwrap(err))
 		}
-		if spec == nil {
+		if sh.spec == nil {
 			s, err := experiments.Load(path, data)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, err
 			}
-			if runs, err = s.Runs(); err != nil {
-				return nil, nil, nil, err
+			if sh.runs, err = s.Runs(); err != nil {
+				return nil, err
 			}
-			spec, specBytes = s, data
+			sh.spec, specBytes = s, data
+			sh.loc = newRunLocator(s, sh.runs)
 		} else if !bytes.Equal(data, specBytes) {
-			return nil, nil, nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
+			return nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
 		}
-		r, err := readWith(filepath.Join(d, "results.csv"), experiments.ReadResultsCSV)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		q, err := readWith(filepath.Join(d, "requests.csv"), experiments.ReadRequestsCSV)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if len(r) != m.Runs.Total {
-			return nil, nil, nil, fmt.Errorf("%s: %d rows, %s says the shard has %d runs", filepath.Join(d, "results.csv"), len(r), manifestName, m.Runs.Total)
-		}
-		if err := checkShardValues(d, runs, r, q); err != nil {
-			return nil, nil, nil, err
-		}
-		// A run in two shards: one of them was edited (or is not a
-		// slice of this split). Name the file, as for the other checks.
-		resPath := filepath.Join(d, "results.csv")
-		for i, row := range r {
-			k := runKey(row.Model, row.Point, row.Run)
-			if prev, dup := seen[k]; dup {
-				return nil, nil, nil, fmt.Errorf("%s:%d: model %s, run %d: this run again (also in %s)", resPath, i+2, row.Model, row.Run, prev)
-			}
-			seen[k] = resPath
-		}
-		rows = append(rows, r...)
-		reqs = append(reqs, q...)
+		sh.in = append(sh.in, &shardIn{k: len(sh.in), dir: d, m: m, resPath: filepath.Join(d, "results.csv"), reqPath: filepath.Join(d, "requests.csv"), prevPos: -1})
 	}
-	return spec, rows, reqs, nil
+	for _, in := range sh.in {
+		if err := in.open(); err != nil {
+			sh.close()
+			return nil, err
+		}
+	}
+	return sh, nil
+}
+
+func (in *shardIn) open() error {
+	for _, p := range []string{in.resPath, in.reqPath} {
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("%s: %v (merge reads the CSV files: run the shards with --format csv)", p, errors.Unwrap(err))
+		}
+		in.files = append(in.files, f)
+	}
+	var err error
+	if in.res, err = experiments.NewResultsReader(bufio.NewReaderSize(in.files[0], 64<<10)); err != nil {
+		return fmt.Errorf("%s: %w", in.resPath, err)
+	}
+	if in.req, err = experiments.NewRequestsReader(bufio.NewReaderSize(in.files[1], 64<<10)); err != nil {
+		return fmt.Errorf("%s: %w", in.reqPath, err)
+	}
+	return nil
+}
+
+func (sh *shards) close() {
+	for _, in := range sh.in {
+		for _, f := range in.files {
+			f.Close()
+		}
+		in.files = nil
+	}
+}
+
+// total is the number of runs the shards' manifests say they hold.
+func (sh *shards) total() int {
+	n := 0
+	for _, in := range sh.in {
+		n += in.m.Runs.Total
+	}
+	return n
+}
+
+// merge reads the shards' rows in run order, a k-way merge by run over
+// the shards' files (each in its own run order), checks them as it goes
+// (see checkResultRow, requestCheck) and hands each run on to add, with
+// its requests. Nothing is held beyond one row and one run's requests
+// per shard. A shard that fails a check is a *shardError naming its file
+// and line.
+func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) error) error {
+	owner := make([]int32, len(sh.runs)) // which shard (1-based) holds each run, 0 = none yet
+	for _, in := range sh.in {
+		if err := sh.advance(in, owner); err != nil {
+			return &shardError{err}
+		}
+	}
+	h := &shardHeap{}
+	for _, in := range sh.in {
+		if in.headPos >= 0 {
+			heap.Push(h, in)
+		}
+	}
+	emitted := 0
+	for h.Len() > 0 {
+		in := (*h)[0]
+		p := in.headPos
+		rc := &sh.runs[p]
+		row := in.head
+		row.Index, row.Point = rc.Index, rc.Point.Axes // the swept values as the spec writes them
+		reqs, err := sh.requestsOf(in, p, row.Err == "")
+		if err != nil {
+			return &shardError{err}
+		}
+		if err := add(rc, experiments.Result{Row: row, Requests: reqs}); err != nil {
+			return err
+		}
+		emitted++
+		if err := sh.advance(in, owner); err != nil {
+			return &shardError{err}
+		}
+		if in.headPos >= 0 {
+			heap.Fix(h, 0)
+		} else {
+			heap.Pop(h)
+		}
+	}
+	if emitted != len(sh.runs) {
+		return &shardError{fmt.Errorf("the folders hold %d of the %d runs of %s; a shard is missing", emitted, len(sh.runs), sh.spec.Name)}
+	}
+	return nil
+}
+
+// advance reads shard k's next results row into its head and checks it:
+// a run of the spec, with its seed and sane metrics, after the shard's
+// previous run, in no other shard. At the end of the file it checks the
+// count of rows against the manifest and that no requests row is left.
+func (sh *shards) advance(in *shardIn, owner []int32) error {
+	row, err := in.res.Read()
+	if err == io.EOF {
+		in.headPos = -1
+		if in.rows != in.m.Runs.Total {
+			return fmt.Errorf("%s: %d rows, %s says the shard has %d runs", in.resPath, in.rows, manifestName, in.m.Runs.Total)
+		}
+		if err := sh.peekRequest(in); err != nil {
+			return err
+		}
+		if in.reqPending {
+			return fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", in.reqPath, in.reqLine, in.reqHead.Model, in.reqHead.Run)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.resPath, err)
+	}
+	in.rows++
+	line := in.res.Line()
+	p := sh.loc.find(row.Model, row.Point, row.Run)
+	if p < 0 {
+		return fmt.Errorf("%s:%d: model %s, run %d: no such run in experiment.yaml", in.resPath, line, row.Model, row.Run)
+	}
+	rc := &sh.runs[p]
+	switch o := owner[p]; {
+	case o == int32(in.k+1):
+		return fmt.Errorf("%s:%d: run %s appears twice", in.resPath, line, rc.ID)
+	case o != 0:
+		// A run in two shards: one of them was edited (or is not a
+		// slice of this split).
+		return fmt.Errorf("%s:%d: model %s, run %d: this run again (also in %s)", in.resPath, line, row.Model, row.Run, sh.in[o-1].resPath)
+	}
+	owner[p] = int32(in.k + 1)
+	if err := checkResultRow(in.resPath, line, rc, row); err != nil {
+		return err
+	}
+	if p < in.prevPos {
+		return fmt.Errorf("%s:%d: run %s: not in run order (after run %s): not a file connsim wrote", in.resPath, line, rc.ID, sh.runs[in.prevPos].ID)
+	}
+	in.head, in.headPos, in.headLine, in.prevPos = row, p, line, p
+	return nil
+}
+
+// peekRequest reads the shard's next requests row, if not read yet.
+func (sh *shards) peekRequest(in *shardIn) error {
+	if in.reqPending || in.reqEOF {
+		return nil
+	}
+	q, err := in.req.Read()
+	if err == io.EOF {
+		in.reqEOF = true
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.reqPath, err)
+	}
+	in.reqLine = in.req.Line()
+	p := in.headPos // most rows are of the run at the head
+	if p < 0 || !sh.loc.is(p, q.Model, q.Point, q.Run) {
+		p = sh.loc.find(q.Model, q.Point, q.Run)
+	}
+	if p < 0 {
+		return fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", in.reqPath, in.reqLine, q.Model, q.Run)
+	}
+	in.reqHead, in.reqPos, in.reqPending = q, p, true
+	return nil
+}
+
+// requestsOf reads and checks the requests rows of run p, the shard's
+// head: the rows that follow in requests.csv and name run p.
+func (sh *shards) requestsOf(in *shardIn, p int, ok bool) ([]experiments.RequestRow, error) {
+	rc := &sh.runs[p]
+	c := newRequestCheck(in.reqPath, rc, ok)
+	var reqs []experiments.RequestRow
+	for {
+		if err := sh.peekRequest(in); err != nil {
+			return nil, err
+		}
+		if !in.reqPending || in.reqPos != p {
+			break
+		}
+		q := in.reqHead
+		if err := c.row(in.reqLine, q); err != nil {
+			return nil, err
+		}
+		q.Point = rc.Point.Axes
+		reqs = append(reqs, q)
+		in.reqPending = false
+	}
+	if in.reqPending && in.reqPos < p {
+		// A run before this one: not in results.csv (or the file is
+		// not in run order).
+		q := in.reqHead
+		return nil, fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", in.reqPath, in.reqLine, q.Model, q.Run)
+	}
+	if err := c.done(); err != nil {
+		return nil, err
+	}
+	return reqs, nil
+}
+
+// shardHeap orders shards by the run of their next results row.
+type shardHeap []*shardIn
+
+func (h shardHeap) Len() int           { return len(h) }
+func (h shardHeap) Less(i, j int) bool { return h[i].headPos < h[j].headPos }
+func (h shardHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *shardHeap) Push(x any)        { *h = append(*h, x.(*shardIn)) }
+func (h *shardHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // sameSweep reports how two shards' manifests disagree on what they are
@@ -215,48 +441,4 @@ func sameSweep(a, b *manifest) error {
 		return fmt.Errorf("shard %s: sliced in another number of shards", b.Shard)
 	}
 	return nil
-}
-
-func readWith[T any](path string, read func(io.Reader) ([]T, error)) ([]T, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if strings.HasSuffix(path, ".csv") {
-			return nil, fmt.Errorf("%s: %v (merge reads the CSV files: run the shards with --format csv)", path, errors.Unwrap(err))
-		}
-		return nil, err
-	}
-	defer f.Close()
-	out, err := read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return out, nil
-}
-
-// restoreAxisText gives rows read back from files the swept values as
-// written in the spec ("60ms"), which the files do not keep (they hold
-// plain numbers) and figure titles use.
-func restoreAxisText(rows []experiments.Row, reqs []experiments.RequestRow, runs []experiments.RunConfig) {
-	key := func(model string, point []experiments.AxisValue, rep int) string {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%s\x00%d", model, rep)
-		for _, a := range point {
-			fmt.Fprintf(&b, "\x00%s=%v", a.Key, a.Value)
-		}
-		return b.String()
-	}
-	axes := make(map[string][]experiments.AxisValue, len(runs))
-	for _, r := range runs {
-		axes[key(r.Model.Label, r.Point.Axes, r.Rep)] = r.Point.Axes
-	}
-	for i := range rows {
-		if a, ok := axes[key(rows[i].Model, rows[i].Point, rows[i].Run)]; ok {
-			rows[i].Point = a
-		}
-	}
-	for i := range reqs {
-		if a, ok := axes[key(reqs[i].Model, reqs[i].Point, reqs[i].Run)]; ok {
-			reqs[i].Point = a
-		}
-	}
 }

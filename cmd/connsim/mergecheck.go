@@ -40,26 +40,84 @@ func checkShardManifest(dir string, m *manifest) error {
 	return verifyManifest(dir, m)
 }
 
-// runKey identifies a run by model label, swept values and repetition.
-func runKey(model string, point []experiments.AxisValue, rep int) string {
+// runLocator finds a run of the spec from what a row names: model
+// label, swept values and repetition. It keeps one entry per point (the
+// position of the point's first run), not one per run.
+type runLocator struct {
+	runs   []experiments.RunConfig
+	first  map[string]int // pointKey -> position in runs of the point's first run
+	models map[string]int // model label -> index in the spec's models
+	repeat int
+}
+
+func newRunLocator(s *experiments.Spec, runs []experiments.RunConfig) *runLocator {
+	l := &runLocator{runs: runs, first: map[string]int{}, models: map[string]int{}, repeat: max(s.Repeat, 1)}
+	for i, m := range s.Models {
+		if _, dup := l.models[m.Label]; !dup {
+			l.models[m.Label] = i
+		}
+	}
+	for i := range runs {
+		if i == 0 || runs[i].Point != runs[i-1].Point {
+			k := pointKey(runs[i].Point.Axes)
+			if _, dup := l.first[k]; !dup {
+				l.first[k] = i
+			}
+		}
+	}
+	return l
+}
+
+// pointKey identifies a point by its swept values.
+func pointKey(point []experiments.AxisValue) string {
 	var b strings.Builder
-	b.WriteString(model)
-	b.WriteString("\x00")
-	b.WriteString(strconv.Itoa(rep))
 	for _, a := range point {
-		fmt.Fprintf(&b, "\x00%s=%s", a.Key, strconv.FormatFloat(a.Value, 'g', -1, 64))
+		b.WriteString(a.Key)
+		b.WriteString("=")
+		b.WriteString(strconv.FormatFloat(a.Value, 'g', -1, 64))
+		b.WriteString("\x00")
 	}
 	return b.String()
 }
 
-// runIndex maps each run of the spec by runKey.
-func runIndex(runs []experiments.RunConfig) map[string]*experiments.RunConfig {
-	m := make(map[string]*experiments.RunConfig, len(runs))
-	for i := range runs {
-		r := &runs[i]
-		m[runKey(r.Model.Label, r.Point.Axes, r.Rep)] = r
+// sameValues reports whether two points have the same keys and values.
+func sameValues(a, b []experiments.AxisValue) bool {
+	if len(a) != len(b) {
+		return false
 	}
-	return m
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].Value != b[i].Value {
+			return false
+		}
+	}
+	return true
+}
+
+// is reports whether run position p is the run a row names.
+func (l *runLocator) is(p int, model string, point []experiments.AxisValue, rep int) bool {
+	rc := &l.runs[p]
+	return rc.Model.Label == model && rc.Rep == rep && sameValues(rc.Point.Axes, point)
+}
+
+// find returns the position in runs of the run a row names, or -1.
+func (l *runLocator) find(model string, point []experiments.AxisValue, rep int) int {
+	p0, ok := l.first[pointKey(point)]
+	if !ok {
+		return -1
+	}
+	// Runs expand model by model, repetition by repetition: try there
+	// first, then the point's runs.
+	if mi, ok := l.models[model]; ok && rep >= 0 {
+		if p := p0 + mi*l.repeat + rep; p < len(l.runs) && l.is(p, model, point, rep) {
+			return p
+		}
+	}
+	for p := p0; p < len(l.runs) && l.runs[p].Point == l.runs[p0].Point; p++ {
+		if l.is(p, model, point, rep) {
+			return p
+		}
+	}
+	return -1
 }
 
 // finiteNonNeg reports whether v is a finite number >= 0.
@@ -72,110 +130,145 @@ func headerSlack(spec *experiments.Spec, body int64) int64 {
 	return int64(spec.HTTP.ResponseHeaderBytes) + 9*(body/16384+1) + 4096
 }
 
-// checkShardValues checks the rows read from one shard folder: each
-// results row is a run of the spec with its seed and sane metrics, and
-// requests.csv holds one row per request of each run, no more and no
-// fewer, with sane times and sizes.
-func checkShardValues(dir string, runs []experiments.RunConfig, rows []experiments.Row, reqs []experiments.RequestRow) error {
-	byKey := runIndex(runs)
+// checkResultRow checks one results row of a shard, found to be run rc:
+// its seed is the one the spec gives it, it is not a partial shard's
+// row, and its metrics are sane.
+func checkResultRow(resPath string, line int, rc *experiments.RunConfig, r experiments.Row) error {
+	if r.Seed != rc.Seed {
+		return fmt.Errorf("%s:%d: run %s: seed %d, experiment.yaml gives it %d", resPath, line, rc.ID, r.Seed, rc.Seed)
+	}
+	if r.Err == experiments.NotRun || r.Err == experiments.Interrupted {
+		return fmt.Errorf("%s:%d: run %s says %q: a partial shard; run it again", resPath, line, rc.ID, r.Err)
+	}
+	if r.Err != "" {
+		return nil
+	}
+	m := r.Metrics
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"plt_ms", m.PLTms}, {"handshakes_ms", m.HandshakesMS}, {"server_conn_s", m.ServerConnS}} {
+		if !finiteNonNeg(f.v) {
+			return fmt.Errorf("%s:%d: run %s: %s %v: want a finite number >= 0", resPath, line, rc.ID, f.name, f.v)
+		}
+	}
+	if !math.IsNaN(m.RevisitPLTms) && !finiteNonNeg(m.RevisitPLTms) {
+		return fmt.Errorf("%s:%d: run %s: revisit_plt_ms %v: want empty or a finite number >= 0", resPath, line, rc.ID, m.RevisitPLTms)
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"connections", m.Connections}, {"packets", m.Packets}, {"bytes", m.Bytes}, {"retransmits", m.Retransmits},
+		{"drops", m.Drops}, {"events", m.Events}} {
+		if f.v < 0 {
+			return fmt.Errorf("%s:%d: run %s: %s %d: want >= 0", resPath, line, rc.ID, f.name, f.v)
+		}
+	}
+	return nil
+}
+
+// requestCheck checks the requests rows of one run of a shard: one row
+// per request of its page loads, no more and no fewer, with sane times
+// and sizes.
+type requestCheck struct {
+	reqPath string
+	rc      *experiments.RunConfig
+	ok      bool           // the run succeeded: every request has a row
+	seen    map[[2]int]int // (visit, request) -> line
+	sizes   []int64
+	visits  int
+}
+
+func newRequestCheck(reqPath string, rc *experiments.RunConfig, ok bool) *requestCheck {
+	return &requestCheck{reqPath: reqPath, rc: rc, ok: ok, seen: map[[2]int]int{},
+		sizes: objectSizes(rc.Point.Spec), visits: max(rc.Point.Spec.Client.Visits, 1)}
+}
+
+// row checks the requests row at line.
+func (c *requestCheck) row(line int, q experiments.RequestRow) error {
+	spec := c.rc.Point.Spec
+	// Requests are numbered across visits: visit v's are v*n .. v*n+n-1.
+	n := len(c.sizes)
+	if q.Request < 0 || q.Request >= n*c.visits || q.Visit != q.Request/n {
+		return fmt.Errorf("%s:%d: run %s: request %d of visit %d: the page has %d requests and %d visits",
+			c.reqPath, line, c.rc.ID, q.Request, q.Visit, n, c.visits)
+	}
+	id := [2]int{q.Visit, q.Request}
+	if prev, dup := c.seen[id]; dup {
+		return fmt.Errorf("%s:%d: run %s: request %d of visit %d again (also line %d)", c.reqPath, line, c.rc.ID, q.Request, q.Visit, prev)
+	}
+	c.seen[id] = line
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"start_ms", q.StartMS}, {"dns_ms", q.DNSms}, {"connect_ms", q.ConnectMS}, {"tls_ms", q.TLSms}, {"send_ms", q.SendMS},
+		{"wait_ms", q.WaitMS}, {"receive_ms", q.ReceiveMS}, {"end_ms", q.EndMS}, {"queued_ms", q.QueuedMS}} {
+		if math.IsNaN(f.v) && !c.ok {
+			continue // a failed run's unfinished request
+		}
+		if !finiteNonNeg(f.v) {
+			return fmt.Errorf("%s:%d: run %s: %s %v: want a finite number >= 0", c.reqPath, line, c.rc.ID, f.name, f.v)
+		}
+	}
+	if c.ok && q.EndMS < q.StartMS {
+		return fmt.Errorf("%s:%d: run %s: end_ms %v before start_ms %v", c.reqPath, line, c.rc.ID, q.EndMS, q.StartMS)
+	}
+	if body := c.sizes[q.Request%n]; q.Bytes < 0 || c.ok && (q.Bytes < body || q.Bytes > body+headerSlack(spec, body)) {
+		return fmt.Errorf("%s:%d: run %s: request %d: bytes %d, the object is %d bytes plus headers", c.reqPath, line, c.rc.ID, q.Request, q.Bytes, body)
+	}
+	return nil
+}
+
+// done checks, once the run's rows are read, that none is missing.
+func (c *requestCheck) done() error {
+	if !c.ok {
+		return nil
+	}
+	if want := len(c.sizes) * c.visits; len(c.seen) != want {
+		return fmt.Errorf("%s: run %s has %d request rows, its page loads make %d: rows dropped", c.reqPath, c.rc.ID, len(c.seen), want)
+	}
+	return nil
+}
+
+// checkShardValues checks rows read from one shard folder with the
+// checks merge makes as it reads: each results row is a run of the spec
+// with its seed and sane metrics, and requests.csv holds one row per
+// request of each run, no more and no fewer, with sane times and sizes.
+func checkShardValues(dir string, s *experiments.Spec, runs []experiments.RunConfig, rows []experiments.Row, reqs []experiments.RequestRow) error {
+	loc := newRunLocator(s, runs)
 	resPath := filepath.Join(dir, "results.csv")
 	reqPath := filepath.Join(dir, "requests.csv")
-	type runState struct {
-		rc   *experiments.RunConfig
-		ok   bool           // the run succeeded: every request has a row
-		seen map[[2]int]int // (visit, request) -> line
-	}
-	inShard := map[string]*runState{}
-	var order []*runState
+	checks := map[int]*requestCheck{}
+	var order []int
 	for i, r := range rows {
 		line := i + 2
-		k := runKey(r.Model, r.Point, r.Run)
-		rc := byKey[k]
-		if rc == nil {
+		p := loc.find(r.Model, r.Point, r.Run)
+		if p < 0 {
 			return fmt.Errorf("%s:%d: model %s, run %d: no such run in experiment.yaml", resPath, line, r.Model, r.Run)
 		}
-		if inShard[k] != nil {
+		rc := &runs[p]
+		if checks[p] != nil {
 			return fmt.Errorf("%s:%d: run %s appears twice", resPath, line, rc.ID)
 		}
-		if r.Seed != rc.Seed {
-			return fmt.Errorf("%s:%d: run %s: seed %d, experiment.yaml gives it %d", resPath, line, rc.ID, r.Seed, rc.Seed)
+		if err := checkResultRow(resPath, line, rc, r); err != nil {
+			return err
 		}
-		if r.Err == experiments.NotRun || r.Err == experiments.Interrupted {
-			return fmt.Errorf("%s:%d: run %s says %q: a partial shard; run it again", resPath, line, rc.ID, r.Err)
-		}
-		inShard[k] = &runState{rc: rc, ok: r.Err == "", seen: map[[2]int]int{}}
-		order = append(order, inShard[k])
-		if r.Err != "" {
-			continue
-		}
-		m := r.Metrics
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"plt_ms", m.PLTms}, {"handshakes_ms", m.HandshakesMS}, {"server_conn_s", m.ServerConnS}} {
-			if !finiteNonNeg(f.v) {
-				return fmt.Errorf("%s:%d: run %s: %s %v: want a finite number >= 0", resPath, line, rc.ID, f.name, f.v)
-			}
-		}
-		if !math.IsNaN(m.RevisitPLTms) && !finiteNonNeg(m.RevisitPLTms) {
-			return fmt.Errorf("%s:%d: run %s: revisit_plt_ms %v: want empty or a finite number >= 0", resPath, line, rc.ID, m.RevisitPLTms)
-		}
-		for _, f := range []struct {
-			name string
-			v    int64
-		}{{"connections", m.Connections}, {"packets", m.Packets}, {"bytes", m.Bytes}, {"retransmits", m.Retransmits},
-			{"drops", m.Drops}, {"events", m.Events}} {
-			if f.v < 0 {
-				return fmt.Errorf("%s:%d: run %s: %s %d: want >= 0", resPath, line, rc.ID, f.name, f.v)
-			}
-		}
+		checks[p] = newRequestCheck(reqPath, rc, r.Err == "")
+		order = append(order, p)
 	}
 	for i, q := range reqs {
 		line := i + 2
-		st := inShard[runKey(q.Model, q.Point, q.Run)]
-		if st == nil {
+		p := loc.find(q.Model, q.Point, q.Run)
+		if p < 0 || checks[p] == nil {
 			return fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", reqPath, line, q.Model, q.Run)
 		}
-		spec := st.rc.Point.Spec
-		sizes := objectSizes(spec)
-		visits := max(spec.Client.Visits, 1)
-		// Requests are numbered across visits: visit v's are v*n .. v*n+n-1.
-		n := len(sizes)
-		if q.Request < 0 || q.Request >= n*visits || q.Visit != q.Request/n {
-			return fmt.Errorf("%s:%d: run %s: request %d of visit %d: the page has %d requests and %d visits",
-				reqPath, line, st.rc.ID, q.Request, q.Visit, n, visits)
-		}
-		id := [2]int{q.Visit, q.Request}
-		if prev, dup := st.seen[id]; dup {
-			return fmt.Errorf("%s:%d: run %s: request %d of visit %d again (also line %d)", reqPath, line, st.rc.ID, q.Request, q.Visit, prev)
-		}
-		st.seen[id] = line
-		for _, f := range []struct {
-			name string
-			v    float64
-		}{{"start_ms", q.StartMS}, {"dns_ms", q.DNSms}, {"connect_ms", q.ConnectMS}, {"tls_ms", q.TLSms}, {"send_ms", q.SendMS},
-			{"wait_ms", q.WaitMS}, {"receive_ms", q.ReceiveMS}, {"end_ms", q.EndMS}, {"queued_ms", q.QueuedMS}} {
-			if math.IsNaN(f.v) && !st.ok {
-				continue // a failed run's unfinished request
-			}
-			if !finiteNonNeg(f.v) {
-				return fmt.Errorf("%s:%d: run %s: %s %v: want a finite number >= 0", reqPath, line, st.rc.ID, f.name, f.v)
-			}
-		}
-		if st.ok && q.EndMS < q.StartMS {
-			return fmt.Errorf("%s:%d: run %s: end_ms %v before start_ms %v", reqPath, line, st.rc.ID, q.EndMS, q.StartMS)
-		}
-		if body := sizes[q.Request%n]; q.Bytes < 0 || st.ok && (q.Bytes < body || q.Bytes > body+headerSlack(spec, body)) {
-			return fmt.Errorf("%s:%d: run %s: request %d: bytes %d, the object is %d bytes plus headers", reqPath, line, st.rc.ID, q.Request, q.Bytes, body)
+		if err := checks[p].row(line, q); err != nil {
+			return err
 		}
 	}
-	for _, st := range order {
-		if !st.ok {
-			continue
-		}
-		want := len(objectSizes(st.rc.Point.Spec)) * max(st.rc.Point.Spec.Client.Visits, 1)
-		if len(st.seen) != want {
-			return fmt.Errorf("%s: run %s has %d request rows, its page loads make %d: rows dropped", reqPath, st.rc.ID, len(st.seen), want)
+	for _, p := range order {
+		if err := checks[p].done(); err != nil {
+			return err
 		}
 	}
 	return nil

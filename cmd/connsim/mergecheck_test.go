@@ -55,7 +55,7 @@ func TestValueChecksAcceptLibraryRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := checkShardValues("library/"+e.Name, all, rows, reqs); err != nil {
+			if err := checkShardValues("library/"+e.Name, s, all, rows, reqs); err != nil {
 				t.Errorf("%v", err)
 			}
 		})

@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/csv"
+	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -42,76 +42,246 @@ type written struct {
 	plotErr error  // a plot failed: the folder has no plots and no report
 }
 
-// writeOutputs writes an experiment's files as one transaction (see
-// outdir.go) into OUT/NAME, and returns where they went.
+// writeOutputs writes the files of results held in memory (tests; connsim
+// run streams them through streamOut) as one transaction into OUT/NAME.
 func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result, runs []experiments.RunConfig, o outputOpts) (written, error) {
-	rows := make([]experiments.Row, len(results))
-	var reqs []experiments.RequestRow
-	traces := map[int]*experiments.Trace{}
+	so := newStreamOut(od, s, runs, o)
 	for i, r := range results {
-		rows[i] = r.Row
-		reqs = append(reqs, r.Requests...)
-		if r.Trace != nil {
-			traces[r.Row.Index] = r.Trace
+		if err := so.add(&runs[i], r); err != nil {
+			so.abort()
+			return written{}, err
 		}
 	}
-	return writeRows(od, s, rows, reqs, traces, runs, o)
+	return so.finish()
 }
 
-// countRuns counts rows by outcome, for the manifest.
-func countRuns(rows []experiments.Row) manifestRuns {
-	n := manifestRuns{Total: len(rows)}
-	for _, r := range rows {
-		switch r.Err {
-		case "":
-			n.Done++
-		case experiments.NotRun, experiments.Interrupted:
-			n.NotRun++
-		default:
-			n.Failed++
-		}
+// streamOut writes an experiment's folder as its runs finish, in run
+// order: the rows of results and requests go to files in a staging
+// folder at once, the summary keeps one point and model at a time, and
+// only what the figures draw is kept (the rows of the line and bar
+// charts, the requests and traces of the runs a per-run figure shows;
+// nothing under --no-plots). finish writes the summary, the figures, the
+// report and the manifest and commits the folder (see outdir.go); abort
+// removes the staging folder. The staging folder is made when the first
+// result comes, so that nothing is written while the first runs go on.
+type streamOut struct {
+	od   *outDir
+	s    *experiments.Spec
+	runs []experiments.RunConfig
+	o    outputOpts
+
+	staging    string
+	files      []*os.File
+	bufs       []*bufio.Writer
+	results    *experiments.ResultsWriter
+	requests   *experiments.RequestsWriter
+	summarizer experiments.Summarizer
+	counts     manifestRuns
+
+	needs  figureNeeds
+	rows   []experiments.Row        // the rows the figures draw
+	reqs   []experiments.RequestRow // the requests of the runs per-run figures show
+	traces map[int]*experiments.Trace
+	first  bool // the first row is kept: the charts learn the swept keys from it
+
+	failures []string // "run N (ID) failed: ...", for the command to print
+}
+
+func newStreamOut(od *outDir, s *experiments.Spec, runs []experiments.RunConfig, o outputOpts) *streamOut {
+	so := &streamOut{od: od, s: s, runs: runs, o: o, traces: map[int]*experiments.Trace{}}
+	if o.plots {
+		so.needs = newFigureNeeds(s)
 	}
-	return n
+	return so
 }
 
-// writeRows writes the files into a staging folder and commits it: to
-// OUT/NAME, or, for a partial run beside a complete one (without
-// replacePartial), to OUT/NAME.partial.
-func writeRows(od *outDir, s *experiments.Spec, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig, o outputOpts) (written, error) {
-	staging, err := od.newStaging()
+func (so *streamOut) format() experiments.Format {
+	if so.o.format == "json" {
+		return experiments.JSON
+	}
+	return experiments.CSV
+}
+
+// open makes the staging folder and starts the files written as rows
+// come: experiment.yaml, results and requests.
+func (so *streamOut) open() error {
+	staging, err := so.od.newStaging()
 	if err != nil {
+		return err
+	}
+	so.staging = staging
+	if err := so.step("experiment.yaml"); err != nil {
+		return err
+	}
+	if err := experiments.WriteFileAtomic(filepath.Join(staging, "experiment.yaml"), func(w io.Writer) error {
+		b, err := so.s.MarshalResolved()
+		if err == nil {
+			_, err = w.Write(b)
+		}
+		return err
+	}); err != nil {
+		return fmt.Errorf("writing experiment.yaml: %w", err)
+	}
+	ext := "." + so.o.format
+	for _, name := range []string{"results" + ext, "requests" + ext} {
+		if err := so.step(name); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(staging, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+		so.files = append(so.files, f)
+		so.bufs = append(so.bufs, bufio.NewWriterSize(f, 64<<10))
+	}
+	if so.results, err = experiments.NewResultsWriter(so.bufs[0], so.s, so.format()); err != nil {
+		return err
+	}
+	so.requests, err = experiments.NewRequestsWriter(so.bufs[1], so.s, so.format())
+	return err
+}
+
+func (so *streamOut) step(name string) error {
+	if so.o.step != nil {
+		return so.o.step("write", name)
+	}
+	return nil
+}
+
+// add writes the result of run rc, the next in run order.
+func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error {
+	if so.staging == "" {
+		if err := so.open(); err != nil {
+			return err
+		}
+	}
+	row := r.Row
+	if err := so.results.Write(row); err != nil {
+		return err
+	}
+	for _, q := range r.Requests {
+		if err := so.requests.Write(q); err != nil {
+			return err
+		}
+	}
+	if err := so.summarizer.Add(row); err != nil {
+		return err
+	}
+	so.counts.Total++
+	switch row.Err {
+	case "":
+		so.counts.Done++
+	case experiments.NotRun, experiments.Interrupted:
+		so.counts.NotRun++
+	default:
+		so.counts.Failed++
+		so.failures = append(so.failures, fmt.Sprintf("run %d (%s) failed: %s", row.Index, rc.ID, row.Err))
+	}
+	if !so.o.plots {
+		return nil
+	}
+	perRun := so.needs.perRun(rc)
+	if !so.first || perRun || so.needs.chart(row) {
+		so.first = true
+		so.rows = append(so.rows, row)
+	}
+	if perRun {
+		so.reqs = append(so.reqs, r.Requests...)
+		if r.Trace != nil {
+			so.traces[row.Index] = r.Trace
+		}
+	}
+	return nil
+}
+
+// abort removes the staging folder after an error.
+func (so *streamOut) abort() {
+	for _, f := range so.files {
+		f.Close()
+	}
+	so.files = nil
+	if so.staging != "" && so.od.do("removeall", so.staging) == nil {
+		os.RemoveAll(so.staging)
+	}
+	so.staging = ""
+}
+
+// closeFiles ends the streamed tables and makes their files durable.
+func (so *streamOut) closeFiles() error {
+	if err := so.results.Close(); err != nil {
+		return err
+	}
+	if err := so.requests.Close(); err != nil {
+		return err
+	}
+	for i, f := range so.files {
+		if err := so.bufs[i].Flush(); err != nil {
+			return err
+		}
+		if err := f.Chmod(0o644); err != nil {
+			return err
+		}
+		if err := f.Sync(); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	so.files = nil
+	return nil
+}
+
+// finish writes the rest of the folder and commits it: to OUT/NAME, or,
+// for a partial run beside a complete one (without replacePartial), to
+// OUT/NAME.partial. On an error the staging folder is removed and the
+// output folder is as it was.
+func (so *streamOut) finish() (written, error) {
+	w, err := so.finishFiles()
+	if err != nil {
+		so.abort()
+		return written{}, err
+	}
+	return w, nil
+}
+
+func (so *streamOut) finishFiles() (written, error) {
+	od, o := so.od, so.o
+	if so.staging == "" {
+		if err := so.open(); err != nil {
+			return written{}, err
+		}
+	}
+	if err := so.closeFiles(); err != nil {
 		return written{}, err
 	}
 	w := written{dir: od.target()}
-	plotErr, cut, err := writeFiles(s, staging, rows, reqs, traces, runs, o)
-	if err == nil {
-		m := &manifest{Format: manifestFormat, Connsim: version, Experiment: s.Name, Status: statusComplete,
-			Seed: s.Seed, Shard: o.shard, Runs: countRuns(rows)}
-		if m.Runs.NotRun > 0 || cut {
-			m.Status = statusPartial
-		}
-		_, m.SpecSHA256, err = hashFile(filepath.Join(staging, "experiment.yaml"))
-		if err == nil {
-			err = od.do("write", manifestName)
-		}
-		if err == nil {
-			err = writeManifest(staging, m)
-		}
-		w.partial = m.Status == statusPartial
-	}
-	if err == nil && w.partial && !o.replacePartial && holdsComplete(od.target()) {
-		w.kept, w.dir = od.target(), od.partialTarget()
-	}
-	if err == nil {
-		err = od.commit(staging, w.dir)
-	}
+	plotErr, cut, err := so.writeRest()
 	if err != nil {
-		if od.do("removeall", staging) == nil {
-			os.RemoveAll(staging)
-		}
 		return written{}, err
 	}
+	m := &manifest{Format: manifestFormat, Connsim: version, Experiment: so.s.Name, Status: statusComplete,
+		Seed: so.s.Seed, Shard: o.shard, Runs: so.counts}
+	if m.Runs.NotRun > 0 || cut {
+		m.Status = statusPartial
+	}
+	if _, m.SpecSHA256, err = hashFile(filepath.Join(so.staging, "experiment.yaml")); err != nil {
+		return written{}, err
+	}
+	if err := od.do("write", manifestName); err != nil {
+		return written{}, err
+	}
+	if err := writeManifest(so.staging, m); err != nil {
+		return written{}, err
+	}
+	w.partial = m.Status == statusPartial
+	if w.partial && !o.replacePartial && holdsComplete(od.target()) {
+		w.kept, w.dir = od.target(), od.partialTarget()
+	}
+	if err := od.commit(so.staging, w.dir); err != nil {
+		return written{}, err
+	}
+	so.staging = ""
 	w.plotErr = plotErr
 	if !w.partial {
 		od.removePartial()
@@ -119,41 +289,29 @@ func writeRows(od *outDir, s *experiments.Spec, rows []experiments.Row, reqs []e
 	return w, nil
 }
 
-// writeFiles writes an experiment's files into the empty folder dir. A
-// plot that fails leaves out the plots and the report (and is returned
-// as plotErr, with err nil) so that the results are not lost; in a
-// partial run a plot that cannot be drawn is only left out.
+// writeRest writes the summary, the PARTIAL notice, the figures and the
+// report into the staging folder. A plot that fails leaves out the plots
+// and the report (and is returned as plotErr, with err nil) so that the
+// results are not lost; in a partial run a plot that cannot be drawn is
+// only left out.
 //
 // cut reports that a signal stopped the drawing of figures: the folder
 // holds every result but not every figure, and is marked partial.
-func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig, o outputOpts) (plotErr error, cut bool, err error) {
-	type file struct {
-		name  string
-		write func(io.Writer) error
-	}
-	ext := "." + o.format
-	files := []file{
-		{"experiment.yaml", func(w io.Writer) error {
-			b, err := s.MarshalResolved()
-			if err == nil {
-				_, err = w.Write(b)
-			}
+func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
+	s, dir, o, n := so.s, so.staging, so.o, so.counts
+	sum := so.summarizer.Rows()
+	write := func(name string, fn func(io.Writer) error) error {
+		if err := so.step(name); err != nil {
 			return err
-		}},
+		}
+		if err := experiments.WriteFileAtomic(filepath.Join(dir, name), fn); err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+		return nil
 	}
-	if o.format == "json" {
-		files = append(files,
-			file{"results" + ext, func(w io.Writer) error { return experiments.WriteResultsJSON(w, s, rows) }},
-			file{"summary" + ext, func(w io.Writer) error { return experiments.WriteSummaryJSON(w, s, rows) }},
-			file{"requests" + ext, func(w io.Writer) error { return experiments.WriteRequestsJSON(w, s, reqs) }})
-	} else {
-		files = append(files,
-			file{"results" + ext, func(w io.Writer) error { return experiments.WriteResultsCSV(w, s, rows) }},
-			file{"summary" + ext, func(w io.Writer) error { return experiments.WriteSummaryCSV(w, s, rows) }},
-			file{"requests" + ext, func(w io.Writer) error { return experiments.WriteRequestsCSV(w, s, reqs) }})
+	if err := write("summary."+o.format, func(w io.Writer) error { return experiments.WriteSummary(w, s, sum, so.format()) }); err != nil {
+		return nil, false, err
 	}
-	n := countRuns(rows)
 	partial := n.NotRun > 0
 	notice := ""
 	if partial {
@@ -163,19 +321,11 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 		}
 		notice = fmt.Sprintf("PARTIAL RUN: %s; %d of %d runs finished, %d did not (their rows say %q or %q in the error column), %d failed.",
 			why, n.Done+n.Failed, n.Total, n.NotRun, experiments.NotRun, experiments.Interrupted, n.Failed)
-		files = append(files, file{partialName, func(w io.Writer) error {
+		if err := write(partialName, func(w io.Writer) error {
 			_, err := fmt.Fprintf(w, "%s\nThis folder does not hold a whole run of %s: do not read its summary as one.\nRun the experiment again for the whole run.\n", notice, s.Name)
 			return err
-		}})
-	}
-	for _, f := range files {
-		if o.step != nil {
-			if err := o.step("write", f.name); err != nil {
-				return nil, false, err
-			}
-		}
-		if err := experiments.WriteFileAtomic(filepath.Join(dir, f.name), f.write); err != nil {
-			return nil, false, fmt.Errorf("writing %s: %w", f.name, err)
+		}); err != nil {
+			return nil, false, err
 		}
 	}
 	if !o.plots {
@@ -186,7 +336,7 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 			return nil, false, err
 		}
 	}
-	figs, skipped, cut, err := makeFigures(s, dir, rows, reqs, traces, runs, partial, o.stop, o.workers)
+	figs, skipped, cut, err := makeFigures(s, dir, so.rows, so.reqs, so.traces, so.runs, partial, o.stop, o.workers)
 	if err != nil {
 		// The results stand; plots of them could not be made. Leave no
 		// plots and no report rather than some.
@@ -211,11 +361,8 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 			return nil, false, err
 		}
 	}
-	var summary bytes.Buffer
-	if err := experiments.WriteSummaryCSV(&summary, s, rows); err != nil {
-		return nil, false, err
-	}
-	header, table := medianColumns(summary.Bytes())
+	// The report's table: summary.csv's medians, from the summary rows.
+	header, table := experiments.SummaryTable(s, sum)
 	nameCells(s.Sweep, header, table)
 	spec, err := s.MarshalResolved()
 	if err != nil {
@@ -232,7 +379,7 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 		SummaryHeader: header,
 		Summary:       table,
 		SpecYAML:      string(spec),
-		Note:          fmt.Sprintf("Generated by connsim %s from %d runs. Medians shown; summary.csv has p25 and p75 too.", version, len(rows)),
+		Note:          fmt.Sprintf("Generated by connsim %s from %d runs. Medians shown; summary.csv has p25 and p75 too.", version, n.Total),
 	}
 	if partial {
 		data.Title = "PARTIAL: " + title
@@ -245,17 +392,69 @@ func writeFiles(s *experiments.Spec, dir string, rows []experiments.Row, reqs []
 		}
 		data.Note = fmt.Sprintf("Generated by connsim %s from %d of %d runs (partial). Medians shown; summary.csv has p25 and p75 too.", version, n.Done+n.Failed, n.Total)
 	}
-	if o.step != nil {
-		if err := o.step("write", "report.html"); err != nil {
-			return nil, false, err
-		}
-	}
-	if err := experiments.WriteFileAtomic(filepath.Join(dir, "report.html"), func(w io.Writer) error {
-		return plots.Report(w, data)
-	}); err != nil {
+	if err := write("report.html", func(w io.Writer) error { return plots.Report(w, data) }); err != nil {
 		return nil, false, err
 	}
 	return nil, cut, nil
+}
+
+// figureNeeds says which rows, requests and traces the spec's figures
+// draw, so that only those are kept while the runs stream by.
+type figureNeeds struct {
+	charts  []experiments.PlotSpec // line and bar: the rows of their model at their point
+	perRuns []experiments.PlotSpec // waterfall, cwnd, sequence: one run each
+}
+
+func newFigureNeeds(s *experiments.Spec) figureNeeds {
+	var f figureNeeds
+	for _, p := range s.Plots {
+		if p.Kind == experiments.PlotLine || p.Kind == experiments.PlotBar {
+			f.charts = append(f.charts, p)
+		} else {
+			f.perRuns = append(f.perRuns, p)
+		}
+	}
+	return f
+}
+
+// perRun reports whether a per-run figure shows run rc: its row, requests
+// and trace are kept.
+func (f figureNeeds) perRun(rc *experiments.RunConfig) bool {
+	for _, p := range f.perRuns {
+		if experiments.PlotShows(p, *rc) {
+			return true
+		}
+	}
+	return false
+}
+
+// chart reports whether a line or bar chart draws row r: a chart draws
+// the rows of its model (every model's, without one) whose point has the
+// values of the chart's point, compared as package plots compares them.
+func (f figureNeeds) chart(r experiments.Row) bool {
+	for _, p := range f.charts {
+		if p.Model != "" && p.Model != r.Model {
+			continue
+		}
+		match := true
+		for _, set := range p.Point {
+			found := false
+			for _, a := range r.Point {
+				if a.Key == set.Key {
+					found = math.Abs(a.Value-set.Value) <= 1e-9*math.Max(1, math.Abs(set.Value))
+					break
+				}
+			}
+			if !found {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
 }
 
 // nameCells shows, in the report's summary table, the names the spec's
@@ -281,33 +480,4 @@ func nameCells(sweep experiments.Sweep, header []string, table [][]string) {
 			}
 		}
 	}
-}
-
-// medianColumns keeps the point keys, model, runs and the _median columns
-// of summary.csv, for the report's table.
-func medianColumns(summary []byte) ([]string, [][]string) {
-	recs, err := csv.NewReader(bytes.NewReader(summary)).ReadAll()
-	if err != nil || len(recs) == 0 {
-		return nil, nil
-	}
-	var keep []int
-	var header []string
-	for i, h := range recs[0] {
-		if strings.HasSuffix(h, "_p25") || strings.HasSuffix(h, "_p75") {
-			continue
-		}
-		keep = append(keep, i)
-		header = append(header, strings.TrimSuffix(h, "_median"))
-	}
-	var out [][]string
-	for _, r := range recs[1:] {
-		var row []string
-		for _, i := range keep {
-			if i < len(r) {
-				row = append(row, r[i])
-			}
-		}
-		out = append(out, row)
-	}
-	return header, out
 }

@@ -307,23 +307,41 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 		pointOf[i] = r.Point.Index
 	}
 	prog := newProgress(errw, s.Name, pointOf)
-	start := time.Now()
-	results := experiments.RunAll(runs, experiments.RunOptions{
-		Workers:  rf.workers,
-		Trace:    s.WantsTrace,
-		OnResult: func(i int, _ experiments.Result) { prog.finished(i) },
-		Progress: prog.update,
-		Stop:     sig.stop,
-	})
-	prog.finish()
-	elapsed := time.Since(start)
-
 	o := outputOpts{format: rf.format, plots: !rf.noPlots && rf.shardN == 0, replacePartial: rf.replacePartial,
 		why: sig.name(), step: rf.step, stop: sig.stop, workers: rf.workers}
 	if rf.shardN > 0 {
 		o.shard = fmt.Sprintf("%d/%d", rf.shardK, rf.shardN)
 	}
-	w, err := writeOutputs(od, s, results, runs, o)
+	// Traces only for the runs a figure draws, and none without figures.
+	var trace func(experiments.RunConfig) bool
+	if o.plots {
+		trace = s.WantsTrace
+	}
+	// The rows are written as the runs finish, in run order.
+	so := newStreamOut(od, s, runs, o)
+	next := 0
+	start := time.Now()
+	err = experiments.RunStream(runs, experiments.RunOptions{
+		Workers:  rf.workers,
+		Trace:    trace,
+		OnResult: func(i int, _ experiments.Result) { prog.finished(i) },
+		Progress: prog.update,
+		Stop:     sig.stop,
+	}, func(r experiments.Result) error {
+		rc := &runs[next]
+		next++
+		return so.add(rc, r)
+	})
+	prog.finish()
+	elapsed := time.Since(start)
+	o.why = sig.name() // the signal may have come during the runs
+	so.o.why = o.why
+	var w written
+	if err != nil {
+		so.abort()
+	} else {
+		w, err = so.finish()
+	}
 	for _, m := range od.warnings {
 		fmt.Fprintf(stderr, "connsim run: %s: warning: %s\n", s.Name, m)
 	}
@@ -332,26 +350,22 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 		return exitFor(err)
 	}
 	dir := w.dir
-	failed := 0
-	for _, r := range results {
-		if r.Row.Err != "" {
-			failed++
-			if r.Row.Err != experiments.NotRun && r.Row.Err != experiments.Interrupted && !rf.quiet {
-				fmt.Fprintf(stderr, "connsim run: %s: run %d (%s) failed: %s\n", s.Name, r.Row.Index, runs[indexIn(runs, r.Row.Index)].ID, r.Row.Err)
-			}
+	cnt := so.counts
+	if !rf.quiet {
+		for _, m := range so.failures {
+			fmt.Fprintf(stderr, "connsim run: %s: %s\n", s.Name, m)
 		}
 	}
 	if w.plotErr != nil {
 		fmt.Fprintf(stderr, "connsim run: %s: %v; %s holds this run's results without plots or report\n", s.Name, w.plotErr, dir)
 	}
 	if w.partial {
-		n := countRuns(experimentsRows(results))
 		kept := ""
 		if w.kept != "" {
 			kept = fmt.Sprintf("; %s still holds the complete earlier run (--replace-partial to replace it)", w.kept)
 		}
 		fmt.Fprintf(errw, "connsim run: %s: interrupted: PARTIAL, %d of %d runs finished, written to %s, marked partial%s\n",
-			s.Name, n.Done+n.Failed, n.Total, dir, kept)
+			s.Name, cnt.Done+cnt.Failed, cnt.Total, dir, kept)
 		if sig.stop.Load() {
 			return sig.exitCode()
 		}
@@ -365,6 +379,7 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 	if w.plotErr != nil {
 		return exitRunFail
 	}
+	failed := cnt.Failed + cnt.NotRun
 	if !rf.quiet {
 		rate := float64(len(runs)) / max(elapsed.Seconds(), 1e-9)
 		fmt.Fprintf(stderr, "connsim: %s: %d runs in %v (%.0f runs/s), %d failed -> %s\n",
@@ -374,23 +389,6 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 		return exitRunFail
 	}
 	return exitOK
-}
-
-func experimentsRows(rs []experiments.Result) []experiments.Row {
-	rows := make([]experiments.Row, len(rs))
-	for i, r := range rs {
-		rows[i] = r.Row
-	}
-	return rows
-}
-
-func indexIn(runs []experiments.RunConfig, index int) int {
-	for i, r := range runs {
-		if r.Index == index {
-			return i
-		}
-	}
-	return 0
 }
 
 const validateHelp = `Usage: connsim validate FILE.yaml|NAME...

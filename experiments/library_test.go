@@ -119,9 +119,9 @@ func libMetric(t *testing.T, res []experiments.Result, metric, model string, at 
 		var v float64
 		switch metric {
 		case "plt_ms":
-			v = m.PLTms
+			v = m.PLTMS
 		case "revisit_plt_ms":
-			v = m.RevisitPLTms
+			v = m.RevisitPLTMS
 		case "packets":
 			v = float64(m.Packets)
 		case "bytes":

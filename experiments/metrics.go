@@ -48,7 +48,7 @@ func (mt Metric) Value(m *Metrics) float64 { return mt.get(m) }
 // public contract of results.csv: extend it at the end, never rename).
 var metricTable = []Metric{
 	{"plt_ms", Unit{"page load time", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.PLTms }, func(m *Metrics, v float64) { m.PLTms = v }},
+		func(m *Metrics) float64 { return m.PLTMS }, func(m *Metrics, v float64) { m.PLTMS = v }},
 	{"connections", Unit{"TCP connections opened", "", 1}, true,
 		func(m *Metrics) float64 { return float64(m.Connections) }, func(m *Metrics, v float64) { m.Connections = int64(v) }},
 	{"handshakes_ms", Unit{"handshake time, all connections", "ms", 1}, false,
@@ -66,7 +66,7 @@ var metricTable = []Metric{
 	{"events", Unit{"simulator events", "", 1}, true,
 		func(m *Metrics) float64 { return float64(m.Events) }, func(m *Metrics, v float64) { m.Events = int64(v) }},
 	{"revisit_plt_ms", Unit{"revisit page load time", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.RevisitPLTms }, func(m *Metrics, v float64) { m.RevisitPLTms = v }},
+		func(m *Metrics) float64 { return m.RevisitPLTMS }, func(m *Metrics, v float64) { m.RevisitPLTMS = v }},
 }
 
 // MetricTable returns every metric, in column order.

@@ -18,7 +18,7 @@ type AxisValue struct {
 // Metrics are the run metrics (docs/experiment-format.md), one field per column; the
 // table in metrics.go says how each is named, shown and read.
 type Metrics struct {
-	PLTms        float64 // plt_ms: first visit's page load time
+	PLTMS        float64 // plt_ms: first visit's page load time
 	Connections  int64   // connections: TCP connections opened
 	HandshakesMS float64 // handshakes_ms: TCP+TLS handshake time summed over connections
 	Packets      int64   // packets: sent by both sides, SYN/FIN/pure ACKs included
@@ -27,7 +27,7 @@ type Metrics struct {
 	Drops        int64   // drops: queue overflow or random loss
 	ServerConnS  float64 // server_conn_s: integral of open server connections over time
 	Events       int64   // events: simulator events executed
-	RevisitPLTms float64 // revisit_plt_ms: last visit's load time; NaN when visits == 1
+	RevisitPLTMS float64 // revisit_plt_ms: last visit's load time; NaN when visits == 1
 }
 
 // Row is one run: a line of results.csv.
@@ -54,9 +54,9 @@ type RequestRow struct {
 	Connection int    // client connection number, 1-based, unique per run
 	Bytes      int64  // response bytes on the wire (headers + body)
 	StartMS    float64
-	DNSms      float64
+	DNSMS      float64
 	ConnectMS  float64
-	TLSms      float64
+	TLSMS      float64
 	SendMS     float64
 	WaitMS     float64
 	ReceiveMS  float64

@@ -51,7 +51,7 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 	}
 	m := res.Metrics
 	row.Metrics = Metrics{
-		PLTms:        round6(httpmodel.Milliseconds(m.PLT)),
+		PLTMS:        round6(httpmodel.Milliseconds(m.PLT)),
 		Connections:  int64(m.Connections),
 		HandshakesMS: round6(httpmodel.Milliseconds(m.Handshakes)),
 		Packets:      m.Packets,
@@ -60,7 +60,7 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 		Drops:        m.Drops,
 		ServerConnS:  round6(m.ServerConnS),
 		Events:       int64(m.Events),
-		RevisitPLTms: round6(httpmodel.Milliseconds(m.RevisitPLT)),
+		RevisitPLTMS: round6(httpmodel.Milliseconds(m.RevisitPLT)),
 	}
 	if res.Err != nil {
 		row.Err = res.Err.Error()
@@ -79,9 +79,9 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 			Connection: t.Connection,
 			Bytes:      t.Bytes,
 			StartMS:    ms(t.Start),
-			DNSms:      ms(t.DNS),
+			DNSMS:      ms(t.DNS),
 			ConnectMS:  ms(t.Connect),
-			TLSms:      ms(t.TLS),
+			TLSMS:      ms(t.TLS),
 			SendMS:     ms(t.Send),
 			WaitMS:     ms(t.Wait),
 			ReceiveMS:  ms(t.Receive),
@@ -109,7 +109,7 @@ func round6(v float64) float64 {
 
 func nanMetrics() Metrics {
 	n := math.NaN()
-	return Metrics{PLTms: n, HandshakesMS: n, ServerConnS: n, RevisitPLTms: n}
+	return Metrics{PLTMS: n, HandshakesMS: n, ServerConnS: n, RevisitPLTMS: n}
 }
 
 func traceOf(row Row, conns []httpmodel.ConnTrace) *Trace {

@@ -78,7 +78,7 @@ func TestRunsDifferBySeedOnlyWithLoss(t *testing.T) {
 	seen := map[float64]bool{}
 	for _, r := range res {
 		if r.Row.Model == "persistent" && r.Row.Point[0].Value == 80 {
-			seen[r.Row.PLTms] = true
+			seen[r.Row.PLTMS] = true
 		}
 		if r.Row.Seed != RunSeed(s.Seed, r.Row.Run) {
 			t.Errorf("run %d: seed %d, want RunSeed(%d, %d) = %d", r.Row.Index, r.Row.Seed, s.Seed, r.Row.Run, RunSeed(s.Seed, r.Row.Run))

@@ -182,7 +182,7 @@ func (w *RequestsWriter) Write(r RequestRow) error {
 	c = append(c, pc...)
 	c = append(c, intCell(int64(r.Run)), intCell(int64(r.Request)), strCell(r.Host),
 		intCell(int64(r.Connection)), intCell(r.Bytes),
-		msCell(r.StartMS), msCell(r.DNSms), msCell(r.ConnectMS), msCell(r.TLSms),
+		msCell(r.StartMS), msCell(r.DNSMS), msCell(r.ConnectMS), msCell(r.TLSMS),
 		msCell(r.SendMS), msCell(r.WaitMS), msCell(r.ReceiveMS), msCell(r.EndMS),
 		intCell(int64(r.Visit)), msCell(r.QueuedMS))
 	return w.t.write(c)
@@ -478,8 +478,8 @@ func (rr *RequestsReader) Read() (RequestRow, error) {
 		Model: c.get("model"), Point: c.point(rr.keys), Run: int(c.int("run")),
 		Request: int(c.int("request")), Visit: int(c.int("visit")), Host: c.get("host"),
 		Connection: int(c.int("connection")), Bytes: c.int("bytes"),
-		StartMS: c.float("start_ms"), DNSms: c.float("dns_ms"), ConnectMS: c.float("connect_ms"),
-		TLSms: c.float("tls_ms"), SendMS: c.float("send_ms"), WaitMS: c.float("wait_ms"),
+		StartMS: c.float("start_ms"), DNSMS: c.float("dns_ms"), ConnectMS: c.float("connect_ms"),
+		TLSMS: c.float("tls_ms"), SendMS: c.float("send_ms"), WaitMS: c.float("wait_ms"),
 		ReceiveMS: c.float("receive_ms"), EndMS: c.float("end_ms"), QueuedMS: c.float("queued_ms"),
 	}
 	if c.err != nil {

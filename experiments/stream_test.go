@@ -179,7 +179,7 @@ func TestRunStreamStopWritesNotRun(t *testing.T) {
 // rather than a second summary row.
 func TestSummarizerRejectsRowsOutOfOrder(t *testing.T) {
 	row := func(i int, model string) Row {
-		return Row{Index: i, Model: model, Metrics: Metrics{PLTms: 1, RevisitPLTms: math.NaN()}}
+		return Row{Index: i, Model: model, Metrics: Metrics{PLTMS: 1, RevisitPLTMS: math.NaN()}}
 	}
 	var s Summarizer
 	for _, r := range []Row{row(0, "a"), row(1, "b")} {

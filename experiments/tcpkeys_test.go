@@ -233,8 +233,8 @@ sweep:
 		t.Fatal(err)
 	}
 	for _, rc := range runs {
-		if r := Run(rc, false); r.Row.Err != "" || !(r.Row.Metrics.PLTms > 0) {
-			t.Errorf("%s: err %q, plt %v ms", rc.ID, r.Row.Err, r.Row.Metrics.PLTms)
+		if r := Run(rc, false); r.Row.Err != "" || !(r.Row.Metrics.PLTMS > 0) {
+			t.Errorf("%s: err %q, plt %v ms", rc.ID, r.Row.Err, r.Row.Metrics.PLTMS)
 		}
 	}
 

@@ -39,13 +39,13 @@ func handRows(t *testing.T, s *Spec) []Row {
 		row := Row{
 			Index: r.Index, Model: r.Model.Label, Point: r.Point.Axes, Run: r.Rep, Seed: r.Seed,
 			Metrics: Metrics{
-				PLTms: 100 + k/3, Connections: int64(1 + r.ModelIndex), HandshakesMS: 20.0000004,
+				PLTMS: 100 + k/3, Connections: int64(1 + r.ModelIndex), HandshakesMS: 20.0000004,
 				Packets: 50 + int64(r.Index), Bytes: 1 << 40, Retransmits: int64(r.Rep),
-				ServerConnS: 0.1 + 0.2, Events: 12345678901, RevisitPLTms: math.NaN(),
+				ServerConnS: 0.1 + 0.2, Events: 12345678901, RevisitPLTMS: math.NaN(),
 			},
 		}
 		if r.Rep == 1 {
-			row.RevisitPLTms = -0.0000001 // rounds to 0, written without a sign
+			row.RevisitPLTMS = -0.0000001 // rounds to 0, written without a sign
 		}
 		if r.Point.Index == 3 && r.ModelIndex == 1 && r.Rep == 1 {
 			row.Err = "max_sim_time 10m exceeded"
@@ -61,9 +61,9 @@ func handRequests(s *Spec) []RequestRow {
 	pts, _ := s.Points()
 	return []RequestRow{
 		{Model: "persistent", Point: pts[0].Axes, Run: 0, Request: 0, Host: "example.com", Connection: 1, Bytes: 20300,
-			StartMS: 0, DNSms: 0, ConnectMS: 20, SendMS: 0.032, WaitMS: 20, ReceiveMS: 16.123456789, EndMS: 56.155456789},
+			StartMS: 0, DNSMS: 0, ConnectMS: 20, SendMS: 0.032, WaitMS: 20, ReceiveMS: 16.123456789, EndMS: 56.155456789},
 		{Model: "pipe, deep", Point: pts[3].Axes, Run: 1, Request: 1, Visit: 1, Host: "a,b.example.com", Connection: 2, Bytes: 10300,
-			StartMS: 1e6 / 3, TLSms: 200, WaitMS: math.NaN(), QueuedMS: 1.5},
+			StartMS: 1e6 / 3, TLSMS: 200, WaitMS: math.NaN(), QueuedMS: 1.5},
 	}
 }
 
@@ -109,7 +109,7 @@ func TestResultsHeader(t *testing.T) {
 func TestSummarizeQuartiles(t *testing.T) {
 	var rows []Row
 	for i, v := range []float64{40, 10, 30, 20, 1000} {
-		r := Row{Index: i, Model: "m", Metrics: Metrics{PLTms: v, RevisitPLTms: math.NaN()}}
+		r := Row{Index: i, Model: "m", Metrics: Metrics{PLTMS: v, RevisitPLTMS: math.NaN()}}
 		if v == 1000 {
 			r.Err = "failed"
 		}
@@ -176,7 +176,7 @@ func TestReadResultsCSVRoundTrip(t *testing.T) {
 			}
 		}
 		if w.Err == "" && (got.Connections != w.Connections || got.Bytes != w.Bytes || got.Events != w.Events ||
-			math.Abs(got.PLTms-w.PLTms) > 5e-7) {
+			math.Abs(got.PLTMS-w.PLTMS) > 5e-7) {
 			t.Errorf("run %d: got metrics %+v, want %+v", got.Index, got.Metrics, w.Metrics)
 		}
 	}
@@ -221,7 +221,7 @@ func TestReadRequestsCSVRoundTrip(t *testing.T) {
 func TestReadResultsCSVErrors(t *testing.T) {
 	header := "model,run,seed,plt_ms,connections,handshakes_ms,packets,bytes,retransmits,drops,server_conn_s,events,revisit_plt_ms"
 	rows, err := ReadResultsCSV(strings.NewReader(header + "\nm,0,1,1,1,2,3,4,5,6,7,8,\n"))
-	if err != nil || len(rows) != 1 || rows[0].Events != 8 || !math.IsNaN(rows[0].RevisitPLTms) {
+	if err != nil || len(rows) != 1 || rows[0].Events != 8 || !math.IsNaN(rows[0].RevisitPLTMS) {
 		t.Errorf("got %+v, %v; want one row with events 8 and no revisit time", rows, err)
 	}
 	for _, tc := range []struct{ in, want string }{
@@ -333,7 +333,7 @@ func checkDir(t *testing.T, dir, path, want string) {
 func TestSummaryMarksPartialRuns(t *testing.T) {
 	s := mustLoad(t, "name: p\n")
 	row := func(i int, err string) Row {
-		r := Row{Index: i, Model: "persistent", Metrics: Metrics{PLTms: float64(10 * (i + 1)), RevisitPLTms: math.NaN()}, Err: err}
+		r := Row{Index: i, Model: "persistent", Metrics: Metrics{PLTMS: float64(10 * (i + 1)), RevisitPLTMS: math.NaN()}, Err: err}
 		if err != "" {
 			r.Metrics = nanMetrics()
 		}

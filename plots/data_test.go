@@ -51,7 +51,7 @@ func TestLineDataLog(t *testing.T) {
 	rows := fixtureLineRows(1)
 	for i := range rows {
 		if rows[i].Model == "http2" || rows[i].Point[0].Value == 20 {
-			rows[i].Metrics.PLTms = 0
+			rows[i].Metrics.PLTMS = 0
 		}
 	}
 	d, err := lineData(rows, LineOptions{X: "network.rtt", Y: "plt_ms", LogY: true})
@@ -67,7 +67,7 @@ func TestLineDataLog(t *testing.T) {
 		}
 	}
 	for i := range rows {
-		rows[i].Metrics.PLTms = 0
+		rows[i].Metrics.PLTMS = 0
 	}
 	if _, err := lineData(rows, LineOptions{X: "network.rtt", Y: "plt_ms", LogY: true}); !errors.Is(err, ErrNoData) {
 		t.Errorf("all zero on a log axis: err %v, want ErrNoData", err)

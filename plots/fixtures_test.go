@@ -36,11 +36,11 @@ func fixtureLineRows(repeat int) []experiments.Row {
 					Index: idx, Model: model, Run: run, Seed: uint64(run + 1),
 					Point: []experiments.AxisValue{{Key: "network.rtt", Value: rtt, Text: fmt.Sprintf("%gms", rtt)}},
 					Metrics: experiments.Metrics{
-						PLTms: plt, Connections: int64([]int{41, 1, 1, 6, 18, 1}[m]),
+						PLTMS: plt, Connections: int64([]int{41, 1, 1, 6, 18, 1}[m]),
 						HandshakesMS: rtt * float64([]int{41, 1, 1, 6, 18, 1}[m]),
 						Packets:      int64(900 + 20*m), Bytes: 440_000 + int64(m)*1000,
 						ServerConnS: plt / 1000 * float64([]int{1, 1, 1, 6, 18, 1}[m]),
-						Events:      12345, RevisitPLTms: math.NaN(),
+						Events:      12345, RevisitPLTMS: math.NaN(),
 					},
 				})
 				idx++
@@ -59,10 +59,10 @@ func fixtureWaterfall() []experiments.RequestRow {
 	add := func(r experiments.RequestRow) {
 		r.Model, r.Point, r.Run = "parallel(connections=6)", point, 0
 		r.Host = "www.example.com"
-		r.EndMS = r.StartMS + r.QueuedMS + r.DNSms + r.ConnectMS + r.TLSms + r.SendMS + r.WaitMS + r.ReceiveMS
+		r.EndMS = r.StartMS + r.QueuedMS + r.DNSMS + r.ConnectMS + r.TLSMS + r.SendMS + r.WaitMS + r.ReceiveMS
 		reqs = append(reqs, r)
 	}
-	add(experiments.RequestRow{Request: 0, Connection: 1, Bytes: 20_300, StartMS: 0, DNSms: 20, ConnectMS: rtt, SendMS: 0.3, WaitMS: rtt, ReceiveMS: 45})
+	add(experiments.RequestRow{Request: 0, Connection: 1, Bytes: 20_300, StartMS: 0, DNSMS: 20, ConnectMS: rtt, SendMS: 0.3, WaitMS: rtt, ReceiveMS: 45})
 	htmlEnd := reqs[0].EndMS
 	free := []float64{htmlEnd} // connection 1 is free when the HTML is in
 	for i := 1; i <= 40; i++ {

@@ -202,7 +202,7 @@ func TestWaterfallRenders(t *testing.T) {
 // TestWaterfallPhasesConsecutive: the bars of a request tile its
 // timeline from StartMS to EndMS in HAR order.
 func TestWaterfallPhasesConsecutive(t *testing.T) {
-	r := experiments.RequestRow{Model: "m", Request: 0, Connection: 1, StartMS: 10, QueuedMS: 1, DNSms: 2, ConnectMS: 3, TLSms: 4, SendMS: 5, WaitMS: 6, ReceiveMS: 7, EndMS: 38}
+	r := experiments.RequestRow{Model: "m", Request: 0, Connection: 1, StartMS: 10, QueuedMS: 1, DNSMS: 2, ConnectMS: 3, TLSMS: 4, SendMS: 5, WaitMS: 6, ReceiveMS: 7, EndMS: 38}
 	rs, phases := phaseRects(&r, 0, 1)
 	var got [][2]float64
 	for _, d := range rs {
@@ -219,7 +219,7 @@ func TestWaterfallPhasesConsecutive(t *testing.T) {
 		t.Errorf("phases: got %v, want %v", phases, want)
 	}
 
-	r.DNSms, r.TLSms = 0, 0 // phases that did not happen leave no gap
+	r.DNSMS, r.TLSMS = 0, 0 // phases that did not happen leave no gap
 	rs, phases = phaseRects(&r, 0, 1)
 	got = got[:0]
 	for _, d := range rs {
@@ -293,7 +293,7 @@ func TestSequenceRenders(t *testing.T) {
 func TestRejectsEmptyData(t *testing.T) {
 	nan := fixtureLineRows(1)
 	for i := range nan {
-		nan[i].PLTms = math.NaN()
+		nan[i].PLTMS = math.NaN()
 	}
 	noCwnd := fixtureTrace()
 	for i := range noCwnd.Conns {
@@ -875,7 +875,7 @@ func TestLineTicksAtValues(t *testing.T) {
 	for i := range 20 {
 		many = append(many, experiments.Row{Index: i, Model: "m",
 			Point:   []experiments.AxisValue{{Key: "network.rtt", Value: float64(10 + 10*i)}},
-			Metrics: experiments.Metrics{PLTms: float64(100 + i)}})
+			Metrics: experiments.Metrics{PLTMS: float64(100 + i)}})
 	}
 	p, err := Line(many, LineOptions{X: "network.rtt", Y: "plt_ms"})
 	if err != nil {

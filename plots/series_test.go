@@ -69,7 +69,7 @@ func TestSeriesSplitsOtherKeys(t *testing.T) {
 		for _, r := range []float64{100, 20} {
 			for _, m := range []string{"pipelined", "http2"} {
 				rows = append(rows, experiments.Row{Index: i, Model: m, Point: []experiments.AxisValue{rtt(r), b},
-					Metrics: experiments.Metrics{PLTms: r * b.Value / 1e6}})
+					Metrics: experiments.Metrics{PLTMS: r * b.Value / 1e6}})
 				i++
 			}
 		}
@@ -202,7 +202,7 @@ func TestSeriesErrors(t *testing.T) {
 	rows := fixtureLineRows(1)
 	nan := fixtureLineRows(1)
 	for i := range nan {
-		nan[i].PLTms = math.NaN()
+		nan[i].PLTMS = math.NaN()
 	}
 	failed := fixtureLineRows(1)
 	for i := range failed {

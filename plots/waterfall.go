@@ -48,7 +48,7 @@ var Phases = [...]Phase{
 
 // phaseDurations returns a request's phase durations in Phases' order.
 func phaseDurations(r *experiments.RequestRow) [len(Phases)]float64 {
-	return [...]float64{r.QueuedMS, r.DNSms, r.ConnectMS, r.TLSms, r.SendMS, r.WaitMS, r.ReceiveMS}
+	return [...]float64{r.QueuedMS, r.DNSMS, r.ConnectMS, r.TLSMS, r.SendMS, r.WaitMS, r.ReceiveMS}
 }
 
 // phaseRects tiles a request's timeline with one rectangle per phase that

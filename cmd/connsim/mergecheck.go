@@ -147,13 +147,13 @@ func checkResultRow(resPath string, line int, rc *experiments.RunConfig, r exper
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"plt_ms", m.PLTms}, {"handshakes_ms", m.HandshakesMS}, {"server_conn_s", m.ServerConnS}} {
+	}{{"plt_ms", m.PLTMS}, {"handshakes_ms", m.HandshakesMS}, {"server_conn_s", m.ServerConnS}} {
 		if !finiteNonNeg(f.v) {
 			return fmt.Errorf("%s:%d: run %s: %s %v: want a finite number >= 0", resPath, line, rc.ID, f.name, f.v)
 		}
 	}
-	if !math.IsNaN(m.RevisitPLTms) && !finiteNonNeg(m.RevisitPLTms) {
-		return fmt.Errorf("%s:%d: run %s: revisit_plt_ms %v: want empty or a finite number >= 0", resPath, line, rc.ID, m.RevisitPLTms)
+	if !math.IsNaN(m.RevisitPLTMS) && !finiteNonNeg(m.RevisitPLTMS) {
+		return fmt.Errorf("%s:%d: run %s: revisit_plt_ms %v: want empty or a finite number >= 0", resPath, line, rc.ID, m.RevisitPLTMS)
 	}
 	for _, f := range []struct {
 		name string
@@ -201,7 +201,7 @@ func (c *requestCheck) row(line int, q experiments.RequestRow) error {
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"start_ms", q.StartMS}, {"dns_ms", q.DNSms}, {"connect_ms", q.ConnectMS}, {"tls_ms", q.TLSms}, {"send_ms", q.SendMS},
+	}{{"start_ms", q.StartMS}, {"dns_ms", q.DNSMS}, {"connect_ms", q.ConnectMS}, {"tls_ms", q.TLSMS}, {"send_ms", q.SendMS},
 		{"wait_ms", q.WaitMS}, {"receive_ms", q.ReceiveMS}, {"end_ms", q.EndMS}, {"queued_ms", q.QueuedMS}} {
 		if math.IsNaN(f.v) && !c.ok {
 			continue // a failed run's unfinished request

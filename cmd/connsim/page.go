@@ -236,9 +236,9 @@ func printPage(w io.Writer, s *experiments.Spec, res experiments.Result) {
 		}
 		t := q.StartMS
 		t = put(t, q.QueuedMS, '.')
-		t = put(t, q.DNSms, 'd')
+		t = put(t, q.DNSMS, 'd')
 		t = put(t, q.ConnectMS, 'c')
-		t = put(t, q.TLSms, 't')
+		t = put(t, q.TLSMS, 't')
 		t = put(t, q.SendMS, 's')
 		t = put(t, q.WaitMS, 'w')
 		put(t, q.ReceiveMS, 'r')
@@ -249,9 +249,9 @@ func printPage(w io.Writer, s *experiments.Spec, res experiments.Result) {
 		fmt.Fprintf(w, "%4d %5d %-22s %9d %9.1f  |%s|\n", q.Request, q.Connection, host, q.Bytes, q.EndMS, string(line))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "plt_ms         %.1f\n", r.PLTms)
-	if !math.IsNaN(r.RevisitPLTms) {
-		fmt.Fprintf(w, "revisit_plt_ms %.1f\n", r.RevisitPLTms)
+	fmt.Fprintf(w, "plt_ms         %.1f\n", r.PLTMS)
+	if !math.IsNaN(r.RevisitPLTMS) {
+		fmt.Fprintf(w, "revisit_plt_ms %.1f\n", r.RevisitPLTMS)
 	}
 	fmt.Fprintf(w, "connections    %d\nhandshakes_ms  %.1f\npackets        %d\nbytes          %d\nretransmits    %d\ndrops          %d\nserver_conn_s  %.2f\nevents         %d\n",
 		r.Connections, r.HandshakesMS, r.Packets, r.Bytes, r.Retransmits, r.Drops, r.ServerConnS, r.Events)

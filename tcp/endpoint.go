@@ -69,7 +69,19 @@ type Endpoint struct {
 	conns     []*Conn
 	listeners []listener
 	nextPort  uint16
-	embryos   []*Conn // connections in SYN-RECEIVED, to recognise repeated SYNs
+	// embryos finds the connection in SYN-RECEIVED that a repeated SYN
+	// belongs to, by the requesting connection (peer node and index). It
+	// is used on the SYN path only, looked up and never iterated, so
+	// its order cannot reach the run: a map keeps the lookup O(1) with
+	// tens of thousands of handshakes at once, where the list it
+	// replaces was scanned for every SYN (quadratic).
+	embryos map[connKey]*Conn
+}
+
+// connKey names a connection by its node and its index there.
+type connKey struct {
+	node link.NodeID
+	conn int32
 }
 
 var _ link.Receiver = (*Endpoint)(nil)
@@ -154,11 +166,9 @@ func (e *Endpoint) Receive(p *link.Packet) {
 		return // not a connection request, and not addressed to a connection
 	}
 	// A repeated SYN for a connection in SYN-RECEIVED.
-	for _, c := range e.embryos {
-		if c.peerNode == p.Src && c.peerConn == p.SrcConn {
-			c.receive(p)
-			return
-		}
+	if c := e.embryos[connKey{p.Src, p.SrcConn}]; c != nil {
+		c.receive(p)
+		return
 	}
 	for _, l := range e.listeners {
 		if l.port != p.DstPort {
@@ -174,7 +184,10 @@ func (e *Endpoint) Receive(p *link.Packet) {
 			return
 		}
 		c.h = h
-		e.embryos = append(e.embryos, c)
+		if e.embryos == nil {
+			e.embryos = make(map[connKey]*Conn)
+		}
+		e.embryos[connKey{c.peerNode, c.peerConn}] = c
 		c.receiveSYN(p)
 		return
 	}
@@ -186,10 +199,8 @@ func (e *Endpoint) Receive(p *link.Packet) {
 }
 
 func (e *Endpoint) dropEmbryo(c *Conn) {
-	for i, x := range e.embryos {
-		if x == c {
-			e.embryos = append(e.embryos[:i], e.embryos[i+1:]...)
-			return
-		}
+	k := connKey{c.peerNode, c.peerConn}
+	if e.embryos[k] == c {
+		delete(e.embryos, k)
 	}
 }

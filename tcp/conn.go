@@ -220,6 +220,7 @@ type Conn struct {
 	// and SYNs on their way from it; held connections whose peer it is.
 	pending, refs int32
 	forgotten     bool
+	ownsPort      bool // its local port is marked in use (Endpoint.ephemeralPort)
 }
 
 // ID returns the connection's index at its endpoint.

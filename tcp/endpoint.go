@@ -39,7 +39,7 @@ func (s *Stack) Endpoint(node *link.Node) *Endpoint {
 	if e := s.endpoints[node.ID]; e != nil {
 		return e
 	}
-	e := &Endpoint{stack: s, node: node, sched: s.sched, nextPort: 49152}
+	e := &Endpoint{stack: s, node: node, sched: s.sched, nextPort: firstEphemeral}
 	s.endpoints[node.ID] = e
 	node.SetReceiver(e)
 	return e
@@ -122,6 +122,46 @@ type Endpoint struct {
 	// tens of thousands of handshakes at once, where the list it
 	// replaces was scanned for every SYN (quadratic).
 	embryos map[connKey]*Conn
+	// ports holds, per destination (node and port), the local ports of
+	// the connections to it the endpoint holds, so that Dial skips them
+	// when the ephemeral range wraps. Dial and forgetting look it up; it
+	// is never iterated.
+	ports map[dest]*portSet
+}
+
+// dest is a connection's far end: node and port.
+type dest struct {
+	node link.NodeID
+	port uint16
+}
+
+// Ephemeral ports: Dial takes them in turn from [firstEphemeral, 65535],
+// IANA's dynamic range (RFC 6335 6).
+const (
+	firstEphemeral = 49152
+	numEphemeral   = 1<<16 - firstEphemeral
+)
+
+// portSet is the set of ephemeral ports in use towards one destination.
+type portSet struct {
+	bits [numEphemeral / 64]uint64
+	n    int
+}
+
+func (s *portSet) has(port uint16) bool {
+	i := int(port) - firstEphemeral
+	return s.bits[i/64]&(1<<(i%64)) != 0
+}
+
+func (s *portSet) set(port uint16, on bool) {
+	i := int(port) - firstEphemeral
+	if on {
+		s.bits[i/64] |= 1 << (i % 64)
+		s.n++
+	} else {
+		s.bits[i/64] &^= 1 << (i % 64)
+		s.n--
+	}
 }
 
 // connKey names a connection by its node and its index there.
@@ -221,14 +261,57 @@ func (e *Endpoint) Listen(port uint16, cfg Config, accept AcceptFunc) {
 func (e *Endpoint) Dial(to link.NodeID, port uint16, cfg Config, h Handler) *Conn {
 	c := e.newConn(cfg, h)
 	c.peerNode, c.peerPort = to, port
-	c.localPort = e.nextPort
-	e.nextPort++
-	if e.nextPort == 0 {
-		e.nextPort = 49152
-	}
+	c.localPort, c.ownsPort = e.ephemeralPort(dest{to, port})
 	c.active = true
 	c.sendSYN()
 	return c
+}
+
+// ephemeralPort returns the local port of a new connection to d: the
+// next one in turn, skipping the ports of connections to d the endpoint
+// still holds, so that no two such connections share their addresses
+// and ports (the range wraps after 16,384 connections, as a real host's
+// does). A port becomes free again when its connection is forgotten: no
+// packet of the old connection can then arrive. Connections are told
+// apart by their index, not by ports (see [Endpoint]), so when all
+// 16,384 ports towards d are held, a connection shares one; a real host
+// would have refused the connect, and populations of clients have an
+// address each.
+func (e *Endpoint) ephemeralPort(d dest) (port uint16, owned bool) {
+	if e.ports == nil {
+		e.ports = make(map[dest]*portSet)
+	}
+	ps := e.ports[d]
+	if ps == nil {
+		ps = &portSet{}
+		e.ports[d] = ps
+	}
+	port = e.nextPort
+	if ps.n < numEphemeral {
+		for ps.has(port) {
+			port = nextEphemeral(port)
+		}
+		ps.set(port, true)
+		owned = true
+	}
+	e.nextPort = nextEphemeral(port)
+	return port, owned
+}
+
+func nextEphemeral(port uint16) uint16 {
+	if port == 1<<16-1 {
+		return firstEphemeral
+	}
+	return port + 1
+}
+
+// releasePort frees c's ephemeral port. The destination's set stays,
+// for the next connection to it.
+func (e *Endpoint) releasePort(c *Conn) {
+	d := dest{c.peerNode, c.peerPort}
+	if ps := e.ports[d]; ps != nil {
+		ps.set(c.localPort, false)
+	}
 }
 
 func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
@@ -304,6 +387,9 @@ func (e *Endpoint) forget(c *Conn) {
 	e.totals.add(c.Stats())
 	e.conns[c.id-e.base] = nil
 	e.held--
+	if c.ownsPort {
+		e.releasePort(c)
+	}
 	if c.peer != nil {
 		c.peer.refs--
 	}

@@ -107,3 +107,62 @@ func TestForgetChangesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestManySequentialConnections opens 70,000 short connections one after
+// the other from one client (more than the 16,384 ephemeral ports): each
+// sends a request, gets a response and closes. Every one must complete;
+// no two connections held at once may share a local port; and the
+// endpoints must hold only the few connections not yet quiet, their
+// tables trimmed, not one entry per connection ever made.
+func TestManySequentialConnections(t *testing.T) {
+	n := 70_000
+	if testing.Short() {
+		n = 20_000
+	}
+	p := newPath(pathConfig{rate: link.Gbps, rtt: time.Millisecond})
+	p.sep.Listen(80, DefaultConfig(), func(*Conn) Handler {
+		r := newRecorder(p.s)
+		r.onDelivered = func(c *Conn, _ any) { c.Send(2000, "response") }
+		return r
+	})
+	done, maxHeld, maxTable := 0, 0, 0
+	var dial func()
+	dial = func() {
+		r := newRecorder(p.s)
+		r.onConnected = func(c *Conn) { c.Send(300, "request") }
+		r.onDelivered = func(c *Conn, _ any) { c.Close() }
+		r.onClosed = func(c *Conn, reason CloseReason) {
+			if reason != ClosedLocally {
+				t.Fatalf("connection %d: closed with %v", c.ID(), reason)
+			}
+			if done++; done < n {
+				dial()
+			}
+		}
+		c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), r)
+		seen := map[uint16]int{}
+		for _, h := range p.cep.Conns() {
+			if other, dup := seen[h.LocalPort()]; dup {
+				t.Fatalf("connections %d and %d both hold port %d", other, h.ID(), h.LocalPort())
+			}
+			seen[h.LocalPort()] = h.ID()
+		}
+		if c.ID() >= 1<<14 && c.LocalPort() != uint16(firstEphemeral+c.ID()%(1<<14)) {
+			t.Fatalf("connection %d has port %d, want the rotor's %d", c.ID(), c.LocalPort(), firstEphemeral+c.ID()%(1<<14))
+		}
+		maxHeld = max(maxHeld, p.cep.Held(), p.sep.Held())
+		maxTable = max(maxTable, len(p.cep.conns), len(p.sep.conns))
+	}
+	dial()
+	p.s.Run()
+	if done != n {
+		t.Fatalf("%d connections completed, want %d", done, n)
+	}
+	if maxHeld > 4 || maxTable > 8 {
+		t.Errorf("endpoints held up to %d connections in tables of up to %d entries; want a handful", maxHeld, maxTable)
+	}
+	if got := p.cep.Totals().BytesDelivered; got != int64(n)*2000 {
+		t.Errorf("client BytesDelivered = %d, want %d", got, n*2000)
+	}
+	t.Logf("%d connections, at most %d held, tables of at most %d", n, maxHeld, maxTable)
+}

@@ -258,15 +258,13 @@ func (w *world) result() *Result {
 		m.RevisitPLT = m.VisitPLTs[len(m.VisitPLTs)-1]
 	}
 	for _, ep := range []*tcp.Endpoint{w.cep, w.sep} {
-		for _, c := range ep.Conns() {
-			st := c.Stats()
-			m.Packets += st.PacketsSent
-			m.Bytes += st.WireBytesSent
-			m.Retransmits += st.Retransmits
-			m.Timeouts += st.Timeouts
-			m.LossProbes += st.LossProbes
-			m.Undos += st.Undos
-		}
+		st := ep.Totals() // forgotten connections included
+		m.Packets += st.PacketsSent
+		m.Bytes += st.WireBytesSent
+		m.Retransmits += st.Retransmits
+		m.Timeouts += st.Timeouts
+		m.LossProbes += st.LossProbes
+		m.Undos += st.Undos
 	}
 	// connections is "TCP connections opened" (DESIGN.md): every
 	// connection the client dialed, refused or timed out ones included.

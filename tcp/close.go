@@ -31,6 +31,7 @@ func (c *Conn) terminate(r CloseReason) {
 	c.sb.reset()
 	c.rcv.ooo = nil
 	c.notify(r)
+	c.ep.maybeForget(c) // waits for the end of Receive when called from it
 }
 
 // traceCwnd records cwnd and ssthresh when either changed.

@@ -222,6 +222,12 @@ type Conn struct {
 	notified               bool
 	lastCwnd, lastSSThresh Bytes
 	stats                  Stats
+
+	// Forgetting (see Endpoint): packets on their way to this connection
+	// and SYNs on their way from it; held connections whose peer it is.
+	pending, refs int32
+	forgotten     bool
+	ownsPort      bool // its local port is marked in use (Endpoint.ephemeralPort)
 }
 
 // ID returns the connection's index at its endpoint.

@@ -178,8 +178,9 @@
 //     resets at once (Aborted). Closed comes exactly once per connection
 //     that had a handler.
 //
-// What is not modelled: TIME-WAIT (a closed connection still acknowledges
-// a repeated FIN, but holds no port); PAWS, window scaling and
+// What is not modelled: TIME-WAIT as a timer (a closed connection still
+// acknowledges a repeated FIN, and holds its port until no packet can
+// reach it: see # Scale); PAWS, window scaling and
 // receive-buffer autotuning (the receive window is a fixed number); the
 // reordering detection of RACK beyond its simplest form (links here never
 // reorder); SACK reneging; pacing, TSO/GSO and ECN; the reduction of the
@@ -187,6 +188,21 @@
 // data; simultaneous open; HyStart++ (RFC 9406). The processing time of a
 // real host (a client issuing many connects takes some microseconds for
 // each) is not modelled: simultaneous events are simultaneous.
+//
+// # Scale
+//
+// A run may hold tens of thousands of connections at once and make any
+// number in turn. Packets find their connection by an index carried as
+// simulation metadata (a slice lookup, no map and no scan per packet); a
+// repeated SYN finds its connection in SYN-RECEIVED by a map keyed by the
+// requesting connection, on the SYN path only and never iterated. An
+// endpoint forgets a closed connection as soon as no packet can reach it
+// (see [Endpoint]; indexes are never reused, so nothing is misdelivered)
+// and frees its ephemeral port then; its counters live on in
+// [Endpoint.Totals]. Ephemeral ports rotate through 49152-65535,
+// skipping those of held connections to the same destination; beyond
+// 16,384 connections held to one destination, ports are shared, which
+// the model (connections are told apart by index) does not mind.
 //
 // # Units
 //

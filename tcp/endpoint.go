@@ -2,6 +2,9 @@ package tcp
 
 import (
 	"fmt"
+	"math"
+
+	"github.com/connsim/connsim/internal/ring"
 
 	"github.com/connsim/connsim/sim"
 	"github.com/connsim/connsim/sim/link"
@@ -15,11 +18,16 @@ type Stack struct {
 	net       *link.Network
 	sched     *sim.Scheduler
 	endpoints []*Endpoint // indexed by NodeID
+	keepAll   bool        // tests: never forget a connection (the behaviour to compare with)
 }
 
-// NewStack returns an empty stack on net.
+// NewStack returns an empty stack on net. The stack is net's drop observer
+// (see [link.Network.SetDropObserver]): it counts the packets on their way
+// to each connection, to forget a closed one that no packet can reach.
 func NewStack(net *link.Network) *Stack {
-	return &Stack{net: net, sched: net.Scheduler()}
+	s := &Stack{net: net, sched: net.Scheduler()}
+	net.SetDropObserver(s)
+	return s
 }
 
 // Endpoint returns the endpoint of node, creating it (and making it the
@@ -31,21 +39,34 @@ func (s *Stack) Endpoint(node *link.Node) *Endpoint {
 	if e := s.endpoints[node.ID]; e != nil {
 		return e
 	}
-	e := &Endpoint{stack: s, node: node, sched: s.sched, nextPort: 49152}
+	e := &Endpoint{stack: s, node: node, sched: s.sched, nextPort: firstEphemeral}
 	s.endpoints[node.ID] = e
 	node.SetReceiver(e)
 	return e
 }
 
+// conn returns connection id of node's endpoint, nil if there is none or
+// the endpoint has forgotten it.
 func (s *Stack) conn(node link.NodeID, id int32) *Conn {
-	if int(node) >= len(s.endpoints) || s.endpoints[node] == nil {
+	if node < 0 || int(node) >= len(s.endpoints) || s.endpoints[node] == nil {
 		return nil
 	}
-	e := s.endpoints[node]
-	if id < 0 || int(id) >= len(e.conns) {
-		return nil
+	return s.endpoints[node].conn(id)
+}
+
+// Dropped implements link.DropObserver: a packet on its way to a
+// connection, or a SYN on its way from one, will not arrive.
+func (s *Stack) Dropped(p *link.Packet) {
+	var c *Conn
+	if p.DstConn >= 0 {
+		c = s.conn(p.Dst, p.DstConn)
+	} else if p.Flags&link.SYN != 0 && p.Flags&link.ACK == 0 {
+		c = s.conn(p.Src, p.SrcConn)
 	}
-	return e.conns[id]
+	if c != nil {
+		c.pending--
+		c.ep.maybeForget(c)
+	}
 }
 
 // AcceptFunc decides what to do with a connection request: it returns the
@@ -62,14 +83,91 @@ type listener struct {
 // Endpoint is the TCP layer of one node. Packets are demultiplexed by a
 // connection index carried as simulation metadata, a slice lookup: no maps
 // on the per-packet path.
+//
+// # Forgetting closed connections
+//
+// Connection indexes are given in creation order and never reused, so a
+// packet for a connection the endpoint has forgotten can never be taken
+// for another's: it finds no connection, and is dropped. The endpoint
+// forgets a connection once it is closed and no packet can reach it any
+// more, so that it answers every packet exactly as before (a closed
+// connection acknowledges a repeated FIN and resets other segments): its
+// pending count is zero (packets on their way to it, and SYNs on their way
+// from it, which may make a connection that sends to it: the link's drop
+// observer counts the lost ones down), and every connection that may send
+// to it (the ones whose peer it is) is forgotten too, or forgotten with
+// it: a closed connection only ever answers, so two closed ends with
+// nothing on the way between them are quiet for good. Its counters are
+// added to [Endpoint.Totals] then.
+//
+// conns holds the connections from index base on, nil for forgotten ones;
+// the forgotten ones at its front are trimmed, so the table holds (8
+// bytes each) the connections from the oldest one still held to the
+// newest, not every connection the run has had.
 type Endpoint struct {
 	stack     *Stack
 	node      *link.Node
 	sched     *sim.Scheduler
 	conns     []*Conn
+	base      int32 // index of conns[0]
+	held      int   // connections not forgotten
+	totals    Stats // counters of the forgotten connections
+	busy      *Conn // handling a packet: it is not forgotten before the end
 	listeners []listener
 	nextPort  uint16
-	embryos   []*Conn // connections in SYN-RECEIVED, to recognise repeated SYNs
+	// embryos finds the connection in SYN-RECEIVED that a repeated SYN
+	// belongs to, by the requesting connection (peer node and index). It
+	// is used on the SYN path only, looked up and never iterated, so
+	// its order cannot reach the run: a map keeps the lookup O(1) with
+	// tens of thousands of handshakes at once, where the list it
+	// replaces was scanned for every SYN (quadratic).
+	embryos map[connKey]*Conn
+	// ports holds, per destination (node and port), the local ports of
+	// the connections to it the endpoint holds, so that Dial skips them
+	// when the ephemeral range wraps. Dial and forgetting look it up; it
+	// is never iterated.
+	ports map[dest]*portSet
+}
+
+// dest is a connection's far end: node and port.
+type dest struct {
+	node link.NodeID
+	port uint16
+}
+
+// Ephemeral ports: Dial takes them in turn from [firstEphemeral, 65535],
+// IANA's dynamic range (RFC 6335 6).
+const (
+	firstEphemeral = 49152
+	numEphemeral   = 1<<16 - firstEphemeral
+)
+
+// portSet is the set of ephemeral ports in use towards one destination.
+type portSet struct {
+	bits [numEphemeral / 64]uint64
+	n    int
+}
+
+func (s *portSet) has(port uint16) bool {
+	i := int(port) - firstEphemeral
+	return s.bits[i/64]&(1<<(i%64)) != 0
+}
+
+func (s *portSet) set(port uint16, on bool) {
+	i := int(port) - firstEphemeral
+	if on {
+		s.bits[i/64] |= 1 << (i % 64)
+		s.n++
+	} else {
+		s.bits[i/64] &^= 1 << (i % 64)
+		s.n--
+	}
+}
+
+// connKey names a connection by its node and its index there.
+type connKey struct {
+	node link.NodeID
+	conn int32
 }
 
 var _ link.Receiver = (*Endpoint)(nil)
@@ -77,8 +175,73 @@ var _ link.Receiver = (*Endpoint)(nil)
 // Node returns the endpoint's node.
 func (e *Endpoint) Node() *link.Node { return e.node }
 
-// Conns returns every connection the endpoint has had, in creation order.
-func (e *Endpoint) Conns() []*Conn { return e.conns }
+// Conns returns the connections the endpoint holds, in creation order:
+// the open ones and the closed ones that packets may still reach (see
+// [Endpoint]). The slice is the caller's.
+func (e *Endpoint) Conns() []*Conn {
+	cs := make([]*Conn, 0, e.held)
+	for _, c := range e.conns {
+		if c != nil {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// Conn returns the connection with index id ([Conn.ID]), or nil if there
+// is none or the endpoint has forgotten it.
+func (e *Endpoint) Conn(id int) *Conn {
+	if id < 0 || id > math.MaxInt32 {
+		return nil
+	}
+	return e.conn(int32(id))
+}
+
+func (e *Endpoint) conn(id int32) *Conn {
+	i := int(id) - int(e.base)
+	if i < 0 || i >= len(e.conns) {
+		return nil
+	}
+	return e.conns[i]
+}
+
+// Totals returns the counters of Stats (packets, bytes, retransmissions,
+// timeouts and the rest) summed over every connection the endpoint has
+// had, forgotten ones included; the time fields are -1, the RTT fields
+// zero, and there is no cwnd trace.
+func (e *Endpoint) Totals() Stats {
+	t := e.totals
+	for _, c := range e.conns {
+		if c != nil {
+			t.add(c.Stats())
+		}
+	}
+	t.Opened, t.Established, t.ClosedAt = -1, -1, -1
+	return t
+}
+
+// add adds the counters of s to t.
+func (t *Stats) add(s Stats) {
+	t.PacketsSent += s.PacketsSent
+	t.DataPacketsSent += s.DataPacketsSent
+	t.PayloadBytesSent += s.PayloadBytesSent
+	t.WireBytesSent += s.WireBytesSent
+	t.Retransmits += s.Retransmits
+	t.FastRetransmits += s.FastRetransmits
+	t.Timeouts += s.Timeouts
+	t.LossProbes += s.LossProbes
+	t.Recoveries += s.Recoveries
+	t.Undos += s.Undos
+	t.DSACKsReceived += s.DSACKsReceived
+	t.IdleRestarts += s.IdleRestarts
+	t.BytesDelivered += s.BytesDelivered
+	t.DupBytesReceived += s.DupBytesReceived
+	t.OutOfOrder += s.OutOfOrder
+	t.RTTSamples += s.RTTSamples
+}
+
+// Held returns the number of connections the endpoint holds (see Conns).
+func (e *Endpoint) Held() int { return e.held }
 
 // Listen accepts connections on port with cfg, calling accept for each
 // connection request.
@@ -98,14 +261,57 @@ func (e *Endpoint) Listen(port uint16, cfg Config, accept AcceptFunc) {
 func (e *Endpoint) Dial(to link.NodeID, port uint16, cfg Config, h Handler) *Conn {
 	c := e.newConn(cfg, h)
 	c.peerNode, c.peerPort = to, port
-	c.localPort = e.nextPort
-	e.nextPort++
-	if e.nextPort == 0 {
-		e.nextPort = 49152
-	}
+	c.localPort, c.ownsPort = e.ephemeralPort(dest{to, port})
 	c.active = true
 	c.sendSYN()
 	return c
+}
+
+// ephemeralPort returns the local port of a new connection to d: the
+// next one in turn, skipping the ports of connections to d the endpoint
+// still holds, so that no two such connections share their addresses
+// and ports (the range wraps after 16,384 connections, as a real host's
+// does). A port becomes free again when its connection is forgotten: no
+// packet of the old connection can then arrive. Connections are told
+// apart by their index, not by ports (see [Endpoint]), so when all
+// 16,384 ports towards d are held, a connection shares one; a real host
+// would have refused the connect, and populations of clients have an
+// address each.
+func (e *Endpoint) ephemeralPort(d dest) (port uint16, owned bool) {
+	if e.ports == nil {
+		e.ports = make(map[dest]*portSet)
+	}
+	ps := e.ports[d]
+	if ps == nil {
+		ps = &portSet{}
+		e.ports[d] = ps
+	}
+	port = e.nextPort
+	if ps.n < numEphemeral {
+		for ps.has(port) {
+			port = nextEphemeral(port)
+		}
+		ps.set(port, true)
+		owned = true
+	}
+	e.nextPort = nextEphemeral(port)
+	return port, owned
+}
+
+func nextEphemeral(port uint16) uint16 {
+	if port == 1<<16-1 {
+		return firstEphemeral
+	}
+	return port + 1
+}
+
+// releasePort frees c's ephemeral port. The destination's set stays,
+// for the next connection to it.
+func (e *Endpoint) releasePort(c *Conn) {
+	d := dest{c.peerNode, c.peerPort}
+	if ps := e.ports[d]; ps != nil {
+		ps.set(c.localPort, false)
+	}
 }
 
 func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
@@ -121,7 +327,7 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 		smss:     cfg.SMSS(),
 		h:        h,
 		cc:       cc,
-		id:       int32(len(e.conns)),
+		id:       e.base + int32(len(e.conns)),
 		peerConn: -1,
 		rto:      cfg.InitialRTO,
 		rtoInit:  cfg.InitialRTO,
@@ -137,28 +343,109 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 	if cfg.DelayedAck {
 		c.rcv.ackTimer = e.sched.NewTimer(c.onDelayedAck)
 	}
+	if len(e.conns) == math.MaxInt32-int(e.base) {
+		panic(fmt.Sprintf("tcp: %s has had 2^31 connections", e.node.Name))
+	}
 	e.conns = append(e.conns, c)
+	e.held++
 	c.traceCwnd()
 	return c
+}
+
+// setPeer records the connection c sends to: it may not be forgotten
+// while c is held.
+func (c *Conn) setPeer(p *Conn) {
+	c.peer = p
+	if p != nil {
+		p.refs++
+	}
+}
+
+// maybeForget forgets c if no packet can reach it any more (see
+// [Endpoint]): closed, nothing pending, and no other connection that
+// may send to it, except its peer when the peer is forgettable too.
+func (e *Endpoint) maybeForget(c *Conn) {
+	if c == e.busy || c.forgotten || c.state != Closed || c.pending != 0 || e.stack.keepAll {
+		return
+	}
+	p := c.peer
+	switch {
+	case c.refs == 0:
+		e.forget(c)
+		if p != nil && !p.forgotten {
+			p.ep.maybeForget(p)
+		}
+	case c.refs == 1 && p != nil && p.peer == c && p.refs == 1 && !p.forgotten &&
+		p.state == Closed && p.pending == 0 && p != p.ep.busy:
+		e.forget(c)
+		p.ep.forget(p)
+	}
+}
+
+func (e *Endpoint) forget(c *Conn) {
+	c.forgotten = true
+	e.totals.add(c.Stats())
+	e.conns[c.id-e.base] = nil
+	e.held--
+	if c.ownsPort {
+		e.releasePort(c)
+	}
+	if c.peer != nil {
+		c.peer.refs--
+	}
+	// The message ends no peer will read: an application that keeps
+	// the Conn need not keep them.
+	c.marks = ring.Queue[mark]{}
+	n := 0
+	for n < len(e.conns) && e.conns[n] == nil {
+		n++
+	}
+	if n > 0 {
+		e.conns = e.conns[n:]
+		e.base += int32(n)
+		if len(e.conns) == 0 {
+			e.conns = nil // let the old array go
+		}
+	}
 }
 
 // Receive implements link.Receiver: it hands p to its connection.
 func (e *Endpoint) Receive(p *link.Packet) {
 	if p.DstConn >= 0 {
-		if int(p.DstConn) < len(e.conns) {
-			e.conns[p.DstConn].receive(p)
+		if c := e.conn(p.DstConn); c != nil {
+			c.pending--
+			e.busy = c
+			c.receive(p)
+			e.busy = nil
+			if c.state == Closed {
+				e.maybeForget(c)
+			}
 		}
 		return
 	}
 	if p.Flags&link.SYN == 0 || p.Flags&link.ACK != 0 {
 		return // not a connection request, and not addressed to a connection
 	}
+	src := e.stack.conn(p.Src, p.SrcConn)
+	if src != nil {
+		src.pending-- // the SYN has arrived
+	}
+	c := e.receiveSYN(p, src)
+	if c != nil && c.state == Closed {
+		e.maybeForget(c)
+	}
+	if src != nil && src.state == Closed {
+		src.ep.maybeForget(src)
+	}
+}
+
+// receiveSYN handles a connection request from src (nil if its endpoint
+// has forgotten it) and returns the connection that took it, if any.
+func (e *Endpoint) receiveSYN(p *link.Packet, src *Conn) *Conn {
 	// A repeated SYN for a connection in SYN-RECEIVED.
-	for _, c := range e.embryos {
-		if c.peerNode == p.Src && c.peerConn == p.SrcConn {
-			c.receive(p)
-			return
-		}
+	if c := e.embryos[connKey{p.Src, p.SrcConn}]; c != nil {
+		c.receive(p)
+		return c
 	}
 	for _, l := range e.listeners {
 		if l.port != p.DstPort {
@@ -167,29 +454,42 @@ func (e *Endpoint) Receive(p *link.Packet) {
 		c := e.newConn(l.cfg, nil)
 		c.peerNode, c.peerPort, c.peerConn = p.Src, p.SrcPort, p.SrcConn
 		c.localPort = l.port
-		c.peer = e.stack.conn(p.Src, p.SrcConn)
+		c.setPeer(src)
 		h := l.accept(c)
 		if h == nil {
 			c.refuse(p)
-			return
+			return c
 		}
 		c.h = h
-		e.embryos = append(e.embryos, c)
+		if e.embryos == nil {
+			e.embryos = make(map[connKey]*Conn)
+		}
+		e.embryos[connKey{c.peerNode, c.peerConn}] = c
 		c.receiveSYN(p)
-		return
+		return c
 	}
 	// Nobody listening: reset, as a closed port does.
-	e.node.Send(link.Packet{
+	e.send(link.Packet{
 		Dst: p.Src, SrcPort: p.DstPort, DstPort: p.SrcPort, Flags: link.RST | link.ACK,
 		Ack: p.Seq + 1, Size: int32(DefaultConfig().HeaderBytes), DstConn: p.SrcConn, SrcConn: -1, TSecr: -1,
-	})
+	}, src)
+	return nil
+}
+
+// send hands p to the network; to is the connection p is addressed to
+// (p.DstConn), or for a SYN the connection sending it, whose pending count
+// p joins. to is nil when that connection is forgotten, or for a SYN
+// sent by no connection.
+func (e *Endpoint) send(p link.Packet, to *Conn) {
+	if to != nil {
+		to.pending++
+	}
+	e.node.Send(p)
 }
 
 func (e *Endpoint) dropEmbryo(c *Conn) {
-	for i, x := range e.embryos {
-		if x == c {
-			e.embryos = append(e.embryos[:i], e.embryos[i+1:]...)
-			return
-		}
+	k := connKey{c.peerNode, c.peerConn}
+	if e.embryos[k] == c {
+		delete(e.embryos, k)
 	}
 }

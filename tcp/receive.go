@@ -67,7 +67,7 @@ func (c *Conn) receive(p *link.Packet) {
 			return
 		}
 		c.peerConn = p.SrcConn
-		c.peer = c.ep.stack.conn(p.Src, p.SrcConn)
+		c.setPeer(c.ep.stack.conn(p.Src, p.SrcConn))
 		c.rcv.nxt = p.Seq + 1
 		c.rcv.peerFinSeq = -1
 		c.rcv.tsRecent = p.SentAt

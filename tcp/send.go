@@ -334,7 +334,11 @@ func (c *Conn) sendPacket(flags link.Flags, seq int64, n Bytes, retrans bool) {
 		c.stats.DataPacketsSent++
 		c.stats.PayloadBytesSent += n
 	}
-	c.ep.node.Send(p)
+	to := c.peer // p.DstConn's connection
+	if p.DstConn < 0 && flags&link.SYN != 0 {
+		to = c // a SYN may make a connection that sends to c
+	}
+	c.ep.send(p, to)
 }
 
 // maybeIdleRestart reduces the window before new data is sent after an

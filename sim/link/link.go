@@ -264,6 +264,14 @@ type Tracer interface {
 	PacketEvent(now sim.Time, ev TraceEvent, pipe *Pipe, p *Packet)
 }
 
+// DropObserver hears of every packet a pipe drops (queue overflow or the
+// loss model), after any Tracer. A transport that counts the packets on
+// their way to each of its connections uses it to learn that one will
+// never arrive. It must not keep p.
+type DropObserver interface {
+	Dropped(p *Packet)
+}
+
 // Network owns the nodes and pipes of one run.
 type Network struct {
 	sched  *sim.Scheduler
@@ -271,6 +279,7 @@ type Network struct {
 	pipes  []*Pipe
 	nextID uint64
 	tracer Tracer
+	drops  DropObserver
 }
 
 // New returns an empty network driven by s.
@@ -281,6 +290,10 @@ func (n *Network) Scheduler() *sim.Scheduler { return n.sched }
 
 // SetTracer installs t (nil removes it).
 func (n *Network) SetTracer(t Tracer) { n.tracer = t }
+
+// SetDropObserver installs o (nil removes it). There is one: the
+// transport of the run (tcp.NewStack installs itself).
+func (n *Network) SetDropObserver(o DropObserver) { n.drops = o }
 
 // Nodes returns the nodes in creation order.
 func (n *Network) Nodes() []*Node { return n.nodes }
@@ -477,6 +490,10 @@ func (p *Pipe) enqueue(pk *Packet) {
 		(p.cfg.QueuePackets > 0 && p.queue.Len() >= p.cfg.QueuePackets) {
 		p.stats.QueueDrops++
 		p.traceCopy(QueueDrop, pk)
+		if o := p.net.drops; o != nil {
+			p.scratch = *pk // see traceCopy: pk must not escape
+			o.Dropped(&p.scratch)
+		}
 		return
 	}
 	p.queue.Push(*pk)
@@ -498,6 +515,9 @@ func (p *Pipe) onTxDone() {
 	if p.cfg.Loss != nil && p.cfg.Loss.Drop(now, &p.cur) {
 		p.stats.LossDrops++
 		p.trace(LossDrop, &p.cur)
+		if o := p.net.drops; o != nil {
+			o.Dropped(&p.cur)
+		}
 	} else {
 		p.flight.Push(flying{at: now.Add(p.cfg.Delay), p: p.cur})
 		if !p.arrive.Pending() {

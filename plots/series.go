@@ -46,7 +46,7 @@ type Series struct {
 
 // SeriesPoint is one x value of a series.
 type SeriesPoint struct {
-	X     float64 // display units (e.g. Mbit/s for network.bandwidth)
+	X     float64 // display units, the rows' (e.g. Mbit/s for network.bandwidth)
 	XText string  // the value as written in the spec, e.g. "100ms"
 	// XLabel is the value's name from the spec's labels, e.g. "LAN"; ""
 	// when it has none.
@@ -64,9 +64,10 @@ type SeriesPoint struct {
 // Failed rows (Err != "") and NaN or infinite values are skipped. Series
 // come in the order their model first appears in the rows (by
 // Row.Index), or by value when q.Series is a swept key, then by the values
-// of any other varying keys; points are sorted by x. It returns an error
-// for an unknown metric or key and one wrapping ErrNoData when nothing is
-// left to plot.
+// of any other varying keys; points are sorted by x. X is in the unit the
+// rows' values of q.X carry (AxisValue.Unit; KeyUnit when they carry
+// none). It returns an error for an unknown metric or key and one
+// wrapping ErrNoData when nothing is left to plot.
 func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 	if q.Y == "" {
 		return nil, errors.New("plots: no metric given (Y)")
@@ -90,7 +91,7 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 	}
 	kept, failed := keepRows(sorted, q.Where)
 	extra := varyingKeys(kept, keys, q)
-	groups, finite := groupRows(kept, q, extra, KeyUnit(q.X), yu)
+	groups, finite := groupRows(kept, q, extra, axisUnit(rows, q.X), yu)
 	if finite == 0 {
 		return nil, fmt.Errorf("%w: no finite %s values in %d rows (%d failed, %d at the chosen point)",
 			ErrNoData, q.Y, len(rows), failed, len(kept))

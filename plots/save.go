@@ -71,7 +71,7 @@ func Encode(p *plot.Plot, w, h vg.Length, format string) (out []byte, err error)
 	var buf bytes.Buffer
 	switch format {
 	case "png":
-		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
+		c := newPNGCanvas(w, h)
 		drawOnWhite(p, c)
 		img, ok := c.Image().(*image.RGBA)
 		if !ok {

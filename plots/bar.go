@@ -77,7 +77,7 @@ func barData(rows []experiments.Row, opt BarOptions) (BarData, error) {
 		return BarData{}, err
 	}
 	yu, _ := MetricUnit(opt.Y)
-	xu := KeyUnit(opt.X)
+	xu := axisUnit(rows, opt.X)
 	d := BarData{Title: opt.Title, YLabel: pick(opt.YLabel, yu.Label()), Legend: opt.X != "", LegendTitle: "model"}
 	if d.Title == "" {
 		d.Title = capitalize(yu.Name)
@@ -97,7 +97,7 @@ func barData(rows []experiments.Row, opt BarOptions) (BarData, error) {
 	}
 	d.XLabel = pick(opt.XLabel, d.XLabel)
 	if opt.Series != "" && opt.Series != "model" {
-		d.LegendTitle = KeyUnit(opt.Series).Name
+		d.LegendTitle = axisUnit(rows, opt.Series).Name
 	}
 	for _, s := range series {
 		d.Series = append(d.Series, s.Label)

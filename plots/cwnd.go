@@ -55,11 +55,96 @@ type CwndOptions struct {
 // loads is cut out of the axis: it is shaded, the axis carries a "//"
 // there, and the tick labels on either side are the true times.
 func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
-	conns, err := pickConns(tr, opt.Conns)
+	d, err := cwndData(tr, opt)
 	if err != nil {
 		return nil, err
 	}
-	// The time the trace ends: the last sample, close or response.
+	return drawCwnd(d)
+}
+
+// CwndData is what a congestion-window plot shows, in ms and KB.
+type CwndData struct {
+	Title, XLabel string
+	Conns         []CwndConn // the connections with samples, in order
+	SSThresh      bool       // some connection has an ssthresh line
+	// Span is set when the x axis spans the page loads: from Lo to Hi
+	// (ms), with the idle times Gaps cut out of it. Otherwise it runs
+	// from 0 to a round number past the trace's end.
+	Span   bool
+	Lo, Hi float64
+	Gaps   [][2]float64
+	// Visits are the page visits marked on the axis (when it spans
+	// several).
+	Visits []CwndVisit
+}
+
+// CwndConn is one connection of a congestion-window plot.
+type CwndConn struct {
+	Connection int
+	Color      int    // palette index: its place among the picked connections
+	Label      string // legend text, "c1 www.example.com"
+	// Window is the congestion window (KB against ms) as a step line,
+	// from the first sample to the close or the trace's end.
+	Window plotter.XYs
+	// SSThresh are the runs of samples where ssthresh is set, each a step
+	// line; a value at or above 1<<40 means "not set yet".
+	SSThresh []plotter.XYs
+	// Ends are the times responses completed (each instant once), on the
+	// window line.
+	Ends plotter.XYs
+}
+
+// CwndVisit is a page visit's start on the trace's clock.
+type CwndVisit struct {
+	Visit   int // 0-based
+	StartMS float64
+}
+
+// cwndData picks the connections and shapes their samples and the page
+// visits into a congestion-window plot's data; see Cwnd.
+func cwndData(tr experiments.Trace, opt CwndOptions) (CwndData, error) {
+	conns, err := pickConns(tr, opt.Conns)
+	if err != nil {
+		return CwndData{}, err
+	}
+	loads := cwndLoads(tr, conns, opt.Requests)
+	d := CwndData{Title: opt.Title, XLabel: "time since the start of the page load (ms)"}
+	if d.Title == "" {
+		d.Title = "Congestion window: " + runName(tr.Model, tr.Point, -1)
+	}
+	if len(loads) > 1 && !opt.FullRange {
+		d.XLabel = "time since the start of the first visit (ms)"
+	}
+	end := traceEnd(conns)
+	var all []experiments.CwndSample
+	for i, c := range conns {
+		cc, samples := cwndConn(i, c, end, !opt.NoSSThresh)
+		if len(samples) == 0 {
+			continue
+		}
+		all = append(all, samples...)
+		d.SSThresh = d.SSThresh || len(cc.SSThresh) > 0
+		d.Conns = append(d.Conns, cc)
+	}
+	if len(d.Conns) == 0 {
+		return CwndData{}, fmt.Errorf("%w: no cwnd samples", ErrNoData)
+	}
+	if !opt.FullRange && len(loads) > 0 {
+		slices.SortStableFunc(all, func(a, b experiments.CwndSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+		d.Span = true
+		d.Lo, d.Hi, d.Gaps = cwndRange(loads, all)
+		if len(loads) > 1 {
+			for _, ld := range loads {
+				d.Visits = append(d.Visits, CwndVisit{Visit: ld.visit, StartMS: ld.visitStart})
+			}
+		}
+	}
+	return d, nil
+}
+
+// traceEnd is the time the trace ends: its last sample, close or
+// response.
+func traceEnd(conns []experiments.ConnTrace) float64 {
 	end := 0.0
 	for _, c := range conns {
 		for _, s := range c.Cwnd {
@@ -70,130 +155,87 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 			end = maxFinite(end, t)
 		}
 	}
+	return end
+}
 
-	loads := cwndLoads(tr, conns, opt.Requests)
-	title := opt.Title
-	if title == "" {
-		title = "Congestion window: " + runName(tr.Model, tr.Point, -1)
+// cwndConn shapes connection c (the i-th picked) of a trace that ends at
+// end, and returns its samples with a finite time, sorted by time (none:
+// nothing to draw). ssthresh says whether to give its ssthresh runs.
+func cwndConn(i int, c experiments.ConnTrace, end float64, ssthresh bool) (CwndConn, []experiments.CwndSample) {
+	samples := slices.DeleteFunc(slices.Clone(c.Cwnd), func(s experiments.CwndSample) bool {
+		return math.IsNaN(s.TimeMS) || math.IsInf(s.TimeMS, 0)
+	})
+	if len(samples) == 0 {
+		return CwndConn{}, nil
 	}
-	xlabel := "time since the start of the page load (ms)"
-	if len(loads) > 1 && !opt.FullRange {
-		xlabel = "time since the start of the first visit (ms)"
+	slices.SortStableFunc(samples, func(a, b experiments.CwndSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+	cc := CwndConn{Connection: c.Connection, Color: i, Label: "c" + strconv.Itoa(c.Connection)}
+	if c.Host != "" {
+		cc.Label += " " + c.Host
 	}
-	p := newPlot(title, xlabel, "congestion window (KB)")
-	p.Add(grid(true, true))
-	leg := newSideLegend("connection")
-	var guides, lines []plot.Plotter
-	var marks []*plotter.Scatter
-	var markConn []int // palette index of each scatter in marks
-	var all []experiments.CwndSample
-	drawn := 0
-	for i, c := range conns {
-		samples := slices.Clone(c.Cwnd)
-		samples = slices.DeleteFunc(samples, func(s experiments.CwndSample) bool {
-			return math.IsNaN(s.TimeMS) || math.IsInf(s.TimeMS, 0)
-		})
-		if len(samples) == 0 {
+	stop := end
+	if !math.IsNaN(c.CloseMS) && !math.IsInf(c.CloseMS, 0) {
+		stop = c.CloseMS
+	}
+	cc.Window = make(plotter.XYs, 0, len(samples)+1)
+	for _, s := range samples {
+		cc.Window = append(cc.Window, plotter.XY{X: s.TimeMS, Y: float64(s.Cwnd) / 1e3})
+	}
+	if last := samples[len(samples)-1]; stop > last.TimeMS {
+		cc.Window = append(cc.Window, plotter.XY{X: stop, Y: float64(last.Cwnd) / 1e3})
+	}
+	if ssthresh {
+		cc.SSThresh = ssthreshRuns(samples, stop)
+	}
+	for _, t := range c.ResponseEndsMS {
+		// Responses completing at the same instant share one mark.
+		if math.IsNaN(t) || math.IsInf(t, 0) || slices.ContainsFunc(cc.Ends, func(e plotter.XY) bool { return e.X == t }) {
 			continue
 		}
-		slices.SortStableFunc(samples, func(a, b experiments.CwndSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
-		all = append(all, samples...)
-		stop := end
-		if !math.IsNaN(c.CloseMS) && !math.IsInf(c.CloseMS, 0) {
-			stop = c.CloseMS
-		}
-		xys := make(plotter.XYs, 0, len(samples)+1)
-		for _, s := range samples {
-			xys = append(xys, plotter.XY{X: s.TimeMS, Y: float64(s.Cwnd) / 1e3})
-		}
-		if last := samples[len(samples)-1]; stop > last.TimeMS {
-			xys = append(xys, plotter.XY{X: stop, Y: float64(last.Cwnd) / 1e3})
-		}
-		ls := seriesLine(i, vg.Points(2))
-		l, err := newLine(xys, ls, plotter.PostStep)
-		if err != nil {
-			return nil, fmt.Errorf("plots: connection %d: %w", c.Connection, err)
-		}
-		lines = append(lines, l)
-
-		if !opt.NoSSThresh {
-			ss := draw.LineStyle{Color: seriesColor(i), Width: vg.Points(1.3), Dashes: dotted()}
-			for _, run := range ssthreshRuns(samples, stop) {
-				sl, err := newLine(run, ss, plotter.PostStep)
-				if err != nil {
-					return nil, fmt.Errorf("plots: connection %d ssthresh: %w", c.Connection, err)
-				}
-				guides = append(guides, sl)
-			}
-		}
-
-		var ends plotter.XYs
-		for _, t := range c.ResponseEndsMS {
-			// Responses completing at the same instant share one mark.
-			if math.IsNaN(t) || math.IsInf(t, 0) || slices.ContainsFunc(ends, func(e plotter.XY) bool { return e.X == t }) {
-				continue
-			}
-			ends = append(ends, plotter.XY{X: t, Y: cwndAt(samples, t) / 1e3})
-		}
-		if len(ends) > 0 {
-			sc, err := scatter(ends, markStyle(i, false))
-			if err != nil {
-				return nil, err
-			}
-			marks = append(marks, sc)
-			markConn = append(markConn, i)
-		}
-		label := "c" + strconv.Itoa(c.Connection)
-		if c.Host != "" {
-			label += " " + c.Host
-		}
-		leg.add(label, lineThumb(ls, nil))
-		drawn++
+		cc.Ends = append(cc.Ends, plotter.XY{X: t, Y: cwndAt(samples, t) / 1e3})
 	}
-	if drawn == 0 {
-		return nil, fmt.Errorf("%w: no cwnd samples", ErrNoData)
-	}
-	slices.SortStableFunc(all, func(a, b experiments.CwndSample) int { return cmp.Compare(a.TimeMS, b.TimeMS) })
+	return cc, samples
+}
 
+// connMarks are the response marks of one connection.
+type connMarks struct {
+	*plotter.Scatter
+	color int // palette index
+}
+
+// drawCwnd draws a congestion-window plot's data.
+func drawCwnd(d CwndData) (*plot.Plot, error) {
+	p := newPlot(d.Title, d.XLabel, "congestion window (KB)")
+	p.Add(grid(true, true))
+	leg := newSideLegend("connection")
+	guides, lines, marks, err := cwndPlotters(d.Conns, leg)
+	if err != nil {
+		return nil, err
+	}
 	var axis *brokenAxis
-	var visits []plot.Plotter
-	var lo, hi float64
-	if !opt.FullRange && len(loads) > 0 {
-		var gaps [][2]float64
-		lo, hi, gaps = cwndRange(loads, all)
-		if len(gaps) > 0 {
-			axis = &brokenAxis{gaps: gaps, frac: 0.06}
-			p.Add(&gapBands{axis: axis, fill: color.Gray{Y: 238}})
-		}
-		if len(loads) > 1 {
-			vs := draw.LineStyle{Color: color.Gray{Y: 90}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
-			for k, ld := range loads {
-				g := &vguide{x: ld.visitStart, style: vs, note: fmt.Sprintf("visit %d", ld.visit+1), sty: textStyle(noteSize), noRange: true, noteRight: true}
-				if k == 0 {
-					g.style = draw.LineStyle{} // the first visit starts at the y axis: a note only
-				}
-				visits = append(visits, g)
-			}
-		}
+	if len(d.Gaps) > 0 {
+		axis = &brokenAxis{gaps: d.Gaps, frac: 0.06}
+		p.Add(&gapBands{axis: axis, fill: color.Gray{Y: 238}})
 	}
-	if !opt.NoSSThresh && len(guides) > 0 {
+	visits := visitGuides(d.Visits)
+	if d.SSThresh {
 		leg.add("ssthresh", lineThumb(draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1.3), Dashes: dotted()}, nil))
 	}
 	p.Add(guides...)
 	p.Add(lines...)
 	for _, m := range marks {
-		p.Add(m)
+		p.Add(m.Scatter)
 	}
 	p.Add(visits...)
 	if axis != nil {
 		p.Add(&breakMarks{axis: axis, style: draw.LineStyle{Color: color.Black, Width: vg.Points(1)}})
 	}
 	p.Add(leg)
-	if opt.FullRange || len(loads) == 0 {
+	if d.Span {
+		p.X.Min, p.X.Max = d.Lo, d.Hi // after Add, which widens to the data
+	} else {
 		p.X.Min = min(p.X.Min, 0)
 		_, p.X.Max = niceRange(0, p.X.Max)
-	} else {
-		p.X.Min, p.X.Max = lo, hi // after Add, which widens to the data
 	}
 	// Room above the highest window for the visit notes.
 	if len(visits) > 0 {
@@ -204,16 +246,7 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 		p.X.Scale = *axis
 		p.X.Tick.Marker = *axis
 	}
-
-	// Many responses close together make a comb that hides the line:
-	// draw their marks thinner and lighter.
-	crowded := false
-	for k, m := range marks {
-		if marksCrowded(m.XYs, p.X.Norm) {
-			m.GlyphStyle = markStyle(markConn[k], true)
-			crowded = true
-		}
-	}
+	crowded := thinCrowdedMarks(marks, p.X.Norm)
 	if len(marks) > 0 {
 		gs := draw.GlyphStyle{Color: color.Gray{Y: 40}, Radius: vg.Points(6), Shape: vtickGlyph{}}
 		if crowded {
@@ -225,6 +258,65 @@ func Cwnd(tr experiments.Trace, opt CwndOptions) (*plot.Plot, error) {
 		leg.add("idle time cut\nout of the axis\n(not to scale)", breakThumb(color.Gray{Y: 238}, draw.LineStyle{Color: color.Black, Width: vg.Points(1)}))
 	}
 	return p, nil
+}
+
+// cwndPlotters makes each connection's window line, ssthresh lines and
+// response marks, and lists the connection in the legend.
+func cwndPlotters(conns []CwndConn, leg *sideLegend) (guides, lines []plot.Plotter, marks []connMarks, err error) {
+	for _, c := range conns {
+		ls := seriesLine(c.Color, vg.Points(2))
+		l, err := newLine(c.Window, ls, plotter.PostStep)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("plots: connection %d: %w", c.Connection, err)
+		}
+		lines = append(lines, l)
+		ss := draw.LineStyle{Color: seriesColor(c.Color), Width: vg.Points(1.3), Dashes: dotted()}
+		for _, run := range c.SSThresh {
+			sl, err := newLine(run, ss, plotter.PostStep)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("plots: connection %d ssthresh: %w", c.Connection, err)
+			}
+			guides = append(guides, sl)
+		}
+		if len(c.Ends) > 0 {
+			sc, err := scatter(c.Ends, markStyle(c.Color, false))
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			marks = append(marks, connMarks{sc, c.Color})
+		}
+		leg.add(c.Label, lineThumb(ls, nil))
+	}
+	return guides, lines, marks, nil
+}
+
+// visitGuides marks where each visit starts: a dashed line and a note,
+// the first visit (at the y axis) a note only.
+func visitGuides(visits []CwndVisit) []plot.Plotter {
+	var gs []plot.Plotter
+	vs := draw.LineStyle{Color: color.Gray{Y: 90}, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(5), vg.Points(3)}}
+	for k, v := range visits {
+		g := &vguide{x: v.StartMS, style: vs, note: fmt.Sprintf("visit %d", v.Visit+1), sty: textStyle(noteSize), noRange: true, noteRight: true}
+		if k == 0 {
+			g.style = draw.LineStyle{}
+		}
+		gs = append(gs, g)
+	}
+	return gs
+}
+
+// thinCrowdedMarks draws marks thinner and lighter where many responses
+// close together would make a comb that hides the line (norm maps x to
+// 0..1 along the axis); it reports whether it did.
+func thinCrowdedMarks(marks []connMarks, norm func(float64) float64) bool {
+	crowded := false
+	for _, m := range marks {
+		if marksCrowded(m.XYs, norm) {
+			m.GlyphStyle = markStyle(m.color, true)
+			crowded = true
+		}
+	}
+	return crowded
 }
 
 // markStyle is the style of the response-complete marks of connection i:
@@ -306,16 +398,7 @@ func cwndLoads(tr experiments.Trace, drawn []experiments.ConnTrace, reqs []exper
 // cwndLoads. Visits without a request on a drawn connection, or whose
 // offset cannot be found, are left out.
 func alignVisits(tr experiments.Trace, drawn []experiments.ConnTrace, reqs []experiments.RequestRow) []cwndLoad {
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	ends := map[int][]float64{} // response ends per connection, sorted
-	for _, c := range tr.Conns {
-		for _, t := range c.ResponseEndsMS {
-			if finite(t) {
-				ends[c.Connection] = append(ends[c.Connection], t)
-			}
-		}
-		slices.Sort(ends[c.Connection])
-	}
+	ends := responseEnds(tr)
 	isDrawn := map[int]bool{}
 	for _, c := range drawn {
 		isDrawn[c.Connection] = true
@@ -327,60 +410,19 @@ func alignVisits(tr experiments.Trace, drawn []experiments.ConnTrace, reqs []exp
 			byVisit[r.Visit] = append(byVisit[r.Visit], r)
 		}
 	}
-	// matches counts the requests whose end, moved by off, is a response
-	// end on their connection.
-	const tol = 0.01 // ms; rows keep 6 decimals
-	matches := func(rs []*experiments.RequestRow, off float64) int {
-		n := 0
-		for _, r := range rs {
-			es := ends[r.Connection]
-			i, _ := slices.BinarySearch(es, r.EndMS+off-tol)
-			if i < len(es) && es[i] <= r.EndMS+off+tol {
-				n++
-			}
-		}
-		return n
-	}
 	var loads []cwndLoad
 	prevEnd := 0.0
 	for _, v := range slices.Sorted(maps.Keys(byVisit)) {
 		rs := byVisit[v]
-		slices.SortStableFunc(rs, func(a, b *experiments.RequestRow) int { return cmp.Compare(a.Request, b.Request) })
-		// A visit starts after the previous one ended, so its offset is
-		// at least that end; among the offsets that line up one of its
-		// requests with a response, take the one that lines up most.
-		// Most of the visit's requests whose connection is in the trace
-		// must line up (all do when rows and trace are of one run).
-		need := 0
-		for _, r := range rs {
-			if len(ends[r.Connection]) > 0 {
-				need++
-			}
-		}
-		need = (4*need + 4) / 5
-		best, bestN := math.NaN(), 0
-		for _, r := range rs {
-			for _, e := range ends[r.Connection] {
-				off := e - r.EndMS
-				if off < prevEnd-tol {
-					continue
-				}
-				if n := matches(rs, off); n > bestN || n == bestN && off < best {
-					best, bestN = off, n
-				}
-			}
-			if bestN == len(rs) {
-				break
-			}
-		}
-		if bestN == 0 || bestN < need {
+		off, ok := visitOffset(rs, ends, prevEnd)
+		if !ok {
 			continue
 		}
-		ld := cwndLoad{visit: v, visitStart: best, start: math.Inf(1), end: math.Inf(-1)}
+		ld := cwndLoad{visit: v, visitStart: off, start: math.Inf(1), end: math.Inf(-1)}
 		onDrawn := false
 		for _, r := range rs {
-			ld.start = min(ld.start, best+r.StartMS)
-			ld.end = max(ld.end, best+r.EndMS)
+			ld.start = min(ld.start, off+r.StartMS)
+			ld.end = max(ld.end, off+r.EndMS)
 			onDrawn = onDrawn || isDrawn[r.Connection]
 		}
 		prevEnd = ld.end
@@ -390,6 +432,79 @@ func alignVisits(tr experiments.Trace, drawn []experiments.ConnTrace, reqs []exp
 	}
 	return loads
 }
+
+// alignTol is how far apart (ms) a request's end and a response's end
+// may be and still line up; rows keep 6 decimals.
+const alignTol = 0.01
+
+// responseEnds returns the finite response ends of each connection of
+// the trace, sorted.
+func responseEnds(tr experiments.Trace) map[int][]float64 {
+	ends := map[int][]float64{}
+	for _, c := range tr.Conns {
+		for _, t := range c.ResponseEndsMS {
+			if finite(t) {
+				ends[c.Connection] = append(ends[c.Connection], t)
+			}
+		}
+		slices.Sort(ends[c.Connection])
+	}
+	return ends
+}
+
+// visitOffset finds where the visit of requests rs starts on the trace's
+// clock, given the response ends per connection. A visit starts after
+// the previous one ended (after), so its offset is at least that; among
+// the offsets that line up one of its requests with a response, it takes
+// the one that lines up most (the earliest of those). Most (4/5) of the
+// visit's requests whose connection is in the trace must line up (all do
+// when rows and trace are of one run); ok is false otherwise. It sorts rs
+// by request number.
+func visitOffset(rs []*experiments.RequestRow, ends map[int][]float64, after float64) (off float64, ok bool) {
+	slices.SortStableFunc(rs, func(a, b *experiments.RequestRow) int { return cmp.Compare(a.Request, b.Request) })
+	need := 0
+	for _, r := range rs {
+		if len(ends[r.Connection]) > 0 {
+			need++
+		}
+	}
+	need = (4*need + 4) / 5
+	best, bestN := math.NaN(), 0
+	for _, r := range rs {
+		for _, e := range ends[r.Connection] {
+			off := e - r.EndMS
+			if off < after-alignTol {
+				continue
+			}
+			if n := linedUp(rs, ends, off); n > bestN || n == bestN && off < best {
+				best, bestN = off, n
+			}
+		}
+		if bestN == len(rs) {
+			break
+		}
+	}
+	if bestN == 0 || bestN < need {
+		return 0, false
+	}
+	return best, true
+}
+
+// linedUp counts the requests whose end, moved by off, is a response end
+// on their connection.
+func linedUp(rs []*experiments.RequestRow, ends map[int][]float64, off float64) int {
+	n := 0
+	for _, r := range rs {
+		es := ends[r.Connection]
+		i, _ := slices.BinarySearch(es, r.EndMS+off-alignTol)
+		if i < len(es) && es[i] <= r.EndMS+off+alignTol {
+			n++
+		}
+	}
+	return n
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // cwndRange returns the x range of a cwnd plot over the loads (sorted)
 // and the idle gaps to cut out of it. Each load is extended over the

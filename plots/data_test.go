@@ -2,8 +2,11 @@ package plots
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
+
+	"gonum.org/v1/plot/plotter"
 
 	"github.com/connsim/connsim/experiments"
 )
@@ -197,5 +200,117 @@ func TestSequenceData(t *testing.T) {
 	if len(d.Data) != MaxSequenceSegments || d.Data[0][0] != 1 || d.Title != "T (first 50000 of 50010 packets)" {
 		t.Errorf("%d segments from t=%g, title %q; want %d from t=1, \"T (first 50000 of 50010 packets)\"",
 			len(d.Data), d.Data[0][0], d.Title, MaxSequenceSegments)
+	}
+}
+
+// TestCwndData: each connection's window as a step line in KB, to its
+// close or the trace's end; ssthresh only where it is set (the fixture's
+// 1<<62 means "not set yet"); a response mark per instant, on the line;
+// palette indexes by place among the picked connections.
+func TestCwndData(t *testing.T) {
+	tr := fixtureTrace()
+	c1 := &tr.Conns[0]
+	c1.ResponseEndsMS = append(c1.ResponseEndsMS, 910, math.NaN()) // one mark for two responses, none for NaN
+	d, err := cwndData(tr, CwndOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Conns) != 2 || d.Conns[0].Label != "c1 www.example.com" || d.Conns[1].Label != "c2 static.example.com" {
+		t.Fatalf("connections %+v, want c1 and c2 with their hosts", d.Conns)
+	}
+	a, b := d.Conns[0], d.Conns[1]
+	last := c1.Cwnd[len(c1.Cwnd)-1]
+	if len(a.Window) != len(c1.Cwnd) || a.Window[0] != (plotter.XY{X: 100, Y: 14.6}) || a.Window[len(a.Window)-1].X != last.TimeMS {
+		t.Errorf("c1 window: %d points from %v to %v; want one per sample, from {100 14.6} to the last sample at %g (the trace's end)",
+			len(a.Window), a.Window[0], a.Window[len(a.Window)-1], last.TimeMS)
+	}
+	if n := len(b.Window); n != len(tr.Conns[1].Cwnd)+1 || b.Window[n-1].X != 1400 || b.Window[n-1].Y != b.Window[n-2].Y {
+		t.Errorf("c2 window ends %v; want the last window held to the close at 1400", b.Window[n-2:])
+	}
+	// c1's ssthresh is set by the loss at 450 ms and stays set; c2's never is.
+	if len(a.SSThresh) != 1 || a.SSThresh[0][0].X != 450 || len(b.SSThresh) != 0 || !d.SSThresh {
+		t.Errorf("ssthresh runs: c1 %v, c2 %v; want one for c1 from 450 ms, none for c2", a.SSThresh, b.SSThresh)
+	}
+	var xs []float64
+	for _, e := range a.Ends {
+		xs = append(xs, e.X)
+		if want := cwndAt(c1.Cwnd, e.X) / 1e3; e.Y != want {
+			t.Errorf("mark at %g ms at %g KB, want on the line at %g", e.X, e.Y, want)
+		}
+	}
+	if want := []float64{320, 910, 1480, 3350}; !slices.Equal(xs, want) {
+		t.Errorf("c1 marks at %v, want %v", xs, want)
+	}
+	// No request rows: one load, from the first opening to the last response.
+	if !d.Span || d.Lo != 0 || d.Hi < 3350 || len(d.Gaps) != 0 || len(d.Visits) != 0 {
+		t.Errorf("span %v %g..%g, gaps %v, visits %v; want 0 to past 3350, no gap, no visit marked", d.Span, d.Lo, d.Hi, d.Gaps, d.Visits)
+	}
+
+	d, err = cwndData(tr, CwndOptions{Conns: []int{2}, NoSSThresh: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Conns) != 1 || d.Conns[0].Color != 0 || d.SSThresh || d.Conns[0].Window[len(d.Conns[0].Window)-1].X != 1400 {
+		t.Errorf("c2 alone: %+v; want colour 0, no ssthresh, to its close", d)
+	}
+	tr.Conns[1].Cwnd = nil
+	if d, err = cwndData(tr, CwndOptions{Conns: []int{2}}); !errors.Is(err, ErrNoData) {
+		t.Errorf("no samples: %+v, err %v; want ErrNoData", d, err)
+	}
+}
+
+// TestCwndDataVisits: with the request rows of two visits 10 s apart the
+// axis spans the loads, each visit's start is marked, and the idle time
+// between them is cut out; FullRange keeps the plain axis.
+func TestCwndDataVisits(t *testing.T) {
+	tr, reqs := fixtureVisits(10_000)
+	d, err := cwndData(tr, CwndOptions{Requests: reqs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	end0 := reqs[4].EndMS
+	if len(d.Visits) != 2 || d.Visits[0] != (CwndVisit{0, 0}) || d.Visits[1].Visit != 1 || math.Abs(d.Visits[1].StartMS-(end0+10_000)) > 1e-6 {
+		t.Errorf("visits %+v, want 1 at 0 and 2 at %g", d.Visits, end0+10_000)
+	}
+	if !d.Span || d.Lo != 0 || len(d.Gaps) != 1 || d.Gaps[0][0] < end0 || d.Gaps[0][1] > d.Visits[1].StartMS {
+		t.Errorf("span %v from %g, gaps %v; want from 0 with one gap inside %g..%g", d.Span, d.Lo, d.Gaps, end0, d.Visits[1].StartMS)
+	}
+	if d.XLabel != "time since the start of the first visit (ms)" {
+		t.Errorf("x label %q", d.XLabel)
+	}
+	d, err = cwndData(tr, CwndOptions{Requests: reqs, FullRange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Span || len(d.Gaps) != 0 || len(d.Visits) != 0 || d.XLabel != "time since the start of the page load (ms)" {
+		t.Errorf("full range: span %v, gaps %v, visits %v, x label %q; want a plain axis", d.Span, d.Gaps, d.Visits, d.XLabel)
+	}
+}
+
+// TestVisitOffset: a visit's offset lines up its requests' ends with the
+// responses on their connections, is never before the previous visit's
+// end, and is refused when too few requests line up.
+func TestVisitOffset(t *testing.T) {
+	ends := map[int][]float64{1: {100, 200, 1100, 1250}, 2: {1180}}
+	req := func(n, conn int, end float64) *experiments.RequestRow {
+		return &experiments.RequestRow{Request: n, Connection: conn, EndMS: end}
+	}
+	rs := []*experiments.RequestRow{req(1, 1, 250), req(0, 1, 100), req(2, 2, 180)}
+	if off, ok := visitOffset(rs, ends, 300); !ok || off != 1000 {
+		t.Errorf("offset %g, %v; want 1000 (all three line up)", off, ok)
+	}
+	if rs[0].Request != 0 {
+		t.Errorf("requests not sorted by number: %d first", rs[0].Request)
+	}
+	// From 0, offset 0 lines up request 0 only, 1000 lines up all three.
+	if off, ok := visitOffset(rs, ends, 0); !ok || off != 1000 {
+		t.Errorf("from 0: offset %g, %v; want 1000, the most lined up", off, ok)
+	}
+	// After 1100 only 1 of 3 can line up: under 4/5.
+	if off, ok := visitOffset(rs, ends, 1100); ok {
+		t.Errorf("after 1100: offset %g, want none", off)
+	}
+	if n := linedUp(rs, ends, 1000.005); n != 3 {
+		t.Errorf("within the tolerance: %d lined up, want 3", n)
 	}
 }

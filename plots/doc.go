@@ -12,8 +12,11 @@
 // The output files hold durations in ms, rates in bit/s and sizes in
 // bytes. Figures show ms, Mbit/s and KB (1 KB = 1000 bytes, as in the
 // spec), and every axis label names its unit: "RTT (ms)", "bandwidth
-// (Mbit/s)", "page load time (ms)", "bytes on the wire (KB)". [KeyUnit]
-// and [MetricUnit] give the label and conversion of a column.
+// (Mbit/s)", "page load time (ms)", "bytes on the wire (KB)". A swept
+// key is shown in the unit its rows' values carry
+// ([experiments.AxisValue].Unit: a queue swept in packets is shown in
+// packets), and [KeyUnit] when they carry none; [MetricUnit] gives a
+// metric's label and conversion.
 //
 // # Line: a metric against a swept key
 //

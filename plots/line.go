@@ -73,7 +73,7 @@ func lineData(rows []experiments.Row, opt LineOptions) (LineData, error) {
 		return LineData{}, err
 	}
 	yu, _ := MetricUnit(opt.Y)
-	xu := KeyUnit(opt.X)
+	xu := axisUnit(rows, opt.X)
 	if opt.LogX || opt.LogY {
 		series = positiveOnly(series, opt.LogX, opt.LogY)
 		if len(series) == 0 {
@@ -91,7 +91,7 @@ func lineData(rows []experiments.Row, opt LineOptions) (LineData, error) {
 		}
 	}
 	if opt.Series != "" && opt.Series != "model" {
-		d.LegendTitle = KeyUnit(opt.Series).Name
+		d.LegendTitle = axisUnit(rows, opt.Series).Name
 	}
 	return d, nil
 }

@@ -13,7 +13,9 @@ import (
 
 // TestEncodePNGDecodes draws every sample figure on a canvas, encodes it
 // with encodePNG and decodes it with image/png: every pixel must be the
-// canvas's. It also checks that Encode gives those same bytes, twice.
+// canvas's. It also checks that Encode, which leaves out the redundant
+// white background fill (drawOnWhite), gives those same bytes, twice:
+// the canvas here is drawn by Plot.Draw with the fill.
 func TestEncodePNGDecodes(t *testing.T) {
 	for _, f := range sampleFigures() {
 		t.Run(f.name, func(t *testing.T) {
@@ -85,5 +87,34 @@ func samePixels(t *testing.T, b []byte, want *image.RGBA) {
 	}
 	if bad > 0 {
 		t.Errorf("%d pixels differ", bad)
+	}
+}
+
+// TestEncodePNGBackground: a plot whose background is not white still
+// has it in the PNG, and Encode leaves the plot's background as it was.
+func TestEncodePNGBackground(t *testing.T) {
+	p, err := sampleFigures()[0].make()
+	if err != nil {
+		t.Fatal(err)
+	}
+	grey := color.Gray{Y: 230}
+	p.BackgroundColor = grey
+	b, err := Encode(p, 0, 0, "png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := color.GrayModel.Convert(img.At(0, 0)); got != grey {
+		t.Errorf("corner pixel %v, want the background %v", got, grey)
+	}
+	p.BackgroundColor = color.White
+	if _, err := Encode(p, 0, 0, "png"); err != nil {
+		t.Fatal(err)
+	}
+	if p.BackgroundColor != color.White {
+		t.Errorf("background %v after Encode, want white", p.BackgroundColor)
 	}
 }

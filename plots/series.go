@@ -46,7 +46,7 @@ type Series struct {
 
 // SeriesPoint is one x value of a series.
 type SeriesPoint struct {
-	X     float64 // display units (e.g. Mbit/s for network.bandwidth)
+	X     float64 // display units, the rows' (e.g. Mbit/s for network.bandwidth)
 	XText string  // the value as written in the spec, e.g. "100ms"
 	// XLabel is the value's name from the spec's labels, e.g. "LAN"; ""
 	// when it has none.
@@ -64,8 +64,10 @@ type SeriesPoint struct {
 // Failed rows (Err != "") and NaN or infinite values are skipped. Series
 // come in the order their model first appears in the rows (by
 // Row.Index), or by value when q.Series is a swept key, then by the values
-// of any other varying keys; points are sorted by x. It returns an error for an unknown metric or key and one wrapping
-// ErrNoData when nothing is left to plot.
+// of any other varying keys; points are sorted by x. X is in the unit the
+// rows' values of q.X carry (AxisValue.Unit; KeyUnit when they carry
+// none). It returns an error for an unknown metric or key and one
+// wrapping ErrNoData when nothing is left to plot.
 func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 	if q.Y == "" {
 		return nil, errors.New("plots: no metric given (Y)")
@@ -83,55 +85,78 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 	}
 	sorted := slices.Clone(rows)
 	slices.SortStableFunc(sorted, func(a, b experiments.Row) int { return cmp.Compare(a.Index, b.Index) })
+	keys := sweptKeys(sorted)
+	if err := checkQueryKeys(q, keys); err != nil {
+		return nil, err
+	}
+	kept, failed := keepRows(sorted, q.Where)
+	extra := varyingKeys(kept, keys, q)
+	groups, finite := groupRows(kept, q, extra, axisUnit(rows, q.X), yu)
+	if finite == 0 {
+		return nil, fmt.Errorf("%w: no finite %s values in %d rows (%d failed, %d at the chosen point)",
+			ErrNoData, q.Y, len(rows), failed, len(kept))
+	}
+	return summarise(groups), nil
+}
 
-	// Which keys are swept at all (any row, failed or not).
-	swept := map[string]bool{}
-	var keyOrder []string
-	for i := range sorted {
-		for _, a := range sorted[i].Point {
-			if !swept[a.Key] {
-				swept[a.Key] = true
-				keyOrder = append(keyOrder, a.Key)
+// sweptKeys returns the keys swept in any row (failed or not), in the
+// order they first appear.
+func sweptKeys(rows []experiments.Row) []string {
+	var keys []string
+	for i := range rows {
+		for _, a := range rows[i].Point {
+			if !slices.Contains(keys, a.Key) {
+				keys = append(keys, a.Key)
 			}
 		}
 	}
-	sweptList := func() string {
-		if len(keyOrder) == 0 {
-			return "none"
-		}
-		return strings.Join(keyOrder, ", ")
+	return keys
+}
+
+// checkQueryKeys reports a query key that is not swept, or a model on x.
+func checkQueryKeys(q Query, swept []string) error {
+	sweptList := "none"
+	if len(swept) > 0 {
+		sweptList = strings.Join(swept, ", ")
 	}
 	for _, k := range []string{q.X, q.Series} {
-		if k != "" && k != "model" && !swept[k] {
-			return nil, fmt.Errorf("plots: %q is not a swept key (swept: %s)", k, sweptList())
+		if k != "" && k != "model" && !slices.Contains(swept, k) {
+			return fmt.Errorf("plots: %q is not a swept key (swept: %s)", k, sweptList)
 		}
 	}
 	if q.X == "model" {
-		return nil, errors.New(`plots: x cannot be "model"; use a bar chart without X`)
+		return errors.New(`plots: x cannot be "model"; use a bar chart without X`)
 	}
 	for _, k := range slices.Sorted(maps.Keys(q.Where)) {
-		if !swept[k] {
-			return nil, fmt.Errorf("plots: where: %q is not a swept key (swept: %s)", k, sweptList())
+		if !slices.Contains(swept, k) {
+			return fmt.Errorf("plots: where: %q is not a swept key (swept: %s)", k, sweptList)
 		}
 	}
+	return nil
+}
 
-	// Keep successful rows at the chosen point.
-	var kept []*experiments.Row
-	failed := 0
-	for i := range sorted {
-		r := &sorted[i]
+// keepRows returns the successful rows at the point where chooses, and
+// how many rows failed.
+func keepRows(rows []experiments.Row, where map[string]float64) (kept []*experiments.Row, failed int) {
+	for i := range rows {
+		r := &rows[i]
 		if r.Err != "" {
 			failed++
 			continue
 		}
-		if matchWhere(r.Point, q.Where) {
+		if matchWhere(r.Point, where) {
 			kept = append(kept, r)
 		}
 	}
+	return kept, failed
+}
 
-	// Keys other than x, series and where that vary split series too.
+// varyingKeys returns the swept keys other than q's x, series and where
+// keys that take more than one value among the rows: they split series
+// too.
+func varyingKeys(rows []*experiments.Row, swept []string, q Query) []string {
 	var extra []string
-	for _, k := range keyOrder {
+	for _, k := range swept {
 		if k == q.X || k == q.Series {
 			continue
 		}
@@ -139,7 +164,7 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 			continue
 		}
 		seen := map[float64]bool{}
-		for _, r := range kept {
+		for _, r := range rows {
 			if a, ok := pointValue(r.Point, k); ok {
 				seen[a.Value] = true
 			}
@@ -148,44 +173,41 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 			extra = append(extra, k)
 		}
 	}
+	return extra
+}
 
-	xu := KeyUnit(q.X)
-	type group struct {
-		label  string
-		rank   int       // first appearance of the model
-		sortBy []float64 // series value (if a key), then extra values
-		byX    map[float64]*xbucket
-	}
-	var groups []*group
-	index := map[string]*group{}
+// seriesGroup is the rows of one series, by x value.
+type seriesGroup struct {
+	label  string
+	rank   int       // first appearance of the model; 0 when series is a key
+	sortBy []float64 // series value (if a key), then extra values
+	byX    map[float64]*xbucket
+}
+
+type xbucket struct {
+	text, label string
+	values      []float64
+}
+
+// groupRows puts each row's value of q.Y (in yu's display unit) into its
+// series at its x (in xu's), in series order, and counts the finite
+// values.
+func groupRows(rows []*experiments.Row, q Query, extra []string, xu, yu Unit) ([]*seriesGroup, int) {
+	var groups []*seriesGroup
+	index := map[string]*seriesGroup{}
 	modelRank := map[string]int{}
 	finite := 0
-	for _, r := range kept {
+	for _, r := range rows {
 		if _, ok := modelRank[r.Model]; !ok {
 			modelRank[r.Model] = len(modelRank)
 		}
-		label, sortBy := "", []float64(nil)
-		if q.Series == "model" {
-			label = r.Model
-		} else {
-			a, ok := pointValue(r.Point, q.Series)
-			if !ok {
-				continue
-			}
-			label = keyValueText(a)
-			sortBy = append(sortBy, a.Value)
-		}
-		for _, k := range extra {
-			a, ok := pointValue(r.Point, k)
-			if !ok {
-				continue
-			}
-			label += ", " + keyValueText(a)
-			sortBy = append(sortBy, a.Value)
+		label, sortBy, ok := seriesLabel(r, q.Series, extra)
+		if !ok {
+			continue
 		}
 		g := index[label]
 		if g == nil {
-			g = &group{label: label, rank: modelRank[r.Model], sortBy: sortBy, byX: map[float64]*xbucket{}}
+			g = &seriesGroup{label: label, rank: modelRank[r.Model], sortBy: sortBy, byX: map[float64]*xbucket{}}
 			if q.Series != "model" {
 				g.rank = 0
 			}
@@ -212,13 +234,43 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 		b.values = append(b.values, v*yu.Scale)
 		finite++
 	}
-	slices.SortStableFunc(groups, func(a, b *group) int {
+	slices.SortStableFunc(groups, func(a, b *seriesGroup) int {
 		if c := cmp.Compare(a.rank, b.rank); c != 0 {
 			return c
 		}
 		return slices.Compare(a.sortBy, b.sortBy)
 	})
+	return groups, finite
+}
 
+// seriesLabel names the series of a row: its model or its value of the
+// series key, then its values of the extra keys; sortBy holds those
+// values. ok is false when the row has no value of the series key.
+func seriesLabel(r *experiments.Row, series string, extra []string) (label string, sortBy []float64, ok bool) {
+	if series == "model" {
+		label = r.Model
+	} else {
+		a, ok := pointValue(r.Point, series)
+		if !ok {
+			return "", nil, false
+		}
+		label = keyValueText(a)
+		sortBy = append(sortBy, a.Value)
+	}
+	for _, k := range extra {
+		a, ok := pointValue(r.Point, k)
+		if !ok {
+			continue
+		}
+		label += ", " + keyValueText(a)
+		sortBy = append(sortBy, a.Value)
+	}
+	return label, sortBy, true
+}
+
+// summarise gives each group's points, sorted by x, with the median and
+// quartiles of their values; groups without a value are left out.
+func summarise(groups []*seriesGroup) []Series {
 	var out []Series
 	for _, g := range groups {
 		s := Series{Label: g.label}
@@ -236,16 +288,7 @@ func SeriesFromRows(rows []experiments.Row, q Query) ([]Series, error) {
 			out = append(out, s)
 		}
 	}
-	if finite == 0 {
-		return nil, fmt.Errorf("%w: no finite %s values in %d rows (%d failed, %d at the chosen point)",
-			ErrNoData, q.Y, len(rows), failed, len(kept))
-	}
-	return out, nil
-}
-
-type xbucket struct {
-	text, label string
-	values      []float64
+	return out
 }
 
 // quantile returns the p-quantile of sorted values with gonum's

@@ -246,3 +246,51 @@ func seriesEqual(a, b []Series) bool {
 		})
 	})
 }
+
+// TestRowsCarryUnits: a key's values are shown in the unit the rows
+// carry, not the one its name would give: a queue swept in packets is
+// drawn in packets (scale 1), not KB, in the series, the axis label, the
+// bar groups and a legend title.
+func TestRowsCarryUnits(t *testing.T) {
+	packets := experiments.Unit{Name: "bottleneck queue", Unit: "packets", Scale: 1}
+	var rows []experiments.Row
+	for i, q := range []float64{16, 64} {
+		for j, m := range []string{"persistent", "http2"} {
+			a := experiments.AxisValue{Key: "network.queue", Value: q, Text: formatNumber(q, 3) + " packets", Unit: packets}
+			rows = append(rows, experiments.Row{Index: 2*i + j, Model: m, Point: []experiments.AxisValue{a, rtt(100)},
+				Metrics: experiments.Metrics{PLTms: 100 * q}})
+		}
+	}
+	series, err := SeriesFromRows(rows, Query{X: "network.queue", Y: "plt_ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if xs := xValues(series); !slices.Equal(xs, []float64{16, 64}) {
+		t.Errorf("x %v, want [16 64] packets (KeyUnit would give KB: 0.016, 0.064)", xs)
+	}
+	ld, err := lineData(rows, LineOptions{X: "network.queue", Y: "plt_ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ld.XLabel != "bottleneck queue (packets)" {
+		t.Errorf("line x label %q, want \"bottleneck queue (packets)\"", ld.XLabel)
+	}
+	bd, err := barData(rows, BarOptions{X: "network.queue", Y: "plt_ms"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bd.XLabel != "bottleneck queue (packets)" || bd.Ticks[0].Label != "16" || bd.Ticks[1].Label != "64" {
+		t.Errorf("bar x label %q, groups %v; want \"bottleneck queue (packets)\", 16 and 64", bd.XLabel, bd.Ticks)
+	}
+	// A legend titled by a series key takes the name the rows carry.
+	for i := range rows {
+		rows[i].Point[0].Unit.Name = "queue limit"
+	}
+	ld, err = lineData(rows, LineOptions{X: "network.rtt", Y: "plt_ms", Series: "network.queue"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ld.LegendTitle != "queue limit" {
+		t.Errorf("legend title %q, want the rows' \"queue limit\"", ld.LegendTitle)
+	}
+}

@@ -258,7 +258,7 @@ func TestRowsCarryUnits(t *testing.T) {
 		for j, m := range []string{"persistent", "http2"} {
 			a := experiments.AxisValue{Key: "network.queue", Value: q, Text: formatNumber(q, 3) + " packets", Unit: packets}
 			rows = append(rows, experiments.Row{Index: 2*i + j, Model: m, Point: []experiments.AxisValue{a, rtt(100)},
-				Metrics: experiments.Metrics{PLTms: 100 * q}})
+				Metrics: experiments.Metrics{PLTMS: 100 * q}})
 		}
 	}
 	series, err := SeriesFromRows(rows, Query{X: "network.queue", Y: "plt_ms"})

@@ -33,6 +33,17 @@ type Metrics struct {
 	VisitPLTs     []time.Duration
 	EndOfRun      sim.Time // when the run stopped (all connections closed, or the time limit)
 	MaxQueueBytes int64    // highest queue occupancy seen in either direction, bytes (link.PipeStats.MaxQueueBytes)
+
+	// With populations (Config.Clients); in the single-client world
+	// ClientPLTs holds the one PLT and the server fields are measured
+	// the same way.
+	ClientPLTs      []time.Duration // each client's first-visit PLT (-1 if it did not finish), population order then client index; idle clients excluded
+	RequestsServed  int             // responses the server wrote in full
+	ServerOpenMax   int             // most connections the server application held at once
+	ServerOpenMean  float64         // time-weighted mean of the same, from 0 until the last page load ended
+	BusyWorkersMax  int             // most workers held at once (Server.Workers > 0)
+	ServerMemoryMax int64           // ServerOpenMax * Server.MemoryPerConn: peak memory of open connections
+	BacklogMax      int             // most connections waiting in the listen backlog at once
 }
 
 // Timing is one request's timeline, like a HAR entry's timings. Times are
@@ -51,6 +62,10 @@ type Timing struct {
 	Send, Wait, Receive       time.Duration
 	SentAt, FirstByte         time.Duration // last send of the request; first response byte
 	Attempts                  int           // connections the request was sent on (replays included)
+
+	Client   int  // global client index (population order, then index in the population); 0 in the single-client world
+	Refusals int  // connection attempts of its host refused while this request waited for a connection
+	Replayed bool // sent again after a connection closed under it
 }
 
 // ConnTrace is the record of one client connection, kept with Config.Trace.
@@ -78,8 +93,12 @@ type Segment struct {
 type Result struct {
 	Metrics  Metrics
 	Requests []Timing
-	Conns    []ConnTrace // with Config.Trace
-	Err      error       // the configuration is invalid, or the run hit a limit (the other fields hold what was measured)
+	Conns    []ConnTrace // with Config.Trace (single-client world)
+
+	// ServerSeries is the server's state at every change, with
+	// Config.ServerSeries or Config.Trace.
+	ServerSeries []ServerSample
+	Err          error // the configuration is invalid, or the run hit a limit (the other fields hold what was measured)
 }
 
 // world is one run: scheduler, network, stack, client and server.

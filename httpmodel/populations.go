@@ -278,6 +278,9 @@ func (w *world) arrive(pi, k int) {
 		cl.uplink = up.Rate
 	}
 	w.clients[cl.index] = cl
+	if w.onArrive != nil {
+		w.onArrive(cl.index, s.Now())
+	}
 	if cl.idle {
 		cl.startIdle()
 		return

@@ -130,6 +130,8 @@ type world struct {
 	// observe, when set (tests), is called after every change of the
 	// server's open, busy or backlog counts.
 	observe func(*server)
+	// onArrive, when set (tests), hears of each client's arrival.
+	onArrive func(client int, at sim.Time)
 
 	// Populations (Config.Clients); see populations.go.
 	pop        bool

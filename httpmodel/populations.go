@@ -266,12 +266,13 @@ func (w *world) arrive(pi, k int) {
 		down.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("access:" + name + ":down:loss")}
 		up.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("access:" + name + ":up:loss")}
 	}
-	n.Connect(node, w.router, up, down)
+	upPipe, downPipe := n.Connect(node, w.router, up, down)
 	ep := w.stack.Endpoint(node)
 	w.eps = append(w.eps, ep)
 	cl := newClient(w, &w.popCfgs[pi], ep)
 	cl.index = w.popBase[pi] + k
 	cl.idle = p.Idle
+	cl.access = [2]*link.Pipe{upPipe, downPipe}
 	// Timing.Send charges the request's serialization at the slower
 	// of the client's two hops.
 	if up.Rate > 0 && (cl.uplink <= 0 || up.Rate < cl.uplink) {
@@ -302,6 +303,9 @@ func (w *world) clientFinished(cl *client) {
 	w.unfinished--
 	w.snapshot(cl)
 	w.clients[cl.index] = nil
+	for _, p := range cl.access {
+		p.Compact()
+	}
 }
 
 // snapshot appends cl's request timings and records its first PLT.

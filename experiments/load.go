@@ -929,7 +929,10 @@ func (st *loaded) checkPlots() {
 		if p.Kind == "" {
 			p.Kind = PlotLine
 		}
-		perRun := p.Kind == PlotWaterfall || p.Kind == PlotCwnd || p.Kind == PlotSequence
+		perRun := p.Kind == PlotWaterfall || p.Kind == PlotCwnd || p.Kind == PlotSequence || p.Kind == PlotServer || p.Kind == PlotCDF
+		if (p.Kind == PlotServer || p.Kind == PlotCDF) && !s.HasClients() {
+			d.errorf(at("kind"), path+".kind", "a %s plot shows client populations: the spec needs clients:", p.Kind)
+		}
 		if p.Model != "" && !slices.Contains(labels, p.Model) {
 			d.errorf(at("model"), path+".model", "%q is not a model label (labels: %s)", p.Model, strings.Join(labels, ", "))
 		}
@@ -940,11 +943,11 @@ func (st *loaded) checkPlots() {
 				}
 			}
 			p.X, p.Y, p.Series = "", "", ""
-			if p.Model == "" && len(labels) > 0 {
-				p.Model = labels[0]
+			if p.Model == "" && len(labels) > 0 && p.Kind != PlotCDF {
+				p.Model = labels[0] // a cdf plot without a model shows every model
 			}
 			switch p.Kind {
-			case PlotWaterfall:
+			case PlotWaterfall, PlotServer, PlotCDF:
 				if p.Connection != 0 {
 					d.errorf(at("connection"), path+".connection", "connection is only for cwnd and sequence plots")
 				}

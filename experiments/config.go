@@ -74,20 +74,7 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 		tls = httpmodel.TLS13
 	}
 	n := s.Network
-	page := httpmodel.Page{Host: s.Page.Host, HTML: int64(s.Page.HTML)}
-	for _, o := range s.Page.Objects {
-		host := o.Host
-		if host == s.Page.Host {
-			host = ""
-		}
-		n := o.Count
-		if !expand {
-			n = min(n, 1)
-		}
-		for range n {
-			page.Objects = append(page.Objects, httpmodel.Object{Host: host, Size: int64(o.Size), Method: o.Method})
-		}
-	}
+	page := pageConfig(s.Page, expand)
 	maxReq := s.Server.MaxRequests
 	if maxReq == 0 {
 		maxReq = math.MaxInt32 // 0 = unlimited in the spec
@@ -114,20 +101,100 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 	c.Visits = s.Client.Visits
 	c.ReadingTime = s.Client.ReadingTime.Std()
 	c.Server = httpmodel.Server{
-		ThinkTime:        s.Server.ThinkTime.Std(),
-		KeepAliveTimeout: keepAlive,
-		MaxRequests:      maxReq,
-		MaxConnections:   s.Server.MaxConnections,
+		ThinkTime:               s.Server.ThinkTime.Std(),
+		KeepAliveTimeout:        keepAlive,
+		MaxRequests:             maxReq,
+		MaxConnections:          s.Server.MaxConnections,
+		Backlog:                 s.Server.Backlog,
+		MaxConnectionsPerClient: s.Server.MaxConnectionsPerClient,
+		Workers:                 s.Server.Workers,
+		MemoryPerConn:           int64(s.Server.MemoryPerConnection),
 	}
 	c.Page = page
-	c.Model = httpmodel.Model{
+	c.Model = modelOf(kind, m)
+	c.MaxSimTime = s.Limits.MaxSimTime.Std()
+	c.MaxEvents = uint64(s.Limits.MaxEvents)
+	for _, p := range s.Clients {
+		pop, err := populationConfig(s, p, c.Model, expand)
+		if err != nil {
+			return httpmodel.Config{}, err
+		}
+		c.Clients = append(c.Clients, pop)
+	}
+	return c, nil
+}
+
+func modelOf(kind httpmodel.Kind, m ModelSpec) httpmodel.Model {
+	return httpmodel.Model{
 		Kind:        kind,
 		Connections: m.Connections,
 		Depth:       m.Depth,
 		Shards:      m.Shards,
 		H2Upgrade:   m.Start == "upgrade",
 	}
-	c.MaxSimTime = s.Limits.MaxSimTime.Std()
-	c.MaxEvents = uint64(s.Limits.MaxEvents)
-	return c, nil
+}
+
+// pageConfig builds the httpmodel page of p; without expand each object
+// entry is one object.
+func pageConfig(p PageSpec, expand bool) httpmodel.Page {
+	page := httpmodel.Page{Host: p.Host, HTML: int64(p.HTML)}
+	for _, o := range p.Objects {
+		host := o.Host
+		if host == p.Host {
+			host = ""
+		}
+		n := o.Count
+		if !expand {
+			n = min(n, 1)
+		}
+		for range n {
+			page.Objects = append(page.Objects, httpmodel.Object{Host: host, Size: int64(o.Size), Method: o.Method})
+		}
+	}
+	return page
+}
+
+// populationConfig builds the httpmodel population of p: its page (the
+// spec's when it has none), its model (the run's, runModel, when it has
+// none), its arrival process and access link. Access rates of 0 are no
+// limit and a queue of 0 is unlimited, as in httpmodel.
+func populationConfig(s *Spec, p PopulationSpec, runModel httpmodel.Model, expand bool) (httpmodel.Population, error) {
+	model := runModel
+	if p.Model.Name != "" {
+		kind, err := httpmodel.ParseKind(p.Model.Name)
+		if err != nil {
+			return httpmodel.Population{}, err
+		}
+		model = modelOf(kind, p.Model)
+	}
+	arr := httpmodel.Arrival{Start: p.Arrival.Start.Std()}
+	switch p.Arrival.Kind() {
+	case "poisson":
+		arr.Kind, arr.Rate = httpmodel.Poisson, float64(p.Arrival.Poisson.Rate)
+	case "interval":
+		arr.Kind, arr.Interval = httpmodel.Interval, p.Arrival.Interval.Std()
+	}
+	page := p.PageOrDefault(s.Page)
+	if page.Host == "" {
+		page.Host = s.Page.Host
+	}
+	a := p.Access
+	return httpmodel.Population{
+		Name:        p.Name,
+		Count:       p.Count,
+		Arrival:     arr,
+		Page:        pageConfig(page, expand),
+		Model:       model,
+		Visits:      p.Visits,
+		ReadingTime: p.ReadingTime.Std(),
+		Idle:        p.Idle,
+		Access: httpmodel.Access{
+			RTT:          a.RTT.Std(),
+			Bandwidth:    link.Bandwidth(a.Bandwidth),
+			Uplink:       link.Bandwidth(a.Uplink),
+			QueueBytes:   int64(a.Queue.Bytes),
+			QueuePackets: int(a.Queue.Packets),
+			Loss:         float64(a.Loss),
+		},
+	}, nil
 }

@@ -310,6 +310,10 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 		return // an empty section keeps its defaults
 	}
 	fs := fieldsOf(v.Type())
+	if sd, ok := v.Addr().Interface().(scalarDecoder); ok && n.Kind == yaml.ScalarNode {
+		sd.decodeScalar(d, n, path)
+		return
+	}
 	if n.Kind != yaml.MappingNode {
 		what := "want"
 		if path == "" {
@@ -340,6 +344,12 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 }
 
 func (o *ObjectSpec) requiredKeys() []string { return []string{"size"} }
+
+// scalarDecoder is a struct that a scalar may also write (arrival: all at
+// once). Its keys stay key paths, so a sweep can set them.
+type scalarDecoder interface {
+	decodeScalar(d *decoder, n *yaml.Node, path string)
+}
 
 // eachKey calls fn for each key of mapping n in order, after checking
 // that the key is a plain scalar that was not given before.

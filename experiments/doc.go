@@ -90,12 +90,36 @@
 //	server.keep_alive_timeout    5s               0s..1h (0 = close an idle connection at once, after a response)
 //	server.max_requests          100              0..1000000 (0 = unlimited)
 //	server.max_connections       0 (unlimited)    0..100000
+//	server.backlog (ext)         0 (refuse)       0..100000
+//	server.max_connections_per_client (ext)  0 (unlimited)  0..100000
+//	server.workers (ext)         0 (event-driven) 0..100000
+//	server.memory_per_connection (ext)  0     0..1GB
 //	page.host (ext)              example.com      a lower-case hostname
 //	page.html                    20KB             0..10GB
 //	page.objects[].size          (required)       0..10GB
 //	page.objects[].count         1                1..10000 (at most 100000 objects in all)
 //	page.objects[].host          the page's host  a lower-case hostname
 //	page.objects[].method (ext)  GET              GET | POST | PUT | DELETE | HEAD
+//	clients (ext)                none             list of populations; at most 1000000 clients in all
+//	clients[].name               (required)       [a-z0-9][a-z0-9-]*, 1..64 characters, unique
+//	clients[].count              1                1..100000
+//	clients[].arrival            all at once      all at once | 10/s | {poisson: {rate: 10/s}} | {interval: 100ms}
+//	clients[].arrival.poisson.rate  0 (not Poisson)  0..1000000 (per second; 30/min accepted)
+//	clients[].arrival.interval   0 (not interval) 0s..1h
+//	clients[].arrival.start      0s               0s..24h
+//	clients[].page               the spec's page  as page; its host defaults to page.host
+//	clients[].page.html          0                0..10GB
+//	clients[].page.objects[].size   (required)    0..10GB
+//	clients[].page.objects[].count  1             1..10000
+//	clients[].model              the run's model  a models entry (name or {name: {options}})
+//	clients[].visits             1                1..1000
+//	clients[].reading_time       0s               0s..1h
+//	clients[].idle               false            true: opens its connections, sends nothing
+//	clients[].access.rtt         0s               0s..60s (added to network.rtt)
+//	clients[].access.bandwidth   0 (no limit)     1Kbps..100Gbps
+//	clients[].access.uplink      = bandwidth      1Kbps..100Gbps
+//	clients[].access.queue       0 (unlimited)    as network.queue
+//	clients[].access.loss        0                0..1
 //	page.har                     (reserved)       "HAR input is not supported yet"
 //	models                       [persistent]     1..64 entries
 //	models: connections          1; parallel, sharded 6    1..1000 (per host)

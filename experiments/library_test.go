@@ -17,6 +17,7 @@ import (
 var libNames = []string{
 	"connection-models", "warm-vs-cold", "hol-blocking",
 	"domain-sharding", "http10-vs-http11", "keep-alive-idle",
+	"server-capacity", "idle-flood", "sharding-vs-dos-limit",
 }
 
 // libLoad loads the built-in experiment called name.
@@ -497,5 +498,110 @@ func TestLibraryKeepAliveIdle(t *testing.T) {
 	}
 	if l, r := linux("1s"), rfc("1s"); l != r {
 		t.Errorf("1 s of reading: Linux restart %.0f ms, RFC 5681 %.0f ms: want the same (three halvings reach the initial window)", l, r)
+	}
+}
+
+// libRows runs the selected runs and indexes their rows by model and the
+// texts of the swept values, "model|v1|v2".
+func libRows(t *testing.T, s *experiments.Spec, keep libKeep) map[string]experiments.Row {
+	t.Helper()
+	rows := map[string]experiments.Row{}
+	for _, r := range libRun(t, s, keep, 1) {
+		k := r.Row.Model
+		for _, a := range r.Row.Point {
+			k += "|" + a.Text
+		}
+		rows[k] = r.Row
+	}
+	return rows
+}
+
+// server-capacity: keep-alive (15 s) is faster at 0.05 users/s, and
+// short-lived connections serve the users far faster from 0.2/s on,
+// where the workers held by idle keep-alive run out; a 1 s timeout
+// keeps keep-alive ahead up to 1/s.
+func TestLibraryServerCapacity(t *testing.T) {
+	s := libLoad(t, "server-capacity")
+	rows := libRows(t, s, libKeep{"clients[0].arrival.poisson.rate": {"0.05/s", "0.2/s", "1/s"}})
+	p95 := func(model, rate, ka string) float64 {
+		r, ok := rows[model+"|"+rate+"|"+ka]
+		if !ok || r.Err != "" {
+			t.Fatalf("no run %s %s %s (%s)", model, rate, ka, r.Err)
+		}
+		return r.PLTP95MS
+	}
+	const keep, short = "keep-alive", "short-lived(connections=6)"
+	if k, sl := p95(keep, "0.05/s", "15s"), p95(short, "0.05/s", "15s"); !(k < sl) {
+		t.Errorf("0.05/s: keep-alive p95 %v ms, short-lived %v: want keep-alive faster", k, sl)
+	}
+	for _, rate := range []string{"0.2/s", "1/s"} {
+		if k, sl := p95(keep, rate, "15s"), p95(short, rate, "15s"); !(sl*10 < k) {
+			t.Errorf("%s: short-lived p95 %v ms, keep-alive (15 s) %v: want short-lived 10x faster", rate, sl, k)
+		}
+	}
+	if r := rows[keep+"|1/s|15s"]; r.SYNDrops == 0 || r.BusyWorkersMax != 24 {
+		t.Errorf("keep-alive at 1/s: %d SYNs dropped, %d workers busy: want drops and all 24 busy", r.SYNDrops, r.BusyWorkersMax)
+	}
+	if k, sl := p95(keep, "1/s", "1s"), p95(short, "1/s", "1s"); !(k < sl) {
+		t.Errorf("1/s with a 1 s timeout: keep-alive p95 %v ms, short-lived %v: want keep-alive faster", k, sl)
+	}
+}
+
+// idle-flood: the flood starves the users (p95 10x); a 1 s keep-alive
+// and an event-driven server restore it, and a per-client limit
+// restores the median and cuts p95 by more than 3x.
+func TestLibraryIdleFlood(t *testing.T) {
+	s := libLoad(t, "idle-flood")
+	a, _ := s.Sweep.Axis("server")
+	servers := map[string]string{}
+	for i, n := range []string{"threads", "ka1s", "perclient", "event"} {
+		servers[n] = a.Values[i].Text
+	}
+	rows := libRows(t, s, nil)
+	get := func(flood, srv string) experiments.Row {
+		r, ok := rows["parallel|"+flood+"|"+servers[srv]]
+		if !ok || r.Err != "" {
+			t.Fatalf("no run %s %s (%s)", flood, srv, r.Err)
+		}
+		return r
+	}
+	calm, flooded := get("1", "threads"), get("60", "threads")
+	t.Logf("p95 PLT: calm %v ms, flood %v ms", calm.PLTP95MS, flooded.PLTP95MS)
+	if !(flooded.PLTP95MS > 10*calm.PLTP95MS) || flooded.SYNDrops == 0 {
+		t.Fatalf("flood: p95 %v ms against %v, %d SYNs dropped: want starved (10x) with drops", flooded.PLTP95MS, calm.PLTP95MS, flooded.SYNDrops)
+	}
+	for _, d := range []string{"ka1s", "event"} {
+		if r := get("60", d); !(r.PLTP95MS <= 1.2*calm.PLTP95MS) || r.SYNDrops != 0 {
+			t.Errorf("%s under the flood: p95 %v ms, %d SYNs dropped; want within 20%% of %v ms, none", d, r.PLTP95MS, r.SYNDrops, calm.PLTP95MS)
+		}
+	}
+	if r := get("60", "perclient"); r.PLTP50MS != calm.PLTP50MS || !(r.PLTP95MS*3 < flooded.PLTP95MS) || r.Refused == 0 {
+		t.Errorf("6 per client under the flood: median %v ms (calm %v), p95 %v ms (flood %v), %d refused", r.PLTP50MS, calm.PLTP50MS, r.PLTP95MS, flooded.PLTP95MS, r.Refused)
+	}
+}
+
+// sharding-vs-dos-limit: without a limit 4 shards beat 2; with 16
+// connections per client 4 shards are far slower than 2, and refused.
+func TestLibraryShardingVsDoSLimit(t *testing.T) {
+	s := libLoad(t, "sharding-vs-dos-limit")
+	rows := libRows(t, s, libKeep{"model.shards": {"1", "2", "4"}})
+	p50 := func(shards, limit string) experiments.Row {
+		r, ok := rows["sharded|"+shards+"|"+limit]
+		if !ok || r.Err != "" {
+			t.Fatalf("no run %s %s (%s)", shards, limit, r.Err)
+		}
+		return r
+	}
+	if a, b := p50("2", "0").PLTP50MS, p50("1", "0").PLTP50MS; !(a < b) {
+		t.Errorf("no limit: 2 shards %v ms, 1 shard %v: want a gain", a, b)
+	}
+	if a, b := p50("4", "0").PLTP50MS, p50("2", "0").PLTP50MS; !(a < b) {
+		t.Errorf("no limit: 4 shards %v ms, 2 shards %v: want a gain", a, b)
+	}
+	if a, b := p50("2", "16"), p50("2", "0"); a.PLTP50MS != b.PLTP50MS || a.Refused != 0 {
+		t.Errorf("2 shards (12 connections) under a limit of 16: %v ms, %d refused; want as without (%v ms)", a.PLTP50MS, a.Refused, b.PLTP50MS)
+	}
+	if a, b := p50("4", "16"), p50("2", "16"); !(a.PLTP50MS > 2*b.PLTP50MS) || a.Refused == 0 {
+		t.Errorf("limit 16: 4 shards %v ms (%d refused), 2 shards %v ms: want 4 shards much slower", a.PLTP50MS, a.Refused, b.PLTP50MS)
 	}
 }

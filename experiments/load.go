@@ -412,6 +412,8 @@ func axisNumber(v reflect.Value) (num float64, kind string, ok bool) {
 		return float64(x), "bytes", true
 	case Probability:
 		return float64(x), "p", true
+	case PerSecond:
+		return float64(x), "per_s", true
 	case QueueSize:
 		if x.Packets != 0 {
 			return float64(x.Packets), "packets", true
@@ -868,6 +870,9 @@ func (st *loaded) checkRequestRows() {
 		objects += max(o.Count, 0)
 	}
 	perRun := mulSat(max(s.Client.Visits, 1), 1+objects)
+	if s.HasClients() {
+		perRun = clientRequests(s)
+	}
 	runs := s.RunCount()
 	if runs > maxRuns {
 		return // reported already
@@ -924,7 +929,10 @@ func (st *loaded) checkPlots() {
 		if p.Kind == "" {
 			p.Kind = PlotLine
 		}
-		perRun := p.Kind == PlotWaterfall || p.Kind == PlotCwnd || p.Kind == PlotSequence
+		perRun := p.Kind == PlotWaterfall || p.Kind == PlotCwnd || p.Kind == PlotSequence || p.Kind == PlotServer || p.Kind == PlotCDF
+		if (p.Kind == PlotServer || p.Kind == PlotCDF) && !s.HasClients() {
+			d.errorf(at("kind"), path+".kind", "a %s plot shows client populations: the spec needs clients:", p.Kind)
+		}
 		if p.Model != "" && !slices.Contains(labels, p.Model) {
 			d.errorf(at("model"), path+".model", "%q is not a model label (labels: %s)", p.Model, strings.Join(labels, ", "))
 		}
@@ -935,11 +943,11 @@ func (st *loaded) checkPlots() {
 				}
 			}
 			p.X, p.Y, p.Series = "", "", ""
-			if p.Model == "" && len(labels) > 0 {
-				p.Model = labels[0]
+			if p.Model == "" && len(labels) > 0 && p.Kind != PlotCDF {
+				p.Model = labels[0] // a cdf plot without a model shows every model
 			}
 			switch p.Kind {
-			case PlotWaterfall:
+			case PlotWaterfall, PlotServer, PlotCDF:
 				if p.Connection != 0 {
 					d.errorf(at("connection"), path+".connection", "connection is only for cwnd and sequence plots")
 				}
@@ -981,8 +989,8 @@ func (st *loaded) checkPlots() {
 			}
 			if p.Y == "" {
 				p.Y = "plt_ms"
-			} else if !slices.Contains(MetricNames, p.Y) {
-				d.errorf(at("y"), path+".y", "%q is not a metric (use one of %s)", p.Y, strings.Join(MetricNames, ", "))
+			} else if !slices.Contains(s.MetricNames(), p.Y) {
+				d.errorf(at("y"), path+".y", "%q is not a metric (use one of %s)", p.Y, strings.Join(s.MetricNames(), ", "))
 			}
 			switch {
 			case p.Series == "" && p.X == "model":
@@ -1076,6 +1084,7 @@ func checkConfig(s *Spec, d *decoder) {
 		n, p := d.nodeFor("page.objects")
 		d.errorf(n, p, "%d objects is too many (at most %d)", total, maxObjects)
 	}
+	checkClients(s, d)
 }
 
 // checkModelConfigs checks the configuration of each model at point s
@@ -1101,6 +1110,11 @@ func checkModelConfigs(s *Spec, d *decoder) {
 			n, p = d.nodeFor("http.response_header_bytes", "page.objects", "page.html")
 		case strings.HasPrefix(err.Error(), "httpmodel: tcp: "):
 			n, p = d.nodeFor("tcp")
+		case strings.HasPrefix(err.Error(), "httpmodel: clients["):
+			i, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: clients["), "]")
+			n, p = d.nodeFor("clients["+i+"]", "clients")
+		case strings.HasPrefix(err.Error(), "httpmodel: server: "):
+			n, p = d.nodeFor("server")
 		default:
 			n, p = d.nodeFor(fmt.Sprintf("models[%d]", i), "http.version")
 		}

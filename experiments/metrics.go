@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -45,8 +46,13 @@ type Metric struct {
 func (mt Metric) Value(m *Metrics) float64 { return mt.get(m) }
 
 // metricTable is every metric, in column order (DESIGN.md's metrics; the
-// public contract of results.csv: extend it at the end, never rename).
-var metricTable = []Metric{
+// public contract of results.csv: extend it at the end, never rename):
+// the metrics of every file, then those of files with client populations
+// (clients:), which only such files have.
+var metricTable = append(baseMetrics, populationMetrics...)
+
+// baseMetrics are the metric columns of every file.
+var baseMetrics = []Metric{
 	{"plt_ms", Unit{"page load time", "ms", 1}, false,
 		func(m *Metrics) float64 { return m.PLTMS }, func(m *Metrics, v float64) { m.PLTMS = v }},
 	{"connections", Unit{"TCP connections opened", "", 1}, true,
@@ -69,6 +75,68 @@ var metricTable = []Metric{
 		func(m *Metrics) float64 { return m.RevisitPLTMS }, func(m *Metrics, v float64) { m.RevisitPLTMS = v }},
 }
 
+// populationMetrics are the extension columns of a spec with clients:
+// (issue 11), after baseMetrics. In such a file plt_ms is the median of
+// the clients' first-visit PLTs (plt_p50_ms). The percentiles are
+// nearest-rank across the run's non-idle clients (see PLTPercentile).
+var populationMetrics = []Metric{
+	{"plt_p50_ms", Unit{"median PLT across clients", "ms", 1}, false,
+		func(m *Metrics) float64 { return m.PLTP50MS }, func(m *Metrics, v float64) { m.PLTP50MS = v }},
+	{"plt_p95_ms", Unit{"95th percentile PLT across clients", "ms", 1}, false,
+		func(m *Metrics) float64 { return m.PLTP95MS }, func(m *Metrics, v float64) { m.PLTP95MS = v }},
+	{"plt_p99_ms", Unit{"99th percentile PLT across clients", "ms", 1}, false,
+		func(m *Metrics) float64 { return m.PLTP99MS }, func(m *Metrics, v float64) { m.PLTP99MS = v }},
+	{"requests_per_s", Unit{"requests served per second", "", 1}, false,
+		func(m *Metrics) float64 { return m.RequestsPerS }, func(m *Metrics, v float64) { m.RequestsPerS = v }},
+	{"server_open_mean", Unit{"server open connections, mean", "", 1}, false,
+		func(m *Metrics) float64 { return m.ServerOpenMean }, func(m *Metrics, v float64) { m.ServerOpenMean = v }},
+	{"server_open_max", Unit{"server open connections, max", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.ServerOpenMax) }, func(m *Metrics, v float64) { m.ServerOpenMax = int64(v) }},
+	{"busy_workers_max", Unit{"busy workers, max", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.BusyWorkersMax) }, func(m *Metrics, v float64) { m.BusyWorkersMax = int64(v) }},
+	{"backlog_max", Unit{"listen backlog, max", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.BacklogMax) }, func(m *Metrics, v float64) { m.BacklogMax = int64(v) }},
+	{"server_memory_max_bytes", Unit{"server connection memory, max", "KB", 1e-3}, true,
+		func(m *Metrics) float64 { return float64(m.ServerMemoryMax) }, func(m *Metrics, v float64) { m.ServerMemoryMax = int64(v) }},
+	{"syn_drops", Unit{"SYNs dropped (backlog full)", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.SYNDrops) }, func(m *Metrics, v float64) { m.SYNDrops = int64(v) }},
+	{"refused", Unit{"connection attempts refused", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.Refused) }, func(m *Metrics, v float64) { m.Refused = int64(v) }},
+	{"replayed", Unit{"requests replayed", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.Replayed) }, func(m *Metrics, v float64) { m.Replayed = int64(v) }},
+	{"failed", Unit{"requests failed", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.Failed) }, func(m *Metrics, v float64) { m.Failed = int64(v) }},
+}
+
+// PopulationMetricNames lists the extension metric columns of a spec
+// with clients:, in output order.
+var PopulationMetricNames = func() []string {
+	names := make([]string, len(populationMetrics))
+	for i, m := range populationMetrics {
+		names[i] = m.Name
+	}
+	return names
+}()
+
+// metricsOf returns the metric columns of spec's files: baseMetrics,
+// and populationMetrics when it has clients.
+func metricsOf(spec *Spec) []Metric {
+	if spec.HasClients() {
+		return metricTable
+	}
+	return baseMetrics
+}
+
+// MetricNames returns the metric columns of the spec's results.csv, in
+// output order: MetricNames, then PopulationMetricNames when the spec
+// has clients.
+func (s *Spec) MetricNames() []string {
+	if s.HasClients() {
+		return append(slices.Clone(MetricNames), PopulationMetricNames...)
+	}
+	return MetricNames
+}
+
 // MetricTable returns every metric, in column order.
 func MetricTable() []Metric { return append([]Metric(nil), metricTable...) }
 
@@ -82,10 +150,11 @@ func LookupMetric(name string) (Metric, bool) {
 	return Metric{}, false
 }
 
-// MetricNames lists the metric columns in output order.
+// MetricNames lists the metric columns of every file in output order
+// (a spec with clients has PopulationMetricNames after them).
 var MetricNames = func() []string {
-	names := make([]string, len(metricTable))
-	for i, m := range metricTable {
+	names := make([]string, len(baseMetrics))
+	for i, m := range baseMetrics {
 		names[i] = m.Name
 	}
 	return names
@@ -93,7 +162,7 @@ var MetricNames = func() []string {
 
 // unknownMetric is the error for a metric name not in the table.
 func unknownMetric(name string) error {
-	return fmt.Errorf("unknown metric %q (want one of %s)", name, strings.Join(MetricNames, ", "))
+	return fmt.Errorf("unknown metric %q (want one of %s, or with clients: %s)", name, strings.Join(MetricNames, ", "), strings.Join(PopulationMetricNames, ", "))
 }
 
 // MetricValue reads the metric called name from m.

@@ -28,6 +28,21 @@ type Metrics struct {
 	ServerConnS  float64 // server_conn_s: integral of open server connections over time
 	Events       int64   // events: simulator events executed
 	RevisitPLTMS float64 // revisit_plt_ms: last visit's load time; NaN when visits == 1
+
+	// With clients: (populationMetrics); zero otherwise.
+	PLTP50MS        float64 // plt_p50_ms: median first-visit PLT across clients (nearest rank)
+	PLTP95MS        float64 // plt_p95_ms
+	PLTP99MS        float64 // plt_p99_ms
+	RequestsPerS    float64 // requests_per_s: responses served / the run's end (end_of_run), per second
+	ServerOpenMean  float64 // server_open_mean: time-weighted mean of open server connections until the last page load ended
+	ServerOpenMax   int64   // server_open_max
+	BusyWorkersMax  int64   // busy_workers_max
+	BacklogMax      int64   // backlog_max: connections waiting in the listen backlog, max
+	ServerMemoryMax int64   // server_memory_max_bytes: server_open_max * server.memory_per_connection
+	SYNDrops        int64   // syn_drops: SYNs dropped unanswered with the backlog full
+	Refused         int64   // refused: connection attempts that failed before the connection was ready
+	Replayed        int64   // replayed: requests sent again after their connection closed
+	Failed          int64   // failed: requests that could not be completed
 }
 
 // Row is one run: a line of results.csv.
@@ -62,6 +77,11 @@ type RequestRow struct {
 	ReceiveMS  float64
 	EndMS      float64
 	QueuedMS   float64 // time blocked waiting for a connection (HAR "blocked")
+
+	// With clients: (extension columns client, refusals, replayed).
+	Client   string // the client, "population#k"
+	Refusals int    // connection attempts of its host refused while it waited for a connection
+	Replayed bool   // sent again after a connection closed under it
 }
 
 // CwndSample is one point of a connection's congestion-window trace.
@@ -96,10 +116,22 @@ type ConnTrace struct {
 }
 
 // Trace is the detailed record of one run, kept only for the runs that a
-// waterfall, cwnd or sequence plot asks for.
+// waterfall, cwnd, sequence, server or cdf plot asks for.
 type Trace struct {
 	Model string
 	Point []AxisValue
 	Run   int
 	Conns []ConnTrace
+
+	// With clients: (the server and cdf figures).
+	Server       []ServerSample // the server's state at each change
+	ClientPLTsMS []float64      // each non-idle client's first-visit PLT, population order; NaN if it did not finish
+}
+
+// ServerSample is the server's state from TimeMS until the next sample.
+type ServerSample struct {
+	TimeMS  float64
+	Open    int // connections the server application holds
+	Busy    int // workers held (server.workers > 0)
+	Backlog int // connections waiting in the listen backlog
 }

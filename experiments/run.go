@@ -41,7 +41,11 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 		row.Metrics = nanMetrics()
 		return Result{Row: row}
 	}
-	cfg.Trace = trace
+	pop := len(cfg.Clients) > 0
+	// Populations keep no connection traces (httpmodel keeps them for
+	// the single client only); their figures need the server series.
+	cfg.Trace = trace && !pop
+	cfg.ServerSeries = trace && pop
 	cfg.Stop = stop
 	res := httpmodel.Run(cfg, rc.Seed)
 	if errors.Is(res.Err, httpmodel.ErrInterrupted) {
@@ -62,9 +66,14 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 		Events:       int64(m.Events),
 		RevisitPLTMS: round6(httpmodel.Milliseconds(m.RevisitPLT)),
 	}
+	if pop {
+		setPopulationMetrics(&row.Metrics, m)
+	}
 	if res.Err != nil {
 		row.Err = res.Err.Error()
-	} else if m.Failed > 0 {
+	} else if m.Failed > 0 && !pop {
+		// With populations failed requests are a measurement (the
+		// failed column), not a failed run.
 		row.Err = fmt.Sprintf("%d requests failed", m.Failed)
 	}
 	out := Result{Row: row}
@@ -88,11 +97,54 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 			EndMS:      round6(httpmodel.Milliseconds(t.End)),
 			QueuedMS:   ms(t.Queued),
 		})
+		if pop {
+			r := &out.Requests[len(out.Requests)-1]
+			r.Client, r.Refusals, r.Replayed = cfg.ClientName(t.Client), t.Refusals, t.Replayed
+		}
 	}
 	if trace {
 		out.Trace = traceOf(row, res.Conns)
+		if pop {
+			populationTrace(out.Trace, res)
+		}
 	}
 	return out
+}
+
+// setPopulationMetrics fills the population columns (populationMetrics of
+// metrics.go) from a run's httpmodel metrics.
+func setPopulationMetrics(r *Metrics, m httpmodel.Metrics) {
+	r.PLTP50MS = round6(PLTPercentile(m.ClientPLTs, 50))
+	r.PLTP95MS = round6(PLTPercentile(m.ClientPLTs, 95))
+	r.PLTP99MS = round6(PLTPercentile(m.ClientPLTs, 99))
+	r.RequestsPerS = math.NaN()
+	if end := m.EndOfRun.Seconds(); end > 0 {
+		r.RequestsPerS = round6(float64(m.RequestsServed) / end)
+	}
+	r.ServerOpenMean = round6(m.ServerOpenMean)
+	r.ServerOpenMax = int64(m.ServerOpenMax)
+	r.BusyWorkersMax = int64(m.BusyWorkersMax)
+	r.BacklogMax = int64(m.BacklogMax)
+	r.ServerMemoryMax = m.ServerMemoryMax
+	r.SYNDrops = int64(m.SYNDrops)
+	r.Refused = int64(m.Refused)
+	r.Replayed = int64(m.Replayed)
+	r.Failed = int64(m.Failed)
+}
+
+// populationTrace adds what the server and cdf figures show to a
+// population run's trace: the server series and the clients' PLTs.
+func populationTrace(tr *Trace, res *httpmodel.Result) {
+	for _, s := range res.ServerSeries {
+		tr.Server = append(tr.Server, ServerSample{TimeMS: s.Time.Milliseconds(), Open: s.Open, Busy: s.Busy, Backlog: s.Backlog})
+	}
+	tr.ClientPLTsMS = make([]float64, len(res.Metrics.ClientPLTs))
+	for i, d := range res.Metrics.ClientPLTs {
+		tr.ClientPLTsMS[i] = math.NaN()
+		if d >= 0 {
+			tr.ClientPLTsMS[i] = ms(d)
+		}
+	}
 }
 
 func ms(d time.Duration) float64 { return round6(float64(d) / 1e6) }
@@ -109,7 +161,8 @@ func round6(v float64) float64 {
 
 func nanMetrics() Metrics {
 	n := math.NaN()
-	return Metrics{PLTMS: n, HandshakesMS: n, ServerConnS: n, RevisitPLTMS: n}
+	return Metrics{PLTMS: n, HandshakesMS: n, ServerConnS: n, RevisitPLTMS: n,
+		PLTP50MS: n, PLTP95MS: n, PLTP99MS: n, RequestsPerS: n, ServerOpenMean: n}
 }
 
 func traceOf(row Row, conns []httpmodel.ConnTrace) *Trace {
@@ -291,11 +344,12 @@ func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
 	return nil
 }
 
-// WantsTrace reports whether a cwnd or sequence plot of the spec shows
-// run rc, so that RunAll keeps its trace.
+// WantsTrace reports whether a per-run plot of the spec (waterfall,
+// cwnd, sequence, server, cdf) shows run rc, so that RunAll keeps its
+// trace.
 func (s *Spec) WantsTrace(rc RunConfig) bool {
 	for _, p := range s.Plots {
-		if p.Kind != PlotCwnd && p.Kind != PlotSequence && p.Kind != PlotWaterfall {
+		if p.Kind == PlotLine || p.Kind == PlotBar {
 			continue
 		}
 		if PlotShows(p, rc) {
@@ -305,10 +359,11 @@ func (s *Spec) WantsTrace(rc RunConfig) bool {
 	return false
 }
 
-// PlotShows reports whether per-run plot p (waterfall, cwnd, sequence)
-// shows run rc: same model label, repetition and point.
+// PlotShows reports whether per-run plot p (waterfall, cwnd, sequence,
+// server, cdf) shows run rc: same model label, repetition and point. A
+// cdf plot without a model shows every model's run.
 func PlotShows(p PlotSpec, rc RunConfig) bool {
-	if p.Model != rc.Model.Label || p.Run != rc.Rep {
+	if (p.Model != rc.Model.Label && !(p.Kind == PlotCDF && p.Model == "")) || p.Run != rc.Rep {
 		return false
 	}
 	for _, set := range p.Point {

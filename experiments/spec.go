@@ -31,11 +31,15 @@ type Spec struct {
 	TLS         string      `yaml:"tls" enum:"none|tls12|tls13" label:"TLS"`
 	HTTP        HTTPSpec    `yaml:"http"`
 	Client      ClientSpec  `yaml:"client"`
-	Server      ServerSpec  `yaml:"server"`
-	Page        PageSpec    `yaml:"page"`
-	Models      []ModelSpec `yaml:"models"`
-	Sweep       Sweep       `yaml:"sweep,omitempty"`
-	Plots       []PlotSpec  `yaml:"plots,omitempty"`
+	// Clients (ext, issue 11) replaces the single client with
+	// populations of clients; empty = the single client of client: and
+	// page:, as before.
+	Clients []PopulationSpec `yaml:"clients,omitempty"`
+	Server  ServerSpec       `yaml:"server"`
+	Page    PageSpec         `yaml:"page"`
+	Models  []ModelSpec      `yaml:"models"`
+	Sweep   Sweep            `yaml:"sweep,omitempty"`
+	Plots   []PlotSpec       `yaml:"plots,omitempty"`
 	// Labels (ext) names swept values for figures and the report: key ->
 	// one name per value, in sweep order, e.g. network: [LAN, WAN].
 	Labels SweepLabels `yaml:"labels,omitempty"`
@@ -125,11 +129,17 @@ type ServerSpec struct {
 	KeepAliveTimeout Duration `yaml:"keep_alive_timeout" range:"0s..1h" label:"keep-alive timeout"`        // idle persistent connection lifetime; default 5s
 	MaxRequests      int      `yaml:"max_requests" range:"0..1000000" label:"max requests per connection"` // per persistent connection; default 100; 0 = unlimited
 	MaxConnections   int      `yaml:"max_connections" range:"0..100000" label:"max server connections"`    // open at once; default 0 = unlimited
+
+	// Server resources (ext, issue 11); 0 (the default) = no limit.
+	Backlog                 int  `yaml:"backlog,omitempty" range:"0..100000" label:"listen backlog"`                                // connections waiting beyond the capacity; 0 = refuse them at once with a reset
+	MaxConnectionsPerClient int  `yaml:"max_connections_per_client,omitempty" range:"0..100000" label:"max connections per client"` // per client address, open or waiting; beyond it refused with a reset
+	Workers                 int  `yaml:"workers,omitempty" range:"0..100000" label:"server workers"`                                // thread per connection: a connection holds a worker until it closes; 0 = event-driven
+	MemoryPerConnection     Size `yaml:"memory_per_connection,omitempty" range:"0..1GB" label:"server memory per connection"`       // bytes an open connection costs (server_memory_max_bytes)
 }
 
 // PageSpec is what the client loads: the HTML, then its objects.
 type PageSpec struct {
-	Host    string       `yaml:"host" kind:"hostname"`                                    // extension: the page's hostname; default example.com
+	Host    string       `yaml:"host,omitempty" kind:"hostname"`                          // extension: the page's hostname; default example.com
 	HTML    Size         `yaml:"html" range:"0..10GB" label:"HTML size"`                  // default 20KB
 	Objects []ObjectSpec `yaml:"objects"`                                                 // requested once the HTML has arrived, in order
 	HAR     string       `yaml:"har,omitempty" reserved:"HAR input is not supported yet"` // reserved: any value is an error for now
@@ -324,18 +334,20 @@ const (
 	PlotWaterfall = "waterfall"
 	PlotCwnd      = "cwnd"
 	PlotSequence  = "sequence"
+	PlotServer    = "server" // ext: server open connections, busy workers and backlog against time, one run (clients: only)
+	PlotCDF       = "cdf"    // ext: PLT CDF across clients, one line per model, at a point (clients: only)
 )
 
 // PlotSpec is one figure. Load fills the defaults that apply to its kind
 // and leaves the other fields zero.
 type PlotSpec struct {
-	Kind       string    `yaml:"kind" enum:"line|bar|waterfall|cwnd|sequence"` // default line
-	X          string    `yaml:"x,omitempty"`                                  // line: a swept key (default the first); bar: a swept key or "model" (default)
-	Y          string    `yaml:"y,omitempty"`                                  // line, bar: a metric of MetricNames; default plt_ms
-	Series     string    `yaml:"series,omitempty"`                             // line, bar: "model" (default), a swept key, or "none" (bar by model's default)
-	Title      string    `yaml:"title,omitempty" maxlen:"200"`                 // "" = the plots package chooses; at most 200 characters
-	Model      string    `yaml:"model,omitempty"`                              // a model label; waterfall, cwnd, sequence: default the first model; line, bar: only that model
-	Point      PlotPoint `yaml:"point,omitempty"`                              // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
+	Kind       string    `yaml:"kind" enum:"line|bar|waterfall|cwnd|sequence|server|cdf"` // default line
+	X          string    `yaml:"x,omitempty"`                                             // line: a swept key (default the first); bar: a swept key or "model" (default)
+	Y          string    `yaml:"y,omitempty"`                                             // line, bar: a metric of MetricNames; default plt_ms
+	Series     string    `yaml:"series,omitempty"`                                        // line, bar: "model" (default), a swept key, or "none" (bar by model's default)
+	Title      string    `yaml:"title,omitempty" maxlen:"200"`                            // "" = the plots package chooses; at most 200 characters
+	Model      string    `yaml:"model,omitempty"`                                         // a model label; waterfall, cwnd, sequence: default the first model; line, bar: only that model
+	Point      PlotPoint `yaml:"point,omitempty"`                                         // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
 	LogX       bool      `yaml:"log_x,omitempty"`
 	LogY       bool      `yaml:"log_y,omitempty"`
 	Connection int       `yaml:"connection,omitempty" range:"0..100000"` // cwnd: 0 (default) = every connection; sequence: default 1

@@ -111,8 +111,9 @@ func (t *tableWriter) close() error {
 // ResultsWriter writes results.csv (or .json) a row at a time, in the
 // order the rows are given: run order, for the file a whole run writes.
 type ResultsWriter struct {
-	t    *tableWriter
-	keys []string
+	t       *tableWriter
+	keys    []string
+	metrics []Metric // metricsOf(spec)
 }
 
 // NewResultsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -121,13 +122,13 @@ func NewResultsWriter(w io.Writer, spec *Spec, f Format) (*ResultsWriter, error)
 	if err != nil {
 		return nil, err
 	}
-	return &ResultsWriter{t: t, keys: sweepKeys(spec)}, nil
+	return &ResultsWriter{t: t, keys: sweepKeys(spec), metrics: metricsOf(spec)}, nil
 }
 
 // Write writes one run's row. A failed run has empty metric cells and its
 // message in error.
 func (w *ResultsWriter) Write(r Row) error {
-	c, err := resultCells(w.keys, r)
+	c, err := resultCells(w.keys, w.metrics, r)
 	if err != nil {
 		return err
 	}
@@ -137,19 +138,19 @@ func (w *ResultsWriter) Write(r Row) error {
 // Close ends the table and flushes it; it does not close the io.Writer.
 func (w *ResultsWriter) Close() error { return w.t.close() }
 
-func resultCells(keys []string, r Row) ([]cell, error) {
+func resultCells(keys []string, mts []Metric, r Row) ([]cell, error) {
 	pc, err := pointCells(keys, r.Point, fmt.Sprintf("run %d", r.Index))
 	if err != nil {
 		return nil, err
 	}
-	c := make([]cell, 0, len(keys)+4+len(metricTable))
+	c := make([]cell, 0, len(keys)+4+len(mts))
 	c = append(c, strCell(r.Model))
 	c = append(c, pc...)
 	c = append(c, intCell(int64(r.Run)), uintCell(r.Seed))
 	if r.Err != "" {
-		c = append(c, emptyNumCells(len(metricTable))...)
+		c = append(c, emptyNumCells(len(mts))...)
 	} else {
-		c = append(c, r.Metrics.cells()...)
+		c = append(c, r.Metrics.cells(mts)...)
 	}
 	return append(c, strCell(r.Err)), nil
 }
@@ -158,7 +159,8 @@ func resultCells(keys []string, r Row) ([]cell, error) {
 type RequestsWriter struct {
 	t    *tableWriter
 	keys []string
-	n    int // rows written, for messages
+	n    int  // rows written, for messages
+	pop  bool // the spec has clients: the population columns
 }
 
 // NewRequestsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -167,7 +169,7 @@ func NewRequestsWriter(w io.Writer, spec *Spec, f Format) (*RequestsWriter, erro
 	if err != nil {
 		return nil, err
 	}
-	return &RequestsWriter{t: t, keys: sweepKeys(spec)}, nil
+	return &RequestsWriter{t: t, keys: sweepKeys(spec), pop: spec.HasClients()}, nil
 }
 
 // Write writes one request's row.
@@ -185,6 +187,9 @@ func (w *RequestsWriter) Write(r RequestRow) error {
 		msCell(r.StartMS), msCell(r.DNSMS), msCell(r.ConnectMS), msCell(r.TLSMS),
 		msCell(r.SendMS), msCell(r.WaitMS), msCell(r.ReceiveMS), msCell(r.EndMS),
 		intCell(int64(r.Visit)), msCell(r.QueuedMS))
+	if w.pop {
+		c = append(c, populationRequestCells(r)...)
+	}
 	return w.t.write(c)
 }
 
@@ -300,13 +305,14 @@ func WriteSummary(w io.Writer, spec *Spec, sum []SummaryRow, f Format) error {
 		return err
 	}
 	keys := sweepKeys(spec)
+	nm := len(metricsOf(spec))
 	for _, s := range sum {
 		c, err := pointCells(keys, s.Point, "model "+s.Model)
 		if err != nil {
 			return err
 		}
 		c = append(c, strCell(s.Model), intCell(int64(s.Runs)))
-		for _, q := range s.Stats {
+		for _, q := range s.Stats[:nm] {
 			c = append(c, msCell(q.Median), msCell(q.P25), msCell(q.P75))
 		}
 		c = append(c, intCell(int64(s.Failed)))
@@ -325,7 +331,7 @@ func WriteSummary(w io.Writer, spec *Spec, sum []SummaryRow, f Format) error {
 // failed (and not_run in a partial run); cells as in summary.csv.
 func SummaryTable(spec *Spec, sum []SummaryRow) (header []string, rows [][]string) {
 	header = append(sweepKeys(spec), "model", "runs")
-	header = append(header, MetricNames...)
+	header = append(header, spec.MetricNames()...)
 	header = append(header, "failed")
 	partial := Partial(sum)
 	if partial {
@@ -337,7 +343,7 @@ func SummaryTable(spec *Spec, sum []SummaryRow) (header []string, rows [][]strin
 			r = append(r, fmtExact(a.Value))
 		}
 		r = append(r, s.Model, fmt.Sprint(s.Runs))
-		for _, q := range s.Stats {
+		for _, q := range s.Stats[:len(metricsOf(spec))] {
 			r = append(r, fmtRounded(q.Median))
 		}
 		r = append(r, fmt.Sprint(s.Failed))
@@ -481,6 +487,7 @@ func (rr *RequestsReader) Read() (RequestRow, error) {
 		StartMS: c.float("start_ms"), DNSMS: c.float("dns_ms"), ConnectMS: c.float("connect_ms"),
 		TLSMS: c.float("tls_ms"), SendMS: c.float("send_ms"), WaitMS: c.float("wait_ms"),
 		ReceiveMS: c.float("receive_ms"), EndMS: c.float("end_ms"), QueuedMS: c.float("queued_ms"),
+		Client: c.get("client"), Refusals: int(c.int("refusals")), Replayed: c.int("replayed") != 0,
 	}
 	if c.err != nil {
 		return RequestRow{}, c.err

@@ -257,6 +257,7 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 	c := *st.spec
 	ps := &c
 	ps.Models = slices.Clone(ps.Models)
+	ps.Clients = clonePopulations(ps.Clients)
 	d := newDecoder(st.file, st.d.root)
 	d.parent = st.d
 	root := reflect.ValueOf(ps).Elem()
@@ -325,5 +326,6 @@ func (s *Spec) clone() *Spec {
 	c := *s
 	c.Models = slices.Clone(s.Models)
 	c.Page.Objects = slices.Clone(s.Page.Objects)
+	c.Clients = clonePopulations(s.Clients)
 	return &c
 }

@@ -77,10 +77,10 @@ func groupKey(model string, point []AxisValue) string {
 	return b.String()
 }
 
-// cells returns the metric cells in MetricNames order.
-func (m Metrics) cells() []cell {
-	c := make([]cell, len(metricTable))
-	for i, mt := range metricTable {
+// cells returns the cells of the metrics mts (metricsOf), in order.
+func (m Metrics) cells(mts []Metric) []cell {
+	c := make([]cell, len(mts))
+	for i, mt := range mts {
 		if mt.Integer {
 			c[i] = intCell(int64(mt.get(&m)))
 		} else {
@@ -155,12 +155,12 @@ func pointCells(keys []string, point []AxisValue, what string) ([]cell, error) {
 }
 
 // ResultsHeader returns the columns of results.csv: model, one column per
-// swept key, run, seed, the metrics in MetricNames order, and the
-// extension column error.
+// swept key, run, seed, the metrics in MetricNames order (with clients:,
+// then PopulationMetricNames), and the extension column error.
 func ResultsHeader(spec *Spec) []string {
 	h := append([]string{"model"}, sweepKeys(spec)...)
 	h = append(h, "run", "seed")
-	h = append(h, MetricNames...)
+	h = append(h, spec.MetricNames()...)
 	return append(h, "error")
 }
 
@@ -201,7 +201,7 @@ func WriteResultsJSON(w io.Writer, spec *Spec, rows []Row) error {
 // metric, and the extension column failed.
 func SummaryHeader(spec *Spec) []string {
 	h := append(sweepKeys(spec), "model", "runs")
-	for _, m := range MetricNames {
+	for _, m := range spec.MetricNames() {
 		h = append(h, m+"_median", m+"_p25", m+"_p75")
 	}
 	return append(h, "failed")
@@ -221,12 +221,31 @@ func WriteSummaryJSON(w io.Writer, spec *Spec, rows []Row) error {
 
 // RequestsHeader returns the columns of requests.csv: model, the swept
 // keys, run, request, host, connection, bytes, the HAR-like times in ms,
-// and the extension columns visit and queued_ms.
+// and the extension columns visit and queued_ms; with clients:, then
+// client, refusals and replayed.
 func RequestsHeader(spec *Spec) []string {
 	h := append([]string{"model"}, sweepKeys(spec)...)
-	return append(h, "run", "request", "host", "connection", "bytes",
+	h = append(h, "run", "request", "host", "connection", "bytes",
 		"start_ms", "dns_ms", "connect_ms", "tls_ms", "send_ms", "wait_ms", "receive_ms", "end_ms",
 		"visit", "queued_ms")
+	if spec.HasClients() {
+		h = append(h, populationRequestColumns...)
+	}
+	return h
+}
+
+// populationRequestColumns are the extension columns of requests.csv
+// with clients:.
+var populationRequestColumns = []string{"client", "refusals", "replayed"}
+
+// populationRequestCells returns a request row's cells of
+// populationRequestColumns.
+func populationRequestCells(r RequestRow) []cell {
+	replayed := int64(0)
+	if r.Replayed {
+		replayed = 1
+	}
+	return []cell{strCell(r.Client), intCell(int64(r.Refusals)), intCell(replayed)}
 }
 
 func writeRequests(w io.Writer, spec *Spec, rows []RequestRow, f Format) error {
@@ -278,8 +297,15 @@ type cellReader struct {
 	err  error
 }
 
-// optional lists the extension columns a file may lack.
-var optional = map[string]bool{"error": true, "visit": true, "queued_ms": true}
+// optional lists the extension columns a file may lack: a file of a spec
+// without clients: has no population columns.
+var optional = func() map[string]bool {
+	m := map[string]bool{"error": true, "visit": true, "queued_ms": true}
+	for _, c := range append(slices.Clone(PopulationMetricNames), populationRequestColumns...) {
+		m[c] = true
+	}
+	return m
+}()
 
 func (c *cellReader) get(col string) string {
 	i, ok := c.t.col[col]

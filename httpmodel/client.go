@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
 	"github.com/connsim/connsim/tcp"
 )
 
@@ -20,9 +21,18 @@ const (
 
 // client is the browser: one connection pool per hostname.
 type client struct {
-	w     *world
-	cfg   *Config
-	pools []*hostPool // in first-use order
+	w   *world
+	cfg *Config // the world's, or its population's (Page, Model, Visits, ReadingTime)
+	ep  *tcp.Endpoint
+	// index is the client's global index (Timing.Client); idle: an idle
+	// flood client (Population.Idle); traced: its connections are
+	// traced (Config.Trace, single-client world).
+	index  int
+	idle   bool
+	traced bool
+	uplink link.Bandwidth // its first hop's uplink rate, for Timing.Send
+	access [2]*link.Pipe  // populations: its access link, up and down
+	pools  []*hostPool    // in first-use order
 	// byName finds a pool by hostname without a scan: a page may have as
 	// many hosts as objects. It is only looked up, never iterated.
 	byName map[string]*hostPool
@@ -126,9 +136,9 @@ type clientConn struct {
 
 var _ tcp.Handler = (*clientConn)(nil)
 
-func newClient(w *world) *client {
-	cl := &client{w: w, cfg: &w.cfg, byName: map[string]*hostPool{}}
-	cl.requests = make([]*request, 0, w.cfg.Visits*(1+len(w.cfg.Page.Objects)))
+func newClient(w *world, cfg *Config, ep *tcp.Endpoint) *client {
+	cl := &client{w: w, cfg: cfg, ep: ep, byName: map[string]*hostPool{}, uplink: cfg.Network.Uplink}
+	cl.requests = make([]*request, 0, cfg.Visits*(1+len(cfg.Page.Objects)))
 	return cl
 }
 
@@ -242,6 +252,7 @@ func (cl *client) finish(r *request) {
 			cl.w.s.After(cl.cfg.ReadingTime, cl.startVisit)
 		} else {
 			cl.finished = true
+			cl.w.clientFinished(cl)
 		}
 	}
 }
@@ -250,6 +261,30 @@ func (cl *client) fail(r *request) {
 	r.failed = true
 	cl.w.failed++
 	cl.finish(r)
+}
+
+// startIdle is an idle flood client's visit: it opens its connections,
+// Model's per-host limit for each host of the page, at once, and sends
+// nothing on them. It has no requests and is finished from the start;
+// refused connections are not retried.
+func (cl *client) startIdle() {
+	cl.finished = true
+	hosts := []string{cl.cfg.Page.Host}
+	for i, o := range cl.cfg.Page.Objects {
+		if h := cl.objectHost(i, o); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	if cl.cfg.Model.Kind == HTTP2 {
+		hosts = hosts[:1] // coalesced onto the page host's connections
+	}
+	for _, h := range hosts {
+		p := cl.pool(h)
+		p.resolved = true
+		for p.open < p.limit {
+			p.dial()
+		}
+	}
 }
 
 // --- per-host pool ---
@@ -366,10 +401,11 @@ func (p *hostPool) dial() *clientConn {
 	cl.conns = append(cl.conns, c)
 	p.open++
 	p.connecting++
-	if cl.w.cfg.Trace {
+	cl.w.dials++
+	if cl.traced {
 		c.trace = cl.w.newConnTrace(c)
 	}
-	c.tc = cl.w.cep.Dial(cl.w.serverNode.ID, serverPort, cl.w.cfg.TCP, c)
+	c.tc = cl.ep.Dial(cl.w.serverNode.ID, serverPort, cl.w.cfg.TCP, c)
 	if c.tc.ID() != c.id-1 {
 		panic(fmt.Sprintf("httpmodel: client connection %d has tcp index %d", c.id, c.tc.ID()))
 	}
@@ -408,6 +444,10 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 	now := c.cl.w.s.Now()
 	c.establishedAt = now
 	c.pool.refusals = 0
+	if c.cl.idle {
+		c.ready() // an idle client sends nothing, not even a TLS hello
+		return
+	}
 	switch c.cl.cfg.TLS {
 	case TLS12, TLS13:
 		c.state = csTLS
@@ -420,6 +460,9 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 func (c *clientConn) ready() {
 	c.state = csReady
 	c.readyAt = c.cl.w.s.Now()
+	if w := c.cl.w; w.pop {
+		w.handshakes += c.readyAt.Sub(c.dialAt)
+	}
 	c.pool.connecting--
 	if c.boundDial {
 		c.pool.boundConnecting--
@@ -536,6 +579,7 @@ func (c *clientConn) send(r *request) {
 	if c.h2 {
 		if c.upgrading {
 			size += upgradeExtraReq
+			m.upgrade = true
 		} else {
 			m.kind = mH2Headers
 			size = h2HeaderBytes(size, !c.sentHeaders)
@@ -682,6 +726,12 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 	}
 	if wasConnecting {
 		cl.w.refused++
+		if r := c.bound; r != nil {
+			r.refusals++
+		}
+		for _, r := range p.waiting {
+			r.refusals++
+		}
 		// Connections dialled together and refused together are one
 		// round of refusals: the backoff doubles per round.
 		if c.gen == p.gen {
@@ -732,6 +782,9 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 		}
 		if len(replay) > 0 {
 			cl.w.replayed += len(replay)
+			for _, r := range replay {
+				r.replayed = true
+			}
 			p.noPipelineNext = cl.cfg.Model.Kind == Pipelined
 			p.waiting = append(replay, p.waiting...)
 		}

@@ -150,7 +150,27 @@ type Server struct {
 	ThinkTime        time.Duration // processing time per request
 	KeepAliveTimeout time.Duration // idle persistent connections close after this; 0 = 5s; CloseWhenIdle (negative) = as soon as idle after a response
 	MaxRequests      int           // requests per persistent connection; 0 = 100
-	MaxConnections   int           // open connections beyond which new ones are refused; 0 = unlimited
+	MaxConnections   int           // open connections beyond which new ones are refused (or wait, see Backlog); 0 = unlimited
+
+	// Backlog is the listen backlog (accept queue): with MaxConnections
+	// or Workers taken, a new connection completes its handshake and
+	// waits here, unread, until one frees; beyond Backlog waiting, SYNs
+	// are dropped without an answer (Linux with tcp_abort_on_overflow=0)
+	// and the client's SYN retransmission timer retries. 0 = no queue: a
+	// connection beyond the limit is refused at once with a reset.
+	Backlog int
+	// MaxConnectionsPerClient limits the connections one client address
+	// may hold (open or in the backlog); beyond it the SYN is refused
+	// with a reset and counted as refused. 0 = unlimited.
+	MaxConnectionsPerClient int
+	// Workers: 0 = event-driven (no per-connection worker); N = thread per
+	// connection: a connection holds a worker from accept until it
+	// closes, idle keep-alive included, and connections beyond N wait in
+	// the backlog.
+	Workers int
+	// MemoryPerConn is the bytes an open connection costs the server
+	// (Metrics.ServerMemoryMax reports the peak).
+	MemoryPerConn int64
 }
 
 // Config is everything one page-load run needs.
@@ -170,11 +190,22 @@ type Config struct {
 	Page   Page
 	Model  Model
 
+	// Clients are populations of clients, each client with its own
+	// address and access link to the bottleneck. Empty: the single
+	// client of Page, Model, Visits and ReadingTime, directly on the
+	// bottleneck, as before populations existed.
+	Clients []Population
+
 	MaxSimTime time.Duration // the page loads must finish by then; 0 = 10 minutes
 	MaxEvents  uint64        // events budget; 0 = 500 million
 
-	// Trace keeps per-connection cwnd traces and packet records.
+	// Trace keeps per-connection cwnd traces and packet records (the
+	// single-client world only), and the server series.
 	Trace bool
+	// ServerSeries records Result.ServerSeries, the server's open
+	// connections, busy workers and backlog at every change (Trace
+	// records it too). Off, it costs nothing.
+	ServerSeries bool
 
 	// Stop, when set, is read between events (sim.Scheduler.SetInterrupt):
 	// once it is true the run ends with Result.Err ErrInterrupted. It is
@@ -227,7 +258,7 @@ func (c Config) Validate() error {
 	if err := c.TCP.Validate(); err != nil {
 		return fmt.Errorf("httpmodel: tcp: %w", err)
 	}
-	return nil
+	return c.validatePopulations()
 }
 
 // ErrEmptyResponse is the error of [Config.Validate] for an HTTP/1.x

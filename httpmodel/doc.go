@@ -117,6 +117,68 @@
 // later visits use the cached answer. There is no HTTP cache: every visit
 // fetches every object.
 //
+// # Populations
+//
+// Config.Clients replaces the single client with populations of clients
+// ([Population]); without them the world is the one above, unchanged.
+// Each client has its own node (address), TCP endpoint and access link
+// ([Access]: rate, RTT/2 each way, drop-tail queue, loss from the streams
+// "access:<name>#<k>:up:loss" and ":down:loss") to a router, and the
+// router reaches the server over the bottleneck, Config.Network, built
+// as the single-client world's link (same loss streams). A client sees
+// an RTT of Access.RTT + Network.RTT. One server serves every hostname
+// of every page (pools dial it by its node; a host->server map would
+// slot in at hostPool.dial). Clients arrive all at once, at an interval,
+// or as a Poisson process (exponential gaps of mean 1/Rate from the
+// stream "arrivals:<name>"); each arrival creates its client, and a
+// client whose last page load has ended leaves only its request timings
+// and PLT behind (and its access link's buffers go): a run holds the
+// clients still loading, not every client it has had. An idle population
+// (Population.Idle) opens Model's connections to each host of its page
+// and sends nothing (an idle flood, as slowloris without the trickle);
+// its connections are not reopened when closed or refused.
+//
+// Server limits ([Server]): the application holds at most its capacity,
+// the smaller of MaxConnections and Workers. Workers models a
+// thread-per-connection server (Apache prefork/worker, a thread pool
+// per connection): a connection holds a worker from accept to close,
+// idle keep-alive included; Workers 0 is an event-driven server (nginx),
+// limited by MaxConnections alone. A connection request beyond the
+// capacity waits in the listen backlog (its handshake completes in the
+// kernel; what the client sends waits unread, and the first-request
+// timer starts when the application accepts it, oldest first, as a
+// slot frees); with the backlog full the SYN is dropped unanswered,
+// as Linux does with net.ipv4.tcp_abort_on_overflow=0 (listen(2); the
+// accept-queue check in tcp_conn_request, counted as ListenOverflows),
+// and the client's SYN retransmission timer retries after 1 s,
+// doubling (RFC 6298 5.7 and Linux's TCP_TIMEOUT_INIT), up to
+// tcp.Config.SynRetries (6: about 127 s) before the attempt counts as
+// refused. Without a backlog a request beyond the capacity is refused
+// at once with a reset, as before. MaxConnectionsPerClient counts, per
+// client address, the connections open or waiting, and resets the
+// ones beyond it (a DoS defence that heavy sharding trips). A refused
+// connection is retried by the client's pool as described above (0.5 s
+// doubling per round of refusals; the host's waiting requests fail after
+// six rounds with no connection open); each waiting request counts the
+// attempts refused while it waited (Timing.Refusals), and a replayed
+// request is marked (Timing.Replayed).
+//
+// Metrics of a population run: ClientPLTs (each non-idle client's first
+// page load, -1 if it did not finish; PLT is their median), the server's
+// responses served, its open connections (maximum, and the mean weighted
+// by time from 0 to the end of the last page load), busy workers,
+// backlog, dropped SYNs, memory (peak open connections times
+// MemoryPerConn), server_conn_s (summed as connections close), and with
+// Config.ServerSeries a sample of open, busy and backlog at each instant
+// they change (nothing is recorded without it). Connection traces
+// (Config.Trace) are kept for the single-client world only. Request
+// timings carry their client's global index; Timing.Index counts within
+// the client.
+//
+// Message boundaries still travel out of band (tcp.Stack: the tag of a
+// Send surfaces at the peer when its last byte arrives); packets do not
+// carry them yet.
+//
 // # Scale
 //
 // A run's cost grows linearly with its connections (the scale tests load

@@ -34,6 +34,8 @@ type msg struct {
 	// keepAlive: a request's "Connection: keep-alive", or a response
 	// echoing it with a Keep-Alive header (HTTP/1.0).
 	keepAlive bool
+	// upgrade: an HTTP/1.1 request asking to switch to h2c (Upgrade).
+	upgrade bool
 }
 
 // persists reports whether an HTTP/1.x request or response keeps its
@@ -71,6 +73,8 @@ type request struct {
 	strikes    int   // connections lost under it without a Connection: close warning
 	done       bool
 	failed     bool
+	refusals   int  // connection attempts of its host refused while it waited
+	replayed   bool // sent again after its connection closed under it
 }
 
 func idempotent(method string) bool {

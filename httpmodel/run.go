@@ -33,6 +33,18 @@ type Metrics struct {
 	VisitPLTs     []time.Duration
 	EndOfRun      sim.Time // when the run stopped (all connections closed, or the time limit)
 	MaxQueueBytes int64    // highest queue occupancy seen in either direction, bytes (link.PipeStats.MaxQueueBytes)
+
+	// With populations (Config.Clients); in the single-client world
+	// ClientPLTs holds the one PLT and the server fields are measured
+	// the same way.
+	ClientPLTs      []time.Duration // each client's first-visit PLT (-1 if it did not finish), population order then client index; idle clients excluded
+	RequestsServed  int             // responses the server wrote in full
+	ServerOpenMax   int             // most connections the server application held at once
+	ServerOpenMean  float64         // time-weighted mean of the same, from 0 until the last page load ended
+	BusyWorkersMax  int             // most workers held at once (Server.Workers > 0)
+	ServerMemoryMax int64           // ServerOpenMax * Server.MemoryPerConn: peak memory of open connections
+	BacklogMax      int             // most connections waiting in the listen backlog at once
+	SYNDrops        int             // connection requests the server dropped unanswered, its backlog full (the client retransmits)
 }
 
 // Timing is one request's timeline, like a HAR entry's timings. Times are
@@ -51,6 +63,10 @@ type Timing struct {
 	Send, Wait, Receive       time.Duration
 	SentAt, FirstByte         time.Duration // last send of the request; first response byte
 	Attempts                  int           // connections the request was sent on (replays included)
+
+	Client   int  // global client index (population order, then index in the population); 0 in the single-client world
+	Refusals int  // connection attempts of its host refused while this request waited for a connection
+	Replayed bool // sent again after a connection closed under it
 }
 
 // ConnTrace is the record of one client connection, kept with Config.Trace.
@@ -78,8 +94,12 @@ type Segment struct {
 type Result struct {
 	Metrics  Metrics
 	Requests []Timing
-	Conns    []ConnTrace // with Config.Trace
-	Err      error       // the configuration is invalid, or the run hit a limit (the other fields hold what was measured)
+	Conns    []ConnTrace // with Config.Trace (single-client world)
+
+	// ServerSeries is the server's state at every change, with
+	// Config.ServerSeries or Config.Trace.
+	ServerSeries []ServerSample
+	Err          error // the configuration is invalid, or the run hit a limit (the other fields hold what was measured)
 }
 
 // world is one run: scheduler, network, stack, client and server.
@@ -96,9 +116,34 @@ type world struct {
 	sv         *server
 
 	refused, serverRefused, replayed, failed int
+	synDrops                                 int // SYNs dropped with the backlog full
+	dials                                    int // client connections opened, every client
 
 	traces []*connTrace
 	tracer *tracer
+
+	// lastEnd is when the last page load ended, openArea the server's
+	// open-connection integral then (ServerOpenMean).
+	lastEnd  sim.Time
+	openArea int64
+
+	// observe, when set (tests), is called after every change of the
+	// server's open, busy or backlog counts.
+	observe func(*server)
+	// onArrive, when set (tests), hears of each client's arrival.
+	onArrive func(client int, at sim.Time)
+
+	// Populations (Config.Clients); see populations.go.
+	pop        bool
+	router     *link.Node
+	popCfgs    []Config
+	popBase    []int           // global index of each population's first client
+	clients    []*client       // by global index; nil before arrival and once finished
+	eps        []*tcp.Endpoint // every client endpoint, for the totals
+	plts       []time.Duration // first-visit PLT by global index; -1 unfinished
+	timings    []Timing        // of the finished clients
+	unfinished int             // clients (idle ones excepted) not yet finished, arrived or not
+	handshakes time.Duration
 }
 
 type connTrace struct {
@@ -166,7 +211,11 @@ func Run(cfg Config, seed uint64) *Result {
 		return &Result{Metrics: Metrics{PLT: -1, RevisitPLT: -1}, Err: err}
 	}
 	w := build(cfg, seed)
-	w.cl.startVisit()
+	if w.pop {
+		w.scheduleArrivals()
+	} else {
+		w.cl.startVisit()
+	}
 	err := w.run()
 	res := w.result()
 	res.Err = err
@@ -182,6 +231,10 @@ func build(cfg Config, seed uint64) *world {
 	s.SetInterrupt(cfg.Stop)
 	n := link.New(s)
 	w := &world{cfg: cfg, s: s, net: n}
+	if len(cfg.Clients) > 0 {
+		w.buildPopulations()
+		return w
+	}
 	w.clientNode = n.AddNode("client")
 	w.serverNode = n.AddNode("server")
 	nc := cfg.Network
@@ -204,7 +257,8 @@ func build(cfg Config, seed uint64) *world {
 	w.sep = w.stack.Endpoint(w.serverNode)
 	w.sv = newServer(w)
 	w.sep.Listen(serverPort, cfg.TCP, w.sv.accept)
-	w.cl = newClient(w)
+	w.cl = newClient(w, &w.cfg, w.cep)
+	w.cl.traced = cfg.Trace
 	if cfg.Trace {
 		w.tracer = &tracer{w: w}
 		n.SetTracer(w.tracer)
@@ -219,6 +273,9 @@ func build(cfg Config, seed uint64) *world {
 func (w *world) run() error {
 	s := w.s
 	maxT := sim.Time(w.cfg.MaxSimTime)
+	if w.pop {
+		return w.runPopulations()
+	}
 	for s.Step() {
 		if s.Events() >= w.cfg.MaxEvents {
 			return fmt.Errorf("exceeded max_events (%d) at %v of simulated time, %d of %d requests unfinished; raise the limit to let such a run finish",
@@ -241,11 +298,14 @@ func (w *world) run() error {
 }
 
 func (w *world) result() *Result {
+	if w.pop {
+		return w.populationResult()
+	}
 	cfg := w.cfg
 	end := min(w.s.Now(), sim.Time(cfg.MaxSimTime))
 	m := Metrics{RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end,
 		Refused: w.refused, Replayed: w.replayed, Failed: w.failed}
-	starts := w.visitStarts()
+	starts := w.cl.visitStarts()
 	for i, e := range w.cl.visitEnds {
 		m.VisitPLTs = append(m.VisitPLTs, e.Sub(starts[i]))
 	}
@@ -291,8 +351,14 @@ func (w *world) result() *Result {
 	ns := w.net.Stats()
 	m.Drops = ns.Drops()
 	m.MaxQueueBytes = ns.MaxQueueBytes
+	if len(m.VisitPLTs) > 0 {
+		m.ClientPLTs = []time.Duration{m.PLT}
+	} else {
+		m.ClientPLTs = []time.Duration{-1}
+	}
+	w.serverMetrics(&m)
 
-	res := &Result{Metrics: m, Requests: make([]Timing, 0, len(w.cl.requests))}
+	res := &Result{Metrics: m, Requests: make([]Timing, 0, len(w.cl.requests)), ServerSeries: w.sv.samples}
 	for _, r := range w.cl.requests {
 		res.Requests = append(res.Requests, w.timing(r, starts[r.visit]))
 	}
@@ -320,9 +386,9 @@ func (w *world) result() *Result {
 	return res
 }
 
-func (w *world) visitStarts() []sim.Time {
-	starts := make([]sim.Time, w.cfg.Visits)
-	for _, r := range w.cl.requests {
+func (cl *client) visitStarts() []sim.Time {
+	starts := make([]sim.Time, cl.cfg.Visits)
+	for _, r := range cl.requests {
 		if r.visitIndex == 0 {
 			starts[r.visit] = r.start
 		}
@@ -333,8 +399,10 @@ func (w *world) visitStarts() []sim.Time {
 // timing turns a request's timeline into HAR-like phases that add up:
 // queued + dns + connect + tls + send + wait + receive = end - start.
 func (w *world) timing(r *request, visitStart sim.Time) Timing {
+	cl := r.host.cl
 	t := Timing{Index: r.index, Visit: r.visit, Host: r.host.name, Method: r.method,
-		Bytes: r.respBytes, Failed: r.failed, Attempts: r.attempts}
+		Bytes: r.respBytes, Failed: r.failed, Attempts: r.attempts,
+		Client: cl.index, Refusals: r.refusals, Replayed: r.replayed}
 	if r.conn != nil {
 		t.Connection = r.conn.id
 	} else if r.failed {
@@ -378,7 +446,7 @@ func (w *world) timing(r *request, visitStart sim.Time) Timing {
 		tc = r.conn.tc.Config()
 	}
 	segs := max(1, (r.reqBytes+tc.MSS-1)/max(tc.MSS, 1))
-	t.Send = phase(min(r.sendAt.Add(w.cfg.Network.Uplink.TxTime(r.reqBytes+segs*tc.HeaderBytes)), r.firstByte))
+	t.Send = phase(min(r.sendAt.Add(cl.uplink.TxTime(r.reqBytes+segs*tc.HeaderBytes)), r.firstByte))
 	t.Wait = phase(r.firstByte)
 	t.Receive = phase(r.end)
 	t.SentAt = rel(r.sendAt)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/connsim/connsim/sim"
+	"github.com/connsim/connsim/sim/link"
 	"github.com/connsim/connsim/tcp"
 )
 
@@ -13,8 +14,33 @@ const serverPort = 80
 type server struct {
 	w     *world
 	cfg   *Config
-	open  int // connections accepted and not yet closed
-	conns []*serverConn
+	open  int           // connections accepted and not yet closed
+	conns []*serverConn // every connection accepted (single-client world; populations keep none)
+
+	// The limits of Server (see accept). capacity is the connections
+	// the application holds at most (MaxConnections, Workers; 0 = no
+	// limit); backlog the connections waiting, in arrival order, some
+	// of them gone (queued false) and skipped when met.
+	capacity  int
+	backlog   []*serverConn
+	queued    int   // connections in backlog still waiting
+	perClient []int // connections held (open or queued) per client node, indexed by NodeID; with MaxConnectionsPerClient
+	served    int   // responses written in full
+
+	// Statistics of the open count over time (see note).
+	openMax, busyMax, queuedMax int
+	lastChange                  sim.Time
+	openArea                    int64 // integral of open over [0, lastChange], connection-nanoseconds
+	lastOpen                    int
+	series                      bool
+	samples                     []ServerSample
+	// Populations: ServerConnS is summed as connections close (in
+	// integer nanoseconds), not from a record of every connection;
+	// live holds the accepted connections not yet closed, each at its
+	// index liveAt, for those still open at the end.
+	pop    bool
+	connNS int64
+	live   []*serverConn
 }
 
 // serverConn is the server's side of one connection.
@@ -47,6 +73,17 @@ type serverConn struct {
 	settingsDue int64 // SETTINGS bytes to send with the next frames
 
 	openedAt, closedAt sim.Time
+
+	// queued: waiting in the listen backlog (handshake done by the
+	// kernel, not yet accepted by the application); early holds what
+	// arrived meanwhile, read once accepted. connected: tcp's handshake
+	// is complete.
+	queued    bool
+	held      bool // counted in perClient
+	connected bool
+	early     []*msg
+	node      link.NodeID // the client's address
+	liveAt    int         // index in server.live (populations)
 }
 
 // srvReq is a request the server is working on.
@@ -63,25 +100,147 @@ var (
 	_ tcp.SendSpacer = (*serverConn)(nil)
 )
 
-func newServer(w *world) *server { return &server{w: w, cfg: &w.cfg} }
+func newServer(w *world) *server {
+	sv := &server{w: w, cfg: &w.cfg, pop: w.pop}
+	srv := w.cfg.Server
+	for _, c := range []int{srv.MaxConnections, srv.Workers} {
+		if c > 0 && (sv.capacity == 0 || c < sv.capacity) {
+			sv.capacity = c
+		}
+	}
+	sv.series = w.cfg.ServerSeries || w.cfg.Trace
+	return sv
+}
 
-// accept admits a connection unless MaxConnections are open, in which case
-// the SYN is refused with a reset.
+// accept decides on a connection request (a SYN), in this order:
+//
+//   - the client address holds MaxConnectionsPerClient connections
+//     (open or in the backlog): refuse with a reset;
+//   - the application holds fewer than its capacity (MaxConnections,
+//     Workers, the smaller one; 0 = no limit): accept;
+//   - else, with a Backlog and room in it: the kernel completes the
+//     handshake and the connection waits in the backlog, unread, until
+//     the application accepts it (when one it holds closes);
+//   - else, with a Backlog: drop the SYN unanswered (Linux's full accept
+//     queue with tcp_abort_on_overflow=0); the client retransmits it;
+//   - else (no backlog): refuse with a reset.
 func (sv *server) accept(tc *tcp.Conn) tcp.Handler {
-	if m := sv.cfg.Server.MaxConnections; m > 0 && sv.open >= m {
+	srv := &sv.cfg.Server
+	node := tc.RemoteNode()
+	if m := srv.MaxConnectionsPerClient; m > 0 {
+		for int(node) >= len(sv.perClient) {
+			sv.perClient = append(sv.perClient, 0)
+		}
+		if sv.perClient[node] >= m {
+			sv.w.serverRefused++
+			return nil
+		}
+	}
+	now := sv.w.s.Now()
+	var sc *serverConn
+	if sv.capacity == 0 || sv.open < sv.capacity {
+		sv.open++
+		sc = &serverConn{sv: sv, tc: tc, slot: true, openedAt: now, closedAt: -1}
+	} else if srv.Backlog > 0 && sv.queued < srv.Backlog {
+		sc = &serverConn{sv: sv, tc: tc, queued: true, openedAt: now, closedAt: -1}
+		sv.backlog = append(sv.backlog, sc)
+		sv.queued++
+	} else if srv.Backlog > 0 {
+		sv.w.synDrops++
+		return tcp.DropSYN
+	} else {
 		sv.w.serverRefused++
 		return nil
 	}
-	sv.open++
-	sc := &serverConn{sv: sv, tc: tc, slot: true, openedAt: sv.w.s.Now(), closedAt: -1}
+	sc.node = node
+	if srv.MaxConnectionsPerClient > 0 {
+		sc.held = true
+		sv.perClient[node]++
+	}
 	sc.idle = sv.w.s.NewTimer(sc.onIdle)
-	sv.conns = append(sv.conns, sc)
+	if sv.pop {
+		sc.liveAt = len(sv.live)
+		sv.live = append(sv.live, sc)
+	} else {
+		sv.conns = append(sv.conns, sc)
+	}
+	sv.changed()
 	return sc
 }
 
+// changed records a change of the open, busy or backlog counts: the
+// time-weighted integral, the peaks and, when asked, the series.
+func (sv *server) changed() {
+	now := sv.w.s.Now()
+	sv.openArea += int64(sv.lastOpen) * int64(now.Sub(sv.lastChange))
+	sv.lastChange = now
+	sv.lastOpen = sv.open
+	sv.openMax = max(sv.openMax, sv.open)
+	sv.queuedMax = max(sv.queuedMax, sv.queued)
+	busy := sv.busy()
+	sv.busyMax = max(sv.busyMax, busy)
+	if sv.series {
+		smp := ServerSample{Time: now, Open: sv.open, Busy: busy, Backlog: sv.queued}
+		n := len(sv.samples)
+		switch {
+		case n > 0 && sv.samples[n-1].Time == now:
+			sv.samples[n-1] = smp // the state at the end of the instant
+		case n == 0 || sv.samples[n-1].Open != smp.Open || sv.samples[n-1].Busy != smp.Busy || sv.samples[n-1].Backlog != smp.Backlog:
+			sv.samples = append(sv.samples, smp)
+		}
+	}
+	if sv.w.observe != nil {
+		sv.w.observe(sv)
+	}
+}
+
+// busy is the workers held: with Workers, one per open connection.
+func (sv *server) busy() int {
+	if sv.cfg.Server.Workers > 0 {
+		return sv.open
+	}
+	return 0
+}
+
+// area returns the integral of open connections over [0, now].
+func (sv *server) area(now sim.Time) int64 {
+	return sv.openArea + int64(sv.lastOpen)*int64(now.Sub(sv.lastChange))
+}
+
+// admit hands a freed slot to the oldest connection in the backlog.
+func (sv *server) admit() {
+	for sv.queued > 0 && (sv.capacity == 0 || sv.open < sv.capacity) {
+		sc := sv.backlog[0]
+		sv.backlog[0] = nil
+		sv.backlog = sv.backlog[1:]
+		if !sc.queued {
+			continue // gone while it waited
+		}
+		sc.queued = false
+		sv.queued--
+		sv.open++
+		sc.slot = true
+		if sc.connected {
+			sc.idle.Reset(sc.clientWait())
+		}
+		early := sc.early
+		sc.early = nil
+		for _, m := range early {
+			sc.Delivered(sc.tc, m)
+		}
+	}
+	if len(sv.backlog) == 0 {
+		sv.backlog = nil // let the old array go
+	}
+}
+
 // Connected implements tcp.Handler: wait for the first request (see
-// clientWait).
+// clientWait); a connection in the backlog waits for the application.
 func (sc *serverConn) Connected(*tcp.Conn) {
+	sc.connected = true
+	if sc.queued {
+		return
+	}
 	sc.idle.Reset(sc.clientWait())
 }
 
@@ -172,16 +331,34 @@ func (sc *serverConn) close() {
 }
 
 func (sc *serverConn) release() {
-	if sc.slot {
-		sc.slot = false
-		sc.sv.open--
+	sv := sc.sv
+	if sc.held {
+		sc.held = false
+		sv.perClient[sc.node]--
 	}
+	switch {
+	case sc.slot:
+		sc.slot = false
+		sv.open--
+		sv.admit()
+	case sc.queued:
+		sc.queued = false
+		sc.early = nil
+		sv.queued--
+	default:
+		return
+	}
+	sv.changed()
 }
 
 // Delivered implements tcp.Handler.
 func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	m := tag.(*msg)
 	cfg := sc.sv.cfg
+	if sc.queued {
+		sc.early = append(sc.early, m) // unread until accepted
+		return
+	}
 	switch m.kind {
 	case mTLSClientHello:
 		sc.handshaking()
@@ -220,7 +397,7 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 		sc.client = m.req.conn
 	}
 	sr := &srvReq{req: m.req, close: m.kind == mRequest && !cfg.persists(m), left: m.req.size}
-	upgrade := m.kind == mRequest && cfg.Model.Kind == HTTP2 && !sc.h2
+	upgrade := m.kind == mRequest && m.upgrade && !sc.h2
 	if upgrade {
 		// HTTP/1.1 Upgrade: h2c. Switch, then answer as stream 1.
 		sc.h2 = true
@@ -269,6 +446,7 @@ func (sc *serverConn) write() {
 		// keep-alive (with the Keep-Alive header, counted in
 		// ResponseHeaderBytes), and says nothing when it closes.
 		closing := sr.close || sc.served >= cfg.Server.MaxRequests
+		sc.sv.served++
 		r := sr.req
 		hdr := cfg.ResponseHeaderBytes
 		var close, keepAlive bool
@@ -355,6 +533,7 @@ func (sc *serverConn) pump() {
 		}
 		if sr.left == 0 {
 			sc.served++
+			sc.sv.served++
 			sc.streams = append(sc.streams[:sc.rr], sc.streams[sc.rr+1:]...)
 		} else {
 			sc.rr++
@@ -400,10 +579,20 @@ func (sc *serverConn) SendSpace(*tcp.Conn) {
 }
 
 // Closed implements tcp.Handler.
-func (sc *serverConn) Closed(*tcp.Conn, tcp.CloseReason) {
+func (sc *serverConn) Closed(tc *tcp.Conn, _ tcp.CloseReason) {
 	sc.closed = true
 	sc.lingering = false
 	sc.idle.Stop()
 	sc.idleWhenDrained = false
 	sc.release()
+	if sv := sc.sv; sv.pop && sc.liveAt >= 0 {
+		// Forget the connection, keeping what server_conn_s needs.
+		sv.connNS += int64(tc.Stats().ClosedAt.Sub(sc.openedAt))
+		last := sv.live[len(sv.live)-1]
+		sv.live[sc.liveAt] = last
+		last.liveAt = sc.liveAt
+		sv.live[len(sv.live)-1] = nil
+		sv.live = sv.live[:len(sv.live)-1]
+		sc.liveAt = -1
+	}
 }

@@ -74,6 +74,19 @@ func (s *Stack) Dropped(p *link.Packet) {
 // with a reset).
 type AcceptFunc func(c *Conn) Handler
 
+// DropSYN, returned by an AcceptFunc, drops the connection request
+// without an answer, as Linux does when a listener's accept queue is full
+// (tcp_abort_on_overflow=0): the client's SYN retransmission timer
+// retries (RFC 6298 5.7 / Linux's 1 s initial RTO, doubling), up to
+// Config.SynRetries.
+var DropSYN Handler = dropSYN{}
+
+type dropSYN struct{}
+
+func (dropSYN) Connected(*Conn)           {}
+func (dropSYN) Delivered(*Conn, any)      {}
+func (dropSYN) Closed(*Conn, CloseReason) {}
+
 type listener struct {
 	port   uint16
 	cfg    Config
@@ -458,6 +471,12 @@ func (e *Endpoint) receiveSYN(p *link.Packet, src *Conn) *Conn {
 		h := l.accept(c)
 		if h == nil {
 			c.refuse(p)
+			return c
+		}
+		if h == DropSYN {
+			c.state = Closed
+			c.stats.ClosedAt = e.sched.Now()
+			c.notified = true
 			return c
 		}
 		c.h = h

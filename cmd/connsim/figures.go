@@ -206,6 +206,9 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		}
 		return p, fmt.Sprintf("%s; each bar is %s.", what, spread), err
 	}
+	if ps.Kind == experiments.PlotCDF {
+		return drawCDF(s, ps, tc, runs)
+	}
 	// Per-run figures: find the run.
 	var rc *experiments.RunConfig
 	for i := range runs {
@@ -256,6 +259,13 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		}
 		p, err := plots.Sequence(*tr, conn, plots.SequenceOptions{Title: ps.Title})
 		return p, fmt.Sprintf("Time-sequence plot of connection %d, %s: the sequence number of each data segment against the time it was sent, with the client's ACKs; retransmissions and drops marked.", conn, where), err
+	case experiments.PlotServer:
+		tr, err := tc.get(*rc)
+		if err != nil {
+			return nil, "", err
+		}
+		p, err := plots.Server(*tr, plots.ServerOptions{Title: ps.Title})
+		return p, "The server's open connections, busy workers and listen backlog against time, " + where + " (workers and backlog only when they are used).", err
 	}
 	return nil, "", fmt.Errorf("unknown plot kind %q", ps.Kind)
 }
@@ -337,4 +347,25 @@ func samePoint(a, b []experiments.AxisValue) bool {
 		}
 	}
 	return true
+}
+
+// drawCDF draws a cdf plot: the PLT CDF across clients of each model's
+// run at the plot's point (or of its one model).
+func drawCDF(s *experiments.Spec, ps experiments.PlotSpec, tc *traceCache, runs []experiments.RunConfig) (*plot.Plot, string, error) {
+	var trs []experiments.Trace
+	for _, rc := range runs {
+		if !experiments.PlotShows(ps, rc) {
+			continue
+		}
+		tr, err := tc.get(rc)
+		if err != nil {
+			return nil, "", err
+		}
+		trs = append(trs, *tr)
+	}
+	if len(trs) == 0 {
+		return nil, "", fmt.Errorf("no run at %s, run %d", pointText(s.Sweep, ps.Point), ps.Run)
+	}
+	p, err := plots.CDF(trs, plots.CDFOptions{Title: ps.Title, LogX: ps.LogX})
+	return p, fmt.Sprintf("Distribution of the page load time across clients (first visits, idle clients excluded), one line per model, at %s, run %d; a line that stays below 1 has clients that did not finish.", pointText(s.Sweep, ps.Point), ps.Run), err
 }

@@ -177,11 +177,17 @@ type requestCheck struct {
 	seen    map[[2]int]int // (visit, request) -> line
 	sizes   []int64
 	visits  int
+	// pop: a spec with clients: (issue 11): requests are numbered per
+	// client, and pages and visits are the populations'; only their
+	// uniqueness per client and their times are checked.
+	pop     bool
+	popSeen map[string]int // client, visit, request -> line
 }
 
 func newRequestCheck(reqPath string, rc *experiments.RunConfig, ok bool) *requestCheck {
 	return &requestCheck{reqPath: reqPath, rc: rc, ok: ok, seen: map[[2]int]int{},
-		sizes: objectSizes(rc.Point.Spec), visits: max(rc.Point.Spec.Client.Visits, 1)}
+		sizes: objectSizes(rc.Point.Spec), visits: max(rc.Point.Spec.Client.Visits, 1),
+		pop: rc.Point.Spec.HasClients(), popSeen: map[string]int{}}
 }
 
 // row checks the requests row at line.
@@ -189,15 +195,23 @@ func (c *requestCheck) row(line int, q experiments.RequestRow) error {
 	spec := c.rc.Point.Spec
 	// Requests are numbered across visits: visit v's are v*n .. v*n+n-1.
 	n := len(c.sizes)
-	if q.Request < 0 || q.Request >= n*c.visits || q.Visit != q.Request/n {
-		return fmt.Errorf("%s:%d: run %s: request %d of visit %d: the page has %d requests and %d visits",
-			c.reqPath, line, c.rc.ID, q.Request, q.Visit, n, c.visits)
+	if c.pop {
+		key := fmt.Sprintf("%s/%d/%d", q.Client, q.Visit, q.Request)
+		if prev, dup := c.popSeen[key]; dup {
+			return fmt.Errorf("%s:%d: run %s: request %d of visit %d of %s again (also line %d)", c.reqPath, line, c.rc.ID, q.Request, q.Visit, q.Client, prev)
+		}
+		c.popSeen[key] = line
+	} else {
+		if q.Request < 0 || q.Request >= n*c.visits || q.Visit != q.Request/n {
+			return fmt.Errorf("%s:%d: run %s: request %d of visit %d: the page has %d requests and %d visits",
+				c.reqPath, line, c.rc.ID, q.Request, q.Visit, n, c.visits)
+		}
+		id := [2]int{q.Visit, q.Request}
+		if prev, dup := c.seen[id]; dup {
+			return fmt.Errorf("%s:%d: run %s: request %d of visit %d again (also line %d)", c.reqPath, line, c.rc.ID, q.Request, q.Visit, prev)
+		}
+		c.seen[id] = line
 	}
-	id := [2]int{q.Visit, q.Request}
-	if prev, dup := c.seen[id]; dup {
-		return fmt.Errorf("%s:%d: run %s: request %d of visit %d again (also line %d)", c.reqPath, line, c.rc.ID, q.Request, q.Visit, prev)
-	}
-	c.seen[id] = line
 	for _, f := range []struct {
 		name string
 		v    float64
@@ -213,6 +227,9 @@ func (c *requestCheck) row(line int, q experiments.RequestRow) error {
 	if c.ok && q.EndMS < q.StartMS {
 		return fmt.Errorf("%s:%d: run %s: end_ms %v before start_ms %v", c.reqPath, line, c.rc.ID, q.EndMS, q.StartMS)
 	}
+	if c.pop {
+		return nil
+	}
 	if body := c.sizes[q.Request%n]; q.Bytes < 0 || c.ok && (q.Bytes < body || q.Bytes > body+headerSlack(spec, body)) {
 		return fmt.Errorf("%s:%d: run %s: request %d: bytes %d, the object is %d bytes plus headers", c.reqPath, line, c.rc.ID, q.Request, q.Bytes, body)
 	}
@@ -221,7 +238,7 @@ func (c *requestCheck) row(line int, q experiments.RequestRow) error {
 
 // done checks, once the run's rows are read, that none is missing.
 func (c *requestCheck) done() error {
-	if !c.ok {
+	if !c.ok || c.pop {
 		return nil
 	}
 	if want := len(c.sizes) * c.visits; len(c.seen) != want {

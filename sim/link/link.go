@@ -548,3 +548,17 @@ func (p *Pipe) onArrive() {
 	p.to.arrive(&f.p)
 	p.flight.Discard() // flying holds no pointers: nothing to clear
 }
+
+// Compact lets go of the storage of the pipe's queue and of its packets
+// in flight where they are empty: a pipe that will carry little more (a
+// finished client's access link) then holds no buffers sized for its
+// busiest moment. It changes nothing the pipe does; a later packet
+// allocates afresh.
+func (p *Pipe) Compact() {
+	if p.queue.Len() == 0 {
+		p.queue = ring.Queue[Packet]{}
+	}
+	if p.flight.Len() == 0 {
+		p.flight = ring.Queue[flying]{}
+	}
+}

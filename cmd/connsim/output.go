@@ -42,12 +42,18 @@ type written struct {
 	plotErr error  // a plot failed: the folder has no plots and no report
 }
 
-// writeOutputs writes the files of results held in memory (tests; connsim
-// run streams them through streamOut) as one transaction into OUT/NAME.
-func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result, runs []experiments.RunConfig, o outputOpts) (written, error) {
-	so := newStreamOut(od, s, runs, o)
+// writeOutputs writes the files of results held in memory, those of every
+// run of s in run order (tests; connsim run streams them through
+// streamOut), as one transaction into OUT/NAME.
+func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result, o outputOpts) (written, error) {
+	plan, err := s.Plan()
+	if err != nil {
+		return written{}, err
+	}
+	so := newStreamOut(od, s, plan, o)
 	for i, r := range results {
-		if err := so.add(&runs[i], r); err != nil {
+		rc := plan.Run(i)
+		if err := so.add(&rc, r); err != nil {
 			so.abort()
 			return written{}, err
 		}
@@ -67,7 +73,7 @@ func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result,
 type streamOut struct {
 	od   *outDir
 	s    *experiments.Spec
-	runs []experiments.RunConfig
+	plan *experiments.Plan // the runs, for the figures that show one
 	o    outputOpts
 
 	staging    string
@@ -87,8 +93,8 @@ type streamOut struct {
 	failures []string // "run N (ID) failed: ...", for the command to print
 }
 
-func newStreamOut(od *outDir, s *experiments.Spec, runs []experiments.RunConfig, o outputOpts) *streamOut {
-	so := &streamOut{od: od, s: s, runs: runs, o: o, traces: map[int]*experiments.Trace{}}
+func newStreamOut(od *outDir, s *experiments.Spec, plan *experiments.Plan, o outputOpts) *streamOut {
+	so := &streamOut{od: od, s: s, plan: plan, o: o, traces: map[int]*experiments.Trace{}}
 	if o.plots {
 		so.needs = newFigureNeeds(s)
 	}
@@ -336,7 +342,7 @@ func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
 			return nil, false, err
 		}
 	}
-	figs, skipped, cut, err := makeFigures(s, dir, so.rows, so.reqs, so.traces, so.runs, partial, o.stop, o.workers)
+	figs, skipped, cut, err := makeFigures(s, dir, so.rows, so.reqs, so.traces, so.plan, partial, o.stop, o.workers)
 	if err != nil {
 		// The results stand; plots of them could not be made. Leave no
 		// plots and no report rather than some.

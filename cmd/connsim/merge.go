@@ -157,7 +157,6 @@ type shardIn struct {
 	reqLine    int  // reqHead's line
 	reqPending bool // reqHead is read and not yet taken
 	reqEOF     bool
-	k          int // the shard's place in the command line, 0-based
 }
 
 // openShards checks every shard folder's manifest, files and spec (one
@@ -208,7 +207,7 @@ func openShards(dirs []string) (*shards, error) {
 		} else if !bytes.Equal(data, specBytes) {
 			return nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
 		}
-		sh.in = append(sh.in, &shardIn{k: len(sh.in), dir: d, m: m, resPath: filepath.Join(d, "results.csv"), reqPath: filepath.Join(d, "requests.csv"), prevPos: -1})
+		sh.in = append(sh.in, &shardIn{dir: d, m: m, resPath: filepath.Join(d, "results.csv"), reqPath: filepath.Join(d, "requests.csv"), prevPos: -1})
 	}
 	if sh.plan != nil {
 		// The merge reads the shards' runs in turn, a point of each at
@@ -267,7 +266,9 @@ func (sh *shards) total() int {
 // per shard. A shard that fails a check is a *shardError naming its file
 // and line.
 func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) error) error {
-	owner := make([]int32, sh.plan.Len()) // which shard (1-based) holds each run, 0 = none yet
+	// Which runs a shard holds, a bit each (125 KB for a million runs);
+	// which shard holds one is found again only for a run seen twice.
+	owner := make(runSet, (sh.plan.Len()+63)/64)
 	for _, in := range sh.in {
 		if err := sh.advance(in, owner); err != nil {
 			return &shardError{err}
@@ -309,11 +310,55 @@ func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) err
 	return nil
 }
 
+// runSet is a set of run positions, a bit each.
+type runSet []uint64
+
+func (s runSet) has(p int) bool { return s[p/64]&(1<<(p%64)) != 0 }
+func (s runSet) add(p int)      { s[p/64] |= 1 << (p % 64) }
+
+// holder returns the shard that read run p among its first rows (in's
+// rows before the one just read; every row read of the others), read
+// again from its file: the shard that holds a run found twice. It is
+// nil when none does (a file that changed since).
+func (sh *shards) holder(in *shardIn, p int) (*shardIn, error) {
+	for _, o := range sh.in {
+		n := o.rows
+		if o == in {
+			n--
+		}
+		f, err := os.Open(o.resPath)
+		if err != nil {
+			return nil, err
+		}
+		found, err := func() (bool, error) {
+			defer f.Close()
+			rr, err := experiments.NewResultsReader(bufio.NewReaderSize(f, 64<<10))
+			if err != nil {
+				return false, fmt.Errorf("%s: %w", o.resPath, err)
+			}
+			for range n {
+				row, err := rr.Read()
+				if err != nil {
+					return false, fmt.Errorf("%s: %w", o.resPath, err)
+				}
+				if sh.plan.Find(row.Model, row.Point, row.Run) == p {
+					return true, nil
+				}
+			}
+			return false, nil
+		}()
+		if err != nil || found {
+			return o, err
+		}
+	}
+	return nil, nil
+}
+
 // advance reads shard k's next results row into its head and checks it:
 // a run of the spec, with its seed and sane metrics, after the shard's
 // previous run, in no other shard. At the end of the file it checks the
 // count of rows against the manifest and that no requests row is left.
-func (sh *shards) advance(in *shardIn, owner []int32) error {
+func (sh *shards) advance(in *shardIn, owner runSet) error {
 	row, err := in.res.Read()
 	if err == io.EOF {
 		in.headPos = -1
@@ -338,15 +383,21 @@ func (sh *shards) advance(in *shardIn, owner []int32) error {
 		return fmt.Errorf("%s:%d: model %s, run %d: no such run in experiment.yaml", in.resPath, line, row.Model, row.Run)
 	}
 	rc := new(sh.plan.Run(p))
-	switch o := owner[p]; {
-	case o == int32(in.k+1):
-		return fmt.Errorf("%s:%d: run %s appears twice", in.resPath, line, rc.ID)
-	case o != 0:
-		// A run in two shards: one of them was edited (or is not a
-		// slice of this split).
-		return fmt.Errorf("%s:%d: model %s, run %d: this run again (also in %s)", in.resPath, line, row.Model, row.Run, sh.in[o-1].resPath)
+	if owner.has(p) {
+		o, err := sh.holder(in, p)
+		switch {
+		case err != nil:
+			return err
+		case o == in:
+			return fmt.Errorf("%s:%d: run %s appears twice", in.resPath, line, rc.ID)
+		case o != nil:
+			// A run in two shards: one of them was edited (or is not a
+			// slice of this split).
+			return fmt.Errorf("%s:%d: model %s, run %d: this run again (also in %s)", in.resPath, line, row.Model, row.Run, o.resPath)
+		}
+		return fmt.Errorf("%s:%d: run %s again, in no file now: a shard changed while merge read it", in.resPath, line, rc.ID)
 	}
-	owner[p] = int32(in.k + 1)
+	owner.add(p)
 	if err := checkResultRow(in.resPath, line, rc, row); err != nil {
 		return err
 	}

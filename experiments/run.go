@@ -197,10 +197,10 @@ func RunPlan(plan *Plan, opt RunOptions, sink func(RunConfig, Result) error) err
 }
 
 // RunStreamAt is RunStream over n runs, run i being at(i), and hands
-// sink each run with its result. at is called from the workers, at
-// once: it must be safe for concurrent use (a Plan's Run is). Each run
-// is asked for once while it runs, and again for the runs never started
-// (NotRun), in order.
+// sink each run with its result. at is called once for each run: by the
+// worker that starts it (workers call it at once, so it must be safe for
+// concurrent use, as a Plan's Run is), or, for a run never started
+// (NotRun), from the calling goroutine at the end, in order.
 func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunConfig, Result) error) error {
 	workers := opt.Workers
 	if workers <= 0 {

@@ -241,3 +241,21 @@ func TestPlanMemoryFlat(t *testing.T) {
 	runtime.KeepAlive(small)
 	runtime.KeepAlive(large)
 }
+
+// BenchmarkPlanRun takes every run of a 100-point, 10-repetition plan in
+// order, as RunPlan's workers do: a point is built once per 10 runs.
+func BenchmarkPlanRun(b *testing.B) {
+	var rtts []string
+	for i := range 100 {
+		rtts = append(rtts, fmt.Sprintf("%dms", i+1))
+	}
+	s := mustLoad(b, "name: x\nrepeat: 10\nsweep:\n  network.rtt: ["+strings.Join(rtts, ", ")+"]\n")
+	plan, err := s.Plan()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		plan.Run(i % plan.Len())
+	}
+}

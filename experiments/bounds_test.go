@@ -262,7 +262,7 @@ func TestPointDecodesNothing(t *testing.T) {
 		if len(st.d.errs) > 0 {
 			t.Fatalf("%s: %v", sweep, st.d.errs)
 		}
-		ps, d, _ := st.point([]int{1})
+		ps, d, _ := st.point([]int{1}, true)
 		if len(d.errs) > 0 {
 			t.Fatalf("%s: %v", sweep, d.errs)
 		}

@@ -238,11 +238,28 @@ func RunAll(rcs []RunConfig, opt RunOptions) []Result {
 // more runs start, the runs under way finish, and RunStream returns the
 // error without calling sink again.
 func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
+	return RunStreamAt(len(rcs), func(i int) RunConfig { return rcs[i] }, opt,
+		func(_ RunConfig, r Result) error { return sink(r) })
+}
+
+// RunPlan runs the runs of plan as RunStream does, building each when a
+// worker takes it, and hands sink each result with its run: memory does
+// not grow with the number of runs.
+func RunPlan(plan *Plan, opt RunOptions, sink func(RunConfig, Result) error) error {
+	return RunStreamAt(plan.Len(), plan.Run, opt, sink)
+}
+
+// RunStreamAt is RunStream over n runs, run i being at(i), and hands
+// sink each run with its result. at is called once for each run: by the
+// worker that starts it (workers call it at once, so it must be safe for
+// concurrent use, as a Plan's Run is), or, for a run never started
+// (NotRun), from the calling goroutine at the end, in order.
+func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunConfig, Result) error) error {
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	workers = min(workers, max(1, len(rcs)))
+	workers = min(workers, max(1, n))
 	ahead := opt.Ahead
 	if ahead <= 0 {
 		ahead = 4 * workers
@@ -255,8 +272,9 @@ func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
 		mu      sync.Mutex
 		changed = sync.NewCond(&mu) // a result is ready, delivered, or a worker left
 		buf     = make([]Result, ahead)
+		bufRC   = make([]RunConfig, ahead)
 		ready   = make([]bool, ahead)
-		claimed int // runs started: rcs[:claimed]
+		claimed int // runs started: [0, claimed)
 		next    int // the next result to deliver
 		done    int // runs finished (not interrupted), for Progress
 		live    = workers
@@ -278,19 +296,19 @@ func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
 				// Wait for room in the reorder buffer. The run at next
 				// is under way (it was claimed, and is not delivered),
 				// so room comes.
-				for claimed < len(rcs) && claimed >= next+ahead && !stopped() {
+				for claimed < n && claimed >= next+ahead && !stopped() {
 					changed.Wait()
 				}
-				if claimed >= len(rcs) || stopped() {
+				if claimed >= n || stopped() {
 					return
 				}
 				i := claimed
 				claimed++
 				mu.Unlock()
-				rc := rcs[i]
+				rc := at(i)
 				r := run(rc, opt.Trace != nil && opt.Trace(rc), opt.Stop)
 				mu.Lock()
-				buf[i%ahead], ready[i%ahead] = r, true
+				buf[i%ahead], bufRC[i%ahead], ready[i%ahead] = r, rc, true
 				changed.Broadcast()
 				if r.Row.Err == Interrupted {
 					continue // not a finished run: no progress, no OnResult
@@ -300,14 +318,14 @@ func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
 					opt.OnResult(i, r)
 				}
 				if opt.Progress != nil {
-					opt.Progress(done, len(rcs))
+					opt.Progress(done, n)
 				}
 			}
 		}()
 	}
 	var err error
 	mu.Lock()
-	for next < len(rcs) {
+	for next < n {
 		slot := next % ahead
 		if !ready[slot] {
 			if live > 0 {
@@ -316,12 +334,12 @@ func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
 			}
 			break // every worker has left: the runs from next on never started
 		}
-		r := buf[slot]
-		buf[slot], ready[slot] = Result{}, false
+		r, rc := buf[slot], bufRC[slot]
+		buf[slot], bufRC[slot], ready[slot] = Result{}, RunConfig{}, false
 		next++
 		changed.Broadcast()
 		mu.Unlock()
-		err = sink(r)
+		err = sink(rc, r)
 		mu.Lock()
 		if err != nil {
 			abort = true
@@ -334,10 +352,11 @@ func RunStream(rcs []RunConfig, opt RunOptions, sink func(Result) error) error {
 	if err != nil {
 		return err
 	}
-	for _, rc := range rcs[next:] {
+	for i := next; i < n; i++ {
+		rc := at(i)
 		r := Result{Row: Row{Index: rc.Index, Model: rc.Model.Label, Point: rc.Point.Axes,
 			Run: rc.Rep, Seed: rc.Seed, Metrics: nanMetrics(), Err: NotRun}}
-		if err := sink(r); err != nil {
+		if err := sink(rc, r); err != nil {
 			return err
 		}
 	}

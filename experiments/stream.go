@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -245,43 +246,218 @@ func (g *summaryGroup) finish() SummaryRow {
 // order, keeping the values of one point and model at a time: a run's
 // point and model change only between groups (Runs expands point by
 // point, model by model), so a group is finished when the next begins.
+//
+// The finished rows are kept in memory, or, after Spill, in a file, so
+// that a sweep of a million points does not hold a million rows.
 type Summarizer struct {
-	cur  *summaryGroup
-	key  string
-	seen map[string]bool // groups finished, to catch rows out of order
-	rows []SummaryRow
+	cur     *summaryGroup
+	key     string
+	seen    map[string]bool // groups finished, to catch rows out of order (not after Spill)
+	rows    []SummaryRow
+	partial bool // a row did not run (NotRun, Interrupted)
+
+	// After Spill: the finished rows go to spill, and rows must come in
+	// strictly increasing Index.
+	spill     *bufio.Writer
+	spillFile io.ReadWriteSeeker
+	spilled   int
+	last      int // Index of the last row added
+	added     bool
+}
+
+// Spill makes the summarizer write each finished row to f (empty, and
+// the caller's to remove) rather than keep it, and check that rows come
+// in strictly increasing Index (run order, as RunPlan and connsim merge
+// give them) rather than remember every finished group: its memory then
+// does not grow with the number of points. Call it before the first
+// Add. The rows read back have swept values with Key and Value only.
+func (s *Summarizer) Spill(f io.ReadWriteSeeker) {
+	s.spillFile, s.spill = f, bufio.NewWriterSize(f, 64<<10)
 }
 
 // Add adds the next row in run order. A row of a group already finished
 // (rows not in run order) is an error.
 func (s *Summarizer) Add(r Row) error {
+	if r.Err == NotRun || r.Err == Interrupted {
+		s.partial = true
+	}
+	if s.spill != nil {
+		if s.added && r.Index <= s.last {
+			return fmt.Errorf("experiments: run %d (model %s, run %d) after run %d: rows must come in run order", r.Index, r.Model, r.Run, s.last)
+		}
+		s.added, s.last = true, r.Index
+	}
 	k := groupKey(r.Model, r.Point)
 	if s.cur == nil || k != s.key {
-		if s.seen == nil {
-			s.seen = map[string]bool{}
+		if s.spill == nil {
+			if s.seen == nil {
+				s.seen = map[string]bool{}
+			}
+			if s.seen[k] {
+				return fmt.Errorf("experiments: run %d (model %s, run %d): its point and model's runs are not together; rows must come in run order", r.Index, r.Model, r.Run)
+			}
+			s.seen[k] = true
 		}
-		if s.seen[k] {
-			return fmt.Errorf("experiments: run %d (model %s, run %d): its point and model's runs are not together; rows must come in run order", r.Index, r.Model, r.Run)
+		if err := s.close(); err != nil {
+			return err
 		}
-		s.close()
 		s.cur, s.key = newSummaryGroup(r), k
-		s.seen[k] = true
 	}
 	s.cur.add(r)
 	return nil
 }
 
-func (s *Summarizer) close() {
-	if s.cur != nil {
-		s.rows = append(s.rows, s.cur.finish())
-		s.cur = nil
+func (s *Summarizer) close() error {
+	if s.cur == nil {
+		return nil
 	}
+	row := s.cur.finish()
+	s.cur = nil
+	if s.spill == nil {
+		s.rows = append(s.rows, row)
+		return nil
+	}
+	s.spilled++
+	return writeSpilled(s.spill, row)
 }
 
-// Rows finishes the last group and returns the summary rows, in run order.
-func (s *Summarizer) Rows() []SummaryRow {
-	s.close()
-	return s.rows
+// Rows finishes the last group and returns the summary rows, in run
+// order (read back from the spill file after Spill).
+func (s *Summarizer) Rows() ([]SummaryRow, error) {
+	var rows []SummaryRow
+	err := s.Each(func(r SummaryRow) error {
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// Each finishes the last group and calls fn with each summary row, in
+// run order, holding one at a time after Spill.
+func (s *Summarizer) Each(fn func(SummaryRow) error) error {
+	if err := s.close(); err != nil {
+		return err
+	}
+	if s.spill == nil {
+		for _, r := range s.rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := s.spill.Flush(); err != nil {
+		return err
+	}
+	if _, err := s.spillFile.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	br := bufio.NewReaderSize(s.spillFile, 64<<10)
+	for range s.spilled {
+		r, err := readSpilled(br)
+		if err != nil {
+			return fmt.Errorf("experiments: reading the summary back: %w", err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	// Later rows go after these.
+	_, err := s.spillFile.Seek(0, io.SeekEnd)
+	return err
+}
+
+// Partial reports whether a row added did not run: the summary then has
+// the not_run column (see WriteSummary).
+func (s *Summarizer) Partial() bool { return s.partial }
+
+// WriteSummary writes summary.csv (or .json) of the rows added: what
+// WriteSummary writes of Rows(), one row at a time.
+func (s *Summarizer) WriteSummary(w io.Writer, spec *Spec, f Format) error {
+	return writeSummary(w, spec, s.partial, s.Each, f)
+}
+
+// writeSpilled writes a summary row to a spill file: the model, the
+// swept keys and values, the counts and the quartiles.
+func writeSpilled(w *bufio.Writer, r SummaryRow) error {
+	var b []byte
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	f64 := func(v float64) { b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v)) }
+	str(r.Model)
+	b = binary.AppendUvarint(b, uint64(len(r.Point)))
+	for _, a := range r.Point {
+		str(a.Key)
+		f64(a.Value)
+	}
+	b = binary.AppendUvarint(b, uint64(r.Runs))
+	b = binary.AppendUvarint(b, uint64(r.Failed))
+	b = binary.AppendUvarint(b, uint64(r.NotRun))
+	b = binary.AppendUvarint(b, uint64(len(r.Stats)))
+	for _, q := range r.Stats {
+		f64(q.Median)
+		f64(q.P25)
+		f64(q.P75)
+	}
+	_, err := w.Write(b)
+	return err
+}
+
+// readSpilled reads a row writeSpilled wrote.
+func readSpilled(r *bufio.Reader) (SummaryRow, error) {
+	var err error
+	uv := func() int {
+		if err != nil {
+			return 0
+		}
+		var v uint64
+		v, err = binary.ReadUvarint(r)
+		if err == nil && v > math.MaxInt32 {
+			err = errors.New("bad count")
+		}
+		return int(v)
+	}
+	str := func() string {
+		n := uv()
+		if err != nil {
+			return ""
+		}
+		b := make([]byte, n)
+		_, err = io.ReadFull(r, b)
+		return string(b)
+	}
+	f64 := func() float64 {
+		if err != nil {
+			return 0
+		}
+		var b [8]byte
+		_, err = io.ReadFull(r, b[:])
+		return math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+	}
+	var row SummaryRow
+	row.Model = str()
+	if n := uv(); err == nil && n > 0 {
+		row.Point = make([]AxisValue, n)
+		for i := range row.Point {
+			row.Point[i].Key = str()
+			row.Point[i].Value = f64()
+		}
+	}
+	row.Runs, row.Failed, row.NotRun = uv(), uv(), uv()
+	if n := uv(); err == nil && n > 0 {
+		row.Stats = make([]Quartiles, n)
+		for i := range row.Stats {
+			row.Stats[i].Median = f64()
+			row.Stats[i].P25 = f64()
+			row.Stats[i].P75 = f64()
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return row, err
 }
 
 // Partial reports whether some runs of the summary did not run: its
@@ -295,8 +471,20 @@ func Partial(sum []SummaryRow) bool {
 // failed counts only the runs that failed and a last column, not_run,
 // the others.
 func WriteSummary(w io.Writer, spec *Spec, sum []SummaryRow, f Format) error {
+	return writeSummary(w, spec, Partial(sum), func(fn func(SummaryRow) error) error {
+		for _, r := range sum {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, f)
+}
+
+// writeSummary writes summary.csv (or .json) of the rows each gives, with
+// the not_run column when partial.
+func writeSummary(w io.Writer, spec *Spec, partial bool, each func(func(SummaryRow) error) error, f Format) error {
 	header := SummaryHeader(spec)
-	partial := Partial(sum)
 	if partial {
 		header = append(header, "not_run")
 	}
@@ -306,7 +494,7 @@ func WriteSummary(w io.Writer, spec *Spec, sum []SummaryRow, f Format) error {
 	}
 	keys := sweepKeys(spec)
 	nm := len(metricsOf(spec))
-	for _, s := range sum {
+	err = each(func(s SummaryRow) error {
 		c, err := pointCells(keys, s.Point, "model "+s.Model)
 		if err != nil {
 			return err
@@ -319,9 +507,10 @@ func WriteSummary(w io.Writer, spec *Spec, sum []SummaryRow, f Format) error {
 		if partial {
 			c = append(c, intCell(int64(s.NotRun)))
 		}
-		if err := t.write(c); err != nil {
-			return err
-		}
+		return t.write(c)
+	})
+	if err != nil {
+		return err
 	}
 	return t.close()
 }

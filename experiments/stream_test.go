@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sync/atomic"
 	"testing"
 )
 
 // streamFiles runs the experiment through RunStream and the row writers,
 // as connsim run writes its folder, and returns results, summary and
-// requests in the given format.
+// requests in the given format. With more than one worker the summary's
+// rows go through a spill file (Summarizer.Spill), as connsim run's do.
 func streamFiles(t testing.TB, s *Spec, runs []RunConfig, opt RunOptions, f Format) (results, summary, requests []byte) {
 	t.Helper()
 	var a, b, c bytes.Buffer
@@ -25,6 +27,14 @@ func streamFiles(t testing.TB, s *Spec, runs []RunConfig, opt RunOptions, f Form
 		t.Fatal(err)
 	}
 	var sum Summarizer
+	if opt.Workers != 1 {
+		f, err := os.CreateTemp(t.TempDir(), "spill")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		sum.Spill(f)
+	}
 	err = RunStream(runs, opt, func(r Result) error {
 		if err := rw.Write(r.Row); err != nil {
 			return err
@@ -45,7 +55,7 @@ func streamFiles(t testing.TB, s *Spec, runs []RunConfig, opt RunOptions, f Form
 	if err := qw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteSummary(&b, s, sum.Rows(), f); err != nil {
+	if err := sum.WriteSummary(&b, s, f); err != nil {
 		t.Fatal(err)
 	}
 	return a.Bytes(), b.Bytes(), c.Bytes()
@@ -263,9 +273,69 @@ sweep:
 				}
 				rw.Close()
 				qw.Close()
-				WriteSummary(io.Discard, s, sum.Rows(), CSV)
+				sum.WriteSummary(io.Discard, s, CSV)
 			}
 			b.ReportMetric(float64(len(runs)*b.N)/b.Elapsed().Seconds(), "runs/s")
 		})
+	}
+}
+
+// TestSummarizerSpill: a summarizer that spills its rows to a file gives
+// the rows one in memory gives (swept values by key and value), and
+// takes rows only in increasing Index, as it remembers no finished group.
+func TestSummarizerSpill(t *testing.T) {
+	s := mustLoad(t, writerSpec)
+	rows := byIndex(handRows(t, s)) // in run order
+	var mem, spilled Summarizer
+	f, err := os.CreateTemp(t.TempDir(), "spill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	spilled.Spill(f)
+	for _, r := range rows {
+		if err := mem.Add(r); err != nil {
+			t.Fatal(err)
+		}
+		if err := spilled.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := mem.Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // read back twice: Each leaves the file as it was
+		got, err := spilled.Rows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || len(got) == 0 {
+			t.Fatalf("%d rows spilled, %d in memory", len(got), len(want))
+		}
+		for i := range want {
+			w := want[i]
+			w.Point = nil
+			for _, a := range want[i].Point {
+				w.Point = append(w.Point, AxisValue{Key: a.Key, Value: a.Value})
+			}
+			if fmt.Sprint(got[i]) != fmt.Sprint(w) {
+				t.Errorf("row %d: spilled %v, want %v", i, got[i], w)
+			}
+		}
+	}
+	var a, b bytes.Buffer
+	if err := mem.WriteSummary(&a, s, CSV); err != nil {
+		t.Fatal(err)
+	}
+	if err := spilled.WriteSummary(&b, s, CSV); err != nil {
+		t.Fatal(err)
+	}
+	if a.String() != b.String() {
+		t.Errorf("spilled summary.csv differs:\n%s", lineDiff(b.String(), a.String()))
+	}
+	last := rows[len(rows)-1]
+	if err := spilled.Add(last); err == nil {
+		t.Error("a row again (same Index) was accepted after Spill")
 	}
 }

@@ -206,7 +206,7 @@ func (st *loaded) points(limit, k, n int, keep bool) ([]Point, ErrorList) {
 			m := len(st.axes[a].nodes)
 			idx[a], rest = rest%m, rest/m
 		}
-		ps, d, axes := st.point(idx)
+		ps, d, axes := st.point(idx, true)
 		for _, e := range d.errs {
 			if f := counts[*e]; f != nil {
 				f.count++
@@ -252,8 +252,9 @@ func pointText(axes []*axis, i int) string {
 
 // point builds the spec of the point whose value indices are idx: a copy
 // of the checked spec with the values applied, checked by the rules that
-// involve several keys.
-func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
+// involve several keys when check is set (a Plan builds points checked
+// before without checking them again: the checks only report).
+func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 	c := *st.spec
 	ps := &c
 	ps.Models = slices.Clone(ps.Models)
@@ -287,9 +288,11 @@ func (st *loaded) point(idx []int) (*Spec, *decoder, []AxisValue) {
 	// A value may have set the page's objects: the point fills in their
 	// hosts in a list of its own.
 	ps.Page.Objects = slices.Clone(ps.Page.Objects)
-	checkConfig(ps, d)
-	if len(st.d.errs) == 0 && len(d.errs) == 0 {
-		checkModelConfigs(ps, d)
+	if check {
+		checkConfig(ps, d)
+		if len(st.d.errs) == 0 && len(d.errs) == 0 {
+			checkModelConfigs(ps, d)
+		}
 	}
 	if ps.Network.Uplink == 0 {
 		ps.Network.Uplink = ps.Network.Bandwidth

@@ -32,7 +32,7 @@ func TestSignalWhileDrawing(t *testing.T) {
 	}
 	stop := new(atomic.Bool)
 	stop.Store(true) // the signal came before the first figure
-	w, err := writeOutputs(od, s, results, runs, outputOpts{format: "csv", plots: true, why: "SIGINT", stop: stop})
+	w, err := writeOutputs(od, s, results, outputOpts{format: "csv", plots: true, why: "SIGINT", stop: stop})
 	od.Close()
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func slug(s string) string {
 // When stop becomes set (a signal), the figures not yet drawn are left
 // out, named in skipped, and cut is true.
 func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	traces map[int]*experiments.Trace, runs []experiments.RunConfig, partial bool, stop *atomic.Bool, workers int) (figs []plots.Figure, skipped []string, cut bool, err error) {
+	traces map[int]*experiments.Trace, plan *experiments.Plan, partial bool, stop *atomic.Bool, workers int) (figs []plots.Figure, skipped []string, cut bool, err error) {
 	pdir := filepath.Join(dir, "plots")
 	if err := os.MkdirAll(pdir, 0o755); err != nil {
 		return nil, nil, false, err
@@ -56,7 +56,7 @@ func makeFigures(s *experiments.Spec, dir string, rows []experiments.Row, reqs [
 	tc := &traceCache{m: traces}
 	out := make([]figResult, len(s.Plots))
 	drawn := claimAll(len(s.Plots), workers, stop, func(i int) bool {
-		out[i] = drawFigure(s, i, pdir, rows, reqs, tc, runs, partial, finished)
+		out[i] = drawFigure(s, i, pdir, rows, reqs, tc, plan, partial, finished)
 		return out[i].err == nil || partial
 	})
 	for i := range drawn {
@@ -127,23 +127,17 @@ type figResult struct {
 
 // drawFigure draws plot i of the spec into pdir.
 func drawFigure(s *experiments.Spec, i int, pdir string, rows []experiments.Row, reqs []experiments.RequestRow,
-	tc *traceCache, runs []experiments.RunConfig, partial bool, finished map[int]bool) figResult {
+	tc *traceCache, plan *experiments.Plan, partial bool, finished map[int]bool) figResult {
 	ps := s.Plots[i]
 	if partial && ps.Kind != experiments.PlotLine && ps.Kind != experiments.PlotBar {
 		// A per-run figure of a run that did not finish would run it
 		// again (traceCache.get): leave it out.
-		shown := false
-		for _, rc := range runs {
-			if experiments.PlotShows(ps, rc) {
-				shown = finished[rc.Index]
-				break
-			}
-		}
-		if !shown {
+		pos, shown := plan.Shows(ps)
+		if !shown || !finished[plan.Index(pos)] {
 			return figResult{skip: fmt.Sprintf("plot %d (%s), whose run did not finish", i+1, ps.Kind)}
 		}
 	}
-	p, caption, err := drawPlot(s, ps, rows, reqs, tc, runs)
+	p, caption, err := drawPlot(s, ps, rows, reqs, tc, plan)
 	if err != nil && partial {
 		return figResult{skip: fmt.Sprintf("plot %d (%s): %v", i+1, ps.Kind, err)}
 	}
@@ -170,7 +164,7 @@ func drawFigure(s *experiments.Spec, i int, pdir string, rows []experiments.Row,
 }
 
 func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.Row, reqs []experiments.RequestRow,
-	tc *traceCache, runs []experiments.RunConfig) (*plot.Plot, string, error) {
+	tc *traceCache, plan *experiments.Plan) (*plot.Plot, string, error) {
 	switch ps.Kind {
 	case experiments.PlotLine, experiments.PlotBar:
 		sel := rows
@@ -207,19 +201,14 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		return p, fmt.Sprintf("%s; each bar is %s.", what, spread), err
 	}
 	if ps.Kind == experiments.PlotCDF {
-		return drawCDF(s, ps, tc, runs)
+		return drawCDF(s, ps, tc, plan)
 	}
 	// Per-run figures: find the run.
-	var rc *experiments.RunConfig
-	for i := range runs {
-		if experiments.PlotShows(ps, runs[i]) {
-			rc = &runs[i]
-			break
-		}
-	}
-	if rc == nil {
+	pos, ok := plan.Shows(ps)
+	if !ok {
 		return nil, "", fmt.Errorf("no run of model %q at %s, run %d", ps.Model, pointText(s.Sweep, ps.Point), ps.Run)
 	}
+	rc := new(plan.Run(pos))
 	where := fmt.Sprintf("model %s at %s, run %d", ps.Model, pointText(s.Sweep, ps.Point), ps.Run)
 	switch ps.Kind {
 	case experiments.PlotWaterfall:
@@ -351,13 +340,19 @@ func samePoint(a, b []experiments.AxisValue) bool {
 
 // drawCDF draws a cdf plot: the PLT CDF across clients of each model's
 // run at the plot's point (or of its one model).
-func drawCDF(s *experiments.Spec, ps experiments.PlotSpec, tc *traceCache, runs []experiments.RunConfig) (*plot.Plot, string, error) {
+func drawCDF(s *experiments.Spec, ps experiments.PlotSpec, tc *traceCache, plan *experiments.Plan) (*plot.Plot, string, error) {
 	var trs []experiments.Trace
-	for _, rc := range runs {
-		if !experiments.PlotShows(ps, rc) {
+	for _, m := range s.Models {
+		if ps.Model != "" && m.Label != ps.Model {
 			continue
 		}
-		tr, err := tc.get(rc)
+		one := ps
+		one.Model = m.Label // the run of this model the figure shows
+		pos, ok := plan.Shows(one)
+		if !ok {
+			continue
+		}
+		tr, err := tc.get(plan.Run(pos))
 		if err != nil {
 			return nil, "", err
 		}

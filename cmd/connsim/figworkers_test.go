@@ -31,6 +31,10 @@ func TestFiguresSameForAnyWorkers(t *testing.T) {
 				t.Fatal(err)
 			}
 			results := experiments.RunAll(runs, experiments.RunOptions{Workers: 2, Trace: s.WantsTrace})
+			plan, err := s.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
 			var rows []experiments.Row
 			var reqs []experiments.RequestRow
 			traces := map[int]*experiments.Trace{}
@@ -43,7 +47,7 @@ func TestFiguresSameForAnyWorkers(t *testing.T) {
 			}
 			draw := func(workers int) (string, []string) {
 				dir := t.TempDir()
-				figs, skipped, cut, err := makeFigures(s, dir, rows, reqs, traces, runs, false, nil, workers)
+				figs, skipped, cut, err := makeFigures(s, dir, rows, reqs, traces, plan, false, nil, workers)
 				if err != nil || cut || len(skipped) > 0 {
 					t.Fatalf("workers %d: err %v, cut %v, skipped %q", workers, err, cut, skipped)
 				}

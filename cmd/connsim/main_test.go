@@ -304,7 +304,7 @@ func TestReportInBrowser(t *testing.T) {
 // points and runs done (a point is done when all its runs are).
 func TestProgressPlainLines(t *testing.T) {
 	var buf bytes.Buffer
-	p := newProgress(&buf, "x", []int{0, 0, 1, 1, 2, 2})
+	p := newProgress(&buf, "x", 6, 2)
 	p.finished(0)
 	p.update(1, 6)
 	if buf.Len() != 0 {

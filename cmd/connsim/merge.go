@@ -78,8 +78,8 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	defer sh.close()
 	s := sh.spec
-	if total := sh.total(); total < len(sh.runs) {
-		fmt.Fprintf(stderr, "connsim merge: the folders hold %d of the %d runs of %s; a shard is missing\n", total, len(sh.runs), s.Name)
+	if total := sh.total(); total < sh.plan.Len() {
+		fmt.Fprintf(stderr, "connsim merge: the folders hold %d of the %d runs of %s; a shard is missing\n", total, sh.plan.Len(), s.Name)
 		return exitBadUse
 	}
 	od, err := openOutDir(*out, s.Name, nil)
@@ -89,7 +89,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	defer od.Close()
 	o := outputOpts{format: *format, plots: !*noPlots}
-	so := newStreamOut(od, s, sh.runs, o)
+	so := newStreamOut(od, s, sh.plan, o)
 	var w written
 	err = sh.merge(so.add)
 	if err != nil {
@@ -131,8 +131,7 @@ func (e *shardError) Error() string { return e.err.Error() }
 // their results.csv and requests.csv open for reading a row at a time.
 type shards struct {
 	spec *experiments.Spec
-	runs []experiments.RunConfig
-	loc  *runLocator
+	plan *experiments.Plan // every run of the spec, built as rows name them
 	in   []*shardIn
 }
 
@@ -149,16 +148,15 @@ type shardIn struct {
 	rows             int // results rows read
 
 	head     experiments.Row
-	headPos  int // its run's position in runs; -1 at the end of the file
+	headPos  int // its run's position in the plan; -1 at the end of the file
 	headLine int
 	prevPos  int // the run before head, for the order check
 
 	reqHead    experiments.RequestRow
-	reqPos     int  // reqHead's run's position in runs
+	reqPos     int  // reqHead's run's position in the plan
 	reqLine    int  // reqHead's line
 	reqPending bool // reqHead is read and not yet taken
 	reqEOF     bool
-	k          int // the shard's place in the command line, 0-based
 }
 
 // openShards checks every shard folder's manifest, files and spec (one
@@ -202,15 +200,19 @@ func openShards(dirs []string) (*shards, error) {
 			if err != nil {
 				return nil, err
 			}
-			if sh.runs, err = s.Runs(); err != nil {
+			if sh.plan, err = s.Plan(); err != nil {
 				return nil, err
 			}
 			sh.spec, specBytes = s, data
-			sh.loc = newRunLocator(s, sh.runs)
 		} else if !bytes.Equal(data, specBytes) {
 			return nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
 		}
-		sh.in = append(sh.in, &shardIn{k: len(sh.in), dir: d, m: m, resPath: filepath.Join(d, "results.csv"), reqPath: filepath.Join(d, "requests.csv"), prevPos: -1})
+		sh.in = append(sh.in, &shardIn{dir: d, m: m, resPath: filepath.Join(d, "results.csv"), reqPath: filepath.Join(d, "requests.csv"), prevPos: -1})
+	}
+	if sh.plan != nil {
+		// The merge reads the shards' runs in turn, a point of each at
+		// a time: keep a point per shard, and some to spare.
+		sh.plan.SetCache(len(sh.in) + 8)
 	}
 	for _, in := range sh.in {
 		if err := in.open(); err != nil {
@@ -264,7 +266,9 @@ func (sh *shards) total() int {
 // per shard. A shard that fails a check is a *shardError naming its file
 // and line.
 func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) error) error {
-	owner := make([]int32, len(sh.runs)) // which shard (1-based) holds each run, 0 = none yet
+	// Which runs a shard holds, a bit each (125 KB for a million runs);
+	// which shard holds one is found again only for a run seen twice.
+	owner := make(runSet, (sh.plan.Len()+63)/64)
 	for _, in := range sh.in {
 		if err := sh.advance(in, owner); err != nil {
 			return &shardError{err}
@@ -280,14 +284,14 @@ func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) err
 	for h.Len() > 0 {
 		in := (*h)[0]
 		p := in.headPos
-		rc := &sh.runs[p]
+		rc := sh.plan.Run(p)
 		row := in.head
 		row.Index, row.Point = rc.Index, rc.Point.Axes // the swept values as the spec writes them
 		reqs, err := sh.requestsOf(in, p, row.Err == "")
 		if err != nil {
 			return &shardError{err}
 		}
-		if err := add(rc, experiments.Result{Row: row, Requests: reqs}); err != nil {
+		if err := add(&rc, experiments.Result{Row: row, Requests: reqs}); err != nil {
 			return err
 		}
 		emitted++
@@ -300,17 +304,61 @@ func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) err
 			heap.Pop(h)
 		}
 	}
-	if emitted != len(sh.runs) {
-		return &shardError{fmt.Errorf("the folders hold %d of the %d runs of %s; a shard is missing", emitted, len(sh.runs), sh.spec.Name)}
+	if emitted != sh.plan.Len() {
+		return &shardError{fmt.Errorf("the folders hold %d of the %d runs of %s; a shard is missing", emitted, sh.plan.Len(), sh.spec.Name)}
 	}
 	return nil
+}
+
+// runSet is a set of run positions, a bit each.
+type runSet []uint64
+
+func (s runSet) has(p int) bool { return s[p/64]&(1<<(p%64)) != 0 }
+func (s runSet) add(p int)      { s[p/64] |= 1 << (p % 64) }
+
+// holder returns the shard that read run p among its first rows (in's
+// rows before the one just read; every row read of the others), read
+// again from its file: the shard that holds a run found twice. It is
+// nil when none does (a file that changed since).
+func (sh *shards) holder(in *shardIn, p int) (*shardIn, error) {
+	for _, o := range sh.in {
+		n := o.rows
+		if o == in {
+			n--
+		}
+		f, err := os.Open(o.resPath)
+		if err != nil {
+			return nil, err
+		}
+		found, err := func() (bool, error) {
+			defer f.Close()
+			rr, err := experiments.NewResultsReader(bufio.NewReaderSize(f, 64<<10))
+			if err != nil {
+				return false, fmt.Errorf("%s: %w", o.resPath, err)
+			}
+			for range n {
+				row, err := rr.Read()
+				if err != nil {
+					return false, fmt.Errorf("%s: %w", o.resPath, err)
+				}
+				if sh.plan.Find(row.Model, row.Point, row.Run) == p {
+					return true, nil
+				}
+			}
+			return false, nil
+		}()
+		if err != nil || found {
+			return o, err
+		}
+	}
+	return nil, nil
 }
 
 // advance reads shard k's next results row into its head and checks it:
 // a run of the spec, with its seed and sane metrics, after the shard's
 // previous run, in no other shard. At the end of the file it checks the
 // count of rows against the manifest and that no requests row is left.
-func (sh *shards) advance(in *shardIn, owner []int32) error {
+func (sh *shards) advance(in *shardIn, owner runSet) error {
 	row, err := in.res.Read()
 	if err == io.EOF {
 		in.headPos = -1
@@ -330,25 +378,31 @@ func (sh *shards) advance(in *shardIn, owner []int32) error {
 	}
 	in.rows++
 	line := in.res.Line()
-	p := sh.loc.find(row.Model, row.Point, row.Run)
+	p := sh.plan.Find(row.Model, row.Point, row.Run)
 	if p < 0 {
 		return fmt.Errorf("%s:%d: model %s, run %d: no such run in experiment.yaml", in.resPath, line, row.Model, row.Run)
 	}
-	rc := &sh.runs[p]
-	switch o := owner[p]; {
-	case o == int32(in.k+1):
-		return fmt.Errorf("%s:%d: run %s appears twice", in.resPath, line, rc.ID)
-	case o != 0:
-		// A run in two shards: one of them was edited (or is not a
-		// slice of this split).
-		return fmt.Errorf("%s:%d: model %s, run %d: this run again (also in %s)", in.resPath, line, row.Model, row.Run, sh.in[o-1].resPath)
+	rc := new(sh.plan.Run(p))
+	if owner.has(p) {
+		o, err := sh.holder(in, p)
+		switch {
+		case err != nil:
+			return err
+		case o == in:
+			return fmt.Errorf("%s:%d: run %s appears twice", in.resPath, line, rc.ID)
+		case o != nil:
+			// A run in two shards: one of them was edited (or is not a
+			// slice of this split).
+			return fmt.Errorf("%s:%d: model %s, run %d: this run again (also in %s)", in.resPath, line, row.Model, row.Run, o.resPath)
+		}
+		return fmt.Errorf("%s:%d: run %s again, in no file now: a shard changed while merge read it", in.resPath, line, rc.ID)
 	}
-	owner[p] = int32(in.k + 1)
+	owner.add(p)
 	if err := checkResultRow(in.resPath, line, rc, row); err != nil {
 		return err
 	}
 	if p < in.prevPos {
-		return fmt.Errorf("%s:%d: run %s: not in run order (after run %s): not a file connsim wrote", in.resPath, line, rc.ID, sh.runs[in.prevPos].ID)
+		return fmt.Errorf("%s:%d: run %s: not in run order (after run %s): not a file connsim wrote", in.resPath, line, rc.ID, sh.plan.Run(in.prevPos).ID)
 	}
 	in.head, in.headPos, in.headLine, in.prevPos = row, p, line, p
 	return nil
@@ -368,10 +422,7 @@ func (sh *shards) peekRequest(in *shardIn) error {
 		return fmt.Errorf("%s: %w", in.reqPath, err)
 	}
 	in.reqLine = in.req.Line()
-	p := in.headPos // most rows are of the run at the head
-	if p < 0 || !sh.loc.is(p, q.Model, q.Point, q.Run) {
-		p = sh.loc.find(q.Model, q.Point, q.Run)
-	}
+	p := sh.plan.Find(q.Model, q.Point, q.Run)
 	if p < 0 {
 		return fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", in.reqPath, in.reqLine, q.Model, q.Run)
 	}
@@ -382,7 +433,7 @@ func (sh *shards) peekRequest(in *shardIn) error {
 // requestsOf reads and checks the requests rows of run p, the shard's
 // head: the rows that follow in requests.csv and name run p.
 func (sh *shards) requestsOf(in *shardIn, p int, ok bool) ([]experiments.RequestRow, error) {
-	rc := &sh.runs[p]
+	rc := new(sh.plan.Run(p))
 	c := newRequestCheck(in.reqPath, rc, ok)
 	var reqs []experiments.RequestRow
 	for {

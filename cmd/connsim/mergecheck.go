@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/connsim/connsim/experiments"
@@ -38,86 +37,6 @@ func checkShardManifest(dir string, m *manifest) error {
 		return fmt.Errorf("%s: spec_sha256 is not the SHA-256 of experiment.yaml", mpath)
 	}
 	return verifyManifest(dir, m)
-}
-
-// runLocator finds a run of the spec from what a row names: model
-// label, swept values and repetition. It keeps one entry per point (the
-// position of the point's first run), not one per run.
-type runLocator struct {
-	runs   []experiments.RunConfig
-	first  map[string]int // pointKey -> position in runs of the point's first run
-	models map[string]int // model label -> index in the spec's models
-	repeat int
-}
-
-func newRunLocator(s *experiments.Spec, runs []experiments.RunConfig) *runLocator {
-	l := &runLocator{runs: runs, first: map[string]int{}, models: map[string]int{}, repeat: max(s.Repeat, 1)}
-	for i, m := range s.Models {
-		if _, dup := l.models[m.Label]; !dup {
-			l.models[m.Label] = i
-		}
-	}
-	for i := range runs {
-		if i == 0 || runs[i].Point != runs[i-1].Point {
-			k := pointKey(runs[i].Point.Axes)
-			if _, dup := l.first[k]; !dup {
-				l.first[k] = i
-			}
-		}
-	}
-	return l
-}
-
-// pointKey identifies a point by its swept values.
-func pointKey(point []experiments.AxisValue) string {
-	var b strings.Builder
-	for _, a := range point {
-		b.WriteString(a.Key)
-		b.WriteString("=")
-		b.WriteString(strconv.FormatFloat(a.Value, 'g', -1, 64))
-		b.WriteString("\x00")
-	}
-	return b.String()
-}
-
-// sameValues reports whether two points have the same keys and values.
-func sameValues(a, b []experiments.AxisValue) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Key != b[i].Key || a[i].Value != b[i].Value {
-			return false
-		}
-	}
-	return true
-}
-
-// is reports whether run position p is the run a row names.
-func (l *runLocator) is(p int, model string, point []experiments.AxisValue, rep int) bool {
-	rc := &l.runs[p]
-	return rc.Model.Label == model && rc.Rep == rep && sameValues(rc.Point.Axes, point)
-}
-
-// find returns the position in runs of the run a row names, or -1.
-func (l *runLocator) find(model string, point []experiments.AxisValue, rep int) int {
-	p0, ok := l.first[pointKey(point)]
-	if !ok {
-		return -1
-	}
-	// Runs expand model by model, repetition by repetition: try there
-	// first, then the point's runs.
-	if mi, ok := l.models[model]; ok && rep >= 0 {
-		if p := p0 + mi*l.repeat + rep; p < len(l.runs) && l.is(p, model, point, rep) {
-			return p
-		}
-	}
-	for p := p0; p < len(l.runs) && l.runs[p].Point == l.runs[p0].Point; p++ {
-		if l.is(p, model, point, rep) {
-			return p
-		}
-	}
-	return -1
 }
 
 // finiteNonNeg reports whether v is a finite number >= 0.
@@ -251,19 +170,18 @@ func (c *requestCheck) done() error {
 // checks merge makes as it reads: each results row is a run of the spec
 // with its seed and sane metrics, and requests.csv holds one row per
 // request of each run, no more and no fewer, with sane times and sizes.
-func checkShardValues(dir string, s *experiments.Spec, runs []experiments.RunConfig, rows []experiments.Row, reqs []experiments.RequestRow) error {
-	loc := newRunLocator(s, runs)
+func checkShardValues(dir string, plan *experiments.Plan, rows []experiments.Row, reqs []experiments.RequestRow) error {
 	resPath := filepath.Join(dir, "results.csv")
 	reqPath := filepath.Join(dir, "requests.csv")
 	checks := map[int]*requestCheck{}
 	var order []int
 	for i, r := range rows {
 		line := i + 2
-		p := loc.find(r.Model, r.Point, r.Run)
+		p := plan.Find(r.Model, r.Point, r.Run)
 		if p < 0 {
 			return fmt.Errorf("%s:%d: model %s, run %d: no such run in experiment.yaml", resPath, line, r.Model, r.Run)
 		}
-		rc := &runs[p]
+		rc := new(plan.Run(p))
 		if checks[p] != nil {
 			return fmt.Errorf("%s:%d: run %s appears twice", resPath, line, rc.ID)
 		}
@@ -275,7 +193,7 @@ func checkShardValues(dir string, s *experiments.Spec, runs []experiments.RunCon
 	}
 	for i, q := range reqs {
 		line := i + 2
-		p := loc.find(q.Model, q.Point, q.Run)
+		p := plan.Find(q.Model, q.Point, q.Run)
 		if p < 0 || checks[p] == nil {
 			return fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", reqPath, line, q.Model, q.Run)
 		}

@@ -55,7 +55,11 @@ func TestValueChecksAcceptLibraryRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := checkShardValues("library/"+e.Name, s, all, rows, reqs); err != nil {
+			plan, err := s.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := checkShardValues("library/"+e.Name, plan, rows, reqs); err != nil {
 				t.Errorf("%v", err)
 			}
 		})

@@ -42,12 +42,18 @@ type written struct {
 	plotErr error  // a plot failed: the folder has no plots and no report
 }
 
-// writeOutputs writes the files of results held in memory (tests; connsim
-// run streams them through streamOut) as one transaction into OUT/NAME.
-func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result, runs []experiments.RunConfig, o outputOpts) (written, error) {
-	so := newStreamOut(od, s, runs, o)
+// writeOutputs writes the files of results held in memory, those of every
+// run of s in run order (tests; connsim run streams them through
+// streamOut), as one transaction into OUT/NAME.
+func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result, o outputOpts) (written, error) {
+	plan, err := s.Plan()
+	if err != nil {
+		return written{}, err
+	}
+	so := newStreamOut(od, s, plan, o)
 	for i, r := range results {
-		if err := so.add(&runs[i], r); err != nil {
+		rc := plan.Run(i)
+		if err := so.add(&rc, r); err != nil {
 			so.abort()
 			return written{}, err
 		}
@@ -67,7 +73,7 @@ func writeOutputs(od *outDir, s *experiments.Spec, results []experiments.Result,
 type streamOut struct {
 	od   *outDir
 	s    *experiments.Spec
-	runs []experiments.RunConfig
+	plan *experiments.Plan // the runs, for the figures that show one
 	o    outputOpts
 
 	staging    string
@@ -76,6 +82,7 @@ type streamOut struct {
 	results    *experiments.ResultsWriter
 	requests   *experiments.RequestsWriter
 	summarizer experiments.Summarizer
+	spill      *os.File // the summary's finished rows, in the staging folder until finish
 	counts     manifestRuns
 
 	needs  figureNeeds
@@ -87,8 +94,8 @@ type streamOut struct {
 	failures []string // "run N (ID) failed: ...", for the command to print
 }
 
-func newStreamOut(od *outDir, s *experiments.Spec, runs []experiments.RunConfig, o outputOpts) *streamOut {
-	so := &streamOut{od: od, s: s, runs: runs, o: o, traces: map[int]*experiments.Trace{}}
+func newStreamOut(od *outDir, s *experiments.Spec, plan *experiments.Plan, o outputOpts) *streamOut {
+	so := &streamOut{od: od, s: s, plan: plan, o: o, traces: map[int]*experiments.Trace{}}
 	if o.plots {
 		so.needs = newFigureNeeds(s)
 	}
@@ -110,6 +117,16 @@ func (so *streamOut) open() error {
 		return err
 	}
 	so.staging = staging
+	// The summary's finished rows wait in a file of the staging folder,
+	// removed before the folder is committed, so that a sweep of many
+	// points does not hold its summary in memory.
+	if err := so.step(spillName); err != nil {
+		return err
+	}
+	if so.spill, err = os.OpenFile(filepath.Join(staging, spillName), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", spillName, err)
+	}
+	so.summarizer.Spill(so.spill)
 	if err := so.step("experiment.yaml"); err != nil {
 		return err
 	}
@@ -194,12 +211,30 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 	return nil
 }
 
+// spillName is the file of the summary's rows in the staging folder.
+const spillName = ".summary-rows"
+
+// removeSpill removes the summary's rows from the staging folder, once
+// summary.csv and the report are written.
+func (so *streamOut) removeSpill() error {
+	if so.spill == nil {
+		return nil
+	}
+	so.spill.Close()
+	so.spill = nil
+	return os.Remove(filepath.Join(so.staging, spillName))
+}
+
 // abort removes the staging folder after an error.
 func (so *streamOut) abort() {
 	for _, f := range so.files {
 		f.Close()
 	}
 	so.files = nil
+	if so.spill != nil {
+		so.spill.Close()
+		so.spill = nil
+	}
 	if so.staging != "" && so.od.do("removeall", so.staging) == nil {
 		os.RemoveAll(so.staging)
 	}
@@ -260,6 +295,9 @@ func (so *streamOut) finishFiles() (written, error) {
 	if err != nil {
 		return written{}, err
 	}
+	if err := so.removeSpill(); err != nil {
+		return written{}, err
+	}
 	m := &manifest{Format: manifestFormat, Connsim: version, Experiment: so.s.Name, Status: statusComplete,
 		Seed: so.s.Seed, Shard: o.shard, Runs: so.counts}
 	if m.Runs.NotRun > 0 || cut {
@@ -299,7 +337,6 @@ func (so *streamOut) finishFiles() (written, error) {
 // holds every result but not every figure, and is marked partial.
 func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
 	s, dir, o, n := so.s, so.staging, so.o, so.counts
-	sum := so.summarizer.Rows()
 	write := func(name string, fn func(io.Writer) error) error {
 		if err := so.step(name); err != nil {
 			return err
@@ -309,7 +346,7 @@ func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
 		}
 		return nil
 	}
-	if err := write("summary."+o.format, func(w io.Writer) error { return experiments.WriteSummary(w, s, sum, so.format()) }); err != nil {
+	if err := write("summary."+o.format, func(w io.Writer) error { return so.summarizer.WriteSummary(w, s, so.format()) }); err != nil {
 		return nil, false, err
 	}
 	partial := n.NotRun > 0
@@ -336,7 +373,7 @@ func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
 			return nil, false, err
 		}
 	}
-	figs, skipped, cut, err := makeFigures(s, dir, so.rows, so.reqs, so.traces, so.runs, partial, o.stop, o.workers)
+	figs, skipped, cut, err := makeFigures(s, dir, so.rows, so.reqs, so.traces, so.plan, partial, o.stop, o.workers)
 	if err != nil {
 		// The results stand; plots of them could not be made. Leave no
 		// plots and no report rather than some.
@@ -362,6 +399,10 @@ func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
 		}
 	}
 	// The report's table: summary.csv's medians, from the summary rows.
+	sum, err := so.summarizer.Rows()
+	if err != nil {
+		return nil, false, err
+	}
 	header, table := experiments.SummaryTable(s, sum)
 	nameCells(s.Sweep, header, table)
 	spec, err := s.MarshalResolved()

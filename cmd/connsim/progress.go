@@ -23,30 +23,20 @@ type progress struct {
 	printed bool
 	done    int
 
-	pointOf    []int // run position -> point index
-	left       []int // point index -> runs not finished
-	points     int   // points in this slice of the sweep
+	perPoint int         // runs of each point, contiguous in run order
+	left     map[int]int // point position -> runs not finished, for the points begun and not done
+	points   int         // points in this slice of the sweep
+	// pointsDone counts the points whose runs have all finished.
 	pointsDone int
 }
 
-// newProgress reports on runs, whose points are given by pointOf (the
-// point index of each run, in RunAll's order).
-func newProgress(w io.Writer, name string, pointOf []int) *progress {
-	total := len(pointOf)
-	maxPoint := -1
-	for _, pi := range pointOf {
-		maxPoint = max(maxPoint, pi)
-	}
-	left := make([]int, maxPoint+1)
-	for _, pi := range pointOf {
-		left[pi]++
-	}
-	points := 0
-	for _, n := range left {
-		if n > 0 {
-			points++
-		}
-	}
+// newProgress reports on total runs, perPoint runs for each point in
+// turn (a plan's order: run i is of point i/perPoint). It keeps only the
+// points whose runs are under way, so its memory does not grow with the
+// number of runs.
+func newProgress(w io.Writer, name string, total, perPoint int) *progress {
+	perPoint = max(perPoint, 1)
+	points := (total + perPoint - 1) / perPoint
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
@@ -55,17 +45,23 @@ func newProgress(w io.Writer, name string, pointOf []int) *progress {
 	}
 	now := time.Now()
 	return &progress{w: w, name: name, total: total, start: now, last: now, tty: tty,
-		pointOf: pointOf, left: left, points: points}
+		perPoint: perPoint, left: map[int]int{}, points: points}
 }
 
 // finished counts run i (a position in RunAll's input) as done. RunAll
 // calls it from one goroutine at a time.
 func (p *progress) finished(i int) {
-	pi := p.pointOf[i]
-	p.left[pi]--
-	if p.left[pi] == 0 {
-		p.pointsDone++
+	pi := i / p.perPoint
+	n, ok := p.left[pi]
+	if !ok {
+		n = min(p.perPoint, p.total-pi*p.perPoint)
 	}
+	if n--; n > 0 {
+		p.left[pi] = n
+		return
+	}
+	delete(p.left, pi)
+	p.pointsDone++
 }
 
 func (p *progress) update(done, total int) {

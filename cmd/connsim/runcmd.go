@@ -284,7 +284,9 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 			what, maxRunsWithoutYes)
 		return exitBadUse
 	}
-	runs, err := s.ShardRuns(k, n)
+	// The plan checks every point of the shard and builds each run when
+	// a worker takes it: memory does not grow with the number of runs.
+	plan, err := s.ShardPlan(k, n)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitBadUse
@@ -302,11 +304,7 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 	}
 	defer od.Close()
 	od.noExchange = rf.noExchange
-	pointOf := make([]int, len(runs))
-	for i, r := range runs {
-		pointOf[i] = r.Point.Index
-	}
-	prog := newProgress(errw, s.Name, pointOf)
+	prog := newProgress(errw, s.Name, plan.Len(), plan.PerPoint())
 	o := outputOpts{format: rf.format, plots: !rf.noPlots && rf.shardN == 0, replacePartial: rf.replacePartial,
 		why: sig.name(), step: rf.step, stop: sig.stop, workers: rf.workers}
 	if rf.shardN > 0 {
@@ -318,19 +316,16 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 		trace = s.WantsTrace
 	}
 	// The rows are written as the runs finish, in run order.
-	so := newStreamOut(od, s, runs, o)
-	next := 0
+	so := newStreamOut(od, s, plan, o)
 	start := time.Now()
-	err = experiments.RunStream(runs, experiments.RunOptions{
+	err = experiments.RunPlan(plan, experiments.RunOptions{
 		Workers:  rf.workers,
 		Trace:    trace,
 		OnResult: func(i int, _ experiments.Result) { prog.finished(i) },
 		Progress: prog.update,
 		Stop:     sig.stop,
-	}, func(r experiments.Result) error {
-		rc := &runs[next]
-		next++
-		return so.add(rc, r)
+	}, func(rc experiments.RunConfig, r experiments.Result) error {
+		return so.add(&rc, r)
 	})
 	prog.finish()
 	elapsed := time.Since(start)
@@ -381,9 +376,9 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 	}
 	failed := cnt.Failed + cnt.NotRun
 	if !rf.quiet {
-		rate := float64(len(runs)) / max(elapsed.Seconds(), 1e-9)
+		rate := float64(plan.Len()) / max(elapsed.Seconds(), 1e-9)
 		fmt.Fprintf(stderr, "connsim: %s: %d runs in %v (%.0f runs/s), %d failed -> %s\n",
-			s.Name, len(runs), elapsed.Round(time.Millisecond), rate, failed, dir)
+			s.Name, plan.Len(), elapsed.Round(time.Millisecond), rate, failed, dir)
 	}
 	if failed > 0 {
 		return exitRunFail
@@ -413,13 +408,13 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	specs, ok := loadAll(args, stderr)
 	for _, s := range specs {
-		runs, err := s.Runs()
+		plan, err := s.Plan()
 		if err != nil {
 			fmt.Fprintln(stderr, err)
 			ok = false
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: ok (%d runs)\n", s.Name, len(runs))
+		fmt.Fprintf(stdout, "%s: ok (%d runs)\n", s.Name, plan.Len())
 	}
 	if !ok {
 		return exitBadUse

@@ -3,6 +3,7 @@ package tcp
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/connsim/connsim/internal/ring"
 
@@ -137,10 +138,18 @@ type Endpoint struct {
 	embryos map[connKey]*Conn
 	// ports holds, per destination (node and port), the local ports of
 	// the connections to it the endpoint holds, so that Dial skips them
-	// when the ephemeral range wraps. Dial and forgetting look it up; it
-	// is never iterated.
-	ports map[dest]*portSet
+	// when the ephemeral range wraps. An endpoint usually dials a few
+	// destinations (a client, one server), so they are found by a scan
+	// of ports; portIdx indexes them once there are more than
+	// scanDests. Dial and forgetting look them up; their order never
+	// reaches the run.
+	ports   []*portSet
+	portIdx map[dest]*portSet
 }
+
+// scanDests is how many destinations an endpoint looks up by a scan
+// before it builds an index.
+const scanDests = 8
 
 // dest is a connection's far end: node and port.
 type dest struct {
@@ -155,26 +164,81 @@ const (
 	numEphemeral   = 1<<16 - firstEphemeral
 )
 
-// portSet is the set of ephemeral ports in use towards one destination.
+// portSet is the set of ephemeral ports in use towards one destination:
+// a short list while it holds at most smallPorts (a client holds a few
+// connections to a server), a bitmap of the whole range (2 KiB) beyond.
 type portSet struct {
-	bits [numEphemeral / 64]uint64
-	n    int
+	to    dest
+	small []uint16
+	bits  *[numEphemeral / 64]uint64
+	n     int
 }
 
+// smallPorts is the most ports a portSet keeps as a list.
+const smallPorts = 32
+
 func (s *portSet) has(port uint16) bool {
+	if s.bits == nil {
+		for _, q := range s.small {
+			if q == port {
+				return true
+			}
+		}
+		return false
+	}
 	i := int(port) - firstEphemeral
 	return s.bits[i/64]&(1<<(i%64)) != 0
 }
 
+// set marks port in use (on) or free; port must be in the other state.
 func (s *portSet) set(port uint16, on bool) {
+	if on {
+		s.n++
+	} else {
+		s.n--
+	}
+	if s.bits == nil {
+		if !on {
+			i := slices.Index(s.small, port)
+			last := len(s.small) - 1
+			s.small[i] = s.small[last]
+			s.small = s.small[:last]
+			return
+		}
+		if len(s.small) < smallPorts {
+			s.small = append(s.small, port)
+			return
+		}
+		s.bits = new([numEphemeral / 64]uint64)
+		for _, q := range s.small {
+			s.setBit(q, true)
+		}
+		s.small = nil
+	}
+	s.setBit(port, on)
+}
+
+func (s *portSet) setBit(port uint16, on bool) {
 	i := int(port) - firstEphemeral
 	if on {
 		s.bits[i/64] |= 1 << (i % 64)
-		s.n++
 	} else {
 		s.bits[i/64] &^= 1 << (i % 64)
-		s.n--
 	}
+}
+
+// portsTo returns the set of ports in use towards d, nil if there is
+// none yet.
+func (e *Endpoint) portsTo(d dest) *portSet {
+	if e.portIdx != nil {
+		return e.portIdx[d]
+	}
+	for _, ps := range e.ports {
+		if ps.to == d {
+			return ps
+		}
+	}
+	return nil
 }
 
 // connKey names a connection by its node and its index there.
@@ -291,13 +355,18 @@ func (e *Endpoint) Dial(to link.NodeID, port uint16, cfg Config, h Handler) *Con
 // would have refused the connect, and populations of clients have an
 // address each.
 func (e *Endpoint) ephemeralPort(d dest) (port uint16, owned bool) {
-	if e.ports == nil {
-		e.ports = make(map[dest]*portSet)
-	}
-	ps := e.ports[d]
+	ps := e.portsTo(d)
 	if ps == nil {
-		ps = &portSet{}
-		e.ports[d] = ps
+		ps = &portSet{to: d}
+		e.ports = append(e.ports, ps)
+		if e.portIdx != nil {
+			e.portIdx[d] = ps
+		} else if len(e.ports) > scanDests {
+			e.portIdx = make(map[dest]*portSet, len(e.ports))
+			for _, q := range e.ports {
+				e.portIdx[q.to] = q
+			}
+		}
 	}
 	port = e.nextPort
 	if ps.n < numEphemeral {
@@ -321,8 +390,7 @@ func nextEphemeral(port uint16) uint16 {
 // releasePort frees c's ephemeral port. The destination's set stays,
 // for the next connection to it.
 func (e *Endpoint) releasePort(c *Conn) {
-	d := dest{c.peerNode, c.peerPort}
-	if ps := e.ports[d]; ps != nil {
+	if ps := e.portsTo(dest{c.peerNode, c.peerPort}); ps != nil {
 		ps.set(c.localPort, false)
 	}
 }

@@ -18,7 +18,8 @@ import (
 type Stack struct {
 	net       *link.Network
 	sched     *sim.Scheduler
-	endpoints []*Endpoint // indexed by NodeID
+	endpoints []*Endpoint // indexed by NodeID; nil once retired
+	retired   Stats       // Totals of the retired endpoints
 	keepAll   bool        // tests: never forget a connection (the behaviour to compare with)
 }
 
@@ -44,6 +45,20 @@ func (s *Stack) Endpoint(node *link.Node) *Endpoint {
 	s.endpoints[node.ID] = e
 	node.SetReceiver(e)
 	return e
+}
+
+// Totals returns the counters of Stats summed over every connection of
+// every endpoint the stack has had, retired ones included (see
+// [Endpoint.Totals]).
+func (s *Stack) Totals() Stats {
+	t := s.retired
+	for _, e := range s.endpoints {
+		if e != nil {
+			t.add(e.Totals())
+		}
+	}
+	t.Opened, t.Established, t.ClosedAt = -1, -1, -1
+	return t
 }
 
 // conn returns connection id of node's endpoint, nil if there is none or
@@ -145,6 +160,10 @@ type Endpoint struct {
 	// reaches the run.
 	ports   []*portSet
 	portIdx map[dest]*portSet
+
+	// retire is set by Retire: called once the endpoint holds nothing.
+	retire  func()
+	retired bool
 }
 
 // scanDests is how many destinations an endpoint looks up by a scan
@@ -320,6 +339,42 @@ func (t *Stats) add(s Stats) {
 // Held returns the number of connections the endpoint holds (see Conns).
 func (e *Endpoint) Held() int { return e.held }
 
+// Retire says that the endpoint's application is done: it will dial no
+// more and it stops listening. Once the endpoint holds no connection (at
+// once, or when it forgets its last: no packet can reach it then) it
+// leaves the stack, its node's packets no longer reach it, its counters
+// stay in [Stack.Totals], and done runs (through the scheduler, never
+// from inside packet processing). A node whose endpoint has retired
+// expects nothing and sends nothing: it can be removed from the network
+// ([link.Network.RemoveNode]). Dial panics on a retired or retiring
+// endpoint.
+func (e *Endpoint) Retire(done func()) {
+	if e.retire != nil || e.retired {
+		panic(fmt.Sprintf("tcp: %s retired twice", e.node.Name))
+	}
+	if done == nil {
+		done = func() {}
+	}
+	e.retire = done
+	e.listeners = nil
+	e.maybeRetire()
+}
+
+// maybeRetire retires a retiring endpoint that holds nothing.
+func (e *Endpoint) maybeRetire() {
+	if e.retire == nil || e.held != 0 || e.retired {
+		return
+	}
+	e.retired = true
+	s := e.stack
+	s.retired.add(e.Totals())
+	s.endpoints[e.node.ID] = nil
+	e.node.SetReceiver(nil)
+	e.embryos, e.ports, e.portIdx, e.conns = nil, nil, nil, nil
+	s.sched.Defer(e.retire)
+	e.retire = nil
+}
+
 // Listen accepts connections on port with cfg, calling accept for each
 // connection request.
 func (e *Endpoint) Listen(port uint16, cfg Config, accept AcceptFunc) {
@@ -336,6 +391,9 @@ func (e *Endpoint) Listen(port uint16, cfg Config, accept AcceptFunc) {
 // fails. Dial panics on an invalid configuration (an unknown congestion
 // control); callers validate user input before.
 func (e *Endpoint) Dial(to link.NodeID, port uint16, cfg Config, h Handler) *Conn {
+	if e.retire != nil || e.retired {
+		panic(fmt.Sprintf("tcp: Dial on %s after Retire", e.node.Name))
+	}
 	c := e.newConn(cfg, h)
 	c.peerNode, c.peerPort = to, port
 	c.localPort, c.ownsPort = e.ephemeralPort(dest{to, port})
@@ -488,6 +546,7 @@ func (e *Endpoint) forget(c *Conn) {
 			e.conns = nil // let the old array go
 		}
 	}
+	e.maybeRetire()
 }
 
 // Receive implements link.Receiver: it hands p to its connection.

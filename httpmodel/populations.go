@@ -266,13 +266,11 @@ func (w *world) arrive(pi, k int) {
 		down.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("access:" + name + ":down:loss")}
 		up.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("access:" + name + ":up:loss")}
 	}
-	upPipe, downPipe := n.Connect(node, w.router, up, down)
+	n.Connect(node, w.router, up, down)
 	ep := w.stack.Endpoint(node)
-	w.eps = append(w.eps, ep)
 	cl := newClient(w, &w.popCfgs[pi], ep)
 	cl.index = w.popBase[pi] + k
 	cl.idle = p.Idle
-	cl.access = [2]*link.Pipe{upPipe, downPipe}
 	// Timing.Send charges the request's serialization at the slower
 	// of the client's two hops.
 	if up.Rate > 0 && (cl.uplink <= 0 || up.Rate < cl.uplink) {
@@ -284,15 +282,27 @@ func (w *world) arrive(pi, k int) {
 	}
 	if cl.idle {
 		cl.startIdle()
+		w.clients[cl.index] = nil
+		w.leave(cl) // once the server has closed its connections
 		return
 	}
 	cl.startVisit()
 }
 
+// leave lets go of a client that will open no more connections: once its
+// endpoint has forgotten its last connection (no packet can reach it
+// then), the endpoint leaves the stack (its counters stay in the stack's
+// totals) and its node and access link leave the network (their counters
+// stay in the network's), so a run holds only the clients still active.
+func (w *world) leave(cl *client) {
+	ep := cl.ep
+	ep.Retire(func() { w.net.RemoveNode(ep.Node()) })
+}
+
 // clientFinished is called when a client's last page load has ended. It
 // records when (for ServerOpenMean) and, with populations, keeps what
 // the metrics need of the client (its timings and PLT) and lets the rest
-// go: a run holds only the clients still loading.
+// go (see leave): a run holds only the clients still active.
 func (w *world) clientFinished(cl *client) {
 	now := w.s.Now()
 	w.lastEnd = now
@@ -303,9 +313,7 @@ func (w *world) clientFinished(cl *client) {
 	w.unfinished--
 	w.snapshot(cl)
 	w.clients[cl.index] = nil
-	for _, p := range cl.access {
-		p.Compact()
-	}
+	w.leave(cl)
 }
 
 // snapshot appends cl's request timings and records its first PLT.
@@ -387,27 +395,25 @@ func (w *world) populationResult() *Result {
 			m.PLT = -1 // some client did not finish
 		}
 	}
-	for _, ep := range append([]*tcp.Endpoint{w.sep}, w.eps...) {
-		st := ep.Totals()
-		m.Packets += st.PacketsSent
-		m.Bytes += st.WireBytesSent
-		m.Retransmits += st.Retransmits
-		m.Timeouts += st.Timeouts
-		m.LossProbes += st.LossProbes
-		m.Undos += st.Undos
-	}
-	ns := w.sv.connNS
+	st := w.stack.Totals() // the server's and every client's, gone or not
+	m.Packets = st.PacketsSent
+	m.Bytes = st.WireBytesSent
+	m.Retransmits = st.Retransmits
+	m.Timeouts = st.Timeouts
+	m.LossProbes = st.LossProbes
+	m.Undos = st.Undos
+	connNS := w.sv.connNS
 	for _, sc := range w.sv.live {
 		closed := sc.tc.Stats().ClosedAt
 		if closed < 0 || closed > end {
 			closed = end
 		}
-		ns += int64(closed.Sub(sc.openedAt))
+		connNS += int64(closed.Sub(sc.openedAt))
 	}
-	m.ServerConnS = time.Duration(ns).Seconds()
-	st := w.net.Stats()
-	m.Drops = st.Drops()
-	m.MaxQueueBytes = st.MaxQueueBytes
+	m.ServerConnS = time.Duration(connNS).Seconds()
+	ns := w.net.Stats() // removed access links included
+	m.Drops = ns.Drops()
+	m.MaxQueueBytes = ns.MaxQueueBytes
 	w.serverMetrics(&m)
 	slices.SortStableFunc(w.timings, func(a, b Timing) int {
 		if a.Client != b.Client {

@@ -138,8 +138,7 @@ type world struct {
 	router     *link.Node
 	popCfgs    []Config
 	popBase    []int           // global index of each population's first client
-	clients    []*client       // by global index; nil before arrival and once finished
-	eps        []*tcp.Endpoint // every client endpoint, for the totals
+	clients    []*client       // by global index; nil before arrival and once finished (idle ones at once)
 	plts       []time.Duration // first-visit PLT by global index; -1 unfinished
 	timings    []Timing        // of the finished clients
 	unfinished int             // clients (idle ones excepted) not yet finished, arrived or not

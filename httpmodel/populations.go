@@ -313,7 +313,35 @@ func (w *world) clientFinished(cl *client) {
 	w.unfinished--
 	w.snapshot(cl)
 	w.clients[cl.index] = nil
+	cl.abandonDials()
 	w.leave(cl)
+}
+
+// abandonDials gives up the connection attempts of a client whose page
+// loads are all done and which has not heard back from the server (its
+// SYN unanswered: dropped by a full backlog, or still on its way): a
+// browser cancels a connect no request needs. Without this the SYN
+// would be retried for up to tcp.Config.SynRetries (about 127 s) after
+// the page had loaded, and the attempt counted as refused when it gave
+// up. Each one counts in Metrics.Abandoned. A connection whose handshake
+// has completed is kept (it idles until the server closes it, as
+// after a load).
+func (cl *client) abandonDials() {
+	for _, c := range cl.conns {
+		if c.state != csConnecting || c.tc.State() != tcp.SynSent {
+			continue
+		}
+		p := c.pool
+		c.state = csClosed // Closed, when it comes, finds it retired
+		p.open--
+		p.connecting--
+		if c.boundDial {
+			p.boundConnecting--
+			c.boundDial = false
+		}
+		cl.w.abandoned++
+		c.tc.Abort()
+	}
 }
 
 // snapshot appends cl's request timings and records its first PLT.
@@ -378,7 +406,7 @@ func (w *world) populationResult() *Result {
 		}
 	}
 	m := Metrics{PLT: -1, RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end,
-		Refused: w.refused, Replayed: w.replayed, Failed: w.failed,
+		Refused: w.refused, Abandoned: w.abandoned, Replayed: w.replayed, Failed: w.failed,
 		Connections: w.dials, Handshakes: w.handshakes}
 	for pi, p := range cfg.Clients {
 		if p.Idle {

@@ -16,8 +16,10 @@
 // Propagation delay is the same for every packet of a pipe, so packets
 // arrive in the order they were sent: each pipe keeps its packets in
 // flight in a FIFO and arms one timer for the earliest arrival, rather
-// than one event per packet. With its queue and FIFO at their working
-// size a pipe allocates nothing per packet.
+// than one event per packet. Queues and FIFOs are blocks from a pool the
+// network's pipes share, so a pipe holds storage only while it holds
+// packets, and once the pool has grown to the busiest instant's needs
+// nothing is allocated per packet.
 //
 // A [Node] delivers packets addressed to it to its [Receiver] and forwards
 // others along a static route (a slice indexed by destination node, no
@@ -43,7 +45,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/connsim/connsim/internal/ring"
 	"github.com/connsim/connsim/sim"
 )
 
@@ -292,6 +293,10 @@ type Network struct {
 	removedNodes, removedPipes int
 	retired                    PipeStats
 	unrouted                   int64
+
+	// The blocks of the pipes' queues and packets in flight (fifo.go).
+	packets pool[Packet]
+	flying  pool[flying]
 }
 
 // New returns an empty network driven by s.
@@ -499,14 +504,14 @@ type Pipe struct {
 	from, to *Node
 	cfg      Config
 
-	queue       ring.Queue[Packet]
+	queue       fifo[Packet]
 	queuedBytes int64
 	busy        bool
 	cur         Packet // being serialized
 	txDone      *sim.Timer
 	scratch     Packet // a copy of a packet being traced that the pipe does not hold
 
-	flight ring.Queue[flying]
+	flight fifo[flying]
 	arrive *sim.Timer
 
 	stats PipeStats
@@ -583,7 +588,6 @@ func (p *Pipe) remove() {
 		n.pipes = n.pipes[:k]
 		n.removedPipes = 0
 	}
-	p.queue, p.flight = ring.Queue[Packet]{}, ring.Queue[flying]{}
 }
 
 // From returns the sending node.
@@ -638,7 +642,7 @@ func (p *Pipe) enqueue(pk *Packet) {
 		}
 		return
 	}
-	p.queue.Push(*pk)
+	p.queue.push(&p.net.packets, *pk)
 	p.queuedBytes += size
 	p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
 	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.queue.Len())
@@ -661,17 +665,17 @@ func (p *Pipe) onTxDone() {
 			o.Dropped(&p.cur)
 		}
 	} else {
-		p.flight.Push(flying{at: now.Add(p.cfg.Delay), p: p.cur})
+		p.flight.push(&p.net.flying, flying{at: now.Add(p.cfg.Delay), p: p.cur})
 		if !p.arrive.Pending() {
 			p.arrive.ResetAt(now.Add(p.cfg.Delay))
 		}
 	}
 	p.busy = false
 	if p.queue.Len() > 0 {
-		next := p.queue.Front()
+		next := p.queue.front()
 		p.queuedBytes -= int64(next.Size)
 		p.startTx(next)
-		p.queue.Discard() // Packet holds no pointers: nothing to clear
+		p.queue.discard(&p.net.packets)
 	} else if p.retiring && p.idle() {
 		p.remove()
 	}
@@ -683,29 +687,20 @@ func (p *Pipe) onArrive() {
 	// through the Receiver and Tracer interfaces. Nothing pushes onto
 	// this queue while the packet is handled (only this pipe's onTxDone,
 	// a separate event, does), so the pointer stays valid.
-	f := p.flight.Front()
+	f := p.flight.front()
 	if p.flight.Len() > 1 {
-		p.arrive.ResetAt(p.flight.At(1).at)
+		p.arrive.ResetAt(p.flight.second().at)
 	}
 	p.stats.Delivered++
 	p.trace(Delivered, &f.p)
 	p.to.arrive(&f.p)
-	p.flight.Discard() // flying holds no pointers: nothing to clear
+	p.flight.discard(&p.net.flying)
 	if p.retiring && p.idle() {
 		p.remove()
 	}
 }
 
-// Compact lets go of the storage of the pipe's queue and of its packets
-// in flight where they are empty: a pipe that will carry little more (a
-// finished client's access link) then holds no buffers sized for its
-// busiest moment. It changes nothing the pipe does; a later packet
-// allocates afresh.
-func (p *Pipe) Compact() {
-	if p.queue.Len() == 0 {
-		p.queue = ring.Queue[Packet]{}
-	}
-	if p.flight.Len() == 0 {
-		p.flight = ring.Queue[flying]{}
-	}
-}
+// Compact does nothing: a pipe's queue and packets in flight hold storage
+// only while they hold packets (see fifo.go). It remains for callers
+// that released a pipe's buffers by hand.
+func (p *Pipe) Compact() {}

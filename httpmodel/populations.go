@@ -206,6 +206,17 @@ func (w *world) buildPopulations() {
 			w.unfinished += p.Count
 		}
 	}
+	// The request timings of every client, the run's largest output:
+	// allocated once at their final size (an upper bound: a failed HTML
+	// reveals no objects), not doubled as clients finish, which would
+	// hold up to three times their size while the last copy is made.
+	requests := 0
+	for _, p := range cfg.Clients {
+		if !p.Idle {
+			requests += p.Count * max(p.Visits, 1) * (1 + len(p.Page.Objects))
+		}
+	}
+	w.timings = make([]Timing, 0, requests)
 	w.clients = make([]*client, total)
 	w.plts = make([]time.Duration, total)
 	for i := range w.plts {

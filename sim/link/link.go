@@ -699,8 +699,3 @@ func (p *Pipe) onArrive() {
 		p.remove()
 	}
 }
-
-// Compact does nothing: a pipe's queue and packets in flight hold storage
-// only while they hold packets (see fifo.go). It remains for callers
-// that released a pipe's buffers by hand.
-func (p *Pipe) Compact() {}

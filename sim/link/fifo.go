@@ -11,8 +11,8 @@ package link
 // to another allocates nothing.
 
 // blockLen is the number of entries in a block: a pipe with a few packets
-// on it holds one block (about 4 KB).
-const blockLen = 32
+// on it holds one block (about 2 KB).
+const blockLen = 16
 
 type block[T any] struct {
 	next *block[T] // first: the GC scans a block's pointer words only

@@ -31,7 +31,6 @@ type client struct {
 	idle   bool
 	traced bool
 	uplink link.Bandwidth // its first hop's uplink rate, for Timing.Send
-	access [2]*link.Pipe  // populations: its access link, up and down
 	pools  []*hostPool    // in first-use order
 	// byName finds a pool by hostname without a scan: a page may have as
 	// many hosts as objects. It is only looked up, never iterated.

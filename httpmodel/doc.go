@@ -132,8 +132,15 @@
 // or as a Poisson process (exponential gaps of mean 1/Rate from the
 // stream "arrivals:<name>"); each arrival creates its client, and a
 // client whose last page load has ended leaves only its request timings
-// and PLT behind (and its access link's buffers go): a run holds the
-// clients still loading, not every client it has had. An idle population
+// and PLT behind: once the last of its connections is over (the server
+// closes idle ones) its endpoint, node and access link leave the run,
+// their counters kept in the totals. A run holds the clients still
+// active, not every client it has had. A client whose page loads are
+// done gives up its connection attempts still unanswered (a SYN dropped
+// by a full backlog and being retried, or on its way), as a browser
+// cancels a connect no request needs; they count in Metrics.Abandoned,
+// not in Refused, and the connections it has stay open until the server
+// closes them. An idle population
 // (Population.Idle) opens Model's connections to each host of its page
 // and sends nothing (an idle flood, as slowloris without the trickle);
 // its connections are not reopened when closed or refused.
@@ -153,7 +160,7 @@
 // and the client's SYN retransmission timer retries after 1 s,
 // doubling (RFC 6298 5.7 and Linux's TCP_TIMEOUT_INIT), up to
 // tcp.Config.SynRetries (6: about 127 s) before the attempt counts as
-// refused. Without a backlog a request beyond the capacity is refused
+// refused (unless the client's page loads end first: see above). Without a backlog a request beyond the capacity is refused
 // at once with a reset, as before. MaxConnectionsPerClient counts, per
 // client address, the connections open or waiting, and resets the
 // ones beyond it (a DoS defence that heavy sharding trips). A refused
@@ -189,9 +196,14 @@
 // one a walk of the pool in dial order would choose (an idle stack
 // would be O(1) but would choose the most recently freed one, which
 // changes results). The tcp endpoints forget closed connections (see
-// tcp's # Scale), but the run keeps a small record of each client and
-// server connection for its metrics and timings, which hold the closed
-// tcp.Conn (about 1.3 KB with its buffers released).
+// tcp's # Scale). The single-client world keeps a small record of each
+// client and server connection for its metrics and timings, which hold
+// the closed tcp.Conn (about 1.3 KB with its buffers released). A
+// population run keeps, per client that has left, its first PLT and its
+// request timings (Result.Requests: about 215 bytes a request) and some
+// 250 bytes more (slots indexed by client or node ID); everything else
+// of the client goes once its last connection is over (see #
+// Populations).
 //
 // # HTTP/1.0 and 1.1
 //

@@ -206,6 +206,17 @@ func (w *world) buildPopulations() {
 			w.unfinished += p.Count
 		}
 	}
+	// The request timings of every client, the run's largest output:
+	// allocated once at their final size (an upper bound: a failed HTML
+	// reveals no objects), not doubled as clients finish, which would
+	// hold up to three times their size while the last copy is made.
+	requests := 0
+	for _, p := range cfg.Clients {
+		if !p.Idle {
+			requests += p.Count * max(p.Visits, 1) * (1 + len(p.Page.Objects))
+		}
+	}
+	w.timings = make([]Timing, 0, requests)
 	w.clients = make([]*client, total)
 	w.plts = make([]time.Duration, total)
 	for i := range w.plts {
@@ -266,13 +277,11 @@ func (w *world) arrive(pi, k int) {
 		down.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("access:" + name + ":down:loss")}
 		up.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("access:" + name + ":up:loss")}
 	}
-	upPipe, downPipe := n.Connect(node, w.router, up, down)
+	n.Connect(node, w.router, up, down)
 	ep := w.stack.Endpoint(node)
-	w.eps = append(w.eps, ep)
 	cl := newClient(w, &w.popCfgs[pi], ep)
 	cl.index = w.popBase[pi] + k
 	cl.idle = p.Idle
-	cl.access = [2]*link.Pipe{upPipe, downPipe}
 	// Timing.Send charges the request's serialization at the slower
 	// of the client's two hops.
 	if up.Rate > 0 && (cl.uplink <= 0 || up.Rate < cl.uplink) {
@@ -284,15 +293,27 @@ func (w *world) arrive(pi, k int) {
 	}
 	if cl.idle {
 		cl.startIdle()
+		w.clients[cl.index] = nil
+		w.leave(cl) // once the server has closed its connections
 		return
 	}
 	cl.startVisit()
 }
 
+// leave lets go of a client that will open no more connections: once its
+// endpoint has forgotten its last connection (no packet can reach it
+// then), the endpoint leaves the stack (its counters stay in the stack's
+// totals) and its node and access link leave the network (their counters
+// stay in the network's), so a run holds only the clients still active.
+func (w *world) leave(cl *client) {
+	ep := cl.ep
+	ep.Retire(func() { w.net.RemoveNode(ep.Node()) })
+}
+
 // clientFinished is called when a client's last page load has ended. It
 // records when (for ServerOpenMean) and, with populations, keeps what
 // the metrics need of the client (its timings and PLT) and lets the rest
-// go: a run holds only the clients still loading.
+// go (see leave): a run holds only the clients still active.
 func (w *world) clientFinished(cl *client) {
 	now := w.s.Now()
 	w.lastEnd = now
@@ -303,8 +324,34 @@ func (w *world) clientFinished(cl *client) {
 	w.unfinished--
 	w.snapshot(cl)
 	w.clients[cl.index] = nil
-	for _, p := range cl.access {
-		p.Compact()
+	cl.abandonDials()
+	w.leave(cl)
+}
+
+// abandonDials gives up the connection attempts of a client whose page
+// loads are all done and which has not heard back from the server (its
+// SYN unanswered: dropped by a full backlog, or still on its way): a
+// browser cancels a connect no request needs. Without this the SYN
+// would be retried for up to tcp.Config.SynRetries (about 127 s) after
+// the page had loaded, and the attempt counted as refused when it gave
+// up. Each one counts in Metrics.Abandoned. A connection whose handshake
+// has completed is kept (it idles until the server closes it, as
+// after a load).
+func (cl *client) abandonDials() {
+	for _, c := range cl.conns {
+		if c.state != csConnecting || c.tc.State() != tcp.SynSent {
+			continue
+		}
+		p := c.pool
+		c.state = csClosed // Closed, when it comes, finds it retired
+		p.open--
+		p.connecting--
+		if c.boundDial {
+			p.boundConnecting--
+			c.boundDial = false
+		}
+		cl.w.abandoned++
+		c.tc.Abort()
 	}
 }
 
@@ -370,7 +417,7 @@ func (w *world) populationResult() *Result {
 		}
 	}
 	m := Metrics{PLT: -1, RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end,
-		Refused: w.refused, Replayed: w.replayed, Failed: w.failed,
+		Refused: w.refused, Abandoned: w.abandoned, Replayed: w.replayed, Failed: w.failed,
 		Connections: w.dials, Handshakes: w.handshakes}
 	for pi, p := range cfg.Clients {
 		if p.Idle {
@@ -387,27 +434,25 @@ func (w *world) populationResult() *Result {
 			m.PLT = -1 // some client did not finish
 		}
 	}
-	for _, ep := range append([]*tcp.Endpoint{w.sep}, w.eps...) {
-		st := ep.Totals()
-		m.Packets += st.PacketsSent
-		m.Bytes += st.WireBytesSent
-		m.Retransmits += st.Retransmits
-		m.Timeouts += st.Timeouts
-		m.LossProbes += st.LossProbes
-		m.Undos += st.Undos
-	}
-	ns := w.sv.connNS
+	st := w.stack.Totals() // the server's and every client's, gone or not
+	m.Packets = st.PacketsSent
+	m.Bytes = st.WireBytesSent
+	m.Retransmits = st.Retransmits
+	m.Timeouts = st.Timeouts
+	m.LossProbes = st.LossProbes
+	m.Undos = st.Undos
+	connNS := w.sv.connNS
 	for _, sc := range w.sv.live {
 		closed := sc.tc.Stats().ClosedAt
 		if closed < 0 || closed > end {
 			closed = end
 		}
-		ns += int64(closed.Sub(sc.openedAt))
+		connNS += int64(closed.Sub(sc.openedAt))
 	}
-	m.ServerConnS = time.Duration(ns).Seconds()
-	st := w.net.Stats()
-	m.Drops = st.Drops()
-	m.MaxQueueBytes = st.MaxQueueBytes
+	m.ServerConnS = time.Duration(connNS).Seconds()
+	ns := w.net.Stats() // removed access links included
+	m.Drops = ns.Drops()
+	m.MaxQueueBytes = ns.MaxQueueBytes
 	w.serverMetrics(&m)
 	slices.SortStableFunc(w.timings, func(a, b Timing) int {
 		if a.Client != b.Client {

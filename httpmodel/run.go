@@ -28,6 +28,7 @@ type Metrics struct {
 	ServerConnS   float64       // integral of open server connections over the run, seconds
 	Events        uint64        // simulator events executed
 	Refused       int           // connection attempts that failed before the connection was ready: refused (max_connections), timed out, closed in the TLS handshake
+	Abandoned     int           // populations: connection attempts (SYN unanswered) a client gave up when its last page load ended; not counted in Refused
 	Replayed      int           // requests sent again after their connection closed
 	Failed        int           // requests that could not be completed
 	VisitPLTs     []time.Duration
@@ -116,6 +117,7 @@ type world struct {
 	sv         *server
 
 	refused, serverRefused, replayed, failed int
+	abandoned                                int // populations: dials given up by a client that was done
 	synDrops                                 int // SYNs dropped with the backlog full
 	dials                                    int // client connections opened, every client
 
@@ -138,8 +140,7 @@ type world struct {
 	router     *link.Node
 	popCfgs    []Config
 	popBase    []int           // global index of each population's first client
-	clients    []*client       // by global index; nil before arrival and once finished
-	eps        []*tcp.Endpoint // every client endpoint, for the totals
+	clients    []*client       // by global index; nil before arrival and once finished (idle ones at once)
 	plts       []time.Duration // first-visit PLT by global index; -1 unfinished
 	timings    []Timing        // of the finished clients
 	unfinished int             // clients (idle ones excepted) not yet finished, arrived or not

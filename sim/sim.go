@@ -188,6 +188,7 @@ func (s *Scheduler) next(limit Time) *event {
 		if e.at > limit {
 			return nil
 		}
+		b[0] = nil // see refill
 		s.buckets[k] = b[:0]
 		s.nonEmpty &^= 1 << k
 		s.base = e.at
@@ -357,9 +358,22 @@ func (s *Scheduler) push(e *event) {
 	k := s.bucketOf(e.at)
 	b := s.buckets[k]
 	e.bucket, e.pos = int32(k), int32(len(b))
-	s.buckets[k] = append(b, e)
+	s.buckets[k] = appendEvent(b, e)
 	s.nonEmpty |= 1 << k
 	s.pending++
+}
+
+// appendEvent appends e to the bucket b. When b is full it moves to a
+// larger array and clears the old one, which may be part of the array
+// that New carved every bucket's first slots from and so outlive b: its
+// stale pointers would keep fired timers alive (see refill).
+func appendEvent(b []*event, e *event) []*event {
+	if len(b) < cap(b) {
+		return append(b, e)
+	}
+	nb := append(b[:len(b):len(b)], e)
+	clear(b)
+	return nb
 }
 
 // take removes and returns the first event of bucket 0, which must have one.
@@ -399,12 +413,14 @@ func (s *Scheduler) refill(k int, min Time) {
 		j := bits.Len64(uint64(e.at ^ min))
 		d := s.buckets[j]
 		e.bucket, e.pos = int32(j), int32(len(d))
-		s.buckets[j] = append(d, e)
+		s.buckets[j] = appendEvent(d, e)
 		s.nonEmpty |= 1 << j
 	}
-	// The emptied slots keep their stale pointers until overwritten: the
-	// events they point to belong to this scheduler anyway, and clearing
-	// them costs a write barrier per slot.
+	// Clear the emptied slots: a stale pointer to a Timer's event keeps
+	// the Timer, its callback and all the callback reaches (a TCP
+	// connection, its application, ...) alive long after the owner let
+	// go of them.
+	clear(b)
 	s.buckets[k] = b[:0]
 	s.nonEmpty &^= 1 << k
 	if b0 := s.buckets[0]; len(b0) > 1 {

@@ -202,7 +202,12 @@
 // [Endpoint.Totals]. Ephemeral ports rotate through 49152-65535,
 // skipping those of held connections to the same destination; beyond
 // 16,384 connections held to one destination, ports are shared, which
-// the model (connections are told apart by index) does not mind.
+// the model (connections are told apart by index) does not mind. The
+// ports in use are a short list per destination (a bitmap of the range
+// past 32). An endpoint whose application is done ([Endpoint.Retire]:
+// a client that has left) leaves the stack once it holds nothing, its
+// counters kept in [Stack.Totals], and its node can then be removed
+// from the network.
 //
 // # Units
 //

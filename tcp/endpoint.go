@@ -3,6 +3,7 @@ package tcp
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/connsim/connsim/internal/ring"
 
@@ -17,7 +18,8 @@ import (
 type Stack struct {
 	net       *link.Network
 	sched     *sim.Scheduler
-	endpoints []*Endpoint // indexed by NodeID
+	endpoints []*Endpoint // indexed by NodeID; nil once retired
+	retired   Stats       // Totals of the retired endpoints
 	keepAll   bool        // tests: never forget a connection (the behaviour to compare with)
 }
 
@@ -43,6 +45,20 @@ func (s *Stack) Endpoint(node *link.Node) *Endpoint {
 	s.endpoints[node.ID] = e
 	node.SetReceiver(e)
 	return e
+}
+
+// Totals returns the counters of Stats summed over every connection of
+// every endpoint the stack has had, retired ones included (see
+// [Endpoint.Totals]).
+func (s *Stack) Totals() Stats {
+	t := s.retired
+	for _, e := range s.endpoints {
+		if e != nil {
+			t.add(e.Totals())
+		}
+	}
+	t.Opened, t.Established, t.ClosedAt = -1, -1, -1
+	return t
 }
 
 // conn returns connection id of node's endpoint, nil if there is none or
@@ -137,10 +153,22 @@ type Endpoint struct {
 	embryos map[connKey]*Conn
 	// ports holds, per destination (node and port), the local ports of
 	// the connections to it the endpoint holds, so that Dial skips them
-	// when the ephemeral range wraps. Dial and forgetting look it up; it
-	// is never iterated.
-	ports map[dest]*portSet
+	// when the ephemeral range wraps. An endpoint usually dials a few
+	// destinations (a client, one server), so they are found by a scan
+	// of ports; portIdx indexes them once there are more than
+	// scanDests. Dial and forgetting look them up; their order never
+	// reaches the run.
+	ports   []*portSet
+	portIdx map[dest]*portSet
+
+	// retire is set by Retire: called once the endpoint holds nothing.
+	retire  func()
+	retired bool
 }
+
+// scanDests is how many destinations an endpoint looks up by a scan
+// before it builds an index.
+const scanDests = 8
 
 // dest is a connection's far end: node and port.
 type dest struct {
@@ -155,26 +183,81 @@ const (
 	numEphemeral   = 1<<16 - firstEphemeral
 )
 
-// portSet is the set of ephemeral ports in use towards one destination.
+// portSet is the set of ephemeral ports in use towards one destination:
+// a short list while it holds at most smallPorts (a client holds a few
+// connections to a server), a bitmap of the whole range (2 KiB) beyond.
 type portSet struct {
-	bits [numEphemeral / 64]uint64
-	n    int
+	to    dest
+	small []uint16
+	bits  *[numEphemeral / 64]uint64
+	n     int
 }
 
+// smallPorts is the most ports a portSet keeps as a list.
+const smallPorts = 32
+
 func (s *portSet) has(port uint16) bool {
+	if s.bits == nil {
+		for _, q := range s.small {
+			if q == port {
+				return true
+			}
+		}
+		return false
+	}
 	i := int(port) - firstEphemeral
 	return s.bits[i/64]&(1<<(i%64)) != 0
 }
 
+// set marks port in use (on) or free; port must be in the other state.
 func (s *portSet) set(port uint16, on bool) {
+	if on {
+		s.n++
+	} else {
+		s.n--
+	}
+	if s.bits == nil {
+		if !on {
+			i := slices.Index(s.small, port)
+			last := len(s.small) - 1
+			s.small[i] = s.small[last]
+			s.small = s.small[:last]
+			return
+		}
+		if len(s.small) < smallPorts {
+			s.small = append(s.small, port)
+			return
+		}
+		s.bits = new([numEphemeral / 64]uint64)
+		for _, q := range s.small {
+			s.setBit(q, true)
+		}
+		s.small = nil
+	}
+	s.setBit(port, on)
+}
+
+func (s *portSet) setBit(port uint16, on bool) {
 	i := int(port) - firstEphemeral
 	if on {
 		s.bits[i/64] |= 1 << (i % 64)
-		s.n++
 	} else {
 		s.bits[i/64] &^= 1 << (i % 64)
-		s.n--
 	}
+}
+
+// portsTo returns the set of ports in use towards d, nil if there is
+// none yet.
+func (e *Endpoint) portsTo(d dest) *portSet {
+	if e.portIdx != nil {
+		return e.portIdx[d]
+	}
+	for _, ps := range e.ports {
+		if ps.to == d {
+			return ps
+		}
+	}
+	return nil
 }
 
 // connKey names a connection by its node and its index there.
@@ -256,6 +339,42 @@ func (t *Stats) add(s Stats) {
 // Held returns the number of connections the endpoint holds (see Conns).
 func (e *Endpoint) Held() int { return e.held }
 
+// Retire says that the endpoint's application is done: it will dial no
+// more and it stops listening. Once the endpoint holds no connection (at
+// once, or when it forgets its last: no packet can reach it then) it
+// leaves the stack, its node's packets no longer reach it, its counters
+// stay in [Stack.Totals], and done runs (through the scheduler, never
+// from inside packet processing). A node whose endpoint has retired
+// expects nothing and sends nothing: it can be removed from the network
+// ([link.Network.RemoveNode]). Dial panics on a retired or retiring
+// endpoint.
+func (e *Endpoint) Retire(done func()) {
+	if e.retire != nil || e.retired {
+		panic(fmt.Sprintf("tcp: %s retired twice", e.node.Name))
+	}
+	if done == nil {
+		done = func() {}
+	}
+	e.retire = done
+	e.listeners = nil
+	e.maybeRetire()
+}
+
+// maybeRetire retires a retiring endpoint that holds nothing.
+func (e *Endpoint) maybeRetire() {
+	if e.retire == nil || e.held != 0 || e.retired {
+		return
+	}
+	e.retired = true
+	s := e.stack
+	s.retired.add(e.Totals())
+	s.endpoints[e.node.ID] = nil
+	e.node.SetReceiver(nil)
+	e.embryos, e.ports, e.portIdx, e.conns = nil, nil, nil, nil
+	s.sched.Defer(e.retire)
+	e.retire = nil
+}
+
 // Listen accepts connections on port with cfg, calling accept for each
 // connection request.
 func (e *Endpoint) Listen(port uint16, cfg Config, accept AcceptFunc) {
@@ -272,6 +391,9 @@ func (e *Endpoint) Listen(port uint16, cfg Config, accept AcceptFunc) {
 // fails. Dial panics on an invalid configuration (an unknown congestion
 // control); callers validate user input before.
 func (e *Endpoint) Dial(to link.NodeID, port uint16, cfg Config, h Handler) *Conn {
+	if e.retire != nil || e.retired {
+		panic(fmt.Sprintf("tcp: Dial on %s after Retire", e.node.Name))
+	}
 	c := e.newConn(cfg, h)
 	c.peerNode, c.peerPort = to, port
 	c.localPort, c.ownsPort = e.ephemeralPort(dest{to, port})
@@ -291,13 +413,18 @@ func (e *Endpoint) Dial(to link.NodeID, port uint16, cfg Config, h Handler) *Con
 // would have refused the connect, and populations of clients have an
 // address each.
 func (e *Endpoint) ephemeralPort(d dest) (port uint16, owned bool) {
-	if e.ports == nil {
-		e.ports = make(map[dest]*portSet)
-	}
-	ps := e.ports[d]
+	ps := e.portsTo(d)
 	if ps == nil {
-		ps = &portSet{}
-		e.ports[d] = ps
+		ps = &portSet{to: d}
+		e.ports = append(e.ports, ps)
+		if e.portIdx != nil {
+			e.portIdx[d] = ps
+		} else if len(e.ports) > scanDests {
+			e.portIdx = make(map[dest]*portSet, len(e.ports))
+			for _, q := range e.ports {
+				e.portIdx[q.to] = q
+			}
+		}
 	}
 	port = e.nextPort
 	if ps.n < numEphemeral {
@@ -321,8 +448,7 @@ func nextEphemeral(port uint16) uint16 {
 // releasePort frees c's ephemeral port. The destination's set stays,
 // for the next connection to it.
 func (e *Endpoint) releasePort(c *Conn) {
-	d := dest{c.peerNode, c.peerPort}
-	if ps := e.ports[d]; ps != nil {
+	if ps := e.portsTo(dest{c.peerNode, c.peerPort}); ps != nil {
 		ps.set(c.localPort, false)
 	}
 }
@@ -420,6 +546,7 @@ func (e *Endpoint) forget(c *Conn) {
 			e.conns = nil // let the old array go
 		}
 	}
+	e.maybeRetire()
 }
 
 // Receive implements link.Receiver: it hands p to its connection.

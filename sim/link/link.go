@@ -16,12 +16,19 @@
 // Propagation delay is the same for every packet of a pipe, so packets
 // arrive in the order they were sent: each pipe keeps its packets in
 // flight in a FIFO and arms one timer for the earliest arrival, rather
-// than one event per packet. With its queue and FIFO at their working
-// size a pipe allocates nothing per packet.
+// than one event per packet. Queues and FIFOs are blocks from a pool the
+// network's pipes share, so a pipe holds storage only while it holds
+// packets, and once the pool has grown to the busiest instant's needs
+// nothing is allocated per packet.
 //
 // A [Node] delivers packets addressed to it to its [Receiver] and forwards
 // others along a static route (a slice indexed by destination node, no
 // maps), so topologies with routers in the middle need no change here.
+//
+// A node that will send nothing more and expects nothing more (a client
+// that has left) can be removed ([Network.RemoveNode]): its links go once
+// the packets on them have arrived, their counters staying in
+// [Network.Stats]. Node IDs are never reused.
 //
 // # Observability
 //
@@ -35,9 +42,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
-	"github.com/connsim/connsim/internal/ring"
 	"github.com/connsim/connsim/sim"
 )
 
@@ -275,11 +282,21 @@ type DropObserver interface {
 // Network owns the nodes and pipes of one run.
 type Network struct {
 	sched  *sim.Scheduler
-	nodes  []*Node
-	pipes  []*Pipe
+	nodes  []*Node // by ID; nil once removed
+	pipes  []*Pipe // in creation order; nil once removed (see dropPipe)
 	nextID uint64
 	tracer Tracer
 	drops  DropObserver
+
+	// Removed nodes and pipes: how many of the entries above are nil,
+	// and the summed counters of the removed pipes.
+	removedNodes, removedPipes int
+	retired                    PipeStats
+	unrouted                   int64
+
+	// The blocks of the pipes' queues and packets in flight (fifo.go).
+	packets pool[Packet]
+	flying  pool[flying]
 }
 
 // New returns an empty network driven by s.
@@ -295,37 +312,84 @@ func (n *Network) SetTracer(t Tracer) { n.tracer = t }
 // transport of the run (tcp.NewStack installs itself).
 func (n *Network) SetDropObserver(o DropObserver) { n.drops = o }
 
-// Nodes returns the nodes in creation order.
-func (n *Network) Nodes() []*Node { return n.nodes }
+// Nodes returns the nodes in creation order, removed ones left out.
+func (n *Network) Nodes() []*Node {
+	if n.removedNodes == 0 {
+		return n.nodes
+	}
+	return slices.DeleteFunc(slices.Clone(n.nodes), func(nd *Node) bool { return nd == nil })
+}
 
-// Pipes returns the pipes in creation order.
-func (n *Network) Pipes() []*Pipe { return n.pipes }
+// Pipes returns the pipes in creation order, removed ones left out.
+func (n *Network) Pipes() []*Pipe {
+	if n.removedPipes == 0 {
+		return n.pipes
+	}
+	return slices.DeleteFunc(slices.Clone(n.pipes), func(p *Pipe) bool { return p == nil })
+}
 
-// Stats sums the counters of every pipe; the queue high-water marks are
-// the largest of any pipe's.
+// Stats sums the counters of every pipe the network has had, removed ones
+// included; the queue high-water marks are the largest of any pipe's.
 func (n *Network) Stats() PipeStats {
-	var t PipeStats
+	t := n.retired
 	for _, p := range n.pipes {
-		s := p.stats
-		t.Packets += s.Packets
-		t.Bytes += s.Bytes
-		t.Delivered += s.Delivered
-		t.QueueDrops += s.QueueDrops
-		t.LossDrops += s.LossDrops
-		t.MaxQueueBytes = max(t.MaxQueueBytes, s.MaxQueueBytes)
-		t.MaxQueuePackets = max(t.MaxQueuePackets, s.MaxQueuePackets)
+		if p != nil {
+			t.add(p.stats)
+		}
 	}
 	return t
 }
 
+// add adds s's counters to t and takes the larger high-water marks.
+func (t *PipeStats) add(s PipeStats) {
+	t.Packets += s.Packets
+	t.Bytes += s.Bytes
+	t.Delivered += s.Delivered
+	t.QueueDrops += s.QueueDrops
+	t.LossDrops += s.LossDrops
+	t.MaxQueueBytes = max(t.MaxQueueBytes, s.MaxQueueBytes)
+	t.MaxQueuePackets = max(t.MaxQueuePackets, s.MaxQueuePackets)
+}
+
+// Unrouted returns how many packets were dropped because they were
+// addressed to a removed node (see RemoveNode): none, when the transport
+// removes only nodes that nothing can send to.
+func (n *Network) Unrouted() int64 { return n.unrouted }
+
+// RemoveNode takes nd out of the network: the caller promises that nd
+// sends nothing more and that nothing more is addressed to it. Its ID is
+// not reused. Each pipe from or to nd is removed once it is idle (nothing
+// queued, being serialized or in flight: at once, or when its last packet
+// arrives), and stops being a route; its counters stay in Stats. A packet
+// that is still addressed to nd afterwards finds no route: it is dropped
+// (the drop observer hears of it) and counted by Unrouted.
+func (n *Network) RemoveNode(nd *Node) {
+	if nd.removed {
+		return
+	}
+	nd.removed = true
+	n.nodes[nd.ID] = nil
+	n.removedNodes++
+	nd.recv = nil
+	// Each pipe from nd and its reverse, the pipe to nd.
+	for len(nd.out) > 0 {
+		p := nd.out[len(nd.out)-1]
+		p.retireWhenIdle()
+		p.reverse.retireWhenIdle()
+	}
+	nd.routes, nd.dflt = nil, nil
+}
+
 // Node is a host or router.
 type Node struct {
-	ID     NodeID
-	Name   string
-	net    *Network
-	recv   Receiver
-	routes []*Pipe // indexed by destination NodeID
-	dflt   *Pipe
+	ID      NodeID
+	Name    string
+	net     *Network
+	recv    Receiver
+	routes  []*Pipe // indexed by destination NodeID
+	dflt    *Pipe
+	out     []*Pipe // the pipes leaving the node, each at its outAt
+	removed bool
 }
 
 // AddNode adds a node named name.
@@ -377,12 +441,25 @@ func (nd *Node) forward(p *Packet) {
 		via = nd.routes[p.Dst]
 	}
 	if via == nil {
+		if int(p.Dst) < len(nd.net.nodes) && nd.net.nodes[p.Dst] == nil && p.Dst >= 0 {
+			nd.net.unroute(p)
+			return
+		}
 		via = nd.dflt
 	}
 	if via == nil {
 		panic(fmt.Sprintf("link: node %s has no route to node %d", nd.Name, p.Dst))
 	}
 	via.enqueue(p)
+}
+
+// unroute drops p, addressed to a removed node.
+func (n *Network) unroute(p *Packet) {
+	n.unrouted++
+	if n.drops != nil {
+		cp := *p // p must not escape (see Pipe.traceCopy)
+		n.drops.Dropped(&cp)
+	}
 }
 
 func (nd *Node) arrive(p *Packet) {
@@ -399,8 +476,12 @@ func (nd *Node) arrive(p *Packet) {
 // b->a. Each node routes packets for the other through its new pipe, and a
 // node's first pipe becomes its default route.
 func (n *Network) Connect(a, b *Node, ab, ba Config) (*Pipe, *Pipe) {
+	if a.removed || b.removed {
+		panic(fmt.Sprintf("link: Connect(%s, %s): a removed node", a.Name, b.Name))
+	}
 	p1 := n.newPipe(a, b, ab)
 	p2 := n.newPipe(b, a, ba)
+	p1.reverse, p2.reverse = p2, p1
 	a.Route(b.ID, p1)
 	b.Route(a.ID, p2)
 	if a.dflt == nil {
@@ -423,25 +504,90 @@ type Pipe struct {
 	from, to *Node
 	cfg      Config
 
-	queue       ring.Queue[Packet]
+	queue       fifo[Packet]
 	queuedBytes int64
 	busy        bool
 	cur         Packet // being serialized
 	txDone      *sim.Timer
 	scratch     Packet // a copy of a packet being traced that the pipe does not hold
 
-	flight ring.Queue[flying]
+	flight fifo[flying]
 	arrive *sim.Timer
 
 	stats PipeStats
+
+	reverse  *Pipe // the other direction of the link
+	at       int   // index in net.pipes
+	outAt    int   // index in from.out
+	retiring bool  // remove once idle (RemoveNode)
+	removed  bool
 }
 
 func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
-	p := &Pipe{net: n, from: from, to: to, cfg: cfg}
+	p := &Pipe{net: n, from: from, to: to, cfg: cfg, at: len(n.pipes), outAt: len(from.out)}
 	p.txDone = n.sched.NewTimer(p.onTxDone)
 	p.arrive = n.sched.NewTimer(p.onArrive)
 	n.pipes = append(n.pipes, p)
+	from.out = append(from.out, p)
 	return p
+}
+
+// idle reports whether the pipe holds no packet.
+func (p *Pipe) idle() bool { return !p.busy && p.queue.Len() == 0 && p.flight.Len() == 0 }
+
+// retireWhenIdle removes p now if it is idle, else once it is. It stops
+// being one of its sending node's pipes at once, so RemoveNode visits it
+// once.
+func (p *Pipe) retireWhenIdle() {
+	if p.removed || p.retiring {
+		return
+	}
+	p.retiring = true
+	from := p.from
+	last := from.out[len(from.out)-1]
+	from.out[p.outAt] = last
+	last.outAt = p.outAt
+	from.out[len(from.out)-1] = nil
+	from.out = from.out[:len(from.out)-1]
+	if len(from.out) == 0 {
+		from.out = nil
+	}
+	if p.idle() {
+		p.remove()
+	}
+}
+
+// remove takes the idle pipe p out of the network: its counters go to the
+// network's, and it is no longer a route.
+func (p *Pipe) remove() {
+	n := p.net
+	p.removed = true
+	n.retired.add(p.stats)
+	if from := p.from; !from.removed {
+		if int(p.to.ID) < len(from.routes) && from.routes[p.to.ID] == p {
+			from.routes[p.to.ID] = nil
+		}
+		if from.dflt == p {
+			from.dflt = nil
+		}
+	}
+	n.pipes[p.at] = nil
+	n.removedPipes++
+	if n.removedPipes > len(n.pipes)/2 {
+		// Close the gaps, keeping creation order: each pipe moves
+		// O(1) times on average per pipe removed.
+		k := 0
+		for _, q := range n.pipes {
+			if q != nil {
+				q.at = k
+				n.pipes[k] = q
+				k++
+			}
+		}
+		clear(n.pipes[k:])
+		n.pipes = n.pipes[:k]
+		n.removedPipes = 0
+	}
 }
 
 // From returns the sending node.
@@ -496,7 +642,7 @@ func (p *Pipe) enqueue(pk *Packet) {
 		}
 		return
 	}
-	p.queue.Push(*pk)
+	p.queue.push(&p.net.packets, *pk)
 	p.queuedBytes += size
 	p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
 	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.queue.Len())
@@ -519,17 +665,19 @@ func (p *Pipe) onTxDone() {
 			o.Dropped(&p.cur)
 		}
 	} else {
-		p.flight.Push(flying{at: now.Add(p.cfg.Delay), p: p.cur})
+		p.flight.push(&p.net.flying, flying{at: now.Add(p.cfg.Delay), p: p.cur})
 		if !p.arrive.Pending() {
 			p.arrive.ResetAt(now.Add(p.cfg.Delay))
 		}
 	}
 	p.busy = false
 	if p.queue.Len() > 0 {
-		next := p.queue.Front()
+		next := p.queue.front()
 		p.queuedBytes -= int64(next.Size)
 		p.startTx(next)
-		p.queue.Discard() // Packet holds no pointers: nothing to clear
+		p.queue.discard(&p.net.packets)
+	} else if p.retiring && p.idle() {
+		p.remove()
 	}
 }
 
@@ -539,26 +687,15 @@ func (p *Pipe) onArrive() {
 	// through the Receiver and Tracer interfaces. Nothing pushes onto
 	// this queue while the packet is handled (only this pipe's onTxDone,
 	// a separate event, does), so the pointer stays valid.
-	f := p.flight.Front()
+	f := p.flight.front()
 	if p.flight.Len() > 1 {
-		p.arrive.ResetAt(p.flight.At(1).at)
+		p.arrive.ResetAt(p.flight.second().at)
 	}
 	p.stats.Delivered++
 	p.trace(Delivered, &f.p)
 	p.to.arrive(&f.p)
-	p.flight.Discard() // flying holds no pointers: nothing to clear
-}
-
-// Compact lets go of the storage of the pipe's queue and of its packets
-// in flight where they are empty: a pipe that will carry little more (a
-// finished client's access link) then holds no buffers sized for its
-// busiest moment. It changes nothing the pipe does; a later packet
-// allocates afresh.
-func (p *Pipe) Compact() {
-	if p.queue.Len() == 0 {
-		p.queue = ring.Queue[Packet]{}
-	}
-	if p.flight.Len() == 0 {
-		p.flight = ring.Queue[flying]{}
+	p.flight.discard(&p.net.flying)
+	if p.retiring && p.idle() {
+		p.remove()
 	}
 }

@@ -77,7 +77,9 @@ func Encode(p *plot.Plot, w, h vg.Length, format string) (out []byte, err error)
 		if !ok {
 			return nil, fmt.Errorf("plots: canvas image is a %T, want *image.RGBA", c.Image())
 		}
-		if err := encodePNG(&buf, img); err != nil {
+		err := encodePNG(&buf, img)
+		rgbaPool.put(img) // the bytes are encoded; the image can be drawn on again
+		if err != nil {
 			return nil, fmt.Errorf("plots: encoding png: %w", err)
 		}
 	case "svg":

@@ -38,7 +38,11 @@ func newProgress(w io.Writer, name string, total, perPoint int) *progress {
 	perPoint = max(perPoint, 1)
 	points := (total + perPoint - 1) / perPoint
 	tty := false
-	if f, ok := w.(*os.File); ok {
+	under := w
+	if o, ok := w.(*orderedWriter); ok {
+		under = o.w // an experiment waiting its turn to print (runSpecs)
+	}
+	if f, ok := under.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			tty = true
 		}
@@ -77,6 +81,9 @@ func (p *progress) update(done, total int) {
 	}
 	if now.Sub(p.last) < every && done < total {
 		return
+	}
+	if o, ok := p.w.(*orderedWriter); ok && !o.isLive() {
+		return // waiting its turn: its progress would be stale when printed
 	}
 	p.last = now
 	p.printed = true

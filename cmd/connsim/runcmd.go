@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -146,15 +148,119 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	}
 	sig := watchSignals()
 	defer sig.close()
+	return runSpecs(sig, specs, rf, stdout, stderr)
+}
+
+// specsInFlight is how many experiments of one command run at once: the
+// next one simulates while the one before draws its figures, so that
+// both cores stay busy through a list of experiments.
+const specsInFlight = 2
+
+// runSpecs runs the experiments in order, up to specsInFlight at a time
+// when there are workers for it. Each experiment's folder is its own
+// and its runs are deterministic, so its files do not depend on what runs
+// beside it. What the command prints stays in the experiments' order:
+// the oldest experiment under way prints as it goes, the others into a
+// buffer printed once every experiment before them has ended. After a
+// signal no further experiment starts.
+func runSpecs(sig *signals, specs []*experiments.Spec, rf runFlags, stdout, stderr io.Writer) int {
+	inFlight := 1
+	if rf.workers >= 2 {
+		inFlight = specsInFlight
+	}
+	type job struct {
+		out  *orderedWriter
+		err  *orderedWriter
+		code int
+		done chan struct{}
+	}
+	jobs := make([]*job, len(specs))
+	slots := make(chan struct{}, inFlight)
+	var mu sync.Mutex // orders the hand-over of the live outputs
+	start := func(i int) {
+		j := jobs[i]
+		go func() {
+			defer close(j.done)
+			defer func() { <-slots }()
+			j.code = runSpec(sig, specs[i], rf, j.out, j.err)
+		}()
+	}
+	started := 0
 	code := exitOK
-	for _, s := range specs {
-		c := runSpec(sig, s, rf, stdout, stderr)
-		code = max(code, c)
+	for i := range specs {
+		// Start experiments up to i+inFlight-1 while their turn comes.
+		for started < len(specs) && started < i+inFlight && !sig.stop.Load() {
+			slots <- struct{}{}
+			if sig.stop.Load() {
+				<-slots
+				break
+			}
+			jobs[started] = &job{out: newOrderedWriter(stdout, &mu), err: newOrderedWriter(stderr, &mu), done: make(chan struct{})}
+			start(started)
+			started++
+		}
+		if i >= started {
+			break // stopped before experiment i began
+		}
+		j := jobs[i]
+		// Experiment i is the oldest under way: what it printed so far
+		// goes out now, and the rest as it prints it.
+		j.out.goLive()
+		j.err.goLive()
+		<-j.done
+		code = max(code, j.code)
 		if sig.stop.Load() {
+			// Let the experiments under way end (they stop within a
+			// second and write their partial runs), in order.
+			for k := i + 1; k < started; k++ {
+				jobs[k].out.goLive()
+				jobs[k].err.goLive()
+				<-jobs[k].done
+			}
 			return sig.exitCode()
 		}
 	}
 	return code
+}
+
+// orderedWriter buffers what an experiment prints until goLive, then
+// writes through to w. mu serializes the writes of all of them.
+type orderedWriter struct {
+	w    io.Writer
+	mu   *sync.Mutex
+	live bool
+	buf  bytes.Buffer
+}
+
+func newOrderedWriter(w io.Writer, mu *sync.Mutex) *orderedWriter {
+	return &orderedWriter{w: w, mu: mu}
+}
+
+func (o *orderedWriter) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.live {
+		return o.w.Write(p)
+	}
+	return o.buf.Write(p)
+}
+
+// isLive reports whether writes go straight through.
+func (o *orderedWriter) isLive() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.live
+}
+
+// goLive writes what was buffered and lets later writes through.
+func (o *orderedWriter) goLive() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.live {
+		o.w.Write(o.buf.Bytes())
+		o.buf = bytes.Buffer{}
+		o.live = true
+	}
 }
 
 // signals turns SIGINT and SIGTERM into a stop flag that the runs under

@@ -140,7 +140,7 @@ func (w *ResultsWriter) Write(r Row) error {
 func (w *ResultsWriter) Close() error { return w.t.close() }
 
 func resultCells(keys []string, mts []Metric, r Row) ([]cell, error) {
-	pc, err := pointCells(keys, r.Point, fmt.Sprintf("run %d", r.Index))
+	pc, err := pointCells(keys, r.Point, func() string { return fmt.Sprintf("run %d", r.Index) })
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +162,9 @@ type RequestsWriter struct {
 	keys []string
 	n    int  // rows written, for messages
 	pop  bool // the spec has clients: the population columns
+
+	point      []AxisValue // the point of the last row written
+	pointCells []cell      // and its cells
 }
 
 // NewRequestsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -175,10 +178,16 @@ func NewRequestsWriter(w io.Writer, spec *Spec, f Format) (*RequestsWriter, erro
 
 // Write writes one request's row.
 func (w *RequestsWriter) Write(r RequestRow) error {
-	pc, err := pointCells(w.keys, r.Point, fmt.Sprintf("request row %d", w.n))
-	if err != nil {
-		return err
+	// The requests of one run share their point: its cells are made
+	// once.
+	if len(r.Point) == 0 || len(w.point) == 0 || &r.Point[0] != &w.point[0] {
+		pc, err := pointCells(w.keys, r.Point, func() string { return fmt.Sprintf("request row %d", w.n) })
+		if err != nil {
+			return err
+		}
+		w.point, w.pointCells = r.Point, pc
 	}
+	pc := w.pointCells
 	w.n++
 	c := make([]cell, 0, len(w.keys)+16)
 	c = append(c, strCell(r.Model))
@@ -495,7 +504,7 @@ func writeSummary(w io.Writer, spec *Spec, partial bool, each func(func(SummaryR
 	keys := sweepKeys(spec)
 	nm := len(metricsOf(spec))
 	err = each(func(s SummaryRow) error {
-		c, err := pointCells(keys, s.Point, "model "+s.Model)
+		c, err := pointCells(keys, s.Point, func() string { return "model " + s.Model })
 		if err != nil {
 			return err
 		}

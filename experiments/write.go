@@ -140,14 +140,17 @@ func sweepKeys(spec *Spec) []string {
 }
 
 // pointCells returns the axis cells of a row, checking them against the keys.
-func pointCells(keys []string, point []AxisValue, what string) ([]cell, error) {
+//
+// what names the row in messages; it is called only on an error, so
+// that a writer does not format a name for every row it writes.
+func pointCells(keys []string, point []AxisValue, what func() string) ([]cell, error) {
 	if len(point) != len(keys) {
-		return nil, fmt.Errorf("experiments: %s has %d swept values, the spec sweeps %d keys", what, len(point), len(keys))
+		return nil, fmt.Errorf("experiments: %s has %d swept values, the spec sweeps %d keys", what(), len(point), len(keys))
 	}
 	cs := make([]cell, len(keys))
 	for i, a := range point {
 		if a.Key != keys[i] {
-			return nil, fmt.Errorf("experiments: %s: swept key %d is %q, the spec says %q", what, i, a.Key, keys[i])
+			return nil, fmt.Errorf("experiments: %s: swept key %d is %q, the spec says %q", what(), i, a.Key, keys[i])
 		}
 		cs[i] = axisCell(a.Value)
 	}

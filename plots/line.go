@@ -193,7 +193,9 @@ func xValues(series []Series) []float64 {
 
 // setScales sets log or linear scales and widens the axes to labelled
 // values. A linear y axis starts at 0 when every value is positive, so
-// bar heights and line heights compare honestly.
+// bar heights and line heights compare honestly. A log axis's label is
+// laid out where gonum draws it (see centreLogAxisLabels), so the axis
+// labels must be set before.
 func setScales(p *plot.Plot, logX, logY bool) {
 	if logX {
 		p.X.Scale = plot.LogScale{}
@@ -213,6 +215,7 @@ func setScales(p *plot.Plot, logX, logY bool) {
 		}
 		p.Y.Min, p.Y.Max = niceRange(p.Y.Min, p.Y.Max)
 	}
+	centreLogAxisLabels(p, logX, logY)
 }
 
 // positiveOnly drops points that a log axis cannot show.

@@ -936,6 +936,14 @@ func (st *loaded) checkPlots() {
 		if p.Model != "" && !slices.Contains(labels, p.Model) {
 			d.errorf(at("model"), path+".model", "%q is not a model label (labels: %s)", p.Model, strings.Join(labels, ", "))
 		}
+		// Log scales are drawn by line plots (both axes) and CDFs (the
+		// time axis); elsewhere the key would be silently ignored.
+		if p.LogX && p.Kind != PlotLine && p.Kind != PlotCDF {
+			d.errorf(at("log_x"), path+".log_x", "log_x is only for line and cdf plots")
+		}
+		if p.LogY && p.Kind != PlotLine {
+			d.errorf(at("log_y"), path+".log_y", "log_y is only for line plots")
+		}
 		if perRun {
 			for _, kv := range [][2]string{{"x", p.X}, {"y", p.Y}, {"series", p.Series}} {
 				if k := kv[0]; d.node(path+"."+k) != nil || kv[1] != "" {

@@ -205,6 +205,8 @@ func TestLoadErrors(t *testing.T) {
 		{"labels names not a list", "name: x\nsweep: {network.rtt: [1ms]}\nlabels: {network.rtt: fast}\n", "labels.network.rtt: want a list, got"},
 		{"plot connection on line", "name: x\nplots: [{kind: bar, connection: 2}]\n", "plots[0].connection: connection is only for waterfall, cwnd and sequence plots"},
 		{"plot x on waterfall", "name: x\nplots: [{kind: waterfall, x: model}]\n", "plots[0].x: x is only for line and bar plots"},
+		{"log_y on bar", "name: x\nplots: [{kind: bar, log_y: true}]\n", "test.yaml:2:28: plots[0].log_y: log_y is only for line plots"},
+		{"log_x on waterfall", "name: x\nplots: [{kind: waterfall, log_x: true}]\n", "test.yaml:2:34: plots[0].log_x: log_x is only for line and cdf plots"},
 		// Aliases that would expand to 10^9 values cannot blow up: the
 		// decoder walks only the shapes the schema has.
 		{"billion laughs", laughs("page:\n  objects: *a8\n"), "page.objects[0]: want a mapping with keys size, count, host, method; got a list"},

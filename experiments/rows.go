@@ -43,6 +43,7 @@ type Metrics struct {
 	Refused         int64   // refused: connection attempts that failed before the connection was ready
 	Replayed        int64   // replayed: requests sent again after their connection closed
 	Failed          int64   // failed: requests that could not be completed
+	Abandoned       int64   // abandoned: connection attempts (SYN unanswered) a client gave up when its page loads were done
 }
 
 // Row is one run: a line of results.csv.

@@ -130,6 +130,7 @@ func setPopulationMetrics(r *Metrics, m httpmodel.Metrics) {
 	r.Refused = int64(m.Refused)
 	r.Replayed = int64(m.Replayed)
 	r.Failed = int64(m.Failed)
+	r.Abandoned = int64(m.Abandoned)
 }
 
 // populationTrace adds what the server and cdf figures show to a

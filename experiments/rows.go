@@ -33,7 +33,7 @@ type Metrics struct {
 	PLTP50MS        float64 // plt_p50_ms: median first-visit PLT across clients (nearest rank)
 	PLTP95MS        float64 // plt_p95_ms
 	PLTP99MS        float64 // plt_p99_ms
-	RequestsPerS    float64 // requests_per_s: responses served / the run's end (end_of_run), per second
+	RequestsPerS    float64 // requests_per_s: responses served / the end of the last page load, per second
 	ServerOpenMean  float64 // server_open_mean: time-weighted mean of open server connections until the last page load ended
 	ServerOpenMax   int64   // server_open_max
 	BusyWorkersMax  int64   // busy_workers_max

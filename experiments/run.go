@@ -117,8 +117,10 @@ func setPopulationMetrics(r *Metrics, m httpmodel.Metrics) {
 	r.PLTP50MS = round6(PLTPercentile(m.ClientPLTs, 50))
 	r.PLTP95MS = round6(PLTPercentile(m.ClientPLTs, 95))
 	r.PLTP99MS = round6(PLTPercentile(m.ClientPLTs, 99))
+	// Requests served per second of load: the keep-alive tail after
+	// the last page load (idle connections closing) serves nothing.
 	r.RequestsPerS = math.NaN()
-	if end := m.EndOfRun.Seconds(); end > 0 {
+	if end := m.LastLoadEnd.Seconds(); end > 0 {
 		r.RequestsPerS = round6(float64(m.RequestsServed) / end)
 	}
 	r.ServerOpenMean = round6(m.ServerOpenMean)

@@ -79,10 +79,22 @@ type RequestRow struct {
 	EndMS      float64
 	QueuedMS   float64 // time blocked waiting for a connection (HAR "blocked")
 
-	// With clients: (extension columns client, refusals, replayed).
-	Client   string // the client, "population#k"
+	// Extension columns client, refusals, replayed: written only with
+	// clients:, but Refusals and Replayed are set for every run (a
+	// single client is refused and replays too), so figures can mark
+	// them. Read back from a file without the columns they are zero:
+	// see Trace.Marks.
+	Client   string // the client, "population#k"; "" without clients:
 	Refusals int    // connection attempts of its host refused while it waited for a connection
 	Replayed bool   // sent again after a connection closed under it
+}
+
+// RequestMark is what a waterfall marks on one request: the connection
+// attempts refused while it waited, and whether it was replayed.
+type RequestMark struct {
+	Request  int // RequestRow.Request
+	Refusals int
+	Replayed bool
 }
 
 // CwndSample is one point of a connection's congestion-window trace.
@@ -123,6 +135,11 @@ type Trace struct {
 	Point []AxisValue
 	Run   int
 	Conns []ConnTrace
+	// Marks are the run's requests that waited through refused
+	// connection attempts or were replayed, in request order: what a
+	// waterfall marks, for runs whose requests.csv has no refusals and
+	// replayed columns (a spec without clients:, read back by merge).
+	Marks []RequestMark
 
 	// With clients: (the server and cdf figures).
 	Server       []ServerSample // the server's state at each change

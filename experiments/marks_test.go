@@ -50,4 +50,3 @@ models: [parallel]
 		t.Errorf("requests header %s: want no population columns without clients:", h)
 	}
 }
-

@@ -106,6 +106,8 @@ var populationMetrics = []Metric{
 		func(m *Metrics) float64 { return float64(m.Replayed) }, func(m *Metrics, v float64) { m.Replayed = int64(v) }},
 	{"failed", Unit{"requests failed", "", 1}, true,
 		func(m *Metrics) float64 { return float64(m.Failed) }, func(m *Metrics, v float64) { m.Failed = int64(v) }},
+	{"abandoned", Unit{"connection attempts abandoned", "", 1}, true,
+		func(m *Metrics) float64 { return float64(m.Abandoned) }, func(m *Metrics, v float64) { m.Abandoned = int64(v) }},
 }
 
 // PopulationMetricNames lists the extension metric columns of a spec

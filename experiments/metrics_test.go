@@ -5,6 +5,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/connsim/connsim/httpmodel"
+	"github.com/connsim/connsim/sim"
 )
 
 // Every metric reads and writes its own field: set each to a distinct
@@ -97,5 +101,24 @@ func TestAxisUnitQueue(t *testing.T) {
 		if u := pts[0].Axes[0].Unit; u.Unit != c.unit || u.Name != "bottleneck queue" {
 			t.Errorf("%s: the point's axis value carries %+v", c.values, u)
 		}
+	}
+}
+
+// The population columns read from a run's httpmodel metrics:
+// requests_per_s is per second of load (to the end of the last page
+// load, not the run's end, which adds the keep-alive tail), empty when
+// no load ended; abandoned is Metrics.Abandoned.
+func TestSetPopulationMetrics(t *testing.T) {
+	m := httpmodel.Metrics{RequestsServed: 30, LastLoadEnd: sim.Time(2 * time.Second),
+		EndOfRun: sim.Time(7 * time.Second), Abandoned: 3, Refused: 2}
+	var r Metrics
+	setPopulationMetrics(&r, m)
+	if r.RequestsPerS != 15 || r.Abandoned != 3 || r.Refused != 2 {
+		t.Errorf("requests_per_s %v, abandoned %d, refused %d; want 15 (30 in 2 s of load), 3, 2", r.RequestsPerS, r.Abandoned, r.Refused)
+	}
+	m.LastLoadEnd = 0
+	setPopulationMetrics(&r, m)
+	if !math.IsNaN(r.RequestsPerS) {
+		t.Errorf("requests_per_s with no load ended: %v, want NaN (empty)", r.RequestsPerS)
 	}
 }

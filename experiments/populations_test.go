@@ -215,7 +215,7 @@ func TestPopulationColumnsRoundTrip(t *testing.T) {
 	if h := strings.SplitN(req1.String(), "\n", 2)[0]; !strings.HasSuffix(h, ",visit,queued_ms,client,refusals,replayed") {
 		t.Errorf("requests header %s", h)
 	}
-	if h := strings.SplitN(sum1.String(), "\n", 2)[0]; !strings.Contains(h, ",failed_median,failed_p25,failed_p75,failed") {
+	if h := strings.SplitN(sum1.String(), "\n", 2)[0]; !strings.Contains(h, ",failed_median,failed_p25,failed_p75,abandoned_median,abandoned_p25,abandoned_p75,failed") {
 		t.Errorf("summary header %s", h)
 	}
 	back, err := ReadResultsCSV(bytes.NewReader(res1.Bytes()))

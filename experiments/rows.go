@@ -33,7 +33,7 @@ type Metrics struct {
 	PLTP50MS        float64 // plt_p50_ms: median first-visit PLT across clients (nearest rank)
 	PLTP95MS        float64 // plt_p95_ms
 	PLTP99MS        float64 // plt_p99_ms
-	RequestsPerS    float64 // requests_per_s: responses served / the run's end (end_of_run), per second
+	RequestsPerS    float64 // requests_per_s: responses served / the end of the last page load, per second
 	ServerOpenMean  float64 // server_open_mean: time-weighted mean of open server connections until the last page load ended
 	ServerOpenMax   int64   // server_open_max
 	BusyWorkersMax  int64   // busy_workers_max
@@ -43,6 +43,7 @@ type Metrics struct {
 	Refused         int64   // refused: connection attempts that failed before the connection was ready
 	Replayed        int64   // replayed: requests sent again after their connection closed
 	Failed          int64   // failed: requests that could not be completed
+	Abandoned       int64   // abandoned: connection attempts (SYN unanswered) a client gave up when its page loads were done
 }
 
 // Row is one run: a line of results.csv.
@@ -78,10 +79,22 @@ type RequestRow struct {
 	EndMS      float64
 	QueuedMS   float64 // time blocked waiting for a connection (HAR "blocked")
 
-	// With clients: (extension columns client, refusals, replayed).
-	Client   string // the client, "population#k"
+	// Extension columns client, refusals, replayed: written only with
+	// clients:, but Refusals and Replayed are set for every run (a
+	// single client is refused and replays too), so figures can mark
+	// them. Read back from a file without the columns they are zero:
+	// see Trace.Marks.
+	Client   string // the client, "population#k"; "" without clients:
 	Refusals int    // connection attempts of its host refused while it waited for a connection
 	Replayed bool   // sent again after a connection closed under it
+}
+
+// RequestMark is what a waterfall marks on one request: the connection
+// attempts refused while it waited, and whether it was replayed.
+type RequestMark struct {
+	Request  int // RequestRow.Request
+	Refusals int
+	Replayed bool
 }
 
 // CwndSample is one point of a connection's congestion-window trace.
@@ -122,6 +135,11 @@ type Trace struct {
 	Point []AxisValue
 	Run   int
 	Conns []ConnTrace
+	// Marks are the run's requests that waited through refused
+	// connection attempts or were replayed, in request order: what a
+	// waterfall marks, for runs whose requests.csv has no refusals and
+	// replayed columns (a spec without clients:, read back by merge).
+	Marks []RequestMark
 
 	// With clients: (the server and cdf figures).
 	Server       []ServerSample // the server's state at each change

@@ -96,14 +96,19 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 			ReceiveMS:  ms(t.Receive),
 			EndMS:      round6(httpmodel.Milliseconds(t.End)),
 			QueuedMS:   ms(t.Queued),
+			// Every world refuses and replays (server.max_connections,
+			// keep-alive races); requests.csv has these columns only
+			// with clients:, the figures use them always.
+			Refusals: t.Refusals,
+			Replayed: t.Replayed,
 		})
 		if pop {
-			r := &out.Requests[len(out.Requests)-1]
-			r.Client, r.Refusals, r.Replayed = cfg.ClientName(t.Client), t.Refusals, t.Replayed
+			out.Requests[len(out.Requests)-1].Client = cfg.ClientName(t.Client)
 		}
 	}
 	if trace {
 		out.Trace = traceOf(row, res.Conns)
+		out.Trace.Marks = requestMarks(out.Requests)
 		if pop {
 			populationTrace(out.Trace, res)
 		}
@@ -117,8 +122,10 @@ func setPopulationMetrics(r *Metrics, m httpmodel.Metrics) {
 	r.PLTP50MS = round6(PLTPercentile(m.ClientPLTs, 50))
 	r.PLTP95MS = round6(PLTPercentile(m.ClientPLTs, 95))
 	r.PLTP99MS = round6(PLTPercentile(m.ClientPLTs, 99))
+	// Requests served per second of load: the keep-alive tail after
+	// the last page load (idle connections closing) serves nothing.
 	r.RequestsPerS = math.NaN()
-	if end := m.EndOfRun.Seconds(); end > 0 {
+	if end := m.LastLoadEnd.Seconds(); end > 0 {
 		r.RequestsPerS = round6(float64(m.RequestsServed) / end)
 	}
 	r.ServerOpenMean = round6(m.ServerOpenMean)
@@ -130,6 +137,19 @@ func setPopulationMetrics(r *Metrics, m httpmodel.Metrics) {
 	r.Refused = int64(m.Refused)
 	r.Replayed = int64(m.Replayed)
 	r.Failed = int64(m.Failed)
+	r.Abandoned = int64(m.Abandoned)
+}
+
+// requestMarks lists the requests that waited through refused
+// connection attempts or were replayed (Trace.Marks).
+func requestMarks(reqs []RequestRow) []RequestMark {
+	var marks []RequestMark
+	for _, r := range reqs {
+		if r.Refusals > 0 || r.Replayed {
+			marks = append(marks, RequestMark{Request: r.Request, Refusals: r.Refusals, Replayed: r.Replayed})
+		}
+	}
+	return marks
 }
 
 // populationTrace adds what the server and cdf figures show to a

@@ -33,7 +33,16 @@
 // order: a request that finds an idle connection of its host is written at
 // once, and each one that waits makes the client dial one more connection
 // while the host is under its limit, so connections are numbered in
-// request order (alternating between hosts when sharding). A pipelining or
+// request order: with sharding and no DNS cost they alternate between the
+// hosts, object i going to shard i mod Shards. A hostname whose DNS
+// lookup has not ended dials nothing: with Network.DNS set, the page's
+// host (looked up before the HTML) dials as its objects are issued, while
+// every other hostname starts its lookup with its first request and
+// queues the rest; the lookups started together end together and are
+// handled in the order they started, each host dialling at once every
+// connection its waiting requests need. So the connections are numbered
+// host by host: the page host's, then each other hostname's in the order
+// of its first request. A pipelining or
 // HTTP/2 connection takes several requests: the client dials one more
 // connection per depth (per 128 streams) of waiting requests, counting
 // those already being opened, all at once up to the limit; with unlimited

@@ -1,6 +1,7 @@
 package httpmodel
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -37,4 +38,42 @@ func TestMaxQueueBytes(t *testing.T) {
 	if want := max(w.up.Stats().MaxQueueBytes, w.down.Stats().MaxQueueBytes); got != want {
 		t.Errorf("MaxQueueBytes = %d, want %d, the larger of the two pipes'", got, want)
 	}
+}
+
+// TestLastLoadEnd checks Metrics.LastLoadEnd, the end of the last page
+// load, apart from EndOfRun, which includes the keep-alive tail (the
+// server closing the idle connections KeepAliveTimeout later).
+//
+//   - One client, one visit starting at 0: LastLoadEnd is its PLT.
+//   - Ten clients all arriving at 0, one visit each: LastLoadEnd is the
+//     largest of their PLTs.
+//
+// In both EndOfRun is more than 4 s later: the last connection closes
+// KeepAliveTimeout (5 s) after its last response drained, which was
+// before the load ended (well under a second into the run).
+func TestLastLoadEnd(t *testing.T) {
+	check := func(t *testing.T, m Metrics, want time.Duration) {
+		t.Helper()
+		if got := time.Duration(m.LastLoadEnd); got != want {
+			t.Errorf("LastLoadEnd = %v, want %v", got, want)
+		}
+		if tail := m.EndOfRun.Sub(m.LastLoadEnd); tail < 4*time.Second {
+			t.Errorf("EndOfRun %v, LastLoadEnd %v: want most of the 5 s keep-alive tail between them", m.EndOfRun, m.LastLoadEnd)
+		}
+	}
+	t.Run("single-client", func(t *testing.T) {
+		cfg := fastConfig(Parallel, 40*time.Millisecond, Page{HTML: 1000, Objects: objects(8, 5000)})
+		cfg.Server.KeepAliveTimeout = 5 * time.Second
+		res := mustRun(t, cfg, 1)
+		check(t, res.Metrics, res.Metrics.PLT)
+	})
+	t.Run("populations", func(t *testing.T) {
+		cfg := popConfig(Population{Name: "web", Count: 10, Page: popPage(6, 10_000), Model: Model{Kind: Parallel}})
+		cfg.Server.KeepAliveTimeout = 5 * time.Second
+		res := Run(cfg, 1)
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		check(t, res.Metrics, slices.Max(res.Metrics.ClientPLTs))
+	})
 }

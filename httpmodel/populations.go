@@ -416,7 +416,7 @@ func (w *world) populationResult() *Result {
 			w.snapshot(cl)
 		}
 	}
-	m := Metrics{PLT: -1, RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end,
+	m := Metrics{PLT: -1, RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end, LastLoadEnd: w.lastEnd,
 		Refused: w.refused, Abandoned: w.abandoned, Replayed: w.replayed, Failed: w.failed,
 		Connections: w.dials, Handshakes: w.handshakes}
 	for pi, p := range cfg.Clients {

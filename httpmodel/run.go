@@ -33,6 +33,7 @@ type Metrics struct {
 	Failed        int           // requests that could not be completed
 	VisitPLTs     []time.Duration
 	EndOfRun      sim.Time // when the run stopped (all connections closed, or the time limit)
+	LastLoadEnd   sim.Time // when the last page load ended (of any client, idle ones having none); 0 if none ended
 	MaxQueueBytes int64    // highest queue occupancy seen in either direction, bytes (link.PipeStats.MaxQueueBytes)
 
 	// With populations (Config.Clients); in the single-client world
@@ -304,7 +305,7 @@ func (w *world) result() *Result {
 	}
 	cfg := w.cfg
 	end := min(w.s.Now(), sim.Time(cfg.MaxSimTime))
-	m := Metrics{RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end,
+	m := Metrics{RevisitPLT: -1, Events: w.s.Events(), EndOfRun: end, LastLoadEnd: w.lastEnd,
 		Refused: w.refused, Replayed: w.replayed, Failed: w.failed}
 	starts := w.cl.visitStarts()
 	for i, e := range w.cl.visitEnds {

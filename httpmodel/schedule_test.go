@@ -176,3 +176,30 @@ func TestHeadOfLineBlocking(t *testing.T) {
 		}
 	}
 }
+
+// TestShardedDialOrderWithDNS checks the dial order the package
+// documentation gives for sharding with a DNS cost: the page host
+// (resolved for the HTML) dials as its objects are issued; shard1 and
+// shard2 dial only when their lookups end, together, in the order they
+// started, so connections are numbered host by host. Sharded, 3 shards,
+// 13 objects of 1000 bytes (A = example.com gets #1, #4, #7, #10, #13;
+// B = shard1 #2, #5, #8, #11; C = shard2 #3, #6, #9, #12), DNS 10 ms.
+// A's four waiting objects dial c2..c5 at once (c1 frees and takes #1,
+// late binding); B's lookup ends first and dials c6..c9, then C c10..c13.
+func TestShardedDialOrderWithDNS(t *testing.T) {
+	cfg := fastConfig(Sharded, 20*time.Millisecond, Page{HTML: 1000, Objects: objects(13, 1000)})
+	cfg.Model = Model{Kind: Sharded, Shards: 3}
+	cfg.Network.DNS = 10 * time.Millisecond
+	cfg.Trace = true
+	res := mustRun(t, cfg, 1)
+	want := []string{"example.com", "example.com", "example.com", "example.com", "example.com",
+		"shard1.example.com", "shard1.example.com", "shard1.example.com", "shard1.example.com",
+		"shard2.example.com", "shard2.example.com", "shard2.example.com", "shard2.example.com"}
+	var got []string
+	for _, c := range res.Conns {
+		got = append(got, c.Host)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("connection hosts in dial order:\n got %v\nwant %v\n%s", got, want, describe(res))
+	}
+}

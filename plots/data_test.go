@@ -314,3 +314,57 @@ func TestVisitOffset(t *testing.T) {
 		t.Errorf("within the tolerance: %d lined up, want 3", n)
 	}
 }
+
+// TestWaterfallMarks: a request that waited through refused connection
+// attempts has its queued span hatched (start to end when it has no
+// queued phase, as one that failed waiting); a replayed one has its
+// badge at its last send, the start of its send phase. The data say
+// which marks are in use; a load without any has none.
+func TestWaterfallMarks(t *testing.T) {
+	reqs := fixtureWaterfall()
+	d, err := waterfallData(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Refused || d.Replayed {
+		t.Fatalf("a load without refusals or replays: refused %v, replayed %v; want no marks", d.Refused, d.Replayed)
+	}
+	queued := slices.IndexFunc(reqs, func(r experiments.RequestRow) bool { return r.QueuedMS > 0 })
+	reqs[queued].Refusals = 2
+	reqs[5].Replayed = true
+	reqs = append(reqs, experiments.RequestRow{Model: reqs[0].Model, Point: reqs[0].Point, Request: 41,
+		StartMS: 300, EndMS: 900, Refusals: 6}) // failed waiting: no phases
+	d, err = waterfallData(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.Refused || !d.Replayed {
+		t.Fatalf("refused %v, replayed %v; want both marks in use", d.Refused, d.Replayed)
+	}
+	for i, row := range d.Rows {
+		r := reqs[i]
+		switch {
+		case i == queued:
+			q := r.StartMS
+			if row.Refusals != 2 || row.Hatch.x0 != q || row.Hatch.x1 != q+r.QueuedMS || row.Hatch.y0 != row.Phases[0].y0 {
+				t.Errorf("row %d: refusals %d, hatch %+v; want 2 over its queued span [%g, %g]", i, row.Refusals, row.Hatch, q, q+r.QueuedMS)
+			}
+		case i == 41:
+			if row.Refusals != 6 || row.Hatch.x0 != 300 || row.Hatch.x1 != 900 {
+				t.Errorf("failed request: refusals %d, hatch %+v; want 6 from its start to its end", row.Refusals, row.Hatch)
+			}
+		case i == 5:
+			want := r.StartMS + r.QueuedMS + r.DNSMS + r.ConnectMS + r.TLSMS
+			if !row.Replayed || row.ReplayAt != want {
+				t.Errorf("replayed row: replayed %v at %g, want at its send %g", row.Replayed, row.ReplayAt, want)
+			}
+		default:
+			if row.Refusals != 0 || row.Replayed {
+				t.Errorf("row %d: refusals %d, replayed %v; want no marks", i, row.Refusals, row.Replayed)
+			}
+		}
+	}
+	if refused, replayed := WaterfallMarks(reqs, WaterfallOptions{}); !refused || !replayed {
+		t.Errorf("WaterfallMarks = %v, %v; want true, true", refused, replayed)
+	}
+}

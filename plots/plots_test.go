@@ -885,3 +885,26 @@ func TestLineTicksAtValues(t *testing.T) {
 		t.Error("20 x values: got ticks at the values, want nice numbers")
 	}
 }
+
+// TestWaterfallMarksRender: the legend names the refused and replayed
+// marks only when some request has them.
+func TestWaterfallMarksRender(t *testing.T) {
+	reqs := fixtureWaterfall()
+	p, err := Waterfall(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range render(t, p, 0, 0) {
+		if s == "refused attempts" || s == "replayed" {
+			t.Errorf("legend has %q without any refused or replayed request", s)
+		}
+	}
+	reqs[20].Refusals = 3 // it waited (queued) for a connection
+	reqs[7].Replayed = true
+	p, err = Waterfall(reqs, WaterfallOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := render(t, p, 0, 0)
+	wantTexts(t, texts, "refused attempts\n(hatched: waited\nthrough them)", "replayed\n(R: sent again\nafter its connection\nclosed)", "R")
+}

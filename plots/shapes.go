@@ -4,6 +4,8 @@ import (
 	"image/color"
 	"math"
 
+	xfont "golang.org/x/image/font"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/text"
@@ -256,4 +258,77 @@ func breakThumb(fill color.Color, ls draw.LineStyle) plot.Thumbnailer {
 			c.StrokeLine2(ls, ctr.X+dx-h/2, ctr.Y-h, ctr.X+dx+h/2, ctr.Y+h)
 		}
 	})
+}
+
+// refusedHatch is the hatching of a waterfall's refused span: dark
+// red diagonals over the queued phase's grey.
+func refusedHatch() draw.LineStyle {
+	return draw.LineStyle{Color: color.RGBA{R: 0xB0, G: 0x1C, B: 0x1C, A: 0xFF}, Width: vg.Points(0.8)}
+}
+
+// hatchSpacing is the horizontal distance between hatch lines, in points.
+const hatchSpacing = 4
+
+// hatches draws diagonal hatching over rectangles in data coordinates.
+// It has no DataRange: it marks what other plotters have placed.
+type hatches struct {
+	rs    []dataRect
+	style draw.LineStyle
+}
+
+func (h *hatches) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, d := range h.rs {
+		x0, x1 := trX(d.x0), trX(d.x1)
+		if x1-x0 < vg.Points(1.5) {
+			// Too short to hatch: a short bar across the row instead.
+			x0, x1 = x0-vg.Points(0.75), x0+vg.Points(0.75)
+		}
+		hatchRect(&c, h.style, x0, x1, trY(d.y0), trY(d.y1))
+	}
+}
+
+// hatchRect draws 45-degree lines, hatchSpacing apart, clipped to the
+// rectangle [x0, x1] x [y0, y1] of canvas c (and to c itself).
+func hatchRect(c *draw.Canvas, ls draw.LineStyle, x0, x1, y0, y1 vg.Length) {
+	if y1 < y0 {
+		y0, y1 = y1, y0
+	}
+	hgt := y1 - y0
+	for xs := x0 - hgt; xs < x1; xs += vg.Points(hatchSpacing) {
+		// The line (xs+t, y0+t), t in [0, hgt], clipped to [x0, x1].
+		t0, t1 := max(0, x0-xs), min(hgt, x1-xs)
+		if t1 <= t0 {
+			continue
+		}
+		c.StrokeLines(ls, c.ClipLinesXY([]vg.Point{{X: xs + t0, Y: y0 + t0}, {X: xs + t1, Y: y0 + t1}})...)
+	}
+}
+
+// badges draws a small labelled disc at each point (data coordinates),
+// e.g. the "R" of a replayed request. It has no DataRange.
+type badges struct {
+	pts  [][2]float64
+	text string
+}
+
+func (b *badges) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	for _, pt := range b.pts {
+		at := vg.Point{X: trX(pt[0]), Y: trY(pt[1])}
+		if c.Contains(at) {
+			drawBadge(&c, at, b.text)
+		}
+	}
+}
+
+// drawBadge draws a white disc with a dark outline at pt and s in it.
+func drawBadge(c *draw.Canvas, pt vg.Point, s string) {
+	r := vg.Points(5)
+	c.DrawGlyphNoClip(draw.GlyphStyle{Color: color.White, Radius: r, Shape: draw.CircleGlyph{}}, pt)
+	c.DrawGlyphNoClip(draw.GlyphStyle{Color: color.Gray{Y: 40}, Radius: r, Shape: draw.RingGlyph{}}, pt)
+	sty := textStyle(7)
+	sty.Font.Weight = xfont.WeightBold
+	sty.XAlign, sty.YAlign = draw.XCenter, draw.YCenter
+	c.FillText(sty, pt, s)
 }

@@ -92,14 +92,28 @@ const MaxWaterfallRows = 200
 // connections apart: rows with the same number reused one connection.
 // Stripe colours are given in the order connections first appear and
 // repeat after six connections; they are never phase colours. The dotted
-// line marks the end of the load. reqs must come from one run (one model,
-// point and run).
+// line marks the end of the load. A request that waited through refused
+// connection attempts (RequestRow.Refusals) has its queued span hatched,
+// and a replayed one (RequestRow.Replayed) an "R" badge where it was
+// sent again; the legend lists these marks only when some row has one.
+// reqs must come from one run (one model, point and run).
 func Waterfall(reqs []experiments.RequestRow, opt WaterfallOptions) (*plot.Plot, error) {
 	d, err := waterfallData(reqs, opt)
 	if err != nil {
 		return nil, err
 	}
 	return drawWaterfall(d), nil
+}
+
+// WaterfallMarks reports whether the waterfall of reqs with opt (the
+// rows it draws) marks a request that waited through refused connection
+// attempts, and one that was replayed; false for data it cannot draw.
+func WaterfallMarks(reqs []experiments.RequestRow, opt WaterfallOptions) (refused, replayed bool) {
+	d, err := waterfallData(reqs, opt)
+	if err != nil {
+		return false, false
+	}
+	return d.Refused, d.Replayed
 }
 
 // WaterfallData is what a waterfall shows: its rows top to bottom (at
@@ -116,6 +130,9 @@ type WaterfallData struct {
 	ByHost bool
 	Used   [len(Phases)]bool // phases that took time in some row
 	Conns  int               // connections among the rows
+	// Refused and Replayed say that some row has that mark (the
+	// legend lists only the marks in use).
+	Refused, Replayed bool
 }
 
 // WaterfallRow is one request's row.
@@ -123,6 +140,18 @@ type WaterfallRow struct {
 	Label  string // "#3 c2 10.3 KB host"
 	Phases []dataRect
 	Stripe color.Color
+
+	// Refusals counts the connection attempts refused while the
+	// request waited; Hatch is the span hatched for them: its queued
+	// phase, or start to end when it has none (a request that failed
+	// waiting). Zero when Refusals is 0.
+	Refusals int
+	Hatch    dataRect
+	// Replayed marks a request sent again after a connection closed
+	// under it; ReplayAt (ms) is where its badge goes: its last send,
+	// the start of its send phase (its start when it was never sent).
+	Replayed bool
+	ReplayAt float64
 }
 
 // waterfallData picks, orders and cuts a run's requests for a waterfall;
@@ -177,6 +206,9 @@ func waterfallData(reqs []experiments.RequestRow, opt WaterfallOptions) (Waterfa
 		if d.ByHost {
 			row.Stripe = stripePalette[slices.Index(d.Hosts, r.Host)]
 		}
+		markRow(&row, r, rs, ks, y-half, y+half)
+		d.Refused = d.Refused || row.Refusals > 0
+		d.Replayed = d.Replayed || row.Replayed
 		d.Rows = append(d.Rows, row)
 	}
 	if phases == 0 {
@@ -184,6 +216,37 @@ func waterfallData(reqs []experiments.RequestRow, opt WaterfallOptions) (Waterfa
 	}
 	d.Conns = len(colors.index)
 	return d, nil
+}
+
+// markRow sets a row's marks from its request: the hatched span of its
+// refusals and the place of its replay badge (see WaterfallRow). rs and
+// ks are the row's phase rectangles and their phases, between y0 and y1.
+func markRow(row *WaterfallRow, r *experiments.RequestRow, rs []dataRect, ks []int, y0, y1 float64) {
+	if r.Refusals > 0 {
+		row.Refusals = r.Refusals
+		if i := slices.Index(ks, 0); i >= 0 {
+			row.Hatch = rs[i]
+		} else if end := r.EndMS; !math.IsNaN(end) && !math.IsInf(end, 0) {
+			row.Hatch = dataRect{x0: r.StartMS, x1: end, y0: y0, y1: y1}
+		} else {
+			row.Hatch = dataRect{x0: r.StartMS, x1: r.StartMS, y0: y0, y1: y1}
+		}
+		row.Hatch.fill = nil
+	}
+	if r.Replayed {
+		row.Replayed = true
+		row.ReplayAt = r.StartMS
+		if r.SendMS > 0 || r.WaitMS > 0 || r.ReceiveMS > 0 {
+			// Answered: its send phase starts after the queued, dns,
+			// connect and tls phases.
+			ds := phaseDurations(r)
+			for _, d := range ds[:4] {
+				if !math.IsNaN(d) && d > 0 {
+					row.ReplayAt += d
+				}
+			}
+		}
+	}
 }
 
 // visitRows returns the requests of the chosen visit, ordered by request
@@ -236,6 +299,26 @@ func drawWaterfall(d WaterfallData) *plot.Plot {
 	}
 	p.Add(bars)
 	p.Add(stripes)
+	// The marks are added only when some row has one, so a waterfall
+	// without them is drawn as before.
+	if d.Refused {
+		h := &hatches{style: refusedHatch()}
+		for _, r := range d.Rows {
+			if r.Refusals > 0 {
+				h.rs = append(h.rs, r.Hatch)
+			}
+		}
+		p.Add(h)
+	}
+	if d.Replayed {
+		b := &badges{text: "R"}
+		for i, r := range d.Rows {
+			if r.Replayed {
+				b.pts = append(b.pts, [2]float64{r.ReplayAt, float64(n - 1 - i)})
+			}
+		}
+		p.Add(b)
+	}
 	p.Add(&vguide{
 		x:     d.End,
 		style: draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1.2), Dashes: dotted()},
@@ -253,6 +336,17 @@ func waterfallLegend(d WaterfallData) *sideLegend {
 		if d.Used[k] {
 			leg.add(ph.Name, boxThumb(ph.Color, draw.LineStyle{}))
 		}
+	}
+	if d.Refused {
+		leg.add("refused attempts\n(hatched: waited\nthrough them)", thumbFunc(func(c *draw.Canvas) {
+			boxThumb(Phases[0].Color, draw.LineStyle{}).Thumbnail(c)
+			hatchRect(c, refusedHatch(), c.Min.X, c.Max.X, c.Min.Y, c.Max.Y)
+		}))
+	}
+	if d.Replayed {
+		leg.add("replayed\n(R: sent again\nafter its connection\nclosed)", thumbFunc(func(c *draw.Canvas) {
+			drawBadge(c, c.Center(), "R")
+		}))
 	}
 	if d.ByHost {
 		leg.add("stripe: host\n(c<N> in the row\nlabel: connection)", thumbFunc(func(*draw.Canvas) {}))

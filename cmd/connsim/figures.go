@@ -218,8 +218,30 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 				sel = append(sel, r)
 			}
 		}
-		p, err := plots.Waterfall(sel, plots.WaterfallOptions{Title: ps.Title})
-		return p, "One page load, " + where + ": one row per request, split into its phases (queued, dns, connect, tls, send, wait, receive); c<N> in the row label names the connection that carried it, and the stripe at the left tells connections apart (hosts, when the page uses several).", err
+		if !s.HasClients() {
+			// Without clients: requests.csv has no refusals and
+			// replayed columns, so the rows merge reads back lack
+			// them: the run's trace has them (repeated by merge).
+			tr, err := tc.get(*rc)
+			if err != nil {
+				return nil, "", err
+			}
+			setMarks(sel, tr.Marks)
+		}
+		opt := plots.WaterfallOptions{Title: ps.Title}
+		p, err := plots.Waterfall(sel, opt)
+		caption := "One page load, " + where + ": one row per request, split into its phases (queued, dns, connect, tls, send, wait, receive); c<N> in the row label names the connection that carried it, and the stripe at the left tells connections apart (hosts, when the page uses several)."
+		if err == nil {
+			// Said only when drawn, so other captions stay as they were.
+			refused, replayed := plots.WaterfallMarks(sel, opt)
+			if refused {
+				caption += " A hatched queued span is a request that waited through refused connection attempts."
+			}
+			if replayed {
+				caption += " R marks a request replayed (sent again after its connection closed), where it was sent again."
+			}
+		}
+		return p, caption, err
 	case experiments.PlotCwnd:
 		tr, err := tc.get(*rc)
 		if err != nil {
@@ -281,6 +303,19 @@ func (c *traceCache) get(rc experiments.RunConfig) (*experiments.Trace, error) {
 	}
 	c.m[rc.Index] = r.Trace
 	return r.Trace, nil
+}
+
+// setMarks sets the refusals and replayed marks of a run's request rows
+// from its trace's marks (by request index), clearing the others.
+func setMarks(reqs []experiments.RequestRow, marks []experiments.RequestMark) {
+	byReq := make(map[int]experiments.RequestMark, len(marks))
+	for _, m := range marks {
+		byReq[m.Request] = m
+	}
+	for i := range reqs {
+		m := byReq[reqs[i].Request]
+		reqs[i].Refusals, reqs[i].Replayed = m.Refusals, m.Replayed
+	}
 }
 
 // seriesName names what a line or bar series stands for in a caption.

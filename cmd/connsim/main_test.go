@@ -398,3 +398,29 @@ func TestRerunRemovesStaleFiles(t *testing.T) {
 		t.Errorf("files after the second run:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestMergeMarksRefusals: a spec without clients: whose waterfall marks
+// refused connection attempts. requests.csv has no refusals column, so
+// merge takes the marks from the run repeated for its trace; the merged
+// folder equals the whole run's, figure and caption included.
+func TestMergeMarksRefusals(t *testing.T) {
+	whole, s1, s2, merged := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	for _, args := range [][]string{
+		{"run", "testdata/refused.yaml", "--out", whole, "--quiet"},
+		{"run", "testdata/refused.yaml", "--out", s1, "--shard", "1/2", "--quiet"},
+		{"run", "testdata/refused.yaml", "--out", s2, "--shard", "2/2", "--quiet"},
+		{"merge", filepath.Join(s1, "refused"), filepath.Join(s2, "refused"), "--out", merged},
+	} {
+		if code, _, e := runCLI(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, e)
+		}
+	}
+	w := readTree(t, filepath.Join(whole, "refused"))
+	if h, _, _ := strings.Cut(string(w["requests.csv"]), "\n"); strings.Contains(h, "refusals") {
+		t.Errorf("requests.csv header %q: want no refusals column without clients:", h)
+	}
+	if !strings.Contains(string(w["report.html"]), "waited through refused connection attempts") {
+		t.Errorf("report.html does not say the waterfall marks refused attempts")
+	}
+	sameTrees(t, w, readTree(t, filepath.Join(merged, "refused")), "whole vs merged")
+}

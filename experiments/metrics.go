@@ -2,10 +2,13 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/connsim/connsim/httpmodel"
 )
 
 // This file holds what the output files and the figures need to know
@@ -38,14 +41,22 @@ type Metric struct {
 	Name    string // the column, e.g. "plt_ms"
 	Unit    Unit   // how figures and captions show it
 	Integer bool   // a count, written without decimals; the others are rounded to 6 decimals
-	get     func(*Metrics) float64
-	set     func(*Metrics, float64)
+	// Optional: the cell may be empty (NaN) in a run that succeeded:
+	// revisit_plt_ms with one visit, a percentile that falls on a client
+	// that did not finish.
+	Optional bool
+	get      func(*Metrics) float64
+	set      func(*Metrics, float64)
+	// measure reads the metric from a run's httpmodel measurements, in
+	// the files' unit, before rounding.
+	measure func(*httpmodel.Metrics) float64
 }
 
 // Value reads the metric from m.
 func (mt Metric) Value(m *Metrics) float64 { return mt.get(m) }
 
-// metricTable is every metric, in column order (DESIGN.md's metrics; the
+// metricTable is every metric, in column order (the metrics of
+// docs/experiment-format.md; the
 // public contract of results.csv: extend it at the end, never rename):
 // the metrics of every file, then those of files with client populations
 // (clients:), which only such files have.
@@ -53,26 +64,46 @@ var metricTable = append(baseMetrics, populationMetrics...)
 
 // baseMetrics are the metric columns of every file.
 var baseMetrics = []Metric{
-	{"plt_ms", Unit{"page load time", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.PLTMS }, func(m *Metrics, v float64) { m.PLTMS = v }},
-	{"connections", Unit{"TCP connections opened", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Connections) }, func(m *Metrics, v float64) { m.Connections = int64(v) }},
-	{"handshakes_ms", Unit{"handshake time, all connections", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.HandshakesMS }, func(m *Metrics, v float64) { m.HandshakesMS = v }},
-	{"packets", Unit{"packets sent (both directions)", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Packets) }, func(m *Metrics, v float64) { m.Packets = int64(v) }},
-	{"bytes", Unit{"bytes on the wire", "KB", 1e-3}, true,
-		func(m *Metrics) float64 { return float64(m.Bytes) }, func(m *Metrics, v float64) { m.Bytes = int64(v) }},
-	{"retransmits", Unit{"segments retransmitted", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Retransmits) }, func(m *Metrics, v float64) { m.Retransmits = int64(v) }},
-	{"drops", Unit{"packets dropped", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Drops) }, func(m *Metrics, v float64) { m.Drops = int64(v) }},
-	{"server_conn_s", Unit{"server connection-seconds", "s", 1}, false,
-		func(m *Metrics) float64 { return m.ServerConnS }, func(m *Metrics, v float64) { m.ServerConnS = v }},
-	{"events", Unit{"simulator events", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Events) }, func(m *Metrics, v float64) { m.Events = int64(v) }},
-	{"revisit_plt_ms", Unit{"revisit page load time", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.RevisitPLTMS }, func(m *Metrics, v float64) { m.RevisitPLTMS = v }},
+	{Name: "plt_ms", Unit: Unit{"page load time", "ms", 1}, Integer: false, Optional: false,
+		get:     func(m *Metrics) float64 { return m.PLTMS },
+		set:     func(m *Metrics, v float64) { m.PLTMS = v },
+		measure: func(m *httpmodel.Metrics) float64 { return httpmodel.Milliseconds(m.PLT) }},
+	{Name: "connections", Unit: Unit{"TCP connections opened", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Connections) },
+		set:     func(m *Metrics, v float64) { m.Connections = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Connections) }},
+	{Name: "handshakes_ms", Unit: Unit{"handshake time, all connections", "ms", 1}, Integer: false, Optional: false,
+		get:     func(m *Metrics) float64 { return m.HandshakesMS },
+		set:     func(m *Metrics, v float64) { m.HandshakesMS = v },
+		measure: func(m *httpmodel.Metrics) float64 { return httpmodel.Milliseconds(m.Handshakes) }},
+	{Name: "packets", Unit: Unit{"packets sent (both directions)", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Packets) },
+		set:     func(m *Metrics, v float64) { m.Packets = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Packets) }},
+	{Name: "bytes", Unit: Unit{"bytes on the wire", "KB", 1e-3}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Bytes) },
+		set:     func(m *Metrics, v float64) { m.Bytes = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Bytes) }},
+	{Name: "retransmits", Unit: Unit{"segments retransmitted", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Retransmits) },
+		set:     func(m *Metrics, v float64) { m.Retransmits = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Retransmits) }},
+	{Name: "drops", Unit: Unit{"packets dropped", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Drops) },
+		set:     func(m *Metrics, v float64) { m.Drops = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Drops) }},
+	{Name: "server_conn_s", Unit: Unit{"server connection-seconds", "s", 1}, Integer: false, Optional: false,
+		get:     func(m *Metrics) float64 { return m.ServerConnS },
+		set:     func(m *Metrics, v float64) { m.ServerConnS = v },
+		measure: func(m *httpmodel.Metrics) float64 { return m.ServerConnS }},
+	{Name: "events", Unit: Unit{"simulator events", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Events) },
+		set:     func(m *Metrics, v float64) { m.Events = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Events) }},
+	{Name: "revisit_plt_ms", Unit: Unit{"revisit page load time", "ms", 1}, Integer: false, Optional: true,
+		get:     func(m *Metrics) float64 { return m.RevisitPLTMS },
+		set:     func(m *Metrics, v float64) { m.RevisitPLTMS = v },
+		measure: func(m *httpmodel.Metrics) float64 { return httpmodel.Milliseconds(m.RevisitPLT) }},
 }
 
 // populationMetrics are the extension columns of a spec with clients:
@@ -80,35 +111,92 @@ var baseMetrics = []Metric{
 // the clients' first-visit PLTs (plt_p50_ms). The percentiles are
 // nearest-rank across the run's non-idle clients (see PLTPercentile).
 var populationMetrics = []Metric{
-	{"plt_p50_ms", Unit{"median PLT across clients", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.PLTP50MS }, func(m *Metrics, v float64) { m.PLTP50MS = v }},
-	{"plt_p95_ms", Unit{"95th percentile PLT across clients", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.PLTP95MS }, func(m *Metrics, v float64) { m.PLTP95MS = v }},
-	{"plt_p99_ms", Unit{"99th percentile PLT across clients", "ms", 1}, false,
-		func(m *Metrics) float64 { return m.PLTP99MS }, func(m *Metrics, v float64) { m.PLTP99MS = v }},
-	{"requests_per_s", Unit{"requests served per second", "", 1}, false,
-		func(m *Metrics) float64 { return m.RequestsPerS }, func(m *Metrics, v float64) { m.RequestsPerS = v }},
-	{"server_open_mean", Unit{"server open connections, mean", "", 1}, false,
-		func(m *Metrics) float64 { return m.ServerOpenMean }, func(m *Metrics, v float64) { m.ServerOpenMean = v }},
-	{"server_open_max", Unit{"server open connections, max", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.ServerOpenMax) }, func(m *Metrics, v float64) { m.ServerOpenMax = int64(v) }},
-	{"busy_workers_max", Unit{"busy workers, max", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.BusyWorkersMax) }, func(m *Metrics, v float64) { m.BusyWorkersMax = int64(v) }},
-	{"backlog_max", Unit{"listen backlog, max", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.BacklogMax) }, func(m *Metrics, v float64) { m.BacklogMax = int64(v) }},
-	{"server_memory_max_bytes", Unit{"server connection memory, max", "KB", 1e-3}, true,
-		func(m *Metrics) float64 { return float64(m.ServerMemoryMax) }, func(m *Metrics, v float64) { m.ServerMemoryMax = int64(v) }},
-	{"syn_drops", Unit{"SYNs dropped (backlog full)", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.SYNDrops) }, func(m *Metrics, v float64) { m.SYNDrops = int64(v) }},
-	{"refused", Unit{"connection attempts refused", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Refused) }, func(m *Metrics, v float64) { m.Refused = int64(v) }},
-	{"replayed", Unit{"requests replayed", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Replayed) }, func(m *Metrics, v float64) { m.Replayed = int64(v) }},
-	{"failed", Unit{"requests failed", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Failed) }, func(m *Metrics, v float64) { m.Failed = int64(v) }},
-	{"abandoned", Unit{"connection attempts abandoned", "", 1}, true,
-		func(m *Metrics) float64 { return float64(m.Abandoned) }, func(m *Metrics, v float64) { m.Abandoned = int64(v) }},
+	{Name: "plt_p50_ms", Unit: Unit{"median PLT across clients", "ms", 1}, Integer: false, Optional: true,
+		get:     func(m *Metrics) float64 { return m.PLTP50MS },
+		set:     func(m *Metrics, v float64) { m.PLTP50MS = v },
+		measure: func(m *httpmodel.Metrics) float64 { return PLTPercentile(m.ClientPLTs, 50) }},
+	{Name: "plt_p95_ms", Unit: Unit{"95th percentile PLT across clients", "ms", 1}, Integer: false, Optional: true,
+		get:     func(m *Metrics) float64 { return m.PLTP95MS },
+		set:     func(m *Metrics, v float64) { m.PLTP95MS = v },
+		measure: func(m *httpmodel.Metrics) float64 { return PLTPercentile(m.ClientPLTs, 95) }},
+	{Name: "plt_p99_ms", Unit: Unit{"99th percentile PLT across clients", "ms", 1}, Integer: false, Optional: true,
+		get:     func(m *Metrics) float64 { return m.PLTP99MS },
+		set:     func(m *Metrics, v float64) { m.PLTP99MS = v },
+		measure: func(m *httpmodel.Metrics) float64 { return PLTPercentile(m.ClientPLTs, 99) }},
+	{Name: "requests_per_s", Unit: Unit{"requests served per second", "", 1}, Integer: false, Optional: true,
+		get:     func(m *Metrics) float64 { return m.RequestsPerS },
+		set:     func(m *Metrics, v float64) { m.RequestsPerS = v },
+		measure: requestsPerSecond},
+	{Name: "server_open_mean", Unit: Unit{"server open connections, mean", "", 1}, Integer: false, Optional: false,
+		get:     func(m *Metrics) float64 { return m.ServerOpenMean },
+		set:     func(m *Metrics, v float64) { m.ServerOpenMean = v },
+		measure: func(m *httpmodel.Metrics) float64 { return m.ServerOpenMean }},
+	{Name: "server_open_max", Unit: Unit{"server open connections, max", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.ServerOpenMax) },
+		set:     func(m *Metrics, v float64) { m.ServerOpenMax = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.ServerOpenMax) }},
+	{Name: "busy_workers_max", Unit: Unit{"busy workers, max", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.BusyWorkersMax) },
+		set:     func(m *Metrics, v float64) { m.BusyWorkersMax = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.BusyWorkersMax) }},
+	{Name: "backlog_max", Unit: Unit{"listen backlog, max", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.BacklogMax) },
+		set:     func(m *Metrics, v float64) { m.BacklogMax = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.BacklogMax) }},
+	{Name: "server_memory_max_bytes", Unit: Unit{"server connection memory, max", "KB", 1e-3}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.ServerMemoryMax) },
+		set:     func(m *Metrics, v float64) { m.ServerMemoryMax = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.ServerMemoryMax) }},
+	{Name: "syn_drops", Unit: Unit{"SYNs dropped (backlog full)", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.SYNDrops) },
+		set:     func(m *Metrics, v float64) { m.SYNDrops = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.SYNDrops) }},
+	{Name: "refused", Unit: Unit{"connection attempts refused", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Refused) },
+		set:     func(m *Metrics, v float64) { m.Refused = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Refused) }},
+	{Name: "replayed", Unit: Unit{"requests replayed", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Replayed) },
+		set:     func(m *Metrics, v float64) { m.Replayed = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Replayed) }},
+	{Name: "failed", Unit: Unit{"requests failed", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Failed) },
+		set:     func(m *Metrics, v float64) { m.Failed = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Failed) }},
+	{Name: "abandoned", Unit: Unit{"connection attempts abandoned", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.Abandoned) },
+		set:     func(m *Metrics, v float64) { m.Abandoned = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Abandoned) }},
 }
+
+// requestsPerSecond is requests served per second of load: the
+// keep-alive tail after the last page load (idle connections closing)
+// serves nothing. NaN when no load ended.
+func requestsPerSecond(m *httpmodel.Metrics) float64 {
+	if end := m.LastLoadEnd.Seconds(); end > 0 {
+		return float64(m.RequestsServed) / end
+	}
+	return math.NaN()
+}
+
+// fromRun returns the row's metrics (of the columns ms) read from a
+// run's httpmodel measurements, non-integers rounded to the 6 decimals
+// the files keep.
+func fromRun(ms []Metric, m *httpmodel.Metrics) Metrics {
+	var r Metrics
+	for _, mt := range ms {
+		v := mt.measure(m)
+		if !mt.Integer {
+			v = round6(v)
+		}
+		mt.set(&r, v)
+	}
+	return r
+}
+
+// MetricColumns returns the metric columns of the spec's files, in
+// output order (baseMetrics, then populationMetrics with clients:).
+func (s *Spec) MetricColumns() []Metric { return slices.Clone(metricsOf(s)) }
 
 // PopulationMetricNames lists the extension metric columns of a spec
 // with clients:, in output order.

@@ -112,12 +112,12 @@ func TestSetPopulationMetrics(t *testing.T) {
 	m := httpmodel.Metrics{RequestsServed: 30, LastLoadEnd: sim.Time(2 * time.Second),
 		EndOfRun: sim.Time(7 * time.Second), Abandoned: 3, Refused: 2}
 	var r Metrics
-	setPopulationMetrics(&r, m)
+	r = fromRun(metricTable, &m)
 	if r.RequestsPerS != 15 || r.Abandoned != 3 || r.Refused != 2 {
 		t.Errorf("requests_per_s %v, abandoned %d, refused %d; want 15 (30 in 2 s of load), 3, 2", r.RequestsPerS, r.Abandoned, r.Refused)
 	}
 	m.LastLoadEnd = 0
-	setPopulationMetrics(&r, m)
+	r = fromRun(metricTable, &m)
 	if !math.IsNaN(r.RequestsPerS) {
 		t.Errorf("requests_per_s with no load ended: %v, want NaN (empty)", r.RequestsPerS)
 	}

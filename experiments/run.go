@@ -54,20 +54,10 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 		return Result{Row: row}
 	}
 	m := res.Metrics
-	row.Metrics = Metrics{
-		PLTMS:        round6(httpmodel.Milliseconds(m.PLT)),
-		Connections:  int64(m.Connections),
-		HandshakesMS: round6(httpmodel.Milliseconds(m.Handshakes)),
-		Packets:      m.Packets,
-		Bytes:        m.Bytes,
-		Retransmits:  m.Retransmits,
-		Drops:        m.Drops,
-		ServerConnS:  round6(m.ServerConnS),
-		Events:       int64(m.Events),
-		RevisitPLTMS: round6(httpmodel.Milliseconds(m.RevisitPLT)),
-	}
 	if pop {
-		setPopulationMetrics(&row.Metrics, m)
+		row.Metrics = fromRun(metricTable, &m)
+	} else {
+		row.Metrics = fromRun(baseMetrics, &m)
 	}
 	if res.Err != nil {
 		row.Err = res.Err.Error()
@@ -116,30 +106,6 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 	return out
 }
 
-// setPopulationMetrics fills the population columns (populationMetrics of
-// metrics.go) from a run's httpmodel metrics.
-func setPopulationMetrics(r *Metrics, m httpmodel.Metrics) {
-	r.PLTP50MS = round6(PLTPercentile(m.ClientPLTs, 50))
-	r.PLTP95MS = round6(PLTPercentile(m.ClientPLTs, 95))
-	r.PLTP99MS = round6(PLTPercentile(m.ClientPLTs, 99))
-	// Requests served per second of load: the keep-alive tail after
-	// the last page load (idle connections closing) serves nothing.
-	r.RequestsPerS = math.NaN()
-	if end := m.LastLoadEnd.Seconds(); end > 0 {
-		r.RequestsPerS = round6(float64(m.RequestsServed) / end)
-	}
-	r.ServerOpenMean = round6(m.ServerOpenMean)
-	r.ServerOpenMax = int64(m.ServerOpenMax)
-	r.BusyWorkersMax = int64(m.BusyWorkersMax)
-	r.BacklogMax = int64(m.BacklogMax)
-	r.ServerMemoryMax = m.ServerMemoryMax
-	r.SYNDrops = int64(m.SYNDrops)
-	r.Refused = int64(m.Refused)
-	r.Replayed = int64(m.Replayed)
-	r.Failed = int64(m.Failed)
-	r.Abandoned = int64(m.Abandoned)
-}
-
 // requestMarks lists the requests that waited through refused
 // connection attempts or were replayed (Trace.Marks).
 func requestMarks(reqs []RequestRow) []RequestMark {
@@ -179,10 +145,17 @@ func round6(v float64) float64 {
 	return math.Round(v*1e6) / 1e6
 }
 
+// nanMetrics are the metrics of a run that measured nothing: NaN for
+// every measurement (the counts stay 0; the files write the cells of such
+// a run empty either way).
 func nanMetrics() Metrics {
-	n := math.NaN()
-	return Metrics{PLTMS: n, HandshakesMS: n, ServerConnS: n, RevisitPLTMS: n,
-		PLTP50MS: n, PLTP95MS: n, PLTP99MS: n, RequestsPerS: n, ServerOpenMean: n}
+	var r Metrics
+	for _, mt := range metricTable {
+		if !mt.Integer {
+			mt.set(&r, math.NaN())
+		}
+	}
+	return r
 }
 
 func traceOf(row Row, conns []httpmodel.ConnTrace) *Trace {

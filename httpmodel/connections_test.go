@@ -6,7 +6,7 @@ import (
 )
 
 // TestConnectionsCountsDials: Metrics.Connections is the connections the
-// client opened (dialed), refused ones included, as DESIGN.md's
+// client opened (dialed), refused ones included, as docs/experiment-format.md's
 // connections metric ("TCP connections opened") says; Handshakes sums
 // only the handshakes that completed. Parallel, limit 2, 10 objects,
 // R = 50 ms (see TestMaxConnections): c1..c6 are dialed, c3..c6 refused,

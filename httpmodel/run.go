@@ -328,7 +328,7 @@ func (w *world) result() *Result {
 		m.LossProbes += st.LossProbes
 		m.Undos += st.Undos
 	}
-	// connections is "TCP connections opened" (DESIGN.md): every
+	// connections is "TCP connections opened" (docs/experiment-format.md): every
 	// connection the client dialed, refused or timed out ones included.
 	// Handshake time is summed over the handshakes that completed.
 	m.Connections = len(w.cl.conns)

@@ -1,7 +1,7 @@
 // Command connsim runs connection-management experiments: it reads
 // experiment files (YAML), simulates every run, and writes results (CSV or
 // JSON), plots and an HTML report. See the README and
-// spec/experiment-format.md for the file format.
+// docs/experiment-format.md for the file format.
 //
 // Exit codes: 0 ok; 1 a run or a plot failed (the others still finish
 // and are written); 2 bad input (or bad usage, or an output folder that

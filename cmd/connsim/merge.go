@@ -398,7 +398,7 @@ func (sh *shards) advance(in *shardIn, owner runSet) error {
 		return fmt.Errorf("%s:%d: run %s again, in no file now: a shard changed while merge read it", in.resPath, line, rc.ID)
 	}
 	owner.add(p)
-	if err := checkResultRow(in.resPath, line, rc, row); err != nil {
+	if err := checkResultRow(sh.spec, in.resPath, line, rc, row); err != nil {
 		return err
 	}
 	if p < in.prevPos {

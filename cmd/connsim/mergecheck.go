@@ -52,7 +52,7 @@ func headerSlack(spec *experiments.Spec, body int64) int64 {
 // checkResultRow checks one results row of a shard, found to be run rc:
 // its seed is the one the spec gives it, it is not a partial shard's
 // row, and its metrics are sane.
-func checkResultRow(resPath string, line int, rc *experiments.RunConfig, r experiments.Row) error {
+func checkResultRow(spec *experiments.Spec, resPath string, line int, rc *experiments.RunConfig, r experiments.Row) error {
 	if r.Seed != rc.Seed {
 		return fmt.Errorf("%s:%d: run %s: seed %d, experiment.yaml gives it %d", resPath, line, rc.ID, r.Seed, rc.Seed)
 	}
@@ -62,25 +62,18 @@ func checkResultRow(resPath string, line int, rc *experiments.RunConfig, r exper
 	if r.Err != "" {
 		return nil
 	}
-	m := r.Metrics
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"plt_ms", m.PLTMS}, {"handshakes_ms", m.HandshakesMS}, {"server_conn_s", m.ServerConnS}} {
-		if !finiteNonNeg(f.v) {
-			return fmt.Errorf("%s:%d: run %s: %s %v: want a finite number >= 0", resPath, line, rc.ID, f.name, f.v)
-		}
-	}
-	if !math.IsNaN(m.RevisitPLTMS) && !finiteNonNeg(m.RevisitPLTMS) {
-		return fmt.Errorf("%s:%d: run %s: revisit_plt_ms %v: want empty or a finite number >= 0", resPath, line, rc.ID, m.RevisitPLTMS)
-	}
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{{"connections", m.Connections}, {"packets", m.Packets}, {"bytes", m.Bytes}, {"retransmits", m.Retransmits},
-		{"drops", m.Drops}, {"events", m.Events}} {
-		if f.v < 0 {
-			return fmt.Errorf("%s:%d: run %s: %s %d: want >= 0", resPath, line, rc.ID, f.name, f.v)
+	for _, mt := range spec.MetricColumns() {
+		v := mt.Value(&r.Metrics)
+		switch {
+		case math.IsNaN(v) && mt.Optional:
+		case mt.Integer && v < 0:
+			return fmt.Errorf("%s:%d: run %s: %s %v: want >= 0", resPath, line, rc.ID, mt.Name, v)
+		case !mt.Integer && !finiteNonNeg(v):
+			want := "a finite number >= 0"
+			if mt.Optional {
+				want = "empty or " + want
+			}
+			return fmt.Errorf("%s:%d: run %s: %s %v: want %s", resPath, line, rc.ID, mt.Name, v, want)
 		}
 	}
 	return nil
@@ -170,7 +163,7 @@ func (c *requestCheck) done() error {
 // checks merge makes as it reads: each results row is a run of the spec
 // with its seed and sane metrics, and requests.csv holds one row per
 // request of each run, no more and no fewer, with sane times and sizes.
-func checkShardValues(dir string, plan *experiments.Plan, rows []experiments.Row, reqs []experiments.RequestRow) error {
+func checkShardValues(spec *experiments.Spec, dir string, plan *experiments.Plan, rows []experiments.Row, reqs []experiments.RequestRow) error {
 	resPath := filepath.Join(dir, "results.csv")
 	reqPath := filepath.Join(dir, "requests.csv")
 	checks := map[int]*requestCheck{}
@@ -185,7 +178,7 @@ func checkShardValues(dir string, plan *experiments.Plan, rows []experiments.Row
 		if checks[p] != nil {
 			return fmt.Errorf("%s:%d: run %s appears twice", resPath, line, rc.ID)
 		}
-		if err := checkResultRow(resPath, line, rc, r); err != nil {
+		if err := checkResultRow(spec, resPath, line, rc, r); err != nil {
 			return err
 		}
 		checks[p] = newRequestCheck(reqPath, rc, r.Err == "")

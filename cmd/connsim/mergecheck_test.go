@@ -59,7 +59,7 @@ func TestValueChecksAcceptLibraryRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := checkShardValues("library/"+e.Name, plan, rows, reqs); err != nil {
+			if err := checkShardValues(s, "library/"+e.Name, plan, rows, reqs); err != nil {
 				t.Errorf("%v", err)
 			}
 		})

@@ -249,10 +249,16 @@ func printPage(w io.Writer, s *experiments.Spec, res experiments.Result) {
 		fmt.Fprintf(w, "%4d %5d %-22s %9d %9.1f  |%s|\n", q.Request, q.Connection, host, q.Bytes, q.EndMS, string(line))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "plt_ms         %.1f\n", r.PLTMS)
-	if !math.IsNaN(r.RevisitPLTMS) {
-		fmt.Fprintf(w, "revisit_plt_ms %.1f\n", r.RevisitPLTMS)
+	for _, name := range experiments.MetricNames { // one page: no population columns
+		mt, _ := experiments.LookupMetric(name)
+		switch v := mt.Value(&r.Metrics); {
+		case math.IsNaN(v):
+		case mt.Integer:
+			fmt.Fprintf(w, "%-14s %d\n", mt.Name, int64(v))
+		case mt.Unit.Unit == "s":
+			fmt.Fprintf(w, "%-14s %.2f\n", mt.Name, v)
+		default:
+			fmt.Fprintf(w, "%-14s %.1f\n", mt.Name, v)
+		}
 	}
-	fmt.Fprintf(w, "connections    %d\nhandshakes_ms  %.1f\npackets        %d\nbytes          %d\nretransmits    %d\ndrops          %d\nserver_conn_s  %.2f\nevents         %d\n",
-		r.Connections, r.HandshakesMS, r.Packets, r.Bytes, r.Retransmits, r.Drops, r.ServerConnS, r.Events)
 }

@@ -31,40 +31,7 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 	if err != nil {
 		return httpmodel.Config{}, err
 	}
-	t := s.TCP
-	restart := tcp.RestartRFC5681
-	if t.IdleRestart == "linux" {
-		restart = tcp.RestartLinux
-	}
-	tc := tcp.DefaultConfig()
-	tc.MSS = int64(t.MSS)
-	tc.InitialWindow = t.InitialWindow
-	tc.CC = t.CC
-	tc.DelayedAck = t.DelayedACK
-	tc.DelayedAckTimeout = t.DelayedACKTimeout.Std()
-	tc.Nagle = t.Nagle
-	tc.SlowStartAfterIdle = t.SlowStartAfterIdle
-	tc.IdleRestart = restart
-	tc.InitialRTO = t.InitialRTO.Std()
-	tc.MinRTO = t.MinRTO.Std()
-	tc.ReceiveWindow = int64(t.ReceiveWindow)
-	tc.Recovery = tcp.RecoverySACK
-	if t.Recovery == "newreno" {
-		tc.Recovery = tcp.RecoveryNewReno
-	}
-	tc.CwndCounting = tcp.CountPackets
-	if t.CwndCounting == "bytes" {
-		tc.CwndCounting = tcp.CountBytes
-	}
-	tc.RTOEstimator = tcp.RTOLinux
-	if t.RTOEstimator == "rfc6298" {
-		tc.RTOEstimator = tcp.RTORFC6298
-	}
-	tc.Timestamps = t.Timestamps
-	tc.Undo = t.Undo
-	tc.TLP = t.TLP
-	tc.QuickAck = t.QuickACK
-	tc.HyStart = t.HyStart
+	tc := tcpConfig(s.TCP)
 
 	var tls httpmodel.TLS
 	switch s.TLS {
@@ -197,4 +164,43 @@ func populationConfig(s *Spec, p PopulationSpec, runModel httpmodel.Model, expan
 			Loss:         float64(a.Loss),
 		},
 	}, nil
+}
+
+// tcpConfig is the tcp.Config of the spec's tcp section.
+func tcpConfig(t TCPSpec) tcp.Config {
+	restart := tcp.RestartRFC5681
+	if t.IdleRestart == "linux" {
+		restart = tcp.RestartLinux
+	}
+	tc := tcp.DefaultConfig()
+	tc.MSS = int64(t.MSS)
+	tc.InitialWindow = t.InitialWindow
+	tc.CC = t.CC
+	tc.DelayedAck = t.DelayedACK
+	tc.DelayedAckTimeout = t.DelayedACKTimeout.Std()
+	tc.Nagle = t.Nagle
+	tc.SlowStartAfterIdle = t.SlowStartAfterIdle
+	tc.IdleRestart = restart
+	tc.InitialRTO = t.InitialRTO.Std()
+	tc.MinRTO = t.MinRTO.Std()
+	tc.ReceiveWindow = int64(t.ReceiveWindow)
+	tc.Recovery = tcp.RecoverySACK
+	if t.Recovery == "newreno" {
+		tc.Recovery = tcp.RecoveryNewReno
+	}
+	tc.CwndCounting = tcp.CountPackets
+	if t.CwndCounting == "bytes" {
+		tc.CwndCounting = tcp.CountBytes
+	}
+	tc.RTOEstimator = tcp.RTOLinux
+	if t.RTOEstimator == "rfc6298" {
+		tc.RTOEstimator = tcp.RTORFC6298
+	}
+	tc.Timestamps = t.Timestamps
+	tc.Undo = t.Undo
+	tc.TLP = t.TLP
+	tc.QuickAck = t.QuickACK
+	tc.HyStart = t.HyStart
+
+	return tc
 }

@@ -1069,21 +1069,15 @@ func (st *loaded) checkPlotPoint(i int, p *PlotSpec, perRun bool) {
 	}
 }
 
-// checkConfig checks the rules that involve several keys of one point.
-func checkConfig(s *Spec, d *decoder) {
+// checkConfig checks the rules that involve several keys of one point;
+// base holds the problems already found in the spec the point copies.
+func checkConfig(s *Spec, d *decoder, base ErrorList) {
 	pkt := int64(s.TCP.MSS) + 40
 	if q := s.Network.Queue; q.Bytes != 0 && int64(q.Bytes) < pkt {
 		n, p := d.nodeFor("network.queue", "tcp.mss")
 		d.errorf(n, p, "a queue of %s holds no full packet (mss %d + 40 header bytes = %d bytes)", q.Bytes, s.TCP.MSS, pkt)
 	}
-	if s.TCP.ReceiveWindow < s.TCP.MSS {
-		n, p := d.nodeFor("tcp.receive_window", "tcp.mss")
-		d.errorf(n, p, "receive_window %s is smaller than mss %d", s.TCP.ReceiveWindow, s.TCP.MSS)
-	}
-	if s.TCP.MinRTO > s.TCP.InitialRTO {
-		n, p := d.nodeFor("tcp.min_rto", "tcp.initial_rto")
-		d.errorf(n, p, "min_rto %s is above initial_rto %s", s.TCP.MinRTO, s.TCP.InitialRTO)
-	}
+	checkTCP(s, d, base)
 	total := 0
 	for _, o := range s.Page.Objects {
 		total += o.Count
@@ -1093,6 +1087,55 @@ func checkConfig(s *Spec, d *decoder) {
 		d.errorf(n, p, "%d objects is too many (at most %d)", total, maxObjects)
 	}
 	checkClients(s, d)
+}
+
+// tcpKeys names the keys of the tcp section that tcp.Config.Validate's
+// messages start with (its field names), most specific first.
+var tcpKeys = []struct{ field, key, other string }{
+	{"ReceiveWindow", "receive_window", "mss"},
+	{"MinRTO", "min_rto", "initial_rto"},
+	{"MSS", "mss", ""},
+	{"CC", "cc", ""},
+}
+
+// yamlFieldNames writes tcp.Config's field names as the keys of the tcp
+// section, in tcp's messages.
+var yamlFieldNames = strings.NewReplacer("ReceiveWindow", "receive_window", "InitialRTO", "initial_rto",
+	"MinRTO", "min_rto", "MaxRTO", "max_rto", "MSS", "mss")
+
+// checkTCP checks the tcp section with tcp.Config.Validate, the rules
+// being tcp's; experiments adds the position of the key the file sets.
+// It runs beside the other checks of a point (so a file gets every
+// problem at once), but not when a tcp key is already reported as out of
+// range, which would say the same again.
+func checkTCP(s *Spec, d *decoder, base ErrorList) {
+	for _, errs := range []ErrorList{base, d.errs} {
+		for _, e := range errs {
+			if strings.HasPrefix(e.Path, "tcp.") || strings.HasPrefix(e.Path, "sweep.tcp.") {
+				return
+			}
+		}
+	}
+	err := tcpConfig(s.TCP).Validate()
+	if err == nil {
+		return
+	}
+	msg := err.Error()
+	for _, k := range tcpKeys {
+		rest, ok := strings.CutPrefix(msg, k.field+": ")
+		if !ok {
+			continue
+		}
+		keys := []string{"tcp." + k.key}
+		if k.other != "" {
+			keys = append(keys, "tcp."+k.other)
+		}
+		n, p := d.nodeFor(keys...)
+		d.errorf(n, p, "%s %s", k.key, yamlFieldNames.Replace(rest))
+		return
+	}
+	n, p := d.nodeFor("tcp")
+	d.errorf(n, p, "%s", msg)
 }
 
 // checkModelConfigs checks the configuration of each model at point s

@@ -159,7 +159,7 @@ func TestLoadErrors(t *testing.T) {
 		{"object size required", "name: x\npage: {objects: [{count: 2}]}\n", "test.yaml:2:18: page.objects[0].size: required"},
 		{"too many objects", "name: x\npage: {objects: [{size: 1, count: 10000}, " + strings.Repeat("{size: 1, count: 10000}, ", 10) + "]}\n", "page.objects: 110000 objects is too many (at most 100000)"},
 		{"queue holds no packet", "name: x\nnetwork: {queue: 1KB}\n", "test.yaml:2:18: network.queue: a queue of 1KB holds no full packet (mss 1460 + 40 header bytes = 1500 bytes)"},
-		{"receive window", "name: x\ntcp: {mss: 9000, receive_window: 8KB}\n", "test.yaml:2:34: tcp.receive_window: receive_window 8KB is smaller than mss 9000"},
+		{"receive window", "name: x\ntcp: {mss: 9000, receive_window: 8KB}\n", "test.yaml:2:34: tcp.receive_window: receive_window 8000 bytes is smaller than mss 9000"},
 		{"cross-key check beside other errors", "name: x\ntcp: {initial_rto: 100ms}\nnetwork: {rtt: 5}\n", "test.yaml:2:20: tcp.initial_rto: min_rto 200ms is above initial_rto 100ms\ntest.yaml:3:16: network.rtt: \"5\" needs a unit (e.g. 5ms)"},
 		{"pipelined under HTTP/1.0", "name: x\nhttp: {version: \"1.0\"}\nmodels: [persistent, {pipelined: {depth: 2}}]\n", "test.yaml:3:22: models[1]: pipelined needs http version 1.1: pipelining is an HTTP/1.1 mechanism"},
 		{"h2c upgrade under HTTP/1.0", "name: x\nhttp: {version: \"1.0\"}\nmodels: [{http2: {start: upgrade}}]\n", "models[0]: http2 by upgrade needs http version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior knowledge or TLS)"},

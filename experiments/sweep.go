@@ -289,7 +289,7 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 	// hosts in a list of its own.
 	ps.Page.Objects = slices.Clone(ps.Page.Objects)
 	if check {
-		checkConfig(ps, d)
+		checkConfig(ps, d, st.d.errs)
 		if len(st.d.errs) == 0 && len(d.errs) == 0 {
 			checkModelConfigs(ps, d)
 		}

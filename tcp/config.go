@@ -334,6 +334,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("MSS: %d leaves %d payload bytes per segment; want at least 64", c.MSS, c.SMSS())
 	case c.MinRTO > c.MaxRTO:
 		return fmt.Errorf("MinRTO: %v above MaxRTO %v", c.MinRTO, c.MaxRTO)
+	case c.MinRTO > c.InitialRTO:
+		// The first RTO (RFC 6298 2.1) cannot be shorter than the floor
+		// every later one has.
+		return fmt.Errorf("MinRTO: %v is above InitialRTO %v", c.MinRTO, c.InitialRTO)
+	case c.ReceiveWindow < c.MSS:
+		// A window that cannot hold one full segment stalls the sender.
+		return fmt.Errorf("ReceiveWindow: %d bytes is smaller than MSS %d", c.ReceiveWindow, c.MSS)
 	case c.Recovery > RecoveryNewReno:
 		return fmt.Errorf("Recovery: unknown mode %d", c.Recovery)
 	case c.CwndCounting > CountBytes:

@@ -19,7 +19,7 @@ type PageLoadRun struct {
 	BWMbps      float64 // configured rate, both directions
 	QueuePkts   int     // drop-tail queue per direction, packets waiting
 	Run         int     // 1..3
-	PLTms       float64 // page load time; NaN for a failed run
+	PLTMS       float64 // page load time; NaN for a failed run
 	Connections int     // connections the client opened
 	Page        string  // n10x10KB, n40x10KB, hetero20
 	HTMLBytes   int64
@@ -47,12 +47,12 @@ type WarmColdRun struct {
 	SSAI        bool   // tcp_slow_start_after_idle
 	ObjectBytes int64  // the measured object's body
 	WarmupBytes int64  // the warm-up object's body (warm, idle); 0 for cold
-	IdleMs      float64
+	IdleMS      float64
 	Run         int
-	ConnectMs   float64 // cold only; NaN otherwise
+	ConnectMS   float64 // cold only; NaN otherwise
 	TTFBms      float64 // request write to first response byte
-	FetchMs     float64 // request write to last response byte
-	TotalMs     float64 // connect + fetch (cold), fetch otherwise
+	FetchMS     float64 // request write to last response byte
+	TotalMS     float64 // connect + fetch (cold), fetch otherwise
 
 	SrvCwndBefore     int64   // packets
 	SrvCwndAfter      int64   // packets
@@ -83,7 +83,7 @@ func ReadPageLoads(path string) ([]PageLoadRun, error) {
 		p.BWMbps = r.float("bw_mbps")
 		p.QueuePkts = r.int("queue_pkts")
 		p.Run = r.int("run")
-		p.PLTms = r.float("plt_ms")
+		p.PLTMS = r.float("plt_ms")
 		p.Connections = r.int("connections_opened")
 		p.Page = r.str("page")
 		p.HTMLBytes = int64(r.int("html_bytes"))
@@ -122,12 +122,12 @@ func ReadWarmCold(path string) ([]WarmColdRun, error) {
 		w.SSAI = r.str("ssai") == "1"
 		w.ObjectBytes = int64(r.int("object_bytes"))
 		w.WarmupBytes = int64(r.int("warmup_bytes"))
-		w.IdleMs = r.float("idle_ms")
+		w.IdleMS = r.float("idle_ms")
 		w.Run = r.int("run")
-		w.ConnectMs = r.float("connect_ms")
+		w.ConnectMS = r.float("connect_ms")
 		w.TTFBms = r.float("ttfb_ms")
-		w.FetchMs = r.float("fetch_ms")
-		w.TotalMs = r.float("total_ms")
+		w.FetchMS = r.float("fetch_ms")
+		w.TotalMS = r.float("total_ms")
 		w.SrvCwndBefore = int64(r.int("srv_cwnd_before"))
 		w.SrvCwndAfter = int64(r.int("srv_cwnd_after"))
 		w.SrvSSThreshBefore = int64(r.int("srv_ssthresh_before"))

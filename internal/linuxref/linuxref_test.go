@@ -181,16 +181,16 @@ func TestLinuxFidelityLossy(t *testing.T) {
 		}
 		if OneConnection(r.Model) {
 			if math.Abs(r.Err) > lossyOneConn {
-				t.Errorf("%s: %.1f ms, want %.1f ms +-%.0f%% (error %s)", r.PageKey, r.Sim.PLTms, r.Linux, 100*lossyOneConn, pct(r.Err))
+				t.Errorf("%s: %.1f ms, want %.1f ms +-%.0f%% (error %s)", r.PageKey, r.Sim.PLTMS, r.Linux, 100*lossyOneConn, pct(r.Err))
 			}
 			continue
 		}
 		lo, hi := r.LinuxMin*(1-lossyWiden), r.LinuxMax*(1+lossyWiden)
-		if checkGap(t, pageGaps, r.PageKey.String(), r.Sim.PLTms, r.Sim.PLTms >= lo && r.Sim.PLTms <= hi) {
+		if checkGap(t, pageGaps, r.PageKey.String(), r.Sim.PLTMS, r.Sim.PLTMS >= lo && r.Sim.PLTMS <= hi) {
 			continue
 		}
-		if r.Sim.PLTms < lo || r.Sim.PLTms > hi {
-			t.Errorf("%s: %.1f ms, want within [%.1f, %.1f] (Linux %.1f-%.1f widened by %.0f%%)", r.PageKey, r.Sim.PLTms, lo, hi,
+		if r.Sim.PLTMS < lo || r.Sim.PLTMS > hi {
+			t.Errorf("%s: %.1f ms, want within [%.1f, %.1f] (Linux %.1f-%.1f widened by %.0f%%)", r.PageKey, r.Sim.PLTMS, lo, hi,
 				r.LinuxMin, r.LinuxMax, 100*lossyWiden)
 		}
 	}
@@ -221,9 +221,9 @@ func TestLinuxSharded3SlowLink(t *testing.T) {
 	r := findPage(t, PageKey{Model: "sharded3", RTTms: 20, BWMbps: 1.5, Page: "n40x10KB", QueuePkts: 1000})
 	lr, hr := r.SrvRetransRange()
 	t.Logf("%s: connsim %.1f ms, %d server retransmissions; Linux %.1f ms (%.1f-%.1f), %d-%d", r.PageKey,
-		r.Sim.PLTms, r.Sim.SrvRetrans, r.Linux, r.LinuxMin, r.LinuxMax, lr, hr)
-	if !within(r.Sim.PLTms, 2647, 0.03) {
-		t.Errorf("page load %.1f ms, want 2647 ms +-3%%", r.Sim.PLTms)
+		r.Sim.PLTMS, r.Sim.SrvRetrans, r.Linux, r.LinuxMin, r.LinuxMax, lr, hr)
+	if !within(r.Sim.PLTMS, 2647, 0.03) {
+		t.Errorf("page load %.1f ms, want 2647 ms +-3%%", r.Sim.PLTMS)
 	}
 	if r.Sim.SrvRetrans < 30 || r.Sim.SrvRetrans > 60 {
 		t.Errorf("%d server retransmissions, want 30-60 (Linux %d-%d)", r.Sim.SrvRetrans, lr, hr)
@@ -236,9 +236,9 @@ func TestLinuxSharded3SlowLink(t *testing.T) {
 // within 2 %.
 func TestLinuxPipelinedLongRTT(t *testing.T) {
 	r := findPage(t, PageKey{Model: "pipelined", RTTms: 200, BWMbps: 50, Page: "n10x10KB", QueuePkts: 1667})
-	t.Logf("%s: connsim %.1f ms; Linux %.1f ms (%.1f-%.1f)", r.PageKey, r.Sim.PLTms, r.Linux, r.LinuxMin, r.LinuxMax)
-	if !within(r.Sim.PLTms, 1051, 0.02) {
-		t.Errorf("page load %.1f ms, want 1051 ms +-2%%", r.Sim.PLTms)
+	t.Logf("%s: connsim %.1f ms; Linux %.1f ms (%.1f-%.1f)", r.PageKey, r.Sim.PLTMS, r.Linux, r.LinuxMin, r.LinuxMax)
+	if !within(r.Sim.PLTMS, 1051, 0.02) {
+		t.Errorf("page load %.1f ms, want 1051 ms +-2%%", r.Sim.PLTMS)
 	}
 }
 
@@ -252,9 +252,9 @@ func TestLinuxLossyPipelined(t *testing.T) {
 	ld, hd := r.DropsDownRange()
 	lr, hr := r.SrvRetransRange()
 	t.Logf("%s: connsim %.1f ms, %d dropped, %d retransmitted; Linux %.1f ms, %d-%d dropped, %d-%d retransmitted", r.PageKey,
-		r.Sim.PLTms, r.Sim.DropsDown, r.Sim.SrvRetrans, r.Linux, ld, hd, lr, hr)
-	if !within(r.Sim.PLTms, 845, 0.05) {
-		t.Errorf("page load %.1f ms, want 845 ms +-5%%", r.Sim.PLTms)
+		r.Sim.PLTMS, r.Sim.DropsDown, r.Sim.SrvRetrans, r.Linux, ld, hd, lr, hr)
+	if !within(r.Sim.PLTMS, 845, 0.05) {
+		t.Errorf("page load %.1f ms, want 845 ms +-5%%", r.Sim.PLTMS)
 	}
 	if r.Sim.SrvRetrans != r.Sim.DropsDown {
 		t.Errorf("%d segments retransmitted, want %d (the dropped ones)", r.Sim.SrvRetrans, r.Sim.DropsDown)
@@ -290,11 +290,11 @@ func TestLinuxWarmColdFetch(t *testing.T) {
 					t.Errorf("%s: %v", r.WarmColdKey, r.Sim.Err)
 					continue
 				}
-				if checkGap(t, warmColdGaps, r.WarmColdKey.String(), r.Sim.FetchMs, math.Abs(r.Err) <= warmColdFetch) {
+				if checkGap(t, warmColdGaps, r.WarmColdKey.String(), r.Sim.FetchMS, math.Abs(r.Err) <= warmColdFetch) {
 					continue
 				}
 				if math.Abs(r.Err) > warmColdFetch {
-					t.Errorf("%s: fetch %.1f ms, want %.1f ms +-%.0f%% (error %s)", r.WarmColdKey, r.Sim.FetchMs, r.Linux,
+					t.Errorf("%s: fetch %.1f ms, want %.1f ms +-%.0f%% (error %s)", r.WarmColdKey, r.Sim.FetchMS, r.Linux,
 						100*warmColdFetch, pct(r.Err))
 				}
 			}

@@ -57,17 +57,17 @@ type PagePoint struct {
 
 // Median returns the median of Linux's page load times, ms.
 func (p PagePoint) Median() float64 {
-	return median(p.field(func(r PageLoadRun) float64 { return r.PLTms }))
+	return median(p.field(func(r PageLoadRun) float64 { return r.PLTMS }))
 }
 
 // Min returns the fastest of Linux's runs, ms.
 func (p PagePoint) Min() float64 {
-	return slices.Min(p.field(func(r PageLoadRun) float64 { return r.PLTms }))
+	return slices.Min(p.field(func(r PageLoadRun) float64 { return r.PLTMS }))
 }
 
 // Max returns the slowest of Linux's runs, ms.
 func (p PagePoint) Max() float64 {
-	return slices.Max(p.field(func(r PageLoadRun) float64 { return r.PLTms }))
+	return slices.Max(p.field(func(r PageLoadRun) float64 { return r.PLTMS }))
 }
 
 // SrvRetransRange returns the fewest and most server retransmissions of
@@ -98,7 +98,7 @@ func PagePoints(runs []PageLoadRun) []PagePoint {
 	idx := map[PageKey]int{}
 	var pts []PagePoint
 	for _, r := range runs {
-		if r.Err != "" || math.IsNaN(r.PLTms) {
+		if r.Err != "" || math.IsNaN(r.PLTMS) {
 			continue
 		}
 		k := PageKey{Model: r.Model, RTTms: r.RTTms, BWMbps: r.BWMbps, Page: r.Page, Lossy: r.Lossy, QueuePkts: r.QueuePkts}
@@ -300,7 +300,7 @@ func PageConfig(k PageKey) httpmodel.Config {
 
 // PageSim is what connsim gives for one point.
 type PageSim struct {
-	PLTms       float64
+	PLTMS       float64
 	Connections int
 	SrvRetrans  int // segments the server sent again
 	SrvRTOs     int // the server's retransmission timeouts
@@ -314,7 +314,7 @@ func SimulatePage(k PageKey) PageSim {
 	cfg := PageConfig(k)
 	cfg.Trace = true
 	res := httpmodel.Run(cfg, 1)
-	s := PageSim{PLTms: httpmodel.Milliseconds(res.Metrics.PLT), Connections: res.Metrics.Connections, Err: res.Err}
+	s := PageSim{PLTMS: httpmodel.Milliseconds(res.Metrics.PLT), Connections: res.Metrics.Connections, Err: res.Err}
 	for _, c := range res.Conns {
 		for _, g := range c.Segments {
 			switch {
@@ -345,8 +345,8 @@ func ComparePages(pts []PagePoint) []PageResult {
 	for i, p := range pts {
 		s := SimulatePage(p.PageKey)
 		r := PageResult{PagePoint: p, Linux: p.Median(), LinuxMin: p.Min(), LinuxMax: p.Max(), Sim: s}
-		r.Err = (s.PLTms - r.Linux) / r.Linux
-		if s.Err != nil || math.IsNaN(s.PLTms) {
+		r.Err = (s.PLTMS - r.Linux) / r.Linux
+		if s.Err != nil || math.IsNaN(s.PLTMS) {
 			r.Err = math.Inf(1)
 		}
 		out[i] = r

@@ -34,7 +34,7 @@ func Summarize(rs []PageResult) Summary {
 		if i == 0 || abs[i] > s.Max {
 			s.Max = abs[i]
 			s.Worst = r.PageKey.String()
-			s.WorstSim, s.WorstLinux = r.Sim.PLTms, r.Linux
+			s.WorstSim, s.WorstLinux = r.Sim.PLTMS, r.Linux
 		}
 	}
 	s.Median = median(abs)
@@ -109,7 +109,7 @@ func Fastest(rs []PageResult) []FastestCheck {
 		byLinux := slices.Clone(g.rs)
 		slices.SortStableFunc(byLinux, func(a, b PageResult) int { return cmp.Compare(a.Linux, b.Linux) })
 		bySim := slices.Clone(g.rs)
-		slices.SortStableFunc(bySim, func(a, b PageResult) int { return cmp.Compare(a.Sim.PLTms, b.Sim.PLTms) })
+		slices.SortStableFunc(bySim, func(a, b PageResult) int { return cmp.Compare(a.Sim.PLTMS, b.Sim.PLTMS) })
 		c := FastestCheck{Key: g.key, BWMbps: g.rs[0].BWMbps, Linux: byLinux[0].Model, Sim: bySim[0].Model,
 			LinuxGap: byLinux[1].Linux/byLinux[0].Linux - 1}
 		c.Decisive = c.LinuxGap > FastestMargin
@@ -181,7 +181,7 @@ func PointTable(w io.Writer, rs []PageResult) {
 		lr, hr := r.SrvRetransRange()
 		ld, hd := r.DropsDownRange()
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%d-%d\t%d\t%d-%d\t%d\t\n", r.PageKey, r.Linux, r.LinuxMin, r.LinuxMax,
-			r.Sim.PLTms, pct(r.Err), lr, hr, r.Sim.SrvRetrans, ld, hd, r.Sim.DropsDown)
+			r.Sim.PLTMS, pct(r.Err), lr, hr, r.Sim.SrvRetrans, ld, hd, r.Sim.DropsDown)
 	}
 	tw.Flush()
 }
@@ -203,7 +203,7 @@ func WritePageCSV(w io.Writer, rs []PageResult) error {
 			e = strings.ReplaceAll(r.Sim.Err.Error(), "\n", " ")
 		}
 		cw.Write([]string{r.Model, r.Page, f(r.RTTms), f(r.BWMbps), strconv.Itoa(r.QueuePkts), strconv.FormatBool(r.Lossy),
-			f(r.Linux), f(r.LinuxMin), f(r.LinuxMax), f(r.Sim.PLTms), strconv.FormatFloat(r.Err, 'f', 5, 64),
+			f(r.Linux), f(r.LinuxMin), f(r.LinuxMax), f(r.Sim.PLTMS), strconv.FormatFloat(r.Err, 'f', 5, 64),
 			strconv.Itoa(lr), strconv.Itoa(hr), strconv.Itoa(r.Sim.SrvRetrans),
 			strconv.Itoa(ld), strconv.Itoa(hd), strconv.Itoa(r.Sim.DropsDown),
 			strconv.Itoa(r.Runs[0].Connections), strconv.Itoa(r.Sim.Connections), e})
@@ -219,7 +219,7 @@ func WarmColdTable(w io.Writer, rs []WarmColdResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "point\tlinux fetch ms\tsim fetch ms\terr\tlinux cwnd\tsim cwnd\tlinux ssthresh\tsim ssthresh\tlinux rto\tsim rto\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%s\t%.0f\t%.1f\t%s\t%s\t%.0f\t%.0f\t\n", r.WarmColdKey, r.Linux, r.Sim.FetchMs, pct(r.Err),
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%s\t%.0f\t%.1f\t%s\t%s\t%.0f\t%.0f\t\n", r.WarmColdKey, r.Linux, r.Sim.FetchMS, pct(r.Err),
 			r.CwndBefore(), r.Sim.SrvCwndBefore, ssthreshStr(r.SSThreshBefore()), ssthreshStr(r.Sim.SrvSSThreshBefore),
 			r.RTOBefore(), r.Sim.SrvRTOBefore)
 	}
@@ -262,7 +262,7 @@ func WarmColdSummaryTable(w io.Writer, rs []WarmColdResult) {
 			}
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%d\t%s (%.1f vs %.1f)\t\n", k.cc, k.variant, len(g), pct(median(abs)),
-			pct(quantile(abs, 0.9)), pct(abs[worst]), over, g[worst].WarmColdKey, g[worst].Sim.FetchMs, g[worst].Linux)
+			pct(quantile(abs, 0.9)), pct(abs[worst]), over, g[worst].WarmColdKey, g[worst].Sim.FetchMS, g[worst].Linux)
 	}
 	tw.Flush()
 }
@@ -285,8 +285,8 @@ func WriteWarmColdCSV(w io.Writer, rs []WarmColdResult) error {
 			ssai = "1"
 		}
 		cw.Write([]string{r.CC, r.Variant, ssai, strconv.FormatInt(r.ObjectBytes, 10), strconv.FormatInt(r.WarmupBytes, 10),
-			f(r.RTTms), f(r.BWMbps), strconv.Itoa(r.QueuePkts), f(r.IdleMs()),
-			f(r.Linux), f(r.Sim.FetchMs), strconv.FormatFloat(r.Err, 'f', 5, 64), f(r.CwndBefore()), f(r.Sim.SrvCwndBefore),
+			f(r.RTTms), f(r.BWMbps), strconv.Itoa(r.QueuePkts), f(r.IdleMS()),
+			f(r.Linux), f(r.Sim.FetchMS), strconv.FormatFloat(r.Err, 'f', 5, 64), f(r.CwndBefore()), f(r.Sim.SrvCwndBefore),
 			f(r.SSThreshBefore()), f(r.Sim.SrvSSThreshBefore), f(r.RTOBefore()), f(r.Sim.SrvRTOBefore), f(r.Sim.SrvSRTTBefore), e})
 	}
 	cw.Flush()

@@ -48,15 +48,15 @@ func (p WarmColdPoint) field(f func(WarmColdRun) float64) []float64 {
 	return v
 }
 
-// FetchMs returns the median of Linux's fetch times (request write to
+// FetchMS returns the median of Linux's fetch times (request write to
 // last response byte), ms.
-func (p WarmColdPoint) FetchMs() float64 {
-	return median(p.field(func(r WarmColdRun) float64 { return r.FetchMs }))
+func (p WarmColdPoint) FetchMS() float64 {
+	return median(p.field(func(r WarmColdRun) float64 { return r.FetchMS }))
 }
 
-// IdleMs returns the median idle time of Linux's runs, ms.
-func (p WarmColdPoint) IdleMs() float64 {
-	return median(p.field(func(r WarmColdRun) float64 { return r.IdleMs }))
+// IdleMS returns the median idle time of Linux's runs, ms.
+func (p WarmColdPoint) IdleMS() float64 {
+	return median(p.field(func(r WarmColdRun) float64 { return r.IdleMS }))
 }
 
 // SSThreshBefore returns the median of the server's ssthresh before the
@@ -81,7 +81,7 @@ func WarmColdPoints(runs []WarmColdRun) []WarmColdPoint {
 	idx := map[WarmColdKey]int{}
 	var pts []WarmColdPoint
 	for _, r := range runs {
-		if r.Err != "" || math.IsNaN(r.FetchMs) {
+		if r.Err != "" || math.IsNaN(r.FetchMS) {
 			continue
 		}
 		k := WarmColdKey{CC: r.CC, RTTms: r.RTTms, BWMbps: r.BWMbps, QueuePkts: r.QueuePkts, Variant: r.Variant,
@@ -109,9 +109,9 @@ func WarmColdPoints(runs []WarmColdRun) []WarmColdPoint {
 // values are read just before the measured response is written, as the
 // reference reads TCP_INFO.
 type WarmColdSim struct {
-	ConnectMs float64 // cold: dial to established; NaN otherwise
+	ConnectMS float64 // cold: dial to established; NaN otherwise
 	TTFBms    float64 // request write to first response byte
-	FetchMs   float64 // request write to last response byte
+	FetchMS   float64 // request write to last response byte
 
 	SrvCwndBefore     float64 // packets (cwnd bytes / MSS)
 	SrvSSThreshBefore float64 // packets; InfiniteSSThresh when never set
@@ -139,7 +139,7 @@ func SimulateWarmCold(k WarmColdKey, idleMs float64) WarmColdSim {
 	st := tcp.NewStack(n)
 	cep, sep := st.Endpoint(cn), st.Endpoint(sn)
 	cfg := TCPConfig(k.CC, k.SSAI)
-	h := &wcHarness{s: s, k: k, idle: Duration(idleMs), out: WarmColdSim{ConnectMs: nan}}
+	h := &wcHarness{s: s, k: k, idle: Duration(idleMs), out: WarmColdSim{ConnectMS: nan}}
 	sep.Listen(warmColdPort, cfg, func(c *tcp.Conn) tcp.Handler { h.srv = c; return (*wcServer)(h) })
 	h.dialAt = s.Now()
 	h.cli = cep.Dial(sn.ID, warmColdPort, cfg, (*wcClient)(h))
@@ -183,7 +183,7 @@ type wcClient wcHarness
 func (c *wcClient) Connected(tc *tcp.Conn) {
 	h := (*wcHarness)(c)
 	if h.k.Variant == "cold" {
-		h.out.ConnectMs = ms(h.s.Now().Sub(h.dialAt))
+		h.out.ConnectMS = ms(h.s.Now().Sub(h.dialAt))
 		h.request(true)
 		return
 	}
@@ -199,7 +199,7 @@ func (c *wcClient) Delivered(tc *tcp.Conn, tag any) {
 			h.out.TTFBms = ms(h.s.Now().Sub(h.reqAt))
 		}
 		if !m.header {
-			h.out.FetchMs = ms(h.s.Now().Sub(h.reqAt))
+			h.out.FetchMS = ms(h.s.Now().Sub(h.reqAt))
 			h.done = true
 		}
 		return
@@ -269,9 +269,9 @@ type WarmColdResult struct {
 func CompareWarmCold(pts []WarmColdPoint) []WarmColdResult {
 	out := make([]WarmColdResult, len(pts))
 	for i, p := range pts {
-		s := SimulateWarmCold(p.WarmColdKey, p.IdleMs())
-		r := WarmColdResult{WarmColdPoint: p, Linux: p.FetchMs(), Sim: s}
-		r.Err = (s.FetchMs - r.Linux) / r.Linux
+		s := SimulateWarmCold(p.WarmColdKey, p.IdleMS())
+		r := WarmColdResult{WarmColdPoint: p, Linux: p.FetchMS(), Sim: s}
+		r.Err = (s.FetchMS - r.Linux) / r.Linux
 		if s.Err != nil {
 			r.Err = math.Inf(1)
 		}

@@ -283,26 +283,52 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 
 // traceCache holds the runs' traces. Figures drawn at once share it.
 type traceCache struct {
-	mu sync.Mutex
-	m  map[int]*experiments.Trace
+	mu      sync.Mutex
+	m       map[int]*experiments.Trace
+	running map[int]*traceRun // runs being simulated again, by index
+}
+
+// traceRun is one run being simulated again for its trace.
+type traceRun struct {
+	done chan struct{}
+	tr   *experiments.Trace
+	err  error
 }
 
 // get returns the trace of run rc, running it again when the results
 // came from files (merge): runs are deterministic, so this is the same
-// run. The lock is held while a run is repeated, so that no run is
-// repeated twice; that only happens in merge.
+// run. Each run is repeated at most once; figures that need different
+// runs repeat them at the same time.
 func (c *traceCache) get(rc experiments.RunConfig) (*experiments.Trace, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if tr, ok := c.m[rc.Index]; ok {
+		c.mu.Unlock()
 		return tr, nil
 	}
-	r := experiments.Run(rc, true)
-	if r.Trace == nil {
-		return nil, fmt.Errorf("run %s has no trace", rc.ID)
+	if r, ok := c.running[rc.Index]; ok {
+		c.mu.Unlock()
+		<-r.done
+		return r.tr, r.err
 	}
-	c.m[rc.Index] = r.Trace
-	return r.Trace, nil
+	r := &traceRun{done: make(chan struct{})}
+	if c.running == nil {
+		c.running = map[int]*traceRun{}
+	}
+	c.running[rc.Index] = r
+	c.mu.Unlock()
+
+	r.tr = experiments.Run(rc, true).Trace
+	if r.tr == nil {
+		r.err = fmt.Errorf("run %s has no trace", rc.ID)
+	}
+	c.mu.Lock()
+	if r.err == nil {
+		c.m[rc.Index] = r.tr
+	}
+	delete(c.running, rc.Index)
+	c.mu.Unlock()
+	close(r.done)
+	return r.tr, r.err
 }
 
 // setMarks sets the refusals and replayed marks of a run's request rows

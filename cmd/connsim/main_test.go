@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/connsim/connsim/experiments"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -423,4 +424,52 @@ func TestMergeMarksRefusals(t *testing.T) {
 		t.Errorf("report.html does not say the waterfall marks refused attempts")
 	}
 	sameTrees(t, w, readTree(t, filepath.Join(merged, "refused")), "whole vs merged")
+}
+
+// A sweep of failing runs names the first maxFailureLines and counts the
+// rest, so the messages the command keeps do not grow with the sweep.
+func TestManyFailuresAreCounted(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "limits.yaml")
+	os.WriteFile(spec, []byte("name: limits\nlimits: {max_events: 60}\nrepeat: 30\nmodels: [persistent]\n"), 0o644)
+	code, _, stderr := runCLI(t, "run", spec, "--out", dir, "--no-plots")
+	if code != exitRunFail {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if n := strings.Count(stderr, "failed: exceeded max_events"); n != maxFailureLines {
+		t.Errorf("%d failures named, want %d", n, maxFailureLines)
+	}
+	if !strings.Contains(stderr, "and 10 more failed runs") {
+		t.Errorf("stderr does not count the other failed runs:\n%s", stderr)
+	}
+}
+
+// Runs record traces only for the figures: none under --no-plots or in a
+// shard (which draws no figures), and with plots only the runs a
+// per-run figure shows.
+func TestTracesOnlyWithFigures(t *testing.T) {
+	s, err := experiments.LoadFile("testdata/small.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tracesFor(s, outputOpts{plots: false}) != nil {
+		t.Error("--no-plots: runs would record traces")
+	}
+	trace := tracesFor(s, outputOpts{plots: true})
+	if trace == nil {
+		t.Fatal("with plots: no run records a trace, but the spec has per-run figures")
+	}
+	n := 0
+	for _, rc := range runs {
+		if trace(rc) {
+			n++
+		}
+	}
+	if n == 0 || n == len(runs) {
+		t.Errorf("%d of %d runs record a trace; want only those the figures show", n, len(runs))
+	}
 }

@@ -91,7 +91,7 @@ type streamOut struct {
 	traces map[int]*experiments.Trace
 	first  bool // the first row is kept: the charts learn the swept keys from it
 
-	failures []string // "run N (ID) failed: ...", for the command to print
+	failures []string // "run N (ID) failed: ...", for the command to print; at most maxFailureLines
 }
 
 func newStreamOut(od *outDir, s *experiments.Spec, plan *experiments.Plan, o outputOpts) *streamOut {
@@ -192,7 +192,10 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 		so.counts.NotRun++
 	default:
 		so.counts.Failed++
-		so.failures = append(so.failures, fmt.Sprintf("run %d (%s) failed: %s", row.Index, rc.ID, row.Err))
+		// The first maxFailureLines are named; the count says the rest.
+		if len(so.failures) < maxFailureLines {
+			so.failures = append(so.failures, fmt.Sprintf("run %d (%s) failed: %s", row.Index, rc.ID, row.Err))
+		}
 	}
 	if !so.o.plots {
 		return nil
@@ -210,6 +213,10 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 	}
 	return nil
 }
+
+// maxFailureLines bounds the failed runs the command names one by one,
+// so that the messages kept do not grow with a sweep of failing runs.
+const maxFailureLines = 20
 
 // spillName is the file of the summary's rows in the staging folder.
 const spillName = ".summary-rows"

@@ -372,6 +372,15 @@ func loadOne(arg string) (*experiments.Spec, error) {
 	return experiments.Load("library/"+arg+".yaml", data)
 }
 
+// tracesFor says which runs record a trace: only those a figure draws,
+// and none when no figures are drawn (--no-plots, a shard).
+func tracesFor(s *experiments.Spec, o outputOpts) func(experiments.RunConfig) bool {
+	if !o.plots {
+		return nil
+	}
+	return s.WantsTrace
+}
+
 // runSpec runs one experiment and writes its files.
 func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.Writer) int {
 	k, n := 1, 1
@@ -416,11 +425,7 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 	if rf.shardN > 0 {
 		o.shard = fmt.Sprintf("%d/%d", rf.shardK, rf.shardN)
 	}
-	// Traces only for the runs a figure draws, and none without figures.
-	var trace func(experiments.RunConfig) bool
-	if o.plots {
-		trace = s.WantsTrace
-	}
+	trace := tracesFor(s, o)
 	// The rows are written as the runs finish, in run order.
 	so := newStreamOut(od, s, plan, o)
 	start := time.Now()
@@ -455,6 +460,9 @@ func runSpec(sig *signals, s *experiments.Spec, rf runFlags, stdout, stderr io.W
 	if !rf.quiet {
 		for _, m := range so.failures {
 			fmt.Fprintf(stderr, "connsim run: %s: %s\n", s.Name, m)
+		}
+		if more := cnt.Failed - len(so.failures); more > 0 {
+			fmt.Fprintf(stderr, "connsim run: %s: and %d more failed runs (their rows in results.csv say why)\n", s.Name, more)
 		}
 	}
 	if w.plotErr != nil {

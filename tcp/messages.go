@@ -1,0 +1,144 @@
+package tcp
+
+import (
+	"fmt"
+
+	"github.com/connsim/connsim/sim/link"
+)
+
+// Message ends travel with the packets. Payload bytes are counted, not
+// carried, but where the application's messages end is part of what the
+// bytes would say, so every segment with payload carries it (link.Packet:
+// MsgCount, MsgEnds, LastEnd): any agent on the path sees where a request
+// or a response ends, and the receiver learns it from what arrives, in
+// order, after reassembly, whatever was lost, resent or SACKed on the way.
+//
+// The sender numbers its messages from 1 and keeps the ones not yet
+// acknowledged in a table (Conn.marks, sorted by where they end). The
+// numbers a segment carries depend only on the bytes it covers, so a
+// retransmission, or a resend that starts part-way into an old segment,
+// carries what those bytes hold. The receiver keeps the highest message
+// count it has been given for the bytes it holds (rcv.msgs for the bytes
+// in order, span.msgs for each out-of-order span), and delivers the
+// messages up to the count of its in-order bytes: message k ends at or
+// before the last byte of any segment that says MsgCount >= k, so no
+// message is delivered early, and the segment holding k's last byte says
+// so, so none late. The tag of a message, the application's reading of
+// its bytes, is looked up in the sender's table by the number the
+// packets gave, through the packet's own addressing (Stack.conn of its
+// source): the receiver never walks or changes the sender's state. The
+// sender drops a message once it is cumulatively acknowledged, which
+// happens only after the receiver has had its last byte in order.
+
+// setMsgEnds writes the message ends of the payload [seq, seq+n) into p.
+func (c *Conn) setMsgEnds(p *link.Packet, seq int64, n Bytes) {
+	end := seq + n
+	m := &c.marks
+	hi := m.Len() // marks [0, hi) end at or before end
+	switch {
+	case hi == 0 || m.Front().end > end:
+		hi = 0
+	case m.Back().end > end:
+		hi = c.marksAfter(end, hi)
+	}
+	p.MsgCount = uint32(c.marksBase + int64(hi))
+	if hi == 0 || m.At(hi-1).end <= seq {
+		return // no message ends here
+	}
+	lo := c.marksAfter(seq, hi) // first mark ending in the payload
+	p.MsgEnds = uint16(hi - lo)
+	p.LastEnd = uint16(m.At(hi-1).end - seq)
+}
+
+// marksAfter returns the index of the first of marks [0, hi) that ends
+// after seq (hi if none), by binary search.
+func (c *Conn) marksAfter(seq int64, hi int) int {
+	lo := 0
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if c.marks.At(mid).end <= seq {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// dropAckedMarks drops the messages the peer has acknowledged whole:
+// their last byte reached it in order, so it has read them.
+func (c *Conn) dropAckedMarks() {
+	for c.marks.Len() > 0 && c.marks.Front().end <= c.sndUna {
+		c.marks.Pop()
+		c.marksBase++
+	}
+}
+
+// message returns message k of the sender's table: where it ends and its
+// tag; ok is false if the table no longer holds it (acknowledged, or the
+// connection forgotten).
+func (c *Conn) message(k int64) (m mark, ok bool) {
+	if c == nil {
+		return mark{}, false
+	}
+	i := k - c.marksBase - 1
+	if i < 0 || i >= int64(c.marks.Len()) {
+		return mark{}, false
+	}
+	return *c.marks.At(int(i)), true
+}
+
+// deliverMessages hands the application the messages that have ended in
+// order, up to message upto: the count the packets gave for the bytes now
+// in order. p is the packet being received, which names the sender's
+// table of messages.
+func (c *Conn) deliverMessages(upto int64, p *link.Packet) {
+	r := &c.rcv
+	if upto <= r.msgs {
+		return
+	}
+	src := c.ep.stack.conn(p.Src, p.SrcConn)
+	if src == nil {
+		// The sender is gone, and with it what its messages were:
+		// nothing to hand on (no packet of a forgotten connection
+		// can still be on its way, so this is a safeguard).
+		r.msgs = upto
+		return
+	}
+	for k := r.msgs + 1; k <= upto; k++ {
+		m, ok := src.message(k)
+		if !ok {
+			panic(fmt.Sprintf("tcp: message %d delivered after its sender dropped it", k))
+		}
+		tag := m.tag
+		c.sched.Defer(func() {
+			if c.h != nil {
+				c.h.Delivered(c, tag)
+			}
+		})
+	}
+	r.msgs = upto
+}
+
+// MessageEnds appends to dst the sequence numbers just past the last
+// byte of each message that ends in p's payload (p.MsgEnds of them, the
+// last at p.Seq + p.LastEnd), read from the sending connection's table
+// of messages by the numbers p carries: what a capture's dissector would
+// find by parsing the payload. ok is false when the table no longer
+// holds them: the sender drops a message once it is acknowledged, so a
+// reader that looks as the packet leaves its node ([link.Sent]) always
+// finds them, one that looks later may not (a late duplicate).
+func (s *Stack) MessageEnds(p *link.Packet, dst []int64) (_ []int64, ok bool) {
+	if p.MsgEnds == 0 {
+		return dst, true
+	}
+	src := s.conn(p.Src, p.SrcConn)
+	for k := int64(p.FirstMsg()); k <= int64(p.MsgCount); k++ {
+		m, ok := src.message(k)
+		if !ok {
+			return dst, false
+		}
+		dst = append(dst, m.end)
+	}
+	return dst, true
+}

@@ -17,18 +17,21 @@ import (
 // acknowledged in a table (Conn.marks, sorted by where they end). The
 // numbers a segment carries depend only on the bytes it covers, so a
 // retransmission, or a resend that starts part-way into an old segment,
-// carries what those bytes hold. The receiver keeps the highest message
-// count it has been given for the bytes it holds (rcv.msgs for the bytes
-// in order, span.msgs for each out-of-order span), and delivers the
-// messages up to the count of its in-order bytes: message k ends at or
-// before the last byte of any segment that says MsgCount >= k, so no
-// message is delivered early, and the segment holding k's last byte says
-// so, so none late. The tag of a message, the application's reading of
-// its bytes, is looked up in the sender's table by the number the
-// packets gave, through the packet's own addressing (Stack.conn of its
-// source): the receiver never walks or changes the sender's state. The
-// sender drops a message once it is cumulatively acknowledged, which
-// happens only after the receiver has had its last byte in order.
+// carries what those bytes hold. The receiver delivers the messages up to
+// the count an in-order segment carries (message k ends at or before the
+// last byte of any segment that says MsgCount >= k, so none is delivered
+// early, and the segment holding k's last byte says so, so none late);
+// from a segment ahead of a hole it keeps the last end (where message
+// MsgCount ends, Seq+LastEnd) until the bytes before it are in order.
+// Out-of-order spans hold bytes only, so a bulk transfer, whose segments
+// carry no ends but the last, keeps nothing more.
+//
+// The tag of a message, the application's reading of its bytes, is
+// looked up in the sender's table by the number the packets gave,
+// through the packet's own addressing (Stack.conn of its source): the
+// receiver never walks or changes the sender's state. The sender drops a
+// message once it is cumulatively acknowledged, which happens only after
+// the receiver has had its last byte in order.
 
 // setMsgEnds writes the message ends of the payload [seq, seq+n) into p.
 func (c *Conn) setMsgEnds(p *link.Packet, seq int64, n Bytes) {
@@ -88,12 +91,47 @@ func (c *Conn) message(k int64) (m mark, ok bool) {
 	return *c.marks.At(int(i)), true
 }
 
-// deliverMessages hands the application the messages that have ended in
-// order, up to message upto: the count the packets gave for the bytes now
-// in order. p is the packet being received, which names the sender's
-// table of messages.
-func (c *Conn) deliverMessages(upto int64, p *link.Packet) {
+// msgEnd is a message end heard ahead of a hole: messages up to count
+// have ended once the bytes before at are in order.
+type msgEnd struct{ at, count int64 }
+
+// noteEndAhead keeps the last message end of p, a segment ahead of a
+// hole, until the bytes before it are in order. The ends are sorted by
+// sequence number; a duplicate adds nothing.
+func (c *Conn) noteEndAhead(p *link.Packet) {
 	r := &c.rcv
+	e := msgEnd{at: p.Seq + int64(p.LastEnd), count: int64(p.MsgCount)}
+	if e.count <= r.msgs {
+		return
+	}
+	i := len(r.endsAhead)
+	for i > 0 && r.endsAhead[i-1].at >= e.at { // mostly at the back
+		i--
+	}
+	if i < len(r.endsAhead) && r.endsAhead[i].at == e.at {
+		return
+	}
+	r.endsAhead = append(r.endsAhead, msgEnd{})
+	copy(r.endsAhead[i+1:], r.endsAhead[i:])
+	r.endsAhead[i] = e
+}
+
+// deliverMessages hands the application the messages that have ended in
+// order now that in-order data has arrived in p: up to the count p
+// carries, or further where the bytes now in order reach ends heard
+// ahead of a hole. p also names the sender's table of messages, where
+// the tags are.
+func (c *Conn) deliverMessages(p *link.Packet) {
+	r := &c.rcv
+	upto := int64(p.MsgCount)
+	if len(r.endsAhead) > 0 {
+		n := 0
+		for n < len(r.endsAhead) && r.endsAhead[n].at <= r.nxt {
+			upto = max(upto, r.endsAhead[n].count)
+			n++
+		}
+		r.endsAhead = append(r.endsAhead[:0], r.endsAhead[n:]...)
+	}
 	if upto <= r.msgs {
 		return
 	}

@@ -60,7 +60,7 @@ type onPath struct {
 	// Reassembly of what arrived: the in-order bytes, out-of-order spans
 	// with their message counts, and the messages complete in order.
 	nxt        int64
-	held       []span
+	held       []heldSpan
 	msgs       int64
 	completeAt []sim.Time // by message number - 1
 
@@ -106,10 +106,14 @@ func (o *onPath) PacketEvent(now sim.Time, ev link.TraceEvent, pipe *link.Pipe, 
 	}
 }
 
+// heldSpan is a segment's bytes [start, end) and the message count it
+// carried.
+type heldSpan struct{ start, end, msgs int64 }
+
 // arrive reassembles: the bytes in order carry the highest message count
 // any of their segments gave.
 func (o *onPath) arrive(now sim.Time, p *link.Packet) {
-	o.held = append(o.held, span{p.Seq, p.Seq + int64(p.Len), int64(p.MsgCount)})
+	o.held = append(o.held, heldSpan{p.Seq, p.Seq + int64(p.Len), int64(p.MsgCount)})
 	for merged := true; merged; {
 		merged = false
 		for i := 0; i < len(o.held); i++ {

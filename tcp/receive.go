@@ -16,8 +16,9 @@ type receiver struct {
 	tsRecent     sim.Time // RFC 7323 TS.Recent: the timestamp to echo; -1 = none
 	ackTimer     *sim.Timer
 	peerFin      bool
-	peerFinSeq   int64 // -1 until a FIN is seen
-	msgs         int64 // messages delivered: the peer's message count for the bytes in order (messages.go)
+	peerFinSeq   int64    // -1 until a FIN is seen
+	msgs         int64    // messages delivered: the peer's message count for the bytes in order (messages.go)
+	endsAhead    []msgEnd // message ends heard ahead of a hole, by sequence number (messages.go)
 
 	recent  [link.MaxSackBlocks]int64 // a byte of each recent out-of-order arrival, most recent first
 	nrecent int
@@ -32,9 +33,7 @@ type receiver struct {
 	rcvSsthresh Bytes    // the window the receiver is growing towards its buffer (tp->rcv_ssthresh)
 }
 
-// span is out-of-order data held: [start, end), and the highest message
-// count its segments carried (messages.go).
-type span struct{ start, end, msgs int64 }
+type span struct{ start, end int64 }
 
 // maxQuickAcks is Linux's TCP_MAX_QUICKACKS.
 const maxQuickAcks = 16
@@ -136,7 +135,10 @@ func (c *Conn) onData(p *link.Packet) {
 			ackNow = true // a duplicate: tell the sender where we are
 		case seq > r.nxt:
 			c.stats.OutOfOrder++
-			c.insertOOO(seq, end, int64(p.MsgCount))
+			c.insertOOO(seq, end)
+			if p.MsgEnds > 0 {
+				c.noteEndAhead(p)
+			}
 			ackNow = true // a hole: duplicate ACK at once (RFC 5681 4.2)
 		default:
 			if c.appClosed && !r.peerFin {
@@ -157,15 +159,14 @@ func (c *Conn) onData(p *link.Packet) {
 			}
 			before := r.nxt
 			r.nxt = end
-			msgs := int64(p.MsgCount)
 			if len(r.ooo) > 0 {
-				msgs = max(msgs, c.mergeOOO())
+				c.mergeOOO()
 				ackNow = true // filled (part of) a hole: ACK at once
 			}
 			newBytes := r.nxt - before
 			c.stats.BytesDelivered += newBytes
 			r.unackedBytes += newBytes
-			c.deliverMessages(msgs, p)
+			c.deliverMessages(p)
 		}
 	}
 	if !r.peerFin && r.peerFinSeq >= 0 && r.nxt == r.peerFinSeq {
@@ -247,16 +248,14 @@ func (c *Conn) noteDataSent(now sim.Time) {
 	}
 }
 
-// insertOOO holds the out-of-order data [seq, end), whose segment
-// carried message count msgs.
-func (c *Conn) insertOOO(seq, end, msgs int64) {
+func (c *Conn) insertOOO(seq, end int64) {
 	r := &c.rcv
 	// Spans are sorted and disjoint, not touching: find the first that
 	// ends at or after seq, and merge every span the new one overlaps or
 	// touches.
 	i := spanAtOrAfter(r.ooo, seq)
 	j := i
-	merged := span{seq, end, msgs}
+	merged := span{seq, end}
 	contained := false
 	for j < len(r.ooo) && r.ooo[j].start <= end {
 		o := r.ooo[j]
@@ -267,7 +266,6 @@ func (c *Conn) insertOOO(seq, end, msgs int64) {
 			c.stats.DupBytesReceived += ov
 		}
 		merged.start, merged.end = min(merged.start, o.start), max(merged.end, o.end)
-		merged.msgs = max(merged.msgs, o.msgs)
 		j++
 	}
 	if contained {
@@ -303,20 +301,16 @@ func spanAtOrAfter(spans []span, seq int64) int {
 	return lo
 }
 
-// mergeOOO moves the out-of-order spans that the in-order data now
-// reaches into it, and returns the highest message count they carried.
-func (c *Conn) mergeOOO() (msgs int64) {
+func (c *Conn) mergeOOO() {
 	r := &c.rcv
 	n := 0
 	for n < len(r.ooo) && r.ooo[n].start <= r.nxt {
 		if r.ooo[n].end > r.nxt {
 			r.nxt = r.ooo[n].end
 		}
-		msgs = max(msgs, r.ooo[n].msgs)
 		n++
 	}
 	r.ooo = append(r.ooo[:0], r.ooo[n:]...)
-	return msgs
 }
 
 // sackBlocks fills p's SACK blocks: a D-SACK first if a duplicate

@@ -213,8 +213,8 @@ type Conn struct {
 	lastDataSent      sim.Time
 	sentData          bool
 	corked            bool
+	marksBase         uint32           // messages acknowledged and dropped from marks: marks.At(0) is message marksBase+1
 	marks             ring.Queue[mark] // messages written and not yet acknowledged, in order
-	marksBase         int64            // messages acknowledged and dropped from marks: marks.At(0) is message marksBase+1
 	spaceWanted       bool
 
 	// Window use, as Linux's tcp_cwnd_validate tracks it: the largest
@@ -303,7 +303,7 @@ func (c *Conn) Send(n Bytes, tag any) bool {
 	if c.appClosed || c.state == Closed {
 		return false
 	}
-	if c.marksBase+int64(c.marks.Len()) == math.MaxUint32 {
+	if int64(c.marksBase)+int64(c.marks.Len()) == math.MaxUint32 {
 		panic("tcp: Send: 2^32-1 messages on one connection (link.Packet numbers them in 32 bits)")
 	}
 	c.sndEnd += n

@@ -44,7 +44,7 @@ func (c *Conn) setMsgEnds(p *link.Packet, seq int64, n Bytes) {
 	case m.Back().end > end:
 		hi = c.marksAfter(end, hi)
 	}
-	p.MsgCount = uint32(c.marksBase + int64(hi))
+	p.MsgCount = c.marksBase + uint32(hi)
 	if hi == 0 || m.At(hi-1).end <= seq {
 		return // no message ends here
 	}
@@ -80,11 +80,11 @@ func (c *Conn) dropAckedMarks() {
 // message returns message k of the sender's table: where it ends and its
 // tag; ok is false if the table no longer holds it (acknowledged, or the
 // connection forgotten).
-func (c *Conn) message(k int64) (m mark, ok bool) {
+func (c *Conn) message(k uint32) (m mark, ok bool) {
 	if c == nil {
 		return mark{}, false
 	}
-	i := k - c.marksBase - 1
+	i := int64(k) - int64(c.marksBase) - 1
 	if i < 0 || i >= int64(c.marks.Len()) {
 		return mark{}, false
 	}
@@ -93,14 +93,17 @@ func (c *Conn) message(k int64) (m mark, ok bool) {
 
 // msgEnd is a message end heard ahead of a hole: messages up to count
 // have ended once the bytes before at are in order.
-type msgEnd struct{ at, count int64 }
+type msgEnd struct {
+	at    int64
+	count uint32
+}
 
 // noteEndAhead keeps the last message end of p, a segment ahead of a
 // hole, until the bytes before it are in order. The ends are sorted by
 // sequence number; a duplicate adds nothing.
 func (c *Conn) noteEndAhead(p *link.Packet) {
 	r := &c.rcv
-	e := msgEnd{at: p.Seq + int64(p.LastEnd), count: int64(p.MsgCount)}
+	e := msgEnd{at: p.Seq + int64(p.LastEnd), count: p.MsgCount}
 	if e.count <= r.msgs {
 		return
 	}
@@ -123,7 +126,7 @@ func (c *Conn) noteEndAhead(p *link.Packet) {
 // the tags are.
 func (c *Conn) deliverMessages(p *link.Packet) {
 	r := &c.rcv
-	upto := int64(p.MsgCount)
+	upto := p.MsgCount
 	if len(r.endsAhead) > 0 {
 		n := 0
 		for n < len(r.endsAhead) && r.endsAhead[n].at <= r.nxt {
@@ -171,7 +174,7 @@ func (s *Stack) MessageEnds(p *link.Packet, dst []int64) (_ []int64, ok bool) {
 		return dst, true
 	}
 	src := s.conn(p.Src, p.SrcConn)
-	for k := int64(p.FirstMsg()); k <= int64(p.MsgCount); k++ {
+	for k := p.FirstMsg(); k != p.MsgCount+1; k++ {
 		m, ok := src.message(k)
 		if !ok {
 			return dst, false

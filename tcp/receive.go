@@ -16,8 +16,8 @@ type receiver struct {
 	tsRecent     sim.Time // RFC 7323 TS.Recent: the timestamp to echo; -1 = none
 	ackTimer     *sim.Timer
 	peerFin      bool
+	msgs         uint32   // messages delivered: the peer's message count for the bytes in order (messages.go)
 	peerFinSeq   int64    // -1 until a FIN is seen
-	msgs         int64    // messages delivered: the peer's message count for the bytes in order (messages.go)
 	endsAhead    []msgEnd // message ends heard ahead of a hole, by sequence number (messages.go)
 
 	recent  [link.MaxSackBlocks]int64 // a byte of each recent out-of-order arrival, most recent first

@@ -226,7 +226,6 @@ type Conn struct {
 
 	rcv receiver
 
-	notified               bool
 	lastCwnd, lastSSThresh Bytes
 	stats                  Stats
 
@@ -235,6 +234,8 @@ type Conn struct {
 	pending, refs int32
 	forgotten     bool
 	ownsPort      bool // its local port is marked in use (Endpoint.ephemeralPort)
+
+	notified bool // the handler has heard Closed (or had none to hear it); here, in padding, to keep Conn small (TestConnSize)
 }
 
 // ID returns the connection's index at its endpoint.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/connsim/connsim/sim"
 	"github.com/connsim/connsim/sim/link"
@@ -336,5 +337,16 @@ func TestResendCarriesEndsOfItsBytes(t *testing.T) {
 		if tc.nends > 0 && tc.seq+int64(pk.LastEnd) != tc.last {
 			t.Errorf("[%d,%d): last end %d, want %d", tc.seq, tc.seq+tc.n, tc.seq+int64(pk.LastEnd), tc.last)
 		}
+	}
+}
+
+// TestConnSize guards the allocation a connection costs: Go rounds a
+// Conn plus its 8-byte allocation header up to a size class, and 1280
+// bytes is the class it has been in; a Conn of 1273 bytes or more costs
+// 1408. Growing past it is a choice to make knowingly (the scale runs
+// hold tens of thousands of connections), not by accident.
+func TestConnSize(t *testing.T) {
+	if got := unsafe.Sizeof(Conn{}); got > 1280-8 {
+		t.Errorf("Conn is %d bytes: with the allocation header, past the 1280-byte size class", got)
 	}
 }

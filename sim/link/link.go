@@ -35,7 +35,9 @@
 // Each pipe keeps counters ([PipeStats]): packets and bytes sent, drops by
 // cause, the queue's high-water mark. A [Tracer] set on the [Network] sees
 // every packet event (queued, dropped, delivered) with all header fields,
-// enough to write a packet capture.
+// enough to write a packet capture, and where the application's messages
+// end in each payload (see [Packet]), enough to tell where a request or a
+// response ends without asking either endpoint.
 package link
 
 import (

@@ -191,9 +191,14 @@
 // timings carry their client's global index; Timing.Index counts within
 // the client.
 //
-// Message boundaries still travel out of band (tcp.Stack: the tag of a
-// Send surfaces at the peer when its last byte arrives); packets do not
-// carry them yet.
+// Message boundaries travel with the packets: every segment carries
+// where the messages in it end (link.Packet's MsgCount, MsgEnds,
+// LastEnd; see package tcp), so an agent on the path (a proxy, a packet
+// capture) sees where a request, a response or an HTTP/2 frame ends, and
+// the receiving side hears of a message from what arrives. What a message
+// is (its tag: request or response, which request) is the payload's
+// meaning: it stays in the sender's table of messages, looked up by the
+// number the packets give, as a parser would read it from the bytes.
 //
 // # Scale
 //

@@ -246,6 +246,7 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 		b.sent.Discard() // transmissions of acknowledged segments
 	}
 	c.sndUna = ack
+	c.dropAckedMarks()
 	a.unaAdvanced = true
 	c.retries = 0
 }

@@ -29,7 +29,7 @@ func (c *Conn) terminate(r CloseReason) {
 	// holds little for the closed ones. The marks stay: the peer may
 	// still be receiving data this side wrote.
 	c.sb.reset()
-	c.rcv.ooo = nil
+	c.rcv.ooo, c.rcv.endsAhead = nil, nil
 	c.notify(r)
 	c.ep.maybeForget(c) // waits for the end of Receive when called from it
 }

@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -332,6 +333,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("CC: unknown congestion control %q (want %s)", c.CC, strings.Join(CongestionControls(), " or "))
 	case c.SMSS() < 64:
 		return fmt.Errorf("MSS: %d leaves %d payload bytes per segment; want at least 64", c.MSS, c.SMSS())
+	case c.MSS > math.MaxUint16:
+		// The MSS option is 16 bits (RFC 9293 3.7.1), and packets
+		// carry offsets in the payload in as many (link.Packet.LastEnd).
+		return fmt.Errorf("MSS: %d does not fit the 16-bit MSS option", c.MSS)
 	case c.MinRTO > c.MaxRTO:
 		return fmt.Errorf("MinRTO: %v above MaxRTO %v", c.MinRTO, c.MaxRTO)
 	case c.MinRTO > c.InitialRTO:

@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/connsim/connsim/internal/ring"
@@ -162,6 +163,11 @@ type Stats struct {
 	Cwnd []CwndSample // with Config.TraceCwnd: every change of cwnd or ssthresh
 }
 
+// mark is one message written (Send): the sequence number after its last
+// byte, and its tag. The sender's marks are its table of messages: packets
+// carry where messages end (link.Packet's MsgCount, MsgEnds, LastEnd) and
+// a receiver reads a tag from the table by the message number a packet
+// gave it, as it would parse the message from the payload bytes.
 type mark struct {
 	end int64
 	tag any
@@ -181,7 +187,7 @@ type Conn struct {
 	id, peerConn        int32
 	peerNode            link.NodeID
 	localPort, peerPort uint16
-	peer                *Conn // the other end, for message boundaries
+	peer                *Conn // the other end, to count the packets on their way to it (see Endpoint)
 	active              bool  // this side dialled
 	state               State
 	opened              sim.Time
@@ -207,7 +213,8 @@ type Conn struct {
 	lastDataSent      sim.Time
 	sentData          bool
 	corked            bool
-	marks             ring.Queue[mark] // ends of messages written, consumed by the peer
+	marksBase         uint32           // messages acknowledged and dropped from marks: marks.At(0) is message marksBase+1
+	marks             ring.Queue[mark] // messages written and not yet acknowledged, in order
 	spaceWanted       bool
 
 	// Window use, as Linux's tcp_cwnd_validate tracks it: the largest
@@ -219,7 +226,6 @@ type Conn struct {
 
 	rcv receiver
 
-	notified               bool
 	lastCwnd, lastSSThresh Bytes
 	stats                  Stats
 
@@ -228,6 +234,8 @@ type Conn struct {
 	pending, refs int32
 	forgotten     bool
 	ownsPort      bool // its local port is marked in use (Endpoint.ephemeralPort)
+
+	notified bool // the handler has heard Closed (or had none to hear it); here, in padding, to keep Conn small (TestConnSize)
 }
 
 // ID returns the connection's index at its endpoint.
@@ -295,6 +303,9 @@ func (c *Conn) Send(n Bytes, tag any) bool {
 	}
 	if c.appClosed || c.state == Closed {
 		return false
+	}
+	if int64(c.marksBase)+int64(c.marks.Len()) == math.MaxUint32 {
+		panic("tcp: Send: 2^32-1 messages on one connection (link.Packet numbers them in 32 bits)")
 	}
 	c.sndEnd += n
 	c.marks.Push(mark{end: c.sndEnd, tag: tag})

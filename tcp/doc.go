@@ -4,7 +4,13 @@
 // close, with per-connection statistics and a cwnd trace. Payload bytes
 // are counted, not carried: an application writes messages of n bytes
 // with a tag ([Conn.Send]) and the peer hears [Handler.Delivered] with
-// that tag once the message's last byte has arrived in order.
+// that tag once the message's last byte has arrived in order. Where
+// messages end travels with the packets, as the payload's framing would
+// tell a parser: each segment carries the count of messages ending in it
+// and where the last one ends (link.Packet's MsgCount, MsgEnds, LastEnd),
+// and the receiver delivers from what arrives in order, so an agent on
+// the path sees the same boundaries ([Stack.MessageEnds] reads the other
+// ends of a segment holding several).
 //
 // A [Stack] holds the [Endpoint] of each node; an endpoint dials
 // ([Endpoint.Dial]) and listens ([Endpoint.Listen]). Callbacks into the

@@ -11,10 +11,11 @@ import (
 	"github.com/connsim/connsim/sim/link"
 )
 
-// Stack holds the TCP endpoints of one run, one per node. It lets the two
-// ends of a connection find each other's message boundaries out of band:
-// payload bytes are counted, not carried, so where one message ends is
-// application framing known to both sides, not something packets carry.
+// Stack holds the TCP endpoints of one run, one per node. Where messages
+// end travels with the packets (link.Packet's message ends); what a
+// message is (its tag) stays in the sending connection's table of
+// messages, which a receiver, or any reader of packets
+// ([Stack.MessageEnds]), finds through a packet's source.
 type Stack struct {
 	net       *link.Network
 	sched     *sim.Scheduler
@@ -389,7 +390,7 @@ func (e *Endpoint) Listen(port uint16, cfg Config, accept AcceptFunc) {
 // Dial opens a connection to port on node to, sending the SYN now. The
 // handler hears Connected once the handshake completes, or Closed if it
 // fails. Dial panics on an invalid configuration (an unknown congestion
-// control); callers validate user input before.
+// control, an MSS beyond 65535); callers validate user input before.
 func (e *Endpoint) Dial(to link.NodeID, port uint16, cfg Config, h Handler) *Conn {
 	if e.retire != nil || e.retired {
 		panic(fmt.Sprintf("tcp: Dial on %s after Retire", e.node.Name))
@@ -458,6 +459,9 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 	cc, err := cfg.newCC()
 	if err != nil {
 		panic(err.Error())
+	}
+	if cfg.MSS > math.MaxUint16 {
+		panic(fmt.Sprintf("tcp: MSS %d does not fit the 16-bit MSS option", cfg.MSS))
 	}
 	c := &Conn{
 		ep:       e,

@@ -16,7 +16,9 @@ type receiver struct {
 	tsRecent     sim.Time // RFC 7323 TS.Recent: the timestamp to echo; -1 = none
 	ackTimer     *sim.Timer
 	peerFin      bool
-	peerFinSeq   int64 // -1 until a FIN is seen
+	msgs         uint32   // messages delivered: the peer's message count for the bytes in order (messages.go)
+	peerFinSeq   int64    // -1 until a FIN is seen
+	endsAhead    []msgEnd // message ends heard ahead of a hole, by sequence number (messages.go)
 
 	recent  [link.MaxSackBlocks]int64 // a byte of each recent out-of-order arrival, most recent first
 	nrecent int
@@ -134,6 +136,9 @@ func (c *Conn) onData(p *link.Packet) {
 		case seq > r.nxt:
 			c.stats.OutOfOrder++
 			c.insertOOO(seq, end)
+			if p.MsgEnds > 0 {
+				c.noteEndAhead(p)
+			}
 			ackNow = true // a hole: duplicate ACK at once (RFC 5681 4.2)
 		default:
 			if c.appClosed && !r.peerFin {
@@ -161,7 +166,7 @@ func (c *Conn) onData(p *link.Packet) {
 			newBytes := r.nxt - before
 			c.stats.BytesDelivered += newBytes
 			r.unackedBytes += newBytes
-			c.deliverMarks()
+			c.deliverMessages(p)
 		}
 	}
 	if !r.peerFin && r.peerFinSeq >= 0 && r.nxt == r.peerFinSeq {
@@ -366,22 +371,6 @@ func hasBlock(bs []link.SackBlock, s span) bool {
 		}
 	}
 	return false
-}
-
-func (c *Conn) deliverMarks() {
-	p := c.peer
-	if p == nil {
-		return
-	}
-	for p.marks.Len() > 0 && p.marks.Front().end <= c.rcv.nxt {
-		m := p.marks.Pop()
-		tag := m.tag
-		c.sched.Defer(func() {
-			if c.h != nil {
-				c.h.Delivered(c, tag)
-			}
-		})
-	}
 }
 
 func (c *Conn) onPeerFin() {

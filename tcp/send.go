@@ -313,6 +313,9 @@ func (c *Conn) sendPacket(flags link.Flags, seq int64, n Bytes, retrans bool) {
 	if c.cfg.Timestamps {
 		p.TSecr = c.rcv.tsRecent
 	}
+	if n > 0 {
+		c.setMsgEnds(&p, seq, n)
+	}
 	if flags&link.ACK != 0 {
 		// Every ACK-carrying segment acknowledges all we have.
 		if c.rcv.unackedBytes > 0 && c.rcv.quick > 0 {

@@ -35,7 +35,9 @@
 // Each pipe keeps counters ([PipeStats]): packets and bytes sent, drops by
 // cause, the queue's high-water mark. A [Tracer] set on the [Network] sees
 // every packet event (queued, dropped, delivered) with all header fields,
-// enough to write a packet capture.
+// enough to write a packet capture, and where the application's messages
+// end in each payload (see [Packet]), enough to tell where a request or a
+// response ends without asking either endpoint.
 package link
 
 import (
@@ -121,23 +123,45 @@ func (f Flags) String() string {
 // Packet is one IP packet with a TCP header. Payload bytes are counted,
 // not stored. Sequence numbers are unwrapped 64-bit counts (a packet
 // capture takes them modulo 2^32).
+//
+// # Message ends
+//
+// What the payload would tell a reader that parses the application's
+// framing (an HTTP parser in a proxy or a capture's dissector) travels as
+// three fields: where in the payload messages end. The sender numbers the
+// messages it writes on a connection from 1; a segment with payload
+// carries MsgCount, how many messages end at or before its last byte, and
+// MsgEnds, how many of those end within it: messages MsgCount-MsgEnds+1
+// to MsgCount. LastEnd is the offset, within the payload, just past the
+// last byte of message MsgCount (so it ends at sequence number Seq +
+// LastEnd), set when MsgEnds > 0. When several messages end in one
+// segment (HTTP/2 frames, pipelined requests), the ends before the last
+// are in the sender's table of messages, which the transport reads by
+// these numbers (tcp.Stack.MessageEnds). The fields are fixed by the
+// bytes a segment covers, so a retransmission carries what the original
+// did, whatever its boundaries; packets without payload carry zeros.
 type Packet struct {
 	ID               uint64 // unique within the Network, in send order
 	Src, Dst         NodeID
 	SrcPort, DstPort uint16
 	Flags            Flags
-	Seq, Ack         int64 // sequence number of the first byte; cumulative ACK
-	Wnd              int64 // advertised receive window, bytes
-	Len              int32 // payload bytes
-	Size             int32 // bytes on the wire: payload plus headers
+	MsgEnds          uint16 // messages ending in the payload
+	Seq, Ack         int64  // sequence number of the first byte; cumulative ACK
+	Wnd              int64  // advertised receive window, bytes
+	Len              int32  // payload bytes
+	Size             int32  // bytes on the wire: payload plus headers
 
 	// Simulation metadata, not header fields.
-	DstConn    int32    // connection index at the destination endpoint; -1 = none yet (a SYN)
-	SrcConn    int32    // connection index at the sending endpoint
-	Retransmit bool     // the sender is sending these bytes again
-	NSack      uint8    // SACK blocks carried (SackBlock)
-	SentAt     sim.Time // when the sending node handed it to the network: the TCP timestamp TSval
-	TSecr      sim.Time // timestamp echo (RFC 7323): the TSval being acknowledged; -1 = none
+	DstConn    int32 // connection index at the destination endpoint; -1 = none yet (a SYN)
+	SrcConn    int32 // connection index at the sending endpoint
+	Retransmit bool  // the sender is sending these bytes again
+	NSack      uint8 // SACK blocks carried (SackBlock)
+
+	LastEnd  uint16 // message ends: offset in the payload just past the last one (see Packet)
+	MsgCount uint32 // message ends: messages ending at or before the payload's last byte
+
+	SentAt sim.Time // when the sending node handed it to the network: the TCP timestamp TSval
+	TSecr  sim.Time // timestamp echo (RFC 7323): the TSval being acknowledged; -1 = none
 
 	// SACK blocks (RFC 2018), most recent first; with D-SACK (RFC 2883)
 	// the first block may report a duplicate. Kept as offsets from Ack
@@ -146,6 +170,10 @@ type Packet struct {
 	// AddSackBlock.
 	sack [MaxSackBlocks]sackOffsets
 }
+
+// FirstMsg returns the number of the first message ending in the payload
+// (MsgCount - MsgEnds + 1); with MsgEnds zero, the next message to end.
+func (p *Packet) FirstMsg() uint32 { return p.MsgCount - uint32(p.MsgEnds) + 1 }
 
 // MaxSackBlocks is the number of SACK blocks an ACK carries at most: four
 // fit in the 40 option bytes (RFC 2018 3), three beside the timestamp

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/connsim/connsim/sim"
 )
@@ -197,5 +198,13 @@ func TestTraceSentBeforeDrop(t *testing.T) {
 	want := []string{"sent#0", "sent#1", "sent#2", "queue-drop#2", "delivered#0", "delivered#1"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("trace %v, want %v", got, want)
+	}
+}
+
+// TestPacketSize guards the size of a Packet, which every queue and
+// flight block copies: the message ends fit in what was padding.
+func TestPacketSize(t *testing.T) {
+	if got, want := unsafe.Sizeof(Packet{}), uintptr(120); got != want {
+		t.Fatalf("Packet is %d bytes, want %d", got, want)
 	}
 }

@@ -171,20 +171,7 @@ func (w *world) buildPopulations() {
 	w.pop = true
 	w.serverNode = n.AddNode("server")
 	w.router = n.AddNode("router")
-	nc := cfg.Network
-	down := link.Config{Rate: nc.Bandwidth, Delay: nc.RTT / 2, QueueBytes: nc.QueueBytes, QueuePackets: nc.QueuePackets}
-	up := down
-	up.Rate = nc.Uplink
-	if nc.Loss > 0 {
-		down.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:down:loss")}
-		up.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:up:loss")}
-	}
-	if cfg.lossDown != nil {
-		down.Loss = cfg.lossDown
-	}
-	if cfg.lossUp != nil {
-		up.Loss = cfg.lossUp
-	}
+	up, down := bottleneck(*cfg, s)
 	w.up, w.down = n.Connect(w.router, w.serverNode, up, down)
 	w.stack = tcp.NewStack(n)
 	w.sep = w.stack.Endpoint(w.serverNode)

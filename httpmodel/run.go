@@ -239,20 +239,7 @@ func build(cfg Config, seed uint64) *world {
 	}
 	w.clientNode = n.AddNode("client")
 	w.serverNode = n.AddNode("server")
-	nc := cfg.Network
-	down := link.Config{Rate: nc.Bandwidth, Delay: nc.RTT / 2, QueueBytes: nc.QueueBytes, QueuePackets: nc.QueuePackets}
-	up := down
-	up.Rate = nc.Uplink
-	if nc.Loss > 0 {
-		down.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:down:loss")}
-		up.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:up:loss")}
-	}
-	if cfg.lossDown != nil {
-		down.Loss = cfg.lossDown
-	}
-	if cfg.lossUp != nil {
-		up.Loss = cfg.lossUp
-	}
+	up, down := bottleneck(cfg, s)
 	w.up, w.down = n.Connect(w.clientNode, w.serverNode, up, down)
 	w.stack = tcp.NewStack(n)
 	w.cep = w.stack.Endpoint(w.clientNode)
@@ -266,6 +253,28 @@ func build(cfg Config, seed uint64) *world {
 		n.SetTracer(w.tracer)
 	}
 	return w
+}
+
+// bottleneck returns the configurations of the path's two directions
+// (Config.Network): the rate, half the RTT each way, the drop-tail
+// queue, and random loss from the streams "link:up:loss" and
+// "link:down:loss" (or the tests' loss models).
+func bottleneck(cfg Config, s *sim.Scheduler) (up, down link.Config) {
+	nc := cfg.Network
+	down = link.Config{Rate: nc.Bandwidth, Delay: nc.RTT / 2, QueueBytes: nc.QueueBytes, QueuePackets: nc.QueuePackets}
+	up = down
+	up.Rate = nc.Uplink
+	if nc.Loss > 0 {
+		down.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:down:loss")}
+		up.Loss = &link.Bernoulli{P: nc.Loss, Rand: s.Stream("link:up:loss")}
+	}
+	if cfg.lossDown != nil {
+		down.Loss = cfg.lossDown
+	}
+	if cfg.lossUp != nil {
+		up.Loss = cfg.lossUp
+	}
+	return up, down
 }
 
 // run steps the scheduler until nothing is left to do. The page loads

@@ -603,16 +603,25 @@ type ResultsReader struct {
 
 // NewResultsReader reads the header.
 func NewResultsReader(r io.Reader) (*ResultsReader, error) {
-	const what = "results.csv"
-	s, err := newCSVStream(r, what)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := s.t.axes(what, "model")
+	s, keys, err := newRowStream(r, "results.csv")
 	if err != nil {
 		return nil, err
 	}
 	return &ResultsReader{s: s, keys: keys}, nil
+}
+
+// newRowStream reads the header of a results or requests file: its
+// columns, and the swept keys between model and run.
+func newRowStream(r io.Reader, what string) (*csvStream, []string, error) {
+	s, err := newCSVStream(r, what)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := s.t.axes(what, "model")
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, keys, nil
 }
 
 // Line is the line of the row Read returned last (the header is line 1;
@@ -657,12 +666,7 @@ type RequestsReader struct {
 
 // NewRequestsReader reads the header.
 func NewRequestsReader(r io.Reader) (*RequestsReader, error) {
-	const what = "requests.csv"
-	s, err := newCSVStream(r, what)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := s.t.axes(what, "model")
+	s, keys, err := newRowStream(r, "requests.csv")
 	if err != nil {
 		return nil, err
 	}

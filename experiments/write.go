@@ -365,17 +365,7 @@ func ReadResultsCSV(r io.Reader) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rows []Row
-	for {
-		row, err := rr.Read()
-		if err == io.EOF {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, row)
-	}
+	return readAll(rr.Read)
 }
 
 // ReadRequestsCSV parses a requests.csv written by WriteRequestsCSV.
@@ -384,9 +374,14 @@ func ReadRequestsCSV(r io.Reader) ([]RequestRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rows []RequestRow
+	return readAll(rr.Read)
+}
+
+// readAll reads rows with read until io.EOF.
+func readAll[T any](read func() (T, error)) ([]T, error) {
+	var rows []T
 	for {
-		row, err := rr.Read()
+		row, err := read()
 		if err == io.EOF {
 			return rows, nil
 		}

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
@@ -11,6 +12,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
+	"unicode/utf8"
 
 	"gonum.org/v1/gonum/stat"
 )
@@ -30,23 +33,32 @@ const (
 )
 
 // tableWriter writes a table row by row: CSV with a header line, or a
-// JSON array of objects whose keys are the header, in column order.
+// JSON array of objects whose keys are the header, in column order. A
+// row's cells are appended to a buffer reused from row to row (numbers
+// by strconv.Append*, without a string each) and the row goes to the
+// file in one write: the same bytes as encoding/csv and encoding/json
+// would write.
 type tableWriter struct {
 	format Format
-	cw     *csv.Writer   // CSV
-	bw     *bufio.Writer // JSON
-	keys   []string      // JSON: the header, quoted
-	rec    []string
+	bw     *bufio.Writer
+	keys   []string // JSON: the header, quoted
 	rows   int
+	b      []byte // the row being made
+	col    int    // cells in it
+	quote  *csv.Writer
+	quoted bytes.Buffer // quote's output
 }
 
 func newTableWriter(w io.Writer, header []string, f Format) (*tableWriter, error) {
-	t := &tableWriter{format: f, rec: make([]string, len(header))}
+	t := &tableWriter{format: f, bw: bufio.NewWriter(w)}
 	if f == CSV {
-		t.cw = csv.NewWriter(w)
-		return t, t.cw.Write(header)
+		cw := csv.NewWriter(t.bw)
+		if err := cw.Write(header); err != nil {
+			return nil, err
+		}
+		cw.Flush()
+		return t, cw.Error()
 	}
-	t.bw = bufio.NewWriter(w)
 	t.keys = make([]string, len(header))
 	for i, h := range header {
 		k, err := json.Marshal(h)
@@ -59,53 +71,150 @@ func newTableWriter(w io.Writer, header []string, f Format) (*tableWriter, error
 	return t, err
 }
 
-// write writes one row; its cells are in header order.
-func (t *tableWriter) write(r []cell) error {
-	t.rows++
+// start begins a row.
+func (t *tableWriter) start() {
+	t.b, t.col = t.b[:0], 0
+	if t.format == JSON {
+		if t.rows > 0 {
+			t.b = append(t.b, ',')
+		}
+		t.b = append(t.b, "\n  {"...)
+	}
+}
+
+// next begins a cell.
+func (t *tableWriter) next() {
 	if t.format == CSV {
-		for i, c := range r {
-			t.rec[i] = c.s
+		if t.col > 0 {
+			t.b = append(t.b, ',')
 		}
-		return t.cw.Write(t.rec)
-	}
-	bw := t.bw
-	if t.rows > 1 {
-		bw.WriteString(",")
-	}
-	bw.WriteString("\n  {")
-	for i, c := range r {
-		if i > 0 {
-			bw.WriteString(", ")
+	} else {
+		if t.col > 0 {
+			t.b = append(t.b, ", "...)
 		}
-		bw.WriteString(t.keys[i])
-		bw.WriteString(": ")
-		switch {
-		case c.num && c.s == "":
-			bw.WriteString("null")
-		case c.num:
-			bw.WriteString(c.s)
+		t.b = append(t.b, t.keys[t.col]...)
+		t.b = append(t.b, ": "...)
+	}
+	t.col++
+}
+
+// str appends a text cell.
+func (t *tableWriter) str(s string) error {
+	t.next()
+	if t.format == JSON {
+		v, err := json.Marshal(s)
+		if err != nil {
+			return err
+		}
+		t.b = append(t.b, v...)
+		return nil
+	}
+	if !csvNeedsQuotes(s) {
+		t.b = append(t.b, s...)
+		return nil
+	}
+	// Rare (a message with a comma, say): encoding/csv quotes it.
+	if t.quote == nil {
+		t.quote = csv.NewWriter(&t.quoted)
+	}
+	t.quoted.Reset()
+	if err := t.quote.Write([]string{s}); err != nil {
+		return err
+	}
+	t.quote.Flush()
+	if err := t.quote.Error(); err != nil {
+		return err
+	}
+	q := t.quoted.Bytes()
+	t.b = append(t.b, q[:len(q)-1]...) // less the line's end
+	return nil
+}
+
+// csvNeedsQuotes reports whether encoding/csv may quote s (it quotes a
+// field with a comma, a quote, a line end, a leading space, or `\.`);
+// those cells go through it.
+func csvNeedsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case ',', '"', '\n', '\r', '\\':
+			return true
 		default:
-			v, err := json.Marshal(c.s)
-			if err != nil {
-				return err
+			if c >= utf8.RuneSelf {
+				return true
 			}
-			bw.Write(v)
 		}
 	}
-	_, err := bw.WriteString("}")
+	return s[0] == ' ' || s[0] == '\t' || s[0] == '\v' || s[0] == '\f'
+}
+
+// num appends a number cell already formatted; empty is a missing value.
+func (t *tableWriter) num(s string) {
+	t.next()
+	if s == "" && t.format == JSON {
+		t.b = append(t.b, "null"...)
+		return
+	}
+	t.b = append(t.b, s...)
+}
+
+// int appends an integer cell.
+func (t *tableWriter) int(i int64) {
+	t.next()
+	t.b = strconv.AppendInt(t.b, i, 10)
+}
+
+// uint appends an unsigned integer cell.
+func (t *tableWriter) uint(u uint64) {
+	t.next()
+	t.b = strconv.AppendUint(t.b, u, 10)
+}
+
+// ms appends a cell of v rounded to 6 decimal places (fmtRounded).
+func (t *tableWriter) ms(v float64) {
+	if !math.IsNaN(v) && math.Abs(v) < 1e15 {
+		v = math.Round(v*1e6) / 1e6
+	}
+	t.exact(v)
+}
+
+// exact appends a cell of v exact (fmtExact).
+func (t *tableWriter) exact(v float64) {
+	t.next()
+	switch {
+	case math.IsNaN(v):
+		if t.format == JSON {
+			t.b = append(t.b, "null"...)
+		}
+		return
+	case v == 0:
+		v = 0 // no "-0"
+	}
+	t.b = strconv.AppendFloat(t.b, v, 'f', -1, 64)
+}
+
+// end ends the row and writes it.
+func (t *tableWriter) end() error {
+	if t.format == CSV {
+		t.b = append(t.b, '\n')
+	} else {
+		t.b = append(t.b, '}')
+	}
+	t.rows++
+	_, err := t.bw.Write(t.b)
 	return err
 }
 
 // close ends the table and flushes it.
 func (t *tableWriter) close() error {
-	if t.format == CSV {
-		t.cw.Flush()
-		return t.cw.Error()
+	if t.format == JSON {
+		if t.rows > 0 {
+			t.bw.WriteString("\n")
+		}
+		t.bw.WriteString("]\n")
 	}
-	if t.rows > 0 {
-		t.bw.WriteString("\n")
-	}
-	t.bw.WriteString("]\n")
 	return t.bw.Flush()
 }
 
@@ -129,32 +238,37 @@ func NewResultsWriter(w io.Writer, spec *Spec, f Format) (*ResultsWriter, error)
 // Write writes one run's row. A failed run has empty metric cells and its
 // message in error.
 func (w *ResultsWriter) Write(r Row) error {
-	c, err := resultCells(w.keys, w.metrics, r)
-	if err != nil {
+	if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("run %d", r.Index) }); err != nil {
 		return err
 	}
-	return w.t.write(c)
+	t := w.t
+	t.start()
+	if err := t.str(r.Model); err != nil {
+		return err
+	}
+	for _, a := range r.Point {
+		t.exact(a.Value)
+	}
+	t.int(int64(r.Run))
+	t.uint(r.Seed)
+	for _, mt := range w.metrics {
+		switch {
+		case r.Err != "":
+			t.num("")
+		case mt.Integer:
+			t.int(int64(mt.get(&r.Metrics)))
+		default:
+			t.ms(mt.get(&r.Metrics))
+		}
+	}
+	if err := t.str(r.Err); err != nil {
+		return err
+	}
+	return t.end()
 }
 
 // Close ends the table and flushes it; it does not close the io.Writer.
 func (w *ResultsWriter) Close() error { return w.t.close() }
-
-func resultCells(keys []string, mts []Metric, r Row) ([]cell, error) {
-	pc, err := pointCells(keys, r.Point, func() string { return fmt.Sprintf("run %d", r.Index) })
-	if err != nil {
-		return nil, err
-	}
-	c := make([]cell, 0, len(keys)+4+len(mts))
-	c = append(c, strCell(r.Model))
-	c = append(c, pc...)
-	c = append(c, intCell(int64(r.Run)), uintCell(r.Seed))
-	if r.Err != "" {
-		c = append(c, emptyNumCells(len(mts))...)
-	} else {
-		c = append(c, r.Metrics.cells(mts)...)
-	}
-	return append(c, strCell(r.Err)), nil
-}
 
 // RequestsWriter writes requests.csv (or .json) a row at a time.
 type RequestsWriter struct {
@@ -163,8 +277,7 @@ type RequestsWriter struct {
 	n    int  // rows written, for messages
 	pop  bool // the spec has clients: the population columns
 
-	point      []AxisValue // the point of the last row written
-	pointCells []cell      // and its cells
+	point []AxisValue // the point of the last row written, checked
 }
 
 // NewRequestsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -178,29 +291,46 @@ func NewRequestsWriter(w io.Writer, spec *Spec, f Format) (*RequestsWriter, erro
 
 // Write writes one request's row.
 func (w *RequestsWriter) Write(r RequestRow) error {
-	// The requests of one run share their point: its cells are made
-	// once.
-	if len(r.Point) == 0 || len(w.point) == 0 || &r.Point[0] != &w.point[0] {
-		pc, err := pointCells(w.keys, r.Point, func() string { return fmt.Sprintf("request row %d", w.n) })
-		if err != nil {
+	// The requests of one run share their point: it is checked once.
+	if len(r.Point) == 0 || len(w.point) == 0 || &r.Point[0] != &w.point[0] || len(r.Point) != len(w.point) {
+		if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("request row %d", w.n) }); err != nil {
 			return err
 		}
-		w.point, w.pointCells = r.Point, pc
+		w.point = r.Point
 	}
-	pc := w.pointCells
 	w.n++
-	c := make([]cell, 0, len(w.keys)+16)
-	c = append(c, strCell(r.Model))
-	c = append(c, pc...)
-	c = append(c, intCell(int64(r.Run)), intCell(int64(r.Request)), strCell(r.Host),
-		intCell(int64(r.Connection)), intCell(r.Bytes),
-		msCell(r.StartMS), msCell(r.DNSMS), msCell(r.ConnectMS), msCell(r.TLSMS),
-		msCell(r.SendMS), msCell(r.WaitMS), msCell(r.ReceiveMS), msCell(r.EndMS),
-		intCell(int64(r.Visit)), msCell(r.QueuedMS))
-	if w.pop {
-		c = append(c, populationRequestCells(r)...)
+	t := w.t
+	t.start()
+	if err := t.str(r.Model); err != nil {
+		return err
 	}
-	return w.t.write(c)
+	for _, a := range r.Point {
+		t.exact(a.Value)
+	}
+	t.int(int64(r.Run))
+	t.int(int64(r.Request))
+	if err := t.str(r.Host); err != nil {
+		return err
+	}
+	t.int(int64(r.Connection))
+	t.int(r.Bytes)
+	for _, v := range [...]float64{r.StartMS, r.DNSMS, r.ConnectMS, r.TLSMS, r.SendMS, r.WaitMS, r.ReceiveMS, r.EndMS} {
+		t.ms(v)
+	}
+	t.int(int64(r.Visit))
+	t.ms(r.QueuedMS)
+	if w.pop {
+		if err := t.str(r.Client); err != nil {
+			return err
+		}
+		replayed := int64(0)
+		if r.Replayed {
+			replayed = 1
+		}
+		t.int(int64(r.Refusals))
+		t.int(replayed)
+	}
+	return t.end()
 }
 
 // Close ends the table and flushes it; it does not close the io.Writer.
@@ -504,19 +634,27 @@ func writeSummary(w io.Writer, spec *Spec, partial bool, each func(func(SummaryR
 	keys := sweepKeys(spec)
 	nm := len(metricsOf(spec))
 	err = each(func(s SummaryRow) error {
-		c, err := pointCells(keys, s.Point, func() string { return "model " + s.Model })
-		if err != nil {
+		if err := checkPoint(keys, s.Point, func() string { return "model " + s.Model }); err != nil {
 			return err
 		}
-		c = append(c, strCell(s.Model), intCell(int64(s.Runs)))
+		t.start()
+		for _, a := range s.Point {
+			t.exact(a.Value)
+		}
+		if err := t.str(s.Model); err != nil {
+			return err
+		}
+		t.int(int64(s.Runs))
 		for _, q := range s.Stats[:nm] {
-			c = append(c, msCell(q.Median), msCell(q.P25), msCell(q.P75))
+			t.ms(q.Median)
+			t.ms(q.P25)
+			t.ms(q.P75)
 		}
-		c = append(c, intCell(int64(s.Failed)))
+		t.int(int64(s.Failed))
 		if partial {
-			c = append(c, intCell(int64(s.NotRun)))
+			t.int(int64(s.NotRun))
 		}
-		return t.write(c)
+		return t.end()
 	})
 	if err != nil {
 		return err

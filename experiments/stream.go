@@ -384,6 +384,22 @@ func newSummaryGroup(r Row) *summaryGroup {
 	return &summaryGroup{row: SummaryRow{Point: r.Point, Model: r.Model}, vals: make([][]float64, len(metricTable))}
 }
 
+// holds reports whether r is of g's point and model: what groupKey
+// tells apart (the same swept keys, values equal as fmtExact writes
+// them).
+func (g *summaryGroup) holds(r Row) bool {
+	if r.Model != g.row.Model || len(r.Point) != len(g.row.Point) {
+		return false
+	}
+	for i, a := range r.Point {
+		b := g.row.Point[i]
+		if a.Key != b.Key || a.Value != b.Value && !(math.IsNaN(a.Value) && math.IsNaN(b.Value)) {
+			return false
+		}
+	}
+	return true
+}
+
 func (g *summaryGroup) add(r Row) {
 	switch {
 	case r.Err == NotRun || r.Err == Interrupted:
@@ -428,7 +444,7 @@ func (g *summaryGroup) finish() SummaryRow {
 // that a sweep of a million points does not hold a million rows.
 type Summarizer struct {
 	cur     *summaryGroup
-	key     string
+	spare   *summaryGroup   // the last group finished, whose lists the next reuses
 	seen    map[string]bool // groups finished, to catch rows out of order (not after Spill)
 	rows    []SummaryRow
 	partial bool // a row did not run (NotRun, Interrupted)
@@ -438,7 +454,8 @@ type Summarizer struct {
 	spill     *bufio.Writer
 	spillFile io.ReadWriteSeeker
 	spilled   int
-	last      int // Index of the last row added
+	buf       []byte // a spilled row, reused
+	last      int    // Index of the last row added
 	added     bool
 }
 
@@ -464,9 +481,9 @@ func (s *Summarizer) Add(r Row) error {
 		}
 		s.added, s.last = true, r.Index
 	}
-	k := groupKey(r.Model, r.Point)
-	if s.cur == nil || k != s.key {
+	if s.cur == nil || !s.cur.holds(r) {
 		if s.spill == nil {
+			k := groupKey(r.Model, r.Point)
 			if s.seen == nil {
 				s.seen = map[string]bool{}
 			}
@@ -478,7 +495,7 @@ func (s *Summarizer) Add(r Row) error {
 		if err := s.close(); err != nil {
 			return err
 		}
-		s.cur, s.key = newSummaryGroup(r), k
+		s.cur = s.newGroup(r)
 	}
 	s.cur.add(r)
 	return nil
@@ -489,13 +506,30 @@ func (s *Summarizer) close() error {
 		return nil
 	}
 	row := s.cur.finish()
-	s.cur = nil
+	s.spare, s.cur = s.cur, nil
 	if s.spill == nil {
 		s.rows = append(s.rows, row)
 		return nil
 	}
 	s.spilled++
-	return writeSpilled(s.spill, row)
+	var err error
+	s.buf, err = writeSpilled(s.spill, s.buf[:0], row)
+	return err
+}
+
+// newGroup starts the group of r, in the lists of the last group
+// finished if there is one.
+func (s *Summarizer) newGroup(r Row) *summaryGroup {
+	g := s.spare
+	if g == nil {
+		return newSummaryGroup(r)
+	}
+	s.spare = nil
+	g.row = SummaryRow{Point: r.Point, Model: r.Model}
+	for i := range g.vals {
+		g.vals[i] = g.vals[i][:0]
+	}
+	return g
 }
 
 // Rows finishes the last group and returns the summary rows, in run
@@ -530,8 +564,9 @@ func (s *Summarizer) Each(fn func(SummaryRow) error) error {
 		return err
 	}
 	br := bufio.NewReaderSize(s.spillFile, 64<<10)
+	var prev SummaryRow
 	for range s.spilled {
-		r, err := readSpilled(br)
+		r, err := readSpilled(br, &prev)
 		if err != nil {
 			return fmt.Errorf("experiments: reading the summary back: %w", err)
 		}
@@ -556,8 +591,8 @@ func (s *Summarizer) WriteSummary(w io.Writer, spec *Spec, f Format) error {
 
 // writeSpilled writes a summary row to a spill file: the model, the
 // swept keys and values, the counts and the quartiles.
-func writeSpilled(w *bufio.Writer, r SummaryRow) error {
-	var b []byte
+// It appends the row to b, writes it, and returns b.
+func writeSpilled(w *bufio.Writer, b []byte, r SummaryRow) ([]byte, error) {
 	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
@@ -579,11 +614,13 @@ func writeSpilled(w *bufio.Writer, r SummaryRow) error {
 		f64(q.P75)
 	}
 	_, err := w.Write(b)
-	return err
+	return b, err
 }
 
-// readSpilled reads a row writeSpilled wrote.
-func readSpilled(r *bufio.Reader) (SummaryRow, error) {
+// readSpilled reads a row writeSpilled wrote. The strings equal to those
+// of prev, the row read before (the model, the swept keys), are prev's,
+// not made again; prev becomes the row read.
+func readSpilled(r *bufio.Reader, prev *SummaryRow) (SummaryRow, error) {
 	var err error
 	uv := func() int {
 		if err != nil {
@@ -596,13 +633,23 @@ func readSpilled(r *bufio.Reader) (SummaryRow, error) {
 		}
 		return int(v)
 	}
-	str := func() string {
+	var scratch [64]byte
+	str := func(same string) string {
 		n := uv()
 		if err != nil {
 			return ""
 		}
-		b := make([]byte, n)
-		_, err = io.ReadFull(r, b)
+		b := scratch[:0]
+		if n > len(scratch) {
+			b = make([]byte, n)
+		}
+		b = b[:n]
+		if _, err = io.ReadFull(r, b); err != nil {
+			return ""
+		}
+		if string(b) == same {
+			return same
+		}
 		return string(b)
 	}
 	f64 := func() float64 {
@@ -614,11 +661,15 @@ func readSpilled(r *bufio.Reader) (SummaryRow, error) {
 		return math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
 	}
 	var row SummaryRow
-	row.Model = str()
+	row.Model = str(prev.Model)
 	if n := uv(); err == nil && n > 0 {
 		row.Point = make([]AxisValue, n)
 		for i := range row.Point {
-			row.Point[i].Key = str()
+			same := ""
+			if i < len(prev.Point) {
+				same = prev.Point[i].Key
+			}
+			row.Point[i].Key = str(same)
 			row.Point[i].Value = f64()
 		}
 	}
@@ -634,6 +685,7 @@ func readSpilled(r *bufio.Reader) (SummaryRow, error) {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF
 	}
+	*prev = row
 	return row, err
 }
 

@@ -656,9 +656,13 @@ func readSpilled(r *bufio.Reader, prev *SummaryRow) (SummaryRow, error) {
 		if err != nil {
 			return 0
 		}
-		var b [8]byte
-		_, err = io.ReadFull(r, b[:])
-		return math.Float64frombits(binary.LittleEndian.Uint64(b[:]))
+		b, perr := r.Peek(8)
+		if perr != nil {
+			err = perr
+			return 0
+		}
+		r.Discard(8)
+		return math.Float64frombits(binary.LittleEndian.Uint64(b))
 	}
 	var row SummaryRow
 	row.Model = str(prev.Model)

@@ -428,8 +428,9 @@ func (w *world) populationResult() *Result {
 	m.Timeouts = st.Timeouts
 	m.LossProbes = st.LossProbes
 	m.Undos = st.Undos
+	w.sv.sweepClosing()
 	connNS := w.sv.connNS
-	for _, sc := range w.sv.live {
+	for _, sc := range slices.Concat(w.sv.live, w.sv.closing) {
 		closed := sc.tc.Stats().ClosedAt
 		if closed < 0 || closed > end {
 			closed = end

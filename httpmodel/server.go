@@ -41,6 +41,11 @@ type server struct {
 	pop    bool
 	connNS int64
 	live   []*serverConn
+	// closing holds connections the application has seen closed (the
+	// peer's FIN) whose TCP side has not finished closing (LAST-ACK):
+	// they count until it has, as in the single-client world, and leave
+	// once it has (sweepClosing), so the list stays short.
+	closing []*serverConn
 }
 
 // serverConn is the server's side of one connection.
@@ -586,8 +591,15 @@ func (sc *serverConn) Closed(tc *tcp.Conn, _ tcp.CloseReason) {
 	sc.idleWhenDrained = false
 	sc.release()
 	if sv := sc.sv; sv.pop && sc.liveAt >= 0 {
-		// Forget the connection, keeping what server_conn_s needs.
-		sv.connNS += int64(tc.Stats().ClosedAt.Sub(sc.openedAt))
+		// Forget the connection, keeping what server_conn_s needs: the
+		// time its TCP side closed, which a close the peer began has
+		// not reached yet (ClosedAt is -1 in LAST-ACK).
+		if at := tc.Stats().ClosedAt; at >= 0 {
+			sv.connNS += int64(at.Sub(sc.openedAt))
+		} else {
+			sv.closing = append(sv.closing, sc)
+		}
+		sv.sweepClosing()
 		last := sv.live[len(sv.live)-1]
 		sv.live[sc.liveAt] = last
 		last.liveAt = sc.liveAt
@@ -595,4 +607,19 @@ func (sc *serverConn) Closed(tc *tcp.Conn, _ tcp.CloseReason) {
 		sv.live = sv.live[:len(sv.live)-1]
 		sc.liveAt = -1
 	}
+}
+
+// sweepClosing counts the connections of closing whose TCP side has
+// closed since, and drops them.
+func (sv *server) sweepClosing() {
+	keep := sv.closing[:0]
+	for _, sc := range sv.closing {
+		if at := sc.tc.Stats().ClosedAt; at >= 0 {
+			sv.connNS += int64(at.Sub(sc.openedAt))
+		} else {
+			keep = append(keep, sc)
+		}
+	}
+	clear(sv.closing[len(keep):])
+	sv.closing = keep
 }

@@ -205,6 +205,8 @@ func TestLoadErrors(t *testing.T) {
 		{"labels names not a list", "name: x\nsweep: {network.rtt: [1ms]}\nlabels: {network.rtt: fast}\n", "labels.network.rtt: want a list, got"},
 		{"plot connection on line", "name: x\nplots: [{kind: bar, connection: 2}]\n", "plots[0].connection: connection is only for waterfall, cwnd and sequence plots"},
 		{"plot x on waterfall", "name: x\nplots: [{kind: waterfall, x: model}]\n", "plots[0].x: x is only for line and bar plots"},
+		{"poisson rate 0", "name: x\nclients: [{name: u, arrival: {poisson: {rate: 0/s}}}]\n", "clients[0].arrival.poisson.rate: 0/s is too slow: poisson arrivals need at least 0.001/s"},
+		{"poisson rate too slow", "name: x\nclients: [{name: u, arrival: {poisson: {rate: 1e-12/s}}}]\n", "clients[0].arrival.poisson.rate: 1e-12/s is too slow"},
 		{"log_y on bar", "name: x\nplots: [{kind: bar, log_y: true}]\n", "test.yaml:2:28: plots[0].log_y: log_y is only for line plots"},
 		{"log_x on waterfall", "name: x\nplots: [{kind: waterfall, log_x: true}]\n", "test.yaml:2:34: plots[0].log_x: log_x is only for line and cdf plots"},
 		// Aliases that would expand to 10^9 values cannot blow up: the

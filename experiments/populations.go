@@ -3,6 +3,7 @@ package experiments
 import (
 	"cmp"
 	"fmt"
+	"github.com/connsim/connsim/httpmodel"
 	"math"
 	"regexp"
 	"slices"
@@ -43,7 +44,7 @@ type ArrivalSpec struct {
 
 // PoissonSpec is a Poisson arrival process.
 type PoissonSpec struct {
-	Rate PerSecond `yaml:"rate" range:"0..1000000" label:"arrival rate" unit:"clients/s"` // clients per second; 0 = not Poisson
+	Rate PerSecond `yaml:"rate" range:"0..1000000" label:"arrival rate" unit:"clients/s"` // clients per second, at least 0.001 (httpmodel.MinArrivalRate); 0 = not Poisson
 }
 
 // AccessSpec is a client's access link: its own RTT, rates, queue and
@@ -166,6 +167,14 @@ func checkClients(s *Spec, d *decoder) {
 				d.errorf(n, path+".name", "%q is already the name of clients[%d]", p.Name, j)
 				break
 			}
+		}
+		// A poisson rate given must be one httpmodel can run: 0/s would
+		// silently mean all at once, and below httpmodel.MinArrivalRate
+		// the gaps outgrow any run.
+		rateKey := path + ".arrival.poisson.rate"
+		if r := float64(p.Arrival.Poisson.Rate); d.node(rateKey) != nil && r < httpmodel.MinArrivalRate || r > 0 && r < httpmodel.MinArrivalRate {
+			n, _ := d.nodeFor(rateKey, path+".arrival", path)
+			d.errorf(n, rateKey, "%s is too slow: poisson arrivals need at least %g/s (one client per %g s); for all at once leave out the rate", p.Arrival.Poisson.Rate, httpmodel.MinArrivalRate, 1/httpmodel.MinArrivalRate)
 		}
 		if p.Arrival.Poisson.Rate > 0 && p.Arrival.Interval > 0 {
 			n, _ := d.nodeFor(path+".arrival", path)

@@ -180,6 +180,22 @@ func traceOf(row Row, conns []httpmodel.ConnTrace) *Trace {
 	return tr
 }
 
+// runSafely is run, with a panic inside the run (a bug in the model)
+// reported as that run's failure rather than ending the process: the
+// other runs go on and are written, and the row says what happened.
+func runSafely(rc RunConfig, trace bool, stop *atomic.Bool) (r Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = Result{Row: Row{Index: rc.Index, Model: rc.Model.Label, Run: rc.Rep, Seed: rc.Seed,
+				Metrics: nanMetrics(), Err: fmt.Sprintf("internal error, please report it: %v", p)}}
+			if rc.Point != nil {
+				r.Row.Point = rc.Point.Axes
+			}
+		}
+	}()
+	return run(rc, trace, stop)
+}
+
 // The Row.Err of runs that RunAll did not finish because it was told to
 // stop: NotRun for runs never started, Interrupted for runs stopped part
 // way. Neither is a result; a folder holding either is partial.
@@ -299,7 +315,7 @@ func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunC
 				claimed++
 				mu.Unlock()
 				rc := at(i)
-				r := run(rc, opt.Trace != nil && opt.Trace(rc), opt.Stop)
+				r := runSafely(rc, opt.Trace != nil && opt.Trace(rc), opt.Stop)
 				mu.Lock()
 				buf[i%ahead], bufRC[i%ahead], ready[i%ahead] = r, rc, true
 				changed.Broadcast()

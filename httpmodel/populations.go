@@ -78,6 +78,12 @@ type ServerSample struct {
 	Backlog int // connections waiting in the listen backlog
 }
 
+// MinArrivalRate is the smallest Poisson arrival rate, clients per
+// second: one client per 1,000 s on average. Slower rates draw gaps
+// beyond what a run can simulate (and, far below it, beyond what a
+// time.Duration holds).
+const MinArrivalRate = 1e-3
+
 // validatePopulations reports what makes c.Clients unable to run.
 func (c *Config) validatePopulations() error {
 	var errs []error
@@ -96,8 +102,8 @@ func (c *Config) validatePopulations() error {
 		switch p.Arrival.Kind {
 		case AllAtOnce:
 		case Poisson:
-			if !(p.Arrival.Rate > 0) {
-				errs = append(errs, fmt.Errorf("httpmodel: clients[%d] (%s): poisson arrivals need a rate > 0", i, p.Name))
+			if !(p.Arrival.Rate >= MinArrivalRate) {
+				errs = append(errs, fmt.Errorf("httpmodel: clients[%d] (%s): poisson arrivals need a rate of at least %g per second", i, p.Name, MinArrivalRate))
 			}
 		case Interval:
 			if p.Arrival.Interval < 0 {

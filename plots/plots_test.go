@@ -908,3 +908,37 @@ func TestWaterfallMarksRender(t *testing.T) {
 	texts := render(t, p, 0, 0)
 	wantTexts(t, texts, "refused attempts\n(hatched: waited\nthrough them)", "replayed\n(R: sent again\nafter its connection\nclosed)", "R")
 }
+
+// The marks are drawn on the rows, not only in the legend: each
+// replayed request adds an "R" badge beside the legend's, and each
+// refused wait adds hatch lines (the legend's thumb has its own, fixed
+// number).
+func TestWaterfallMarksDrawnOnRows(t *testing.T) {
+	svgOf := func(refused, replayed []int) string {
+		reqs := fixtureWaterfall()
+		for _, i := range refused {
+			reqs[i].Refusals = 2
+		}
+		for _, i := range replayed {
+			reqs[i].Replayed = true
+		}
+		p, err := Waterfall(reqs, WaterfallOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Encode(p, 0, 0, "svg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	badges := func(svg string) int { return strings.Count(svg, ">R</text>") }
+	if one, two := badges(svgOf(nil, []int{7})), badges(svgOf(nil, []int{7, 9})); one != 2 || two != 3 {
+		t.Errorf("R badges: %d with one replayed request, %d with two; want 2 and 3 (the legend's and one per request)", one, two)
+	}
+	hatch := "stroke:#B01C1C"
+	one, two := strings.Count(svgOf([]int{20}, nil), hatch), strings.Count(svgOf([]int{20, 21}, nil), hatch)
+	if !(two > one) {
+		t.Errorf("hatch lines: %d with one refused wait, %d with two; want more with two", one, two)
+	}
+}

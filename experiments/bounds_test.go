@@ -239,7 +239,7 @@ func TestSweepValueCannotBeSet(t *testing.T) {
 	for _, c := range []struct{ spec, want string }{
 		{"name: x\nsweep:\n  page.objects[0].size: [1KB]\n", "test.yaml:3:3: sweep.page.objects[0].size: cannot set page.objects[0].size: not a list in the file"},
 		{"name: x\npage: {}\nsweep:\n  page.objects[0].size: [1KB]\n", "test.yaml:4:3: sweep.page.objects[0].size: cannot set page.objects[0].size: not a list in the file"},
-		{"name: x\nnetwork: 5\nsweep: {network.rtt: [1ms]}\n", "test.yaml:3:9: sweep.network.rtt: cannot set network.rtt: rtt is not a mapping in the file"},
+		{"name: x\nnetwork: 5\nsweep: {network.rtt: [1ms]}\n", "test.yaml:3:9: sweep.network.rtt: cannot set network.rtt: network is not a mapping in the file, so it has no key rtt"},
 	} {
 		got := loadErr(t, c.spec)
 		if !strings.Contains(got, c.want) {

@@ -373,7 +373,11 @@ func segsString(segs []pathSeg) string {
 // canPatch reports why a value cannot be set at key path segs in the
 // file's tree n (only missing mappings may be created).
 func canPatch(n *yaml.Node, segs []pathSeg) error {
-	for _, sg := range segs {
+	parent := "the file" // the key path of n, for messages
+	for i, sg := range segs {
+		if i > 0 {
+			parent = segsString(segs[:i])
+		}
 		n = resolve(n)
 		switch {
 		case sg.index >= 0 && (n == nil || n.Kind != yaml.SequenceNode):
@@ -385,7 +389,9 @@ func canPatch(n *yaml.Node, segs []pathSeg) error {
 		case n == nil || isNull(n):
 			n = nil // a mapping patch creates; what follows is missing too
 		case n.Kind != yaml.MappingNode:
-			return fmt.Errorf("%s is not a mapping in the file", sg.key)
+			// The key's parent is not a mapping (e.g. arrival: 10/s, a
+			// short form, when interval is swept): name the parent.
+			return fmt.Errorf("%s is not a mapping in the file, so it has no key %s; write it as a mapping", parent, sg.key)
 		default:
 			var next *yaml.Node // nil when the key is missing: patch adds it
 			for i := 0; i+1 < len(n.Content); i += 2 {

@@ -427,13 +427,7 @@ func (w *world) populationResult() *Result {
 			m.PLT = -1 // some client did not finish
 		}
 	}
-	st := w.stack.Totals() // the server's and every client's, gone or not
-	m.Packets = st.PacketsSent
-	m.Bytes = st.WireBytesSent
-	m.Retransmits = st.Retransmits
-	m.Timeouts = st.Timeouts
-	m.LossProbes = st.LossProbes
-	m.Undos = st.Undos
+	m.addTCP(w.stack.Totals()) // the server's and every client's, gone or not
 	w.sv.sweepClosing()
 	connNS := w.sv.connNS
 	for _, sc := range slices.Concat(w.sv.live, w.sv.closing) {

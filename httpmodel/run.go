@@ -255,6 +255,17 @@ func build(cfg Config, seed uint64) *world {
 	return w
 }
 
+// addTCP sets the metrics that TCP counts from the stack's totals (every
+// endpoint's connections, forgotten and retired ones included).
+func (m *Metrics) addTCP(st tcp.Stats) {
+	m.Packets = st.PacketsSent
+	m.Bytes = st.WireBytesSent
+	m.Retransmits = st.Retransmits
+	m.Timeouts = st.Timeouts
+	m.LossProbes = st.LossProbes
+	m.Undos = st.Undos
+}
+
 // bottleneck returns the configurations of the path's two directions
 // (Config.Network): the rate, half the RTT each way, the drop-tail
 // queue, and random loss from the streams "link:up:loss" and
@@ -328,15 +339,7 @@ func (w *world) result() *Result {
 	if cfg.Visits > 1 && len(m.VisitPLTs) == cfg.Visits {
 		m.RevisitPLT = m.VisitPLTs[len(m.VisitPLTs)-1]
 	}
-	for _, ep := range []*tcp.Endpoint{w.cep, w.sep} {
-		st := ep.Totals() // forgotten connections included
-		m.Packets += st.PacketsSent
-		m.Bytes += st.WireBytesSent
-		m.Retransmits += st.Retransmits
-		m.Timeouts += st.Timeouts
-		m.LossProbes += st.LossProbes
-		m.Undos += st.Undos
-	}
+	m.addTCP(w.stack.Totals())
 	// connections is "TCP connections opened" (docs/experiment-format.md): every
 	// connection the client dialed, refused or timed out ones included.
 	// Handshake time is summed over the handshakes that completed.

@@ -1145,9 +1145,10 @@ func checkTCP(s *Spec, d *decoder, base ErrorList) {
 }
 
 // checkModelConfigs checks the configuration of each model at point s
-// with httpmodel.Config.Validate (which checks tcp's too): the rules are
-// httpmodel's and tcp's, and experiments adds the position of the key
-// that the file sets. It runs on a spec whose values are otherwise valid.
+// with httpmodel.Config.Validate: the rules are httpmodel's, and
+// experiments adds the position of the key that the file sets. It runs
+// on a spec whose values are otherwise valid, so tcp's own rules, which
+// Validate checks again, have passed checkTCP already.
 func checkModelConfigs(s *Spec, d *decoder) {
 	for i, m := range s.Models {
 		if m.Name == "" {
@@ -1165,8 +1166,6 @@ func checkModelConfigs(s *Spec, d *decoder) {
 		switch {
 		case errors.Is(err, httpmodel.ErrEmptyResponse):
 			n, p = d.nodeFor("http.response_header_bytes", "page.objects", "page.html")
-		case strings.HasPrefix(err.Error(), "httpmodel: tcp: "):
-			n, p = d.nodeFor("tcp")
 		case strings.HasPrefix(err.Error(), "httpmodel: clients["):
 			i, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: clients["), "]")
 			n, p = d.nodeFor("clients["+i+"]", "clients")

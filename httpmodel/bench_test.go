@@ -34,3 +34,21 @@ func BenchmarkPageLoad(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "loads/s")
 	b.ReportMetric(float64(events), "events/load")
 }
+
+// BenchmarkSmallPageLoad loads a page of a 10 KB HTML and two 5 KB
+// objects over one persistent connection on a 20 ms path: one run of a
+// large sweep, where setting up and tearing down the world weighs as
+// much as the events.
+func BenchmarkSmallPageLoad(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Network = Network{RTT: 20 * time.Millisecond, Bandwidth: 10 * link.Mbps}
+	cfg.Page = Page{HTML: 10_000, Objects: []Object{{Size: 5_000}, {Size: 5_000}}}
+	cfg.Model = Model{Kind: Persistent}
+	b.ReportAllocs()
+	for b.Loop() {
+		res := Run(cfg, 1)
+		if res.Err != nil || res.Metrics.Failed != 0 {
+			b.Fatalf("run failed: err=%v failed=%d", res.Err, res.Metrics.Failed)
+		}
+	}
+}

@@ -221,6 +221,10 @@ func Run(cfg Config, seed uint64) *Result {
 	err := w.run()
 	res := w.result()
 	res.Err = err
+	// The run is over and its result holds none of the world: hand the
+	// scheduler's queue and the network's blocks to the next run.
+	w.net.Release()
+	w.s.Release()
 	return res
 }
 

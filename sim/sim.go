@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -91,6 +92,10 @@ const interruptEvery = 1024
 
 // New returns a scheduler at time 0 whose random streams derive from seed.
 func New(seed uint64) *Scheduler {
+	if s, ok := released.Get().(*Scheduler); ok {
+		s.seed = seed
+		return s
+	}
 	s := &Scheduler{seed: seed}
 	// Start every bucket with room for a few events, carved out of one
 	// array: one allocation instead of one per bucket as a run warms up.
@@ -102,6 +107,32 @@ func New(seed uint64) *Scheduler {
 		s.buckets[k] = backing[lo : lo : lo+initialBucketCap]
 	}
 	return s
+}
+
+// released holds schedulers handed back by Release, for New to reuse:
+// a sweep of many short runs otherwise allocates a queue (about 4 KB) and
+// its events afresh for each run, and the garbage collector spends as much
+// time on them as the runs spend on their events.
+var released sync.Pool
+
+// Release hands the scheduler back for a later New to reuse, with the
+// capacity its queue grew to and its spare events. Call it once the run
+// is over and nothing will touch the scheduler or its timers again: the
+// next New may return it, reset, to another run. Events still queued are
+// dropped. A reused scheduler behaves exactly as a new one (the queue's
+// order depends only on times and sequence numbers, which restart).
+func (s *Scheduler) Release() {
+	// Drop the queued events and their callbacks. Slots past a bucket's
+	// length are nil already (see refill), so only the buckets holding
+	// events need clearing.
+	for m := s.nonEmpty | 1; m != 0; m &= m - 1 {
+		k := bits.TrailingZeros64(m)
+		clear(s.buckets[k])
+		s.buckets[k] = s.buckets[k][:0]
+	}
+	buckets, free := s.buckets, s.free
+	*s = Scheduler{buckets: buckets, free: free}
+	released.Put(s)
 }
 
 // initialBucketCap is the starting capacity of each bucket.
@@ -290,9 +321,16 @@ type Timer struct {
 
 // NewTimer returns a stopped timer that runs fn when it fires.
 func (s *Scheduler) NewTimer(fn func()) *Timer {
-	t := &Timer{s: s}
-	t.ev = event{bucket: -1, fn: fn, owned: true}
+	t := &Timer{}
+	s.InitTimer(t, fn)
 	return t
+}
+
+// InitTimer makes t, a Timer held by value in a larger struct, a stopped
+// timer that runs fn when it fires: NewTimer without the allocation. The
+// zero Timer is not ready for use.
+func (s *Scheduler) InitTimer(t *Timer, fn func()) {
+	*t = Timer{s: s, ev: event{bucket: -1, fn: fn, owned: true}}
 }
 
 // ResetAt arms the timer to fire at at, replacing any earlier deadline. The

@@ -6,8 +6,7 @@ func (c *Conn) notify(r CloseReason) {
 		return
 	}
 	c.notified = true
-	h := c.h
-	c.sched.Defer(func() { h.Closed(c, r) })
+	c.ep.stack.deferUpcall(upcall{c: c, h: c.h, kind: upClosed, reason: r})
 }
 
 func (c *Conn) terminate(r CloseReason) {

@@ -22,6 +22,9 @@ type Stack struct {
 	endpoints []*Endpoint // indexed by NodeID; nil once retired
 	retired   Stats       // Totals of the retired endpoints
 	keepAll   bool        // tests: never forget a connection (the behaviour to compare with)
+
+	upcalls   ring.Queue[upcall] // calls into applications, deferred (upcall.go)
+	runUpcall func()
 }
 
 // NewStack returns an empty stack on net. The stack is net's drop observer

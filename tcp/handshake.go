@@ -69,11 +69,7 @@ func (c *Conn) establish(now sim.Time) {
 	if !c.active {
 		c.ep.dropEmbryo(c)
 	}
-	c.sched.Defer(func() {
-		if c.h != nil && c.state != Closed {
-			c.h.Connected(c)
-		}
-	})
+	c.ep.stack.deferUpcall(upcall{c: c, kind: upConnected})
 }
 
 // handshakeAcked takes the SYN off the scoreboard when the handshake's

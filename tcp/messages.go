@@ -151,12 +151,7 @@ func (c *Conn) deliverMessages(p *link.Packet) {
 		if !ok {
 			panic(fmt.Sprintf("tcp: message %d delivered after its sender dropped it", k))
 		}
-		tag := m.tag
-		c.sched.Defer(func() {
-			if c.h != nil {
-				c.h.Delivered(c, tag)
-			}
-		})
+		c.ep.stack.deferUpcall(upcall{c: c, tag: m.tag, kind: upDelivered})
 	}
 	r.msgs = upto
 }

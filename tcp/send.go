@@ -86,12 +86,8 @@ func (c *Conn) trySend() {
 	}
 	if c.spaceWanted && c.Unsent() <= c.cfg.SendLowWater {
 		c.spaceWanted = false
-		if sp, ok := c.h.(SendSpacer); ok {
-			c.sched.Defer(func() {
-				if c.state != Closed {
-					sp.SendSpace(c)
-				}
-			})
+		if _, ok := c.h.(SendSpacer); ok {
+			c.ep.stack.deferUpcall(upcall{c: c, h: c.h, kind: upSendSpace})
 		}
 	}
 }

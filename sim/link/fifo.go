@@ -37,6 +37,21 @@ func (p *pool[T]) put(b *block[T]) {
 	p.free = b
 }
 
+// take empties the pool, returning its first max blocks as a chain (nil
+// if it has none); the others are left to the garbage collector.
+func (p *pool[T]) take(max int) *block[T] {
+	first := p.free
+	p.free = nil
+	b := first
+	for i := 1; b != nil && i < max; i++ {
+		b = b.next
+	}
+	if b != nil {
+		b.next = nil
+	}
+	return first
+}
+
 // fifo is a queue of blocks: entries are pushed at tail[ti] and taken
 // from head[hi].
 type fifo[T any] struct {

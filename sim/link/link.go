@@ -45,6 +45,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/connsim/connsim/sim"
@@ -328,7 +329,50 @@ type Network struct {
 }
 
 // New returns an empty network driven by s.
-func New(s *sim.Scheduler) *Network { return &Network{sched: s} }
+func New(s *sim.Scheduler) *Network {
+	n := &Network{sched: s}
+	if b, ok := releasedPackets.Get().(*block[Packet]); ok {
+		n.packets.free = b
+	}
+	if b, ok := releasedFlying.Get().(*block[flying]); ok {
+		n.flying.free = b
+	}
+	return n
+}
+
+// releasedPackets and releasedFlying hold the block free lists of
+// released networks (see Release), each a chain, for New to start from.
+var releasedPackets, releasedFlying sync.Pool
+
+// Release hands the network's queue blocks back for a later New to reuse,
+// those still holding packets included: a sweep of many short runs
+// otherwise allocates them afresh for each run. Call it once the run is
+// over and nothing will send, deliver or read a pipe's queue again; the
+// counters (Stats) and nodes stay readable.
+func (n *Network) Release() {
+	for _, p := range n.pipes {
+		if p == nil {
+			continue
+		}
+		for p.queue.Len() > 0 {
+			p.queue.discard(&n.packets)
+		}
+		for p.flight.Len() > 0 {
+			p.flight.discard(&n.flying)
+		}
+	}
+	if b := n.packets.take(maxReleasedBlocks); b != nil {
+		releasedPackets.Put(b)
+	}
+	if b := n.flying.take(maxReleasedBlocks); b != nil {
+		releasedFlying.Put(b)
+	}
+}
+
+// maxReleasedBlocks bounds the blocks a released network passes on (about
+// 150 KB of each kind): a run whose queue once held a million packets
+// should not hand them all to the small runs after it.
+const maxReleasedBlocks = 64
 
 // Scheduler returns the network's scheduler.
 func (n *Network) Scheduler() *sim.Scheduler { return n.sched }
@@ -536,11 +580,11 @@ type Pipe struct {
 	queuedBytes int64
 	busy        bool
 	cur         Packet // being serialized
-	txDone      *sim.Timer
+	txDone      sim.Timer
 	scratch     Packet // a copy of a packet being traced that the pipe does not hold
 
 	flight fifo[flying]
-	arrive *sim.Timer
+	arrive sim.Timer
 
 	stats PipeStats
 
@@ -553,8 +597,8 @@ type Pipe struct {
 
 func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
 	p := &Pipe{net: n, from: from, to: to, cfg: cfg, at: len(n.pipes), outAt: len(from.out)}
-	p.txDone = n.sched.NewTimer(p.onTxDone)
-	p.arrive = n.sched.NewTimer(p.onArrive)
+	n.sched.InitTimer(&p.txDone, p.onTxDone)
+	n.sched.InitTimer(&p.arrive, p.onArrive)
 	n.pipes = append(n.pipes, p)
 	from.out = append(from.out, p)
 	return p

@@ -67,6 +67,9 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 		row.Err = fmt.Sprintf("%d requests failed", m.Failed)
 	}
 	out := Result{Row: row}
+	if len(res.Requests) > 0 {
+		out.Requests = make([]RequestRow, 0, len(res.Requests))
+	}
 	for _, t := range res.Requests {
 		out.Requests = append(out.Requests, RequestRow{
 			Model:      row.Model,

@@ -253,14 +253,18 @@ func pointText(axes []*axis, i int) string {
 // point builds the spec of the point whose value indices are idx: a copy
 // of the checked spec with the values applied, checked by the rules that
 // involve several keys when check is set (a Plan builds points checked
-// before without checking them again: the checks only report).
+// before without checking them again: the checks only report, and the
+// decoder, which carries their messages, is nil then).
 func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 	c := *st.spec
 	ps := &c
 	ps.Models = slices.Clone(ps.Models)
 	ps.Clients = clonePopulations(ps.Clients)
-	d := newDecoder(st.file, st.d.root)
-	d.parent = st.d
+	var d *decoder // for the checks' messages
+	if check {
+		d = newDecoder(st.file, st.d.root)
+		d.parent = st.d
+	}
 	root := reflect.ValueOf(ps).Elem()
 	axes := make([]AxisValue, 0, len(st.axes))
 	for k, a := range st.axes {
@@ -283,7 +287,9 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 			continue // reported by the axis's check
 		}
 		fv.Set(sv.v)
-		d.over = append(d.over, sv.nodes)
+		if d != nil {
+			d.over = append(d.over, sv.nodes)
+		}
 	}
 	// A value may have set the page's objects: the point fills in their
 	// hosts in a list of its own.

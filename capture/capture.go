@@ -395,7 +395,7 @@ func ipOf(n link.NodeID) net.IP {
 func IP(n link.NodeID) string { return ipOf(n).String() }
 
 // filler is what bodies and undecoded messages are made of.
-const filler = "connsim simulated payload: these bytes stand for a body.\n"
+const filler = "connsim filler, these bytes stand for payload the model counts but does not carry. "
 
 // fill appends the bytes [seq, seq+n) of stream f to b.
 func (r *Recorder) fill(b []byte, f *flow, seq, n int64) []byte {

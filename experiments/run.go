@@ -19,6 +19,7 @@ type Result struct {
 	Row      Row
 	Requests []RequestRow
 	Trace    *Trace
+	Capture  *CaptureFile // the run's packet capture, when the spec's capture selects it
 }
 
 // Run simulates one run. With trace set it also returns the run's
@@ -47,6 +48,7 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 	cfg.Trace = trace && !pop
 	cfg.ServerSeries = trace && pop
 	cfg.Stop = stop
+	finishCapture := startCapture(rc, &cfg)
 	res := httpmodel.Run(cfg, rc.Seed)
 	if errors.Is(res.Err, httpmodel.ErrInterrupted) {
 		row.Err = Interrupted
@@ -67,6 +69,7 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 		row.Err = fmt.Sprintf("%d requests failed", m.Failed)
 	}
 	out := Result{Row: row}
+	out.Capture = finishCapture(&out.Row)
 	if len(res.Requests) > 0 {
 		out.Requests = make([]RequestRow, 0, len(res.Requests))
 	}

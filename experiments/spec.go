@@ -43,6 +43,9 @@ type Spec struct {
 	// Labels (ext) names swept values for figures and the report: key ->
 	// one name per value, in sweep order, e.g. network: [LAN, WAN].
 	Labels SweepLabels `yaml:"labels,omitempty"`
+	// Capture (ext, issue 13) writes packet captures of the runs it
+	// selects (capture.go); the zero value writes none.
+	Capture CaptureSpec `yaml:"capture,omitempty"`
 
 	src *source // the file it was loaded from; nil for a Spec built in code
 }

@@ -212,6 +212,13 @@ type Config struct {
 	// how a signal ends a long run; nil never stops.
 	Stop *atomic.Bool
 
+	// Tap, when set, is called once the run's network is built, before
+	// any packet is sent, and returns a tracer that sees every packet
+	// event of the run (beside Trace's own): how package capture writes
+	// packet captures. nil costs nothing: the network has no tracer
+	// unless Trace is set.
+	Tap func(TapWorld) link.Tracer
+
 	// Scripted loss models for tests (server->client and client->server
 	// pipes); when set they replace Network.Loss in their direction.
 	lossDown, lossUp link.LossModel
@@ -357,4 +364,58 @@ func h2HeaderBytes(n int64, first bool) int64 {
 		return h2FrameHeader + n
 	}
 	return h2FrameHeader + max(20, n/5)
+}
+
+// TapWorld is what a packet tap (Config.Tap) may know of a run: the
+// network, who is who on it, and what the application's messages are.
+type TapWorld struct {
+	Network *link.Network
+	Server  *link.Node
+	// Router is the node between the populations' clients and the
+	// server; nil in the single-client world. Every other node is a
+	// client.
+	Router *link.Node
+	// Up and Down are the bottleneck's two directions: towards the
+	// server, and from it.
+	Up, Down *link.Pipe
+	// TCP is the run's TCP configuration (Config.TCP): the options its
+	// segments carry.
+	TCP tcp.Config
+	// Stack is the run's TCP: a tap may read its connections (tests
+	// compare a capture's figures with theirs).
+	Stack *tcp.Stack
+	// Message describes message k of the connection that sent p, with
+	// the sequence number just past its last byte (tcp.Stack.Message);
+	// ok is false when the sender no longer holds it. Called as p is
+	// sent (link.Sent), it finds every message p's payload overlaps.
+	Message func(p *link.Packet, k uint32) (end int64, m Message, ok bool)
+}
+
+// MessageKind says what an application message is, for a packet tap.
+type MessageKind uint8
+
+// Message kinds. HTTP/2 frames, TLS records and the h2c upgrade's
+// messages are MsgOther: a tap writes them as filler.
+const (
+	MsgOther          MessageKind = iota
+	MsgRequest                    // HTTP/1.x request: request line and headers
+	MsgResponseHeader             // HTTP/1.x status line and headers
+	MsgResponseBody               // HTTP/1.x response body
+)
+
+// Message describes one application message for a packet tap: enough to
+// write plausible HTTP/1.x header lines of the size the model counts.
+type Message struct {
+	Kind       MessageKind
+	HTTP10     bool   // the client and server speak HTTP/1.0
+	TLS        bool   // the connection runs TLS: its bytes would be encrypted
+	Request    int    // the request it belongs to (Timing.Index); -1 none
+	VisitIndex int    // 0 = the HTML, i = the page's object i (1-based)
+	Host       string // the hostname requested
+	Method     string
+	BodyBytes  int64 // the response body's size (its Content-Length)
+	// Close: a request's or response's "Connection: close"; KeepAlive:
+	// its "Connection: keep-alive" (HTTP/1.0, with Keep-Alive on a
+	// response).
+	Close, KeepAlive bool
 }

@@ -239,6 +239,7 @@ func build(cfg Config, seed uint64) *world {
 	w := &world{cfg: cfg, s: s, net: n}
 	if len(cfg.Clients) > 0 {
 		w.buildPopulations()
+		w.installTap()
 		return w
 	}
 	w.clientNode = n.AddNode("client")
@@ -256,7 +257,62 @@ func build(cfg Config, seed uint64) *world {
 		w.tracer = &tracer{w: w}
 		n.SetTracer(w.tracer)
 	}
+	w.installTap()
 	return w
+}
+
+// installTap adds Config.Tap's tracer to the network, beside Trace's.
+func (w *world) installTap() {
+	if w.cfg.Tap == nil {
+		return
+	}
+	t := w.cfg.Tap(TapWorld{Network: w.net, Server: w.serverNode, Router: w.router,
+		Up: w.up, Down: w.down, TCP: w.cfg.TCP, Stack: w.stack, Message: w.tapMessage})
+	if t == nil {
+		return
+	}
+	if w.tracer != nil {
+		t = tracers{w.tracer, t}
+	}
+	w.net.SetTracer(t)
+}
+
+// tracers hands each packet event to two tracers, in order.
+type tracers [2]link.Tracer
+
+func (t tracers) PacketEvent(now sim.Time, ev link.TraceEvent, pipe *link.Pipe, p *link.Packet) {
+	t[0].PacketEvent(now, ev, pipe, p)
+	t[1].PacketEvent(now, ev, pipe, p)
+}
+
+// tapMessage describes message k of the connection that sent p from its
+// tag (TapWorld.Message).
+func (w *world) tapMessage(p *link.Packet, k uint32) (int64, Message, bool) {
+	end, tag, ok := w.stack.Message(p, k)
+	if !ok {
+		return 0, Message{}, false
+	}
+	m := Message{Request: -1, HTTP10: w.cfg.http10(), TLS: w.cfg.TLS != NoTLS}
+	t, _ := tag.(*msg)
+	if t == nil {
+		return end, m, true
+	}
+	switch t.kind {
+	case mRequest:
+		m.Kind = MsgRequest
+	case mRespHeader:
+		m.Kind = MsgResponseHeader
+	case mRespBody:
+		m.Kind = MsgResponseBody
+	}
+	if t.upgrade {
+		m.Kind = MsgOther
+	}
+	if r := t.req; r != nil {
+		m.Request, m.VisitIndex, m.Host, m.Method, m.BodyBytes = r.index, r.visitIndex, r.host.name, r.method, r.size
+	}
+	m.Close, m.KeepAlive = t.close, t.keepAlive
+	return end, m, true
 }
 
 // addTCP sets the metrics that TCP counts from the stack's totals (every

@@ -178,3 +178,16 @@ func (s *Stack) MessageEnds(p *link.Packet, dst []int64) (_ []int64, ok bool) {
 	}
 	return dst, true
 }
+
+// Message returns message k of the connection that sent p: the sequence
+// number just past its last byte and the tag the application gave it
+// (Conn.Send), read from the sender's table of messages; ok is false
+// when the table no longer holds it (acknowledged, or the connection
+// forgotten). A reader that looks as p leaves its node ([link.Sent])
+// finds every message p's payload overlaps, messages p.FirstMsg() to
+// p.MsgCount+1 (the last when the payload goes on past message
+// p.MsgCount's end): what a packet capture writes as payload.
+func (s *Stack) Message(p *link.Packet, k uint32) (end int64, tag any, ok bool) {
+	m, ok := s.conn(p.Src, p.SrcConn).message(k)
+	return m.end, m.tag, ok
+}

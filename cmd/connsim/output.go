@@ -184,6 +184,9 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 	if err := so.summarizer.Add(row); err != nil {
 		return err
 	}
+	if err := experiments.WriteCapture(so.staging, r.Capture); err != nil { // the spec's capture: (issue 13)
+		return err
+	}
 	so.counts.Total++
 	switch row.Err {
 	case "":

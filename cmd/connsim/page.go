@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"regexp"
 	"strings"
 
+	"github.com/connsim/connsim/capture"
 	"github.com/connsim/connsim/experiments"
 )
 
@@ -36,6 +38,9 @@ Flags (defaults as in the experiment format):
   --visits N        loads of the page (default 1)
   --reading-time D  pause between visits (default 0s)
   --seed N          random seed (default 1)
+  --pcap FILE       write the load's packets to FILE for Wireshark: pcapng, or
+                    classic pcap when FILE ends in .pcap (see README, Packet captures)
+  --pcap-vantage V  where the capture sees the packets: client | server | bottleneck (default client)
 
 Examples:
   connsim page --model pipelined --rtt 100ms --bandwidth 10Mbps --objects 40x10KB
@@ -73,6 +78,8 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	conns := fs.Int("connections", 0, "connections per host")
 	shards := fs.Int("shards", 0, "sharded: hostnames")
 	objects := fs.String("objects", "40x10KB", "COUNTxSIZE,...")
+	pcapFile := fs.String("pcap", "", "write a packet capture to FILE")
+	pcapVantage := fs.String("pcap-vantage", "client", "client | server | bottleneck")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -147,6 +154,20 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 		m.Label = *model + "(" + strings.Join(given, ",") + ")"
 	}
 	s.Models = []experiments.ModelSpec{m}
+	if *pcapFile != "" || set["pcap-vantage"] {
+		if *pcapFile == "" {
+			fmt.Fprintln(stderr, "connsim page: --pcap-vantage needs --pcap FILE")
+			return exitBadUse
+		}
+		if _, err := capture.ParseVantage(*pcapVantage); err != nil {
+			fmt.Fprintf(stderr, "connsim page: --pcap-vantage %q: want client, server or bottleneck\n", *pcapVantage)
+			return exitBadUse
+		}
+		s.Capture = experiments.CaptureSpec{Vantage: *pcapVantage, Format: "pcapng"}
+		if strings.HasSuffix(strings.ToLower(*pcapFile), ".pcap") {
+			s.Capture.Format = "pcap"
+		}
+	}
 	// Runs checks the rest (the model, the rules that involve several
 	// keys); a value Set refused kept its default, so nothing is
 	// reported twice.
@@ -168,6 +189,12 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	}
 	res := experiments.Run(runs[0], false)
 	printPage(stdout, s, res)
+	if *pcapFile != "" && res.Capture != nil {
+		if err := os.WriteFile(*pcapFile, res.Capture.Data, 0o644); err != nil {
+			fmt.Fprintf(stderr, "connsim page: --pcap: %v\n", err)
+			return exitRunFail
+		}
+	}
 	if res.Row.Err != "" {
 		fmt.Fprintf(stderr, "connsim page: the run failed: %s\n", res.Row.Err)
 		return exitRunFail

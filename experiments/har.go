@@ -97,6 +97,9 @@ func ReadHARPage(path string, f HARFilter) (PageSpec, error) {
 
 // readHARPage is ReadHARPage, its errors without the file's name.
 func readHARPage(path string, f HARFilter) (PageSpec, error) {
+	if f.First < 0 || f.First > maxObjects {
+		return PageSpec{}, fmt.Errorf("first %d: want 0 (every entry) to %d", f.First, maxObjects)
+	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		var pe *fs.PathError

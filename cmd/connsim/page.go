@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/connsim/connsim/experiments"
+	"github.com/connsim/connsim/har"
 )
 
 const pageHelp = `Usage: connsim page [flags]
@@ -36,10 +37,17 @@ Flags (defaults as in the experiment format):
   --visits N        loads of the page (default 1)
   --reading-time D  pause between visits (default 0s)
   --seed N          random seed (default 1)
+  --har FILE        the page of a HAR file ("Save all as HAR" in a browser's
+                    devtools) instead of --html and --objects
+  --exclude-hosts L with --har: leave out these hosts, comma-separated
+                    ("*.example.com" for its subdomains)
+  --first N         with --har: only the first N requests
+  --har-out FILE    write the simulated load as HAR 1.2 (for HAR viewers)
 
 Examples:
   connsim page --model pipelined --rtt 100ms --bandwidth 10Mbps --objects 40x10KB
   connsim page --model http2 --tls tls13 --loss 0.02 --seed 7
+  connsim page --har site.har --model parallel --har-out sim.har
 `
 
 // pageFlags maps each flag to the spec key it sets, so that an error in a
@@ -73,6 +81,10 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	conns := fs.Int("connections", 0, "connections per host")
 	shards := fs.Int("shards", 0, "sharded: hostnames")
 	objects := fs.String("objects", "40x10KB", "COUNTxSIZE,...")
+	harIn := fs.String("har", "", "HAR file of the page")
+	harExclude := fs.String("exclude-hosts", "", "with --har: hosts left out")
+	harFirst := fs.Int("first", 0, "with --har: only the first N requests")
+	harOut := fs.String("har-out", "", "write the load as HAR 1.2")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -100,6 +112,9 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "connsim page: unexpected argument %q (page takes flags only)\n", fs.Arg(0))
 		return exitBadUse
 	}
+	if code, ok := checkHARFlags(set, stderr); !ok {
+		return code
+	}
 	// Build the spec in Go: every value goes through the parser and
 	// checks of a file's (Spec.Set, then Runs); errors name the flag.
 	s := experiments.NewSpec("page")
@@ -116,7 +131,20 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	s.Page.Objects = nil
-	if strings.TrimSpace(*objects) != "" {
+	if *harIn != "" {
+		f := experiments.HARFilter{First: *harFirst}
+		for _, h := range strings.Split(*harExclude, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				f.ExcludeHosts = append(f.ExcludeHosts, h)
+			}
+		}
+		page, err := experiments.ReadHARPage(*harIn, f)
+		if err != nil {
+			fmt.Fprintf(stderr, "connsim page: --har: %v\n", err)
+			return exitBadUse
+		}
+		s.Page = page
+	} else if strings.TrimSpace(*objects) != "" {
 		for i, o := range strings.Split(*objects, ",") {
 			m := objectsRE.FindStringSubmatch(o)
 			if m == nil {
@@ -168,11 +196,42 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	}
 	res := experiments.Run(runs[0], false)
 	printPage(stdout, s, res)
+	if *harOut != "" {
+		h, err := experiments.HAROf(runs[0], res, version)
+		if err == nil {
+			err = experiments.WriteFileAtomic(*harOut, func(w io.Writer) error { return har.Write(w, h) })
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "connsim page: --har-out: %v\n", err)
+			return exitRunFail
+		}
+	}
 	if res.Row.Err != "" {
 		fmt.Fprintf(stderr, "connsim page: the run failed: %s\n", res.Row.Err)
 		return exitRunFail
 	}
 	return exitOK
+}
+
+// checkHARFlags checks the HAR flags against the others: --har replaces
+// --html and --objects; --exclude-hosts and --first need --har.
+func checkHARFlags(set map[string]bool, stderr io.Writer) (int, bool) {
+	if set["har"] {
+		for _, f := range []string{"html", "objects"} {
+			if set[f] {
+				fmt.Fprintf(stderr, "connsim page: --%s: the HAR file gives the page (leave out --%s with --har)\n", f, f)
+				return exitBadUse, false
+			}
+		}
+	} else {
+		for _, f := range []string{"exclude-hosts", "first"} {
+			if set[f] {
+				fmt.Fprintf(stderr, "connsim page: --%s is for --har\n", f)
+				return exitBadUse, false
+			}
+		}
+	}
+	return exitOK, true
 }
 
 // flagErrors rewrites spec errors ("network.rtt: ...") to name the flag

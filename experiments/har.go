@@ -187,7 +187,7 @@ func (st *loaded) checkHAR() {
 	}
 	for _, a := range s.Sweep {
 		if harSweepKeyRE.MatchString(a.Key) {
-			d.errorf(d.node("sweep."+a.Key), "sweep."+a.Key, "cannot be swept on its own: a HAR page is read once; sweep whole pages instead, e.g. page: [{har: a.har}, {har: b.har}]")
+			d.errorf(d.node("sweep."+a.Key), "sweep."+a.Key, "%s cannot be swept on its own: a HAR page is read once; sweep whole pages instead, e.g. page: [{har: a.har}, {har: b.har}]", a.Key)
 		}
 	}
 	pages := []*PageSpec{&s.Page}

@@ -243,7 +243,7 @@ func TestHARKeyErrors(t *testing.T) {
 		{"missing", "page: {har: nothere.har}", `page.har: nothere.har: cannot read it: no such file or directory`},
 		{"exclude pattern", "page: {har: " + abs + ", exclude_hosts: [A.example]}", `page.exclude_hosts[0]: "A.example" is not a hostname`},
 		{"first range", "page: {har: " + abs + ", first: -1}", `page.first: -1 is out of range`},
-		{"swept", "page: {har: " + abs + "}\nsweep: {page.har: [a.har, b.har]}", `sweep.page.har: cannot be swept on its own`},
+		{"swept", "page: {har: " + abs + "}\nsweep: {page.har: [a.har, b.har]}", `sweep.page.har: page.har cannot be swept on its own`},
 		{"output", "outputs: [har, pcap]", `outputs[1]: "pcap" is not an output (use har)`},
 		{"output with clients", "outputs: [har]\nclients: [{name: u, count: 2}]", `outputs: the har output is for the single client`},
 	}

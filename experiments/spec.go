@@ -149,9 +149,9 @@ type PageSpec struct {
 	// file) whose first page is the page: Load reads it into Host, HTML
 	// and Objects and clears HAR, ExcludeHosts and First (see
 	// ReadHARPage and docs/experiment-format.md).
-	HAR          string   `yaml:"har,omitempty"`
-	ExcludeHosts []string `yaml:"exclude_hosts,omitempty"`                                    // with har: leave out these hosts' entries ("*.example.com": its subdomains)
-	First        int      `yaml:"first,omitempty" range:"0..100000" label:"HAR entries kept"` // with har: only the first N entries in request order; 0 = all
+	HAR          string   `yaml:"har,omitempty" label:"HAR file"`
+	ExcludeHosts []string `yaml:"exclude_hosts,omitempty" label:"hosts left out of the HAR file"` // with har: leave out these hosts' entries ("*.example.com": its subdomains)
+	First        int      `yaml:"first,omitempty" range:"0..100000" label:"HAR entries kept"`     // with har: only the first N entries in request order; 0 = all
 }
 
 // ObjectSpec is one kind of embedded object; Count copies are requested.

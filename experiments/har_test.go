@@ -207,7 +207,7 @@ func TestHARErrors(t *testing.T) {
 		{"no response", harDoc(good, `{"startedDateTime": "2024-01-01T00:00:00Z", "request": {"method": "GET", "url": "https://a.example/"}}`), `bad.har: log.entries[1].response: required`},
 		{"no url", harDoc(strings.Replace(good, `"url": "https://a.example/",`, ``, 1)), `bad.har: log.entries[0].request.url: required`},
 		{"relative url", harDoc(good, harEntry("/x.png", 200, "image/png", 1, 1)), `bad.har: log.entries[1].request.url: "/x.png" is not an absolute URL`},
-		{"scheme", harDoc(good, harEntry("ftp://a.example/x", 200, "image/png", 1, 1)), `bad.har: log.entries[1].request.url: "ftp://a.example/x": connsim simulates http and https requests, not ftp`},
+		{"no http entry", harDoc(harEntry("data:image/png;base64,AA", 200, "image/png", 1, 1), harEntry("wss://a.example/x", 101, "", 0, 1)), `bad.har: log.entries: no http or https request of the page is left`},
 		{"host", harDoc(good, harEntry("https://a_b.example/x", 200, "image/png", 1, 1)), `bad.har: log.entries[1].request.url: the host "a_b.example" is not one connsim takes`},
 		{"date", harDoc(strings.Replace(good, `2024-01-01T00:00:00.000Z`, `yesterday`, 1)), `bad.har: log.entries[0].startedDateTime: "yesterday" is not an ISO 8601 date and time with a time zone`},
 		{"entry not an object", harDoc(good, `42`), `bad.har: log.entries[1]: want an object, got a JSON number`},

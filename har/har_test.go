@@ -113,8 +113,8 @@ func TestDecodeErrorPaths(t *testing.T) {
 }
 
 // TestSiteOrderAndDocument checks request order (by startedDateTime,
-// stable), the choice of the HTML (text/html, not a redirect), and the
-// filters.
+// stable), the choice of the HTML (text/html, not a redirect), that
+// entries other than http and https are left out, and the filters.
 func TestSiteOrderAndDocument(t *testing.T) {
 	mk := func(at, url string, status int, mime string) Entry {
 		return Entry{StartedDateTime: at, Request: Request{Method: "GET", URL: url},
@@ -126,6 +126,7 @@ func TestSiteOrderAndDocument(t *testing.T) {
 		mk("2024-01-01T00:00:00.300Z", "https://y.example/c", 200, "image/png"),
 		mk("2024-01-01T00:00:00.000Z", "http://x.example/", 301, "text/html"),
 		mk("2024-01-01T00:00:00.200Z", "https://ads.z.example/d", 200, "image/gif"),
+		mk("2024-01-01T00:00:00.050Z", "data:image/png;base64,AA", 200, "image/png"), // left out, not counted by First
 	}}
 	hosts := func(s *Site) string {
 		out := s.Host + ":"

@@ -51,7 +51,10 @@ type Filter struct {
 //     HTML document (content.mimeType text/html, status not a 3xx
 //     redirect), or the first entry when none is;
 //   - every other entry is an object, on the host of its URL, so that
-//     the page's own shards, CDNs and third parties keep their hosts.
+//     the page's own shards, CDNs and third parties keep their hosts;
+//   - entries whose URL is not http or https (data:, blob:, WebSocket
+//     ws: and wss:, browser extensions) are left out, before First
+//     counts.
 //
 // A problem names the entry and the field, e.g.
 // log.entries[3].request.url.
@@ -96,8 +99,8 @@ func (l *Log) Site(f Filter) (*Site, error) {
 		if err != nil {
 			return nil, err
 		}
-		if excluded(r.Host, f.ExcludeHosts) {
-			continue
+		if r.Host == "" || excluded(r.Host, f.ExcludeHosts) {
+			continue // not an HTTP request, or excluded
 		}
 		if htmlAt < 0 && isDocument(x.e) {
 			htmlAt = len(kept)
@@ -105,7 +108,7 @@ func (l *Log) Site(f Filter) (*Site, error) {
 		kept = append(kept, r)
 	}
 	if len(kept) == 0 {
-		return nil, errorf("log.entries", "exclude_hosts leaves out every entry of the page")
+		return nil, errorf("log.entries", "no http or https request of the page is left (exclude_hosts leaves out every one, or there is none)")
 	}
 	if htmlAt < 0 {
 		htmlAt = 0
@@ -125,7 +128,9 @@ func resource(i int, e *Entry, path string) (Resource, error) {
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
 	default:
-		return Resource{}, errorf(path+".request.url", "%q: connsim simulates http and https requests, not %s", clip(e.Request.URL), clip(u.Scheme))
+		// data:, blob:, ws:, wss:, extensions: not a request of the
+		// page load over HTTP; left out (Host "").
+		return Resource{Entry: i}, nil
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {

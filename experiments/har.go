@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -168,11 +169,11 @@ func harMethod(m string) string {
 
 var harSweepKeyRE = regexp.MustCompile(`(^|\.)page\.(har|exclude_hosts|first)$`)
 
-// checkHAR checks outputs and what page.har allows: the page keys that
-// select a HAR file's entries cannot be swept one by one (a whole page
-// can: sweep page: [{har: a.har}, {har: b.har}]), the har output is for
-// the single client, and a Spec built in Go takes a HAR page from
-// ReadHARPage.
+// checkHAR checks outputs and what page.har allows: a page read from a
+// HAR file cannot be swept (the resolved spec, experiment.yaml, holds the
+// page read, not the file, but a sweep's values are written as given),
+// the har output is for the single client, and a Spec built in Go takes
+// a HAR page from ReadHARPage.
 func (st *loaded) checkHAR() {
 	s, d := st.spec, st.d
 	for i, o := range s.Outputs {
@@ -186,8 +187,12 @@ func (st *loaded) checkHAR() {
 		d.errorf(n, p, "the har output is for the single client; with clients: it is not written yet")
 	}
 	for _, a := range s.Sweep {
+		if slices.ContainsFunc(a.Values, func(v SweepValue) bool { return hasHARKey(v.Text) }) {
+			d.errorf(d.node("sweep."+a.Key), "sweep."+a.Key, "a page read from a HAR file cannot be swept yet (experiment.yaml would name the HAR file, which its folder does not hold): write one experiment per HAR file")
+			continue
+		}
 		if harSweepKeyRE.MatchString(a.Key) {
-			d.errorf(d.node("sweep."+a.Key), "sweep."+a.Key, "%s cannot be swept on its own: a HAR page is read once; sweep whole pages instead, e.g. page: [{har: a.har}, {har: b.har}]", a.Key)
+			d.errorf(d.node("sweep."+a.Key), "sweep."+a.Key, "%s cannot be swept: a HAR page is read once; write one experiment per HAR file", a.Key)
 		}
 	}
 	pages := []*PageSpec{&s.Page}
@@ -203,6 +208,34 @@ func (st *loaded) checkHAR() {
 			d.errorf(nil, path+".har", "a Spec built in Go takes the page of a HAR file from ReadHARPage")
 		}
 	}
+}
+
+// hasHARKey reports whether a swept value (YAML flow text) sets a har key
+// at any depth: a page, or a population's, read from a HAR file.
+func hasHARKey(text string) bool {
+	if !strings.Contains(text, "har") {
+		return false
+	}
+	var n yaml.Node
+	if yaml.Unmarshal([]byte(text), &n) != nil {
+		return false
+	}
+	var walk func(n *yaml.Node, depth int) bool
+	walk = func(n *yaml.Node, depth int) bool {
+		if n == nil || depth > 100 {
+			return false
+		}
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 && c.Value == "har" {
+				return true
+			}
+			if walk(c, depth+1) {
+				return true
+			}
+		}
+		return false
+	}
+	return walk(&n, 0)
 }
 
 // WantsHAR reports whether outputs lists har.

@@ -225,7 +225,7 @@
 // page: {har: FILE} reads the first page of a HAR 1.2 file (package har)
 // when the file is loaded, into host, html and one object per request,
 // and clears har, exclude_hosts and first, so the resolved spec holds
-// the page itself; [ReadHARPage] does the same in Go. "outputs: [har]"
+// the page itself; [ReadHARPage] does the same in Go. An outputs list holding har
 // asks the command to write [HAROf] of every run, named by
 // [Spec.HARFileName]. docs/experiment-format.md says which entry is the
 // HTML, how sizes are counted and how timings map to requests.csv.

@@ -196,6 +196,7 @@ func TestHARErrors(t *testing.T) {
 		name, doc, want string
 	}{
 		{"syntax", `{"log": {"version": "1.2",` + "\n" + `  "entries": [}}`, "bad.har: 2:15: JSON syntax error: invalid character '}' looking for beginning of value"},
+		{"truncated", harDoc(good)[:60], "bad.har: 1:60: JSON syntax error: unexpected end of JSON input"},
 		{"no log", `{"lg": {}}`, `bad.har: log: required`},
 		{"version", `{"log": {"version": "2.0", "creator": {"name": "t", "version": "1"}, "entries": []}}`, `bad.har: log.version: "2.0": connsim reads HAR 1.1 and 1.2`},
 		{"no creator", `{"log": {"version": "1.2", "entries": []}}`, `bad.har: log.creator: required`},

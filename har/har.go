@@ -22,9 +22,10 @@
 // connsim does not read (cookies, headers, content.text) may be anything
 // of the right JSON type.
 //
-// [Log.ToPage] turns the entries of the first page into a page connsim
-// can load ([httpmodel.Page]): which entry is the HTML, each object's
-// host, size and method, and their order; see its documentation.
+// [Log.Site] turns the entries of the first page into the page connsim
+// loads ([Site]): which entry is the HTML, each object's host, size and
+// method, and their order; see its documentation. Package experiments
+// makes an experiment's page of it (page: {har: FILE}).
 //
 // # Writing
 //

@@ -334,6 +334,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value) {
 		}
 		d.decode(vn, joinPath(path, k), v.Field(fs[i].index), fs[i])
 	})
+	if a, ok := v.Addr().Interface().(interface {
+		afterDecode(d *decoder, n *yaml.Node, path string)
+	}); ok {
+		a.afterDecode(d, n, path) // page.har (har.go)
+	}
 	if r, ok := v.Addr().Interface().(interface{ requiredKeys() []string }); ok {
 		for _, k := range r.requiredKeys() {
 			if d.nodes[joinPath(path, k)] == nil {

@@ -111,6 +111,8 @@
 //	clients[].page.html          0                0..10GB
 //	clients[].page.objects[].size   (required)    0..10GB
 //	clients[].page.objects[].count  1             1..10000
+//	clients[].page.har (ext)     none             as page.har (exclude_hosts too)
+//	clients[].page.first (ext)   0 (every entry)  0..100000
 //	clients[].model              the run's model  a models entry (name or {name: {options}})
 //	clients[].visits             1                1..1000
 //	clients[].reading_time       0s               0s..1h
@@ -120,7 +122,10 @@
 //	clients[].access.uplink      = bandwidth      1Kbps..100Gbps
 //	clients[].access.queue       0 (unlimited)    as network.queue
 //	clients[].access.loss        0                0..1
-//	page.har                     (reserved)       "HAR input is not supported yet"
+//	page.har (ext)               none             a HAR 1.1/1.2 file, relative to the experiment file; replaces host, html, objects
+//	page.exclude_hosts (ext)     none             with har: hostnames, or *.domain for its subdomains
+//	page.first (ext)             0 (every entry)  with har: 0..100000
+//	outputs (ext)                none             [har]: har/<run>.har, each run as HAR 1.2
 //	models                       [persistent]     1..64 entries
 //	models: connections          1; parallel, sharded 6    1..1000 (per host)
 //	models: depth (pipelined)    0 (unlimited)    0..1000
@@ -214,6 +219,16 @@
 // with start: upgrade without TLS (RFC 9112: pipelining and Upgrade are
 // HTTP/1.1 mechanisms). When a file has other errors, the first point's
 // cross-key problems are reported with them.
+//
+// # HAR (ext, issue 13)
+//
+// page: {har: FILE} reads the first page of a HAR 1.2 file (package har)
+// when the file is loaded, into host, html and one object per request,
+// and clears har, exclude_hosts and first, so the resolved spec holds
+// the page itself; [ReadHARPage] does the same in Go. An outputs list holding har
+// asks the command to write [HAROf] of every run, named by
+// [Spec.HARFileName]. docs/experiment-format.md says which entry is the
+// HTML, how sizes are counted and how timings map to requests.csv.
 //
 // # Output files
 //

@@ -169,6 +169,7 @@ func (st *loaded) check() {
 	st.checkLabels()
 	st.checkPlots()
 	st.checkRequestRows()
+	st.checkHAR()
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
@@ -279,6 +280,7 @@ var unsweepable = map[string]string{
 	"sweep":       "a sweep cannot sweep itself",
 	"plots":       "plots are not a setting",
 	"labels":      "labels name swept values; they are not a setting",
+	"outputs":     "outputs are files, not a setting",
 }
 
 var segRE = regexp.MustCompile(`^([a-z_0-9]+)((?:\[[0-9]{1,6}\])*)$`)

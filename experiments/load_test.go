@@ -67,7 +67,7 @@ func TestLoadRejectsUnknownField(t *testing.T) {
 		spec, want string
 	}{
 		{"name: x\nnetwork:\n  rt: 5ms\n", "test.yaml:3:3: network.rt: unknown key (known: rtt, bandwidth, uplink, queue, loss, dns); did you mean rtt?"},
-		{"name: x\nsede: 4\n", "test.yaml:2:1: sede: unknown key (known: name, title, description, seed, repeat, limits, network, tcp, tls, http, client, clients, server, page, models, sweep, plots, labels, capture); did you mean seed?"},
+		{"name: x\nsede: 4\n", "test.yaml:2:1: sede: unknown key (known: name, title, description, seed, repeat, limits, network, tcp, tls, http, client, clients, server, page, models, sweep, plots, labels, capture, outputs); did you mean seed?"},
 		{"name: x\npage:\n  objects:\n    - {size: 1KB, colour: red}\n", "test.yaml:4:19: page.objects[0].colour: unknown key (known: size, count, host, method)"},
 		{"name: x\nmodels:\n  - parallel: {conections: 2}\n", "test.yaml:3:16: models[0].conections: unknown key (known: connections, label); did you mean connections?"},
 		{"name: x\nplots:\n  - {kind: bar, colour: red}\n", "test.yaml:3:17: plots[0].colour: unknown key (known: kind, x, y, series, title, model, point, log_x, log_y, connection, run)"},
@@ -155,7 +155,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bandwidth range", "name: x\nnetwork: {bandwidth: 200Gbps}\n", "network.bandwidth: 200Gbps is out of range 1Kbps..100Gbps"},
 		{"seed negative", "name: x\nseed: -1\n", `seed: "-1" is not a whole number`},
 		{"bad name", "name: My Experiment\n", `name: "My Experiment" is not a name`},
-		{"har", "name: x\npage: {har: a.har}\n", "test.yaml:2:13: page.har: HAR input is not supported yet"},
+		{"har", "name: x\npage: {har: a.har}\n", "test.yaml:2:13: page.har: a.har: cannot read it: no such file or directory"},
 		{"object size required", "name: x\npage: {objects: [{count: 2}]}\n", "test.yaml:2:18: page.objects[0].size: required"},
 		{"too many objects", "name: x\npage: {objects: [{size: 1, count: 10000}, " + strings.Repeat("{size: 1, count: 10000}, ", 10) + "]}\n", "page.objects: 110000 objects is too many (at most 100000)"},
 		{"queue holds no packet", "name: x\nnetwork: {queue: 1KB}\n", "test.yaml:2:18: network.queue: a queue of 1KB holds no full packet (mss 1460 + 40 header bytes = 1500 bytes)"},

@@ -46,6 +46,9 @@ type Spec struct {
 	// Capture (ext, issue 13) writes packet captures of the runs it
 	// selects (capture.go); the zero value writes none.
 	Capture CaptureSpec `yaml:"capture,omitempty"`
+	// Outputs (ext, issue 13) lists output files beyond the tables:
+	// "har" writes har/<run>.har, each run's page loads as HAR 1.2.
+	Outputs []string `yaml:"outputs,omitempty"`
 
 	src *source // the file it was loaded from; nil for a Spec built in code
 }
@@ -142,10 +145,16 @@ type ServerSpec struct {
 
 // PageSpec is what the client loads: the HTML, then its objects.
 type PageSpec struct {
-	Host    string       `yaml:"host,omitempty" kind:"hostname"`                          // extension: the page's hostname; default example.com
-	HTML    Size         `yaml:"html" range:"0..10GB" label:"HTML size"`                  // default 20KB
-	Objects []ObjectSpec `yaml:"objects"`                                                 // requested once the HTML has arrived, in order
-	HAR     string       `yaml:"har,omitempty" reserved:"HAR input is not supported yet"` // reserved: any value is an error for now
+	Host    string       `yaml:"host,omitempty" kind:"hostname"`         // extension: the page's hostname; default example.com
+	HTML    Size         `yaml:"html" range:"0..10GB" label:"HTML size"` // default 20KB
+	Objects []ObjectSpec `yaml:"objects"`                                // requested once the HTML has arrived, in order
+	// HAR (ext, issue 13) is a HAR file (relative to the experiment
+	// file) whose first page is the page: Load reads it into Host, HTML
+	// and Objects and clears HAR, ExcludeHosts and First (see
+	// ReadHARPage and docs/experiment-format.md).
+	HAR          string   `yaml:"har,omitempty" label:"HAR file"`
+	ExcludeHosts []string `yaml:"exclude_hosts,omitempty" label:"hosts left out of the HAR file"` // with har: leave out these hosts' entries ("*.example.com": its subdomains)
+	First        int      `yaml:"first,omitempty" range:"0..100000" label:"HAR entries kept"`     // with har: only the first N entries in request order; 0 = all
 }
 
 // ObjectSpec is one kind of embedded object; Count copies are requested.

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/connsim/connsim/experiments"
+	"github.com/connsim/connsim/har"
 	"github.com/connsim/connsim/plots"
 )
 
@@ -200,6 +201,11 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 			so.failures = append(so.failures, fmt.Sprintf("run %d (%s) failed: %s", row.Index, rc.ID, row.Err))
 		}
 	}
+	if so.s.WantsHAR() && so.o.shard == "" && row.Err != experiments.NotRun && row.Err != experiments.Interrupted {
+		if err := so.writeHAR(rc, r); err != nil {
+			return err
+		}
+	}
 	if !so.o.plots {
 		return nil
 	}
@@ -213,6 +219,26 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 		if r.Trace != nil {
 			so.traces[row.Index] = r.Trace
 		}
+	}
+	return nil
+}
+
+// writeHAR writes run rc's page loads as HAR 1.2 (outputs: [har]) into
+// har/ of the staging folder.
+func (so *streamOut) writeHAR(rc *experiments.RunConfig, r experiments.Result) error {
+	name := so.s.HARFileName(*rc)
+	if err := so.step(name); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(so.staging, filepath.Dir(name)), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	h, err := experiments.HAROf(*rc, r, version)
+	if err != nil {
+		return err
+	}
+	if err := experiments.WriteFileAtomic(filepath.Join(so.staging, name), func(w io.Writer) error { return har.Write(w, h) }); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/connsim/connsim/capture"
 	"github.com/connsim/connsim/experiments"
+	"github.com/connsim/connsim/har"
 )
 
 const pageHelp = `Usage: connsim page [flags]
@@ -41,10 +42,17 @@ Flags (defaults as in the experiment format):
   --pcap FILE       write the load's packets to FILE for Wireshark: pcapng, or
                     classic pcap when FILE ends in .pcap (see README, Packet captures)
   --pcap-vantage V  where the capture sees the packets: client | server | bottleneck (default client)
+  --har FILE        the page of a HAR file ("Save all as HAR" in a browser's
+                    devtools) instead of --html and --objects
+  --exclude-hosts L with --har: leave out these hosts, comma-separated
+                    ("*.example.com" for its subdomains)
+  --first N         with --har: only the first N requests
+  --har-out FILE    write the simulated load as HAR 1.2 (for HAR viewers)
 
 Examples:
   connsim page --model pipelined --rtt 100ms --bandwidth 10Mbps --objects 40x10KB
   connsim page --model http2 --tls tls13 --loss 0.02 --seed 7
+  connsim page --har site.har --model parallel --har-out sim.har
 `
 
 // pageFlags maps each flag to the spec key it sets, so that an error in a
@@ -80,6 +88,10 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	objects := fs.String("objects", "40x10KB", "COUNTxSIZE,...")
 	pcapFile := fs.String("pcap", "", "write a packet capture to FILE")
 	pcapVantage := fs.String("pcap-vantage", "client", "client | server | bottleneck")
+	harIn := fs.String("har", "", "HAR file of the page")
+	harExclude := fs.String("exclude-hosts", "", "with --har: hosts left out")
+	harFirst := fs.Int("first", 0, "with --har: only the first N requests")
+	harOut := fs.String("har-out", "", "write the load as HAR 1.2")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -107,6 +119,9 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "connsim page: unexpected argument %q (page takes flags only)\n", fs.Arg(0))
 		return exitBadUse
 	}
+	if code, ok := checkHARFlags(set, stderr); !ok {
+		return code
+	}
 	// Build the spec in Go: every value goes through the parser and
 	// checks of a file's (Spec.Set, then Runs); errors name the flag.
 	s := experiments.NewSpec("page")
@@ -123,7 +138,20 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	s.Page.Objects = nil
-	if strings.TrimSpace(*objects) != "" {
+	if *harIn != "" {
+		f := experiments.HARFilter{First: *harFirst}
+		for _, h := range strings.Split(*harExclude, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				f.ExcludeHosts = append(f.ExcludeHosts, h)
+			}
+		}
+		page, err := experiments.ReadHARPage(*harIn, f)
+		if err != nil {
+			fmt.Fprintf(stderr, "connsim page: --har: %v\n", err)
+			return exitBadUse
+		}
+		s.Page = page
+	} else if strings.TrimSpace(*objects) != "" {
 		for i, o := range strings.Split(*objects, ",") {
 			m := objectsRE.FindStringSubmatch(o)
 			if m == nil {
@@ -195,11 +223,42 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 			return exitRunFail
 		}
 	}
+	if *harOut != "" {
+		h, err := experiments.HAROf(runs[0], res, version)
+		if err == nil {
+			err = experiments.WriteFileAtomic(*harOut, func(w io.Writer) error { return har.Write(w, h) })
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "connsim page: --har-out: %v\n", err)
+			return exitRunFail
+		}
+	}
 	if res.Row.Err != "" {
 		fmt.Fprintf(stderr, "connsim page: the run failed: %s\n", res.Row.Err)
 		return exitRunFail
 	}
 	return exitOK
+}
+
+// checkHARFlags checks the HAR flags against the others: --har replaces
+// --html and --objects; --exclude-hosts and --first need --har.
+func checkHARFlags(set map[string]bool, stderr io.Writer) (int, bool) {
+	if set["har"] {
+		for _, f := range []string{"html", "objects"} {
+			if set[f] {
+				fmt.Fprintf(stderr, "connsim page: --%s: the HAR file gives the page (leave out --%s with --har)\n", f, f)
+				return exitBadUse, false
+			}
+		}
+	} else {
+		for _, f := range []string{"exclude-hosts", "first"} {
+			if set[f] {
+				fmt.Fprintf(stderr, "connsim page: --%s is for --har\n", f)
+				return exitBadUse, false
+			}
+		}
+	}
+	return exitOK, true
 }
 
 // flagErrors rewrites spec errors ("network.rtt: ...") to name the flag

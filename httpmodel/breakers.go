@@ -49,8 +49,9 @@ import (
 //   - a close with requests outstanding: the server closed the connection
 //     (FIN, no Connection: close announced) while a request was
 //     outstanding that had been sent before the last response ended,
-//     i.e. pipelined behind it; a request sent on an idle connection and
-//     lost to the keep-alive race is not a pipelining break;
+//     i.e. pipelined behind it (a request sent on an idle connection and
+//     lost to the keep-alive race is not a pipelining break), or reset it
+//     with two or more requests outstanding;
 //   - no response within the timeout: a response ended with requests
 //     pipelined behind it, and no byte has arrived on the connection for
 //     Config.PipeliningTimeout since (Firefox's
@@ -305,10 +306,22 @@ func (c *clientConn) mismatch() {
 	}
 }
 
-// cutPipeline reports whether the server's close cut a pipeline: no
-// Connection: close was announced, and the head of the queue was sent
-// before the last response on the connection ended.
+// cutPipeline reports whether the server's close cut a pipeline: its FIN
+// came with no Connection: close announced while the head of the queue
+// had been sent before the last response on the connection ended
+// (pipelined behind it), or its reset came while two or more requests
+// were outstanding (a pipeline; the reset of a server that closed with
+// pipelined requests still arriving can overtake, under loss, the FIN and
+// the response before it).
 func (c *clientConn) cutPipeline(reason tcp.CloseReason) bool {
-	return reason == tcp.ClosedByPeer && c.fallbackOn() && c.closer == nil &&
-		len(c.inflight) > 0 && c.served > 0 && c.inflight[0].sendAt < c.lastRespEnd
+	if !c.fallbackOn() || c.closer != nil || len(c.inflight) == 0 {
+		return false
+	}
+	switch reason {
+	case tcp.ClosedByPeer:
+		return c.served > 0 && c.inflight[0].sendAt < c.lastRespEnd
+	case tcp.Reset:
+		return len(c.inflight) >= 2
+	}
+	return false
 }

@@ -390,3 +390,22 @@ func TestPipeliningNames(t *testing.T) {
 		t.Error(`ParsePipelining("broken"): no error`)
 	}
 }
+
+// FuzzParsePipelining: any text parses to a behaviour whose name it is
+// ("" to ok) or is an error; never a panic.
+func FuzzParsePipelining(f *testing.F) {
+	for _, n := range pipeliningNames {
+		f.Add(n)
+	}
+	f.Add("")
+	f.Add("Drop-After-First")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePipelining(s)
+		if err != nil {
+			return
+		}
+		if want := s; want == "" && p != PipeliningOK || want != "" && p.String() != want {
+			t.Fatalf("ParsePipelining(%q) = %v", s, p)
+		}
+	})
+}

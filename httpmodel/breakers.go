@@ -325,3 +325,33 @@ func (c *clientConn) cutPipeline(reason tcp.CloseReason) bool {
 	}
 	return false
 }
+
+// explainStall adds to the error of a run that hit a limit (max_sim_time,
+// max_events) how many of its unfinished requests wait on a pipeline
+// that stalled: requests pipelined behind a response that ended, on a
+// connection still open, which a client without fallback waits for
+// indefinitely.
+func (w *world) explainStall(err error) error {
+	if err == nil || err == ErrInterrupted {
+		return err
+	}
+	clients := w.clients
+	if !w.pop {
+		clients = []*client{w.cl}
+	}
+	stalled := 0
+	for _, cl := range clients {
+		if cl == nil {
+			continue
+		}
+		for _, c := range cl.conns {
+			if c.state == csReady && c.served > 0 && len(c.inflight) > 0 && c.inflight[0].sendAt < c.lastRespEnd {
+				stalled += len(c.inflight)
+			}
+		}
+	}
+	if stalled == 0 {
+		return err
+	}
+	return fmt.Errorf("%w; %d requests wait on stalled pipelines (pipelined behind a response, never answered: a server that drops pipelined requests, and client.pipelining_fallback off)", err, stalled)
+}

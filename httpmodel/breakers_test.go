@@ -189,8 +189,8 @@ func TestBreakersWithoutFallback(t *testing.T) {
 		cfg.Server.KeepAliveTimeout = time.Hour
 		cfg.MaxSimTime = time.Minute
 		res = Run(cfg, 1)
-		if res.Err == nil || !strings.Contains(res.Err.Error(), "max_sim_time") || !strings.Contains(res.Err.Error(), "requests unfinished") {
-			t.Errorf("Err = %v, want the run ended at max_sim_time with requests unfinished", res.Err)
+		if res.Err == nil || !strings.Contains(res.Err.Error(), "max_sim_time") || !strings.Contains(res.Err.Error(), "19 requests wait on stalled pipelines") {
+			t.Errorf("Err = %v, want the run ended at max_sim_time with the 19 requests dropped named as waiting on a stalled pipeline", res.Err)
 		}
 		if res.Metrics.EndOfRun > sim.Time(cfg.MaxSimTime) {
 			t.Errorf("run ended at %v, after the limit %v", res.Metrics.EndOfRun, cfg.MaxSimTime)
@@ -408,4 +408,55 @@ func FuzzParsePipelining(f *testing.F) {
 			t.Fatalf("ParsePipelining(%q) = %v", s, p)
 		}
 	})
+}
+
+// TestBreakersPopulation: in a population each client finds the break
+// for itself (its own pools): eight clients arriving 50 ms apart through
+// each detected break, with fallback, each fall back once, every request
+// is answered, and none fails; without fallback the out-of-order server
+// fails the twenty objects of each client.
+func TestBreakersPopulation(t *testing.T) {
+	const n = 8
+	for _, bc := range breakerCases[1:] {
+		for _, off := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%v/off=%v", bc.p, off), func(t *testing.T) {
+				cfg := bc.config(bc.p)
+				cfg.NoPipeliningFallback = off
+				cfg.Clients = []Population{{Name: "u", Count: n, Arrival: Arrival{Kind: Interval, Interval: 50 * time.Millisecond},
+					Page: cfg.Page, Model: cfg.Model}}
+				res := Run(cfg, 1)
+				if res.Err != nil {
+					t.Fatal(res.Err)
+				}
+				// Each client's requests once each, every one ended.
+				type key struct{ client, index int }
+				seen := map[key]bool{}
+				failed := 0
+				for _, r := range res.Requests {
+					k := key{r.Client, r.Index}
+					if seen[k] || r.End < 0 {
+						t.Fatalf("client %d request %d: seen before %v, end %v", r.Client, r.Index, seen[k], r.End)
+					}
+					seen[k] = true
+					if r.Failed {
+						failed++
+					}
+				}
+				m := res.Metrics
+				if failed != m.Failed {
+					t.Errorf("%d request rows failed, Metrics.Failed %d", failed, m.Failed)
+				}
+				wantFallbacks, wantFailed := n, 0
+				if off {
+					wantFallbacks = 0
+					if bc.p == PipeliningOutOfOrder {
+						wantFailed = n * breakerObjects
+					}
+				}
+				if m.PipeliningFallbacks != wantFallbacks || m.Failed != wantFailed || len(res.Requests) != n*(1+breakerObjects) {
+					t.Errorf("fallbacks %d, failed %d, %d requests: want %d, %d, %d", m.PipeliningFallbacks, m.Failed, len(res.Requests), wantFallbacks, wantFailed, n*(1+breakerObjects))
+				}
+			})
+		}
+	}
 }

@@ -223,7 +223,7 @@ func Run(cfg Config, seed uint64) *Result {
 	} else {
 		w.cl.startVisit()
 	}
-	err := w.run()
+	err := w.explainStall(w.run())
 	res := w.result()
 	res.Err = err
 	res.Metrics.PipeliningFallbacks = w.fallbacks

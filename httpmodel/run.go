@@ -14,31 +14,27 @@ import (
 // Metrics are what one run measures; the metric columns of the output
 // files (docs/experiment-format.md) are drawn from them.
 type Metrics struct {
-	PLT         time.Duration // first visit's page load time
-	RevisitPLT  time.Duration // last visit's page load time; -1 with one visit
-	Connections int           // client connections opened (dialed), whether or not the handshake completed
-	Handshakes  time.Duration // TCP and TLS handshake time, summed over client connections
-	Packets     int64         // packets sent by both sides (SYN, FIN, pure ACKs included)
-	Bytes       int64         // bytes on the wire, headers included
-	Retransmits int64         // segments sent again
-	Timeouts    int64         // retransmission timeouts, both ends (Linux TCPTimeouts)
-	LossProbes  int64         // tail loss probes sent (Linux TCPLossProbes)
-	Undos       int64         // window reductions undone as spurious (Eifel, F-RTO, D-SACK)
-	Drops       int64         // packets dropped by a queue or by random loss
-	ServerConnS float64       // integral of open server connections over the run, seconds
-	Events      uint64        // simulator events executed
-	Refused     int           // connection attempts that failed before the connection was ready: refused (max_connections), timed out, closed in the TLS handshake
-	Abandoned   int           // populations: connection attempts (SYN unanswered) a client gave up when its last page load ended; not counted in Refused
-	Replayed    int           // requests sent again after their connection closed
-	Failed      int           // requests that could not be completed
-	// PipeliningFallbacks counts the hosts a pipelining client stopped
-	// pipelining to, each client's, after it found a pipeline broken
-	// (Server.Pipelining; breakers.go).
-	PipeliningFallbacks int
-	VisitPLTs           []time.Duration
-	EndOfRun            sim.Time // when the run stopped (all connections closed, or the time limit)
-	LastLoadEnd         sim.Time // when the last page load ended (of any client, idle ones having none); 0 if none ended
-	MaxQueueBytes       int64    // highest queue occupancy seen in either direction, bytes (link.PipeStats.MaxQueueBytes)
+	PLT           time.Duration // first visit's page load time
+	RevisitPLT    time.Duration // last visit's page load time; -1 with one visit
+	Connections   int           // client connections opened (dialed), whether or not the handshake completed
+	Handshakes    time.Duration // TCP and TLS handshake time, summed over client connections
+	Packets       int64         // packets sent by both sides (SYN, FIN, pure ACKs included)
+	Bytes         int64         // bytes on the wire, headers included
+	Retransmits   int64         // segments sent again
+	Timeouts      int64         // retransmission timeouts, both ends (Linux TCPTimeouts)
+	LossProbes    int64         // tail loss probes sent (Linux TCPLossProbes)
+	Undos         int64         // window reductions undone as spurious (Eifel, F-RTO, D-SACK)
+	Drops         int64         // packets dropped by a queue or by random loss
+	ServerConnS   float64       // integral of open server connections over the run, seconds
+	Events        uint64        // simulator events executed
+	Refused       int           // connection attempts that failed before the connection was ready: refused (max_connections), timed out, closed in the TLS handshake
+	Abandoned     int           // populations: connection attempts (SYN unanswered) a client gave up when its last page load ended; not counted in Refused
+	Replayed      int           // requests sent again after their connection closed
+	Failed        int           // requests that could not be completed
+	VisitPLTs     []time.Duration
+	EndOfRun      sim.Time // when the run stopped (all connections closed, or the time limit)
+	LastLoadEnd   sim.Time // when the last page load ended (of any client, idle ones having none); 0 if none ended
+	MaxQueueBytes int64    // highest queue occupancy seen in either direction, bytes (link.PipeStats.MaxQueueBytes)
 
 	// With populations (Config.Clients); in the single-client world
 	// ClientPLTs holds the one PLT and the server fields are measured
@@ -51,6 +47,11 @@ type Metrics struct {
 	ServerMemoryMax int64           // ServerOpenMax * Server.MemoryPerConn: peak memory of open connections
 	BacklogMax      int             // most connections waiting in the listen backlog at once
 	SYNDrops        int             // connection requests the server dropped unanswered, its backlog full (the client retransmits)
+
+	// PipeliningFallbacks counts the hosts a pipelining client stopped
+	// pipelining to, each client's, after it found a pipeline broken
+	// (Server.Pipelining; breakers.go).
+	PipeliningFallbacks int
 }
 
 // Timing is one request's timeline, like a HAR entry's timings. Times are

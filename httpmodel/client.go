@@ -118,14 +118,18 @@ type clientConn struct {
 	closer         *request // its response said Connection: close: requests after it were not processed
 	noPipeline     bool     // replaying after a failure: one request until a response
 	sentAny        bool
-	gen            int        // the pool's dial generation when dialled
-	inBatch        bool       // listed in client.batch
-	offered        bool       // in its pool's free heap
-	bound          *request   // Model.BindOnDial: the request this connection was dialled for, not yet sent
-	lastRespEnd    sim.Time   // when the last response on it ended
-	stall          *sim.Timer // pipelining fallback: no response for the timeout (breakers.go)
-	stallMark      int64      // bytes delivered when stall was armed
-	boundDial      bool       // it was dialled with a bound request (counted in hostPool.boundConnecting)
+	gen            int      // the pool's dial generation when dialled
+	inBatch        bool     // listed in client.batch
+	offered        bool     // in its pool's free heap
+	bound          *request // Model.BindOnDial: the request this connection was dialled for, not yet sent
+	boundDial      bool     // it was dialled with a bound request (counted in hostPool.boundConnecting)
+
+	// Pipelining fallback (breakers.go): when the last response on it
+	// ended; the stall timer (no response for the timeout with requests
+	// pipelined behind) and the bytes delivered when it was armed.
+	lastRespEnd sim.Time
+	stall       *sim.Timer
+	stallMark   int64
 
 	// HTTP/2
 	h2          bool

@@ -77,6 +77,13 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 		Workers:                 s.Server.Workers,
 		MemoryPerConn:           int64(s.Server.MemoryPerConnection),
 	}
+	pipelining, err := httpmodel.ParsePipelining(s.Server.Pipelining)
+	if err != nil {
+		return httpmodel.Config{}, err
+	}
+	c.Server.Pipelining = pipelining
+	c.NoPipeliningFallback = !s.Client.PipeliningFallback.Bool()
+	c.PipeliningTimeout = s.Client.PipeliningTimeout.Std()
 	c.Page = page
 	c.Model = modelOf(kind, m)
 	c.MaxSimTime = s.Limits.MaxSimTime.Std()

@@ -86,6 +86,8 @@
 //	http.response_header_bytes   300              0..1MB (0 = none; not with an object of 0 bytes)
 //	client.visits                1                1..1000
 //	client.reading_time          0s               0s..1h
+//	client.pipelining_fallback (ext)  true    true | false (pipelined: detect broken pipelines, fall back, replay)
+//	client.pipelining_timeout (ext)   1.5s    1ms..1h (a stall: no response with requests pipelined behind)
 //	server.think_time            0s               0s..60s
 //	server.keep_alive_timeout    5s               0s..1h (0 = close an idle connection at once, after a response)
 //	server.max_requests          100              0..1000000 (0 = unlimited)
@@ -94,6 +96,7 @@
 //	server.max_connections_per_client (ext)  0 (unlimited)  0..100000
 //	server.workers (ext)         0 (event-driven) 0..100000
 //	server.memory_per_connection (ext)  0     0..1GB
+//	server.pipelining (ext)      ok               ok | serial | close-after-first | drop-after-first | out-of-order
 //	page.host (ext)              example.com      a lower-case hostname
 //	page.html                    20KB             0..10GB
 //	page.objects[].size          (required)       0..10GB

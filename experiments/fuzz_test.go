@@ -32,6 +32,8 @@ func FuzzLoadSpec(f *testing.F) {
 		"name: e\nsweep: {network.rtt: [1ms, 1ms, 0.001s, 1000us, 1ms]}\n",
 		"name: f\npage: {objects: [{size: 1}, {size: 2}]}\nsweep:\n  page.objects[1].size: [1, 2]\n  page.objects[0]: [{size: 3}]\n  tcp: [{cc: cubic}]\n  tcp.mss: [536]\n",
 		"name: g\nrepeat: 3\nserver: {keep_alive_timeout: 0s}\nsweep:\n  page.objects: [[{size: 1, count: 2}], [{size: 2}]]\n  network: [{rtt: 1ms}, {loss: 0.01}]\n",
+		// Issue 12: the pipelining breakers and the client's fallback.
+		"name: h\nmodels: [pipelined]\nserver: {pipelining: drop-after-first}\nclient: {pipelining_fallback: no, pipelining_timeout: 200ms}\nsweep:\n  server.pipelining: [ok, serial, out-of-order]\n  client.pipelining_fallback: [true, false]\n",
 	} {
 		f.Add([]byte(s))
 	}

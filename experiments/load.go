@@ -427,6 +427,11 @@ func axisNumber(v reflect.Value) (num float64, kind string, ok bool) {
 			return float64(x.Packets), "packets", true
 		}
 		return float64(x.Bytes), "bytes", true
+	case DefaultTrue:
+		if x.Bool() {
+			return 1, "bool", true
+		}
+		return 0, "bool", true
 	case bool:
 		if x {
 			return 1, "bool", true

@@ -59,8 +59,11 @@ func (mt Metric) Value(m *Metrics) float64 { return mt.get(m) }
 // docs/experiment-format.md; the
 // public contract of results.csv: extend it at the end, never rename):
 // the metrics of every file, then those of files with client populations
-// (clients:), which only such files have.
-var metricTable = append(baseMetrics, populationMetrics...)
+// (clients:), which only such files have, then those of files whose
+// server breaks pipelining (server.pipelining set or swept), which only
+// such files have. A file's columns are the groups it has, in this order
+// (metricsOf).
+var metricTable = slices.Concat(baseMetrics, populationMetrics, pipeliningMetrics)
 
 // baseMetrics are the metric columns of every file.
 var baseMetrics = []Metric{
@@ -169,6 +172,44 @@ var populationMetrics = []Metric{
 		measure: func(m *httpmodel.Metrics) float64 { return float64(m.Abandoned) }},
 }
 
+// pipeliningMetrics are the extension columns of a spec whose server
+// breaks pipelining (server.pipelining set to something other than ok,
+// or swept): only there can they be other than 0.
+var pipeliningMetrics = []Metric{
+	{Name: "pipelining_fallbacks", Unit: Unit{"pipelining fallbacks (hosts)", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.PipeliningFallbacks) },
+		set:     func(m *Metrics, v float64) { m.PipeliningFallbacks = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.PipeliningFallbacks) }},
+}
+
+// PipeliningMetricNames lists the extension metric columns of a spec
+// whose server breaks pipelining, in output order.
+var PipeliningMetricNames = func() []string {
+	names := make([]string, len(pipeliningMetrics))
+	for i, m := range pipeliningMetrics {
+		names[i] = m.Name
+	}
+	return names
+}()
+
+// breaksPipelining reports whether the spec's server may break
+// pipelining: server.pipelining is set to something other than ok, or
+// swept.
+func (s *Spec) breaksPipelining() bool {
+	if s == nil {
+		return false
+	}
+	if p := s.Server.Pipelining; p != "" && p != "ok" {
+		return true
+	}
+	_, swept := s.Sweep.Axis("server.pipelining")
+	return swept
+}
+
+// singleClientMetrics are what a run of the single-client world measures
+// into its row: every column such a file may have.
+var singleClientMetrics = slices.Concat(baseMetrics, pipeliningMetrics)
+
 // requestsPerSecond is requests served per second of load: the
 // keep-alive tail after the last page load (idle connections closing)
 // serves nothing. NaN when no load ended.
@@ -195,7 +236,8 @@ func fromRun(ms []Metric, m *httpmodel.Metrics) Metrics {
 }
 
 // MetricColumns returns the metric columns of the spec's files, in
-// output order (baseMetrics, then populationMetrics with clients:).
+// output order (baseMetrics, then populationMetrics with clients:, then
+// pipeliningMetrics when its server breaks pipelining).
 func (s *Spec) MetricColumns() []Metric { return slices.Clone(metricsOf(s)) }
 
 // PopulationMetricNames lists the extension metric columns of a spec
@@ -209,22 +251,44 @@ var PopulationMetricNames = func() []string {
 }()
 
 // metricsOf returns the metric columns of spec's files: baseMetrics,
-// and populationMetrics when it has clients.
+// populationMetrics when it has clients, pipeliningMetrics when its
+// server breaks pipelining.
 func metricsOf(spec *Spec) []Metric {
-	if spec.HasClients() {
+	pipe := spec.breaksPipelining()
+	switch {
+	case spec.HasClients() && pipe:
 		return metricTable
+	case spec.HasClients():
+		return metricTable[:len(baseMetrics)+len(populationMetrics)]
+	case pipe:
+		return singleClientMetrics
 	}
 	return baseMetrics
 }
 
+// statsOf returns, of a summary row's statistics (one per metricTable
+// entry), those of the spec's metric columns, in output order.
+func statsOf(spec *Spec, stats []Quartiles) []Quartiles {
+	if !spec.breaksPipelining() || spec.HasClients() {
+		return stats[:len(metricsOf(spec))] // a prefix of metricTable
+	}
+	out := slices.Clone(stats[:len(baseMetrics)])
+	return append(out, stats[len(baseMetrics)+len(populationMetrics):]...)
+}
+
 // MetricNames returns the metric columns of the spec's results.csv, in
 // output order: MetricNames, then PopulationMetricNames when the spec
-// has clients.
+// has clients, then PipeliningMetricNames when its server breaks
+// pipelining.
 func (s *Spec) MetricNames() []string {
+	names := MetricNames
 	if s.HasClients() {
-		return append(slices.Clone(MetricNames), PopulationMetricNames...)
+		names = append(slices.Clone(names), PopulationMetricNames...)
 	}
-	return MetricNames
+	if s.breaksPipelining() {
+		names = append(slices.Clone(names), PipeliningMetricNames...)
+	}
+	return names
 }
 
 // MetricTable returns every metric, in column order.
@@ -252,7 +316,7 @@ var MetricNames = func() []string {
 
 // unknownMetric is the error for a metric name not in the table.
 func unknownMetric(name string) error {
-	return fmt.Errorf("unknown metric %q (want one of %s, or with clients: %s)", name, strings.Join(MetricNames, ", "), strings.Join(PopulationMetricNames, ", "))
+	return fmt.Errorf("unknown metric %q (want one of %s, or with clients: %s, or with server.pipelining: %s)", name, strings.Join(MetricNames, ", "), strings.Join(PopulationMetricNames, ", "), strings.Join(PipeliningMetricNames, ", "))
 }
 
 // MetricValue reads the metric called name from m.

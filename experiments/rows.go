@@ -44,6 +44,9 @@ type Metrics struct {
 	Replayed        int64   // replayed: requests sent again after their connection closed
 	Failed          int64   // failed: requests that could not be completed
 	Abandoned       int64   // abandoned: connection attempts (SYN unanswered) a client gave up when its page loads were done
+
+	// With server.pipelining set or swept (pipeliningMetrics); zero otherwise.
+	PipeliningFallbacks int64 // pipelining_fallbacks: hosts a client stopped pipelining to after a broken pipeline
 }
 
 // Row is one run: a line of results.csv.

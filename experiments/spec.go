@@ -127,7 +127,52 @@ type HTTPSpec struct {
 type ClientSpec struct {
 	Visits      int      `yaml:"visits" range:"1..1000" label:"page visits"`                      // page loads, one after another; default 1
 	ReadingTime Duration `yaml:"reading_time" range:"0s..1h" label:"reading time between visits"` // pause between visits; default 0
+
+	// The pipelining client's defence against broken pipelines (ext,
+	// issue 12; httpmodel's breakers.go). Written by MarshalResolved
+	// only when set, so files that do not set them resolve as before.
+	PipeliningFallback DefaultTrue `yaml:"pipelining_fallback,omitempty" label:"pipelining fallback"`                     // detect broken pipelines, stop pipelining to the host, replay; default true
+	PipeliningTimeout  Duration    `yaml:"pipelining_timeout,omitempty" range:"1ms..1h" label:"pipelining stall timeout"` // no response for this long with requests pipelined behind: a stall; default 1.5s
 }
+
+// DefaultTrue is a true/false setting whose default is true. Its zero
+// value is "not set" (true), so that a file that does not set it
+// resolves, and is written by MarshalResolved, as before the setting
+// existed.
+type DefaultTrue uint8
+
+// The values of a DefaultTrue.
+const (
+	DefaultTrueUnset DefaultTrue = iota // not set: true
+	DefaultTrueOn                       // set to true
+	DefaultTrueOff                      // set to false
+)
+
+// Bool returns the setting's value.
+func (b DefaultTrue) Bool() bool { return b != DefaultTrueOff }
+
+// String returns "true" or "false".
+func (b DefaultTrue) String() string { return strconv.FormatBool(b.Bool()) }
+
+// UnmarshalYAML reads true or false (yes/no, on/off).
+func (b *DefaultTrue) UnmarshalYAML(n *yaml.Node) error {
+	s, err := scalarText(n, "true or false")
+	if err != nil {
+		return err
+	}
+	v, ok := parseBool(s)
+	if !ok {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*b = DefaultTrueOff
+	if v {
+		*b = DefaultTrueOn
+	}
+	return nil
+}
+
+// MarshalYAML writes true or false.
+func (b DefaultTrue) MarshalYAML() (any, error) { return b.Bool(), nil }
 
 // ServerSpec is the origin server.
 type ServerSpec struct {
@@ -141,6 +186,11 @@ type ServerSpec struct {
 	MaxConnectionsPerClient int  `yaml:"max_connections_per_client,omitempty" range:"0..100000" label:"max connections per client"` // per client address, open or waiting; beyond it refused with a reset
 	Workers                 int  `yaml:"workers,omitempty" range:"0..100000" label:"server workers"`                                // thread per connection: a connection holds a worker until it closes; 0 = event-driven
 	MemoryPerConnection     Size `yaml:"memory_per_connection,omitempty" range:"0..1GB" label:"server memory per connection"`       // bytes an open connection costs (server_memory_max_bytes)
+
+	// Pipelining (ext, issue 12) is how the server handles pipelined
+	// requests: ok (as RFC 9112 9.3.2 says), or a broken behaviour of
+	// real servers and middleboxes (httpmodel's breakers.go); "" = ok.
+	Pipelining string `yaml:"pipelining,omitempty" enum:"ok|serial|close-after-first|drop-after-first|out-of-order" label:"server pipelining"`
 }
 
 // PageSpec is what the client loads: the HTML, then its objects.

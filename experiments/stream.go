@@ -726,7 +726,6 @@ func writeSummary(w io.Writer, spec *Spec, partial bool, each func(func(SummaryR
 		return err
 	}
 	keys := sweepKeys(spec)
-	nm := len(metricsOf(spec))
 	err = each(func(s SummaryRow) error {
 		if err := checkPoint(keys, s.Point, func() string { return "model " + s.Model }); err != nil {
 			return err
@@ -739,7 +738,7 @@ func writeSummary(w io.Writer, spec *Spec, partial bool, each func(func(SummaryR
 			return err
 		}
 		t.int(int64(s.Runs))
-		for _, q := range s.Stats[:nm] {
+		for _, q := range statsOf(spec, s.Stats) {
 			t.ms(q.Median)
 			t.ms(q.P25)
 			t.ms(q.P75)
@@ -773,7 +772,7 @@ func SummaryTable(spec *Spec, sum []SummaryRow) (header []string, rows [][]strin
 			r = append(r, fmtExact(a.Value))
 		}
 		r = append(r, s.Model, fmt.Sprint(s.Runs))
-		for _, q := range s.Stats[:len(metricsOf(spec))] {
+		for _, q := range statsOf(spec, s.Stats) {
 			r = append(r, fmtRounded(q.Median))
 		}
 		r = append(r, fmt.Sprint(s.Failed))

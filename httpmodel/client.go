@@ -83,6 +83,7 @@ type hostPool struct {
 	limit           int
 
 	noPipelineNext bool     // the next new connection replays a failed pipeline
+	noPipelining   bool     // a pipeline to this host broke: no more pipelining (breakers.go)
 	refusals       int      // rounds of refused connects in a row
 	gen            int      // dial generation: refusals of one round count once
 	retryAt        sim.Time // no new dial before this
@@ -122,6 +123,13 @@ type clientConn struct {
 	offered        bool     // in its pool's free heap
 	bound          *request // Model.BindOnDial: the request this connection was dialled for, not yet sent
 	boundDial      bool     // it was dialled with a bound request (counted in hostPool.boundConnecting)
+
+	// Pipelining fallback (breakers.go): when the last response on it
+	// ended; the stall timer (no response for the timeout with requests
+	// pipelined behind) and the bytes delivered when it was armed.
+	lastRespEnd sim.Time
+	stall       *sim.Timer
+	stallMark   int64
 
 	// HTTP/2
 	h2          bool
@@ -342,6 +350,9 @@ func (p *hostPool) dispatch() {
 	// pipelining and HTTP/2 one per depth (streams) of requests, and a
 	// single one when a connection takes any number.
 	per := cl.cfg.Model.requestsPerConn()
+	if p.noPipelining {
+		per = 1 // fell back: persistent connections, one request each at a time
+	}
 	need := 1 - p.connecting
 	if per > 0 {
 		need = (len(p.waiting)+per-1)/per - p.connecting
@@ -501,7 +512,7 @@ func (c *clientConn) mayTake(idempotent bool) bool {
 	if len(c.inflight) == 0 {
 		return true
 	}
-	if m.Kind != Pipelined || c.noPipeline || !idempotent {
+	if m.Kind != Pipelined || c.noPipeline || c.pool.noPipelining || !idempotent {
 		return false
 	}
 	if c.unsafeInflight > 0 {
@@ -619,10 +630,18 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		tc.Uncork()
 		return
 	}
+	if c.state == csClosed {
+		return // a response arriving after the client reset the connection
+	}
 	r := m.req
 	if len(c.inflight) == 0 || (!c.h2 && c.inflight[0] != r) {
-		panic(fmt.Sprintf("httpmodel: connection %d got a response out of order", c.id))
+		if c.h2 {
+			panic(fmt.Sprintf("httpmodel: connection %d got a response for no stream", c.id))
+		}
+		c.mismatch() // a response the client cannot match (breakers.go)
+		return
 	}
+	c.stopStall() // the head's response has begun
 	if r.firstByte < 0 {
 		r.firstByte = now
 	}
@@ -636,6 +655,10 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	c.removeInflight(r)
 	c.served++
 	c.noPipeline = false
+	c.lastRespEnd = now
+	if len(c.inflight) > 0 && !c.h2 {
+		c.armStall() // requests were pipelined behind it
+	}
 	if c.trace != nil {
 		c.trace.responseEnds = append(c.trace.responseEnds, now)
 	}
@@ -708,6 +731,10 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 	p := c.pool
 	now := cl.w.s.Now()
 	wasConnecting := c.state == csConnecting || c.state == csTLS
+	if c.cutPipeline(reason) {
+		c.fallBack() // the server closed in the middle of a pipeline (breakers.go)
+	}
+	c.stopStall()
 	c.state = csClosed
 	p.open--
 	if wasConnecting {

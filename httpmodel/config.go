@@ -171,6 +171,10 @@ type Server struct {
 	// MemoryPerConn is the bytes an open connection costs the server
 	// (Metrics.ServerMemoryMax reports the peak).
 	MemoryPerConn int64
+	// Pipelining is how the server handles pipelined HTTP/1.1 requests:
+	// PipeliningOK (the zero value) as RFC 9112 9.3.2 says, or one of the
+	// broken behaviours of real servers and middleboxes (breakers.go).
+	Pipelining Pipelining
 }
 
 // Config is everything one page-load run needs.
@@ -185,6 +189,15 @@ type Config struct {
 
 	Visits      int           // page loads one after another; 0 = 1
 	ReadingTime time.Duration // pause between visits
+
+	// The client's defence against broken pipelines (breakers.go).
+	// NoPipeliningFallback turns it off; by default a pipelining client
+	// detects a broken pipeline, stops pipelining to that host and
+	// replays what was lost. PipeliningTimeout is how long it waits for
+	// a response with requests pipelined behind it before it calls the
+	// pipeline stalled; 0 = DefaultPipeliningTimeout (1.5 s).
+	NoPipeliningFallback bool
+	PipeliningTimeout    time.Duration
 
 	Server Server
 	Page   Page

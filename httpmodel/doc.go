@@ -64,6 +64,13 @@
 // ended otherwise (a reset, a timeout, a close before any response)
 // counts a strike, and the fourth strike reports it failed.
 //
+// Servers and middleboxes that broke pipelining (Server.Pipelining:
+// serial, close-after-first, drop-after-first, out-of-order) and the
+// client's defence against them (detection of a close that cuts a
+// pipeline, a stall of Config.PipeliningTimeout, a response out of order;
+// then no more pipelining to that host, and a replay of the idempotent
+// requests outstanding) are described in breakers.go.
+//
 // The server answers requests on a connection in order, each after
 // Server.ThinkTime (requests are worked on concurrently, responses leave
 // in order). It closes a persistent connection after KeepAliveTimeout

@@ -47,6 +47,11 @@ type Metrics struct {
 	ServerMemoryMax int64           // ServerOpenMax * Server.MemoryPerConn: peak memory of open connections
 	BacklogMax      int             // most connections waiting in the listen backlog at once
 	SYNDrops        int             // connection requests the server dropped unanswered, its backlog full (the client retransmits)
+
+	// PipeliningFallbacks counts the hosts a pipelining client stopped
+	// pipelining to, each client's, after it found a pipeline broken
+	// (Server.Pipelining; breakers.go).
+	PipeliningFallbacks int
 }
 
 // Timing is one request's timeline, like a HAR entry's timings. Times are
@@ -121,6 +126,7 @@ type world struct {
 	abandoned                                int // populations: dials given up by a client that was done
 	synDrops                                 int // SYNs dropped with the backlog full
 	dials                                    int // client connections opened, every client
+	fallbacks                                int // hosts that clients stopped pipelining to (breakers.go)
 
 	traces []*connTrace
 	tracer *tracer
@@ -218,9 +224,10 @@ func Run(cfg Config, seed uint64) *Result {
 	} else {
 		w.cl.startVisit()
 	}
-	err := w.run()
+	err := w.explainStall(w.run())
 	res := w.result()
 	res.Err = err
+	res.Metrics.PipeliningFallbacks = w.fallbacks
 	// The run is over and its result holds none of the world: hand the
 	// scheduler's queue and the network's blocks to the next run.
 	w.net.Release()

@@ -26,6 +26,7 @@ type server struct {
 	queued    int   // connections in backlog still waiting
 	perClient []int // connections held (open or queued) per client node, indexed by NodeID; with MaxConnectionsPerClient
 	served    int   // responses written in full
+	dropped   int   // requests discarded unanswered (Server.Pipelining drop-after-first)
 
 	// Statistics of the open count over time (see note).
 	openMax, busyMax, queuedMax int
@@ -77,6 +78,12 @@ type serverConn struct {
 	prefaceDue  bool  // upgraded by h2c: the client's preface has not arrived
 	settingsDue int64 // SETTINGS bytes to send with the next frames
 
+	// Broken pipelining (Server.Pipelining, breakers.go): sawPipeline,
+	// a request arrived while an earlier one was unfinished; oooQueued,
+	// an out-of-order write waits for the end of the instant.
+	sawPipeline bool
+	oooQueued   bool
+
 	openedAt, closedAt sim.Time
 
 	// queued: waiting in the listen backlog (handshake done by the
@@ -95,6 +102,7 @@ type serverConn struct {
 type srvReq struct {
 	req        *request
 	ready      bool // think time over
+	started    bool // serial server: read, its think time begun
 	close      bool // HTTP/1.x: the request did not ask for a persistent connection (see Config.persists)
 	headerSent bool
 	left       int64 // HTTP/2: body bytes not yet framed
@@ -396,6 +404,9 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	if sc.closed {
 		return // a request after we decided to close: never answered here
 	}
+	if sc.arrive(m) {
+		return // discarded (drop-after-first): the keep-alive timer runs on
+	}
 	sc.idle.Stop()
 	sc.idleWhenDrained = false
 	if sc.client == nil {
@@ -417,6 +428,10 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	} else {
 		sc.pending = append(sc.pending, sr)
 	}
+	if sc.deferRead() {
+		return // serial: read once the responses before it are written
+	}
+	sr.started = true
 	think := cfg.Server.ThinkTime
 	if think <= 0 {
 		sr.ready = true
@@ -437,60 +452,81 @@ func (sc *serverConn) write() {
 		sc.schedulePump()
 		return
 	}
-	cfg := sc.sv.cfg
-	tc := sc.tc
+	if sc.sv.cfg.Server.Pipelining == PipeliningOutOfOrder {
+		sc.writeOutOfOrder()
+		return
+	}
 	for len(sc.pending) > 0 && sc.pending[0].ready {
 		sr := sc.pending[0]
 		sc.pending = sc.pending[1:]
-		sc.served++
-		// Persistence (RFC 9112 9.3): close after this response if
-		// the client did not ask for persistence, or the connection
-		// reached MaxRequests. HTTP/1.1 announces the close with
-		// Connection: close (counted in ResponseHeaderBytes);
-		// HTTP/1.0 keeps a connection only by echoing Connection:
-		// keep-alive (with the Keep-Alive header, counted in
-		// ResponseHeaderBytes), and says nothing when it closes.
-		closing := sr.close || sc.served >= cfg.Server.MaxRequests
-		sc.sv.served++
-		r := sr.req
-		hdr := cfg.ResponseHeaderBytes
-		var close, keepAlive bool
-		if cfg.http10() {
-			keepAlive = !closing
-			if keepAlive {
-				hdr += connKeepAliveLen
-			}
-		} else {
-			close = closing
-		}
-		r.respBytes = hdr + r.size
-		tc.Cork()
-		// A message of 0 bytes has nothing to send: a response without
-		// header bytes is its body alone (Validate refuses a response of
-		// 0 bytes in all, which the client could not see arrive).
-		if hdr > 0 {
-			tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: r.size == 0})
-		}
-		if r.size > 0 {
-			tc.Send(r.size, &msg{kind: mRespBody, req: r, close: close, keepAlive: keepAlive, last: true})
-		}
-		tc.Uncork()
-		if closing {
-			sc.pending = nil
-			if sr.close {
-				// The client did not ask for persistence (Connection:
-				// close, or HTTP/1.0 without keep-alive) and sends
-				// nothing more: close now (FIN after the response).
-				sc.close()
-			} else {
-				sc.linger()
-			}
+		if sc.respond(sr) {
 			return
 		}
+		sc.readNext()
 	}
 	if len(sc.pending) == 0 {
 		sc.armIdle()
 	}
+}
+
+// respond writes the response to sr and reports whether the connection
+// is closing after it.
+func (sc *serverConn) respond(sr *srvReq) (closed bool) {
+	cfg := sc.sv.cfg
+	tc := sc.tc
+	sc.served++
+	// Persistence (RFC 9112 9.3): close after this response if
+	// the client did not ask for persistence, or the connection
+	// reached MaxRequests. HTTP/1.1 announces the close with
+	// Connection: close (counted in ResponseHeaderBytes);
+	// HTTP/1.0 keeps a connection only by echoing Connection:
+	// keep-alive (with the Keep-Alive header, counted in
+	// ResponseHeaderBytes), and says nothing when it closes.
+	closing := sr.close || sc.served >= cfg.Server.MaxRequests
+	sc.sv.served++
+	r := sr.req
+	hdr := cfg.ResponseHeaderBytes
+	var close, keepAlive bool
+	if cfg.http10() {
+		keepAlive = !closing
+		if keepAlive {
+			hdr += connKeepAliveLen
+		}
+	} else {
+		close = closing
+	}
+	r.respBytes = hdr + r.size
+	tc.Cork()
+	// A message of 0 bytes has nothing to send: a response without
+	// header bytes is its body alone (Validate refuses a response of
+	// 0 bytes in all, which the client could not see arrive).
+	if hdr > 0 {
+		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: r.size == 0})
+	}
+	if r.size > 0 {
+		tc.Send(r.size, &msg{kind: mRespBody, req: r, close: close, keepAlive: keepAlive, last: true})
+	}
+	tc.Uncork()
+	if closing {
+		sc.pending = nil
+		if sr.close {
+			// The client did not ask for persistence (Connection:
+			// close, or HTTP/1.0 without keep-alive) and sends
+			// nothing more: close now (FIN after the response).
+			sc.close()
+		} else {
+			sc.linger()
+		}
+		return true
+	}
+	if sc.closesAbruptly() {
+		// close-after-first: a close the response did not
+		// announce; what the client pipelined is lost.
+		sc.pending = nil
+		sc.close()
+		return true
+	}
+	return false
 }
 
 // pump writes HTTP/2 frames, one frame per ready stream in turn

@@ -47,6 +47,12 @@ type Metrics struct {
 	ServerMemoryMax int64           // ServerOpenMax * Server.MemoryPerConn: peak memory of open connections
 	BacklogMax      int             // most connections waiting in the listen backlog at once
 	SYNDrops        int             // connection requests the server dropped unanswered, its backlog full (the client retransmits)
+
+	// Servers holds each server's own measurements, in Topology order
+	// (populations only; the default topology has one). The server
+	// fields above are their aggregates: see the package documentation,
+	// # Topology.
+	Servers []ServerMetrics
 }
 
 // Timing is one request's timeline, like a HAR entry's timings. Times are
@@ -146,6 +152,11 @@ type world struct {
 	timings    []Timing        // of the finished clients
 	unfinished int             // clients (idle ones excepted) not yet finished, arrived or not
 	handshakes time.Duration
+
+	// Topology (Config.Topology); see topology.go. sites[0] is sv.
+	sites []*site
+	route *route // nil: every hostname to serverNode
+	fleet *fleet // with more than one site
 }
 
 type connTrace struct {

@@ -178,6 +178,12 @@ func (w *world) buildPopulations() {
 	w.router = n.AddNode("router")
 	up, down := bottleneck(*cfg, s)
 	w.up, w.down = n.Connect(w.router, far, up, down)
+	if far != w.serverNode {
+		// The core router sends what is not for a server back over the
+		// bottleneck (its first pipe went to the first server); the
+		// router's first pipe, the bottleneck, is its default route.
+		far.SetDefaultRoute(w.down)
+	}
 
 	total := 0
 	for _, p := range cfg.Clients {

@@ -259,6 +259,7 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 	ps := &c
 	ps.Models = slices.Clone(ps.Models)
 	ps.Clients = clonePopulations(ps.Clients)
+	ps.Servers = cloneServers(ps.Servers)
 	d := newDecoder(st.file, st.d.root)
 	d.parent = st.d
 	root := reflect.ValueOf(ps).Elem()
@@ -285,6 +286,7 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 		fv.Set(sv.v)
 		d.over = append(d.over, sv.nodes)
 	}
+	inheritServers(ps, d)
 	// A value may have set the page's objects: the point fills in their
 	// hosts in a list of its own.
 	ps.Page.Objects = slices.Clone(ps.Page.Objects)
@@ -330,5 +332,6 @@ func (s *Spec) clone() *Spec {
 	c.Models = slices.Clone(s.Models)
 	c.Page.Objects = slices.Clone(s.Page.Objects)
 	c.Clients = clonePopulations(s.Clients)
+	c.Servers = cloneServers(s.Servers)
 	return &c
 }

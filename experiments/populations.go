@@ -278,10 +278,10 @@ func PLTPercentile(plts []time.Duration, pct int) float64 {
 // and its own server settings. The first entry also serves every
 // hostname that no entry lists.
 type ServerSiteSpec struct {
-	Name   string         `yaml:"name" label:"server"` // required; [a-z0-9][a-z0-9-]*, unique
-	Hosts  []string       `yaml:"hosts"`               // hostnames it serves, each in one entry only; required but for the first
-	Link   ServerLinkSpec `yaml:"link,omitempty"`      // its link; not given = an instant, unlimited, lossless hop
-	Server ServerSpec     `yaml:"server,omitempty"`    // its settings; a key left out is the top-level server:'s (from a file; see inheritServers)
+	Name   string         `yaml:"name" label:"server"`        // required; [a-z0-9][a-z0-9-]*, unique
+	Hosts  []string       `yaml:"hosts" label:"server hosts"` // hostnames it serves, each in one entry only; required but for the first
+	Link   ServerLinkSpec `yaml:"link,omitempty"`             // its link; not given = an instant, unlimited, lossless hop
+	Server ServerSpec     `yaml:"server,omitempty"`           // its settings; a key left out is the top-level server:'s (from a file; see inheritServers)
 }
 
 // ServerLinkSpec is a server's own link to the far end of the

@@ -17,8 +17,9 @@ import (
 //
 // With populations the world is: each client node —its access link— a
 // router node —the bottleneck (Config.Network)— the server node, which
-// serves every hostname. The RTT a client sees is Access.RTT +
-// Network.RTT. See the package documentation, # Populations.
+// serves every hostname, or the server sites of Config.Topology. The RTT
+// a client sees is Access.RTT + Network.RTT (+ the site's Link.RTT). See
+// the package documentation, # Populations and # Topology.
 type Population struct {
 	Name        string        // unique; names the clients in requests ("name#17")
 	Count       int           // clients, >= 1
@@ -59,8 +60,10 @@ type Arrival struct {
 	Start    time.Duration // when the first client may arrive
 }
 
-// Access is a client's own link to the bottleneck; a zero Bandwidth means
-// no access-link limit (infinitely fast), zero RTT no extra delay.
+// Access is a node's own link: a client's to the bottleneck (Population),
+// a server site's from it (ServerSite). Uplink is the direction from the
+// client towards the server, Bandwidth the other; a zero Bandwidth means
+// no limit (infinitely fast), zero RTT no extra delay.
 type Access struct {
 	RTT          time.Duration
 	Bandwidth    link.Bandwidth

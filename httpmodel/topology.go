@@ -48,7 +48,7 @@ type ServerSite struct {
 type ServerMetrics struct {
 	Name            string
 	Accepted        int     // connection requests accepted (at once or into the backlog)
-	Refused         int     // connection requests refused with a reset (max_connections without a backlog, max_connections_per_client)
+	Refused         int     // connection requests it refused with a reset (capacity without a backlog, MaxConnectionsPerClient); Metrics.Refused counts, on the clients' side, the attempts that failed in any way (resets, timeouts)
 	SYNDrops        int     // SYNs dropped unanswered, its backlog full
 	RequestsServed  int     // responses written in full
 	ServerOpenMax   int     // most connections held at once

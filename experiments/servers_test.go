@@ -282,3 +282,38 @@ func FuzzServers(f *testing.F) {
 		}
 	})
 }
+
+// One entry without a link is the world without servers:, to the byte:
+// results.csv and requests.csv are the same whatever its name.
+func TestServersOneEntryIsDefault(t *testing.T) {
+	base := strings.SplitN(serversYAML, "servers:\n", 2)[0]
+	outputs := func(y string) (string, string) {
+		s, err := Load("one.yaml", []byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs, err := s.Runs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []Row
+		var reqs []RequestRow
+		for _, r := range RunAll(runs, RunOptions{}) {
+			rows = append(rows, r.Row)
+			reqs = append(reqs, r.Requests...)
+		}
+		var a, b bytes.Buffer
+		if err := WriteResultsCSV(&a, s, rows); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteRequestsCSV(&b, s, reqs); err != nil {
+			t.Fatal(err)
+		}
+		return a.String(), b.String()
+	}
+	r0, q0 := outputs(base)
+	r1, q1 := outputs(base + "servers: [{name: origin, server: {workers: 8}}]\n")
+	if r0 != r1 || q0 != q1 || !strings.Contains(r0, "parallel") {
+		t.Errorf("one server entry changes the output:\n%s\n%s", r0, r1)
+	}
+}

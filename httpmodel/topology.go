@@ -68,7 +68,7 @@ type site struct {
 	name string
 	node *link.Node
 	ep   *tcp.Endpoint
-	cfg  Config // the world's, with this site's Server
+	cfg  *Config // the world's, or a copy with this site's Server
 	sv   *server
 
 	accepted, refused, synDrops int
@@ -174,10 +174,12 @@ func (w *world) buildServers() *link.Node {
 		w.route = &route{byHost: map[string]link.NodeID{}}
 	}
 	for i, ss := range sites {
-		st := &site{name: ss.Name, cfg: *cfg}
+		st := &site{name: ss.Name, cfg: cfg}
 		if ss.Server != nil {
-			st.cfg.Server = *ss.Server
-			st.cfg = st.cfg.withDefaults()
+			c := *cfg
+			c.Server = *ss.Server
+			c = c.withDefaults()
+			st.cfg = &c
 		}
 		if direct {
 			st.node = w.serverNode
@@ -197,7 +199,7 @@ func (w *world) buildServers() *link.Node {
 			}
 		}
 		st.ep = w.stack.Endpoint(st.node)
-		st.sv = newServerWith(w, &st.cfg)
+		st.sv = newServerWith(w, st.cfg)
 		st.ep.Listen(serverPort, st.cfg.TCP, st.accept)
 		w.sites = append(w.sites, st)
 	}

@@ -317,3 +317,54 @@ func TestServersOneEntryIsDefault(t *testing.T) {
 		t.Errorf("one server entry changes the output:\n%s\n%s", r0, r1)
 	}
 }
+
+// A sweep may set the whole servers: list (one server against two), and
+// a hostname that a sweep value makes served twice is reported at that
+// value, with its point.
+func TestServersSweepWholeAndTwice(t *testing.T) {
+	const head = `name: sw
+page:
+  html: 8KB
+  objects: [{size: 10KB, count: 4}, {size: 20KB, count: 4, host: cdn.example.net}]
+models: [parallel]
+server: {workers: 8}
+clients: [{name: web, count: 3}]
+`
+	s, err := Load("sw.yaml", []byte(head+`servers: [{name: origin}]
+sweep:
+  servers:
+    - [{name: origin}]
+    - [{name: origin, hosts: [example.com]}, {name: cdn, hosts: [cdn.example.net], link: {rtt: 50ms}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n []int
+	for _, p := range pts {
+		cfg, err := ModelConfig(p.Spec, p.Spec.Models[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		n = append(n, len(cfg.Topology.Servers))
+		for _, st := range cfg.Topology.Servers {
+			if st.Server.Workers != 8 {
+				t.Errorf("%s: workers %d, want server:'s 8", st.Name, st.Server.Workers)
+			}
+		}
+	}
+	if !reflect.DeepEqual(n, []int{1, 2}) {
+		t.Errorf("servers per point %v, want [1 2]", n)
+	}
+	_, err = Load("sw.yaml", []byte(head+`servers: [{name: origin, hosts: [example.com]}, {name: cdn, hosts: [cdn.example.net]}]
+sweep:
+  servers[1].hosts: [[cdn.example.net], [example.com]]
+`))
+	want := `sw.yaml:10:42: servers[1].hosts[0]: host "example.com" is already served by servers[0] (at sweep point servers[1].hosts=[example.com])`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}

@@ -300,3 +300,37 @@ func TestTopologyValidate(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkTopology: 5,000 clients arriving at 1,000 per second, each
+// loading ten objects spread over three hostnames, with one server for
+// all of them and with a server for each: the route table and the
+// fleet's sums cost next to nothing per event.
+func BenchmarkTopology(b *testing.B) {
+	page := Page{HTML: 8000}
+	for i := range 10 {
+		page.Objects = append(page.Objects, Object{Host: []string{"", "img.example.com", "api.example.org"}[i%3], Size: 6000})
+	}
+	for _, servers := range []int{1, 3} {
+		b.Run(fmt.Sprint(servers), func(b *testing.B) {
+			cfg := popConfig(Population{Name: "web", Count: 5000, Arrival: Arrival{Kind: Poisson, Rate: 1000}, Page: page, Model: Model{Kind: Parallel}})
+			cfg.Network.Bandwidth = 10 * link.Gbps
+			if servers == 3 {
+				cfg.Topology = Topology{Servers: []ServerSite{
+					{Name: "origin", Hosts: []string{"example.com"}},
+					{Name: "img", Hosts: []string{"img.example.com"}, Link: Access{RTT: 10 * time.Millisecond}},
+					{Name: "api", Hosts: []string{"api.example.org"}, Link: Access{RTT: 30 * time.Millisecond}},
+				}}
+			}
+			var events uint64
+			for b.Loop() {
+				res := Run(cfg, 1)
+				if res.Err != nil {
+					b.Fatal(res.Err)
+				}
+				events = res.Metrics.Events
+			}
+			b.ReportMetric(float64(events), "events/run")
+			b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+		})
+	}
+}

@@ -246,14 +246,16 @@ func TestServersSlowLinkInRows(t *testing.T) {
 }
 
 // FuzzServers loads specs whose servers: entry is arbitrary text: never
-// a panic; an error names the file; a spec that loads maps to a
-// topology httpmodel accepts.
+// a panic; an error names the file; a spec that loads writes a resolved
+// file that loads to the same file, and maps to a topology httpmodel
+// accepts.
 func FuzzServers(f *testing.F) {
 	for _, s := range []string{
 		"[{name: a, hosts: [example.com]}, {name: b, hosts: [x.org], link: {rtt: 5ms}}]",
 		"[{name: a, server: {workers: 3}}]",
 		"[{name: a, hosts: [a.b]}, {name: b, hosts: [a.b]}]",
 		"[{name: b, link: {queue: 3 packets, loss: 1%, uplink: 1Mbps}}]",
+		"[{name: a, server: {workers: 0, keep_alive_timeout: 0s}}, {name: b, hosts: [x.org], server: {}}]",
 		"{}",
 	} {
 		f.Add(s)
@@ -268,6 +270,17 @@ func FuzzServers(f *testing.F) {
 				}
 			}
 			return
+		}
+		b, err := s.MarshalResolved()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := Load("resolved.yaml", b)
+		if err != nil {
+			t.Fatalf("the resolved file does not load: %v\n%s", err, b)
+		}
+		if b2, _ := s2.MarshalResolved(); !bytes.Equal(b, b2) {
+			t.Fatalf("resolved file changes on reload:\n%s\n----\n%s", b, b2)
 		}
 		pts, err := s.Points()
 		if err != nil {

@@ -95,6 +95,7 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 		}
 		c.Clients = append(c.Clients, pop)
 	}
+	c.Topology = topologyConfig(s)
 	return c, nil
 }
 

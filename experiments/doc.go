@@ -129,6 +129,22 @@
 //	page.exclude_hosts (ext)     none             with har: hostnames, or *.domain for its subdomains
 //	page.first (ext)             0 (every entry)  with har: 0..100000
 //	outputs (ext)                none             [har]: har/<run>.har, each run as HAR 1.2
+//	servers (ext)                none (one server)  list of server sites (needs clients); at most 64
+//	servers[].name               (required)       [a-z0-9][a-z0-9-]*, 1..64 characters, unique
+//	servers[].hosts              (required but servers[0])  lower-case hostnames, each served by one entry; servers[0] also serves the rest
+//	servers[].link.rtt           0s               0s..60s (added on this server's paths)
+//	servers[].link.bandwidth     0 (no limit)     1Kbps..100Gbps (towards the clients)
+//	servers[].link.uplink        = bandwidth      1Kbps..100Gbps (towards the server)
+//	servers[].link.queue         0 (unlimited)    as network.queue
+//	servers[].link.loss          0                0..1
+//	servers[].server.think_time  server.think_time  0s..60s (each key left out: the top-level server:'s)
+//	servers[].server.keep_alive_timeout  server's  0s..1h
+//	servers[].server.max_requests  server's       0..1000000
+//	servers[].server.max_connections  server's    0..100000
+//	servers[].server.backlog     server's         0..100000
+//	servers[].server.max_connections_per_client  server's  0..100000
+//	servers[].server.workers     server's         0..100000
+//	servers[].server.memory_per_connection  server's  0..1GB
 //	models                       [persistent]     1..64 entries
 //	models: connections          1; parallel, sharded 6    1..1000 (per host)
 //	models: depth (pipelined)    0 (unlimited)    0..1000

@@ -134,6 +134,7 @@ func decodeRoot(file string, root *yaml.Node) (*Spec, *decoder) {
 	s := defaultSpec()
 	d := newDecoder(file, root)
 	d.decode(root, "", reflect.ValueOf(s).Elem(), field{})
+	inheritServers(s, d)
 	if len(s.Models) == 0 && d.nodes["models"] == nil {
 		m, _ := newModel(Persistent)
 		s.Models = []ModelSpec{m}

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"github.com/connsim/connsim/httpmodel"
 	"math"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/connsim/connsim/sim/link"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -192,6 +194,7 @@ func checkClients(s *Spec, d *decoder) {
 		n, _ := d.nodeFor("clients")
 		d.errorf(n, "clients", "%d clients is too many (at most %d)", total, maxClients)
 	}
+	checkServers(s, d)
 }
 
 // maxClients bounds the clients of one run, all populations together.
@@ -268,4 +271,231 @@ func PLTPercentile(plts []time.Duration, pct int) float64 {
 		return float64(d) / 1e6
 	}
 	return math.NaN()
+}
+
+// ServerSiteSpec is one entry of servers: (ext): a server node with the
+// hostnames it serves, its own link from the far end of the bottleneck
+// and its own server settings. The first entry also serves every
+// hostname that no entry lists.
+type ServerSiteSpec struct {
+	Name   string         `yaml:"name" label:"server"`        // required; [a-z0-9][a-z0-9-]*, unique
+	Hosts  []string       `yaml:"hosts" label:"server hosts"` // hostnames it serves, each in one entry only; required but for the first
+	Link   ServerLinkSpec `yaml:"link,omitempty"`             // its link; not given = an instant, unlimited, lossless hop
+	Server ServerSpec     `yaml:"server,omitempty"`           // its settings; a key left out is the top-level server:'s (from a file; see inheritServers)
+}
+
+// ServerLinkSpec is a server's own link to the far end of the
+// bottleneck: bandwidth towards the clients, uplink towards the server.
+// Zero rates are no limit.
+type ServerLinkSpec struct {
+	RTT       Duration    `yaml:"rtt,omitempty" range:"0s..60s" label:"server link RTT"`                        // added to the RTT of this server's paths; default 0
+	Bandwidth Rate        `yaml:"bandwidth,omitempty" range:"1Kbps..100Gbps" label:"server link bandwidth"`     // towards the clients; 0 (default) = no limit
+	Uplink    Rate        `yaml:"uplink,omitempty" range:"1Kbps..100Gbps" label:"server link uplink bandwidth"` // towards the server; 0 = bandwidth
+	Queue     QueueSize   `yaml:"queue,omitempty" label:"server link queue"`                                    // drop-tail queue each way; 0 (default) = unlimited
+	Loss      Probability `yaml:"loss,omitempty" label:"server link packet loss"`                               // random loss per packet, each way
+}
+
+func (s *ServerSiteSpec) requiredKeys() []string { return []string{"name"} }
+
+// maxServers bounds the entries of servers:.
+const maxServers = 64
+
+// checkServers checks what involves several keys of servers: names
+// unique and well formed, hostnames well formed and served once, a
+// server for each entry after the first, and clients: to serve.
+func checkServers(s *Spec, d *decoder) {
+	if len(s.Servers) == 0 {
+		return
+	}
+	if !s.HasClients() {
+		n, _ := d.nodeFor("servers")
+		d.errorf(n, "servers", "servers: need clients: (the single client of client: and page: has one server)")
+	}
+	if len(s.Servers) > maxServers {
+		n, _ := d.nodeFor("servers")
+		d.errorf(n, "servers", "%d servers is too many (at most %d)", len(s.Servers), maxServers)
+	}
+	served := map[string]int{} // looked up only
+	for i, st := range s.Servers {
+		path := fmt.Sprintf("servers[%d]", i)
+		if st.Name != "" && !populationNameRE.MatchString(st.Name) {
+			n, _ := d.nodeFor(path+".name", path)
+			d.errorf(n, path+".name", "%q is not a server name (1 to 64 lower-case letters, digits and hyphens)", st.Name)
+		}
+		if st.Name == "" && d.node(path) == nil {
+			d.errorf(nil, path+".name", "required")
+		}
+		for j := range i {
+			if st.Name != "" && s.Servers[j].Name == st.Name {
+				n, _ := d.nodeFor(path+".name", path)
+				d.errorf(n, path+".name", "%q is already the name of servers[%d]", st.Name, j)
+				break
+			}
+		}
+		if i > 0 && len(st.Hosts) == 0 {
+			n, _ := d.nodeFor(path+".hosts", path)
+			d.errorf(n, path+".hosts", "list the hostnames this server serves (only servers[0] also serves the hostnames no server lists)")
+		}
+		for k, h := range st.Hosts {
+			hp := fmt.Sprintf("%s.hosts[%d]", path, k)
+			n, _ := d.nodeFor(hp, path+".hosts", path)
+			if !isHostname(h) {
+				d.errorf(n, hp, "%q is not a hostname (lower-case letters, digits, dots and hyphens, e.g. img.example.com)", h)
+				continue
+			}
+			if j, ok := served[h]; ok {
+				d.errorf(n, hp, "host %q is already served by servers[%d]", h, j)
+				continue
+			}
+			served[h] = i
+		}
+	}
+}
+
+// inheritServers gives each servers[i].server key that the file does
+// not set (nor a sweep value) the top-level server:'s value, so that
+// server: holds what every server shares and an entry only what is its
+// own. A Spec built in Go has no file: its entries' settings are used
+// as they are.
+func inheritServers(s *Spec, d *decoder) {
+	if len(s.Servers) == 0 || !fromFile(d) {
+		return
+	}
+	top := reflect.ValueOf(&s.Server).Elem()
+	for i := range s.Servers {
+		v := reflect.ValueOf(&s.Servers[i].Server).Elem()
+		for _, f := range fieldsOf(v.Type()) {
+			if d.node(fmt.Sprintf("servers[%d].server.%s", i, f.key)) == nil {
+				v.Field(f.index).Set(top.Field(f.index))
+			}
+		}
+	}
+}
+
+// fromFile reports whether d, or a decoder it falls back on, holds the
+// nodes of a file.
+func fromFile(d *decoder) bool {
+	for ; d != nil; d = d.parent {
+		if d.root != nil || len(d.nodes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// cloneServers copies servers so that a point's values do not reach the
+// spec it was built from.
+func cloneServers(ss []ServerSiteSpec) []ServerSiteSpec {
+	if ss == nil {
+		return nil
+	}
+	c := slices.Clone(ss)
+	for i := range c {
+		c[i].Hosts = slices.Clone(c[i].Hosts)
+	}
+	return c
+}
+
+// serverConfig is the httpmodel server of the spec's server settings
+// (the translations of ModelConfig's doc).
+func serverConfig(s ServerSpec) httpmodel.Server {
+	maxReq := s.MaxRequests
+	if maxReq == 0 {
+		maxReq = math.MaxInt32 // 0 = unlimited in the spec
+	}
+	keepAlive := s.KeepAliveTimeout.Std()
+	if keepAlive == 0 {
+		keepAlive = httpmodel.CloseWhenIdle
+	}
+	return httpmodel.Server{
+		ThinkTime:               s.ThinkTime.Std(),
+		KeepAliveTimeout:        keepAlive,
+		MaxRequests:             maxReq,
+		MaxConnections:          s.MaxConnections,
+		Backlog:                 s.Backlog,
+		MaxConnectionsPerClient: s.MaxConnectionsPerClient,
+		Workers:                 s.Workers,
+		MemoryPerConn:           int64(s.MemoryPerConnection),
+	}
+}
+
+// topologyConfig is the httpmodel topology of servers:.
+func topologyConfig(s *Spec) httpmodel.Topology {
+	var t httpmodel.Topology
+	for _, st := range s.Servers {
+		srv := serverConfig(st.Server)
+		l := st.Link
+		t.Servers = append(t.Servers, httpmodel.ServerSite{
+			Name:  st.Name,
+			Hosts: slices.Clone(st.Hosts),
+			Link: httpmodel.Access{
+				RTT:          l.RTT.Std(),
+				Bandwidth:    link.Bandwidth(l.Bandwidth),
+				Uplink:       link.Bandwidth(l.Uplink),
+				QueueBytes:   int64(l.Queue.Bytes),
+				QueuePackets: int(l.Queue.Packets),
+				Loss:         float64(l.Loss),
+			},
+			Server: &srv,
+		})
+	}
+	return t
+}
+
+// pruneInherited rewrites, in doc, the YAML of s (MarshalResolved),
+// each servers[i].server to hold the keys s's file set, and only those:
+// the others are the top-level server:'s values (inheritServers), and
+// written out they would no longer follow it (a sweep of server.workers
+// would stop reaching them); a key set to 0 is written though its tag
+// omits zeros, or it would be inherited on reload. A Spec built in Go
+// keeps every key.
+func pruneInherited(s *Spec, doc *yaml.Node) error {
+	if s.src == nil || len(s.Servers) == 0 {
+		return nil
+	}
+	servers := mappingValue(doc, "servers")
+	if servers == nil || servers.Kind != yaml.SequenceNode || len(servers.Content) != len(s.Servers) {
+		return nil
+	}
+	for i, entry := range servers.Content {
+		if entry.Kind != yaml.MappingNode {
+			continue
+		}
+		// Drop the entry's server: as written, then add the file's keys.
+		for k := 0; k+1 < len(entry.Content); k += 2 {
+			if entry.Content[k].Value == "server" {
+				entry.Content = append(entry.Content[:k], entry.Content[k+2:]...)
+				break
+			}
+		}
+		v := reflect.ValueOf(s.Servers[i].Server)
+		srv := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, f := range fieldsOf(v.Type()) {
+			if s.src.nodes[fmt.Sprintf("servers[%d].server.%s", i, f.key)] == nil {
+				continue
+			}
+			c, err := toNode(v.Field(f.index))
+			if err != nil {
+				return err
+			}
+			srv.Content = append(srv.Content, strNode(f.key), c)
+		}
+		if len(srv.Content) > 0 {
+			entry.Content = append(entry.Content, strNode("server"), srv)
+		}
+	}
+	return nil
+}
+
+// mappingValue returns the value of key in mapping n, or nil.
+func mappingValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for k := 0; k+1 < len(n.Content); k += 2 {
+		if n.Content[k].Value == key {
+			return n.Content[k+1]
+		}
+	}
+	return nil
 }

@@ -36,6 +36,10 @@ type Spec struct {
 	// page:, as before.
 	Clients []PopulationSpec `yaml:"clients,omitempty"`
 	Server  ServerSpec       `yaml:"server"`
+	// Servers (ext) replaces the one server of clients: with several,
+	// each serving its hostnames over its own link; empty = one server
+	// (server:) serving every hostname, as before.
+	Servers []ServerSiteSpec `yaml:"servers,omitempty"`
 	Page    PageSpec         `yaml:"page"`
 	Models  []ModelSpec      `yaml:"models"`
 	Sweep   Sweep            `yaml:"sweep,omitempty"`
@@ -581,6 +585,9 @@ func (s *Spec) MarshalResolved() ([]byte, error) {
 	buf.WriteString("# connsim experiment, resolved: every default filled in.\n")
 	doc, err := toNode(reflect.ValueOf(s).Elem())
 	if err != nil {
+		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
+	}
+	if err := pruneInherited(s, doc); err != nil {
 		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
 	}
 	quoteRisky(doc)

@@ -254,14 +254,16 @@ func pointText(axes []*axis, i int) string {
 // of the checked spec with the values applied, checked by the rules that
 // involve several keys when check is set (a Plan builds points checked
 // before without checking them again: the checks only report, and the
-// decoder, which carries their messages, is nil then).
+// decoder, which carries their messages and tells which keys of a
+// servers: entry the file set, is nil then unless there are servers).
 func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 	c := *st.spec
 	ps := &c
 	ps.Models = slices.Clone(ps.Models)
 	ps.Clients = clonePopulations(ps.Clients)
-	var d *decoder // for the checks' messages
-	if check {
+	ps.Servers = cloneServers(ps.Servers)
+	var d *decoder // for the checks' messages, and what servers: entries set
+	if check || len(ps.Servers) > 0 {
 		d = newDecoder(st.file, st.d.root)
 		d.parent = st.d
 	}
@@ -291,6 +293,7 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 			d.over = append(d.over, sv.nodes)
 		}
 	}
+	inheritServers(ps, d)
 	// A value may have set the page's objects: the point fills in their
 	// hosts in a list of its own.
 	ps.Page.Objects = slices.Clone(ps.Page.Objects)
@@ -336,5 +339,6 @@ func (s *Spec) clone() *Spec {
 	c.Models = slices.Clone(s.Models)
 	c.Page.Objects = slices.Clone(s.Page.Objects)
 	c.Clients = clonePopulations(s.Clients)
+	c.Servers = cloneServers(s.Servers)
 	return &c
 }

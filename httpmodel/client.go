@@ -64,7 +64,8 @@ type hostPool struct {
 	name      string
 	resolved  bool
 	resolving bool
-	group     *hostPool // HTTP/2: the pool whose connections this host coalesces onto
+	group     *hostPool   // HTTP/2: the pool whose connections this host coalesces onto
+	server    link.NodeID // the node that serves the hostname (world.serverFor), dialled by the pool
 
 	open int // connections open or connecting (retire counts each once)
 	// free holds, in dial order (a heap by id), every connection of the
@@ -153,14 +154,24 @@ func (cl *client) pool(name string) *hostPool {
 	if p := cl.byName[name]; p != nil {
 		return p
 	}
-	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1}
+	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1, server: cl.w.serverFor(name)}
+	if cl.cfg.Model.Kind == HTTP2 {
+		// A host that resolves to the server of an earlier host
+		// coalesces onto that pool's connections (RFC 9113 9.1.1).
+		// With one server that is the first pool (no scan: a page may
+		// have as many hosts as objects).
+		if cl.w.route == nil && len(cl.pools) > 0 {
+			p.group = cl.pools[0]
+		}
+		for i := 0; cl.w.route != nil && i < len(cl.pools); i++ {
+			if q := cl.pools[i]; q.group == nil && q.server == p.server {
+				p.group = q
+				break
+			}
+		}
+	}
 	cl.pools = append(cl.pools, p)
 	cl.byName[name] = p
-	if cl.cfg.Model.Kind == HTTP2 && len(cl.pools) > 1 {
-		// Every host resolves to the same server: coalesce onto the
-		// first pool's connections (RFC 9113 9.1.1).
-		p.group = cl.pools[0]
-	}
 	return p
 }
 
@@ -282,11 +293,11 @@ func (cl *client) startIdle() {
 			hosts = append(hosts, h)
 		}
 	}
-	if cl.cfg.Model.Kind == HTTP2 {
-		hosts = hosts[:1] // coalesced onto the page host's connections
-	}
 	for _, h := range hosts {
 		p := cl.pool(h)
+		if p.group != nil {
+			continue // HTTP/2: coalesced onto an earlier host's connections
+		}
 		p.resolved = true
 		for p.open < p.limit {
 			p.dial()
@@ -415,7 +426,7 @@ func (p *hostPool) dial() *clientConn {
 	if cl.traced {
 		c.trace = cl.w.newConnTrace(c)
 	}
-	c.tc = cl.ep.Dial(cl.w.serverNode.ID, serverPort, cl.w.cfg.TCP, c)
+	c.tc = cl.ep.Dial(p.server, serverPort, cl.w.cfg.TCP, c)
 	if c.tc.ID() != c.id-1 {
 		panic(fmt.Sprintf("httpmodel: client connection %d has tcp index %d", c.id, c.tc.ID()))
 	}

@@ -209,6 +209,11 @@ type Config struct {
 	// bottleneck, as before populations existed.
 	Clients []Population
 
+	// Topology is the server side of a world of populations: servers,
+	// the hostnames each serves, their links. Zero: one server behind
+	// the bottleneck serving every hostname with Server.
+	Topology Topology
+
 	MaxSimTime time.Duration // the page loads must finish by then; 0 = 10 minutes
 	MaxEvents  uint64        // events budget; 0 = 500 million
 
@@ -278,7 +283,7 @@ func (c Config) Validate() error {
 	if err := c.TCP.Validate(); err != nil {
 		return fmt.Errorf("httpmodel: tcp: %w", err)
 	}
-	return c.validatePopulations()
+	return errors.Join(c.validatePopulations(), c.validateTopology())
 }
 
 // ErrEmptyResponse is the error of [Config.Validate] for an HTTP/1.x

@@ -142,9 +142,9 @@
 // "access:<name>#<k>:up:loss" and ":down:loss") to a router, and the
 // router reaches the server over the bottleneck, Config.Network, built
 // as the single-client world's link (same loss streams). A client sees
-// an RTT of Access.RTT + Network.RTT. One server serves every hostname
-// of every page (pools dial it by its node; a host->server map would
-// slot in at hostPool.dial). Clients arrive all at once, at an interval,
+// an RTT of Access.RTT + Network.RTT. By default one server serves every
+// hostname of every page; Config.Topology gives several (see # Topology).
+// Clients arrive all at once, at an interval,
 // or as a Poisson process (exponential gaps of mean 1/Rate from the
 // stream "arrivals:<name>"); each arrival creates its client, and a
 // client whose last page load has ended leaves only its request timings
@@ -206,6 +206,58 @@
 // is (its tag: request or response, which request) is the payload's
 // meaning: it stays in the sender's table of messages, looked up by the
 // number the packets give, as a parser would read it from the bytes.
+//
+// # Topology
+//
+// A world of populations is a small graph of nodes, links and agents:
+//
+//	client#k --access--> router ==bottleneck== core --link--> server site
+//	                                                \--link--> server site ...
+//
+// Each client node runs a client agent (its host pools), each server
+// site's node a server agent listening on port 80. Config.Topology lists
+// the sites ([ServerSite]): a name, the hostnames the site serves, its
+// own link from the far end of the bottleneck ([Access]: Bandwidth
+// towards the clients, Uplink towards the server, RTT/2 each way, queue,
+// loss from the streams "server:<name>:up:loss" and ":down:loss") and
+// its own [Server] settings (nil: Config.Server). A route table, built
+// once when the world is built (hostname -> site node; a hostname no
+// site lists goes to the first site), is looked up once per host pool
+// of a client, which dials that node from then on: DNS, in effect,
+// answers each hostname with its site's address, and no packet looks
+// anything up beyond the nodes' routes (a slice indexed by node). HTTP/2
+// coalesces only hostnames that reach the same site (RFC 9113 9.1.1:
+// the connection must go to the same address). The core router sends
+// everything not for a site back over the bottleneck. The zero Topology
+// is one site, "server", serving every hostname with Config.Server; a
+// Topology of one site without a link is that same world, node for node
+// and event for event: the bottleneck then ends at the server itself,
+// with no core router. A path to a site has an RTT of
+// Access.RTT + Network.RTT + its Link.RTT, so a site with a slower link
+// adds the difference once per round trip on that hop (connect, each
+// request and response, each congestion-window round).
+//
+// A site is a node with agents on it; today the one agent is a server.
+// A proxy (issue 12) is both: a server agent for its clients on its
+// node, and a client agent whose pools dial the next hop through the
+// same route table. Adding one is adding a site whose node runs both,
+// not a change to how nodes, links or the route table work.
+//
+// Each server measures itself (Metrics.Servers, [ServerMetrics], in
+// Topology order; every population run has them, one for the default
+// topology). The aggregate server metrics combine them as follows.
+// Counts and integrals add up: RequestsServed, SYNDrops, ServerConnS,
+// and ServerOpenMean (the mean of a sum is the sum of the means). Peaks
+// are the peak of the sum, not the sum of the peaks: ServerOpenMax,
+// BusyWorkersMax, BacklogMax and ServerMemoryMax are the most held by
+// all servers at the same instant (the servers' totals are added at
+// every change of any of them), because they answer "how much did the
+// server side hold at once", what a fleet is provisioned for; the sum
+// of the peaks would count peaks that never coincide. So the aggregate
+// peak lies between the largest server's peak and the sum of them. The
+// ServerSeries of a run of several servers is likewise the series of
+// the sums. With one server every aggregate is that server's, computed
+// as before, to the byte.
 //
 // # Scale
 //

@@ -17,8 +17,9 @@ import (
 //
 // With populations the world is: each client node —its access link— a
 // router node —the bottleneck (Config.Network)— the server node, which
-// serves every hostname. The RTT a client sees is Access.RTT +
-// Network.RTT. See the package documentation, # Populations.
+// serves every hostname, or the server sites of Config.Topology. The RTT
+// a client sees is Access.RTT + Network.RTT (+ the site's Link.RTT). See
+// the package documentation, # Populations and # Topology.
 type Population struct {
 	Name        string        // unique; names the clients in requests ("name#17")
 	Count       int           // clients, >= 1
@@ -59,8 +60,10 @@ type Arrival struct {
 	Start    time.Duration // when the first client may arrive
 }
 
-// Access is a client's own link to the bottleneck; a zero Bandwidth means
-// no access-link limit (infinitely fast), zero RTT no extra delay.
+// Access is a node's own link: a client's to the bottleneck (Population),
+// a server site's from it (ServerSite). Uplink is the direction from the
+// client towards the server, Bandwidth the other; a zero Bandwidth means
+// no limit (infinitely fast), zero RTT no extra delay.
 type Access struct {
 	RTT          time.Duration
 	Bandwidth    link.Bandwidth
@@ -162,27 +165,28 @@ func (c Config) ClientName(i int) string {
 	return ""
 }
 
-// buildPopulations builds the world of Config.Clients: the server node,
-// a router, the bottleneck between them (Config.Network, as the
+// buildPopulations builds the world of Config.Clients: the server side
+// of Config.Topology (buildServers: by default one server node), a
+// router, the bottleneck between them (Config.Network, as the
 // single-client world's link, with the same loss streams) and the
 // populations' configurations. Clients get their node, access link and
 // endpoint when they arrive (see arrive), so a run holds only the
-// clients that have arrived.
-//
-// One server serves every hostname: a host->server map would route each
-// pool's dials (hostPool.dial) to its server's node.
+// clients that have arrived. Each client's host pools dial the node
+// that serves their hostname (world.serverFor).
 func (w *world) buildPopulations() {
 	cfg := &w.cfg
 	s, n := w.s, w.net
 	w.pop = true
-	w.serverNode = n.AddNode("server")
+	far := w.buildServers()
 	w.router = n.AddNode("router")
 	up, down := bottleneck(*cfg, s)
-	w.up, w.down = n.Connect(w.router, w.serverNode, up, down)
-	w.stack = tcp.NewStack(n)
-	w.sep = w.stack.Endpoint(w.serverNode)
-	w.sv = newServer(w)
-	w.sep.Listen(serverPort, cfg.TCP, w.sv.accept)
+	w.up, w.down = n.Connect(w.router, far, up, down)
+	if far != w.serverNode {
+		// The core router sends what is not for a server back over the
+		// bottleneck (its first pipe went to the first server); the
+		// router's first pipe, the bottleneck, is its default route.
+		far.SetDefaultRoute(w.down)
+	}
 
 	total := 0
 	for _, p := range cfg.Clients {
@@ -310,9 +314,14 @@ func (w *world) leave(cl *client) {
 func (w *world) clientFinished(cl *client) {
 	now := w.s.Now()
 	w.lastEnd = now
-	w.openArea = w.sv.area(now)
+	w.openArea = w.openAreaAt(now)
 	if !w.pop {
 		return
+	}
+	if len(w.sites) > 1 {
+		for _, st := range w.sites {
+			st.openArea = st.sv.area(now)
+		}
 	}
 	w.unfinished--
 	w.snapshot(cl)
@@ -428,25 +437,26 @@ func (w *world) populationResult() *Result {
 		}
 	}
 	m.addTCP(w.stack.Totals()) // the server's and every client's, gone or not
-	w.sv.sweepClosing()
-	connNS := w.sv.connNS
-	for _, sc := range slices.Concat(w.sv.live, w.sv.closing) {
-		closed := sc.tc.Stats().ClosedAt
-		if closed < 0 || closed > end {
-			closed = end
-		}
-		connNS += int64(closed.Sub(sc.openedAt))
+	var connNS int64
+	for _, st := range w.sites {
+		connNS += st.sv.connNSUntil(end)
 	}
 	m.ServerConnS = time.Duration(connNS).Seconds()
 	ns := w.net.Stats() // removed access links included
 	m.Drops = ns.Drops()
 	m.MaxQueueBytes = ns.MaxQueueBytes
 	w.serverMetrics(&m)
+	series := w.sv.samples
+	if w.fleet != nil {
+		w.fleetMetrics(&m)
+		series = w.fleet.samples
+	}
+	m.Servers = w.siteMetrics(end)
 	slices.SortStableFunc(w.timings, func(a, b Timing) int {
 		if a.Client != b.Client {
 			return a.Client - b.Client
 		}
 		return a.Index - b.Index
 	})
-	return &Result{Metrics: m, Requests: w.timings, ServerSeries: w.sv.samples}
+	return &Result{Metrics: m, Requests: w.timings, ServerSeries: series}
 }

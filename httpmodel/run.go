@@ -52,6 +52,11 @@ type Metrics struct {
 	// pipelining to, each client's, after it found a pipeline broken
 	// (Server.Pipelining; breakers.go).
 	PipeliningFallbacks int
+	// Servers holds each server's own measurements, in Topology order
+	// (populations only; the default topology has one). The server
+	// fields above are their aggregates: see the package documentation,
+	// # Topology.
+	Servers []ServerMetrics
 }
 
 // Timing is one request's timeline, like a HAR entry's timings. Times are
@@ -152,6 +157,11 @@ type world struct {
 	timings    []Timing        // of the finished clients
 	unfinished int             // clients (idle ones excepted) not yet finished, arrived or not
 	handshakes time.Duration
+
+	// Topology (Config.Topology); see topology.go. sites[0] is sv.
+	sites []*site
+	route *route // nil: every hostname to serverNode
+	fleet *fleet // with more than one site
 }
 
 type connTrace struct {

@@ -113,15 +113,19 @@ var (
 	_ tcp.SendSpacer = (*serverConn)(nil)
 )
 
-func newServer(w *world) *server {
-	sv := &server{w: w, cfg: &w.cfg, pop: w.pop}
-	srv := w.cfg.Server
+func newServer(w *world) *server { return newServerWith(w, &w.cfg) }
+
+// newServerWith returns a server of w with the settings of cfg (a
+// topology's site has its own Server).
+func newServerWith(w *world, cfg *Config) *server {
+	sv := &server{w: w, cfg: cfg, pop: w.pop}
+	srv := cfg.Server
 	for _, c := range []int{srv.MaxConnections, srv.Workers} {
 		if c > 0 && (sv.capacity == 0 || c < sv.capacity) {
 			sv.capacity = c
 		}
 	}
-	sv.series = w.cfg.ServerSeries || w.cfg.Trace
+	sv.series = cfg.ServerSeries || cfg.Trace
 	return sv
 }
 
@@ -201,6 +205,9 @@ func (sv *server) changed() {
 		case n == 0 || sv.samples[n-1].Open != smp.Open || sv.samples[n-1].Busy != smp.Busy || sv.samples[n-1].Backlog != smp.Backlog:
 			sv.samples = append(sv.samples, smp)
 		}
+	}
+	if sv.w.fleet != nil {
+		sv.w.fleet.changed() // a topology of several servers: their sums
 	}
 	if sv.w.observe != nil {
 		sv.w.observe(sv)

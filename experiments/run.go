@@ -223,8 +223,10 @@ type RunOptions struct {
 	Stop *atomic.Bool
 	// Ahead bounds RunStream's reorder buffer: a run starts only when
 	// fewer than Ahead results wait for an earlier run to finish, so
-	// that memory does not grow with the number of runs. 0 = 4 per
-	// worker.
+	// that memory does not grow with the number of runs. 0 = 32 per
+	// worker: room for the sink to take results in batches (it is woken
+	// once a quarter of the buffer is ready in order) while the workers
+	// run on.
 	Ahead int
 }
 
@@ -277,7 +279,7 @@ func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunC
 	workers = min(workers, max(1, n))
 	ahead := opt.Ahead
 	if ahead <= 0 {
-		ahead = 4 * workers
+		ahead = 32 * workers
 	}
 	ctx := opt.Context
 	if ctx == nil {
@@ -294,6 +296,13 @@ func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunC
 		done    int // runs finished (not interrupted), for Progress
 		live    = workers
 		abort   bool // sink failed
+		// The sink sleeps until a batch of results is ready in order
+		// (or a worker would wait, or the runs end), rather than being
+		// woken for each: waking a parked goroutine costs a few
+		// microseconds, as much as a small run's sink work.
+		sinkWaiting  bool
+		readyInOrder int // ready results from next on, without a gap
+		batch        = max(1, ahead/4)
 	)
 	stopped := func() bool { return abort || ctx.Err() != nil || opt.Stop != nil && opt.Stop.Load() }
 	var wg sync.WaitGroup
@@ -312,6 +321,9 @@ func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunC
 				// is under way (it was claimed, and is not delivered),
 				// so room comes.
 				for claimed < n && claimed >= next+ahead && !stopped() {
+					if sinkWaiting {
+						changed.Broadcast() // let the sink make room
+					}
 					changed.Wait()
 				}
 				if claimed >= n || stopped() {
@@ -324,7 +336,14 @@ func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunC
 				r := runSafely(rc, opt.Trace != nil && opt.Trace(rc), opt.Stop)
 				mu.Lock()
 				buf[i%ahead], bufRC[i%ahead], ready[i%ahead] = r, rc, true
-				changed.Broadcast()
+				if i == next+readyInOrder {
+					for readyInOrder < ahead && ready[(next+readyInOrder)%ahead] {
+						readyInOrder++
+					}
+				}
+				if sinkWaiting && readyInOrder > 0 && (readyInOrder >= batch || claimed >= n || stopped()) {
+					changed.Broadcast()
+				}
 				if r.Row.Err == Interrupted {
 					continue // not a finished run: no progress, no OnResult
 				}
@@ -344,7 +363,9 @@ func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunC
 		slot := next % ahead
 		if !ready[slot] {
 			if live > 0 {
+				sinkWaiting = true
 				changed.Wait()
+				sinkWaiting = false
 				continue
 			}
 			break // every worker has left: the runs from next on never started
@@ -352,6 +373,7 @@ func RunStreamAt(n int, at func(i int) RunConfig, opt RunOptions, sink func(RunC
 		r, rc := buf[slot], bufRC[slot]
 		buf[slot], bufRC[slot], ready[slot] = Result{}, RunConfig{}, false
 		next++
+		readyInOrder--
 		changed.Broadcast()
 		mu.Unlock()
 		err = sink(rc, r)

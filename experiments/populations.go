@@ -149,6 +149,27 @@ func ParsePerSecond(s string) (PerSecond, error) {
 
 var populationNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 
+// checkEntryName checks the name of entry i of a list of named entries
+// (clients, servers): required, well formed, not an earlier entry's
+// (nameAt(j) for j < i). what names the kind of name in messages.
+func checkEntryName(d *decoder, list string, i int, name, what string, nameAt func(j int) string) {
+	path := fmt.Sprintf("%s[%d]", list, i)
+	if name != "" && !populationNameRE.MatchString(name) {
+		n, _ := d.nodeFor(path+".name", path)
+		d.errorf(n, path+".name", "%q is not a %s name (1 to 64 lower-case letters, digits and hyphens)", name, what)
+	}
+	if name == "" && d.node(path) == nil {
+		d.errorf(nil, path+".name", "required")
+	}
+	for j := range i {
+		if name != "" && nameAt(j) == name {
+			n, _ := d.nodeFor(path+".name", path)
+			d.errorf(n, path+".name", "%q is already the name of %s[%d]", name, list, j)
+			return
+		}
+	}
+}
+
 // checkClients checks what involves several keys of clients: names
 // unique and well formed, one arrival form, a known fixed model, the
 // total of clients.
@@ -156,20 +177,7 @@ func checkClients(s *Spec, d *decoder) {
 	total := 0
 	for i, p := range s.Clients {
 		path := fmt.Sprintf("clients[%d]", i)
-		if p.Name != "" && !populationNameRE.MatchString(p.Name) {
-			n, _ := d.nodeFor(path+".name", path)
-			d.errorf(n, path+".name", "%q is not a population name (1 to 64 lower-case letters, digits and hyphens)", p.Name)
-		}
-		if p.Name == "" && d.node(path) == nil {
-			d.errorf(nil, path+".name", "required")
-		}
-		for j := range i {
-			if p.Name != "" && s.Clients[j].Name == p.Name {
-				n, _ := d.nodeFor(path+".name", path)
-				d.errorf(n, path+".name", "%q is already the name of clients[%d]", p.Name, j)
-				break
-			}
-		}
+		checkEntryName(d, "clients", i, p.Name, "population", func(j int) string { return s.Clients[j].Name })
 		// A poisson rate given must be one httpmodel can run: 0/s would
 		// silently mean all at once, and below httpmodel.MinArrivalRate
 		// the gaps outgrow any run.
@@ -318,20 +326,7 @@ func checkServers(s *Spec, d *decoder) {
 	served := map[string]int{} // looked up only
 	for i, st := range s.Servers {
 		path := fmt.Sprintf("servers[%d]", i)
-		if st.Name != "" && !populationNameRE.MatchString(st.Name) {
-			n, _ := d.nodeFor(path+".name", path)
-			d.errorf(n, path+".name", "%q is not a server name (1 to 64 lower-case letters, digits and hyphens)", st.Name)
-		}
-		if st.Name == "" && d.node(path) == nil {
-			d.errorf(nil, path+".name", "required")
-		}
-		for j := range i {
-			if st.Name != "" && s.Servers[j].Name == st.Name {
-				n, _ := d.nodeFor(path+".name", path)
-				d.errorf(n, path+".name", "%q is already the name of servers[%d]", st.Name, j)
-				break
-			}
-		}
+		checkEntryName(d, "servers", i, st.Name, "server", func(j int) string { return s.Servers[j].Name })
 		if i > 0 && len(st.Hosts) == 0 {
 			n, _ := d.nodeFor(path+".hosts", path)
 			d.errorf(n, path+".hosts", "list the hostnames this server serves (only servers[0] also serves the hostnames no server lists)")

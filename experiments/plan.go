@@ -63,7 +63,11 @@ func (s *Spec) ShardPlan(k, n int) (*Plan, error) {
 	st := s.checker()
 	st.check()
 	errs := st.d.errs
-	if len(errs) == 0 {
+	switch {
+	case len(errs) > 0:
+	case s.checkedAtLoad():
+		st.setUnits() // what checking the points would have done
+	default:
 		// Check every point of the shard, keeping none.
 		_, errs = st.points(-1, k, n, false)
 	}

@@ -66,6 +66,7 @@ type source struct {
 	nodes      map[string]*yaml.Node             // key path -> its value node
 	pointNodes map[int][]*yaml.Node              // plot index -> the nodes of its point's values
 	values     map[string]map[string]*sweptValue // sweep key -> value text -> the value decoded
+	checked    *Spec                             // a deep copy of the spec when Load checked every point (pristine.go); nil otherwise
 }
 
 // LimitsSpec bounds one run; a run past either limit fails (its row
@@ -568,6 +569,13 @@ func Load(filename string, data []byte) (*Spec, error) {
 			byText[v.Text] = a.vals[i]
 		}
 		s.src.values[a.key] = byText
+	}
+	all := 1
+	for _, a := range st.axes {
+		all *= len(a.nodes)
+	}
+	if all <= maxLoadCheckedPoints { // every point checked above
+		s.src.checked = snapshot(s)
 	}
 	return s, nil
 }

@@ -177,12 +177,19 @@ func mulSat(a, b int) int {
 // k of n, and limit counts those. It returns them when keep is set (a
 // check that does not keep them holds one point at a time). A problem
 // found only at some points names the first such point.
-func (st *loaded) points(limit, k, n int, keep bool) ([]Point, ErrorList) {
+// setUnits gives each axis the unit of its key (AxisValue.Unit) and
+// returns the number of sweep points.
+func (st *loaded) setUnits() int {
 	all := 1
 	for _, a := range st.axes {
 		all *= len(a.nodes)
 		a.unit = st.spec.AxisUnit(a.key)
 	}
+	return all
+}
+
+func (st *loaded) points(limit, k, n int, keep bool) ([]Point, ErrorList) {
+	all := st.setUnits()
 	count := 0 // points of the shard
 	if k-1 < all {
 		count = (all-(k-1)-1)/n + 1

@@ -1,9 +1,12 @@
 package experiments
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 const pristineYAML = `name: p
@@ -67,5 +70,33 @@ func TestSnapshotIsDeep(t *testing.T) {
 	s.Sweep[0].Values[0].Value = 99
 	if c.Page.Objects[0].Size == 1 || c.Models[0].Label == "x" || c.Sweep[0].Values[0].Value == 99 {
 		t.Fatal("the snapshot shares memory with the spec")
+	}
+}
+
+// TestPlainWithUnitIsAString: every text plainWithUnit lets valueNode
+// write without parsing reads back in YAML as a plain string, so the fast
+// path gives the node parsing would.
+func TestPlainWithUnitIsAString(t *testing.T) {
+	texts := []string{"50ms", "1.5Mbps", "20KB", "0x1f", "0o17", "0b1", "1e3", "1e", "10", "0.5", "2s", "1_000ms",
+		"100 packets", "3h", "0x", "9Z", "1.0E", "12e", "0B", "0Xz", "7b", "1h30m", "5%", "1/s"}
+	for i := range 2000 {
+		texts = append(texts, fmt.Sprintf("%dms", i), fmt.Sprintf("%d.%de%d", i, i%7, i%3), fmt.Sprintf("0%c%d", "xob"[i%3], i))
+	}
+	fast := 0
+	for _, text := range texts {
+		if !plainWithUnit(text) {
+			continue
+		}
+		fast++
+		var doc yaml.Node
+		if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if c := doc.Content[0]; c.Kind != yaml.ScalarNode || c.ShortTag() != "!!str" || c.Value != text || c.Style != 0 {
+			t.Errorf("%q takes the fast path but reads back as %s %q (style %v)", text, c.ShortTag(), c.Value, c.Style)
+		}
+	}
+	if fast < 2000 {
+		t.Fatalf("only %d texts took the fast path", fast)
 	}
 }

@@ -457,6 +457,32 @@ type Summarizer struct {
 	buf       []byte // a spilled row, reused
 	last      int    // Index of the last row added
 	added     bool
+
+	stream *summaryWriter // after Stream: finished rows written as they come
+}
+
+// Stream makes the summarizer also write summary.csv (or .json) to w as
+// the groups finish, header first: the summary of a run that does not
+// stop early, written while the runs go on rather than after them. Call
+// it before the first Add, and EndStream after the last.
+func (s *Summarizer) Stream(w io.Writer, spec *Spec, f Format) error {
+	sw, err := newSummaryWriter(w, spec, false, f)
+	s.stream = sw
+	return err
+}
+
+// EndStream finishes the last group and the streamed summary. ok is
+// false when the streamed file cannot stand as the summary: a row did not
+// run (Partial), and the summary then needs the not_run column
+// (WriteSummary writes it).
+func (s *Summarizer) EndStream() (ok bool, err error) {
+	if err := s.close(); err != nil {
+		return false, err
+	}
+	if s.partial {
+		return false, nil
+	}
+	return true, s.stream.t.close()
 }
 
 // Spill makes the summarizer write each finished row to f (empty, and
@@ -507,6 +533,11 @@ func (s *Summarizer) close() error {
 	}
 	row := s.cur.finish()
 	s.spare, s.cur = s.cur, nil
+	if s.stream != nil && !s.partial {
+		if err := s.stream.write(row); err != nil {
+			return err
+		}
+	}
 	if s.spill == nil {
 		s.rows = append(s.rows, row)
 		return nil
@@ -717,42 +748,59 @@ func WriteSummary(w io.Writer, spec *Spec, sum []SummaryRow, f Format) error {
 // writeSummary writes summary.csv (or .json) of the rows each gives, with
 // the not_run column when partial.
 func writeSummary(w io.Writer, spec *Spec, partial bool, each func(func(SummaryRow) error) error, f Format) error {
+	sw, err := newSummaryWriter(w, spec, partial, f)
+	if err != nil {
+		return err
+	}
+	if err := each(sw.write); err != nil {
+		return err
+	}
+	return sw.t.close()
+}
+
+// summaryWriter writes summary.csv (or .json) one row at a time.
+type summaryWriter struct {
+	t       *tableWriter
+	spec    *Spec
+	keys    []string
+	partial bool
+}
+
+func newSummaryWriter(w io.Writer, spec *Spec, partial bool, f Format) (*summaryWriter, error) {
 	header := SummaryHeader(spec)
 	if partial {
 		header = append(header, "not_run")
 	}
 	t, err := newTableWriter(w, header, f)
 	if err != nil {
+		return nil, err
+	}
+	return &summaryWriter{t: t, spec: spec, keys: sweepKeys(spec), partial: partial}, nil
+}
+
+func (sw *summaryWriter) write(s SummaryRow) error {
+	t := sw.t
+	if err := checkPoint(sw.keys, s.Point, func() string { return "model " + s.Model }); err != nil {
 		return err
 	}
-	keys := sweepKeys(spec)
-	err = each(func(s SummaryRow) error {
-		if err := checkPoint(keys, s.Point, func() string { return "model " + s.Model }); err != nil {
-			return err
-		}
-		t.start()
-		for _, a := range s.Point {
-			t.exact(a.Value)
-		}
-		if err := t.str(s.Model); err != nil {
-			return err
-		}
-		t.int(int64(s.Runs))
-		for _, q := range statsOf(spec, s.Stats) {
-			t.ms(q.Median)
-			t.ms(q.P25)
-			t.ms(q.P75)
-		}
-		t.int(int64(s.Failed))
-		if partial {
-			t.int(int64(s.NotRun))
-		}
-		return t.end()
-	})
-	if err != nil {
+	t.start()
+	for _, a := range s.Point {
+		t.exact(a.Value)
+	}
+	if err := t.str(s.Model); err != nil {
 		return err
 	}
-	return t.close()
+	t.int(int64(s.Runs))
+	for _, q := range statsOf(sw.spec, s.Stats) {
+		t.ms(q.Median)
+		t.ms(q.P25)
+		t.ms(q.P75)
+	}
+	t.int(int64(s.Failed))
+	if sw.partial {
+		t.int(int64(s.NotRun))
+	}
+	return t.end()
 }
 
 // SummaryTable is summary.csv as the report shows it: the swept keys,

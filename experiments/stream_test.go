@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sync/atomic"
 	"testing"
 )
@@ -337,5 +338,51 @@ func TestSummarizerSpill(t *testing.T) {
 	last := rows[len(rows)-1]
 	if err := spilled.Add(last); err == nil {
 		t.Error("a row again (same Index) was accepted after Spill")
+	}
+}
+
+// TestSummarizerStream: the summary streamed as groups finish is, byte
+// for byte, the one WriteSummary writes after the last row, in both
+// formats; a row that did not run makes EndStream refuse the streamed
+// file (it lacks the not_run column).
+func TestSummarizerStream(t *testing.T) {
+	s := mustLoad(t, writerSpec)
+	rows := byIndex(handRows(t, s))
+	for _, f := range []Format{CSV, JSON} {
+		var sum Summarizer
+		var streamed, written bytes.Buffer
+		if err := sum.Stream(&streamed, s, f); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if err := sum.Add(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ok, err := sum.EndStream()
+		if err != nil || !ok {
+			t.Fatalf("EndStream: %v, %v", ok, err)
+		}
+		if err := sum.WriteSummary(&written, s, f); err != nil {
+			t.Fatal(err)
+		}
+		if streamed.Len() == 0 || streamed.String() != written.String() {
+			t.Errorf("format %v: streamed\n%s\nwritten\n%s", f, streamed.String(), written.String())
+		}
+	}
+	var sum Summarizer
+	var streamed bytes.Buffer
+	if err := sum.Stream(&streamed, s, CSV); err != nil {
+		t.Fatal(err)
+	}
+	cut := slices.Clone(rows)
+	cut[len(cut)-1].Err = NotRun
+	for _, r := range cut {
+		if err := sum.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := sum.EndStream(); ok || err != nil {
+		t.Fatalf("EndStream of a partial run: %v, %v; want false (WriteSummary writes its not_run column)", ok, err)
 	}
 }

@@ -84,7 +84,10 @@ type streamOut struct {
 	requests   *experiments.RequestsWriter
 	summarizer experiments.Summarizer
 	spill      *os.File // the summary's finished rows, in the staging folder until finish
-	counts     manifestRuns
+	// summaryStreamed: summary.csv was written whole as the points
+	// finished (no run was cut short), so finish need not write it.
+	summaryStreamed bool
+	counts          manifestRuns
 
 	needs  figureNeeds
 	rows   []experiments.Row        // the rows the figures draw
@@ -141,7 +144,9 @@ func (so *streamOut) open() error {
 		return fmt.Errorf("writing experiment.yaml: %w", err)
 	}
 	ext := "." + so.o.format
-	for _, name := range []string{"results" + ext, "requests" + ext} {
+	// summary.csv is written as the points finish too; a run that stops
+	// early rewrites it at the end with its not_run column (writeRest).
+	for _, name := range []string{"results" + ext, "requests" + ext, "summary" + ext} {
 		if err := so.step(name); err != nil {
 			return err
 		}
@@ -155,8 +160,10 @@ func (so *streamOut) open() error {
 	if so.results, err = experiments.NewResultsWriter(so.bufs[0], so.s, so.format()); err != nil {
 		return err
 	}
-	so.requests, err = experiments.NewRequestsWriter(so.bufs[1], so.s, so.format())
-	return err
+	if so.requests, err = experiments.NewRequestsWriter(so.bufs[1], so.s, so.format()); err != nil {
+		return err
+	}
+	return so.summarizer.Stream(so.bufs[2], so.s, so.format())
 }
 
 func (so *streamOut) step(name string) error {
@@ -282,6 +289,10 @@ func (so *streamOut) closeFiles() error {
 	if err := so.results.Close(); err != nil {
 		return err
 	}
+	var err error
+	if so.summaryStreamed, err = so.summarizer.EndStream(); err != nil {
+		return err
+	}
 	if err := so.requests.Close(); err != nil {
 		return err
 	}
@@ -382,8 +393,10 @@ func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
 		}
 		return nil
 	}
-	if err := write("summary."+o.format, func(w io.Writer) error { return so.summarizer.WriteSummary(w, s, so.format()) }); err != nil {
-		return nil, false, err
+	if !so.summaryStreamed {
+		if err := write("summary."+o.format, func(w io.Writer) error { return so.summarizer.WriteSummary(w, s, so.format()) }); err != nil {
+			return nil, false, err
+		}
 	}
 	partial := n.NotRun > 0
 	notice := ""

@@ -416,8 +416,9 @@ type PlotSpec struct {
 	Point      PlotPoint `yaml:"point,omitempty"`                                         // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
 	LogX       bool      `yaml:"log_x,omitempty"`
 	LogY       bool      `yaml:"log_y,omitempty"`
-	Connection int       `yaml:"connection,omitempty" range:"0..100000"` // cwnd: 0 (default) = every connection; sequence: default 1
-	Run        int       `yaml:"run,omitempty" range:"0..9999"`          // waterfall, cwnd, sequence: the repetition; default 0; below repeat
+	Connection int       `yaml:"connection,omitempty" range:"0..100000"`  // cwnd: 0 (default) = every connection; sequence: default 1
+	Run        int       `yaml:"run,omitempty" range:"0..9999"`           // waterfall, cwnd, sequence: the repetition; default 0; below repeat
+	Style      string    `yaml:"style,omitempty" enum:"line|step|points"` // line: how medians are joined; "" = line (straight joins)
 }
 
 // PlotPoint fixes swept keys to values, in file order.

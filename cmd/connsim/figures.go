@@ -144,8 +144,15 @@ func drawFigure(s *experiments.Spec, i int, pdir string, rows []experiments.Row,
 	if err != nil {
 		return figResult{err: fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)}
 	}
+	title := ps.Title
+	if strings.Contains(title, "{") {
+		// A waterfall title's {connections}, {requests} and
+		// {loaded_ms} were replaced by the run's numbers: the file
+		// and the report name the figure as it is drawn.
+		title = p.Title.Text
+	}
 	name := fmt.Sprintf("%02d-%s", i+1, ps.Kind)
-	if t := slug(ps.Title); t != "" {
+	if t := slug(title); t != "" {
 		name = fmt.Sprintf("%02d-%s", i+1, t)
 	}
 	w, h := plots.DefaultSize(p)
@@ -156,7 +163,6 @@ func drawFigure(s *experiments.Spec, i int, pdir string, rows []experiments.Row,
 	if err != nil {
 		return figResult{err: err}
 	}
-	title := ps.Title
 	if title == "" {
 		title = p.Title.Text
 	}

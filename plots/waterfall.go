@@ -499,7 +499,7 @@ func waterfallLegend(d WaterfallData) *sideLegend {
 		}
 	}
 	if d.Lost {
-		leg.add("retransmission\n(line: from the\nlost segment;\nlong: a timeout)", thumbFunc(func(c *draw.Canvas) {
+		leg.add("retransmission\n(line: from the\nlost original;\nlong: a timer\nhad to fire)", thumbFunc(func(c *draw.Canvas) {
 			y, h := c.Center().Y, (c.Max.Y-c.Min.Y)/2
 			c.StrokeLine2(draw.LineStyle{Color: lossColor, Width: vg.Points(1.4)}, c.Min.X, y, c.Max.X, y)
 			c.StrokeLine2(draw.LineStyle{Color: lossColor, Width: vg.Points(2)}, c.Max.X, y-h, c.Max.X, y+h)

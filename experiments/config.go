@@ -63,6 +63,9 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 	c.TCP = tc
 	c.TLS = tls
 	c.HTTPVersion = s.HTTP.Version
+	if m.HTTPVersion != "" {
+		c.HTTPVersion = m.HTTPVersion // the model's own (option http_version)
+	}
 	c.RequestBytes = int64(s.HTTP.RequestBytes)
 	c.ResponseHeaderBytes = int64(s.HTTP.ResponseHeaderBytes)
 	c.Visits = s.Client.Visits

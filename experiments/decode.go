@@ -770,6 +770,14 @@ func (d *decoder) setModelOption(m *ModelSpec, opt string, vn *yaml.Node, path s
 		}
 		m.Start = e
 		return true
+	case "http_version":
+		e, ok := matchEnum(s, []string{"1.0", "1.1"})
+		if !ok {
+			d.errorf(vn, path, "%q is not allowed (use 1.0 or 1.1)", s)
+			return false
+		}
+		m.HTTPVersion = e
+		return true
 	case "label":
 		if !labelRE.MatchString(s) || strings.TrimSpace(s) != s {
 			d.errorf(vn, path, "%q is not a label (1 to 100 characters, no slash, no control characters, no leading or trailing space)", s)

@@ -150,6 +150,7 @@
 //	models: depth (pipelined)    0 (unlimited)    0..1000
 //	models: shards (sharded)     2                1..64
 //	models: start (http2)        prior-knowledge  prior-knowledge | upgrade
+//	models: http_version (ext)   http.version     "1.0" | "1.1": this model's HTTP version (any model)
 //	models: label                see below        1..100 characters, no slash or control characters
 //	sweep                                         at most 10000 values in all; at most 1000000 runs
 //	(all runs)                                    at most 10000000 requests (runs x visits x (1 + objects))
@@ -157,6 +158,7 @@
 //	plots[].title                chosen by plots  at most 200 characters
 //	plots[].connection           cwnd 0 (all), sequence 1    0..100000
 //	plots[].run                  0                0..9999, below repeat
+//	plots[].style (ext)          line             line | step | points (line plots only)
 //	labels (ext)                 none             swept key: [one name per value], 1..40 characters each, distinct
 //
 // # Models

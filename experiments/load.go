@@ -958,6 +958,9 @@ func (st *loaded) checkPlots() {
 		if p.LogY && p.Kind != PlotLine {
 			d.errorf(at("log_y"), path+".log_y", "log_y is only for line plots")
 		}
+		if p.Style != "" && p.Kind != PlotLine {
+			d.errorf(at("style"), path+".style", "style is only for line plots")
+		}
 		if perRun {
 			for _, kv := range [][2]string{{"x", p.X}, {"y", p.Y}, {"series", p.Series}} {
 				if k := kv[0]; d.node(path+"."+k) != nil || kv[1] != "" {

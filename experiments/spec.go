@@ -238,6 +238,11 @@ type ModelSpec struct {
 	Depth       int    // pipelined: requests outstanding per connection (0..1000); 0 = unlimited; 0 for others
 	Shards      int    // sharded: hostnames (1..64), default 2; 1 for every other model
 	Start       string // http2: prior-knowledge or upgrade; "" for others
+	// HTTPVersion (option http_version, ext, issue 14) is "1.0" or
+	// "1.1" for this model alone, overriding http.version; "" = the
+	// spec's http.version. Any model takes it; a resolved file writes
+	// it only when it is set.
+	HTTPVersion string
 }
 
 // modelKinds lists the models, their options in canonical order and their
@@ -256,7 +261,7 @@ var modelKinds = []struct {
 }
 
 // modelOptions is every model option, in the order MarshalResolved writes them.
-var modelOptions = []string{"connections", "depth", "shards", "start", "label"}
+var modelOptions = []string{"connections", "depth", "shards", "start", "http_version", "label"}
 
 // newModel returns the model called name with its default options.
 func newModel(name string) (ModelSpec, bool) {
@@ -275,9 +280,10 @@ func newModel(name string) (ModelSpec, bool) {
 	return ModelSpec{}, false
 }
 
-// Accepts reports whether the model takes the option (label is taken by every model).
+// Accepts reports whether the model takes the option (label and
+// http_version are taken by every model).
 func (m ModelSpec) Accepts(option string) bool {
-	if option == "label" {
+	if option == "label" || option == "http_version" {
 		return true
 	}
 	for _, k := range modelKinds {
@@ -323,6 +329,9 @@ func (m ModelSpec) MarshalYAML() (any, error) {
 		case "start":
 			add(o, m.Start)
 		case "label":
+			if m.HTTPVersion != "" {
+				add("http_version", m.HTTPVersion)
+			}
 			add(o, m.Label)
 		}
 	}
@@ -417,8 +426,9 @@ type PlotSpec struct {
 	Point      PlotPoint `yaml:"point,omitempty"`                                         // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
 	LogX       bool      `yaml:"log_x,omitempty"`
 	LogY       bool      `yaml:"log_y,omitempty"`
-	Connection int       `yaml:"connection,omitempty" range:"0..100000"` // cwnd: 0 (default) = every connection; sequence: default 1
-	Run        int       `yaml:"run,omitempty" range:"0..9999"`          // waterfall, cwnd, sequence: the repetition; default 0; below repeat
+	Connection int       `yaml:"connection,omitempty" range:"0..100000"`  // cwnd: 0 (default) = every connection; sequence: default 1
+	Run        int       `yaml:"run,omitempty" range:"0..9999"`           // waterfall, cwnd, sequence: the repetition; default 0; below repeat
+	Style      string    `yaml:"style,omitempty" enum:"line|step|points"` // line: how medians are joined; "" = line (straight joins)
 }
 
 // PlotPoint fixes swept keys to values, in file order.

@@ -102,6 +102,15 @@ type CwndVisit struct {
 
 // cwndData picks the connections and shapes their samples and the page
 // visits into a congestion-window plot's data; see Cwnd.
+// CwndSSThresh reports whether the cwnd figure of tr with opt draws an
+// ssthresh line: whether a loss or an idle restart set ssthresh on a
+// drawn connection (false for data it cannot draw), so a caption
+// promises the dotted line only when there is one.
+func CwndSSThresh(tr experiments.Trace, opt CwndOptions) bool {
+	d, err := cwndData(tr, opt)
+	return err == nil && d.SSThresh
+}
+
 func cwndData(tr experiments.Trace, opt CwndOptions) (CwndData, error) {
 	conns, err := pickConns(tr, opt.Conns)
 	if err != nil {
@@ -252,7 +261,7 @@ func drawCwnd(d CwndData) (*plot.Plot, error) {
 		if crowded {
 			gs = draw.GlyphStyle{Color: color.Gray{Y: 120}, Radius: vg.Points(4.5), Shape: vtickGlyph{width: vg.Points(1.1)}}
 		}
-		leg.add("response\ncomplete", lineThumb(draw.LineStyle{}, &gs))
+		leg.add("response complete\n(when the client\nhad it in full)", lineThumb(draw.LineStyle{}, &gs))
 	}
 	if axis != nil {
 		leg.add("idle time cut\nout of the axis\n(not to scale)", breakThumb(color.Gray{Y: 238}, draw.LineStyle{Color: color.Black, Width: vg.Points(1)}))

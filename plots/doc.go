@@ -29,7 +29,10 @@
 // of about k in ms per ms of RTT. A wide band means the runs disagree
 // (random loss); no band means one run per point. Series differ in
 // colour, marker shape and dash pattern, so the figure reads in
-// greyscale. Log axes ([LineOptions].LogX, LogY) show ratios: equal
+// greyscale. A band is translucent and outlined in its series' dash
+// pattern, so overlapping bands stay visible. [LineOptions].Join draws a
+// metric that changes in jumps as steps (each value held until the next
+// x) or as points without joins, never as a ramp. Log axes ([LineOptions].LogX, LogY) show ratios: equal
 // vertical gaps are equal factors. When another key is swept too, its
 // values split the series ("pipelined, bandwidth=1Mbps") rather than being
 // pooled into one median; [LineOptions].Where fixes them instead. When
@@ -52,17 +55,29 @@
 // order (or grouped by connection), against time since the start of the
 // load. Each bar is split into HAR's phases: queued (waiting for a free
 // connection), dns, connect (TCP handshake), tls, send, wait (server time
-// plus one RTT, HAR's "time to first byte") and receive. The "c<N>" in
+// plus one RTT, HAR's "time to first byte") and receive. A send phase
+// lasts a packet's time on the link, invisible at page scale, so it is
+// drawn at least 2 pt wide, as the legend says. The "c<N>" in
 // each row's label names the connection: rows with the same number
 // reused one connection, and a connect phase marks a new one. The stripe
 // left of each row tells neighbouring connections apart; its colours
-// (red, yellow, brown, pink, olive, peach) are never phase colours, are
-// given in the order connections first appear, and repeat after six
-// connections, as the legend says. Long grey queued phases show requests waiting for one of
+// (red, yellow, brown, pink, olive, peach, sky, sand) are never phase
+// colours, are given in the order connections first appear, and repeat
+// after eight connections, as the legend says; with two to eight
+// hostnames they colour hosts instead. Long grey queued phases show
+// requests waiting for one of
 // the few connections; a staircase of wait phases on one connection shows
 // requests served one after another; a dotted line marks the end of the
-// load. [DefaultSize] makes a waterfall tall enough for a readable label
-// per row.
+// load. Given the run's trace ([WaterfallOptions].Trace), each
+// retransmission is marked on the rows of its connection under way when
+// it was resent: a red line from the lost original to the copy, ending
+// in a red bar; a long line is a stall until a loss probe or the
+// retransmission timer fired. Refused connection attempts hatch the
+// queued span and a replayed request carries an "R". Numbers in a title
+// come from the run: {loaded_ms}, {connections} and {requests} are
+// replaced by its values; [WaterfallOptions].XMax gives waterfalls meant
+// to be compared one time axis. [DefaultSize] makes a waterfall tall
+// enough for a readable label per row.
 //
 // # Cwnd: congestion window over time
 //
@@ -70,7 +85,8 @@
 // against time (ms), its slow-start threshold as a dotted line of the same
 // colour once it is set (values of 1<<40 and more mean unset and are not
 // drawn), and a short vertical bar on the line where a response
-// completed. Slow start is the steep staircase (the window doubles per
+// completed at the client (the same clock as the window, about half a
+// round trip after the server sent the response's last byte). Slow start is the steep staircase (the window doubles per
 // RTT), a loss halves it to ssthresh, congestion avoidance is the slow
 // climb after it, and restart after idle is the drop back to the initial
 // window when a connection sends again after resting longer than an RTO.

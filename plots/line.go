@@ -37,6 +37,41 @@ type LineOptions struct {
 	LogX   bool
 	LogY   bool
 	Spread Spread // how the p25–p75 range is shown when a point has several runs
+	// Join is how a series' medians are joined: Joined (straight lines,
+	// the default), Steps or Points (no joins).
+	Join Join
+}
+
+// Join is how a line chart joins the medians of a series.
+type Join int
+
+const (
+	// Joined draws straight lines between the medians: for a metric
+	// that changes smoothly with the key (load time against RTT).
+	Joined Join = iota
+	// Steps holds each median until the next x and rises or falls
+	// there, for a metric that changes in jumps (the second visit's
+	// load time against reading time, which jumps where the idle time
+	// passes the RTO or the keep-alive timeout): a ramp between two
+	// points would show values nothing measured. The jump is drawn at
+	// the next measured x; the threshold lies somewhere between the two.
+	Steps
+	// Points draws the medians (and their spread) without joins.
+	Points
+)
+
+// ParseJoin returns the Join a plot's style names: "" or "line"
+// (Joined), "step" (Steps), "points" (Points).
+func ParseJoin(s string) (Join, error) {
+	switch s {
+	case "", "line":
+		return Joined, nil
+	case "step":
+		return Steps, nil
+	case "points":
+		return Points, nil
+	}
+	return Joined, fmt.Errorf("plots: unknown line style %q (line, step or points)", s)
 }
 
 // Line plots a metric against a swept key: one series per model (or per
@@ -61,6 +96,7 @@ type LineData struct {
 	Series                []Series
 	LogX, LogY            bool
 	Spread                Spread
+	Join                  Join
 }
 
 // lineData shapes rows into a line chart's data; see Line.
@@ -83,6 +119,7 @@ func lineData(rows []experiments.Row, opt LineOptions) (LineData, error) {
 	d := LineData{
 		Title: opt.Title, XLabel: pick(opt.XLabel, xu.Label()), YLabel: pick(opt.YLabel, yu.Label()),
 		LegendTitle: "model", Series: series, LogX: opt.LogX, LogY: opt.LogY, Spread: opt.Spread,
+		Join: opt.Join,
 	}
 	if d.Title == "" {
 		d.Title = capitalize(yu.Name) + " vs " + xu.Name
@@ -103,7 +140,7 @@ func drawLine(d LineData) (*plot.Plot, error) {
 	leg := newSideLegend(d.LegendTitle)
 	var bands, lines []plot.Plotter
 	for i, s := range d.Series {
-		band, line, thumb, err := lineSeries(i, s, d.Spread)
+		band, line, thumb, err := lineSeries(i, s, d.Spread, d.Join)
 		if err != nil {
 			return nil, fmt.Errorf("plots: series %q: %w", s.Label, err)
 		}
@@ -129,8 +166,13 @@ func drawLine(d LineData) (*plot.Plot, error) {
 
 // lineSeries makes the plotters of series i: its spread (a band or error
 // bars, nil when no point has several runs or spread is NoSpread), its
-// line and markers, and its legend thumbnail.
-func lineSeries(i int, s Series, spread Spread) (band plot.Plotter, line []plot.Plotter, thumb plot.Thumbnailer, err error) {
+// line (joined as join says) and markers, and its legend thumbnail.
+//
+// A band is translucent and outlined at its p25 and p75 edges by a thin
+// line in the series' colour and dash pattern, so where two series'
+// bands overlap both stay visible: the lower one's edges show through
+// the upper one's fill.
+func lineSeries(i int, s Series, spread Spread, join Join) (band plot.Plotter, line []plot.Plotter, thumb plot.Thumbnailer, err error) {
 	xys := make(plotter.XYs, len(s.Points))
 	spreads := false
 	for j, pt := range s.Points {
@@ -141,31 +183,52 @@ func lineSeries(i int, s Series, spread Spread) (band plot.Plotter, line []plot.
 	}
 	ls := seriesLine(i, vg.Points(2.2))
 	gs := seriesGlyphStyle(i)
-	l, err := newLine(xys, ls, plotter.NoStep)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	sc, err := scatter(xys, gs)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	line = []plot.Plotter{l, sc}
+	line = []plot.Plotter{sc}
+	if join != Points {
+		step := plotter.NoStep
+		if join == Steps {
+			step = plotter.PostStep
+		}
+		l, err := newLine(xys, ls, step)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		line = []plot.Plotter{l, sc}
+	}
+	if join == Points && spread == Band {
+		spread = ErrorBars // a band would join the points again
+	}
+	thumbLine := ls
+	if join == Points {
+		thumbLine.Width = 0 // the legend shows the marker alone
+	}
 	switch {
 	case spreads && spread == Band:
-		poly := make(plotter.XYs, 0, 2*len(s.Points))
-		for _, pt := range s.Points {
+		poly := make(plotter.XYs, 0, 4*len(s.Points))
+		for j, pt := range s.Points {
+			if join == Steps && j > 0 {
+				// Held until this x, like the line.
+				poly = append(poly, plotter.XY{X: pt.X, Y: s.Points[j-1].P25})
+			}
 			poly = append(poly, plotter.XY{X: pt.X, Y: pt.P25})
 		}
 		for j := len(s.Points) - 1; j >= 0; j-- {
 			poly = append(poly, plotter.XY{X: s.Points[j].X, Y: s.Points[j].P75})
+			if join == Steps && j > 0 {
+				poly = append(poly, plotter.XY{X: s.Points[j].X, Y: s.Points[j-1].P75})
+			}
 		}
 		b, err := plotter.NewPolygon(poly)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		b.Color = fade(seriesColor(i), 45)
-		b.LineStyle.Width = 0
-		return b, line, bandThumb(b.Color, ls, &gs), nil
+		b.Color = fade(seriesColor(i), 32)
+		b.LineStyle = seriesLine(i, vg.Points(0.8))
+		return b, line, bandThumb(b.Color, thumbLine, &gs), nil
 	case spreads && spread == ErrorBars:
 		eb := &vsegs{style: seriesLine(i, vg.Points(1.2)), cap: vg.Points(4)}
 		eb.style.Dashes = nil
@@ -174,9 +237,9 @@ func lineSeries(i int, s Series, spread Spread) (band plot.Plotter, line []plot.
 				eb.segs = append(eb.segs, [3]float64{pt.X, pt.P25, pt.P75})
 			}
 		}
-		return eb, line, lineThumb(ls, &gs), nil
+		return eb, line, lineThumb(thumbLine, &gs), nil
 	}
-	return nil, line, lineThumb(ls, &gs), nil
+	return nil, line, lineThumb(thumbLine, &gs), nil
 }
 
 // xValues returns the distinct x values of the series, sorted.

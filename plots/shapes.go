@@ -24,12 +24,18 @@ type dataRect struct {
 type rects struct {
 	rs      []dataRect
 	outline draw.LineStyle
+	// minWidth widens narrower rectangles to it (to the right), so a
+	// phase too short for the time scale stays visible.
+	minWidth vg.Length
 }
 
 func (r *rects) Plot(c draw.Canvas, p *plot.Plot) {
 	trX, trY := p.Transforms(&c)
 	for _, d := range r.rs {
 		x0, x1, y0, y1 := trX(d.x0), trX(d.x1), trY(d.y0), trY(d.y1)
+		if x1-x0 < r.minWidth {
+			x1 = x0 + r.minWidth
+		}
 		pts := []vg.Point{{X: x0, Y: y0}, {X: x0, Y: y1}, {X: x1, Y: y1}, {X: x1, Y: y0}}
 		if poly := c.ClipPolygonXY(pts); len(poly) > 0 && d.fill != nil {
 			c.FillPolygon(d.fill, poly)

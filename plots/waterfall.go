@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -17,13 +18,28 @@ import (
 
 // WaterfallOptions configures Waterfall.
 type WaterfallOptions struct {
-	Title string // default "Waterfall: <model>, <point>"
+	// Title defaults to "Waterfall: <model>, <point>". In a title,
+	// {loaded_ms} becomes the end of the load (ms, as the dotted line's
+	// note writes it), {connections} the number of connections among
+	// the rows and {requests} the number of requests of the visit, so
+	// the numbers a title states are those of the run it shows.
+	Title string
 	// Visit picks the page visit to draw (0 = the first); requests of
 	// other visits are ignored.
 	Visit int
 	// ByConnection orders rows by connection, then request, instead of
 	// by request; each connection's requests then sit together.
 	ByConnection bool
+	// Trace is the run's trace (nil: no loss marks). Each retransmitted
+	// segment of a connection is marked on the rows of that connection
+	// that were under way when it was resent: a red line from the
+	// lost original's sending to the retransmission, which ends in a
+	// red bar. A long line is a stall: the retransmission timer (or a
+	// loss probe) had to fire, as nothing revealed the loss sooner.
+	Trace *experiments.Trace
+	// XMax (ms), when past the end of the load, extends the time axis
+	// to it, so waterfalls meant to be compared share one scale.
+	XMax float64
 }
 
 // Phase is one part of a request's timeline, in HAR's order.
@@ -91,7 +107,8 @@ const MaxWaterfallRows = 200
 // it, and a coloured stripe left of the row tells neighbouring
 // connections apart: rows with the same number reused one connection.
 // Stripe colours are given in the order connections first appear and
-// repeat after six connections; they are never phase colours. The dotted
+// repeat after eight connections; they are never phase colours. With
+// two to eight hostnames the stripes colour hosts instead. The dotted
 // line marks the end of the load. A request that waited through refused
 // connection attempts (RequestRow.Refusals) has its queued span hatched,
 // and a replayed one (RequestRow.Replayed) an "R" badge where it was
@@ -130,9 +147,10 @@ type WaterfallData struct {
 	ByHost bool
 	Used   [len(Phases)]bool // phases that took time in some row
 	Conns  int               // connections among the rows
-	// Refused and Replayed say that some row has that mark (the
+	// Refused, Replayed and Lost say that some row has that mark (the
 	// legend lists only the marks in use).
-	Refused, Replayed bool
+	Refused, Replayed, Lost bool
+	XMax                    float64 // the time axis reaches at least this far (ms)
 }
 
 // WaterfallRow is one request's row.
@@ -152,7 +170,15 @@ type WaterfallRow struct {
 	// the start of its send phase (its start when it was never sent).
 	Replayed bool
 	ReplayAt float64
+	// Losses are the retransmissions of its connection while the
+	// request was under way, on the visit's clock (ms).
+	Losses []LossSpan
 }
+
+// LossSpan is one retransmitted segment: Sent is when its lost original
+// was sent (Resent when it cannot be found), Resent when it was sent
+// again.
+type LossSpan struct{ Sent, Resent float64 }
 
 // waterfallData picks, orders and cuts a run's requests for a waterfall;
 // see Waterfall.
@@ -161,14 +187,15 @@ func waterfallData(reqs []experiments.RequestRow, opt WaterfallOptions) (Waterfa
 	if err != nil {
 		return WaterfallData{}, err
 	}
-	d := WaterfallData{Title: opt.Title}
+	d := WaterfallData{Title: opt.Title, XMax: opt.XMax}
 	if d.Title == "" {
 		d.Title = "Waterfall: " + runName(reqs[0].Model, reqs[0].Point, -1)
 		if opt.Visit > 0 {
 			d.Title += fmt.Sprintf(", visit %d", opt.Visit+1)
 		}
 	}
-	if total := len(rows); total > MaxWaterfallRows {
+	total := len(rows)
+	if total > MaxWaterfallRows {
 		// Drawing is superlinear in rows (87 s for 10,000) and a taller
 		// waterfall is no longer readable: draw the first ones and say so.
 		rows = rows[:MaxWaterfallRows]
@@ -188,6 +215,7 @@ func waterfallData(reqs []experiments.RequestRow, opt WaterfallOptions) (Waterfa
 	d.ByHost = len(d.Hosts) > 1 && len(d.Hosts) <= len(stripePalette)
 	colors := stripeColors{}
 	phases := 0
+	losses := lossSpans(opt.Trace, reqs, opt.Visit)
 	for i, r := range rows {
 		y := float64(n - 1 - i)
 		rs, ks := phaseRects(r, y-half, y+half)
@@ -207,15 +235,97 @@ func waterfallData(reqs []experiments.RequestRow, opt WaterfallOptions) (Waterfa
 			row.Stripe = stripePalette[slices.Index(d.Hosts, r.Host)]
 		}
 		markRow(&row, r, rs, ks, y-half, y+half)
+		row.Losses = rowLosses(r, losses[r.Connection])
 		d.Refused = d.Refused || row.Refusals > 0
 		d.Replayed = d.Replayed || row.Replayed
+		d.Lost = d.Lost || len(row.Losses) > 0
 		d.Rows = append(d.Rows, row)
 	}
 	if phases == 0 {
 		return WaterfallData{}, fmt.Errorf("%w: every request has zero duration", ErrNoData)
 	}
 	d.Conns = len(colors.index)
+	d.Title = strings.NewReplacer(
+		"{loaded_ms}", loadedAt(d.End),
+		"{connections}", strconv.Itoa(d.Conns),
+		"{requests}", strconv.Itoa(total),
+	).Replace(d.Title)
 	return d, nil
+}
+
+// WaterfallLost reports whether the waterfall of reqs with opt marks a
+// retransmission on some row (false for data it cannot draw).
+func WaterfallLost(reqs []experiments.RequestRow, opt WaterfallOptions) bool {
+	d, err := waterfallData(reqs, opt)
+	return err == nil && d.Lost
+}
+
+// WaterfallEnd returns the end (ms) of the load a waterfall of reqs with
+// opt shows, NaN when it cannot be drawn: what a shared time axis
+// (WaterfallOptions.XMax) must reach.
+func WaterfallEnd(reqs []experiments.RequestRow, opt WaterfallOptions) float64 {
+	opt.Trace = nil
+	d, err := waterfallData(reqs, opt)
+	if err != nil {
+		return math.NaN()
+	}
+	return d.End
+}
+
+// lossSpans returns each connection's retransmissions in tr, on the
+// clock of the given visit of reqs (nil without a trace, or when the
+// visit cannot be placed on the trace's clock). A retransmission's
+// original is the latest earlier segment in the same direction with the
+// same sequence number and length that was not itself a retransmission.
+func lossSpans(tr *experiments.Trace, reqs []experiments.RequestRow, visit int) map[int][]LossSpan {
+	if tr == nil {
+		return nil
+	}
+	off := 0.0
+	if loads := alignVisits(*tr, tr.Conns, reqs); len(loads) > 0 {
+		i := slices.IndexFunc(loads, func(l cwndLoad) bool { return l.visit == visit })
+		if i < 0 {
+			return nil
+		}
+		off = loads[i].visitStart
+	} else if visit > 0 {
+		return nil
+	}
+	out := map[int][]LossSpan{}
+	for _, c := range tr.Conns {
+		for i, s := range c.Segments {
+			if !s.Retransmit || !finite(s.TimeMS) {
+				continue
+			}
+			sent := s.TimeMS
+			for j := i - 1; j >= 0; j-- {
+				o := c.Segments[j]
+				if o.FromClient == s.FromClient && o.Seq == s.Seq && o.Len == s.Len && !o.Retransmit && finite(o.TimeMS) {
+					sent = o.TimeMS
+					break
+				}
+			}
+			out[c.Connection] = append(out[c.Connection], LossSpan{Sent: sent - off, Resent: s.TimeMS - off})
+		}
+	}
+	return out
+}
+
+// rowLosses returns the retransmissions of a request's connection that
+// were resent while it was under way: after its queued phase (when its
+// connection was its own) and no later than its end.
+func rowLosses(r *experiments.RequestRow, spans []LossSpan) []LossSpan {
+	from := r.StartMS
+	if finite(r.QueuedMS) && r.QueuedMS > 0 {
+		from += r.QueuedMS
+	}
+	var out []LossSpan
+	for _, l := range spans {
+		if l.Resent >= from && finite(r.EndMS) && l.Resent <= r.EndMS {
+			out = append(out, LossSpan{Sent: max(l.Sent, from), Resent: l.Resent})
+		}
+	}
+	return out
 }
 
 // markRow sets a row's marks from its request: the hatched span of its
@@ -298,7 +408,28 @@ func drawWaterfall(d WaterfallData) *plot.Plot {
 		ticks[i] = plot.Tick{Value: y, Label: r.Label}
 	}
 	p.Add(bars)
+	// A send phase lasts a packet's time on the link (a fraction of a ms):
+	// drawn at its true width it would vanish at page scale, so it is
+	// drawn at least sendMinWidth wide, over the start of the wait.
+	send := &rects{minWidth: vg.Points(sendMinWidth)}
+	for _, r := range d.Rows {
+		for _, rc := range r.Phases {
+			if rc.fill == Phases[4].Color {
+				send.rs = append(send.rs, rc)
+			}
+		}
+	}
+	p.Add(send)
 	p.Add(stripes)
+	if d.Lost {
+		ls := &lossMarks{}
+		for i, r := range d.Rows {
+			for _, l := range r.Losses {
+				ls.spans = append(ls.spans, [3]float64{l.Sent, l.Resent, float64(n - 1 - i)})
+			}
+		}
+		p.Add(ls)
+	}
 	// The marks are added only when some row has one, so a waterfall
 	// without them is drawn as before.
 	if d.Refused {
@@ -326,7 +457,33 @@ func drawWaterfall(d WaterfallData) *plot.Plot {
 		sty:   textStyle(noteSize),
 	})
 	p.Add(waterfallLegend(d))
-	return finishWaterfall(p, ticks, n, d.End)
+	return finishWaterfall(p, ticks, n, max(d.End, d.XMax))
+}
+
+// sendMinWidth is the least width (points) a send phase is drawn with.
+const sendMinWidth = 2
+
+// lossColor marks retransmissions on a waterfall: a red no phase uses
+// and darker than the stripes' red, so it reads on every phase colour.
+var lossColor = color.RGBA{R: 0xB0, A: 0xFF}
+
+// lossMarks draws retransmissions on waterfall rows: spans are (sent,
+// resent, row y); a line at the row's middle from sent to resent, with
+// a bar across the row at resent.
+type lossMarks struct{ spans [][3]float64 }
+
+func (l *lossMarks) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	line := draw.LineStyle{Color: lossColor, Width: vg.Points(1.4)}
+	bar := draw.LineStyle{Color: lossColor, Width: vg.Points(2)}
+	for _, s := range l.spans {
+		x0, x1, y := trX(s[0]), trX(s[1]), trY(s[2])
+		h := (trY(s[2]+0.4) - trY(s[2]-0.4)) / 2
+		if x1 > x0 {
+			c.StrokeLines(line, c.ClipLinesXY([]vg.Point{{X: x0, Y: y}, {X: x1, Y: y}})...)
+		}
+		c.StrokeLines(bar, c.ClipLinesXY([]vg.Point{{X: x1, Y: y - h}, {X: x1, Y: y + h}})...)
+	}
 }
 
 // waterfallLegend lists the phases in use and what the stripes mean.
@@ -334,8 +491,19 @@ func waterfallLegend(d WaterfallData) *sideLegend {
 	leg := newSideLegend("phase")
 	for k, ph := range Phases {
 		if d.Used[k] {
-			leg.add(ph.Name, boxThumb(ph.Color, draw.LineStyle{}))
+			name := ph.Name
+			if k == 4 {
+				name = fmt.Sprintf("send (drawn at\nleast %d pt wide)", sendMinWidth)
+			}
+			leg.add(name, boxThumb(ph.Color, draw.LineStyle{}))
 		}
+	}
+	if d.Lost {
+		leg.add("retransmission\n(line: from the\nlost original;\nlong: a timer\nhad to fire)", thumbFunc(func(c *draw.Canvas) {
+			y, h := c.Center().Y, (c.Max.Y-c.Min.Y)/2
+			c.StrokeLine2(draw.LineStyle{Color: lossColor, Width: vg.Points(1.4)}, c.Min.X, y, c.Max.X, y)
+			c.StrokeLine2(draw.LineStyle{Color: lossColor, Width: vg.Points(2)}, c.Max.X, y-h, c.Max.X, y+h)
+		}))
 	}
 	if d.Refused {
 		leg.add("refused attempts\n(hatched: waited\nthrough them)", thumbFunc(func(c *draw.Canvas) {
@@ -400,6 +568,10 @@ var stripePalette = [...]color.RGBA{
 	{R: 0xE3, G: 0x77, B: 0xC2, A: 0xFF}, // pink
 	{R: 0x6B, G: 0x6B, B: 0x00, A: 0xFF}, // olive
 	{R: 0xF4, G: 0xA6, B: 0xA6, A: 0xFF}, // peach
+	// Eight, so that a page sharded over up to eight hostnames is
+	// coloured by host.
+	{R: 0x7F, G: 0xB8, B: 0xF0, A: 0xFF}, // sky
+	{R: 0xD8, G: 0xC0, B: 0x8A, A: 0xFF}, // sand
 }
 
 // stripeColors gives connections stripe colours in the order they first

@@ -144,8 +144,15 @@ func drawFigure(s *experiments.Spec, i int, pdir string, rows []experiments.Row,
 	if err != nil {
 		return figResult{err: fmt.Errorf("plot %d (%s): %w", i+1, ps.Kind, err)}
 	}
+	title := ps.Title
+	if strings.Contains(title, "{") {
+		// A waterfall title's {connections}, {requests} and
+		// {loaded_ms} were replaced by the run's numbers: the file
+		// and the report name the figure as it is drawn.
+		title = p.Title.Text
+	}
 	name := fmt.Sprintf("%02d-%s", i+1, ps.Kind)
-	if t := slug(ps.Title); t != "" {
+	if t := slug(title); t != "" {
 		name = fmt.Sprintf("%02d-%s", i+1, t)
 	}
 	w, h := plots.DefaultSize(p)
@@ -156,7 +163,6 @@ func drawFigure(s *experiments.Spec, i int, pdir string, rows []experiments.Row,
 	if err != nil {
 		return figResult{err: err}
 	}
-	title := ps.Title
 	if title == "" {
 		title = p.Title.Text
 	}
@@ -181,10 +187,21 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 			spread = fmt.Sprintf("the median of %d runs, with the 25th-75th percentile range", s.Repeat)
 		}
 		if ps.Kind == experiments.PlotLine {
+			join, err := plots.ParseJoin(ps.Style)
+			if err != nil {
+				return nil, "", err
+			}
 			p, err := plots.Line(sel, plots.LineOptions{X: ps.X, Y: ps.Y, Series: ps.Series, Where: ps.Point.Where(),
-				Title: ps.Title, LogX: ps.LogX, LogY: ps.LogY})
-			return p, fmt.Sprintf("%s against %s, one line per %s; each point is %s.",
-				capitalize(metricName(ps.Y)), plots.KeyUnit(ps.X).Name, seriesName(ps.Series), spread), err
+				Title: ps.Title, LogX: ps.LogX, LogY: ps.LogY, Join: join})
+			caption := fmt.Sprintf("%s against %s, one line per %s; each point is %s.",
+				capitalize(metricName(ps.Y)), plots.KeyUnit(ps.X).Name, seriesName(ps.Series), spread)
+			switch join {
+			case plots.Steps:
+				caption += " The value measured at a point is held until the next one: the metric changes in steps, somewhere between two measured values."
+			case plots.Points:
+				caption += " The points are not joined: nothing was measured between them."
+			}
+			return p, caption, err
 		}
 		x, series := ps.X, ps.Series
 		if x == "model" {
@@ -212,23 +229,18 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 	where := fmt.Sprintf("model %s at %s, run %d", ps.Model, pointText(s.Sweep, ps.Point), ps.Run)
 	switch ps.Kind {
 	case experiments.PlotWaterfall:
-		var sel []experiments.RequestRow
-		for _, r := range reqs {
-			if r.Model == rc.Model.Label && r.Run == rc.Rep && samePoint(r.Point, rc.Point.Axes) {
-				sel = append(sel, r)
-			}
+		sel := runRequests(reqs, rc)
+		tr, err := tc.get(*rc)
+		if err != nil {
+			return nil, "", err
 		}
 		if !s.HasClients() {
 			// Without clients: requests.csv has no refusals and
 			// replayed columns, so the rows merge reads back lack
 			// them: the run's trace has them (repeated by merge).
-			tr, err := tc.get(*rc)
-			if err != nil {
-				return nil, "", err
-			}
 			setMarks(sel, tr.Marks)
 		}
-		opt := plots.WaterfallOptions{Title: ps.Title}
+		opt := plots.WaterfallOptions{Title: ps.Title, Trace: tr, XMax: sharedEnd(s, ps, reqs, plan)}
 		p, err := plots.Waterfall(sel, opt)
 		caption := "One page load, " + where + ": one row per request, split into its phases (queued, dns, connect, tls, send, wait, receive); c<N> in the row label names the connection that carried it, and the stripe at the left tells connections apart (hosts, when the page uses several)."
 		if err == nil {
@@ -239,6 +251,12 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 			}
 			if replayed {
 				caption += " R marks a request replayed (sent again after its connection closed), where it was sent again."
+			}
+			if plots.WaterfallLost(sel, opt) {
+				caption += " A red line on a row runs from a segment that was lost (on the row's connection, while the request was under way) to its retransmission, marked by a red bar; a long one is a stall until a loss probe or the retransmission timer fired."
+			}
+			if opt.XMax > 0 {
+				caption += " Waterfalls of this experiment at the same point share this time axis."
 			}
 		}
 		return p, caption, err
@@ -257,8 +275,16 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 				sel = append(sel, r)
 			}
 		}
-		p, err := plots.Cwnd(*tr, plots.CwndOptions{Title: ps.Title, Conns: conns, Requests: sel})
-		return p, "The server's congestion window (and ssthresh, dotted, once a loss or an idle restart has set it) on each connection of one page load, " + where + "; ticks mark the end of each response.", err
+		opt := plots.CwndOptions{Title: ps.Title, Conns: conns, Requests: sel}
+		p, err := plots.Cwnd(*tr, opt)
+		caption := "The server's congestion window on each connection of one page load, " + where
+		if err == nil && plots.CwndSSThresh(*tr, opt) {
+			caption += ", and its ssthresh (dotted) from when a loss or an idle restart set it"
+		} else {
+			caption += " (ssthresh was never set, by a loss or an idle restart, so none is drawn)"
+		}
+		caption += "; ticks mark when the client had each response in full, on the same clock (the client's end of a response comes about half a round trip after the server sent its last byte)."
+		return p, caption, err
 	case experiments.PlotSequence:
 		tr, err := tc.get(*rc)
 		if err != nil {
@@ -279,6 +305,59 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		return p, "The server's open connections, busy workers and listen backlog against time, " + where + " (workers and backlog only when they are used).", err
 	}
 	return nil, "", fmt.Errorf("unknown plot kind %q", ps.Kind)
+}
+
+// runRequests returns the request rows of run rc.
+func runRequests(reqs []experiments.RequestRow, rc *experiments.RunConfig) []experiments.RequestRow {
+	var sel []experiments.RequestRow
+	for _, r := range reqs {
+		if r.Model == rc.Model.Label && r.Run == rc.Rep && samePoint(r.Point, rc.Point.Axes) {
+			sel = append(sel, r)
+		}
+	}
+	return sel
+}
+
+// sharedEnd returns where the time axis of waterfall plot ps ends when
+// the spec has other waterfalls of the same point and run (of other
+// models, or the same one): the latest end of their loads, so that
+// waterfalls meant to be compared share one scale. 0 when ps is the
+// only one.
+func sharedEnd(s *experiments.Spec, ps experiments.PlotSpec, reqs []experiments.RequestRow, plan *experiments.Plan) float64 {
+	end, others := 0.0, 0
+	for _, o := range s.Plots {
+		if o.Kind != experiments.PlotWaterfall || o.Run != ps.Run || !samePlotPoint(o.Point, ps.Point) {
+			continue
+		}
+		pos, ok := plan.Shows(o)
+		if !ok {
+			continue
+		}
+		rc := plan.Run(pos)
+		if e := plots.WaterfallEnd(runRequests(reqs, &rc), plots.WaterfallOptions{}); e > end {
+			end = e
+		}
+		others++
+	}
+	if others < 2 {
+		return 0
+	}
+	return end
+}
+
+// samePlotPoint reports whether two plots' points fix the same keys to
+// the same values, in any order.
+func samePlotPoint(a, b experiments.PlotPoint) bool {
+	wa, wb := a.Where(), b.Where()
+	if len(wa) != len(wb) {
+		return false
+	}
+	for k, v := range wa {
+		if w, ok := wb[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
 }
 
 // traceCache holds the runs' traces. Figures drawn at once share it.

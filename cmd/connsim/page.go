@@ -291,21 +291,14 @@ func flagErrors(err error) string {
 	return strings.Join(lines, "\n")
 }
 
-func printPage(w io.Writer, s *experiments.Spec, res experiments.Result) {
-	r := res.Row
-	n := s.Network
-	fmt.Fprintf(w, "%s: RTT %v, %v down / %v up, queue %v, loss %v\n\n", r.Model, n.RTT, n.Bandwidth, n.UplinkRate(), n.Queue, n.Loss)
-	end := 0.0
-	for _, q := range res.Requests {
-		if q.Visit == 0 && q.EndMS > end {
-			end = q.EndMS
-		}
-	}
+// printVisit prints the waterfall of one visit's requests, end ms
+// spanning the bar's width.
+func printVisit(w io.Writer, reqs []experiments.RequestRow, visit int, end float64) {
 	const width = 64
 	scale := float64(width) / math.Max(end, 1e-9)
 	fmt.Fprintf(w, "%4s %5s %-22s %9s %9s  |%s|\n", "req", "conn", "host", "bytes", "end ms", strings.Repeat("-", width))
-	for _, q := range res.Requests {
-		if q.Visit != 0 {
+	for _, q := range reqs {
+		if q.Visit != visit {
 			continue
 		}
 		line := []rune(strings.Repeat(" ", width))
@@ -333,6 +326,32 @@ func printPage(w io.Writer, s *experiments.Spec, res experiments.Result) {
 			host = host[:22]
 		}
 		fmt.Fprintf(w, "%4d %5d %-22s %9d %9.1f  |%s|\n", q.Request, q.Connection, host, q.Bytes, q.EndMS, string(line))
+	}
+}
+
+// printPage prints the run's waterfall and metrics. With several
+// visits it draws each one under a "visit N" heading, every visit on
+// the same scale (its times count from its own start), so a revisit that
+// reused warm connections reads as a shorter bar than the first load.
+func printPage(w io.Writer, s *experiments.Spec, res experiments.Result) {
+	r := res.Row
+	n := s.Network
+	fmt.Fprintf(w, "%s: RTT %v, %v down / %v up, queue %v, loss %v\n\n", r.Model, n.RTT, n.Bandwidth, n.UplinkRate(), n.Queue, n.Loss)
+	end, visits := 0.0, 0
+	for _, q := range res.Requests {
+		if q.EndMS > end {
+			end = q.EndMS
+		}
+		visits = max(visits, q.Visit+1)
+	}
+	for v := range visits {
+		if visits > 1 {
+			if v > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "visit %d of %d (times from the start of the visit)\n", v+1, visits)
+		}
+		printVisit(w, res.Requests, v, end)
 	}
 	fmt.Fprintln(w)
 	for _, name := range experiments.MetricNames { // one page: no population columns

@@ -66,5 +66,10 @@
 // it receives as they arrive; [Server] the same at the server;
 // [Bottleneck] sees both directions as they enter the bottleneck's queue,
 // tail drops and random losses included. With client populations the
-// client file holds every client's packets (each with its own address).
+// client file holds every client's packets (each with its own address);
+// with several servers (httpmodel.Topology) the server file holds every
+// server's, each at its node's address, the one the HTTP requests for
+// the hostnames it serves go to. Routers only forward: a packet is
+// written once, as it leaves the host that sent it or reaches the host
+// it is for, however many hops its path has.
 package capture

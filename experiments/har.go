@@ -211,6 +211,7 @@ func (st *loaded) checkHAR() {
 			d.errorf(nil, path+".har", "a Spec built in Go takes the page of a HAR file from ReadHARPage")
 		}
 	}
+	st.checkCapture() // capture: is the other key of issue 13
 }
 
 // hasHARKey reports whether a swept value (YAML flow text) sets a har key

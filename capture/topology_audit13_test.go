@@ -13,8 +13,8 @@ import (
 )
 
 // TestTopologyVantages captures a world of several servers (a Topology:
-// a core router, then each site's node) at the client and at the
-// server, and checks that each packet is written once per vantage point
+// a core router, then each site's node) at the client, at the server
+// and at the bottleneck, and checks that each packet is written once per vantage point
 // (the core router and the sites' links forward it: they are not end
 // hosts), that every HTTP request of every client is in the client file
 // and in the server file, and that each request goes to the address of
@@ -39,14 +39,14 @@ func TestTopologyVantages(t *testing.T) {
 		{Name: "origin", Hosts: []string{"example.com"}},
 		{Name: "cdn", Hosts: []string{"img.example.net"}, Link: httpmodel.Access{RTT: 30 * time.Millisecond}},
 	}}
-	var bufs [2]bytes.Buffer
-	recs := []*Recorder{New(&bufs[0], Options{Vantage: Client}), New(&bufs[1], Options{Vantage: Server})}
+	var bufs [3]bytes.Buffer
+	recs := []*Recorder{New(&bufs[0], Options{Vantage: Client}), New(&bufs[1], Options{Vantage: Server}), New(&bufs[2], Options{Vantage: Bottleneck})}
 	nodeOf := map[string]string{} // site name -> capture address
 	cfg.Tap = func(tw httpmodel.TapWorld) link.Tracer {
 		for _, n := range tw.Network.Nodes() {
 			nodeOf[n.Name] = IP(n.ID)
 		}
-		return multi{recs[0].Tap(tw), recs[1].Tap(tw)}
+		return multi{recs[0].Tap(tw), recs[1].Tap(tw), recs[2].Tap(tw)}
 	}
 	res := httpmodel.Run(cfg, 1)
 	if res.Err != nil {
@@ -56,7 +56,7 @@ func TestTopologyVantages(t *testing.T) {
 	if serves["example.com"] == "" || serves["img.example.net"] == "" || serves["example.com"] == serves["img.example.net"] {
 		t.Fatalf("site addresses %v", serves)
 	}
-	for i, v := range []Vantage{Client, Server} {
+	for i, v := range []Vantage{Client, Server, Bottleneck} {
 		if err := recs[i].Close(); err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,12 @@
 package experiments
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/gopacket/pcapgo"
 )
 
 // TestCaptureSelectsModelsAndPoints checks capture.models and
@@ -72,5 +75,40 @@ func TestCaptureSelectorErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want %s", strings.TrimSpace(tc.capture), err, tc.want)
 		}
+	}
+}
+
+// TestCaptureVantageReachesTheFile checks that capture.vantage is the
+// vantage point of the file written: the pcapng interface is named after
+// it, and the files of the three vantage points differ.
+func TestCaptureVantageReachesTheFile(t *testing.T) {
+	seen := map[string]string{}
+	for _, v := range []string{"client", "server", "bottleneck"} {
+		s, err := Load("cap.yaml", []byte(strings.Replace(captureSpec, "bandwidth: 10Mbps", "bandwidth: 2Mbps, queue: 8KB", 1)+"capture: {vantage: "+v+", models: [persistent], points: first}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcs, err := s.Runs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Run(rcs[0], false)
+		if res.Capture == nil {
+			t.Fatalf("%s: no capture", v)
+		}
+		r, err := pcapgo.NewNgReader(bytes.NewReader(res.Capture.Data), pcapgo.DefaultNgReaderOptions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := r.ReadPacketData(); err != nil { // the interface block is read with the first packet
+			t.Fatal(err)
+		}
+		if intf, err := r.Interface(0); err != nil || intf.Name != v {
+			t.Errorf("capture.vantage %s: the file's interface is %q (%v)", v, intf.Name, err)
+		}
+		if other, ok := seen[string(res.Capture.Data)]; ok {
+			t.Errorf("capture.vantage %s: the same file as %s", v, other)
+		}
+		seen[string(res.Capture.Data)] = v
 	}
 }

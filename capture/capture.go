@@ -486,7 +486,7 @@ func headerText(m httpmodel.Message, size int64) []byte {
 		}
 		target := "/"
 		if m.VisitIndex > 0 {
-			target = "/obj-" + strconv.Itoa(m.VisitIndex)
+			target = "/object/" + strconv.Itoa(m.VisitIndex)
 		}
 		host := m.Host
 		if host == "" {

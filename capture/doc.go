@@ -44,14 +44,16 @@
 // every byte of the stream has one content, and a retransmission, or a
 // resend that starts part-way into an old segment, carries the bytes the
 // original did. An HTTP/1.x request is a request line and headers
-// ("GET /obj-3 HTTP/1.1", Host, Connection when the model sends one), a
+// ("GET /object/3 HTTP/1.1", Host, Connection when the model sends one), a
 // response header is a status line, Content-Length (the body the model
 // sends), Connection when the model sends one; each is exactly as long
 // as the model counts it (RequestBytes, ResponseHeaderBytes), padded with
 // an X-Pad header (or, for a gap of less than its 9 bytes, with spaces
 // after a header's colon), and cut short only when the model's size is
 // smaller than the shortest header it could be. Bodies are filler text.
-// The HTML is "/", object i of the page "/obj-i".
+// The HTML is "/", object i of the page "/object/i", the paths of the
+// run's HAR output (experiments.HAROf), so that its entries and the
+// capture's requests match.
 //
 // Only HTTP/1.x is decoded: HTTP/2 frames, TLS records and an h2c
 // upgrade's messages are written as filler of their length (tshark shows

@@ -113,6 +113,7 @@ type Recorder struct {
 	sack   bool
 
 	flows   map[flowKey]*flow
+	servers map[link.NodeID]bool // nodes dialed (isServer)
 	buf     gopacket.SerializeBuffer
 	payload []byte
 	packets int
@@ -124,7 +125,7 @@ func New(w io.Writer, opt Options) *Recorder {
 	if opt.Epoch.IsZero() {
 		opt.Epoch = DefaultEpoch()
 	}
-	return &Recorder{w: w, opt: opt, flows: map[flowKey]*flow{}, buf: gopacket.NewSerializeBuffer()}
+	return &Recorder{w: w, opt: opt, flows: map[flowKey]*flow{}, servers: map[link.NodeID]bool{}, buf: gopacket.NewSerializeBuffer()}
 }
 
 // Packets returns how many packets the Recorder has written.
@@ -199,23 +200,42 @@ func (r *Recorder) PacketEvent(now sim.Time, ev link.TraceEvent, pipe *link.Pipe
 	if ev == link.Sent && p.Len > 0 {
 		r.learn(p)
 	}
-	if r.sees(ev, pipe) {
+	if ev == link.Sent && p.Flags&(link.SYN|link.ACK) == link.SYN {
+		r.servers[p.Dst] = true
+	}
+	if r.sees(ev, pipe, p) {
 		r.fail(r.write(now, p))
 	}
 }
 
-// sees reports whether the vantage point sees the event.
-func (r *Recorder) sees(ev link.TraceEvent, pipe *link.Pipe) bool {
-	switch r.opt.Vantage {
-	case Server:
-		return (ev == link.Sent && pipe.From() == r.tw.Server) || (ev == link.Delivered && pipe.To() == r.tw.Server)
-	case Bottleneck:
+// sees reports whether the vantage point sees the event: at an end
+// host, a packet leaving the host that sent it or arriving at the host
+// it is for. Routers that forward it (the populations' router, and with
+// several servers the core router and the sites' nodes) are not end
+// hosts of the packet, so a packet is written once however many hops
+// its path has.
+func (r *Recorder) sees(ev link.TraceEvent, pipe *link.Pipe, p *link.Packet) bool {
+	if r.opt.Vantage == Bottleneck {
 		return ev == link.Sent && (pipe == r.tw.Up || pipe == r.tw.Down)
 	}
-	return (ev == link.Sent && r.isClient(pipe.From())) || (ev == link.Delivered && r.isClient(pipe.To()))
+	var host link.NodeID
+	switch {
+	case ev == link.Sent && pipe.From().ID == p.Src:
+		host = p.Src
+	case ev == link.Delivered && pipe.To().ID == p.Dst:
+		host = p.Dst
+	default:
+		return false
+	}
+	return r.isServer(host) == (r.opt.Vantage == Server)
 }
 
-func (r *Recorder) isClient(n *link.Node) bool { return n != r.tw.Server && n != r.tw.Router }
+// isServer reports whether node n is a server: the run's server, or a
+// node a client has dialed (learn notes the destination of every SYN
+// without ACK as it leaves, before any packet of the server's is seen).
+func (r *Recorder) isServer(n link.NodeID) bool {
+	return (r.tw.Server != nil && n == r.tw.Server.ID) || r.servers[n]
+}
 
 // flowKey is one direction of a connection.
 type flowKey struct {
@@ -466,7 +486,7 @@ func headerText(m httpmodel.Message, size int64) []byte {
 		}
 		target := "/"
 		if m.VisitIndex > 0 {
-			target = "/obj-" + strconv.Itoa(m.VisitIndex)
+			target = "/object/" + strconv.Itoa(m.VisitIndex)
 		}
 		host := m.Host
 		if host == "" {

@@ -252,12 +252,12 @@ func TestHeaderText(t *testing.T) {
 		prefix string
 		has    string
 	}{
-		{req, 400, "GET /obj-7 HTTP/1.1\r\nHost: img.example.com\r\n", "\r\nX-Pad: x"},
+		{req, 400, "GET /object/7 HTTP/1.1\r\nHost: img.example.com\r\n", "\r\nX-Pad: x"},
 		{html, 400, "GET / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n", "X-Pad: "},
 		{resp, 300, "HTTP/1.0 200 OK\r\nContent-Length: 12345\r\n", "Connection: keep-alive\r\n"},
-		{req, 46 + 3, "GET /obj-7 HTTP/1.1\r\nHost:", "Host:    img"},                        // shortest 46, a gap of 3: spaces after the colon
-		{req, 46 + 9, "GET /obj-7 HTTP/1.1\r\nHost: img.example.com\r\n", "X-Pad: \r\n\r\n"}, // exactly an empty X-Pad
-		{req, 20, "GET /obj-7 HTTP/1.1\r", ""},                                               // cut
+		{req, 49 + 3, "GET /object/7 HTTP/1.1\r\nHost:", "Host:    img"},                        // shortest 49, a gap of 3: spaces after the colon
+		{req, 49 + 9, "GET /object/7 HTTP/1.1\r\nHost: img.example.com\r\n", "X-Pad: \r\n\r\n"}, // exactly an empty X-Pad
+		{req, 20, "GET /object/7 HTTP/1", ""},                                                   // cut
 	}
 	for _, c := range cases {
 		got := string(headerText(c.m, c.size))

@@ -44,14 +44,16 @@
 // every byte of the stream has one content, and a retransmission, or a
 // resend that starts part-way into an old segment, carries the bytes the
 // original did. An HTTP/1.x request is a request line and headers
-// ("GET /obj-3 HTTP/1.1", Host, Connection when the model sends one), a
+// ("GET /object/3 HTTP/1.1", Host, Connection when the model sends one), a
 // response header is a status line, Content-Length (the body the model
 // sends), Connection when the model sends one; each is exactly as long
 // as the model counts it (RequestBytes, ResponseHeaderBytes), padded with
 // an X-Pad header (or, for a gap of less than its 9 bytes, with spaces
 // after a header's colon), and cut short only when the model's size is
 // smaller than the shortest header it could be. Bodies are filler text.
-// The HTML is "/", object i of the page "/obj-i".
+// The HTML is "/", object i of the page "/object/i", the paths of the
+// run's HAR output (experiments.HAROf), so that its entries and the
+// capture's requests match.
 //
 // Only HTTP/1.x is decoded: HTTP/2 frames, TLS records and an h2c
 // upgrade's messages are written as filler of their length (tshark shows
@@ -66,5 +68,10 @@
 // it receives as they arrive; [Server] the same at the server;
 // [Bottleneck] sees both directions as they enter the bottleneck's queue,
 // tail drops and random losses included. With client populations the
-// client file holds every client's packets (each with its own address).
+// client file holds every client's packets (each with its own address);
+// with several servers (httpmodel.Topology) the server file holds every
+// server's, each at its node's address, the one the HTTP requests for
+// the hostnames it serves go to. Routers only forward: a packet is
+// written once, as it leaves the host that sent it or reaches the host
+// it is for, however many hops its path has.
 package capture

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,7 +17,9 @@ import (
 // the runs it selects, one file per run, written under the output folder
 // as captures/<point>-<model>-r<run>.<format> (CaptureFile.Name). Setting
 // any key turns captures on; the zero value (no capture: key, or
-// capture: {}) writes none. See package capture for what the files hold.
+// capture: {}) writes none. A run is captured when its model, its point
+// and its repetition are all selected (Models, Points, Runs). See
+// package capture for what the files hold.
 type CaptureSpec struct {
 	// Vantage is where the packets are seen: client (default), server,
 	// or bottleneck (both directions as they enter its queue).
@@ -26,14 +29,52 @@ type CaptureSpec struct {
 	// Runs selects the runs: first (default), the first repetition of
 	// each point and model; all, every run.
 	Runs string `yaml:"runs,omitempty" enum:"first|all" label:"captured runs"`
+	// Models selects the models whose runs are captured, by label (the
+	// model column) or name (every model of that name); none = every
+	// model.
+	Models []string `yaml:"models,omitempty" label:"captured models"`
+	// Points selects the sweep's points: all (default), every point;
+	// first, the first point only (every swept key at its first value).
+	Points string `yaml:"points,omitempty" enum:"all|first" label:"captured points"`
 }
 
 // On reports whether c asks for captures.
-func (c CaptureSpec) On() bool { return c != CaptureSpec{} }
+func (c CaptureSpec) On() bool {
+	return c.Vantage != "" || c.Format != "" || c.Runs != "" || c.Points != "" || c.Models != nil
+}
 
 // Selects reports whether c captures run rc.
 func (c CaptureSpec) Selects(rc RunConfig) bool {
-	return c.On() && (c.Runs == "all" || rc.Rep == 0)
+	if !c.On() || (c.Runs != "all" && rc.Rep != 0) {
+		return false
+	}
+	if c.Points == "first" && rc.Point != nil && rc.Point.Index != 0 {
+		return false
+	}
+	return len(c.Models) == 0 || slices.ContainsFunc(c.Models, func(m string) bool {
+		return m == rc.Model.Label || m == rc.Model.Name
+	})
+}
+
+// checkCapture checks that each of capture.models names a model of the
+// experiment (models cannot be swept, so the spec's list is every
+// point's).
+func (st *loaded) checkCapture() {
+	s, d := st.spec, st.d
+	var names []string
+	for _, m := range s.Models {
+		for _, n := range []string{m.Label, m.Name} {
+			if n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	for i, m := range s.Capture.Models {
+		if !slices.Contains(names, m) {
+			p := fmt.Sprintf("capture.models[%d]", i)
+			d.errorf(d.node(p), p, "%q is not a model of the experiment (want %s)", clip(m, maxQuoted), orList(names))
+		}
+	}
 }
 
 // Options returns the capture options c sets (defaults for what it does

@@ -17,7 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connsim/connsim/capture"
 	"github.com/connsim/connsim/har"
+	"github.com/connsim/connsim/httpmodel"
+	"github.com/connsim/connsim/sim/link"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -208,6 +211,7 @@ func (st *loaded) checkHAR() {
 			d.errorf(nil, path+".har", "a Spec built in Go takes the page of a HAR file from ReadHARPage")
 		}
 	}
+	st.checkCapture() // capture: is the other key of issue 13
 }
 
 // hasHARKey reports whether a swept value (YAML flow text) sets a har key
@@ -261,11 +265,36 @@ func (s *Spec) HARFileName(rc RunConfig) string {
 // every machine.
 func HAREpoch() time.Time { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-// HARServerAddress is the serverIPAddress of every host in HAR output:
-// connsim's one server serves every hostname (shards and third parties
-// included), so every host resolves to it. The address is from
-// TEST-NET-1 (RFC 5737), reserved for documentation.
-const HARServerAddress = "192.0.2.1"
+// HARServerIP returns the serverIPAddress HAR output gives host in the
+// world of spec s: the address of the node that serves host, the same
+// address a packet capture of the run gives that node (capture.IP), so
+// that a HAR file and a capture of one run agree. The single client's
+// world has one server, node 1 (10.0.0.2; the client is node 0); with
+// servers: each site is its own node, the sites numbered in order after
+// a core router (or, for one site without a link, the site itself is
+// node 0), and a host no site lists is served by the first site. This
+// follows the order in which package httpmodel builds its nodes;
+// TestHARServerIPMatchesCapture checks it against captures of both
+// worlds.
+func HARServerIP(s *Spec, host string) string {
+	if len(s.Clients) == 0 {
+		return capture.IP(1)
+	}
+	if len(s.Servers) == 0 {
+		return capture.IP(0) // the one server is the far end of the bottleneck
+	}
+	site := 0
+	for i, st := range s.Servers {
+		if slices.Contains(st.Hosts, host) {
+			site = i
+			break
+		}
+	}
+	if t := topologyConfig(s); len(t.Servers) == 1 && t.Servers[0].Link == (httpmodel.Access{}) {
+		return capture.IP(0)
+	}
+	return capture.IP(link.NodeID(site + 1))
+}
 
 // HAROf returns run rc's page loads as a HAR 1.2 document: one page per
 // visit and one entry per request (requests.csv's rows), creator
@@ -375,7 +404,7 @@ func HAROf(rc RunConfig, r Result, version string) (*har.HAR, error) {
 			},
 			Response:        resp,
 			Timings:         t,
-			ServerIPAddress: HARServerAddress,
+			ServerIPAddress: HARServerIP(s, q.Host),
 		}
 		if q.Connection > 0 {
 			e.Connection = strconv.Itoa(q.Connection)

@@ -321,6 +321,9 @@ func HAROf(rc RunConfig, r Result, version string) (*har.HAR, error) {
 	}
 	page := pageConfig(s.Page, true)
 	httpVersion := "HTTP/" + s.HTTP.Version
+	if rc.Model.HTTPVersion != "" { // the model's own (http_version)
+		httpVersion = "HTTP/" + rc.Model.HTTPVersion
+	}
 	if rc.Model.Name == HTTP2 {
 		httpVersion = "HTTP/2.0"
 	}

@@ -649,3 +649,27 @@ func FuzzLoadHAR(f *testing.F) {
 		}
 	})
 }
+
+// TestHARHTTPVersionPerModel: each entry's httpVersion is the version its
+// model ran under: a model's http_version over http.version, HTTP/2.0
+// for http2.
+func TestHARHTTPVersionPerModel(t *testing.T) {
+	s := mustLoad(t, "name: v\nhttp: {version: \"1.1\"}\npage: {html: 5KB, objects: [{count: 2, size: 5KB}]}\n"+
+		"models:\n  - short-lived: {http_version: \"1.0\"}\n  - persistent\n  - http2\n")
+	runs, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"HTTP/1.0", "HTTP/1.1", "HTTP/2.0"} {
+		res := Run(runs[i], false)
+		h, err := HAROf(runs[i], res, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range h.Log.Entries {
+			if e.Request.HTTPVersion != want || e.Response.HTTPVersion != want {
+				t.Fatalf("%s: entry versions %s/%s, want %s", runs[i].Model.Label, e.Request.HTTPVersion, e.Response.HTTPVersion, want)
+			}
+		}
+	}
+}

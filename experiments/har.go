@@ -175,7 +175,7 @@ var harSweepKeyRE = regexp.MustCompile(`(^|\.)page\.(har|exclude_hosts|first)$`)
 // checkHAR checks outputs and what page.har allows: a page read from a
 // HAR file cannot be swept (the resolved spec, experiment.yaml, holds the
 // page read, not the file, but a sweep's values are written as given),
-// the har output is for the single client, and a Spec built in Go takes
+// and a Spec built in Go takes
 // a HAR page from ReadHARPage.
 func (st *loaded) checkHAR() {
 	s, d := st.spec, st.d
@@ -184,10 +184,6 @@ func (st *loaded) checkHAR() {
 			p := fmt.Sprintf("outputs[%d]", i)
 			d.errorf(d.node(p), p, "%q is not an output (use %s)", o, orList(outputNames))
 		}
-	}
-	if s.WantsHAR() && len(s.Clients) > 0 {
-		n, p := d.nodeFor("outputs")
-		d.errorf(n, p, "the har output is for the single client; with clients: it is not written yet")
 	}
 	for _, a := range s.Sweep {
 		if slices.ContainsFunc(a.Values, func(v SweepValue) bool { return hasHARKey(v.Text) }) {
@@ -313,29 +309,19 @@ func HARServerIP(s *Spec, host string) string {
 // object's size and its headersSize the rest of requests.csv's bytes;
 // a request that failed has status 0. URLs are http:// (https:// with
 // TLS) on the request's host, / for the HTML and /object/N for the N-th
-// object of the page. With clients: (populations) it returns an error.
+// object of the page. With clients: (populations) each client's visit is
+// a page of its own (see populationHAR).
 func HAROf(rc RunConfig, r Result, version string) (*har.HAR, error) {
 	s := rc.Point.Spec
-	if len(s.Clients) > 0 {
-		return nil, errors.New("experiments: HAR output is for the single client")
-	}
-	page := pageConfig(s.Page, true)
-	httpVersion := "HTTP/" + s.HTTP.Version
-	if rc.Model.HTTPVersion != "" { // the model's own (http_version)
-		httpVersion = "HTTP/" + rc.Model.HTTPVersion
-	}
-	if rc.Model.Name == HTTP2 {
-		httpVersion = "HTTP/2.0"
-	}
-	scheme := "http"
-	if s.TLS != "none" && s.TLS != "" {
-		scheme = "https"
-	}
 	h := &har.HAR{Log: har.Log{
 		Version: har.Version,
 		Creator: har.Creator{Name: "connsim", Version: version},
 		Comment: fmt.Sprintf("Simulated by connsim: experiment %s, run %d (%s), seed %d. Times are virtual, from %s.", s.Name, rc.Index, rc.ID, rc.Seed, HAREpoch().Format(time.RFC3339)),
 	}}
+	if len(s.Clients) > 0 {
+		return h, populationHAR(h, rc, r)
+	}
+	hb := newHARBuilder(s, pageConfig(s.Page, true), rc.Model)
 	// Visit starts in virtual time: each visit starts when the previous
 	// one ended (its last request) plus the reading time.
 	var visitEnd []float64 // ms from the visit's start
@@ -362,59 +348,152 @@ func HAROf(rc RunConfig, r Result, version string) (*har.HAR, error) {
 		if q.Visit != visit {
 			visit, inVisit = q.Visit, 0
 		}
-		i := inVisit
+		e, err := hb.entry(q, inVisit, fmt.Sprintf("page_%d", q.Visit+1), visitStart[q.Visit])
+		if err != nil {
+			return nil, err
+		}
 		inVisit++
-		method, size, path, mimeType := "GET", page.HTML, "/", "text/html"
-		if i > 0 {
-			if i-1 >= len(page.Objects) {
-				return nil, fmt.Errorf("experiments: request %d of visit %d: the page has %d objects", i, q.Visit, len(page.Objects))
-			}
-			o := page.Objects[i-1]
-			method, size, path, mimeType = o.Method, o.Size, fmt.Sprintf("/object/%d", i), "application/octet-stream"
-			if method == "" {
-				method = "GET"
-			}
-		}
-		t := har.Timings{
-			Blocked: q.QueuedMS,
-			DNS:     positiveOr(q.DNSMS),
-			Connect: -1,
-			SSL:     positiveOr(q.TLSMS),
-			Send:    q.SendMS,
-			Wait:    q.WaitMS,
-			Receive: q.ReceiveMS,
-		}
-		if q.ConnectMS > 0 || q.TLSMS > 0 {
-			t.Connect = round6(q.ConnectMS + q.TLSMS)
-		}
-		resp := har.Response{
-			Status: 200, StatusText: "OK", HTTPVersion: httpVersion,
-			Content:     har.Content{Size: size, MimeType: mimeType},
-			HeadersSize: q.Bytes - size, BodySize: size,
-		}
-		if q.EndMS < 0 { // failed: no response
-			resp = har.Response{HTTPVersion: httpVersion, Content: har.Content{MimeType: mimeType}, HeadersSize: -1, BodySize: 0}
-		} else if resp.HeadersSize < 0 {
-			resp.HeadersSize = -1
-		}
-		e := har.Entry{
-			Pageref:         fmt.Sprintf("page_%d", q.Visit+1),
-			StartedDateTime: harTime(visitStart[q.Visit] + msDuration(q.StartMS)),
-			Time:            round6(t.Total()),
-			Request: har.Request{
-				Method: method, URL: scheme + "://" + q.Host + path, HTTPVersion: httpVersion,
-				HeadersSize: int64(s.HTTP.RequestBytes), BodySize: 0,
-			},
-			Response:        resp,
-			Timings:         t,
-			ServerIPAddress: HARServerIP(s, q.Host),
-		}
-		if q.Connection > 0 {
-			e.Connection = strconv.Itoa(q.Connection)
-		}
 		h.Log.Entries = append(h.Log.Entries, e)
 	}
 	return h, nil
+}
+
+// populationHAR adds to h the page loads of a run with clients: one page
+// per client and visit, titled by the client ("web#3, visit 1") and
+// started when that visit started in the run (a client arrives at its own
+// time), each entry on its population's page; an idle client loads none.
+func populationHAR(h *har.HAR, rc RunConfig, r Result) error {
+	s := rc.Point.Spec
+	cfg, err := ModelConfig(s, rc.Model)
+	if err != nil {
+		return err
+	}
+	builders := map[string]*harBuilder{} // population name -> its page's
+	for _, p := range cfg.Clients {
+		m := rc.Model
+		if p.Model.Kind != cfg.Model.Kind {
+			m = ModelSpec{Name: p.Model.Kind.String()}
+		}
+		builders[p.Name] = newHARBuilder(s, p.Page, m)
+	}
+	type visitKey struct {
+		client string
+		visit  int
+	}
+	type visitPage struct {
+		id    string
+		index int // in h.Log.Pages
+		count int // requests placed so far
+	}
+	pages := map[visitKey]*visitPage{}
+	for _, q := range r.Requests {
+		k := visitKey{q.Client, q.Visit}
+		vp := pages[k]
+		if vp == nil {
+			vp = &visitPage{id: fmt.Sprintf("page_%s_%d", q.Client, q.Visit+1), index: len(h.Log.Pages)}
+			pages[k] = vp
+			h.Log.Pages = append(h.Log.Pages, har.Page{
+				StartedDateTime: harTime(msDuration(q.VisitStartMS)),
+				ID:              vp.id,
+				Title:           fmt.Sprintf("%s: %s, %s, visit %d", s.Name, rc.ID, q.Client, q.Visit+1),
+				PageTimings:     har.PageTimings{OnContentLoad: -1},
+			})
+		}
+		pt := &h.Log.Pages[vp.index].PageTimings
+		pt.OnLoad = math.Max(pt.OnLoad, q.EndMS)
+	}
+	for _, q := range r.Requests {
+		pop, _, _ := strings.Cut(q.Client, "#")
+		hb := builders[pop]
+		if hb == nil {
+			return fmt.Errorf("experiments: request %d: client %q is of no population", q.Request, q.Client)
+		}
+		vp := pages[visitKey{q.Client, q.Visit}]
+		e, err := hb.entry(q, vp.count, vp.id, msDuration(q.VisitStartMS))
+		if err != nil {
+			return err
+		}
+		vp.count++
+		h.Log.Entries = append(h.Log.Entries, e)
+	}
+	return nil
+}
+
+// harBuilder makes the HAR entries of the requests of one page.
+type harBuilder struct {
+	s                   *Spec
+	page                httpmodel.Page
+	httpVersion, scheme string
+}
+
+func newHARBuilder(s *Spec, page httpmodel.Page, m ModelSpec) *harBuilder {
+	hb := &harBuilder{s: s, page: page, httpVersion: "HTTP/" + s.HTTP.Version, scheme: "http"}
+	if m.HTTPVersion != "" { // the model's own (http_version)
+		hb.httpVersion = "HTTP/" + m.HTTPVersion
+	}
+	if m.Name == HTTP2 {
+		hb.httpVersion = "HTTP/2.0"
+	}
+	if s.TLS != "none" && s.TLS != "" {
+		hb.scheme = "https"
+	}
+	return hb
+}
+
+// entry is the HAR entry of q, the i-th request of its visit (the HTML
+// first, then the page's objects in order), on page pageref whose visit
+// started at visitStart in the run.
+func (hb *harBuilder) entry(q RequestRow, i int, pageref string, visitStart time.Duration) (har.Entry, error) {
+	page, httpVersion := hb.page, hb.httpVersion
+	method, size, path, mimeType := "GET", page.HTML, "/", "text/html"
+	if i > 0 {
+		if i-1 >= len(page.Objects) {
+			return har.Entry{}, fmt.Errorf("experiments: request %d of visit %d: the page has %d objects", i, q.Visit, len(page.Objects))
+		}
+		o := page.Objects[i-1]
+		method, size, path, mimeType = o.Method, o.Size, fmt.Sprintf("/object/%d", i), "application/octet-stream"
+		if method == "" {
+			method = "GET"
+		}
+	}
+	t := har.Timings{
+		Blocked: q.QueuedMS,
+		DNS:     positiveOr(q.DNSMS),
+		Connect: -1,
+		SSL:     positiveOr(q.TLSMS),
+		Send:    q.SendMS,
+		Wait:    q.WaitMS,
+		Receive: q.ReceiveMS,
+	}
+	if q.ConnectMS > 0 || q.TLSMS > 0 {
+		t.Connect = round6(q.ConnectMS + q.TLSMS)
+	}
+	resp := har.Response{
+		Status: 200, StatusText: "OK", HTTPVersion: httpVersion,
+		Content:     har.Content{Size: size, MimeType: mimeType},
+		HeadersSize: q.Bytes - size, BodySize: size,
+	}
+	if q.EndMS < 0 { // failed: no response
+		resp = har.Response{HTTPVersion: httpVersion, Content: har.Content{MimeType: mimeType}, HeadersSize: -1, BodySize: 0}
+	} else if resp.HeadersSize < 0 {
+		resp.HeadersSize = -1
+	}
+	e := har.Entry{
+		Pageref:         pageref,
+		StartedDateTime: harTime(visitStart + msDuration(q.StartMS)),
+		Time:            round6(t.Total()),
+		Request: har.Request{
+			Method: method, URL: hb.scheme + "://" + q.Host + path, HTTPVersion: httpVersion,
+			HeadersSize: int64(hb.s.HTTP.RequestBytes), BodySize: 0,
+		},
+		Response:        resp,
+		Timings:         t,
+		ServerIPAddress: HARServerIP(hb.s, q.Host),
+	}
+	if q.Connection > 0 {
+		e.Connection = strconv.Itoa(q.Connection)
+	}
+	return e, nil
 }
 
 // positiveOr returns ms, or -1 (HAR's "does not apply") when it is 0.

@@ -246,7 +246,6 @@ func TestHARKeyErrors(t *testing.T) {
 		{"first range", "page: {har: " + abs + ", first: -1}", `page.first: -1 is out of range`},
 		{"swept", "page: {har: " + abs + "}\nsweep: {page.har: [a.har, b.har]}", `sweep.page.har: page.har cannot be swept`},
 		{"output", "outputs: [har, pcap]", `outputs[1]: "pcap" is not an output (use har)`},
-		{"output with clients", "outputs: [har]\nclients: [{name: u, count: 2}]", `outputs: the har output is for the single client`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -581,8 +580,11 @@ func checkHARStructure(t *testing.T, data []byte, reqs []RequestRow, visits int)
 		if i == 0 || reqs[i-1].Visit != q.Visit {
 			visitStart = started.Add(-time.Duration(q.StartMS * 1e6))
 		}
-		if q.Visit == 0 && started.Sub(epoch) != time.Duration(q.StartMS*1e6).Truncate(time.Millisecond) {
-			t.Errorf("%s.startedDateTime %v, want the epoch + %v ms", path, started, q.StartMS)
+		// The request started at its visit's start in the run (the
+		// model's, not the one HAROf works out for the single client)
+		// plus start_ms.
+		if want := (msDuration(q.VisitStartMS) + msDuration(q.StartMS)).Truncate(time.Millisecond); started.Sub(epoch) != want {
+			t.Errorf("%s.startedDateTime %v, want the epoch + %v (visit start %v ms + start %v ms)", path, started, want, q.VisitStartMS, q.StartMS)
 		}
 		if q.Visit > 0 && visitStart.Before(epoch.Add(time.Second)) {
 			t.Errorf("%s: visit %d starts at %v, before the 1s reading time", path, q.Visit, visitStart)
@@ -670,6 +672,76 @@ func TestHARHTTPVersionPerModel(t *testing.T) {
 			if e.Request.HTTPVersion != want || e.Response.HTTPVersion != want {
 				t.Fatalf("%s: entry versions %s/%s, want %s", runs[i].Model.Label, e.Request.HTTPVersion, e.Response.HTTPVersion, want)
 			}
+		}
+	}
+}
+
+// TestPopulationHAR: with clients: each client's visit is a page of the
+// HAR file, started when that visit started in the run, whose entries are
+// the requests of that client and visit on its population's page (object
+// sizes from that page), with the timings of requests.csv; idle clients
+// add none.
+func TestPopulationHAR(t *testing.T) {
+	s := mustLoad(t, `name: ph
+models: [parallel]
+page: {html: 8KB, objects: [{count: 3, size: 10KB}]}
+clients:
+  - {name: web, count: 3, arrival: {interval: 200ms}, visits: 2, reading_time: 1s}
+  - {name: app, count: 2, arrival: {poisson: {rate: 5/s}}, model: http2, page: {html: 4KB, objects: [{count: 2, size: 30KB}]}}
+  - {name: idle, count: 1, idle: true}
+`)
+	runs, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Run(runs[0], false)
+	if res.Row.Err != "" {
+		t.Fatal(res.Row.Err)
+	}
+	h, err := HAROf(runs[0], res, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := har.Write(&buf, h); err != nil {
+		t.Fatal(err)
+	}
+	checkHARStructure(t, buf.Bytes(), res.Requests, 3*2+2) // a page per client visit
+	if want := 3*2 + 2; len(h.Log.Pages) != want {
+		t.Fatalf("%d pages, want one per client visit (%d)", len(h.Log.Pages), want)
+	}
+	pageOf := map[string]har.Page{}
+	for _, p := range h.Log.Pages {
+		pageOf[p.ID] = p
+	}
+	sizes := map[string][]int64{"web": {8000, 10000, 10000, 10000}, "app": {4000, 30000, 30000}}
+	seen := map[string]int{}
+	for i, e := range h.Log.Entries {
+		q := res.Requests[i]
+		pop, _, _ := strings.Cut(q.Client, "#")
+		if pop == "idle" {
+			t.Fatalf("entry %d is an idle client's", i)
+		}
+		p, ok := pageOf[e.Pageref]
+		if !ok || !strings.Contains(p.Title, q.Client+", visit "+fmt.Sprint(q.Visit+1)) {
+			t.Errorf("entry %d (%s, visit %d) is on page %q %q", i, q.Client, q.Visit+1, e.Pageref, p.Title)
+		}
+		if want := harTime(msDuration(q.VisitStartMS)); p.StartedDateTime != want {
+			t.Errorf("page %s starts %s, the client's visit started %s", p.ID, p.StartedDateTime, want)
+		}
+		k := seen[e.Pageref]
+		seen[e.Pageref]++
+		if k >= len(sizes[pop]) || e.Response.BodySize != sizes[pop][k] {
+			t.Errorf("entry %d: request %d of %s's visit has body %d, its page's size list %v", i, k, q.Client, e.Response.BodySize, sizes[pop])
+		}
+		wantVersion := map[string]string{"web": "HTTP/1.1", "app": "HTTP/2.0"}[pop]
+		if e.Request.HTTPVersion != wantVersion {
+			t.Errorf("entry %d (%s): %s, want %s", i, q.Client, e.Request.HTTPVersion, wantVersion)
+		}
+	}
+	for id, n := range seen {
+		if want := len(sizes[strings.Split(strings.TrimPrefix(id, "page_"), "#")[0]]); n != want {
+			t.Errorf("page %s has %d entries, want %d", id, n, want)
 		}
 	}
 }

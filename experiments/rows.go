@@ -90,6 +90,11 @@ type RequestRow struct {
 	Client   string // the client, "population#k"; "" without clients:
 	Refusals int    // connection attempts of its host refused while it waited for a connection
 	Replayed bool   // sent again after a connection closed under it
+
+	// VisitStartMS is when the request's visit started, in ms of run
+	// time; not a column of requests.csv (read back it is 0). HAR output
+	// places a population's page loads in time with it.
+	VisitStartMS float64
 }
 
 // RequestMark is what a waterfall marks on one request: the connection

@@ -95,8 +95,9 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 			// Every world refuses and replays (server.max_connections,
 			// keep-alive races); requests.csv has these columns only
 			// with clients:, the figures use them always.
-			Refusals: t.Refusals,
-			Replayed: t.Replayed,
+			Refusals:     t.Refusals,
+			Replayed:     t.Replayed,
+			VisitStartMS: t.VisitStart.Milliseconds(),
 		})
 		if pop {
 			out.Requests[len(out.Requests)-1].Client = cfg.ClientName(t.Client)

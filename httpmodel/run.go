@@ -76,9 +76,10 @@ type Timing struct {
 	SentAt, FirstByte         time.Duration // last send of the request; first response byte
 	Attempts                  int           // connections the request was sent on (replays included)
 
-	Client   int  // global client index (population order, then index in the population); 0 in the single-client world
-	Refusals int  // connection attempts of its host refused while this request waited for a connection
-	Replayed bool // sent again after a connection closed under it
+	Client     int      // global client index (population order, then index in the population); 0 in the single-client world
+	VisitStart sim.Time // when the request's visit started, in run time (a population's client arrives at its own time)
+	Refusals   int      // connection attempts of its host refused while this request waited for a connection
+	Replayed   bool     // sent again after a connection closed under it
 }
 
 // ConnTrace is the record of one client connection, kept with Config.Trace.
@@ -493,7 +494,7 @@ func (w *world) timing(r *request, visitStart sim.Time) Timing {
 	cl := r.host.cl
 	t := Timing{Index: r.index, Visit: r.visit, Host: r.host.name, Method: r.method,
 		Bytes: r.respBytes, Failed: r.failed, Attempts: r.attempts,
-		Client: cl.index, Refusals: r.refusals, Replayed: r.replayed}
+		Client: cl.index, VisitStart: visitStart, Refusals: r.refusals, Replayed: r.replayed}
 	if r.conn != nil {
 		t.Connection = r.conn.id
 	} else if r.failed {

@@ -66,3 +66,36 @@ func TestServersKeepPipelining(t *testing.T) {
 		}
 	}
 }
+
+// TestServersSweptPipeliningColumn: sweeping an entry's
+// servers[i].server.pipelining adds the pipelining_fallbacks column, as
+// sweeping server.pipelining does, and the point that breaks
+// pipelining counts its fallbacks there.
+func TestServersSweptPipeliningColumn(t *testing.T) {
+	y := strings.NewReplacer("SERVERS", "servers: [{name: origin, hosts: [example.com]}]\nsweep:\n  servers[0].server.pipelining: [ok, drop-after-first]\n",
+		"SERVER", "{}").Replace(pipeliningServersYAML)
+	s, err := Load("pipe.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	for _, r := range RunAll(runs, RunOptions{}) {
+		rows = append(rows, r.Row)
+	}
+	var b bytes.Buffer
+	if err := WriteResultsCSV(&b, s, rows); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "pipelining_fallbacks") {
+		t.Fatalf("want a header with pipelining_fallbacks and two rows:\n%s", b.String())
+	}
+	ok, broken := strings.TrimSuffix(lines[1], ","), strings.TrimSuffix(lines[2], ",")
+	if !strings.HasSuffix(ok, ",0") || !strings.HasSuffix(broken, ",3") {
+		t.Errorf("fallbacks: want 0 with ok and 3 (one per client) with drop-after-first:\n%s", b.String())
+	}
+}

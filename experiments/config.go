@@ -98,7 +98,11 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 		}
 		c.Clients = append(c.Clients, pop)
 	}
-	c.Topology = topologyConfig(s)
+	topo, err := topologyConfig(s)
+	if err != nil {
+		return httpmodel.Config{}, err
+	}
+	c.Topology = topo
 	return c, nil
 }
 

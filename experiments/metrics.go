@@ -193,8 +193,8 @@ var PipeliningMetricNames = func() []string {
 }()
 
 // breaksPipelining reports whether the spec's server may break
-// pipelining: server.pipelining is set to something other than ok, or
-// swept.
+// pipelining: server.pipelining, or a servers[i].server.pipelining, is
+// set to something other than ok, or swept.
 func (s *Spec) breaksPipelining() bool {
 	if s == nil {
 		return false
@@ -202,8 +202,17 @@ func (s *Spec) breaksPipelining() bool {
 	if p := s.Server.Pipelining; p != "" && p != "ok" {
 		return true
 	}
-	_, swept := s.Sweep.Axis("server.pipelining")
-	return swept
+	for _, st := range s.Servers {
+		if p := st.Server.Pipelining; p != "" && p != "ok" {
+			return true
+		}
+	}
+	for _, a := range s.Sweep {
+		if a.Key == "server.pipelining" || strings.HasPrefix(a.Key, "servers[") && strings.HasSuffix(a.Key, "].server.pipelining") {
+			return true
+		}
+	}
+	return false
 }
 
 // singleClientMetrics are what a run of the single-client world measures

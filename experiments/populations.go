@@ -392,8 +392,10 @@ func cloneServers(ss []ServerSiteSpec) []ServerSiteSpec {
 }
 
 // serverConfig is the httpmodel server of the spec's server settings
-// (the translations of ModelConfig's doc).
-func serverConfig(s ServerSpec) httpmodel.Server {
+// (the translations of ModelConfig's doc), pipelining included: a
+// site's Server replaces Config.Server whole, so a key left out here
+// would be lost for every server of a file with servers:.
+func serverConfig(s ServerSpec) (httpmodel.Server, error) {
 	maxReq := s.MaxRequests
 	if maxReq == 0 {
 		maxReq = math.MaxInt32 // 0 = unlimited in the spec
@@ -401,6 +403,10 @@ func serverConfig(s ServerSpec) httpmodel.Server {
 	keepAlive := s.KeepAliveTimeout.Std()
 	if keepAlive == 0 {
 		keepAlive = httpmodel.CloseWhenIdle
+	}
+	pipelining, err := httpmodel.ParsePipelining(s.Pipelining)
+	if err != nil {
+		return httpmodel.Server{}, err
 	}
 	return httpmodel.Server{
 		ThinkTime:               s.ThinkTime.Std(),
@@ -411,14 +417,18 @@ func serverConfig(s ServerSpec) httpmodel.Server {
 		MaxConnectionsPerClient: s.MaxConnectionsPerClient,
 		Workers:                 s.Workers,
 		MemoryPerConn:           int64(s.MemoryPerConnection),
-	}
+		Pipelining:              pipelining,
+	}, nil
 }
 
 // topologyConfig is the httpmodel topology of servers:.
-func topologyConfig(s *Spec) httpmodel.Topology {
+func topologyConfig(s *Spec) (httpmodel.Topology, error) {
 	var t httpmodel.Topology
-	for _, st := range s.Servers {
-		srv := serverConfig(st.Server)
+	for i, st := range s.Servers {
+		srv, err := serverConfig(st.Server)
+		if err != nil {
+			return httpmodel.Topology{}, fmt.Errorf("servers[%d].server: %w", i, err)
+		}
 		l := st.Link
 		t.Servers = append(t.Servers, httpmodel.ServerSite{
 			Name:  st.Name,
@@ -434,7 +444,7 @@ func topologyConfig(s *Spec) httpmodel.Topology {
 			Server: &srv,
 		})
 	}
-	return t
+	return t, nil
 }
 
 // pruneInherited rewrites, in doc, the YAML of s (MarshalResolved),

@@ -336,7 +336,10 @@ func (w *world) clientFinished(cl *client) {
 // browser cancels a connect no request needs. Without this the SYN
 // would be retried for up to tcp.Config.SynRetries (about 127 s) after
 // the page had loaded, and the attempt counted as refused when it gave
-// up. Each one counts in Metrics.Abandoned. A connection whose handshake
+// up. Each one counts in Metrics.Abandoned. If its SYN was on its way
+// and the server takes it, the client's host answers the SYN-ACK with a
+// reset (tcp), so the server frees the connection one round trip later,
+// as it would from a real client. A connection whose handshake
 // has completed is kept (it idles until the server closes it, as
 // after a load).
 func (cl *client) abandonDials() {

@@ -49,6 +49,15 @@ func (c *Conn) receive(p *link.Packet) {
 		case p.Flags&link.RST != 0:
 		case p.Flags&link.FIN != 0 && c.rcv.peerFin:
 			c.sendAck() // a repeated FIN: our ACK was lost (TIME-WAIT's job)
+		case c.peerConn < 0 && p.Flags&(link.SYN|link.ACK) == link.SYN|link.ACK:
+			// The SYN-ACK of a connect given up in SYN-SENT (Abort,
+			// or SynRetries run out): the host has no such
+			// connection and resets it (RFC 9293 3.10.7.1, <SEQ=SEG.ACK>
+			// <CTL=RST>), so the peer frees its SYN-RECEIVED
+			// connection now, not after its SYN-ACK retries.
+			c.peerConn = p.SrcConn
+			c.setPeer(c.ep.stack.conn(p.Src, p.SrcConn)) // the reset's pending count, as for any packet
+			c.sendPacket(link.RST, p.Ack, 0, false)
 		case c.peerConn >= 0:
 			c.sendPacket(link.RST|link.ACK, c.sndMax, 0, false)
 		}

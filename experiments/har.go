@@ -286,7 +286,7 @@ func HARServerIP(s *Spec, host string) string {
 			break
 		}
 	}
-	if t := topologyConfig(s); len(t.Servers) == 1 && t.Servers[0].Link == (httpmodel.Access{}) {
+	if t, err := topologyConfig(s); err == nil && len(t.Servers) == 1 && t.Servers[0].Link == (httpmodel.Access{}) {
 		return capture.IP(0)
 	}
 	return capture.IP(link.NodeID(site + 1))

@@ -14,6 +14,7 @@ const serverPort = 80
 type server struct {
 	w     *world
 	cfg   *Config
+	proxy *proxy        // the downstream side of this proxy: it forwards instead of answering (proxy.go)
 	open  int           // connections accepted and not yet closed
 	conns []*serverConn // every connection accepted (single-client world; populations keep none)
 
@@ -106,6 +107,13 @@ type srvReq struct {
 	close      bool // HTTP/1.x: the request did not ask for a persistent connection (see Config.persists)
 	headerSent bool
 	left       int64 // HTTP/2: body bytes not yet framed
+
+	// A proxy's request (proxy.go): hdrs, the request's header block
+	// as read, then the response's to relay; relayed, the response is
+	// the upstream one; badGateway, the upstream request failed.
+	hdrs       headerBlock
+	relayed    bool
+	badGateway bool
 }
 
 var (
@@ -435,10 +443,17 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	} else {
 		sc.pending = append(sc.pending, sr)
 	}
+	if px := sc.sv.proxy; px != nil {
+		sr.hdrs = px.requestHeaders(m)
+	}
 	if sc.deferRead() {
 		return // serial: read once the responses before it are written
 	}
 	sr.started = true
+	if px := sc.sv.proxy; px != nil {
+		px.take(sc, sr) // think, forward, relay: sr is ready when the response is
+		return
+	}
 	think := cfg.Server.ThinkTime
 	if think <= 0 {
 		sr.ready = true
@@ -502,16 +517,37 @@ func (sc *serverConn) respond(sr *srvReq) (closed bool) {
 	} else {
 		close = closing
 	}
-	r.respBytes = hdr + r.size
+	body := r.size
+	// Header blocks are listed (proxy.go) only where a proxy is on the
+	// hop: a proxy builds its response's from the upstream one; a
+	// server answering a proxy tells it what its block holds.
+	var blk *headerBlock
+	if sr.relayed {
+		var ka *header
+		if !closing {
+			k := keepAliveHeader(cfg.Server)
+			ka = &k
+		}
+		b := withHop(sr.hdrs, close, keepAlive, ka)
+		blk = &b
+		hdr = b.Bytes()
+		if sr.badGateway {
+			body = 0
+		}
+	} else if r.relay != nil {
+		b := cfg.responseBlock(cfg.Server, close, keepAlive)
+		blk = &b
+	}
+	r.respBytes = hdr + body
 	tc.Cork()
 	// A message of 0 bytes has nothing to send: a response without
 	// header bytes is its body alone (Validate refuses a response of
 	// 0 bytes in all, which the client could not see arrive).
-	if hdr > 0 {
-		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: r.size == 0})
+	if hdr > 0 || body == 0 {
+		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: body == 0, badGateway: sr.badGateway, hdrs: blk})
 	}
-	if r.size > 0 {
-		tc.Send(r.size, &msg{kind: mRespBody, req: r, close: close, keepAlive: keepAlive, last: true})
+	if body > 0 {
+		tc.Send(body, &msg{kind: mRespBody, req: r, close: close, keepAlive: keepAlive, last: true, hdrs: blk})
 	}
 	tc.Uncork()
 	if closing {
@@ -569,10 +605,18 @@ func (sc *serverConn) pump() {
 		r := sr.req
 		if !sr.headerSent {
 			sr.headerSent = true
-			n := h2HeaderBytes(cfg.ResponseHeaderBytes, !sc.sentHeaders)
+			base := cfg.ResponseHeaderBytes
+			var blk *headerBlock
+			if sr.relayed {
+				base = sr.hdrs.Bytes() // HTTP/2 carries no hop-by-hop lines (RFC 9113 8.2.2)
+				blk = &sr.hdrs
+			} else if r.relay != nil {
+				blk = &headerBlock{base: base}
+			}
+			n := h2HeaderBytes(base, !sc.sentHeaders)
 			sc.sentHeaders = true
 			r.respBytes += n
-			tc.Send(n, &msg{kind: mH2Headers, req: r, last: r.size == 0})
+			tc.Send(n, &msg{kind: mH2Headers, req: r, last: sr.left == 0, badGateway: sr.badGateway, hdrs: blk})
 		} else {
 			n := min(sr.left, h2MaxFrame)
 			sr.left -= n

@@ -57,6 +57,11 @@ type ProxyMetrics struct {
 	Answered    int           // upstream responses it relayed
 	Failed      int           // upstream requests that failed (answered 502 Bad Gateway downstream)
 	Upstream    time.Duration // mean time from forwarding a request to the end of its upstream response (queueing, connecting, the upstream round trips); 0 if none
+	Replayed    int           // upstream requests it sent again after their connection closed under them (idempotent only)
+	// Header and response bytes on the upstream hop, summed over the
+	// answered requests (the last attempt of each): request header
+	// blocks as sent, responses as received (headers, body, framing).
+	RequestBytes, ResponseBytes int64
 }
 
 // ReusePerConnection is the upstream requests per upstream connection
@@ -85,7 +90,10 @@ type proxy struct {
 	via     header // the Via line it adds to what it forwards
 	issued  int
 	metrics ProxyMetrics
-	upNS    int64
+	// unsafeReplays counts non-idempotent requests it sent again: a
+	// defect the tests look for.
+	unsafeReplays int
+	upNS          int64
 }
 
 // relay is what a proxy remembers of a request it forwarded: the
@@ -271,6 +279,12 @@ func (px *proxy) forward(sc *serverConn, sr *srvReq) {
 func (px *proxy) done(ur *request) {
 	rl := ur.relay
 	sr := rl.sr
+	if ur.replayed {
+		px.metrics.Replayed++
+		if !ur.idempotent {
+			px.unsafeReplays++ // never: RFC 9112 9.3.1 (tests check)
+		}
+	}
 	if ur.failed {
 		px.metrics.Failed++
 		sr.badGateway = true
@@ -278,6 +292,8 @@ func (px *proxy) done(ur *request) {
 	} else {
 		px.metrics.Answered++
 		px.upNS += int64(ur.end.Sub(ur.start))
+		px.metrics.RequestBytes += ur.reqBytes
+		px.metrics.ResponseBytes += ur.respBytes
 		sr.hdrs = px.forwardBlock(rl.respHdrs)
 	}
 	sr.relayed = true

@@ -1,7 +1,7 @@
 package httpmodel
 
 import (
-	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -54,11 +54,178 @@ func requestsOnce(t *testing.T, res *Result, want int) int {
 	return failed
 }
 
-func TestProxySmoke(t *testing.T) {
-	cfg := edgeConfig(3, 4, Model{Kind: Persistent}, Model{Kind: Persistent}, 50*time.Millisecond)
-	res := runPop(t, cfg, 1)
-	requestsOnce(t, res, 15)
-	m := res.Metrics
-	fmt.Printf("%+v\n", m.Proxies)
-	fmt.Println(m.PLT, m.Connections, m.RequestsServed, m.ClientPLTs)
+// runProxies runs cfg like Run and returns the world too, for its
+// proxies' internal counts.
+func runProxies(t *testing.T, cfg Config, seed uint64) (*Result, *world) {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	w := build(cfg, seed)
+	w.scheduleArrivals()
+	err := w.explainStall(w.run())
+	res := w.result()
+	res.Err = err
+	res.Metrics.PipeliningFallbacks = w.fallbacks
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return res, w
+}
+
+// TestProxyForwardable: RFC 9110 7.6.1, header by header: the fields
+// a proxy removes from what it forwards, and those it keeps.
+func TestProxyForwardable(t *testing.T) {
+	e2e := []header{{"Host", "example.com"}, {"Accept", "*/*"}, {"Cache-Control", "no-cache"}, {"Via", "1.1 a"}}
+	cases := []struct {
+		name string
+		in   []header
+		drop []string // names removed (with e2e always kept)
+	}{
+		{"none", nil, nil},
+		{"Connection", []header{{"Connection", "close"}}, []string{"Connection"}},
+		{"connection lower case", []header{{"connection", "keep-alive"}}, []string{"connection"}},
+		{"Keep-Alive", []header{{"Keep-Alive", "timeout=5, max=100"}}, []string{"Keep-Alive"}},
+		{"Proxy-Connection", []header{{"Proxy-Connection", "keep-alive"}}, []string{"Proxy-Connection"}},
+		{"TE", []header{{"TE", "trailers"}}, []string{"TE"}},
+		{"Trailer", []header{{"Trailer", "Expires"}}, []string{"Trailer"}},
+		{"Transfer-Encoding", []header{{"Transfer-Encoding", "chunked"}}, []string{"Transfer-Encoding"}},
+		{"Upgrade", []header{{"Upgrade", "h2c"}}, []string{"Upgrade"}},
+		{"named by Connection", []header{{"Connection", "X-Hop, x-other"}, {"X-Hop", "1"}, {"X-Other", "2"}}, []string{"Connection", "X-Hop", "X-Other"}},
+		{"named with spaces and case", []header{{"X-Trace", "7"}, {"Connection", " x-TRACE ,close"}}, []string{"Connection", "X-Trace"}},
+		{"named end-to-end field", []header{{"Connection", "Cache-Control"}}, []string{"Connection", "Cache-Control"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := append(slices.Clone(e2e), tc.in...)
+			out := forwardable(in)
+			for _, h := range in {
+				dropped := slices.ContainsFunc(tc.drop, func(n string) bool { return n == h.name })
+				kept := slices.Contains(out, h)
+				if dropped == kept {
+					t.Errorf("%s: %s: kept %v, want %v (out %v)", tc.name, h.name, kept, !dropped, out)
+				}
+			}
+		})
+	}
+}
+
+// TestProxyHeaderBytesPerHop: the header bytes on each hop of one
+// request through a reverse proxy, line by line: the proxy forwards
+// the client's block without its hop-by-hop lines, adds its Via and
+// its own connection-management lines; the response likewise.
+func TestProxyHeaderBytesPerHop(t *testing.T) {
+	via := header{"Via", "1.1 edge"}.bytes() // 15
+	ka := keepAliveHeader(Server{KeepAliveTimeout: 5 * time.Second, MaxRequests: 100}).bytes()
+	closeLn := hdrConnClose.bytes()
+	const req, resp, body = 400, 300, 8000
+	cases := []struct {
+		name                 string
+		down, up             Kind
+		wantUpReq, wantUpRsp int64 // upstream request header, response bytes
+		wantDownRsp          int64 // the client's response bytes
+	}{
+		// Both persistent: + Via upstream; the origin's Keep-Alive
+		// replaced by the proxy's, + Via downstream.
+		{"persistent/persistent", Persistent, Persistent, req + via, resp + body, resp - ka + via + ka + body},
+		// The client's Connection: close is removed; the proxy's
+		// upstream hop is persistent. Downstream the proxy closes:
+		// Connection: close instead of Keep-Alive.
+		{"short-lived/persistent", ShortLived, Persistent, req - closeLn + via, resp + body, resp - ka + via + closeLn + body},
+		// The proxy asks the origin to close; the origin's
+		// Connection: close is not forwarded, the proxy's own
+		// Keep-Alive goes to the client.
+		{"persistent/short-lived", Persistent, ShortLived, req + via + closeLn, resp + body, resp - closeLn + via + ka + body},
+		// HTTP/2 upstream: no hop-by-hop lines, HPACK-sized blocks.
+		{"persistent/http2", Persistent, HTTP2, h2HeaderBytes(req+via, true), h2HeaderBytes(resp, true) + body + h2FrameHeader, resp + via + ka + body},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := edgeConfig(1, 0, Model{Kind: tc.down}, Model{Kind: tc.up}, 10*time.Millisecond)
+			res := runPop(t, cfg, 1)
+			pm := res.Metrics.Proxies[0]
+			if pm.Answered != 1 || pm.RequestBytes != tc.wantUpReq || pm.ResponseBytes != tc.wantUpRsp {
+				t.Errorf("upstream: %d answered, request %d bytes, response %d: want 1, %d, %d", pm.Answered, pm.RequestBytes, pm.ResponseBytes, tc.wantUpReq, tc.wantUpRsp)
+			}
+			if got := res.Requests[0].Bytes; got != tc.wantDownRsp {
+				t.Errorf("downstream response %d bytes, want %d", got, tc.wantDownRsp)
+			}
+		})
+	}
+}
+
+// TestProxyBlocksMatchByteCounts: where no proxy is on the hop, the
+// header blocks listed for a message add up to the bytes the package
+// has always sent.
+func TestProxyBlocksMatchByteCounts(t *testing.T) {
+	for _, v := range []string{"1.0", "1.1"} {
+		for _, k := range []Kind{ShortLived, Persistent} {
+			cfg := DefaultConfig()
+			cfg.HTTPVersion = v
+			cfg.Model.Kind = k
+			c := cfg.withDefaults()
+			m := &msg{kind: mRequest}
+			want := c.RequestBytes
+			if c.http10() {
+				m.keepAlive = k != ShortLived
+				if m.keepAlive {
+					want += connKeepAliveLen
+				}
+			} else {
+				m.close = k == ShortLived
+			}
+			if got := c.requestBlock(m).Bytes(); got != want {
+				t.Errorf("%s %v request block %d bytes, want %d", v, k, got, want)
+			}
+			for _, closing := range []bool{false, true} {
+				close, keepAlive := !c.http10() && closing, c.http10() && !closing
+				want := c.ResponseHeaderBytes
+				if keepAlive {
+					want += connKeepAliveLen
+				}
+				if got := c.responseBlock(c.Server, close, keepAlive).Bytes(); got != want {
+					t.Errorf("%s closing=%v response block %d bytes, want %d", v, closing, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestProxyConnectionScopePerHop: Connection: close and the server's
+// keep-alive settings govern one hop each. A client's Connection: close
+// ends only its connection to the proxy; an origin's MaxRequests (the
+// max of its Keep-Alive) and its keep-alive timeout only the proxy's
+// connections to it.
+func TestProxyConnectionScopePerHop(t *testing.T) {
+	const objs = 5
+	cases := []struct {
+		name             string
+		down, up         Kind
+		visits           int
+		origin, edge     Server
+		wantDown, wantUp int
+	}{
+		{"client close, proxy keeps", ShortLived, Persistent, 1, Server{}, Server{}, 1 + objs, 1},
+		{"proxy close, client keeps", Persistent, ShortLived, 1, Server{}, Server{}, 1, 1 + objs},
+		{"origin max=1", Persistent, Persistent, 1, Server{MaxRequests: 1}, Server{}, 1, 1 + objs},
+		{"proxy max=1", Persistent, Persistent, 1, Server{}, Server{MaxRequests: 1}, 1 + objs, 1},
+		{"origin keep-alive short", Persistent, Persistent, 2, Server{KeepAliveTimeout: 100 * time.Millisecond}, Server{KeepAliveTimeout: 10 * time.Second}, 1, 2},
+		{"proxy keep-alive short", Persistent, Persistent, 2, Server{KeepAliveTimeout: 10 * time.Second}, Server{KeepAliveTimeout: 100 * time.Millisecond}, 2, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := edgeConfig(1, objs, Model{Kind: tc.down}, Model{Kind: tc.up}, 10*time.Millisecond)
+			cfg.Clients[0].Visits = tc.visits
+			cfg.Clients[0].ReadingTime = time.Second
+			o, e := tc.origin, tc.edge
+			cfg.Topology.Servers[0].Server = &o
+			cfg.Topology.Proxies[0].Server = &e
+			res := runPop(t, cfg, 1)
+			requestsOnce(t, res, tc.visits*(1+objs))
+			m := res.Metrics
+			if m.Connections != tc.wantDown || m.ProxyConnections != tc.wantUp {
+				t.Errorf("client connections %d, proxy connections %d: want %d, %d", m.Connections, m.ProxyConnections, tc.wantDown, tc.wantUp)
+			}
+		})
+	}
 }

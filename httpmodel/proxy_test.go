@@ -1,6 +1,7 @@
 package httpmodel
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -227,5 +228,94 @@ func TestProxyConnectionScopePerHop(t *testing.T) {
 				t.Errorf("client connections %d, proxy connections %d: want %d, %d", m.Connections, m.ProxyConnections, tc.wantDown, tc.wantUp)
 			}
 		})
+	}
+}
+
+// chainConfig returns two populations: "fwd" through a forward proxy
+// "fp" (which dials DNS's answer, the edge), "direct" straight to DNS's
+// answer; and a reverse proxy "edge" fronting example.com before the
+// origin. Some objects are POSTs.
+func chainConfig(n int, loss [4]float64) Config {
+	cfg := edgeConfig(n, 6, Model{Kind: Persistent}, Model{Kind: Persistent}, 20*time.Millisecond)
+	page := cfg.Clients[0].Page
+	page.Objects[2].Method = "POST"
+	page.Objects[4].Method = "POST"
+	cfg.Clients[0].Page = page
+	cfg.Clients[0].Name = "fwd"
+	cfg.Clients[0].Access.Loss = loss[0]
+	direct := cfg.Clients[0]
+	direct.Name = "direct"
+	direct.Model = Model{Kind: Pipelined}
+	cfg.Clients = append(cfg.Clients, direct)
+	cfg.Network.Loss = loss[1]
+	cfg.Topology.Proxies = []ProxySite{
+		{Name: "fp", For: []string{"fwd"}, Model: Model{Kind: Parallel, Connections: 2}, Link: Access{RTT: 5 * time.Millisecond, Loss: loss[2]}},
+		{Name: "edge", Hosts: []string{"example.com"}, Model: Model{Kind: Persistent, Connections: 4}, Link: Access{RTT: 5 * time.Millisecond, Loss: loss[2]}},
+	}
+	cfg.Topology.Servers[0].Link.Loss = loss[3]
+	// Connections that close under requests: the edge closes after 3
+	// requests (the pipelining clients replay what they sent behind),
+	// the origin as soon as idle (the proxies' reuse races its close).
+	cfg.Topology.Proxies[1].Server = &Server{MaxRequests: 3}
+	cfg.Topology.Servers[0].Server = &Server{KeepAliveTimeout: CloseWhenIdle}
+	return cfg
+}
+
+// TestProxyConservation: through a chain (forward proxy, reverse
+// proxy, origin) and a single reverse proxy, with loss on any hop,
+// every request is answered once, or replayed (idempotent only), or
+// reported failed; no POST is ever replayed, by a client or a proxy.
+func TestProxyConservation(t *testing.T) {
+	const n = 6
+	for _, loss := range [][4]float64{{}, {0.05, 0, 0, 0}, {0, 0.05, 0, 0}, {0, 0, 0.05, 0}, {0, 0, 0, 0.05}, {0.03, 0.03, 0.03, 0.03}} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("loss=%v/seed=%d", loss, seed), func(t *testing.T) {
+				cfg := chainConfig(n, loss)
+				res, w := runProxies(t, cfg, seed)
+				failed := requestsOnce(t, res, 2*n*7)
+				for _, r := range res.Requests {
+					if r.Method == "POST" && (r.Replayed || r.Attempts > 1) {
+						t.Errorf("client %d: a POST was replayed (%d attempts)", r.Client, r.Attempts)
+					}
+				}
+				fp, edge := w.proxies[0], w.proxies[1]
+				t.Logf("failed %d, replayed %d (fp %d, edge %d), proxy failed %d", failed, res.Metrics.Replayed, fp.metrics.Replayed, edge.metrics.Replayed, res.Metrics.ProxyFailed)
+				for _, px := range w.proxies {
+					if px.unsafeReplays != 0 {
+						t.Errorf("%s replayed %d POSTs", px.site.Name, px.unsafeReplays)
+					}
+					m := px.metrics
+					if m.Answered+m.Failed > m.Forwarded {
+						t.Errorf("%s: %d answered + %d failed of %d forwarded", px.site.Name, m.Answered, m.Failed, m.Forwarded)
+					}
+				}
+				// Every request goes through the edge; only "fwd"'s
+				// through fp, and the edge's requests come from both.
+				if fp.metrics.Accepted == 0 || edge.metrics.Forwarded < fp.metrics.Answered+n*7-failed {
+					t.Errorf("fp accepted %d, edge forwarded %d (fp answered %d)", fp.metrics.Accepted, edge.metrics.Forwarded, fp.metrics.Answered)
+				}
+				if failed > 0 && res.Metrics.ProxyFailed == 0 {
+					t.Errorf("%d requests failed, none at a proxy", failed)
+				}
+			})
+		}
+	}
+}
+
+// TestProxyBadGateway: an origin that refuses every connection makes
+// the edge's requests fail; the edge answers 502, and the clients
+// report their requests failed, each once, none hanging.
+func TestProxyBadGateway(t *testing.T) {
+	cfg := edgeConfig(2, 3, Model{Kind: Persistent}, Model{Kind: Persistent}, 10*time.Millisecond)
+	cfg.Topology.Servers[0].Server = &Server{MaxConnections: 1, KeepAliveTimeout: 60 * time.Second}
+	// An idle flood holds the origin's one slot: the edge is refused.
+	flood := Population{Name: "flood", Count: 1, Idle: true, Page: Page{HTML: 1}, Model: Model{Kind: Persistent}, Access: Access{RTT: time.Millisecond}}
+	cfg.Clients = append([]Population{flood}, cfg.Clients...)
+	cfg.Topology.Proxies[0].Hosts = nil
+	cfg.Topology.Proxies[0].For = []string{"u"}
+	res, w := runProxies(t, cfg, 1)
+	failed := requestsOnce(t, res, 2)
+	if failed != 2 || w.proxies[0].metrics.Failed != 2 {
+		t.Errorf("%d client requests failed, the proxy's %d: want 2 (the HTMLs), 2", failed, w.proxies[0].metrics.Failed)
 	}
 }

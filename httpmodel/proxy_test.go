@@ -319,3 +319,112 @@ func TestProxyBadGateway(t *testing.T) {
 		t.Errorf("%d client requests failed, the proxy's %d: want 2 (the HTMLs), 2", failed, w.proxies[0].metrics.Failed)
 	}
 }
+
+// TestProxyBreakers: each broken middlebox as a proxy's setting
+// (Server.Pipelining of the proxy's downstream side) is detected by the
+// pipelining clients, which fall back, each once, and get every answer.
+// The same breaker at the origin is detected by the proxy's own
+// pipelining upstream side: one fallback, the proxy's. With fallback
+// off the run ends (no hang of the simulator): a stall is reported as
+// an error, or the requests the breaker lost are reported failed
+// (out-of-order's always). A proxy's out-of-order writes each response
+// as its upstream response completes: with parallel upstream
+// connections and objects of falling sizes, later ones come back first.
+func TestProxyBreakers(t *testing.T) {
+	const n, objs = 4, breakerObjects
+	for _, bc := range breakerCases {
+		for _, at := range []string{"proxy", "origin"} {
+			for _, off := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%v/at=%s/off=%v", bc.p, at, off), func(t *testing.T) {
+					base := bc.config(bc.p)
+					down, up := Model{Kind: Pipelined}, Model{Kind: Persistent}
+					if at == "origin" {
+						down, up = Model{Kind: Persistent}, Model{Kind: Pipelined}
+					} else if bc.p == PipeliningOutOfOrder {
+						up = Model{Kind: Parallel}
+						for i := range base.Page.Objects {
+							base.Page.Objects[i].Size = int64(60_000 - 2_500*i)
+						}
+					}
+					cfg := edgeConfig(n, objs, down, up, 20*time.Millisecond)
+					cfg.Clients[0].Page = base.Page
+					cfg.Clients[0].Arrival = Arrival{Kind: AllAtOnce}
+					cfg.PipeliningTimeout = base.PipeliningTimeout
+					cfg.NoPipeliningFallback = off
+					srv := base.Server
+					healthy := Server{ThinkTime: srv.ThinkTime}
+					if at == "proxy" {
+						cfg.Topology.Proxies[0].Server = &srv
+						cfg.Topology.Servers[0].Server = &healthy
+					} else {
+						cfg.Topology.Servers[0].Server = &srv
+						cfg.Topology.Proxies[0].Server = &healthy
+					}
+					res := Run(cfg, 1)
+					m := res.Metrics
+					if off {
+						if res.Err == nil {
+							failed := requestsOnce(t, res, len(res.Requests))
+							if bc.p == PipeliningOutOfOrder && failed == 0 {
+								t.Errorf("out-of-order without fallback: no request failed")
+							}
+						} else if bc.p == PipeliningOutOfOrder {
+							t.Errorf("out-of-order without fallback: %v, want failed requests", res.Err)
+						}
+						if m.PipeliningFallbacks != 0 {
+							t.Errorf("%d fallbacks with fallback off", m.PipeliningFallbacks)
+						}
+						return
+					}
+					if res.Err != nil {
+						t.Fatal(res.Err)
+					}
+					failed := requestsOnce(t, res, n*(1+objs))
+					lo, hi := n, n
+					switch {
+					case at == "origin":
+						lo, hi = 1, 1
+					case bc.p == PipeliningOutOfOrder:
+						lo = 1 // only the clients whose responses came back out of order see it
+					}
+					if m.PipeliningFallbacks < lo || m.PipeliningFallbacks > hi || failed != 0 {
+						t.Errorf("%d fallbacks, %d failed: want %d..%d, 0", m.PipeliningFallbacks, failed, lo, hi)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestProxyMixedProtocols: HTTP/1.1 from the clients and HTTP/2 to the
+// origin, and the reverse: every request answered, the protocol of
+// each hop its own (one upstream connection for every client with
+// http2 upstream; the clients' HTTP/2 fanned out over the proxy's
+// parallel HTTP/1.1 connections).
+func TestProxyMixedProtocols(t *testing.T) {
+	const n, objs = 5, 8
+	cases := []struct {
+		name             string
+		down, up         Model
+		wantDown, wantUp int // connections; -1: any
+	}{
+		{"h1 down, h2 up", Model{Kind: Persistent}, Model{Kind: HTTP2}, n, 1},
+		{"h2 down, h1 up", Model{Kind: HTTP2}, Model{Kind: Parallel}, n, -1},
+		{"h2 both", Model{Kind: HTTP2}, Model{Kind: HTTP2}, n, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := edgeConfig(n, objs, tc.down, tc.up, 30*time.Millisecond)
+			cfg.Clients[0].Arrival = Arrival{Kind: AllAtOnce}
+			res := runPop(t, cfg, 1)
+			requestsOnce(t, res, n*(1+objs))
+			m := res.Metrics
+			if m.Failed != 0 || m.Connections != tc.wantDown || (tc.wantUp >= 0 && m.ProxyConnections != tc.wantUp) {
+				t.Errorf("failed %d, client connections %d, proxy connections %d: want 0, %d, %d", m.Failed, m.Connections, m.ProxyConnections, tc.wantDown, tc.wantUp)
+			}
+			if tc.up.Kind == Parallel && (m.ProxyConnections < 2 || m.ProxyConnections > 6) {
+				t.Errorf("h1 upstream: %d proxy connections, want 2..6", m.ProxyConnections)
+			}
+		})
+	}
+}

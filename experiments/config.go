@@ -96,6 +96,9 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 		c.Clients = append(c.Clients, pop)
 	}
 	c.Topology = topologyConfig(s)
+	if c.Topology.Proxies, err = proxiesConfig(s); err != nil {
+		return httpmodel.Config{}, err
+	}
 	return c, nil
 }
 

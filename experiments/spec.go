@@ -43,10 +43,10 @@ type Spec struct {
 	// Proxies (ext, issue 12) puts proxies between the clients and the
 	// servers (proxies.go); empty = none, as before.
 	Proxies []ProxySpec `yaml:"proxies,omitempty"`
-	Page    PageSpec         `yaml:"page"`
-	Models  []ModelSpec      `yaml:"models"`
-	Sweep   Sweep            `yaml:"sweep,omitempty"`
-	Plots   []PlotSpec       `yaml:"plots,omitempty"`
+	Page    PageSpec    `yaml:"page"`
+	Models  []ModelSpec `yaml:"models"`
+	Sweep   Sweep       `yaml:"sweep,omitempty"`
+	Plots   []PlotSpec  `yaml:"plots,omitempty"`
 	// Labels (ext) names swept values for figures and the report: key ->
 	// one name per value, in sweep order, e.g. network: [LAN, WAN].
 	Labels SweepLabels `yaml:"labels,omitempty"`

@@ -314,7 +314,8 @@ func statsOf(spec *Spec, stats []Quartiles) []Quartiles {
 		return stats[:len(metricsOf(spec))] // a prefix of metricTable
 	}
 	out := slices.Clone(stats[:len(baseMetrics)])
-	return append(out, stats[len(baseMetrics)+len(populationMetrics):]...)
+	pipe := len(baseMetrics) + len(populationMetrics)
+	return append(out, stats[pipe:pipe+len(pipeliningMetrics)]...)
 }
 
 // MetricNames returns the metric columns of the spec's results.csv, in

@@ -18,7 +18,7 @@ var libNames = []string{
 	"connection-models", "warm-vs-cold", "hol-blocking",
 	"domain-sharding", "http10-vs-http11", "keep-alive-idle",
 	"server-capacity", "idle-flood", "sharding-vs-dos-limit",
-	"pipelining-breakers",
+	"pipelining-breakers", "proxy-hops", "edge-reuse",
 }
 
 // libLoad loads the built-in experiment called name.

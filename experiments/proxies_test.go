@@ -200,3 +200,30 @@ func FuzzProxies(f *testing.F) {
 		}
 	})
 }
+
+// TestGoldenProxyLibrary runs the built-in proxy-hops and edge-reuse in
+// full and compares their results.csv and summary.csv byte for byte
+// with the golden files, as TestGoldenPipeliningBreakers does: a change
+// to the proxy agent, the header model or the relay that moves any
+// number shows up here.
+func TestGoldenProxyLibrary(t *testing.T) {
+	for _, name := range []string{"proxy-hops", "edge-reuse"} {
+		t.Run(name, func(t *testing.T) {
+			data, err := LibraryYAML(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := Load("library/"+name+".yaml", data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runs, err := s.Runs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			results, summary, _ := csvOf(t, s, runs, 2)
+			golden(t, name+".results.golden.csv", results)
+			golden(t, name+".summary.golden.csv", summary)
+		})
+	}
+}

@@ -2,7 +2,9 @@ package httpmodel
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -424,6 +426,92 @@ func TestProxyMixedProtocols(t *testing.T) {
 			}
 			if tc.up.Kind == Parallel && (m.ProxyConnections < 2 || m.ProxyConnections > 6) {
 				t.Errorf("h1 upstream: %d proxy connections, want 2..6", m.ProxyConnections)
+			}
+		})
+	}
+}
+
+// TestProxyHTTP10: under HTTP/1.0 each hop asks for persistence itself:
+// the client's Connection: keep-alive is not forwarded, the proxy sends
+// its own upstream and echoes one downstream with its Keep-Alive line;
+// the origin's echo and Keep-Alive stay on the upstream hop.
+func TestProxyHTTP10(t *testing.T) {
+	cfg := edgeConfig(1, 3, Model{Kind: Persistent}, Model{Kind: Persistent}, 10*time.Millisecond)
+	cfg.HTTPVersion = "1.0"
+	res := runPop(t, cfg, 1)
+	requestsOnce(t, res, 4)
+	via := header{"Via", "1.1 edge"}.bytes()
+	ka := keepAliveHeader(Server{KeepAliveTimeout: 5 * time.Second, MaxRequests: 100}).bytes()
+	m := res.Metrics
+	pm := m.Proxies[0]
+	const req, resp = 400, 300
+	body := int64(8000 + 3*5000)
+	if want := 4 * (req + via + connKeepAliveLen); pm.RequestBytes != want {
+		t.Errorf("upstream request bytes %d, want %d", pm.RequestBytes, want)
+	}
+	if want := 4*(resp+connKeepAliveLen) + body; pm.ResponseBytes != want {
+		t.Errorf("upstream response bytes %d, want %d", pm.ResponseBytes, want)
+	}
+	var down int64
+	for _, r := range res.Requests {
+		down += r.Bytes
+	}
+	if want := 4*(resp-ka+via+connKeepAliveLen+ka) + body; down != want {
+		t.Errorf("downstream response bytes %d, want %d", down, want)
+	}
+	if m.Connections != 1 || m.ProxyConnections != 1 {
+		t.Errorf("connections %d and %d, want 1 on each hop", m.Connections, m.ProxyConnections)
+	}
+}
+
+// TestProxyDeterministic: a world of proxies, with loss on every hop,
+// gives the same result, to the last field, for the same seed, and
+// another one for another seed.
+func TestProxyDeterministic(t *testing.T) {
+	loss := [4]float64{0.02, 0.02, 0.02, 0.02}
+	a, b := runPop(t, chainConfig(4, loss), 7), runPop(t, chainConfig(4, loss), 7)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("same seed, different results:\n%+v\n%+v", a.Metrics, b.Metrics)
+	}
+	if c := runPop(t, chainConfig(4, loss), 8); reflect.DeepEqual(a.Metrics, c.Metrics) {
+		t.Errorf("seeds 7 and 8 gave the same metrics: is loss drawn at all?")
+	}
+}
+
+// TestProxyValidate: configurations a proxy cannot run are refused with
+// the proxy named.
+func TestProxyValidate(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"no name", func(c *Config) { c.Topology.Proxies[0].Name = "" }, "proxies[0]: a proxy needs a name"},
+		{"server's name", func(c *Config) { c.Topology.Proxies[0].Name = "origin" }, `name "origin" is already a server's`},
+		{"fronted twice", func(c *Config) {
+			c.Topology.Proxies = append(c.Topology.Proxies, ProxySite{Name: "b", Hosts: []string{"example.com"}})
+		}, `host "example.com" is already fronted by proxies[0]`},
+		{"unknown population", func(c *Config) { c.Topology.Proxies[0].For = []string{"x"} }, `for: no population named "x"`},
+		{"unknown upstream", func(c *Config) { c.Topology.Proxies[0].Upstream = "x" }, `upstream: no proxy named "x"`},
+		{"loop", func(c *Config) {
+			c.Topology.Proxies[0].Upstream = "b"
+			c.Topology.Proxies = append(c.Topology.Proxies, ProxySite{Name: "b", For: []string{"u"}, Upstream: "edge"})
+		}, "loops through proxy"},
+		{"loop through DNS", func(c *Config) {
+			c.Topology.Proxies[0].Upstream = "b"
+			c.Topology.Proxies = append(c.Topology.Proxies, ProxySite{Name: "b", For: []string{"u"}})
+		}, `the route of host "example.com" loops`},
+		{"loss", func(c *Config) { c.Topology.Proxies[0].Link.Loss = 1 }, "link loss 1, want [0, 1)"},
+		{"negative", func(c *Config) { c.Topology.Proxies[0].Server = &Server{ThinkTime: -1} }, "negative think time"},
+		{"pipelined 1.0", func(c *Config) { c.HTTPVersion = "1.0"; c.Topology.Proxies[0].Model.Kind = Pipelined }, "pipelined needs http version 1.1"},
+		{"no clients", func(c *Config) { c.Clients = nil }, "proxies need client populations"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := edgeConfig(1, 1, Model{Kind: Persistent}, Model{Kind: Persistent}, 0)
+			c.edit(&cfg)
+			res := Run(cfg, 1)
+			if res.Err == nil || !strings.Contains(res.Err.Error(), c.want) {
+				t.Errorf("Err = %v, want one containing %q", res.Err, c.want)
 			}
 		})
 	}

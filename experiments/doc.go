@@ -165,6 +165,7 @@
 //	proxies[].server.workers     server's         0..100000
 //	proxies[].server.memory_per_connection  server's  0..1GB
 //	proxies[].server.pipelining  server's         ok | serial | close-after-first | drop-after-first | out-of-order
+//	proxies[].store_and_forward  false            true: relay each response once all of it has arrived (false: stream it)
 //	models                       [persistent]     1..64 entries
 //	models: connections          1; parallel, sharded 6    1..1000 (per host)
 //	models: depth (pipelined)    0 (unlimited)    0..1000

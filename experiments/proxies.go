@@ -27,6 +27,9 @@ type ProxySpec struct {
 	Link     ProxyLinkSpec `yaml:"link,omitempty"`                      // its link from the core router; not given = an instant hop
 	Model    ModelSpec     `yaml:"model,omitempty"`                     // its connection model on the upstream hop; default persistent
 	Server   ServerSpec    `yaml:"server,omitempty"`                    // its downstream side; a key left out is the top-level server:'s
+	// StoreAndForward relays each response once all of it has arrived;
+	// false (default): streams it on as it arrives.
+	StoreAndForward bool `yaml:"store_and_forward,omitempty" label:"store and forward"`
 }
 
 // ProxyLinkSpec is a proxy's own link to the core router: bandwidth
@@ -239,8 +242,9 @@ func proxiesConfig(s *Spec) ([]httpmodel.ProxySite, error) {
 				QueuePackets: int(l.Queue.Packets),
 				Loss:         float64(l.Loss),
 			},
-			Model:  modelOf(kind, m),
-			Server: &srv,
+			Model:           modelOf(kind, m),
+			Server:          &srv,
+			StoreAndForward: p.StoreAndForward,
 		})
 	}
 	return out, nil

@@ -26,6 +26,7 @@ proxies:
     for: [office]
     link: {rtt: 2ms}
     model: short-lived
+    store_and_forward: true
 `
 
 // TestProxiesYAML: a spec with proxies loads, runs, has the proxy
@@ -49,7 +50,8 @@ func TestProxiesYAML(t *testing.T) {
 	}
 	ps := cfg.Topology.Proxies
 	if len(ps) != 2 || ps[0].Name != "edge" || ps[0].Model.Kind.String() != "http2" || ps[1].Model.Kind.String() != "short-lived" ||
-		ps[0].Server.ThinkTime.Milliseconds() != 1 || ps[1].Link.RTT.Milliseconds() != 2 || !slices.Equal(ps[1].For, []string{"office"}) {
+		ps[0].Server.ThinkTime.Milliseconds() != 1 || ps[1].Link.RTT.Milliseconds() != 2 || !slices.Equal(ps[1].For, []string{"office"}) ||
+		ps[0].StoreAndForward || !ps[1].StoreAndForward {
 		t.Fatalf("proxies %+v", ps)
 	}
 	runs, err := s.Runs()

@@ -674,11 +674,15 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	}
 	c.stopStall() // the head's response has begun
-	if r.firstByte < 0 {
+	first := r.firstByte < 0
+	if first {
 		r.firstByte = now
 		if rl := r.relay; rl != nil && m.hdrs != nil {
 			rl.respHdrs = *m.hdrs // a proxy reads the response's header block
 		}
+	}
+	if rl := r.relay; rl != nil {
+		rl.px.arrived(r, m, first) // a streaming proxy relays what has arrived
 	}
 	if (m.kind == mRespHeader || m.kind == mRespBody) && !c.cl.cfg.persists(m) {
 		c.persistent = false

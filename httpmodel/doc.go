@@ -294,23 +294,32 @@
 // (requests are headers only: idempotent ones carry no body, a POST's
 // body is not modelled), after its think time, as a new request of its
 // client agent for the same hostname, method and response size. It
-// relays the response downstream by store and forward: once the
-// upstream response's last byte has arrived, the whole response is
-// written to the downstream connection. Real proxies stream (they write
-// what arrives as it arrives); store and forward delays each response's
-// first downstream byte by its transfer time on the upstream hop, so
-// for a response of B bytes a store-and-forward proxy adds about
-// B/rate plus the upstream slow-start rounds once more to the PLT where
-// a streaming one overlaps the two transfers; small responses (within
-// one initial window) are barely affected. Over HTTP/1.x the responses
-// of one downstream connection leave in request order (one that is
-// ready waits behind an earlier one still upstream); over HTTP/2 each
-// stream when ready. An upstream request that fails (refused
-// connections, lost connections beyond the retry budget, a
-// non-idempotent request lost, which is never replayed) is answered 502
-// Bad Gateway (headers only), and the client reports its request
-// failed: Metrics.Failed counts the clients' failures only, each once;
-// ProxyMetrics.Failed counts the proxy's.
+// streams the response back, as real proxies do: a server answering a
+// proxy writes the body in 4 KiB messages (a proxy's read buffer, as
+// nginx's proxy_buffer_size; an HTTP/2 upstream's DATA frames are up to
+// 16 KiB), and the proxy writes the header downstream when the upstream
+// one has arrived and each piece of the body as it arrives, so the two
+// hops' transfers overlap and a response's first byte reaches the
+// client about one upstream round trip after the proxy asked for it,
+// not after the whole body. With ProxySite.StoreAndForward (and always
+// for a proxy whose Server.Pipelining is out-of-order) it relays a
+// response only once its last byte has arrived: each response's first
+// downstream byte then waits for its whole transfer on the upstream
+// hop, so a response of B bytes costs about B/rate (and the upstream
+// slow-start rounds) more than through a streaming proxy; responses
+// within one 4 KiB piece are not affected, and streaming small pieces
+// costs a few more packets. Over HTTP/1.x the responses of one
+// downstream connection leave in request order (one that is ready
+// waits behind an earlier one still upstream; only the head streams);
+// over HTTP/2 each stream as its bytes arrive. An upstream request that
+// fails (refused connections, lost connections beyond the retry
+// budget, a non-idempotent request lost, which is never replayed) is
+// answered 502 Bad Gateway (headers only), and the client reports its
+// request failed: Metrics.Failed counts the clients' failures only,
+// each once; ProxyMetrics.Failed counts the proxy's. If the proxy has
+// already begun relaying that response it cannot announce the failure
+// and resets the downstream connection (all its requests, as a reset
+// does: the client replays the idempotent ones).
 //
 // Hop-by-hop headers (RFC 9110 7.6.1). Messages that cross a proxy carry
 // a listed header block (base bytes for the start line and end-to-end

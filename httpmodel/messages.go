@@ -42,6 +42,9 @@ type msg struct {
 	// sends or a server sends to a proxy; nil: the sender's as the
 	// configuration has it (Config.requestBlock).
 	hdrs *headerBlock
+	// n: a body message's or DATA frame's body bytes (a proxy counts
+	// what has arrived).
+	n int64
 }
 
 // persists reports whether an HTTP/1.x request or response keeps its

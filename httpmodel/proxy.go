@@ -46,6 +46,12 @@ type ProxySite struct {
 	// Server is the proxy's downstream side (limits, keep-alive, think
 	// time before it forwards, Pipelining); nil = Config.Server.
 	Server *Server
+	// StoreAndForward relays each response only once all of it has
+	// arrived; by default the proxy streams it, writing the header
+	// and the body bytes downstream as they arrive. A proxy whose
+	// Server.Pipelining is out-of-order always stores and forwards
+	// (it writes whole responses in the order they complete).
+	StoreAndForward bool
 }
 
 // ProxyMetrics are one proxy's measurements (Metrics.Proxies).
@@ -88,11 +94,14 @@ type proxy struct {
 	next    *proxy // Upstream, resolved
 	fronts  map[string]bool
 	via     header // the Via line it adds to what it forwards
+	streams bool   // relays responses as they arrive (not StoreAndForward)
 	issued  int
 	metrics ProxyMetrics
 	// unsafeReplays counts non-idempotent requests it sent again: a
 	// defect the tests look for.
 	unsafeReplays int
+	aborts        int               // downstream connections reset under a response begun (tests)
+	onArrived     func(ur *request) // tests: after each upstream message relayed
 	upNS          int64
 }
 
@@ -104,6 +113,7 @@ type relay struct {
 	sc      *serverConn // downstream connection
 	sr      *srvReq     // downstream request
 	reqHdrs headerBlock // forwarded request's header block, before the upstream connection's own hop-by-hop lines
+	got     int64       // body bytes of the current upstream attempt arrived
 	// respHdrs is the upstream response's header block as the proxy
 	// read it (the server's, or the next proxy's).
 	respHdrs headerBlock
@@ -255,6 +265,7 @@ func (px *proxy) take(sc *serverConn, sr *srvReq) {
 func (px *proxy) forward(sc *serverConn, sr *srvReq) {
 	r := sr.req
 	cl := px.cl
+	sr.relayed = true
 	ur := &request{
 		index:      px.issued,
 		host:       cl.pool(r.host.name),
@@ -273,9 +284,38 @@ func (px *proxy) forward(sc *serverConn, sr *srvReq) {
 	cl.issue(ur)
 }
 
-// done hears that an upstream request ended: the proxy relays its
-// response downstream (store and forward: the whole response has
-// arrived), or answers 502 Bad Gateway when it failed.
+// arrived hears of a message of an upstream response: a streaming
+// proxy takes the header block when the first message of an attempt
+// arrives and writes what it can downstream (stream); the body bytes of
+// a replayed attempt count from 0 again, and only those beyond what was
+// relayed go on. The last message is done's.
+func (px *proxy) arrived(ur *request, m *msg, first bool) {
+	rl := ur.relay
+	sr := rl.sr
+	if first {
+		rl.got = 0
+	}
+	if m.kind == mRespBody || m.kind == mH2Data {
+		rl.got += m.n
+	}
+	if !px.streams || m.last {
+		return
+	}
+	if !sr.hdrIn {
+		sr.hdrIn = true
+		sr.hdrs = px.forwardBlock(rl.respHdrs)
+	}
+	sr.avail = max(sr.avail, rl.got)
+	rl.sc.write()
+	if px.onArrived != nil {
+		px.onArrived(ur)
+	}
+}
+
+// done hears that an upstream request ended: the proxy relays the rest
+// of its response downstream, or answers 502 Bad Gateway when it
+// failed; if it has begun the response it resets the downstream
+// connection instead.
 func (px *proxy) done(ur *request) {
 	rl := ur.relay
 	sr := rl.sr
@@ -285,22 +325,27 @@ func (px *proxy) done(ur *request) {
 			px.unsafeReplays++ // never: RFC 9112 9.3.1 (tests check)
 		}
 	}
+	begun := sr.hdrIn
 	if ur.failed {
 		px.metrics.Failed++
+		if begun {
+			px.aborts++
+			rl.sc.abort()
+			return
+		}
 		sr.badGateway = true
 		sr.hdrs = headerBlock{base: 100, lines: []header{px.via}} // a short 502
+		sr.left = 0
 	} else {
 		px.metrics.Answered++
 		px.upNS += int64(ur.end.Sub(ur.start))
 		px.metrics.RequestBytes += ur.reqBytes
 		px.metrics.ResponseBytes += ur.respBytes
-		sr.hdrs = px.forwardBlock(rl.respHdrs)
+		if !begun {
+			sr.hdrs = px.forwardBlock(rl.respHdrs)
+		}
 	}
-	sr.relayed = true
-	sr.left = ur.size
-	if sr.badGateway {
-		sr.left = 0
-	}
+	sr.avail = sr.body()
 	sr.ready = true
 	rl.sc.write()
 }
@@ -345,6 +390,7 @@ func (w *world) buildProxies(core *link.Node) {
 		c = c.withDefaults()
 		px.cfg = &c
 		px.via = header{"Via", "1.1 " + ps.Name}
+		px.streams = !ps.StoreAndForward && c.Server.Pipelining != PipeliningOutOfOrder
 		px.node = w.net.AddNode(ps.Name)
 		up, down := siteLink(ServerSite{Name: ps.Name, Link: ps.Link}, w.s, "proxy:")
 		w.net.Connect(core, px.node, up, down)

@@ -516,3 +516,82 @@ func TestProxyValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyStreaming: a streaming proxy writes a large response
+// downstream as it arrives, so the two hops' transfers overlap: the
+// page loads sooner than through a store-and-forward proxy, by about
+// the time the body takes on the slower hop, and the first byte reaches
+// the client before the last has reached the proxy. Bytes on each hop
+// are the same either way.
+func TestProxyStreaming(t *testing.T) {
+	const size = 500_000
+	run := func(store bool, up Kind) *Result {
+		cfg := edgeConfig(1, 0, Model{Kind: Persistent}, Model{Kind: up}, 20*time.Millisecond)
+		cfg.Clients[0].Page.HTML = size
+		cfg.Clients[0].Access.Bandwidth = 10 * link.Mbps
+		cfg.Topology.Servers[0].Link.Bandwidth = 10 * link.Mbps
+		cfg.Topology.Proxies[0].StoreAndForward = store
+		return runPop(t, cfg, 1)
+	}
+	transfer := time.Duration(float64(size) * 8 / 10e6 * float64(time.Second)) // 400 ms at 10 Mbit/s
+	for _, up := range []Kind{Persistent, HTTP2} {
+		s, f := run(false, up), run(true, up)
+		gain := f.Metrics.PLT - s.Metrics.PLT
+		if gain < transfer*8/10 || gain > transfer*12/10 {
+			t.Errorf("%v upstream: streaming %v, store and forward %v: gain %v, want about the body's transfer time %v", up, s.Metrics.PLT, f.Metrics.PLT, gain, transfer)
+		}
+		if sr, fr := s.Requests[0], f.Requests[0]; !(sr.FirstByte < fr.FirstByte-transfer/2) {
+			t.Errorf("%v upstream: first byte at %v streaming, %v stored: want the streamed one a transfer time sooner", up, sr.FirstByte, fr.FirstByte)
+		}
+		if s.Metrics.Proxies[0].ResponseBytes != f.Metrics.Proxies[0].ResponseBytes || s.Requests[0].Bytes != f.Requests[0].Bytes {
+			t.Errorf("%v upstream: bytes differ between streaming and store and forward", up)
+		}
+	}
+}
+
+// TestProxyStreamingCut: a streaming proxy that has begun relaying a
+// response whose upstream request then fails (here a POST whose
+// upstream connection is reset in the middle of the body: a POST is
+// never replayed) resets the downstream connection, as it cannot
+// announce the failure after the header: the client reports the POST
+// failed, once, and every other request answered once.
+func TestProxyStreamingCut(t *testing.T) {
+	for _, up := range []Kind{Persistent, HTTP2} {
+		for _, down := range []Kind{Persistent, HTTP2} {
+			t.Run(fmt.Sprintf("%v/%v", down, up), func(t *testing.T) {
+				cfg := edgeConfig(1, 3, Model{Kind: down}, Model{Kind: up}, 20*time.Millisecond)
+				cfg.Clients[0].Page.Objects[1] = Object{Size: 500_000, Method: "POST"}
+				cfg.Clients[0].Access.Bandwidth = 10 * link.Mbps
+				if err := cfg.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				w := build(cfg, 1)
+				px := w.proxies[0]
+				cut := false
+				px.onArrived = func(ur *request) {
+					if sr := ur.relay.sr; ur.method == "POST" && (sr.hdrOut || sr.headerSent) && !cut {
+						cut = true
+						tc := ur.conn.tc
+						w.s.After(0, func() { tc.Abort() })
+					}
+				}
+				w.scheduleArrivals()
+				if err := w.run(); err != nil {
+					t.Fatal(err)
+				}
+				res := w.result()
+				if !cut || px.aborts != 1 {
+					t.Fatalf("cut %v, %d downstream resets: want the POST cut once it had begun, one reset", cut, px.aborts)
+				}
+				if failed := requestsOnce(t, res, 4); failed != 1 {
+					t.Errorf("%d requests failed, want 1 (the POST)", failed)
+				}
+				for _, r := range res.Requests {
+					if r.Method == "POST" && (!r.Failed || r.Attempts != 1) {
+						t.Errorf("POST: failed %v after %d attempts, want failed after 1", r.Failed, r.Attempts)
+					}
+				}
+			})
+		}
+	}
+}

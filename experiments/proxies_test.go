@@ -162,7 +162,7 @@ func FuzzProxies(f *testing.F) {
 		"[{name: f, for: [a], upstream: e}, {name: e, hosts: [x.org]}]",
 		"[{name: e, link: {rtt: 5ms, loss: 1%, queue: 3 packets}, server: {pipelining: serial, workers: 2}}]",
 		"[{name: a, upstream: b}, {name: b, upstream: a}]",
-		"[{name: e, model: {pipelined: {depth: 3}}}]",
+		"[{name: e, model: {pipelined: {depth: 3}}, store_and_forward: true}]",
 		"{}",
 	} {
 		f.Add(s)

@@ -275,7 +275,9 @@
 // hostname with the proxy's Model, shared by every downstream client,
 // so a reverse proxy reuses its warm origin connections across clients;
 // it has the browser's dispatch, retry, replay and pipelining fallback
-// rules. A path from a client to the proxy has an RTT of Access.RTT +
+// rules. Behind a proxy a server sees one client, the proxy's address:
+// its MaxConnectionsPerClient limits the proxy's connections to it, all
+// of its clients' together. A path from a client to the proxy has an RTT of Access.RTT +
 // Network.RTT + the proxy's Link.RTT; from the proxy to a site, the
 // proxy's Link.RTT + the site's; from a proxy to a proxy, both links.
 //

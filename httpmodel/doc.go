@@ -277,9 +277,10 @@
 // it has the browser's dispatch, retry, replay and pipelining fallback
 // rules. Behind a proxy a server sees one client, the proxy's address:
 // its MaxConnectionsPerClient limits the proxy's connections to it, all
-// of its clients' together. A path from a client to the proxy has an RTT of Access.RTT +
-// Network.RTT + the proxy's Link.RTT; from the proxy to a site, the
-// proxy's Link.RTT + the site's; from a proxy to a proxy, both links.
+// of its clients' together. A path from a client to the proxy has an
+// RTT of Access.RTT + Network.RTT + the proxy's Link.RTT; from the
+// proxy to a site, the proxy's Link.RTT + the site's; from a proxy to
+// a proxy, both links.
 //
 // Routes. DNS answers a hostname with the reverse proxy that fronts it
 // (ProxySite.Hosts), else with its server site. A client of a

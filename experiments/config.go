@@ -103,6 +103,9 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 		return httpmodel.Config{}, err
 	}
 	c.Topology = topo
+	if c.Topology.Proxies, err = proxiesConfig(s); err != nil {
+		return httpmodel.Config{}, err
+	}
 	return c, nil
 }
 

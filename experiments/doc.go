@@ -145,6 +145,27 @@
 //	servers[].server.max_connections_per_client  server's  0..100000
 //	servers[].server.workers     server's         0..100000
 //	servers[].server.memory_per_connection  server's  0..1GB
+//	proxies (ext)                none             list of proxies (needs clients); at most 64
+//	proxies[].name               (required)       [a-z0-9][a-z0-9-]*, 1..64 characters, unique among servers and proxies
+//	proxies[].hosts              none             reverse proxy: lower-case hostnames it fronts, each in one entry
+//	proxies[].for                none             forward proxy: population names, each in one entry
+//	proxies[].upstream           none             another proxy's name (a chain); routes may not loop
+//	proxies[].link.rtt           0s               0s..60s (added on both of the proxy's hops)
+//	proxies[].link.bandwidth     0 (no limit)     1Kbps..100Gbps (towards the clients)
+//	proxies[].link.uplink        = bandwidth      1Kbps..100Gbps (towards the proxy)
+//	proxies[].link.queue         0 (unlimited)    as network.queue
+//	proxies[].link.loss          0                0..1
+//	proxies[].model              persistent       a model as in models: (the upstream hop); swept with the whole list
+//	proxies[].server.think_time  server.think_time  0s..60s (each key left out: the top-level server:'s)
+//	proxies[].server.keep_alive_timeout  server's  0s..1h
+//	proxies[].server.max_requests  server's       0..1000000
+//	proxies[].server.max_connections  server's    0..100000
+//	proxies[].server.backlog     server's         0..100000
+//	proxies[].server.max_connections_per_client  server's  0..100000
+//	proxies[].server.workers     server's         0..100000
+//	proxies[].server.memory_per_connection  server's  0..1GB
+//	proxies[].server.pipelining  server's         ok | serial | close-after-first | drop-after-first | out-of-order
+//	proxies[].store_and_forward  false            true: relay each response once all of it has arrived (false: stream it)
 //	models                       [persistent]     1..64 entries
 //	models: connections          1; parallel, sharded 6    1..1000 (per host)
 //	models: depth (pipelined)    0 (unlimited)    0..1000

@@ -135,6 +135,7 @@ func decodeRoot(file string, root *yaml.Node) (*Spec, *decoder) {
 	d := newDecoder(file, root)
 	d.decode(root, "", reflect.ValueOf(s).Elem(), field{})
 	inheritServers(s, d)
+	inheritProxies(s, d)
 	if len(s.Models) == 0 && d.nodes["models"] == nil {
 		m, _ := newModel(Persistent)
 		s.Models = []ModelSpec{m}
@@ -1104,6 +1105,7 @@ func checkConfig(s *Spec, d *decoder, base ErrorList) {
 		d.errorf(n, p, "%d objects is too many (at most %d)", total, maxObjects)
 	}
 	checkClients(s, d)
+	checkProxies(s, d)
 }
 
 // tcpKeys names the keys of the tcp section that tcp.Config.Validate's
@@ -1180,6 +1182,9 @@ func checkModelConfigs(s *Spec, d *decoder) {
 		case strings.HasPrefix(err.Error(), "httpmodel: clients["):
 			i, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: clients["), "]")
 			n, p = d.nodeFor("clients["+i+"]", "clients")
+		case strings.HasPrefix(err.Error(), "httpmodel: proxies["):
+			i, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: proxies["), "]")
+			n, p = d.nodeFor("proxies["+i+"]", "proxies")
 		case strings.HasPrefix(err.Error(), "httpmodel: server: "):
 			n, p = d.nodeFor("server")
 		default:

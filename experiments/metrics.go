@@ -62,8 +62,9 @@ func (mt Metric) Value(m *Metrics) float64 { return mt.get(m) }
 // (clients:), which only such files have, then those of files whose
 // server breaks pipelining (server.pipelining set or swept), which only
 // such files have. A file's columns are the groups it has, in this order
-// (metricsOf).
-var metricTable = slices.Concat(baseMetrics, populationMetrics, pipeliningMetrics)
+// (metricsOf). Files of a spec with proxies: have every group, the
+// proxy columns (proxyMetrics) last.
+var metricTable = slices.Concat(baseMetrics, populationMetrics, pipeliningMetrics, proxyMetrics)
 
 // baseMetrics are the metric columns of every file.
 var baseMetrics = []Metric{
@@ -182,6 +183,44 @@ var pipeliningMetrics = []Metric{
 		measure: func(m *httpmodel.Metrics) float64 { return float64(m.PipeliningFallbacks) }},
 }
 
+// proxyMetrics are the extension columns of a spec with proxies:
+// (issue 12), after pipeliningMetrics (which such files also have: a
+// proxy's setting may break pipelining, and a proxy may fall back).
+var proxyMetrics = []Metric{
+	{Name: "proxy_connections", Unit: Unit{"proxy upstream connections opened", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.ProxyConnections) },
+		set:     func(m *Metrics, v float64) { m.ProxyConnections = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.ProxyConnections) }},
+	{Name: "proxy_reuse", Unit: Unit{"requests per proxy upstream connection", "", 1}, Integer: false, Optional: true,
+		get: func(m *Metrics) float64 { return m.ProxyReuse },
+		set: func(m *Metrics, v float64) { m.ProxyReuse = v },
+		measure: func(m *httpmodel.Metrics) float64 {
+			if m.ProxyConnections == 0 {
+				return math.NaN()
+			}
+			return float64(m.ProxyForwarded) / float64(m.ProxyConnections)
+		}},
+	{Name: "proxy_upstream_ms", Unit: Unit{"time on the proxy's upstream hop, mean", "ms", 1}, Integer: false, Optional: true,
+		get: func(m *Metrics) float64 { return m.ProxyUpstreamMS },
+		set: func(m *Metrics, v float64) { m.ProxyUpstreamMS = v },
+		measure: func(m *httpmodel.Metrics) float64 {
+			if m.ProxyForwarded == 0 {
+				return math.NaN()
+			}
+			return httpmodel.Milliseconds(m.ProxyUpstream)
+		}},
+}
+
+// ProxyMetricNames lists the extension metric columns of a spec with
+// proxies:, in output order.
+var ProxyMetricNames = func() []string {
+	names := make([]string, len(proxyMetrics))
+	for i, m := range proxyMetrics {
+		names[i] = m.Name
+	}
+	return names
+}()
+
 // PipeliningMetricNames lists the extension metric columns of a spec
 // whose server breaks pipelining, in output order.
 var PipeliningMetricNames = func() []string {
@@ -265,8 +304,10 @@ var PopulationMetricNames = func() []string {
 func metricsOf(spec *Spec) []Metric {
 	pipe := spec.breaksPipelining()
 	switch {
-	case spec.HasClients() && pipe:
+	case spec.HasProxies():
 		return metricTable
+	case spec.HasClients() && pipe:
+		return metricTable[:len(baseMetrics)+len(populationMetrics)+len(pipeliningMetrics)]
 	case spec.HasClients():
 		return metricTable[:len(baseMetrics)+len(populationMetrics)]
 	case pipe:
@@ -282,7 +323,8 @@ func statsOf(spec *Spec, stats []Quartiles) []Quartiles {
 		return stats[:len(metricsOf(spec))] // a prefix of metricTable
 	}
 	out := slices.Clone(stats[:len(baseMetrics)])
-	return append(out, stats[len(baseMetrics)+len(populationMetrics):]...)
+	pipe := len(baseMetrics) + len(populationMetrics)
+	return append(out, stats[pipe:pipe+len(pipeliningMetrics)]...)
 }
 
 // MetricNames returns the metric columns of the spec's results.csv, in
@@ -294,8 +336,11 @@ func (s *Spec) MetricNames() []string {
 	if s.HasClients() {
 		names = append(slices.Clone(names), PopulationMetricNames...)
 	}
-	if s.breaksPipelining() {
+	if s.breaksPipelining() || s.HasProxies() {
 		names = append(slices.Clone(names), PipeliningMetricNames...)
+	}
+	if s.HasProxies() {
+		names = append(slices.Clone(names), ProxyMetricNames...)
 	}
 	return names
 }
@@ -325,7 +370,7 @@ var MetricNames = func() []string {
 
 // unknownMetric is the error for a metric name not in the table.
 func unknownMetric(name string) error {
-	return fmt.Errorf("unknown metric %q (want one of %s, or with clients: %s, or with server.pipelining: %s)", name, strings.Join(MetricNames, ", "), strings.Join(PopulationMetricNames, ", "), strings.Join(PipeliningMetricNames, ", "))
+	return fmt.Errorf("unknown metric %q (want one of %s, or with clients: %s, or with server.pipelining: %s, or with proxies: %s)", name, strings.Join(MetricNames, ", "), strings.Join(PopulationMetricNames, ", "), strings.Join(PipeliningMetricNames, ", "), strings.Join(ProxyMetricNames, ", "))
 }
 
 // MetricValue reads the metric called name from m.

@@ -47,6 +47,11 @@ type Metrics struct {
 
 	// With server.pipelining set or swept (pipeliningMetrics); zero otherwise.
 	PipeliningFallbacks int64 // pipelining_fallbacks: hosts a client stopped pipelining to after a broken pipeline
+
+	// With proxies: (proxyMetrics); zero otherwise.
+	ProxyConnections int64   // proxy_connections: upstream connections the proxies opened
+	ProxyReuse       float64 // proxy_reuse: requests forwarded per upstream connection; NaN without one
+	ProxyUpstreamMS  float64 // proxy_upstream_ms: mean time a forwarded request spent on the upstream hop; NaN if none answered
 }
 
 // Row is one run: a line of results.csv.

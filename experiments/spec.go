@@ -40,10 +40,13 @@ type Spec struct {
 	// each serving its hostnames over its own link; empty = one server
 	// (server:) serving every hostname, as before.
 	Servers []ServerSiteSpec `yaml:"servers,omitempty"`
-	Page    PageSpec         `yaml:"page"`
-	Models  []ModelSpec      `yaml:"models"`
-	Sweep   Sweep            `yaml:"sweep,omitempty"`
-	Plots   []PlotSpec       `yaml:"plots,omitempty"`
+	// Proxies (ext, issue 12) puts proxies between the clients and the
+	// servers (proxies.go); empty = none, as before.
+	Proxies []ProxySpec `yaml:"proxies,omitempty"`
+	Page    PageSpec    `yaml:"page"`
+	Models  []ModelSpec `yaml:"models"`
+	Sweep   Sweep       `yaml:"sweep,omitempty"`
+	Plots   []PlotSpec  `yaml:"plots,omitempty"`
 	// Labels (ext) names swept values for figures and the report: key ->
 	// one name per value, in sweep order, e.g. network: [LAN, WAN].
 	Labels SweepLabels `yaml:"labels,omitempty"`
@@ -606,6 +609,9 @@ func (s *Spec) MarshalResolved() ([]byte, error) {
 		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
 	}
 	if err := pruneInherited(s, doc); err != nil {
+		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
+	}
+	if err := pruneProxies(s, doc); err != nil {
 		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
 	}
 	quoteRisky(doc)

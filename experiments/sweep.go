@@ -269,8 +269,9 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 	ps.Models = slices.Clone(ps.Models)
 	ps.Clients = clonePopulations(ps.Clients)
 	ps.Servers = cloneServers(ps.Servers)
-	var d *decoder // for the checks' messages, and what servers: entries set
-	if check || len(ps.Servers) > 0 {
+	ps.Proxies = cloneProxies(ps.Proxies)
+	var d *decoder // for the checks' messages, and what servers: and proxies: entries set
+	if check || len(ps.Servers) > 0 || len(ps.Proxies) > 0 {
 		d = newDecoder(st.file, st.d.root)
 		d.parent = st.d
 	}
@@ -301,6 +302,7 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 		}
 	}
 	inheritServers(ps, d)
+	inheritProxies(ps, d)
 	// A value may have set the page's objects: the point fills in their
 	// hosts in a list of its own.
 	ps.Page.Objects = slices.Clone(ps.Page.Objects)
@@ -347,5 +349,6 @@ func (s *Spec) clone() *Spec {
 	c.Page.Objects = slices.Clone(s.Page.Objects)
 	c.Clients = clonePopulations(s.Clients)
 	c.Servers = cloneServers(s.Servers)
+	c.Proxies = cloneProxies(s.Proxies)
 	return &c
 }

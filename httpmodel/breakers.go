@@ -175,6 +175,10 @@ func (sc *serverConn) readNext() {
 		return
 	}
 	sr.started = true
+	if px := sc.sv.proxy; px != nil {
+		px.take(sc, sr)
+		return
+	}
 	think := sc.sv.cfg.Server.ThinkTime
 	if think <= 0 {
 		sr.ready = true

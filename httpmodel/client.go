@@ -31,7 +31,11 @@ type client struct {
 	idle   bool
 	traced bool
 	uplink link.Bandwidth // its first hop's uplink rate, for Timing.Send
-	pools  []*hostPool    // in first-use order
+	// proxy: this is the upstream side of a proxy, whose requests are
+	// the ones it forwards (finish hands them back to it); via: the
+	// forward proxy of the client's population (proxy.go).
+	proxy, via *proxy
+	pools      []*hostPool // in first-use order
 	// byName finds a pool by hostname without a scan: a page may have as
 	// many hosts as objects. It is only looked up, never iterated.
 	byName map[string]*hostPool
@@ -154,7 +158,7 @@ func (cl *client) pool(name string) *hostPool {
 	if p := cl.byName[name]; p != nil {
 		return p
 	}
-	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1, server: cl.w.serverFor(name)}
+	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1, server: cl.w.nextHop(cl, name)}
 	if cl.cfg.Model.Kind == HTTP2 {
 		// A host that resolves to the server of an earlier host
 		// coalesces onto that pool's connections (RFC 9113 9.1.1).
@@ -245,6 +249,10 @@ func (cl *client) finish(r *request) {
 	r.done = true
 	r.end = cl.w.s.Now()
 	cl.pending--
+	if cl.proxy != nil {
+		cl.proxy.done(r) // a proxy relays the response (or a 502)
+		return
+	}
 	if r.visitIndex == 0 && !r.failed {
 		// The HTML has arrived: request its objects, in page order, as
 		// one batch: connections are dialled in request order, and
@@ -277,7 +285,9 @@ func (cl *client) finish(r *request) {
 
 func (cl *client) fail(r *request) {
 	r.failed = true
-	cl.w.failed++
+	if cl.proxy == nil {
+		cl.w.failed++ // a proxy's failure is its client's, reported there
+	}
 	cl.finish(r)
 }
 
@@ -422,12 +432,16 @@ func (p *hostPool) dial() *clientConn {
 	cl.conns = append(cl.conns, c)
 	p.open++
 	p.connecting++
-	cl.w.dials++
+	if cl.proxy != nil {
+		cl.proxy.metrics.Connections++
+	} else {
+		cl.w.dials++
+	}
 	if cl.traced {
 		c.trace = cl.w.newConnTrace(c)
 	}
 	c.tc = cl.ep.Dial(p.server, serverPort, cl.w.cfg.TCP, c)
-	if c.tc.ID() != c.id-1 {
+	if c.tc.ID() != c.id-1 && cl.proxy == nil { // a proxy's endpoint also accepts
 		panic(fmt.Sprintf("httpmodel: client connection %d has tcp index %d", c.id, c.tc.ID()))
 	}
 	return c
@@ -481,7 +495,7 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 func (c *clientConn) ready() {
 	c.state = csReady
 	c.readyAt = c.cl.w.s.Now()
-	if w := c.cl.w; w.pop {
+	if w := c.cl.w; w.pop && c.cl.proxy == nil {
 		w.handshakes += c.readyAt.Sub(c.dialAt)
 	}
 	c.pool.connecting--
@@ -597,6 +611,13 @@ func (c *clientConn) send(r *request) {
 	} else {
 		m.close = cl.cfg.Model.Kind == ShortLived
 	}
+	if rl := r.relay; rl != nil {
+		// A proxy's request: what it forwards, and this hop's own
+		// connection-management lines (none on HTTP/2).
+		blk := withHop(rl.reqHdrs, m.close, m.keepAlive, nil)
+		m.hdrs = &blk
+		size = blk.Bytes()
+	}
 	if c.h2 {
 		if c.upgrading {
 			size += upgradeExtraReq
@@ -653,8 +674,15 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		return
 	}
 	c.stopStall() // the head's response has begun
-	if r.firstByte < 0 {
+	first := r.firstByte < 0
+	if first {
 		r.firstByte = now
+		if rl := r.relay; rl != nil && m.hdrs != nil {
+			rl.respHdrs = *m.hdrs // a proxy reads the response's header block
+		}
+	}
+	if rl := r.relay; rl != nil {
+		rl.px.arrived(r, m, first) // a streaming proxy relays what has arrived
 	}
 	if (m.kind == mRespHeader || m.kind == mRespBody) && !c.cl.cfg.persists(m) {
 		c.persistent = false
@@ -673,7 +701,11 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	if c.trace != nil {
 		c.trace.responseEnds = append(c.trace.responseEnds, now)
 	}
-	c.cl.finish(r)
+	if m.badGateway {
+		c.cl.fail(r) // a proxy could not get the response
+	} else {
+		c.cl.finish(r)
+	}
 	if c.closer == r {
 		// The server announced that it closes after this response:
 		// the client closes the connection now that it has read it

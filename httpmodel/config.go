@@ -283,7 +283,7 @@ func (c Config) Validate() error {
 	if err := c.TCP.Validate(); err != nil {
 		return fmt.Errorf("httpmodel: tcp: %w", err)
 	}
-	return errors.Join(c.validatePopulations(), c.validateTopology())
+	return errors.Join(c.validatePopulations(), c.validateTopology(), c.validateProxies())
 }
 
 // ErrEmptyResponse is the error of [Config.Validate] for an HTTP/1.x

@@ -237,11 +237,8 @@
 // adds the difference once per round trip on that hop (connect, each
 // request and response, each congestion-window round).
 //
-// A site is a node with agents on it; today the one agent is a server.
-// A proxy (issue 12) is both: a server agent for its clients on its
-// node, and a client agent whose pools dial the next hop through the
-// same route table. Adding one is adding a site whose node runs both,
-// not a change to how nodes, links or the route table work.
+// A site is a node with agents on it: a server site runs a server
+// agent, a proxy (# Proxies) a server agent and a client agent.
 //
 // Each server measures itself (Metrics.Servers, [ServerMetrics], in
 // Topology order; every population run has them, one for the default
@@ -258,6 +255,119 @@
 // ServerSeries of a run of several servers is likewise the series of
 // the sums. With one server every aggregate is that server's, computed
 // as before, to the byte.
+//
+// # Proxies
+//
+// Topology.Proxies ([ProxySite]) puts proxies between the clients and
+// the servers. Connection management is hop by hop: each hop has its
+// own connections, model, limits and link.
+//
+//	client#k --access--> router ==bottleneck== core --link--> proxy
+//	                                                \--link--> server site
+//
+// A proxy is a node off the core router with its own link (as a server
+// site's; loss from "proxy:<name>:up:loss" and ":down:loss") and one
+// endpoint that both listens and dials. On it run a server agent, the
+// same as a server's (Server limits, backlog, keep-alive and
+// first-request timers, MaxRequests, Server.Pipelining's broken
+// behaviours, ThinkTime as the time it takes before it forwards), and a
+// client agent, the same as a browser's without a page: one pool per
+// hostname with the proxy's Model, shared by every downstream client,
+// so a reverse proxy reuses its warm origin connections across clients;
+// it has the browser's dispatch, retry, replay and pipelining fallback
+// rules. Behind a proxy a server sees one client, the proxy's address:
+// its MaxConnectionsPerClient limits the proxy's connections to it, all
+// of its clients' together. A path from a client to the proxy has an
+// RTT of Access.RTT + Network.RTT + the proxy's Link.RTT; from the
+// proxy to a site, the proxy's Link.RTT + the site's; from a proxy to
+// a proxy, both links.
+//
+// Routes. DNS answers a hostname with the reverse proxy that fronts it
+// (ProxySite.Hosts), else with its server site. A client of a
+// population listed in a forward proxy's For sends every request to
+// that proxy; other clients dial what DNS answers. A proxy sends a
+// request to its Upstream proxy if it has one (a chain), else a
+// hostname it fronts to the hostname's server site, and any other
+// hostname where DNS sends it. Config.Validate refuses routes that
+// loop. A forward proxy's clients keep their per-host pools (each
+// hostname its own connections to the proxy; browsers share one pool
+// per proxy, which is not modelled).
+//
+// Forwarding. The proxy forwards a request when all of it has arrived
+// (requests are headers only: idempotent ones carry no body, a POST's
+// body is not modelled), after its think time, as a new request of its
+// client agent for the same hostname, method and response size. It
+// streams the response back, as real proxies do: a server answering a
+// proxy writes the body in 4 KiB messages (a proxy's read buffer, as
+// nginx's proxy_buffer_size; an HTTP/2 upstream's DATA frames are up to
+// 16 KiB), and the proxy writes the header downstream when the upstream
+// one has arrived and each piece of the body as it arrives, so the two
+// hops' transfers overlap and a response's first byte reaches the
+// client about one upstream round trip after the proxy asked for it,
+// not after the whole body. With ProxySite.StoreAndForward (and always
+// for a proxy whose Server.Pipelining is out-of-order) it relays a
+// response only once its last byte has arrived: each response's first
+// downstream byte then waits for its whole transfer on the upstream
+// hop, so a response of B bytes costs about B/rate (and the upstream
+// slow-start rounds) more than through a streaming proxy; responses
+// within one 4 KiB piece are not affected, and streaming small pieces
+// costs a few more packets. Over HTTP/1.x the responses of one
+// downstream connection leave in request order (one that is ready
+// waits behind an earlier one still upstream; only the head streams);
+// over HTTP/2 each stream as its bytes arrive. An upstream request that
+// fails (refused connections, lost connections beyond the retry
+// budget, a non-idempotent request lost, which is never replayed) is
+// answered 502 Bad Gateway (headers only), and the client reports its
+// request failed: Metrics.Failed counts the clients' failures only,
+// each once; ProxyMetrics.Failed counts the proxy's. If the proxy has
+// already begun relaying that response it cannot announce the failure
+// and resets the downstream connection (all its requests, as a reset
+// does: the client replays the idempotent ones).
+//
+// Hop-by-hop headers (RFC 9110 7.6.1). Messages that cross a proxy carry
+// a listed header block (base bytes for the start line and end-to-end
+// headers, and header lines one by one, see proxy.go): the proxy
+// forwards the base and the end-to-end lines, drops Connection, every
+// field Connection names, Keep-Alive, Proxy-Connection, TE, Trailer,
+// Transfer-Encoding and Upgrade, and adds "Via: 1.1 <name>" and its own
+// connection-management lines for the next hop: Connection: close when
+// its upstream model is short-lived (HTTP/1.1), Connection: keep-alive
+// for a persistent HTTP/1.0 hop, and on its responses its own
+// Keep-Alive (timeout, max) or Connection: close. The byte count of a
+// block is what the hop carries, so header bytes differ per hop (an
+// HTTP/2 hop carries no connection-specific fields, RFC 9113 8.2.2, and
+// its HEADERS frames are HPACK-sized from the block). Clients and
+// servers not talking to a proxy send exactly the bytes they always
+// did: RequestBytes and ResponseHeaderBytes are read as such blocks
+// (see # HTTP/1.0 and 1.1). Persistence is per hop: a client's
+// Connection: close ends only its connection to the proxy; the
+// origin's Keep-Alive (its timeout and MaxRequests) governs only the
+// proxy's connections to it; the proxy's own Server settings govern its
+// clients' connections.
+//
+// Protocols per hop: each hop's protocol is its model, so HTTP/1.1 from
+// the clients and HTTP/2 to the origin (or the reverse) is a population
+// model and a proxy model. HTTPVersion and TLS are the world's: every
+// hop speaks that version and does its own TLS handshake (a proxy that
+// terminates TLS, as an edge does; CONNECT tunnels are not modelled).
+//
+// Broken pipelining as a proxy's setting (Server.Pipelining of the
+// ProxySite) is detected by pipelining clients as for a server; an
+// origin that breaks pipelining is detected by a proxy whose Model
+// pipelines, which falls back for that host. A proxy's out-of-order
+// writes each response as its upstream response completes.
+//
+// Metrics: Connections, Handshakes, Failed and the PLTs are the
+// clients'; Replayed and PipeliningFallbacks count every hop's (a
+// proxy's client agent replays and falls back like a browser's); the
+// server metrics are the server sites', except SYNDrops, which counts
+// every server agent's, proxies' included. Each proxy's own are in
+// Metrics.Proxies ([ProxyMetrics]: upstream connections, requests
+// forwarded, answered and failed, the mean time a request spent on the
+// upstream hop, replays, header and response bytes upstream), and
+// ProxyConnections, ProxyForwarded, ProxyFailed and ProxyUpstream sum
+// them. There is no HTTP cache at a proxy: every request goes to the
+// origin.
 //
 // # Scale
 //

@@ -36,6 +36,15 @@ type msg struct {
 	keepAlive bool
 	// upgrade: an HTTP/1.1 request asking to switch to h2c (Upgrade).
 	upgrade bool
+	// badGateway: a proxy's 502 response, its upstream request failed.
+	badGateway bool
+	// hdrs: the header block, listed (proxy.go), on messages a proxy
+	// sends or a server sends to a proxy; nil: the sender's as the
+	// configuration has it (Config.requestBlock).
+	hdrs *headerBlock
+	// n: a body message's or DATA frame's body bytes (a proxy counts
+	// what has arrived).
+	n int64
 }
 
 // persists reports whether an HTTP/1.x request or response keeps its
@@ -73,8 +82,9 @@ type request struct {
 	strikes    int   // connections lost under it without a Connection: close warning
 	done       bool
 	failed     bool
-	refusals   int  // connection attempts of its host refused while it waited
-	replayed   bool // sent again after its connection closed under it
+	refusals   int    // connection attempts of its host refused while it waited
+	replayed   bool   // sent again after its connection closed under it
+	relay      *relay // a proxy's upstream request: what it answers (proxy.go)
 }
 
 func idempotent(method string) bool {

@@ -279,6 +279,9 @@ func (w *world) arrive(pi, k int) {
 	cl := newClient(w, &w.popCfgs[pi], ep)
 	cl.index = w.popBase[pi] + k
 	cl.idle = p.Idle
+	if w.forward != nil {
+		cl.via = w.forward[pi] // its population's forward proxy (proxy.go)
+	}
 	// Timing.Send charges the request's serialization at the slower
 	// of the client's two hops.
 	if up.Rate > 0 && (cl.uplink <= 0 || up.Rate < cl.uplink) {
@@ -455,6 +458,7 @@ func (w *world) populationResult() *Result {
 		series = w.fleet.samples
 	}
 	m.Servers = w.siteMetrics(end)
+	w.proxyMetrics(&m)
 	slices.SortStableFunc(w.timings, func(a, b Timing) int {
 		if a.Client != b.Client {
 			return a.Client - b.Client

@@ -48,6 +48,17 @@ type Metrics struct {
 	BacklogMax      int             // most connections waiting in the listen backlog at once
 	SYNDrops        int             // connection requests the server dropped unanswered, its backlog full (the client retransmits)
 
+	// Proxies holds each proxy's measurements, in Topology order; the
+	// totals below sum them (ProxyUpstream is the mean over every
+	// answered upstream request). Connections, Handshakes, Failed and
+	// the PLTs are the clients'; Replayed and PipeliningFallbacks count
+	// every hop's.
+	Proxies          []ProxyMetrics
+	ProxyConnections int           // upstream connections opened by proxies
+	ProxyForwarded   int           // requests proxies sent upstream
+	ProxyFailed      int           // upstream requests that failed (502 downstream)
+	ProxyUpstream    time.Duration // mean time a proxied request spent on the upstream hop
+
 	// PipeliningFallbacks counts the hosts a pipelining client stopped
 	// pipelining to, each client's, after it found a pipeline broken
 	// (Server.Pipelining; breakers.go).
@@ -163,6 +174,11 @@ type world struct {
 	sites []*site
 	route *route // nil: every hostname to serverNode
 	fleet *fleet // with more than one site
+
+	// Proxies (Topology.Proxies); see proxy.go.
+	proxies []*proxy
+	fronts  map[string]*proxy // hostname -> the reverse proxy DNS answers it with
+	forward []*proxy          // by population: its forward proxy, or nil
 }
 
 type connTrace struct {

@@ -14,6 +14,7 @@ const serverPort = 80
 type server struct {
 	w     *world
 	cfg   *Config
+	proxy *proxy        // the downstream side of this proxy: it forwards instead of answering (proxy.go)
 	open  int           // connections accepted and not yet closed
 	conns []*serverConn // every connection accepted (single-client world; populations keep none)
 
@@ -106,6 +107,36 @@ type srvReq struct {
 	close      bool // HTTP/1.x: the request did not ask for a persistent connection (see Config.persists)
 	headerSent bool
 	left       int64 // HTTP/2: body bytes not yet framed
+
+	// A proxy's request (proxy.go): hdrs, the request's header block
+	// as read, then the response's to relay; relayed, the response is
+	// the upstream one; badGateway, the upstream request failed.
+	// Streaming: hdrIn, the upstream header has arrived; avail, the
+	// body bytes arrived that may be relayed.
+	hdrs       headerBlock
+	relayed    bool
+	badGateway bool
+	hdrIn      bool
+	avail      int64
+
+	// The HTTP/1.x response as written so far (respondHead): the
+	// header is out, what it said, and the body bytes sent.
+	hdrOut                   bool
+	closing                  bool
+	respClose, respKeepAlive bool
+	blk                      *headerBlock
+	sentBody                 int64
+}
+
+// sendable reports whether an HTTP/2 stream has a frame to send: a
+// server's once its think time is over; a streaming proxy's once the
+// upstream header has arrived (its HEADERS) and while body bytes have
+// arrived that it has not framed.
+func (sr *srvReq) sendable() bool {
+	if !sr.relayed || sr.ready {
+		return sr.ready
+	}
+	return sr.hdrIn && (!sr.headerSent || sr.req.size-sr.left < sr.avail)
 }
 
 var (
@@ -435,10 +466,17 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	} else {
 		sc.pending = append(sc.pending, sr)
 	}
+	if px := sc.sv.proxy; px != nil {
+		sr.hdrs = px.requestHeaders(m)
+	}
 	if sc.deferRead() {
 		return // serial: read once the responses before it are written
 	}
 	sr.started = true
+	if px := sc.sv.proxy; px != nil {
+		px.take(sc, sr) // think, forward, relay: sr is ready when the response is
+		return
+	}
 	think := cfg.Server.ThinkTime
 	if think <= 0 {
 		sr.ready = true
@@ -473,12 +511,38 @@ func (sc *serverConn) write() {
 	}
 	if len(sc.pending) == 0 {
 		sc.armIdle()
+	} else if sc.sv.proxy != nil {
+		sc.stream(sc.pending[0])
 	}
 }
 
-// respond writes the response to sr and reports whether the connection
-// is closing after it.
+// respond writes the response to sr (what of it a streaming proxy has
+// not written yet, see stream) and reports whether the connection is
+// closing after it.
 func (sc *serverConn) respond(sr *srvReq) (closed bool) {
+	tc := sc.tc
+	tc.Cork()
+	if !sr.hdrOut {
+		sc.respondHead(sr)
+	}
+	if body := sr.body() - sr.sentBody; body > 0 {
+		sc.sendBody(sr, body, true)
+	}
+	tc.Uncork()
+	return sc.respondEnd(sr)
+}
+
+// body is the response's body bytes: none in a 502.
+func (sr *srvReq) body() int64 {
+	if sr.badGateway {
+		return 0
+	}
+	return sr.req.size
+}
+
+// respondHead decides whether the connection persists after sr's
+// response and writes its header.
+func (sc *serverConn) respondHead(sr *srvReq) {
 	cfg := sc.sv.cfg
 	tc := sc.tc
 	sc.served++
@@ -502,19 +566,60 @@ func (sc *serverConn) respond(sr *srvReq) (closed bool) {
 	} else {
 		close = closing
 	}
-	r.respBytes = hdr + r.size
-	tc.Cork()
+	body := sr.body()
+	// Header blocks are listed (proxy.go) only where a proxy is on the
+	// hop: a proxy builds its response's from the upstream one; a
+	// server answering a proxy tells it what its block holds.
+	var blk *headerBlock
+	if sr.relayed {
+		var ka *header
+		if !closing {
+			k := keepAliveHeader(cfg.Server)
+			ka = &k
+		}
+		b := withHop(sr.hdrs, close, keepAlive, ka)
+		blk = &b
+		hdr = b.Bytes()
+	} else if r.relay != nil {
+		b := cfg.responseBlock(cfg.Server, close, keepAlive)
+		blk = &b
+	}
+	r.respBytes = hdr + body
+	sr.hdrOut, sr.closing, sr.respClose, sr.respKeepAlive, sr.blk = true, closing, close, keepAlive, blk
 	// A message of 0 bytes has nothing to send: a response without
 	// header bytes is its body alone (Validate refuses a response of
 	// 0 bytes in all, which the client could not see arrive).
-	if hdr > 0 {
-		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: r.size == 0})
+	if hdr > 0 || body == 0 {
+		tc.Send(hdr, &msg{kind: mRespHeader, req: r, close: close, keepAlive: keepAlive, last: body == 0, badGateway: sr.badGateway, hdrs: blk})
 	}
-	if r.size > 0 {
-		tc.Send(r.size, &msg{kind: mRespBody, req: r, close: close, keepAlive: keepAlive, last: true})
+}
+
+// relayChunk is how much of a response body a server writes as one
+// message to a proxy, which relays each as it arrives (a proxy's read
+// buffer: nginx's proxy_buffer_size is one 4 KiB page).
+const relayChunk = 4096
+
+// sendBody writes n bytes of sr's body, the last ones if last. To a
+// proxy the bytes go in relayChunk messages, so that it can stream
+// them on.
+func (sc *serverConn) sendBody(sr *srvReq, n int64, last bool) {
+	r := sr.req
+	sr.sentBody += n
+	for n > 0 {
+		c := n
+		if r.relay != nil {
+			c = min(n, relayChunk)
+		}
+		n -= c
+		sc.tc.Send(c, &msg{kind: mRespBody, req: r, close: sr.respClose, keepAlive: sr.respKeepAlive, last: last && n == 0, hdrs: sr.blk, n: c})
 	}
-	tc.Uncork()
-	if closing {
+}
+
+// respondEnd closes the connection after a complete response when
+// that was decided (respondHead) or the server breaks pipelining that
+// way, and reports whether it did.
+func (sc *serverConn) respondEnd(sr *srvReq) (closed bool) {
+	if sr.closing {
 		sc.pending = nil
 		if sr.close {
 			// The client did not ask for persistence (Connection:
@@ -534,6 +639,38 @@ func (sc *serverConn) respond(sr *srvReq) (closed bool) {
 		return true
 	}
 	return false
+}
+
+// stream writes what a proxy has of the response to sr, the head of
+// the pending requests, before it is complete: the header once the
+// upstream one has arrived, then the body bytes as they arrive.
+func (sc *serverConn) stream(sr *srvReq) {
+	if !sr.hdrIn || sr.ready {
+		return
+	}
+	tc := sc.tc
+	tc.Cork()
+	if !sr.hdrOut {
+		sc.respondHead(sr)
+	}
+	if n := sr.avail - sr.sentBody; n > 0 {
+		sc.sendBody(sr, n, false)
+	}
+	tc.Uncork()
+}
+
+// abort resets the connection: a proxy that has begun a response whose
+// upstream request then failed can only cut it (RFC 9112 9.6 gives it
+// no way to announce the failure after the header).
+func (sc *serverConn) abort() {
+	if sc.closed {
+		return
+	}
+	sc.closed = true
+	sc.idle.Stop()
+	sc.idleWhenDrained = false
+	sc.release()
+	sc.tc.Abort()
 }
 
 // pump writes HTTP/2 frames, one frame per ready stream in turn
@@ -557,7 +694,7 @@ func (sc *serverConn) pump() {
 			if sc.rr >= len(sc.streams) {
 				sc.rr = 0
 			}
-			if sc.streams[sc.rr].ready {
+			if sc.streams[sc.rr].sendable() {
 				sr = sc.streams[sc.rr]
 				break
 			}
@@ -569,15 +706,26 @@ func (sc *serverConn) pump() {
 		r := sr.req
 		if !sr.headerSent {
 			sr.headerSent = true
-			n := h2HeaderBytes(cfg.ResponseHeaderBytes, !sc.sentHeaders)
+			base := cfg.ResponseHeaderBytes
+			var blk *headerBlock
+			if sr.relayed {
+				base = sr.hdrs.Bytes() // HTTP/2 carries no hop-by-hop lines (RFC 9113 8.2.2)
+				blk = &sr.hdrs
+			} else if r.relay != nil {
+				blk = &headerBlock{base: base}
+			}
+			n := h2HeaderBytes(base, !sc.sentHeaders)
 			sc.sentHeaders = true
 			r.respBytes += n
-			tc.Send(n, &msg{kind: mH2Headers, req: r, last: r.size == 0})
+			tc.Send(n, &msg{kind: mH2Headers, req: r, last: sr.left == 0, badGateway: sr.badGateway, hdrs: blk})
 		} else {
 			n := min(sr.left, h2MaxFrame)
+			if !sr.ready {
+				n = min(n, sr.avail-(r.size-sr.left)) // streaming: what has arrived
+			}
 			sr.left -= n
 			r.respBytes += n + h2FrameHeader
-			tc.Send(n+h2FrameHeader, &msg{kind: mH2Data, req: r, last: sr.left == 0})
+			tc.Send(n+h2FrameHeader, &msg{kind: mH2Data, req: r, last: sr.left == 0, n: n})
 		}
 		if sr.left == 0 {
 			sc.served++

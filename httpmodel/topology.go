@@ -23,6 +23,10 @@ type Topology struct {
 	// Servers are the server sites, each a node with one server agent.
 	// The first one also serves every hostname that no site lists.
 	Servers []ServerSite
+	// Proxies are the proxies between the clients and the servers,
+	// each a node with a server agent (towards its clients) and a
+	// client agent (towards the next hop); see # Proxies.
+	Proxies []ProxySite
 }
 
 // ServerSite is one server node of a Topology: its name, the hostnames
@@ -162,7 +166,8 @@ func (w *world) buildServers() *link.Node {
 		sites = []ServerSite{{Name: "server"}}
 	}
 	var far *link.Node
-	direct := len(sites) == 1 && sites[0].Link == (Access{})
+	// Proxies hang off the core router, so a world with proxies has one.
+	direct := len(sites) == 1 && sites[0].Link == (Access{}) && len(cfg.Topology.Proxies) == 0
 	if direct {
 		// The bottleneck ends at the server itself, as before topologies.
 		w.serverNode = n.AddNode(sites[0].Name)
@@ -170,7 +175,7 @@ func (w *world) buildServers() *link.Node {
 	} else {
 		far = n.AddNode("core")
 	}
-	if len(cfg.Topology.Servers) > 0 {
+	if len(cfg.Topology.Servers) > 0 || len(cfg.Topology.Proxies) > 0 {
 		w.route = &route{byHost: map[string]link.NodeID{}}
 	}
 	for i, ss := range sites {
@@ -185,7 +190,7 @@ func (w *world) buildServers() *link.Node {
 			st.node = w.serverNode
 		} else {
 			st.node = n.AddNode(ss.Name)
-			up, down := siteLink(ss, w.s)
+			up, down := siteLink(ss, w.s, "server:")
 			// Packets from the server leave on "down" (towards the
 			// clients), those to it arrive on "up".
 			n.Connect(far, st.node, up, down)
@@ -211,6 +216,9 @@ func (w *world) buildServers() *link.Node {
 	if len(w.sites) > 1 {
 		w.fleet = &fleet{w: w, series: cfg.ServerSeries || cfg.Trace}
 	}
+	if len(cfg.Topology.Proxies) > 0 {
+		w.buildProxies(far)
+	}
 	return far
 }
 
@@ -230,8 +238,10 @@ func (st *site) accept(tc *tcp.Conn) tcp.Handler {
 }
 
 // siteLink returns the configurations of a site's link: up towards the
-// server (Link.Uplink, or Link.Bandwidth), down towards the clients.
-func siteLink(ss ServerSite, s *sim.Scheduler) (up, down link.Config) {
+// server (Link.Uplink, or Link.Bandwidth), down towards the clients. Its
+// loss streams are named kind+Name+":up:loss" and ":down:loss" (kind
+// "server:", or "proxy:" for a proxy's link).
+func siteLink(ss ServerSite, s *sim.Scheduler, kind string) (up, down link.Config) {
 	a := ss.Link
 	down = link.Config{Rate: a.Bandwidth, Delay: a.RTT / 2, QueueBytes: a.QueueBytes, QueuePackets: a.QueuePackets}
 	up = down
@@ -240,8 +250,8 @@ func siteLink(ss ServerSite, s *sim.Scheduler) (up, down link.Config) {
 	}
 	if a.Loss > 0 {
 		// Up is listed first by Connect(far, site): far -> site.
-		up.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("server:" + ss.Name + ":up:loss")}
-		down.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream("server:" + ss.Name + ":down:loss")}
+		up.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream(kind + ss.Name + ":up:loss")}
+		down.Loss = &link.Bernoulli{P: a.Loss, Rand: s.Stream(kind + ss.Name + ":down:loss")}
 	}
 	return up, down
 }

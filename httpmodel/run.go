@@ -100,6 +100,11 @@ type Segment struct {
 	FromClient bool
 	Retransmit bool
 	Dropped    bool
+	// Arrived is when the packet reached the far end of the path (its
+	// last pipe), -1 if it never did: dropped, or still in flight when
+	// the run ended. Arrived-At is the one-way delay: propagation,
+	// queueing and serialization.
+	Arrived sim.Time
 }
 
 // Result is what one run yields.
@@ -201,7 +206,17 @@ func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, p *
 	switch ev {
 	case link.Sent:
 		ct.segments = append(ct.segments, Segment{At: now, Seq: p.Seq, Ack: p.Ack, Len: p.Len,
-			Flags: p.Flags, FromClient: fromClient, Retransmit: p.Retransmit})
+			Flags: p.Flags, FromClient: fromClient, Retransmit: p.Retransmit, Arrived: -1})
+	case link.Delivered:
+		// Find the segment again (recent ones first); a later pipe of a
+		// longer path overwrites an earlier one's time.
+		for k := len(ct.segments) - 1; k >= 0 && k >= len(ct.segments)-4096; k-- {
+			s := &ct.segments[k]
+			if s.At == p.SentAt && s.Seq == p.Seq && s.FromClient == fromClient && s.Len == p.Len && s.Flags == p.Flags {
+				s.Arrived = now
+				break
+			}
+		}
 	case link.QueueDrop, link.LossDrop:
 		// Find the segment again (recent ones first).
 		for k := len(ct.segments) - 1; k >= 0 && k >= len(ct.segments)-4096; k-- {

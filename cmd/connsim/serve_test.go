@@ -246,9 +246,21 @@ func TestCheckLoopback(t *testing.T) {
 			t.Errorf("%s allow=%v: %v", c.addr, c.allow, err)
 		}
 	}
-	code, _, stderr := runCLI(t, "serve", "--addr", "0.0.0.0:0")
-	if code != exitBadUse || !strings.Contains(stderr, "--allow-remote") {
-		t.Errorf("serve on 0.0.0.0: exit %d: %s", code, stderr)
+	// The command refuses before listening (were it to listen, it would
+	// serve until stopped: give it 5 s).
+	done := make(chan [2]string, 1)
+	go func() {
+		var out, errb bytes.Buffer
+		code := run([]string{"serve", "--addr", "0.0.0.0:0"}, &out, &errb)
+		done <- [2]string{strconv.Itoa(code), errb.String()}
+	}()
+	select {
+	case r := <-done:
+		if r[0] != strconv.Itoa(exitBadUse) || !strings.Contains(r[1], "--allow-remote") {
+			t.Errorf("serve on 0.0.0.0: exit %s: %s", r[0], r[1])
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("serve --addr 0.0.0.0:0 started serving without --allow-remote")
 	}
 }
 

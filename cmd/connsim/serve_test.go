@@ -343,7 +343,7 @@ func TestPlaygroundInBrowser(t *testing.T) {
 		t.Errorf("short-lived plt %v at 100ms, %v at 300ms: want about 3 times", p0, p1)
 	}
 	if shot := os.Getenv("CONNSIM_PLAYGROUND_SCREENSHOT"); shot != "" {
-		out, err := exec.CommandContext(ctx, bin, append(args, "--hide-scrollbars", "--window-size=1500,1100",
+		out, err := exec.CommandContext(ctx, bin, append(args, "--hide-scrollbars", "--window-size=1400,1290",
 			"--screenshot="+shot, srv.URL+"/?model1=short-lived&model2=pipelined&objects=6x10KB&html=10KB")...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("screenshot: %v: %s", err, out)

@@ -190,6 +190,25 @@ func maxRequestsInFlight(ps []LadderPacket) float64 {
 // figure says so; a dropped packet's arrow stops half way.
 func TestLadderCutAndDrops(t *testing.T) {
 	tr := ladderTrace(t, "persistent", map[string]string{"network.loss": "0.05", "seed": "3"}, 20)
+	// The trace records the arrival of every packet that was not lost
+	// (bar one in flight when the run ended), and none for a lost one.
+	missing, segs := 0, 0
+	for _, c := range tr.Conns {
+		for _, s := range c.Segments {
+			segs++
+			switch {
+			case s.Dropped && !math.IsNaN(s.ArriveMS):
+				t.Errorf("lost packet sent at %v arrived at %v", s.TimeMS, s.ArriveMS)
+			case !s.Dropped && math.IsNaN(s.ArriveMS):
+				missing++
+			case !s.Dropped && !(s.ArriveMS >= s.TimeMS+50):
+				t.Errorf("packet sent at %v arrived at %v, before half the RTT", s.TimeMS, s.ArriveMS)
+			}
+		}
+	}
+	if missing > 1 {
+		t.Errorf("%d of %d packets without an arrival time", missing, segs)
+	}
 	d, err := LadderDataOf(tr, LadderOptions{MaxPackets: 30})
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -386,12 +387,37 @@ func drawLadder(d LadderData) *plot.Plot {
 	if len(d.Gaps) > 0 {
 		leg.add("idle time\ncut out", boxThumb(color.Gray{Y: 225}, draw.LineStyle{}))
 	}
+	if bursts(d.Packets, (hi-lo)/60) {
+		leg.add("label +N: N more\narrows sent with it", thumbFunc(func(c *draw.Canvas) {
+			t := textStyle(7)
+			t.XAlign, t.YAlign = draw.XCenter, draw.YCenter
+			c.FillText(t, c.Center(), "+N")
+		}))
+	}
 	if used["lost"] {
 		gs := draw.GlyphStyle{Color: ladderLost, Radius: vg.Points(5), Shape: draw.CrossGlyph{}}
 		leg.add("lost on the path", lineThumb(draw.LineStyle{}, &gs))
 	}
 	p.Add(leg)
 	return p
+}
+
+// bursts reports whether two packets of one direction were sent closer
+// than near (ms): their labels then likely share one, with "+N" (see
+// drawLabels; the legend explains it only then).
+func bursts(ps []LadderPacket, near float64) bool {
+	last := [2]float64{math.Inf(-1), math.Inf(-1)}
+	for _, p := range ps {
+		d := 0
+		if p.FromClient {
+			d = 1
+		}
+		if p.SendMS-last[d] < near {
+			return true
+		}
+		last[d] = p.SendMS
+	}
+	return false
 }
 
 func ladderDashes() []vg.Length { return []vg.Length{vg.Points(4), vg.Points(3)} }
@@ -473,21 +499,24 @@ type ladderLabelAt struct {
 func labelRank(k LadderPacket) int {
 	switch {
 	case k.Dropped:
-		return 5
+		return 6
 	case k.Retransmit:
-		return 4
-	case k.Kind == KindACK:
-		return 1
+		return 5
+	case k.Kind == KindSYN || k.Kind == KindSYNACK:
+		return 4 // a new connection
+	case k.Kind == KindFIN || k.Kind == KindRST:
+		return 3
 	case k.Kind == KindRequest || k.Kind == KindResponse:
 		return 2
 	}
-	return 3 // SYN, SYN-ACK, FIN, RST
+	return 1 // a pure ACK
 }
 
 // drawLabels draws the arrows' labels. Labels of arrows in one direction
 // closer than a line of text (a burst of segments sent together) would
 // overprint: such a burst shows one label, its most telling one (lost,
-// retransmitted, handshake or close, data, ACK), with "+N" for the rest.
+// retransmitted, SYN or SYN-ACK, FIN or RST, data, ACK), with "+N" for
+// the rest and the other kinds among them in brackets.
 func (a *ladderArrows) drawLabels(c *draw.Canvas, labels []ladderLabelAt) {
 	sty := textStyle(7)
 	sty.XAlign, sty.YAlign = draw.XCenter, draw.YBottom
@@ -506,6 +535,16 @@ func (a *ladderArrows) drawLabels(c *draw.Canvas, labels []ladderLabelAt) {
 		text := best.k.Label
 		if len(b) > 1 {
 			text += fmt.Sprintf(" +%d", len(b)-1)
+			// Name the other kinds in the burst.
+			var others []string
+			for _, l := range b {
+				if l.k.Kind != best.k.Kind && !slices.Contains(others, l.k.Kind) {
+					others = append(others, l.k.Kind)
+				}
+			}
+			if len(others) > 0 {
+				text += " (" + strings.Join(others, ", ") + ")"
+			}
 		}
 		t := sty
 		t.Color = darkenRGBA(ladderColor(best.k.Kind))

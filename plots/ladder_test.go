@@ -321,3 +321,23 @@ func TestLadderIdleGaps(t *testing.T) {
 		t.Errorf("no idle time longer than 4 RTT of 1e9 ms: %v", got)
 	}
 }
+
+// Labels of a burst share one: the most telling. Short-lived's client
+// sends its FIN, ACKs and the next connection's SYN at once; the SYN
+// must be what the reader sees.
+func TestLadderBurstLabels(t *testing.T) {
+	tr := ladderTrace(t, "short-lived", nil, 3)
+	p, err := Ladder(tr, LadderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := Encode(p, 0, 0, "svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{">c1 SYN<", ">c2 SYN +", ">c3 SYN +", "FIN)<", ">c1 FIN +3 (ACK, response)<", "label +N"} {
+		if !bytes.Contains(svg, []byte(want)) {
+			t.Errorf("svg lacks %q", want)
+		}
+	}
+}

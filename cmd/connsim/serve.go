@@ -254,7 +254,11 @@ func experimentQuery(e experiments.LibraryEntry) playExperiment {
 		}
 	}
 	pe.Page = s.Page.HTML.String() + "|" + strings.Join(objs, ",")
-	pe.PageText = fmt.Sprintf("%s: HTML %s + %s", e.Name, s.Page.HTML, strings.Join(objs, ", "))
+	objText := strings.Join(objs, ", ")
+	if len(objs) == 0 {
+		objText = "no objects"
+	}
+	pe.PageText = fmt.Sprintf("%s: HTML %s + %s", e.Name, s.Page.HTML, objText)
 	pe.Query = q.Encode()
 	return pe
 }

@@ -191,6 +191,13 @@ func TestPlaygroundPageAndOpen(t *testing.T) {
 			t.Errorf("page lacks %s", want)
 		}
 	}
+	// The page menu lists the built-in experiments' pages, the one the
+	// controls hold selected.
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/?html=20KB&objects=40x10KB", nil))
+	if !strings.Contains(rec.Body.String(), `<option value="20KB|40x10KB" selected>connection-models: HTML 20KB &#43; 40x10KB</option>`) {
+		t.Error("the page menu lacks connection-models' page, selected")
+	}
 	// A value is escaped, not markup.
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/?rtt=%22%3E%3Cscript%3E", nil))

@@ -1,5 +1,7 @@
 package experiments
 
+import "github.com/connsim/connsim/sim/link"
+
 // This file holds the result types: what one run yields and what the
 // writers and package plots consume. A plot is a view of these rows, never
 // a side effect of a run.
@@ -126,6 +128,11 @@ type SegmentSample struct {
 	FromClient bool
 	Retransmit bool
 	Dropped    bool // lost on the path (never arrived)
+	// ArriveMS is when the packet reached the other end (TimeMS is when
+	// its sender handed it to the network); NaN when it never did, 0 in
+	// a trace that does not record it.
+	ArriveMS float64
+	Flags    link.Flags // SYN, FIN, RST, PSH, ACK
 }
 
 // ConnTrace is the trace of one client connection in one run.

@@ -177,7 +177,11 @@ func traceOf(row Row, conns []httpmodel.ConnTrace) *Trace {
 		}
 		for _, s := range c.Segments {
 			ct.Segments = append(ct.Segments, SegmentSample{TimeMS: s.At.Milliseconds(), Seq: s.Seq, Len: int64(s.Len),
-				Ack: s.Ack, FromClient: s.FromClient, Retransmit: s.Retransmit, Dropped: s.Dropped})
+				Ack: s.Ack, FromClient: s.FromClient, Retransmit: s.Retransmit, Dropped: s.Dropped,
+				ArriveMS: math.NaN(), Flags: s.Flags})
+			if s.Arrived >= 0 {
+				ct.Segments[len(ct.Segments)-1].ArriveMS = s.Arrived.Milliseconds()
+			}
 		}
 		for _, e := range c.ResponseEnds {
 			ct.ResponseEndsMS = append(ct.ResponseEndsMS, e.Milliseconds())

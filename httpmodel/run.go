@@ -112,6 +112,11 @@ type Segment struct {
 	FromClient bool
 	Retransmit bool
 	Dropped    bool
+	// Arrived is when the packet reached the far end of the path (its
+	// last pipe), -1 if it never did: dropped, or still in flight when
+	// the run ended. Arrived-At is the one-way delay: propagation,
+	// queueing and serialization.
+	Arrived sim.Time
 }
 
 // Result is what one run yields.
@@ -185,6 +190,8 @@ type connTrace struct {
 	c            *clientConn
 	closedAt     sim.Time
 	segments     []Segment
+	ids          []uint64 // link.Packet.ID of each segment, to match its delivery
+	next         [2]int   // per direction (from the client: 1), the first segment not yet delivered or dropped
 	responseEnds []sim.Time
 }
 
@@ -204,7 +211,7 @@ type tracer struct {
 	w *world
 }
 
-func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, p *link.Packet) {
+func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, pipe *link.Pipe, p *link.Packet) {
 	fromClient := p.Src == t.w.clientNode.ID
 	i := p.DstConn
 	if fromClient {
@@ -218,7 +225,31 @@ func (t *tracer) PacketEvent(now sim.Time, ev link.TraceEvent, _ *link.Pipe, p *
 	switch ev {
 	case link.Sent:
 		ct.segments = append(ct.segments, Segment{At: now, Seq: p.Seq, Ack: p.Ack, Len: p.Len,
-			Flags: p.Flags, FromClient: fromClient, Retransmit: p.Retransmit})
+			Flags: p.Flags, FromClient: fromClient, Retransmit: p.Retransmit, Arrived: -1})
+		ct.ids = append(ct.ids, p.ID)
+	case link.Delivered:
+		if pipe.To().ID != p.Dst {
+			return // a hop short of the endpoint
+		}
+		// Packets of one direction arrive about in send order: look
+		// from the first one still in flight, then move that mark past
+		// the segments settled since.
+		d := 0
+		if fromClient {
+			d = 1
+		}
+		for k := ct.next[d]; k < len(ct.segments) && k < ct.next[d]+4096; k++ {
+			if ct.ids[k] == p.ID {
+				ct.segments[k].Arrived = now
+				break
+			}
+		}
+		for k := ct.next[d]; k < len(ct.segments); k++ {
+			if s := &ct.segments[k]; s.FromClient == fromClient && s.Arrived < 0 && !s.Dropped {
+				break
+			}
+			ct.next[d] = k + 1
+		}
 	case link.QueueDrop, link.LossDrop:
 		// Find the segment again (recent ones first).
 		for k := len(ct.segments) - 1; k >= 0 && k >= len(ct.segments)-4096; k-- {

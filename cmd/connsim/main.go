@@ -63,6 +63,7 @@ Usage:
   connsim show NAME                 print a built-in experiment's YAML
   connsim page [flags]              one quick page load, waterfall in the terminal
   connsim merge DIR... [--out DIR]  join shard folders into the whole run's files
+  connsim serve [--addr 127.0.0.1:8080]  a playground in the browser (local only by default)
   connsim version                   print the version
 
 Run 'connsim COMMAND --help' for a command's flags and examples.
@@ -93,6 +94,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdPage(rest, stdout, stderr)
 	case "merge":
 		return cmdMerge(rest, stdout, stderr)
+	case "serve":
+		return cmdServe(rest, stdout, stderr)
 	case "version", "--version", "-version":
 		if len(args) > 1 {
 			if args[1] == "--help" || args[1] == "-h" {

@@ -107,3 +107,21 @@ func checkPOSTAlone(t *testing.T, r experiments.Result, post int) {
 		}
 	}
 }
+
+// textbook-ladders: 8, 5 and 3 round trips for short-lived (one at a
+// time), persistent and pipelined, on 4, 1 and 1 connections.
+func TestLibraryTextbookLadders(t *testing.T) {
+	s := libLoad(t, "textbook-ladders")
+	res := libRun(t, s, nil, 0)
+	for _, c := range []struct {
+		model         string
+		rounds, conns float64
+	}{{"short-lived", 8, 4}, {"persistent", 5, 1}, {"pipelined", 3, 1}} {
+		if got := libMetric(t, res, "plt_ms", c.model) / 100; math.Abs(got-c.rounds) > 0.1 {
+			t.Errorf("%s: %.2f round trips, want %v", c.model, got, c.rounds)
+		}
+		if got := libMetric(t, res, "connections", c.model); got != c.conns {
+			t.Errorf("%s: %v connections, want %v", c.model, got, c.conns)
+		}
+	}
+}

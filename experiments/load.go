@@ -944,7 +944,7 @@ func (st *loaded) checkPlots() {
 		if p.Kind == "" {
 			p.Kind = PlotLine
 		}
-		perRun := p.Kind == PlotWaterfall || p.Kind == PlotCwnd || p.Kind == PlotSequence || p.Kind == PlotServer || p.Kind == PlotCDF
+		perRun := p.Kind == PlotWaterfall || p.Kind == PlotCwnd || p.Kind == PlotSequence || p.Kind == PlotServer || p.Kind == PlotCDF || p.Kind == PlotLadder
 		if (p.Kind == PlotServer || p.Kind == PlotCDF) && !s.HasClients() {
 			d.errorf(at("kind"), path+".kind", "a %s plot shows client populations: the spec needs clients:", p.Kind)
 		}
@@ -975,7 +975,7 @@ func (st *loaded) checkPlots() {
 			switch p.Kind {
 			case PlotWaterfall, PlotServer, PlotCDF:
 				if p.Connection != 0 {
-					d.errorf(at("connection"), path+".connection", "connection is only for cwnd and sequence plots")
+					d.errorf(at("connection"), path+".connection", "connection is only for cwnd, sequence and ladder plots")
 				}
 			case PlotSequence:
 				if p.Connection == 0 {
@@ -994,7 +994,7 @@ func (st *loaded) checkPlots() {
 				v int
 			}{{"connection", p.Connection}, {"run", p.Run}} {
 				if k := kv.k; d.node(path+"."+k) != nil || kv.v != 0 {
-					d.errorf(at(k), path+"."+k, "%s is only for waterfall, cwnd and sequence plots", k)
+					d.errorf(at(k), path+"."+k, "%s is only for waterfall, cwnd, sequence and ladder plots", k)
 				}
 			}
 			p.Connection, p.Run = 0, 0

@@ -203,7 +203,7 @@ func TestLoadErrors(t *testing.T) {
 		{"labels twice", "name: x\nsweep: {network.rtt: [1ms, 2ms]}\nlabels: {network.rtt: [a, a]}\n", `test.yaml:3:27: labels.network.rtt[1]: "a" names two values (0 and 1)`},
 		{"labels not a mapping", "name: x\nlabels: [a]\n", "test.yaml:2:9: labels: want a mapping of swept key: [names], e.g. network: [LAN, WAN], got a list"},
 		{"labels names not a list", "name: x\nsweep: {network.rtt: [1ms]}\nlabels: {network.rtt: fast}\n", "labels.network.rtt: want a list, got"},
-		{"plot connection on line", "name: x\nplots: [{kind: bar, connection: 2}]\n", "plots[0].connection: connection is only for waterfall, cwnd and sequence plots"},
+		{"plot connection on line", "name: x\nplots: [{kind: bar, connection: 2}]\n", "plots[0].connection: connection is only for waterfall, cwnd, sequence and ladder plots"},
 		{"plot x on waterfall", "name: x\nplots: [{kind: waterfall, x: model}]\n", "plots[0].x: x is only for line and bar plots"},
 		{"poisson rate 0", "name: x\nclients: [{name: u, arrival: {poisson: {rate: 0/s}}}]\n", "clients[0].arrival.poisson.rate: 0/s is too slow: poisson arrivals need at least 0.001/s"},
 		{"poisson rate too slow", "name: x\nclients: [{name: u, arrival: {poisson: {rate: 1e-12/s}}}]\n", "clients[0].arrival.poisson.rate: 1e-12/s is too slow"},

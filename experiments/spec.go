@@ -415,18 +415,19 @@ const (
 	PlotSequence  = "sequence"
 	PlotServer    = "server" // ext: server open connections, busy workers and backlog against time, one run (clients: only)
 	PlotCDF       = "cdf"    // ext: PLT CDF across clients, one line per model, at a point (clients: only)
+	PlotLadder    = "ladder" // ext: ladder diagram of the first packets of one run (all connections, or connection)
 )
 
 // PlotSpec is one figure. Load fills the defaults that apply to its kind
 // and leaves the other fields zero.
 type PlotSpec struct {
-	Kind       string    `yaml:"kind" enum:"line|bar|waterfall|cwnd|sequence|server|cdf"` // default line
-	X          string    `yaml:"x,omitempty"`                                             // line: a swept key (default the first); bar: a swept key or "model" (default)
-	Y          string    `yaml:"y,omitempty"`                                             // line, bar: a metric of MetricNames; default plt_ms
-	Series     string    `yaml:"series,omitempty"`                                        // line, bar: "model" (default), a swept key, or "none" (bar by model's default)
-	Title      string    `yaml:"title,omitempty" maxlen:"200"`                            // "" = the plots package chooses; at most 200 characters
-	Model      string    `yaml:"model,omitempty"`                                         // a model label; waterfall, cwnd, sequence: default the first model; line, bar: only that model
-	Point      PlotPoint `yaml:"point,omitempty"`                                         // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
+	Kind       string    `yaml:"kind" enum:"line|bar|waterfall|cwnd|sequence|server|cdf|ladder"` // default line
+	X          string    `yaml:"x,omitempty"`                                                    // line: a swept key (default the first); bar: a swept key or "model" (default)
+	Y          string    `yaml:"y,omitempty"`                                                    // line, bar: a metric of MetricNames; default plt_ms
+	Series     string    `yaml:"series,omitempty"`                                               // line, bar: "model" (default), a swept key, or "none" (bar by model's default)
+	Title      string    `yaml:"title,omitempty" maxlen:"200"`                                   // "" = the plots package chooses; at most 200 characters
+	Model      string    `yaml:"model,omitempty"`                                                // a model label; waterfall, cwnd, sequence: default the first model; line, bar: only that model
+	Point      PlotPoint `yaml:"point,omitempty"`                                                // swept key -> value; waterfall, cwnd, sequence: every swept key, default its first value
 	LogX       bool      `yaml:"log_x,omitempty"`
 	LogY       bool      `yaml:"log_y,omitempty"`
 	Connection int       `yaml:"connection,omitempty" range:"0..100000"`  // cwnd: 0 (default) = every connection; sequence: default 1

@@ -118,6 +118,22 @@
 // ends at the last ACK of data (the ACK of the server's FIN at close is
 // not drawn), and the x axis ends shortly after the last segment or ACK.
 //
+// # Ladder: the first packets of a run
+//
+// [Ladder] draws the textbook ladder diagram: the client's and the
+// server's time lines side by side, time running down, and each packet
+// of the run's trace an arrow from when it left one side to when it
+// reached the other (both times recorded, so queueing and serialization
+// are in the slope). SYN, SYN-ACK, FIN and RST are dark, request data
+// blue, response data orange, pure ACKs grey; a retransmission is
+// dashed and a lost packet ends half way in an X. The first
+// [LadderOptions].MaxPackets packets are drawn (40 by default), and the
+// figure says when it cuts. Arrows that leave together share one label
+// ("c2 SYN +4"). A stretch of more than 4 RTT with nothing in flight
+// (a keep-alive wait) is cut out of the time axis and marked, with the
+// tick labels still true times. [LadderDataOf] is the data without the
+// drawing. The YAML plot kind is ladder (experiments.PlotLadder).
+//
 // # Files and report
 //
 // [Save] writes NAME.png (at [DPI], [DefaultWidth] x [DefaultHeight] by

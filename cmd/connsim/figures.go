@@ -296,6 +296,17 @@ func drawPlot(s *experiments.Spec, ps experiments.PlotSpec, rows []experiments.R
 		}
 		p, err := plots.Sequence(*tr, conn, plots.SequenceOptions{Title: ps.Title})
 		return p, fmt.Sprintf("Time-sequence plot of connection %d, %s: the sequence number of each data segment against the time it was sent, with the client's ACKs; retransmissions and drops marked.", conn, where), err
+	case experiments.PlotLadder:
+		tr, err := tc.get(*rc)
+		if err != nil {
+			return nil, "", err
+		}
+		p, err := plots.Ladder(*tr, plots.LadderOptions{Title: ps.Title, Conn: ps.Connection})
+		which := "every connection"
+		if ps.Connection > 0 {
+			which = fmt.Sprintf("connection %d", ps.Connection)
+		}
+		return p, fmt.Sprintf("Ladder diagram of the first packets of %s, %s: client and server time lines, each packet an arrow from when it left to when it arrived (handshake, requests, responses, ACKs, FIN); retransmissions dashed, lost packets end in an X.", which, where), err
 	case experiments.PlotServer:
 		tr, err := tc.get(*rc)
 		if err != nil {

@@ -62,6 +62,7 @@ func modelConfig(s *Spec, m ModelSpec, expand bool) (httpmodel.Config, error) {
 	}
 	c.TCP = tc
 	c.TLS = tls
+	c.TLSResumption, c.TLS0RTT = tlsSession(s, tls)
 	c.HTTPVersion = s.HTTP.Version
 	if m.HTTPVersion != "" {
 		c.HTTPVersion = m.HTTPVersion // the model's own (option http_version)

@@ -1096,6 +1096,7 @@ func checkConfig(s *Spec, d *decoder, base ErrorList) {
 		d.errorf(n, p, "a queue of %s holds no full packet (mss %d + 40 header bytes = %d bytes)", q.Bytes, s.TCP.MSS, pkt)
 	}
 	checkTCP(s, d, base)
+	checkTLS(s, d)
 	total := 0
 	for _, o := range s.Page.Objects {
 		total += o.Count

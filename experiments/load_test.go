@@ -67,7 +67,7 @@ func TestLoadRejectsUnknownField(t *testing.T) {
 		spec, want string
 	}{
 		{"name: x\nnetwork:\n  rt: 5ms\n", "test.yaml:3:3: network.rt: unknown key (known: rtt, bandwidth, uplink, queue, loss, dns); did you mean rtt?"},
-		{"name: x\nsede: 4\n", "test.yaml:2:1: sede: unknown key (known: name, title, description, seed, repeat, limits, network, tcp, tls, http, client, clients, server, servers, proxies, page, models, sweep, plots, labels, capture, outputs); did you mean seed?"},
+		{"name: x\nsede: 4\n", "test.yaml:2:1: sede: unknown key (known: name, title, description, seed, repeat, limits, network, tcp, tls, http, client, tls_resumption, tls_0rtt, clients, server, servers, proxies, page, models, sweep, plots, labels, capture, outputs); did you mean seed?"},
 		{"name: x\npage:\n  objects:\n    - {size: 1KB, colour: red}\n", "test.yaml:4:19: page.objects[0].colour: unknown key (known: size, count, host, method)"},
 		{"name: x\nmodels:\n  - parallel: {conections: 2}\n", "test.yaml:3:16: models[0].conections: unknown key (known: connections, label); did you mean connections?"},
 		{"name: x\nplots:\n  - {kind: bar, colour: red}\n", "test.yaml:3:17: plots[0].colour: unknown key (known: kind, x, y, series, title, model, point, log_x, log_y, connection, run, style)"},

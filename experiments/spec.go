@@ -31,6 +31,10 @@ type Spec struct {
 	TLS         string      `yaml:"tls" enum:"none|tls12|tls13" label:"TLS"`
 	HTTP        HTTPSpec    `yaml:"http"`
 	Client      ClientSpec  `yaml:"client"`
+	// TLSResumption and TLS0RTT (ext, issue 14): TLS session resumption
+	// and TLS 1.3 early data (tlskeys.go); default false.
+	TLSResumption bool `yaml:"tls_resumption,omitempty" label:"TLS session resumption"`
+	TLS0RTT       bool `yaml:"tls_0rtt,omitempty" label:"TLS 1.3 0-RTT"`
 	// Clients (ext, issue 11) replaces the single client with
 	// populations of clients; empty = the single client of client: and
 	// page:, as before.

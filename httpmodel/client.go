@@ -40,6 +40,8 @@ type client struct {
 	// many hosts as objects. It is only looked up, never iterated.
 	byName map[string]*hostPool
 	conns  []*clientConn
+	// tickets: the hosts it holds a TLS session ticket for (tls.go).
+	tickets map[string]bool
 
 	visit      int
 	visitStart sim.Time
@@ -142,6 +144,8 @@ type clientConn struct {
 	upgrading   bool // first request sent with Upgrade, waiting for 101
 	sentHeaders bool // a HEADERS frame has been sent (HPACK state warm)
 	tlsStep     int
+	resumed     bool // TLS: its handshake resumes a session (tls.go)
+	early       bool // TLS 1.3 0-RTT: it sends early data until the handshake completes
 
 	trace *connTrace
 }
@@ -486,7 +490,7 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 	switch c.cl.cfg.TLS {
 	case TLS12, TLS13:
 		c.state = csTLS
-		tc.Send(tlsClientHello, &msg{kind: mTLSClientHello})
+		c.startTLS(tc)
 	default:
 		c.ready()
 	}
@@ -510,7 +514,7 @@ func (c *clientConn) ready() {
 
 // canTake reports whether r may be sent on c now.
 func (c *clientConn) canTake(r *request) bool {
-	return c.mayTake(r.idempotent)
+	return c.mayTake(r.idempotent) && (!c.early || safeMethod(r.method))
 }
 
 // mayTake reports whether c may be sent a request now, idempotent or not.
@@ -518,7 +522,7 @@ func (c *clientConn) canTake(r *request) bool {
 // is never pipelined).
 func (c *clientConn) mayTake(idempotent bool) bool {
 	c.cl.examined++
-	if c.state != csReady || c.tc.Closing() {
+	if (c.state != csReady && !c.early) || c.tc.Closing() {
 		return false
 	}
 	m := c.cl.cfg.Model
@@ -638,18 +642,14 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	now := c.cl.w.s.Now()
 	switch m.kind {
 	case mTLSServerFlight:
-		if c.cl.cfg.TLS == TLS13 {
-			// TLS 1.3: Finished, then requests at once (1-RTT).
-			tc.Cork()
-			tc.Send(tlsClientFinish13, &msg{kind: mTLSClientFinish})
-			c.ready()
-			tc.Uncork()
-		} else {
-			tc.Send(tlsClientFinish12, &msg{kind: mTLSClientFinish})
-		}
+		c.tlsServerFlight(tc)
 		return
 	case mTLSServerFinish:
+		c.storeTicket()
 		c.ready()
+		return
+	case mTLSTicket:
+		c.storeTicket()
 		return
 	case mH2Settings:
 		return

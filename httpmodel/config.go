@@ -97,7 +97,8 @@ func (m Model) shards() int {
 	return 2
 }
 
-// TLS is the TLS version whose handshake runs on each new connection.
+// TLS is the TLS version whose handshake runs on each new connection
+// (a full one, or resumed with Config.TLSResumption: tls.go).
 type TLS uint8
 
 // TLS versions.
@@ -183,6 +184,17 @@ type Config struct {
 	TCP     tcp.Config
 	TLS     TLS
 
+	// TLSResumption: a client that has a session ticket for a host
+	// (from an earlier handshake with it) resumes the session on new
+	// connections: TLS 1.2's abbreviated handshake, 1 round trip
+	// instead of 2; TLS 1.3 PSK resumption, 1 round trip with fewer
+	// bytes. TLS0RTT (TLS 1.3 and TLSResumption only): a resuming
+	// client sends its requests with safe methods as early data, with
+	// the ClientHello. See tls.go. Both off: every connection pays a
+	// full handshake.
+	TLSResumption bool
+	TLS0RTT       bool
+
 	HTTPVersion         string // "1.0" or "1.1" (default): the default persistence rules; see package doc
 	RequestBytes        int64  // HTTP/1.1 request headers on the wire; 0 = 400 (see package doc for HTTP/1.0)
 	ResponseHeaderBytes int64  // HTTP/1.1 response headers on the wire; 0 = none (DefaultConfig has 300; see package doc for HTTP/1.0)
@@ -266,6 +278,9 @@ func (c Config) Validate() error {
 		if c.Model.Kind == HTTP2 && c.Model.H2Upgrade && c.TLS == NoTLS {
 			return errors.New("httpmodel: http2 by upgrade needs http version 1.1: the h2c Upgrade is an HTTP/1.1 mechanism (use prior knowledge or TLS)")
 		}
+	}
+	if err := c.validateTLS(); err != nil {
+		return err
 	}
 	if c.ResponseHeaderBytes < 0 || c.RequestBytes < 0 {
 		return fmt.Errorf("httpmodel: header bytes %d (request) and %d (response): want 0 or more", c.RequestBytes, c.ResponseHeaderBytes)

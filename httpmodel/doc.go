@@ -127,7 +127,14 @@
 //
 // TLS adds its handshake messages as bytes on the connection: TLS 1.3 one
 // round trip (the client's Finished leaves with the first request), TLS
-// 1.2 two. Record framing overhead is not modelled.
+// 1.2 two. Record framing overhead is not modelled. With
+// Config.TLSResumption a client resumes with a session ticket per
+// hostname after its first handshake with the host: TLS 1.2's
+// abbreviated handshake takes one round trip (RFC 5077), TLS 1.3's PSK
+// resumption the same one as a full handshake with fewer bytes (RFC
+// 8446 2.2); Config.TLS0RTT adds TLS 1.3 early data, the requests with
+// safe methods sent with the ClientHello (RFC 8446 2.3, RFC 8470). tls.go
+// has the model and its round-trip arithmetic.
 //
 // DNS costs Network.DNS once per hostname per client, with no packets;
 // later visits use the cached answer. There is no HTTP cache: every visit

@@ -20,6 +20,7 @@ const (
 	mH2Headers                      // HEADERS frame: a request, or a response's headers
 	mH2Data                         // DATA frame of a response
 	mSwitching                      // 101 Switching Protocols (HTTP/1.1 Upgrade to h2c)
+	mTLSTicket                      // TLS 1.3 NewSessionTicket, after the handshake (tls.go)
 )
 
 // msg is a message tag. The server reads from req only what a request
@@ -36,6 +37,8 @@ type msg struct {
 	keepAlive bool
 	// upgrade: an HTTP/1.1 request asking to switch to h2c (Upgrade).
 	upgrade bool
+	// resumed: a TLS handshake message of a resumed session (tls.go).
+	resumed bool
 	// badGateway: a proxy's 502 response, its upstream request failed.
 	badGateway bool
 	// hdrs: the header block, listed (proxy.go), on messages a proxy

@@ -577,7 +577,7 @@ func (w *world) timing(r *request, visitStart sim.Time) Timing {
 		// of) its handshakes.
 		t.Queued += phase(c.dialAt)
 		t.Connect = phase(c.tc.Stats().Established)
-		t.TLS = phase(c.readyAt)
+		t.TLS = phase(min(c.readyAt, r.sendAt)) // a 0-RTT request leaves before the handshake completes
 	}
 	t.Queued += phase(r.sendAt)
 	tc := w.cfg.TCP

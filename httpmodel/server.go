@@ -410,17 +410,10 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 		sc.early = append(sc.early, m) // unread until accepted
 		return
 	}
+	if sc.serverTLS(tc, m) {
+		return
+	}
 	switch m.kind {
-	case mTLSClientHello:
-		sc.handshaking()
-		tc.Send(tlsServerFlight, &msg{kind: mTLSServerFlight})
-		return
-	case mTLSClientFinish:
-		sc.handshaking()
-		if cfg.TLS == TLS12 {
-			tc.Send(tlsServerFinish12, &msg{kind: mTLSServerFinish})
-		}
-		return
 	case mH2Preface:
 		sc.handshaking()
 		// After an h2c Upgrade the connection may now become idle: the

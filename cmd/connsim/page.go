@@ -33,6 +33,8 @@ Flags (defaults as in the experiment format):
   --loss P          random loss probability per packet (default 0)
   --dns D           one DNS lookup (default 0ms)
   --tls T           none | tls12 | tls13 (default none)
+  --tls-resumption B  true: later connections to a host resume its TLS session (default false)
+  --tls-0rtt B      true: with tls13 and resumption, GETs go in the first flight (default false)
   --cc C            newreno | cubic (default newreno)
   --html S          HTML size (default 20KB)
   --objects LIST    objects as COUNTxSIZE, comma-separated (default 40x10KB)
@@ -65,6 +67,8 @@ var pageFlags = []struct{ flag, key, def string }{
 	{"loss", "network.loss", ""},
 	{"dns", "network.dns", ""},
 	{"tls", "tls", ""},
+	{"tls-resumption", "tls_resumption", ""},
+	{"tls-0rtt", "tls_0rtt", ""},
 	{"cc", "tcp.cc", ""},
 	{"html", "page.html", ""},
 	{"visits", "client.visits", ""},

@@ -19,7 +19,7 @@ var libNames = []string{
 	"domain-sharding", "http10-vs-http11", "keep-alive-idle",
 	"server-capacity", "idle-flood", "sharding-vs-dos-limit",
 	"pipelining-breakers", "connections-per-host", "keep-alive-max-replay",
-	"proxy-hops", "edge-reuse", "http2-coalescing",
+	"proxy-hops", "edge-reuse", "http2-coalescing", "mss-packing",
 }
 
 // libLoad loads the built-in experiment called name.

@@ -352,7 +352,8 @@ var PopulationMetricNames = func() []string {
 
 // metricsOf returns the metric columns of spec's files: baseMetrics,
 // populationMetrics when it has clients, pipeliningMetrics when its
-// server breaks pipelining.
+// server breaks pipelining, proxyMetrics with proxies, requestMetrics
+// when it studies request sizes (studiesRequests).
 func metricsOf(spec *Spec) []Metric {
 	ms := groupMetricsOf(spec)
 	if spec.studiesRequests() {
@@ -397,7 +398,8 @@ func statsOf(spec *Spec, stats []Quartiles) []Quartiles {
 // MetricNames returns the metric columns of the spec's results.csv, in
 // output order: MetricNames, then PopulationMetricNames when the spec
 // has clients, then PipeliningMetricNames when its server breaks
-// pipelining.
+// pipelining, ProxyMetricNames with proxies, RequestMetricNames when it
+// studies request sizes.
 func (s *Spec) MetricNames() []string {
 	names := MetricNames
 	if s.HasClients() {

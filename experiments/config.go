@@ -117,6 +117,7 @@ func modelOf(kind httpmodel.Kind, m ModelSpec) httpmodel.Model {
 		Depth:       m.Depth,
 		Shards:      m.Shards,
 		H2Upgrade:   m.Start == "upgrade",
+		NoCoalesce:  m.NoCoalesce,
 	}
 }
 

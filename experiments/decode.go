@@ -762,6 +762,14 @@ func (d *decoder) setModelOption(m *ModelSpec, opt string, vn *yaml.Node, path s
 		return intOpt(0, 1000, &m.Depth)
 	case "shards":
 		return intOpt(1, 64, &m.Shards)
+	case "coalesce":
+		b, ok := parseBool(s)
+		if !ok {
+			d.errorf(vn, path, "%q is not true or false", s)
+			return false
+		}
+		m.NoCoalesce = !b
+		return true
 	case "start":
 		e, ok := matchEnum(s, []string{"prior-knowledge", "upgrade"})
 		if !ok {

@@ -170,6 +170,8 @@
 //	models: connections          1; parallel, sharded 6    1..1000 (per host)
 //	models: depth (pipelined)    0 (unlimited)    0..1000
 //	models: shards (sharded)     2                1..64
+//	models: shards (http2, ext)  1                1..64 (the site's hostnames)
+//	models: coalesce (http2, ext)  true           true | false: false = one connection per hostname
 //	models: start (http2)        prior-knowledge  prior-knowledge | upgrade
 //	models: http_version (ext)   http.version     "1.0" | "1.1": this model's HTTP version (any model)
 //	models: label                see below        1..100 characters, no slash or control characters
@@ -190,7 +192,9 @@
 // name, followed by the options given in the file in the order written:
 // `sharded(shards=3,connections=6)`. Labels must be unique; they fill the
 // model column. [ModelSpec] holds every option resolved; models that do
-// not shard have Shards 1.
+// not shard have Shards 1. http2 coalesces the hostnames of one server
+// onto its connections (RFC 9113 9.1.1) unless `coalesce: false`
+// ([ModelSpec].NoCoalesce).
 //
 // # Sweeps
 //

@@ -20,6 +20,7 @@ var libNames = []string{
 	"server-capacity", "idle-flood", "sharding-vs-dos-limit",
 	"pipelining-breakers", "connections-per-host", "keep-alive-max-replay",
 	"proxy-hops", "edge-reuse", "textbook-ladders", "upgrades-and-tls",
+	"http2-coalescing", "mss-packing",
 }
 
 // libLoad loads the built-in experiment called name.

@@ -245,6 +245,8 @@ func (st *loaded) checkModelValues(i int) {
 			text = strconv.Itoa(m.Shards)
 		case "start":
 			text = m.Start
+		case "coalesce":
+			text = strconv.FormatBool(!m.NoCoalesce)
 		case "label":
 			text = m.Label
 		}
@@ -258,6 +260,9 @@ func (st *loaded) checkModelValues(i int) {
 	}
 	if !m.Accepts("start") {
 		m.Start = def.Start
+	}
+	if !m.Accepts("coalesce") {
+		m.NoCoalesce = def.NoCoalesce
 	}
 }
 

@@ -63,8 +63,14 @@ func (mt Metric) Value(m *Metrics) float64 { return mt.get(m) }
 // server breaks pipelining (server.pipelining set or swept), which only
 // such files have. A file's columns are the groups it has, in this order
 // (metricsOf). Files of a spec with proxies: have every group, the
-// proxy columns (proxyMetrics) last.
-var metricTable = slices.Concat(baseMetrics, populationMetrics, pipeliningMetrics, proxyMetrics)
+// proxy columns (proxyMetrics) after those. Files of a single-client spec
+// that sweeps or sets http.request_bytes end with requestMetrics (ext,
+// issue 14).
+var metricTable = slices.Concat(groupTable, requestMetrics)
+
+// groupTable is metricTable without requestMetrics: the columns of the
+// population, pipelining and proxy groups are prefixes of it.
+var groupTable = slices.Concat(baseMetrics, populationMetrics, pipeliningMetrics, proxyMetrics)
 
 // baseMetrics are the metric columns of every file.
 var baseMetrics = []Metric{
@@ -211,6 +217,47 @@ var proxyMetrics = []Metric{
 		}},
 }
 
+// requestMetrics are the extension columns of a single-client spec (no
+// clients:) that sweeps http.request_bytes (or the http section) or sets
+// it to other than its default, 400 (issue 14, mss-packing): what the
+// requests cost on the wire. Only there are they written, so that no
+// other file changes.
+var requestMetrics = []Metric{
+	{Name: "client_data_packets", Unit: Unit{"client data packets (requests)", "", 1}, Integer: true, Optional: false,
+		get:     func(m *Metrics) float64 { return float64(m.ClientDataPackets) },
+		set:     func(m *Metrics, v float64) { m.ClientDataPackets = int64(v) },
+		measure: func(m *httpmodel.Metrics) float64 { return float64(m.ClientDataPackets) }},
+}
+
+// RequestMetricNames lists the extension metric columns of a
+// single-client spec that sweeps or sets http.request_bytes, in output
+// order.
+var RequestMetricNames = func() []string {
+	names := make([]string, len(requestMetrics))
+	for i, m := range requestMetrics {
+		names[i] = m.Name
+	}
+	return names
+}()
+
+// studiesRequests reports whether the spec's files have requestMetrics:
+// it has no clients: and sweeps http.request_bytes or the http section,
+// or sets http.request_bytes to other than its default.
+func (s *Spec) studiesRequests() bool {
+	if s == nil || s.HasClients() {
+		return false
+	}
+	if s.HTTP.RequestBytes != defaultSpec().HTTP.RequestBytes {
+		return true
+	}
+	for _, a := range s.Sweep {
+		if a.Key == "http.request_bytes" || a.Key == "http" {
+			return true
+		}
+	}
+	return false
+}
+
 // ProxyMetricNames lists the extension metric columns of a spec with
 // proxies:, in output order.
 var ProxyMetricNames = func() []string {
@@ -254,9 +301,14 @@ func (s *Spec) breaksPipelining() bool {
 	return false
 }
 
-// singleClientMetrics are what a run of the single-client world measures
-// into its row: every column such a file may have.
-var singleClientMetrics = slices.Concat(baseMetrics, pipeliningMetrics)
+// singleClientMetrics are the columns of a single-client file whose
+// server breaks pipelining; singleClientMeasured is what a run of the
+// single-client world measures into its row: every column such a file
+// may have.
+var (
+	singleClientMetrics  = slices.Concat(baseMetrics, pipeliningMetrics)
+	singleClientMeasured = slices.Concat(baseMetrics, pipeliningMetrics, requestMetrics)
+)
 
 // requestsPerSecond is requests served per second of load: the
 // keep-alive tail after the last page load (idle connections closing)
@@ -300,16 +352,26 @@ var PopulationMetricNames = func() []string {
 
 // metricsOf returns the metric columns of spec's files: baseMetrics,
 // populationMetrics when it has clients, pipeliningMetrics when its
-// server breaks pipelining.
+// server breaks pipelining, proxyMetrics with proxies, requestMetrics
+// when it studies request sizes (studiesRequests).
 func metricsOf(spec *Spec) []Metric {
+	ms := groupMetricsOf(spec)
+	if spec.studiesRequests() {
+		ms = slices.Concat(ms, requestMetrics)
+	}
+	return ms
+}
+
+// groupMetricsOf is metricsOf without requestMetrics.
+func groupMetricsOf(spec *Spec) []Metric {
 	pipe := spec.breaksPipelining()
 	switch {
 	case spec.HasProxies():
-		return metricTable
+		return groupTable
 	case spec.HasClients() && pipe:
-		return metricTable[:len(baseMetrics)+len(populationMetrics)+len(pipeliningMetrics)]
+		return groupTable[:len(baseMetrics)+len(populationMetrics)+len(pipeliningMetrics)]
 	case spec.HasClients():
-		return metricTable[:len(baseMetrics)+len(populationMetrics)]
+		return groupTable[:len(baseMetrics)+len(populationMetrics)]
 	case pipe:
 		return singleClientMetrics
 	}
@@ -319,18 +381,25 @@ func metricsOf(spec *Spec) []Metric {
 // statsOf returns, of a summary row's statistics (one per metricTable
 // entry), those of the spec's metric columns, in output order.
 func statsOf(spec *Spec, stats []Quartiles) []Quartiles {
+	var out []Quartiles
 	if !spec.breaksPipelining() || spec.HasClients() {
-		return stats[:len(metricsOf(spec))] // a prefix of metricTable
+		out = stats[:len(groupMetricsOf(spec))] // a prefix of metricTable
+	} else {
+		out = slices.Clone(stats[:len(baseMetrics)])
+		pipe := len(baseMetrics) + len(populationMetrics)
+		out = append(out, stats[pipe:pipe+len(pipeliningMetrics)]...)
 	}
-	out := slices.Clone(stats[:len(baseMetrics)])
-	pipe := len(baseMetrics) + len(populationMetrics)
-	return append(out, stats[pipe:pipe+len(pipeliningMetrics)]...)
+	if spec.studiesRequests() {
+		out = append(slices.Clone(out), stats[len(groupTable):]...)
+	}
+	return out
 }
 
 // MetricNames returns the metric columns of the spec's results.csv, in
 // output order: MetricNames, then PopulationMetricNames when the spec
 // has clients, then PipeliningMetricNames when its server breaks
-// pipelining.
+// pipelining, ProxyMetricNames with proxies, RequestMetricNames when it
+// studies request sizes.
 func (s *Spec) MetricNames() []string {
 	names := MetricNames
 	if s.HasClients() {
@@ -341,6 +410,9 @@ func (s *Spec) MetricNames() []string {
 	}
 	if s.HasProxies() {
 		names = append(slices.Clone(names), ProxyMetricNames...)
+	}
+	if s.studiesRequests() {
+		names = append(slices.Clone(names), RequestMetricNames...)
 	}
 	return names
 }

@@ -54,6 +54,10 @@ type Metrics struct {
 	ProxyConnections int64   // proxy_connections: upstream connections the proxies opened
 	ProxyReuse       float64 // proxy_reuse: requests forwarded per upstream connection; NaN without one
 	ProxyUpstreamMS  float64 // proxy_upstream_ms: mean time a forwarded request spent on the upstream hop; NaN if none answered
+
+	// With http.request_bytes swept or set, and no clients:
+	// (requestMetrics); zero otherwise.
+	ClientDataPackets int64 // client_data_packets: segments with payload the client sent (requests), retransmissions included
 }
 
 // Row is one run: a line of results.csv.

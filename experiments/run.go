@@ -59,7 +59,7 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 	if pop {
 		row.Metrics = fromRun(metricTable, &m)
 	} else {
-		row.Metrics = fromRun(singleClientMetrics, &m)
+		row.Metrics = fromRun(singleClientMeasured, &m)
 	}
 	if res.Err != nil {
 		row.Err = res.Err.Error()

@@ -243,8 +243,13 @@ type ModelSpec struct {
 	Label       string // unique within the experiment; fills the model column
 	Connections int    // connections per host (1..1000); default 1, parallel's and sharded's 6
 	Depth       int    // pipelined: requests outstanding per connection (0..1000); 0 = unlimited; 0 for others
-	Shards      int    // sharded: hostnames (1..64), default 2; 1 for every other model
+	Shards      int    // sharded: hostnames (1..64), default 2; http2: the site's hostnames, default 1; 1 for every other model
 	Start       string // http2: prior-knowledge or upgrade; "" for others
+	// NoCoalesce (http2 option coalesce: false, ext, issue 14): one
+	// connection per hostname instead of one for all the hostnames of a
+	// server (RFC 9113 9.1.1). A resolved file writes coalesce only
+	// when it is off, and shards for http2 only when above 1.
+	NoCoalesce bool
 	// HTTPVersion (option http_version, ext, issue 14) is "1.0" or
 	// "1.1" for this model alone, overriding http.version; "" = the
 	// spec's http.version. Any model takes it; a resolved file writes
@@ -264,11 +269,11 @@ var modelKinds = []struct {
 	{Pipelined, []string{"connections", "depth"}, 1},
 	{Parallel, []string{"connections"}, 6},
 	{Sharded, []string{"connections", "shards"}, 6},
-	{HTTP2, []string{"connections", "start"}, 1},
+	{HTTP2, []string{"connections", "start", "shards", "coalesce"}, 1},
 }
 
 // modelOptions is every model option, in the order MarshalResolved writes them.
-var modelOptions = []string{"connections", "depth", "shards", "start", "http_version", "label"}
+var modelOptions = []string{"connections", "depth", "shards", "start", "coalesce", "http_version", "label"}
 
 // newModel returns the model called name with its default options.
 func newModel(name string) (ModelSpec, bool) {
@@ -332,9 +337,15 @@ func (m ModelSpec) MarshalYAML() (any, error) {
 		case "depth":
 			add(o, m.Depth)
 		case "shards":
-			add(o, m.Shards)
+			if m.Name != HTTP2 || m.Shards != 1 {
+				add(o, m.Shards)
+			}
 		case "start":
 			add(o, m.Start)
+		case "coalesce":
+			if m.NoCoalesce {
+				add(o, false)
+			}
 		case "label":
 			if m.HTTPVersion != "" {
 				add("http_version", m.HTTPVersion)

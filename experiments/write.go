@@ -264,7 +264,7 @@ type cellReader struct {
 // without clients: has no population columns.
 var optional = func() map[string]bool {
 	m := map[string]bool{"error": true, "visit": true, "queued_ms": true}
-	for _, c := range slices.Concat(PopulationMetricNames, PipeliningMetricNames, ProxyMetricNames, populationRequestColumns) {
+	for _, c := range slices.Concat(PopulationMetricNames, PipeliningMetricNames, ProxyMetricNames, RequestMetricNames, populationRequestColumns) {
 		m[c] = true
 	}
 	return m

@@ -163,11 +163,12 @@ func (cl *client) pool(name string) *hostPool {
 		return p
 	}
 	p := &hostPool{cl: cl, name: name, limit: cl.cfg.Model.connsPerHost(), retryAt: -1, server: cl.w.nextHop(cl, name)}
-	if cl.cfg.Model.Kind == HTTP2 {
+	if cl.cfg.Model.Kind == HTTP2 && !cl.cfg.Model.NoCoalesce {
 		// A host that resolves to the server of an earlier host
 		// coalesces onto that pool's connections (RFC 9113 9.1.1).
 		// With one server that is the first pool (no scan: a page may
-		// have as many hosts as objects).
+		// have as many hosts as objects). Model.NoCoalesce: every
+		// host keeps its own pool and connections.
 		if cl.w.route == nil && len(cl.pools) > 0 {
 			p.group = cl.pools[0]
 		}

@@ -48,8 +48,12 @@ type Model struct {
 	Kind        Kind
 	Connections int  // per host; 0 = the model's default (1; parallel and sharded 6)
 	Depth       int  // pipelined: requests outstanding per connection; 0 = unlimited
-	Shards      int  // sharded: hostnames; 0 = 2; other models (http2 included) ignore it
+	Shards      int  // sharded: hostnames, 0 = 2; http2: the site's shard hostnames, 0 = 1 (see doc); other models ignore it
 	H2Upgrade   bool // http2 without TLS: start with an HTTP/1.1 Upgrade instead of prior knowledge (HTTP/1.1 only)
+	// NoCoalesce (http2): each hostname gets its own connections, as if
+	// every hostname were a different server; off (the default), the
+	// hostnames of one server share its connections (RFC 9113 9.1.1).
+	NoCoalesce bool
 
 	// BindOnDial (sequential models: persistent, parallel, sharded):
 	// the request that makes the client dial a connection is bound to
@@ -88,11 +92,13 @@ func (m Model) requestsPerConn() int {
 }
 
 func (m Model) shards() int {
-	if m.Kind != Sharded {
+	switch {
+	case m.Kind != Sharded && m.Kind != HTTP2:
 		return 1
-	}
-	if m.Shards > 0 {
+	case m.Shards > 0:
 		return m.Shards
+	case m.Kind == HTTP2:
+		return 1
 	}
 	return 2
 }

@@ -27,7 +27,7 @@
 //	pipelined    1 (option)        up to depth outstanding        responses in order: head-of-line blocking; HTTP/1.1 only
 //	parallel     6 (option)        sequential                     browser-like
 //	sharded      6 per shard       sequential                     objects round-robin over shard hostnames
-//	http2        1 (option)        up to 128 streams              one connection for all hostnames (coalescing)
+//	http2        1 (option)        up to 128 streams              one connection for all hostnames of a server (coalescing; option)
 //
 // A page's objects are issued together when the HTML has arrived, in page
 // order: a request that finds an idle connection of its host is written at
@@ -103,12 +103,18 @@
 // HTTP/2 coalescing (RFC 9113 9.1.1): every hostname resolves to the one
 // server, so the requests of every hostname go on the connections of the
 // page's host, and Model.Connections limits them all together; each
-// hostname still costs its own DNS lookup. Model.Shards is an option of
-// sharded only: sharding is an HTTP/1.x workaround for the per-host limit
-// that HTTP/2 makes pointless, so http2 fetches the page as listed. A
-// sharded site under HTTP/2 is a page whose objects name the shard
-// hostnames: they coalesce onto one connection and cost only their
-// lookups.
+// hostname still costs its own DNS lookup. Sharding is an HTTP/1.x
+// workaround for the per-host limit that HTTP/2 makes pointless, but a
+// site sharded for its HTTP/1.x visitors serves its HTTP/2 visitors from
+// the same hostnames: Model.Shards on http2 (default 1) spreads the
+// page host's objects over the shard hostnames as sharded does, and so
+// does a page whose objects name them. With coalescing they share one
+// connection and cost only their lookups. Model.NoCoalesce turns
+// coalescing off, as for hostnames a client cannot prove to be one
+// server (RFC 9113 9.1.1 asks for the same address and a certificate
+// valid for both): each hostname then opens its own connection, with
+// its own handshake and slow start, and Model.Connections limits each
+// hostname's.
 //
 // HTTP/2: streams are answered as their think time ends; response frames
 // (at most 16 KiB of DATA plus a 9-byte header) go out round-robin across

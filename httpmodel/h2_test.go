@@ -18,10 +18,8 @@ import (
 //     request of each hostname shows DNS = D.
 //   - shard hostnames (shard1.example.com, the names the sharded model
 //     gives) listed on the page are ordinary hostnames to http2:
-//     coalesced, one lookup each.
-//   - Model.Shards is an option of the sharded model only: http2 with
-//     Shards 3 and every object on the page's host fetches them all from
-//     the page's host (no shard hostnames, no extra lookups): D + 3R.
+//     coalesced, one lookup each (Model.Shards on http2, which names
+//     them itself, and coalescing off: coalesce_test.go).
 func TestH2Coalescing(t *testing.T) {
 	const rtt = 100 * time.Millisecond
 	const dns = 30 * time.Millisecond
@@ -36,7 +34,6 @@ func TestH2Coalescing(t *testing.T) {
 		{"one-hostname", 0, []Object{obj(""), obj(""), obj(""), obj("")}, dns + 3*rtt, []int{0}},
 		{"three-hostnames", 0, []Object{obj(""), obj("a.example"), obj("b.example"), obj("a.example")}, 2*dns + 3*rtt, []int{0, 2, 3}},
 		{"shard-hostnames", 0, []Object{obj(""), obj("shard1.example.com"), obj("shard2.example.com"), obj("shard1.example.com")}, 2*dns + 3*rtt, []int{0, 2, 3}},
-		{"shards-option-ignored", 3, []Object{obj(""), obj(""), obj(""), obj("")}, dns + 3*rtt, []int{0}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -35,6 +35,12 @@ type Metrics struct {
 	EndOfRun      sim.Time // when the run stopped (all connections closed, or the time limit)
 	LastLoadEnd   sim.Time // when the last page load ended (of any client, idle ones having none); 0 if none ended
 	MaxQueueBytes int64    // highest queue occupancy seen in either direction, bytes (link.PipeStats.MaxQueueBytes)
+	// ClientDataPackets (single-client world) counts the segments with
+	// payload the client sent: its requests (and TLS handshake records,
+	// HTTP/2 frames), retransmissions included; 0 with populations.
+	// Pipelined requests written together share segments (issue 14,
+	// mss-packing).
+	ClientDataPackets int64
 
 	// With populations (Config.Clients); in the single-client world
 	// ClientPLTs holds the one PLT and the server fields are measured
@@ -465,6 +471,7 @@ func (w *world) result() *Result {
 		m.RevisitPLT = m.VisitPLTs[len(m.VisitPLTs)-1]
 	}
 	m.addTCP(w.stack.Totals())
+	m.ClientDataPackets = w.cep.Totals().DataPacketsSent
 	// connections is "TCP connections opened" (docs/experiment-format.md): every
 	// connection the client dialed, refused or timed out ones included.
 	// Handshake time is summed over the handshakes that completed.

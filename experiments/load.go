@@ -135,7 +135,6 @@ func decodeRoot(file string, root *yaml.Node) (*Spec, *decoder) {
 	d := newDecoder(file, root)
 	d.decode(root, "", reflect.ValueOf(s).Elem(), field{})
 	inheritServers(s, d)
-	inheritProxies(s, d)
 	if len(s.Models) == 0 && d.nodes["models"] == nil {
 		m, _ := newModel(Persistent)
 		s.Models = []ModelSpec{m}

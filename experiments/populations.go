@@ -347,20 +347,41 @@ func checkServers(s *Spec, d *decoder) {
 	}
 }
 
-// inheritServers gives each servers[i].server key that the file does
-// not set (nor a sweep value) the top-level server:'s value, so that
-// server: holds what every server shares and an entry only what is its
-// own. A Spec built in Go has no file: its entries' settings are used
-// as they are.
+// serverBlock is an entry's server: block that inherits from the
+// top-level server: (servers[i].server, proxies[i].server), by its key
+// path.
+type serverBlock struct {
+	path string
+	spec *ServerSpec
+}
+
+// serverBlocks lists s's inheriting server: blocks, servers: first.
+func serverBlocks(s *Spec) []serverBlock {
+	var out []serverBlock
+	for i := range s.Servers {
+		out = append(out, serverBlock{fmt.Sprintf("servers[%d].server", i), &s.Servers[i].Server})
+	}
+	for i := range s.Proxies {
+		out = append(out, serverBlock{fmt.Sprintf("proxies[%d].server", i), &s.Proxies[i].Server})
+	}
+	return out
+}
+
+// inheritServers gives each key of a servers[i].server or
+// proxies[i].server block that the file does not set (nor a sweep value)
+// the top-level server:'s value, so that server: holds what every server
+// shares and an entry only what is its own. A Spec built in Go has no
+// file: its entries' settings are used as they are.
 func inheritServers(s *Spec, d *decoder) {
-	if len(s.Servers) == 0 || !fromFile(d) {
+	blocks := serverBlocks(s)
+	if len(blocks) == 0 || !fromFile(d) {
 		return
 	}
 	top := reflect.ValueOf(&s.Server).Elem()
-	for i := range s.Servers {
-		v := reflect.ValueOf(&s.Servers[i].Server).Elem()
+	for _, b := range blocks {
+		v := reflect.ValueOf(b.spec).Elem()
 		for _, f := range fieldsOf(v.Type()) {
-			if d.node(fmt.Sprintf("servers[%d].server.%s", i, f.key)) == nil {
+			if d.node(b.path+"."+f.key) == nil {
 				v.Field(f.index).Set(top.Field(f.index))
 			}
 		}
@@ -448,45 +469,57 @@ func topologyConfig(s *Spec) (httpmodel.Topology, error) {
 }
 
 // pruneInherited rewrites, in doc, the YAML of s (MarshalResolved),
-// each servers[i].server to hold the keys s's file set, and only those:
-// the others are the top-level server:'s values (inheritServers), and
-// written out they would no longer follow it (a sweep of server.workers
-// would stop reaching them); a key set to 0 is written though its tag
-// omits zeros, or it would be inherited on reload. A Spec built in Go
-// keeps every key.
+// each servers[i].server and proxies[i].server to hold the keys s's file
+// set, and only those: the others are the top-level server:'s values
+// (inheritServers), and written out they would no longer follow it (a
+// sweep of server.workers would stop reaching them); a key set to 0 is
+// written though its tag omits zeros, or it would be inherited on
+// reload. A Spec built in Go keeps every key.
 func pruneInherited(s *Spec, doc *yaml.Node) error {
-	if s.src == nil || len(s.Servers) == 0 {
+	if s.src == nil {
 		return nil
 	}
-	servers := mappingValue(doc, "servers")
-	if servers == nil || servers.Kind != yaml.SequenceNode || len(servers.Content) != len(s.Servers) {
-		return nil
-	}
-	for i, entry := range servers.Content {
-		if entry.Kind != yaml.MappingNode {
+	for _, list := range []struct {
+		key    string
+		blocks int
+	}{{"servers", len(s.Servers)}, {"proxies", len(s.Proxies)}} {
+		entries := mappingValue(doc, list.key)
+		if list.blocks == 0 || entries == nil || entries.Kind != yaml.SequenceNode || len(entries.Content) != list.blocks {
 			continue
 		}
-		// Drop the entry's server: as written, then add the file's keys.
-		for k := 0; k+1 < len(entry.Content); k += 2 {
-			if entry.Content[k].Value == "server" {
-				entry.Content = append(entry.Content[:k], entry.Content[k+2:]...)
-				break
-			}
-		}
-		v := reflect.ValueOf(s.Servers[i].Server)
-		srv := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, f := range fieldsOf(v.Type()) {
-			if s.src.nodes[fmt.Sprintf("servers[%d].server.%s", i, f.key)] == nil {
+		for i, entry := range entries.Content {
+			if entry.Kind != yaml.MappingNode {
 				continue
 			}
-			c, err := toNode(v.Field(f.index))
-			if err != nil {
-				return err
+			// Drop the entry's server: as written, then add the file's keys.
+			for k := 0; k+1 < len(entry.Content); k += 2 {
+				if entry.Content[k].Value == "server" {
+					entry.Content = append(entry.Content[:k], entry.Content[k+2:]...)
+					break
+				}
 			}
-			srv.Content = append(srv.Content, strNode(f.key), c)
-		}
-		if len(srv.Content) > 0 {
-			entry.Content = append(entry.Content, strNode("server"), srv)
+			path := fmt.Sprintf("%s[%d].server", list.key, i)
+			var spec ServerSpec
+			for _, b := range serverBlocks(s) {
+				if b.path == path {
+					spec = *b.spec
+				}
+			}
+			v := reflect.ValueOf(spec)
+			srv := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			for _, f := range fieldsOf(v.Type()) {
+				if s.src.nodes[path+"."+f.key] == nil {
+					continue
+				}
+				c, err := toNode(v.Field(f.index))
+				if err != nil {
+					return err
+				}
+				srv.Content = append(srv.Content, strNode(f.key), c)
+			}
+			if len(srv.Content) > 0 {
+				entry.Content = append(entry.Content, strNode("server"), srv)
+			}
 		}
 	}
 	return nil

@@ -2,12 +2,10 @@ package experiments
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 
 	"github.com/connsim/connsim/httpmodel"
 	"github.com/connsim/connsim/sim/link"
-	"go.yaml.in/yaml/v3"
 )
 
 // This file holds the keys of proxies: (ext, issue 12): proxies between
@@ -136,64 +134,6 @@ func checkProxies(s *Spec, d *decoder) {
 			d.errorf(n, up, "a proxy cannot be its own upstream")
 		}
 	}
-}
-
-// inheritProxies gives each proxies[i].server key that the file does not
-// set (nor a sweep value) the top-level server:'s value, as servers:
-// entries inherit (inheritServers). A Spec built in Go has no file: its
-// entries' settings are used as they are.
-func inheritProxies(s *Spec, d *decoder) {
-	if len(s.Proxies) == 0 || !fromFile(d) {
-		return
-	}
-	top := reflect.ValueOf(&s.Server).Elem()
-	for i := range s.Proxies {
-		v := reflect.ValueOf(&s.Proxies[i].Server).Elem()
-		for _, f := range fieldsOf(v.Type()) {
-			if d.node(fmt.Sprintf("proxies[%d].server.%s", i, f.key)) == nil {
-				v.Field(f.index).Set(top.Field(f.index))
-			}
-		}
-	}
-}
-
-// pruneProxies rewrites, in doc, each proxies[i].server to hold the keys
-// s's file set, and only those, as pruneInherited does for servers:.
-func pruneProxies(s *Spec, doc *yaml.Node) error {
-	if s.src == nil || len(s.Proxies) == 0 {
-		return nil
-	}
-	list := mappingValue(doc, "proxies")
-	if list == nil || list.Kind != yaml.SequenceNode || len(list.Content) != len(s.Proxies) {
-		return nil
-	}
-	for i, entry := range list.Content {
-		if entry.Kind != yaml.MappingNode {
-			continue
-		}
-		for k := 0; k+1 < len(entry.Content); k += 2 {
-			if entry.Content[k].Value == "server" {
-				entry.Content = append(entry.Content[:k], entry.Content[k+2:]...)
-				break
-			}
-		}
-		v := reflect.ValueOf(s.Proxies[i].Server)
-		srv := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, f := range fieldsOf(v.Type()) {
-			if s.src.nodes[fmt.Sprintf("proxies[%d].server.%s", i, f.key)] == nil {
-				continue
-			}
-			c, err := toNode(v.Field(f.index))
-			if err != nil {
-				return err
-			}
-			srv.Content = append(srv.Content, strNode(f.key), c)
-		}
-		if len(srv.Content) > 0 {
-			entry.Content = append(entry.Content, strNode("server"), srv)
-		}
-	}
-	return nil
 }
 
 // cloneProxies copies proxies so that a point's values do not reach the

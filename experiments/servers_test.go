@@ -422,3 +422,33 @@ func TestServersPlanMatchesPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestProxiesPlanMatchesPoints: as for servers:, a Plan's points give a
+// proxies: entry the swept top-level server: keys it leaves out, also in
+// a file with proxies and no servers:.
+func TestProxiesPlanMatchesPoints(t *testing.T) {
+	s := mustLoad(t, `name: pp
+page: {html: 8KB, objects: [{size: 5KB, count: 2}]}
+clients: [{name: web, count: 2}]
+proxies:
+  - {name: edge, hosts: [example.com], server: {think_time: 1ms}}
+sweep:
+  server.workers: [8, 30]
+`)
+	pts, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := s.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	perPoint := plan.Len() / len(pts)
+	for i, p := range pts {
+		rc := plan.Run(i * perPoint)
+		want, got := p.Spec.Proxies[0].Server, rc.Point.Spec.Proxies[0].Server
+		if got != want || got.Workers != rc.Point.Spec.Server.Workers {
+			t.Errorf("point %d: the plan's proxy server %+v, Points' %+v (swept workers %d)", i, got, want, rc.Point.Spec.Server.Workers)
+		}
+	}
+}

@@ -627,9 +627,6 @@ func (s *Spec) MarshalResolved() ([]byte, error) {
 	if err := pruneInherited(s, doc); err != nil {
 		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
 	}
-	if err := pruneProxies(s, doc); err != nil {
-		return nil, fmt.Errorf("experiments: marshal %s: %w", s.Name, err)
-	}
 	quoteRisky(doc)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

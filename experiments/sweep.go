@@ -302,7 +302,6 @@ func (st *loaded) point(idx []int, check bool) (*Spec, *decoder, []AxisValue) {
 		}
 	}
 	inheritServers(ps, d)
-	inheritProxies(ps, d)
 	// A value may have set the page's objects: the point fills in their
 	// hosts in a list of its own.
 	ps.Page.Objects = slices.Clone(ps.Page.Objects)

@@ -74,4 +74,3 @@ func TestBreakersFallbackPerHost(t *testing.T) {
 		})
 	}
 }
-

@@ -1,0 +1,101 @@
+package httpmodel
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestProxyLinkRTT: a proxy's own link is on both of its hops. One
+// request through an edge, a new connection on each hop (a handshake
+// and a request-response round trip on each): every millisecond of the
+// edge's link RTT adds four to the page load time, streaming or store
+// and forward, whatever the origin's distance.
+func TestProxyLinkRTT(t *testing.T) {
+	const extra = 50 * time.Millisecond
+	for _, store := range []bool{false, true} {
+		for _, origin := range []time.Duration{0, 30 * time.Millisecond} {
+			t.Run(fmt.Sprintf("store=%v/origin=%v", store, origin), func(t *testing.T) {
+				plt := func(l time.Duration) time.Duration {
+					cfg := edgeConfig(1, 0, Model{Kind: Persistent}, Model{Kind: Persistent}, origin)
+					cfg.Topology.Proxies[0].Link.RTT = l
+					cfg.Topology.Proxies[0].StoreAndForward = store
+					res := runPop(t, cfg, 1)
+					requestsOnce(t, res, 1)
+					return res.Metrics.PLT
+				}
+				got := plt(extra) - plt(0)
+				if d := got - 4*extra; d < -time.Millisecond || d > time.Millisecond {
+					t.Errorf("the edge's link at %v RTT adds %v to the PLT, want 4 x %v = %v", extra, got, extra, 4*extra)
+				}
+			})
+		}
+	}
+}
+
+// TestProxyLinkLossRecovered: random loss on the proxy's link alone
+// (both of its hops cross it) drops packets, which TCP recovers: every
+// request is answered once, none fails, and the page loads more slowly
+// than without the loss.
+func TestProxyLinkLossRecovered(t *testing.T) {
+	const n, objs = 4, 6
+	base := edgeConfig(n, objs, Model{Kind: Persistent}, Model{Kind: Persistent}, 20*time.Millisecond)
+	clean := runPop(t, base, 1)
+	for seed := uint64(1); seed <= 4; seed++ {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			cfg := edgeConfig(n, objs, Model{Kind: Persistent}, Model{Kind: Persistent}, 20*time.Millisecond)
+			cfg.Topology.Proxies[0].Link.Loss = 0.05
+			res := runPop(t, cfg, seed)
+			if failed := requestsOnce(t, res, n*(1+objs)); failed != 0 {
+				t.Errorf("%d requests failed, want 0 (TCP recovers 5%% loss)", failed)
+			}
+			m := res.Metrics
+			if m.Drops == 0 || m.Retransmits == 0 {
+				t.Errorf("%d drops, %d retransmits with 5%% loss on the edge's link: want some of each", m.Drops, m.Retransmits)
+			}
+			var sum, cleanSum time.Duration
+			for i := range m.ClientPLTs {
+				sum += m.ClientPLTs[i]
+				cleanSum += clean.Metrics.ClientPLTs[i]
+			}
+			if !(sum > cleanSum) {
+				t.Errorf("summed PLT %v with loss, %v without: want the loss to cost time", sum, cleanSum)
+			}
+		})
+	}
+}
+
+// TestProxyConnectionScopeStoreAndForward: the scope of Connection:
+// close and of the keep-alive settings per hop (TestProxyConnectionScopePerHop)
+// holds when the proxy relays whole responses: a response the origin
+// closes after is not closed downstream, though the proxy reads the
+// origin's Connection: close before it writes its own header.
+func TestProxyConnectionScopeStoreAndForward(t *testing.T) {
+	const objs = 5
+	cases := []struct {
+		name             string
+		down, up         Kind
+		origin, edge     Server
+		wantDown, wantUp int
+	}{
+		{"client close, proxy keeps", ShortLived, Persistent, Server{}, Server{}, 1 + objs, 1},
+		{"proxy close, client keeps", Persistent, ShortLived, Server{}, Server{}, 1, 1 + objs},
+		{"origin max=1", Persistent, Persistent, Server{MaxRequests: 1}, Server{}, 1, 1 + objs},
+		{"proxy max=1", Persistent, Persistent, Server{}, Server{MaxRequests: 1}, 1 + objs, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := edgeConfig(1, objs, Model{Kind: tc.down}, Model{Kind: tc.up}, 10*time.Millisecond)
+			o, e := tc.origin, tc.edge
+			cfg.Topology.Servers[0].Server = &o
+			cfg.Topology.Proxies[0].Server = &e
+			cfg.Topology.Proxies[0].StoreAndForward = true
+			res := runPop(t, cfg, 1)
+			requestsOnce(t, res, 1+objs)
+			m := res.Metrics
+			if m.Connections != tc.wantDown || m.ProxyConnections != tc.wantUp {
+				t.Errorf("client connections %d, proxy connections %d: want %d, %d", m.Connections, m.ProxyConnections, tc.wantDown, tc.wantUp)
+			}
+		})
+	}
+}

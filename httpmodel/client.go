@@ -136,6 +136,13 @@ type clientConn struct {
 	stall       *sim.Timer
 	stallMark   int64
 
+	// The read timeout (readtimeout.go): its timer, armed while the
+	// client waits for the server, and the bytes delivered when it was
+	// armed.
+	read     *sim.Timer
+	readMark int64
+	lastRecv sim.Time // when the last message from the server arrived
+
 	// HTTP/2
 	h2          bool
 	h2Ready     bool // preface sent (or 101 received): streams may be opened
@@ -487,6 +494,7 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 	case TLS12, TLS13:
 		c.state = csTLS
 		tc.Send(tlsClientHello, &msg{kind: mTLSClientHello})
+		c.armRead()
 	default:
 		c.ready()
 	}
@@ -494,6 +502,9 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 
 func (c *clientConn) ready() {
 	c.state = csReady
+	if len(c.inflight) == 0 {
+		c.stopRead() // the TLS handshake is done; requests re-arm it
+	}
 	c.readyAt = c.cl.w.s.Now()
 	if w := c.cl.w; w.pop && c.cl.proxy == nil {
 		w.handshakes += c.readyAt.Sub(c.dialAt)
@@ -592,6 +603,7 @@ func (c *clientConn) send(r *request) {
 	r.attempts++
 	c.sentAny = true
 	c.inflight = append(c.inflight, r)
+	c.armRead()
 	if !r.idempotent {
 		c.unsafeInflight++
 	}
@@ -636,6 +648,7 @@ func (c *clientConn) send(r *request) {
 func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	m := tag.(*msg)
 	now := c.cl.w.s.Now()
+	c.lastRecv = now
 	switch m.kind {
 	case mTLSServerFlight:
 		if c.cl.cfg.TLS == TLS13 {
@@ -733,11 +746,14 @@ func (c *clientConn) removeInflight(r *request) {
 	if c.inflight[0] == r {
 		c.inflight[0] = nil
 		c.inflight = c.inflight[1:]
-		return
+	} else {
+		i := slices.Index(c.inflight, r)
+		c.cl.examined += i + 1
+		c.inflight = slices.Delete(c.inflight, i, i+1)
 	}
-	i := slices.Index(c.inflight, r)
-	c.cl.examined += i + 1
-	c.inflight = slices.Delete(c.inflight, i, i+1)
+	if len(c.inflight) == 0 {
+		c.stopRead()
+	}
 }
 
 func (c *clientConn) startH2() {
@@ -778,6 +794,7 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 		c.fallBack() // the server closed in the middle of a pipeline (breakers.go)
 	}
 	c.stopStall()
+	c.stopRead()
 	c.state = csClosed
 	p.open--
 	if wasConnecting {

@@ -99,3 +99,39 @@ func TestProxyConnectionScopeStoreAndForward(t *testing.T) {
 		})
 	}
 }
+
+// TestProxyConservationHeavyLoss: through the chain of
+// TestProxyConservation with heavy loss on every hop and a TCP that
+// gives up after two retransmission timeouts (connections lost under
+// requests on every hop, resets lost too), every run ends without
+// error: every request answered once, replayed (idempotent only) or
+// reported failed; no POST replayed by a client or a proxy; the read
+// timeout ends the waits on connections whose peer gave up silently.
+func TestProxyConservationHeavyLoss(t *testing.T) {
+	const n = 4
+	failedAll := 0
+	for _, loss := range [][4]float64{{0.2, 0, 0, 0}, {0, 0, 0.2, 0}, {0, 0, 0, 0.2}, {0.1, 0.1, 0.1, 0.1}} {
+		for seed := uint64(1); seed <= 6; seed++ {
+			t.Run(fmt.Sprintf("loss=%v/seed=%d", loss, seed), func(t *testing.T) {
+				cfg := chainConfig(n, loss)
+				cfg.TCP.MaxRetries = 2
+				cfg.MaxSimTime = 10 * time.Hour
+				res, w := runProxies(t, cfg, seed)
+				failedAll += requestsOnce(t, res, 2*n*7)
+				for _, r := range res.Requests {
+					if r.Method == "POST" && (r.Replayed || r.Attempts > 1) {
+						t.Errorf("client %d: a POST was replayed (%d attempts)", r.Client, r.Attempts)
+					}
+				}
+				for _, px := range w.proxies {
+					if px.unsafeReplays != 0 {
+						t.Errorf("%s replayed %d POSTs", px.site.Name, px.unsafeReplays)
+					}
+				}
+			})
+		}
+	}
+	if failedAll == 0 {
+		t.Errorf("no request failed at 20%% loss with two retries: is the loss applied?")
+	}
+}

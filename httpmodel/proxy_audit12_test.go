@@ -135,3 +135,28 @@ func TestProxyConservationHeavyLoss(t *testing.T) {
 		t.Errorf("no request failed at 20%% loss with two retries: is the loss applied?")
 	}
 }
+
+// TestProxyThinkTime: a proxy takes its own think time before it
+// forwards each request, on top of the origin's: through persistent
+// connections on both hops, one request at a time, each of the page's
+// requests waits for it once, so the page takes requests x think time
+// longer; the origin's think time adds the same again.
+func TestProxyThinkTime(t *testing.T) {
+	const objs = 3
+	const think = 40 * time.Millisecond
+	plt := func(edge, origin time.Duration) time.Duration {
+		cfg := edgeConfig(1, objs, Model{Kind: Persistent}, Model{Kind: Persistent}, 20*time.Millisecond)
+		cfg.Topology.Proxies[0].Server = &Server{ThinkTime: edge}
+		cfg.Topology.Servers[0].Server = &Server{ThinkTime: origin}
+		res := runPop(t, cfg, 1)
+		requestsOnce(t, res, 1+objs)
+		return res.Metrics.PLT
+	}
+	base := plt(0, 0)
+	for _, c := range []struct{ edge, origin time.Duration }{{think, 0}, {0, think}, {think, think}} {
+		want := time.Duration(1+objs) * (c.edge + c.origin)
+		if got := plt(c.edge, c.origin) - base; got < want-time.Millisecond || got > want+time.Millisecond {
+			t.Errorf("edge think %v, origin think %v: the page takes %v longer, want %v", c.edge, c.origin, got, want)
+		}
+	}
+}

@@ -160,3 +160,37 @@ func TestProxyThinkTime(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyChainByUpstream: a chain named by Upstream: a forward proxy
+// whose upstream is a proxy that no DNS name and no population leads to
+// sends every request through it; each proxy forwards each request
+// once, and the middle proxy's link is on the path (two of its hops).
+func TestProxyChainByUpstream(t *testing.T) {
+	const objs = 3
+	run := func(midRTT time.Duration) (*Result, *world) {
+		cfg := edgeConfig(1, objs, Model{Kind: Persistent}, Model{Kind: Persistent}, 10*time.Millisecond)
+		cfg.Topology.Proxies = []ProxySite{
+			{Name: "fp", For: []string{"u"}, Upstream: "mid", Model: Model{Kind: Persistent}},
+			{Name: "mid", Model: Model{Kind: Persistent}, Link: Access{RTT: midRTT}},
+		}
+		res, w := runProxies(t, cfg, 1)
+		if failed := requestsOnce(t, res, 1+objs); failed != 0 {
+			t.Fatalf("%d requests failed", failed)
+		}
+		return res, w
+	}
+	near, w := run(0)
+	for _, px := range w.proxies {
+		if m := px.metrics; m.Forwarded != 1+objs || m.Answered != 1+objs || m.Accepted != 1 {
+			t.Errorf("%s: accepted %d, forwarded %d, answered %d: want 1, %d, %d", px.site.Name, m.Accepted, m.Forwarded, m.Answered, 1+objs, 1+objs)
+		}
+	}
+	// mid's link is crossed by the fp-mid and the mid-origin hops:
+	// two handshakes and a round trip per request on each, one request
+	// at a time: 2 x (1 + requests) crossings of 30 ms.
+	far, _ := run(30 * time.Millisecond)
+	want := 2 * (1 + 1 + objs) * 30 * time.Millisecond
+	if got := far.Metrics.PLT - near.Metrics.PLT; got < want-time.Millisecond || got > want+time.Millisecond {
+		t.Errorf("mid's link at 30 ms adds %v, want %v", got, want)
+	}
+}

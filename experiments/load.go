@@ -1188,8 +1188,22 @@ func checkModelConfigs(s *Spec, d *decoder) {
 			i, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: clients["), "]")
 			n, p = d.nodeFor("clients["+i+"]", "clients")
 		case strings.HasPrefix(err.Error(), "httpmodel: proxies["):
-			i, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: proxies["), "]")
-			n, p = d.nodeFor("proxies["+i+"]", "proxies")
+			i, rest, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: proxies["), "]")
+			at := "proxies[" + i + "]"
+			switch {
+			case strings.Contains(rest, ": link loss "):
+				n, p = d.nodeFor(at+".link.loss", at+".link", at)
+			case strings.Contains(rest, " loops through "):
+				n, p = d.nodeFor(at+".upstream", at)
+			default:
+				n, p = d.nodeFor(at, "proxies")
+			}
+			// The key path names the proxy: drop httpmodel's
+			// "proxies[i] (name): " from the message.
+			if _, msg, ok := strings.Cut(rest, "): "); ok {
+				d.errorf(n, p, "%s", msg)
+				continue
+			}
 		case strings.HasPrefix(err.Error(), "httpmodel: server: "):
 			n, p = d.nodeFor("server")
 		default:

@@ -141,7 +141,7 @@ func TestProxiesErrors(t *testing.T) {
 		{"  - {name: a, link: {rtt: -1ms}}\n", `test.yaml:11:27: proxies[0].link.rtt`},
 		{"  - {name: a, server: {pipelining: sometimes}}\n", `test.yaml:11:36: proxies[0].server.pipelining`},
 		{"  - {name: a, colour: red}\n", `test.yaml:11:15: proxies[0].colour: unknown key`},
-		{"  - {name: a, for: [web], upstream: b}\n  - {name: b, hosts: [example.com], upstream: a}\n", `proxies[0] (a): the route of host "" loops through proxy "a"`},
+		{"  - {name: a, for: [web], upstream: b}\n  - {name: b, hosts: [example.com], upstream: a}\n", `proxies[0].upstream: the route of a hostname no proxy fronts loops through proxy "a"`},
 	} {
 		got := loadErr(t, base+"proxies:\n"+c.proxies)
 		if !strings.Contains(got, c.want) {

@@ -348,8 +348,11 @@ func (w *world) explainStall(err error) error {
 		if cl == nil {
 			continue
 		}
+		if cl.cfg.Model.Kind != Pipelined || !cl.cfg.NoPipeliningFallback {
+			continue // only a pipelining client without fallback waits on a stalled pipeline
+		}
 		for _, c := range cl.conns {
-			if c.state == csReady && c.served > 0 && len(c.inflight) > 0 && c.inflight[0].sendAt < c.lastRespEnd {
+			if c.state == csReady && !c.h2 && c.served > 0 && len(c.inflight) > 0 && c.inflight[0].sendAt < c.lastRespEnd {
 				stalled += len(c.inflight)
 			}
 		}

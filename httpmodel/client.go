@@ -138,6 +138,13 @@ type clientConn struct {
 	stall       *sim.Timer
 	stallMark   int64
 
+	// The read timeout (readtimeout.go): its timer, armed while the
+	// client waits for the server, and the bytes delivered when it was
+	// armed.
+	read     *sim.Timer
+	readMark int64
+	lastRecv sim.Time // when the last message from the server arrived
+
 	// HTTP/2
 	h2          bool
 	h2Ready     bool // preface sent (or 101 received): streams may be opened
@@ -492,6 +499,7 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 	case TLS12, TLS13:
 		c.state = csTLS
 		c.startTLS(tc)
+		c.armRead()
 	default:
 		c.ready()
 	}
@@ -499,6 +507,9 @@ func (c *clientConn) Connected(tc *tcp.Conn) {
 
 func (c *clientConn) ready() {
 	c.state = csReady
+	if len(c.inflight) == 0 {
+		c.stopRead() // the TLS handshake is done; requests re-arm it
+	}
 	c.readyAt = c.cl.w.s.Now()
 	if w := c.cl.w; w.pop && c.cl.proxy == nil {
 		w.handshakes += c.readyAt.Sub(c.dialAt)
@@ -597,6 +608,7 @@ func (c *clientConn) send(r *request) {
 	r.attempts++
 	c.sentAny = true
 	c.inflight = append(c.inflight, r)
+	c.armRead()
 	if !r.idempotent {
 		c.unsafeInflight++
 	}
@@ -641,6 +653,7 @@ func (c *clientConn) send(r *request) {
 func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 	m := tag.(*msg)
 	now := c.cl.w.s.Now()
+	c.lastRecv = now
 	switch m.kind {
 	case mTLSServerFlight:
 		c.tlsServerFlight(tc)
@@ -734,11 +747,14 @@ func (c *clientConn) removeInflight(r *request) {
 	if c.inflight[0] == r {
 		c.inflight[0] = nil
 		c.inflight = c.inflight[1:]
-		return
+	} else {
+		i := slices.Index(c.inflight, r)
+		c.cl.examined += i + 1
+		c.inflight = slices.Delete(c.inflight, i, i+1)
 	}
-	i := slices.Index(c.inflight, r)
-	c.cl.examined += i + 1
-	c.inflight = slices.Delete(c.inflight, i, i+1)
+	if len(c.inflight) == 0 {
+		c.stopRead()
+	}
 }
 
 func (c *clientConn) startH2() {
@@ -779,6 +795,7 @@ func (c *clientConn) retire(reason tcp.CloseReason) {
 		c.fallBack() // the server closed in the middle of a pipeline (breakers.go)
 	}
 	c.stopStall()
+	c.stopRead()
 	c.state = csClosed
 	p.open--
 	if wasConnecting {

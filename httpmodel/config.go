@@ -217,6 +217,13 @@ type Config struct {
 	NoPipeliningFallback bool
 	PipeliningTimeout    time.Duration
 
+	// ReadTimeout is how long a client (and a proxy's upstream side)
+	// waits on a connection for a byte of what it is owed (the TLS
+	// handshake's, or a response's) before it gives the connection up
+	// (readtimeout.go); 0 = DefaultReadTimeout (300 s), negative =
+	// never.
+	ReadTimeout time.Duration
+
 	Server Server
 	Page   Page
 	Model  Model

@@ -576,7 +576,11 @@ func (c *Config) validateProxies() error {
 			at, seen := i, map[int]bool{}
 			for at >= 0 {
 				if seen[at] {
-					return fmt.Errorf("httpmodel: proxies[%d] (%s): the route of host %q loops through proxy %q", i, ps[i].Name, h, ps[at].Name)
+					host := fmt.Sprintf("host %q", h)
+					if h == "" {
+						host = "a hostname no proxy fronts"
+					}
+					return fmt.Errorf("httpmodel: proxies[%d] (%s): the route of %s loops through proxy %q", i, ps[i].Name, host, ps[at].Name)
 				}
 				seen[at] = true
 				p := ps[at]

@@ -155,6 +155,7 @@ type world struct {
 	synDrops                                 int // SYNs dropped with the backlog full
 	dials                                    int // client connections opened, every client
 	fallbacks                                int // hosts that clients stopped pipelining to (breakers.go)
+	readTimeouts                             int // client connections given up by their read timeout (readtimeout.go)
 
 	traces []*connTrace
 	tracer *tracer

@@ -118,11 +118,7 @@ type playResult struct {
 }
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, serveHelp) }
-	addr := fs.String("addr", "127.0.0.1:8080", "HOST:PORT to listen on")
-	remote := fs.Bool("allow-remote", false, "listen on a non-loopback address")
+	fs, addr, remote := serveFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -158,6 +154,20 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
+// serveFlags defines connsim serve's flags: --addr and --allow-remote.
+func serveFlags(stderr io.Writer) (fs *flag.FlagSet, addr *string, remote *bool) {
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, serveHelp) }
+	addr = fs.String("addr", serveDefaultAddr, "HOST:PORT to listen on")
+	remote = fs.Bool("allow-remote", false, "listen on a non-loopback address")
+	return fs, addr, remote
+}
+
+// serveDefaultAddr is where connsim serve listens without --addr: on
+// the loopback interface only, so no other machine can reach it.
+const serveDefaultAddr = "127.0.0.1:8080"
 
 // checkLoopback refuses an address other machines could reach unless
 // allowed: the playground runs simulations for anyone who can connect.

@@ -103,8 +103,11 @@ type playError struct {
 
 // playModel is one model's result: metrics and figures (SVG data URIs).
 type playModel struct {
-	Label     string      `json:"label"`
-	Metrics   [][2]string `json:"metrics"`
+	Label string `json:"label"`
+	// Metrics are name, value and what it measures in words (the
+	// figures' axis label without the unit, which the name carries in
+	// the files' unit), e.g. "plt_ms", "1464.2", "page load time".
+	Metrics   [][3]string `json:"metrics"`
 	Waterfall string      `json:"waterfall,omitempty"`
 	Cwnd      string      `json:"cwnd,omitempty"`
 	Ladder    string      `json:"ladder,omitempty"`
@@ -254,8 +257,11 @@ func leftOut(s *experiments.Spec) string {
 			parts = append(parts, fmt.Sprintf("models past the first two (%d in all)", len(s.Models)))
 			break
 		}
-		if opts := m.Label; opts != m.Name {
-			parts = append(parts, fmt.Sprintf("the options of model %q (shown as plain %s)", opts, m.Name))
+		// Options other than a label are lost: the query holds names.
+		plain, _ := experiments.NewModel(m.Name)
+		plain.Label = m.Label
+		if !reflect.DeepEqual(m, plain) {
+			parts = append(parts, fmt.Sprintf("the options of model %q (shown as plain %s)", m.Label, m.Name))
 		}
 	}
 	base := experiments.NewSpec("base")
@@ -589,9 +595,9 @@ func playDraw(rc experiments.RunConfig, res experiments.Result, xmax float64) pl
 		case math.IsNaN(v):
 			continue
 		case mt.Integer:
-			pm.Metrics = append(pm.Metrics, [2]string{mt.Name, strconv.FormatInt(int64(v), 10)})
+			pm.Metrics = append(pm.Metrics, [3]string{mt.Name, strconv.FormatInt(int64(v), 10), mt.Unit.Name})
 		default:
-			pm.Metrics = append(pm.Metrics, [2]string{mt.Name, strconv.FormatFloat(v, 'f', 1, 64)})
+			pm.Metrics = append(pm.Metrics, [3]string{mt.Name, strconv.FormatFloat(v, 'f', 1, 64), mt.Unit.Name})
 		}
 	}
 	var figErrs []string

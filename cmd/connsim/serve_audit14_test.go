@@ -121,7 +121,35 @@ func TestPlaygroundSaysWhatItLeavesOut(t *testing.T) {
 			t.Errorf("%s: the page lacks %q", c.name, c.want)
 		}
 	}
+	// A model with a label and no other option loses nothing.
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/open?experiment=http10-vs-http11", nil))
+	if body := page(rec.Header().Get("Location")); strings.Contains(body, "HTTP 1.1 persistent&#34; (shown") {
+		t.Error("http10-vs-http11: the note says its labelled persistent model loses options")
+	}
 	if strings.Contains(page("/"), `id="leftout"`) {
 		t.Error("the page without an experiment has a left-out note")
+	}
+}
+
+// TestPlaygroundMetricsInWords: each metric beside the figures says what
+// it measures, as the figures' axes do (a student need not know what
+// server_conn_s is).
+func TestPlaygroundMetricsInWords(t *testing.T) {
+	code, res, _ := playGet(t, newPlayground(), "/api/sim?objects=3x10KB&model2=")
+	if code != http.StatusOK || len(res.Models) != 1 {
+		t.Fatalf("%d, %d models, errors %v", code, len(res.Models), res.Errors)
+	}
+	words := map[string]string{}
+	for _, m := range res.Models[0].Metrics {
+		if m[2] == "" {
+			t.Errorf("metric %s has no words", m[0])
+		}
+		words[m[0]] = m[2]
+	}
+	for name, want := range map[string]string{"plt_ms": "page load time", "server_conn_s": "server connection-seconds"} {
+		if words[name] != want {
+			t.Errorf("%s: %q, want %q", name, words[name], want)
+		}
 	}
 }

@@ -440,7 +440,18 @@ func (a *ladderArrows) Plot(c draw.Canvas, p *plot.Plot) {
 		c.StrokeLine2(axis, trX(x), c.Min.Y, trX(x), c.Max.Y)
 	}
 	var labels []ladderLabelAt
-	for _, k := range a.d.Packets {
+	// Data arrows are drawn last: a FIN or ACK sent with a response
+	// runs along the same path and would hide its colour.
+	order := make([]int, 0, len(a.d.Packets))
+	for _, data := range []bool{false, true} {
+		for i, k := range a.d.Packets {
+			if (k.Kind == KindRequest || k.Kind == KindResponse) == data {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, i := range order {
+		k := a.d.Packets[i]
 		x0, x1 := 0.0, 1.0
 		if !k.FromClient {
 			x0, x1 = 1, 0
@@ -482,13 +493,16 @@ func (a *ladderArrows) Plot(c draw.Canvas, p *plot.Plot) {
 		if to.X < from.X {
 			rot += math.Pi
 		}
-		labels = append(labels, ladderLabelAt{k: k, at: vg.Point{X: from.X + (to.X-from.X)*f, Y: from.Y + (to.Y-from.Y)*f}, rot: rot})
+		labels = append(labels, ladderLabelAt{i: i, k: k, at: vg.Point{X: from.X + (to.X-from.X)*f, Y: from.Y + (to.Y-from.Y)*f}, rot: rot})
 	}
+	// Labels in send order, as drawLabels groups bursts.
+	slices.SortFunc(labels, func(x, y ladderLabelAt) int { return cmp.Compare(x.i, y.i) })
 	a.drawLabels(&c, labels)
 }
 
 // ladderLabelAt is an arrow's label and where it goes.
 type ladderLabelAt struct {
+	i   int // index in LadderData.Packets
 	k   LadderPacket
 	at  vg.Point
 	rot float64
@@ -504,9 +518,11 @@ func labelRank(k LadderPacket) int {
 		return 5
 	case k.Kind == KindSYN || k.Kind == KindSYNACK:
 		return 4 // a new connection
-	case k.Kind == KindFIN || k.Kind == KindRST:
-		return 3
 	case k.Kind == KindRequest || k.Kind == KindResponse:
+		// The exchange the diagram is about: a short-lived server's
+		// response must not read as its FIN, sent with it.
+		return 3
+	case k.Kind == KindFIN || k.Kind == KindRST:
 		return 2
 	}
 	return 1 // a pure ACK
@@ -515,7 +531,7 @@ func labelRank(k LadderPacket) int {
 // drawLabels draws the arrows' labels. Labels of arrows in one direction
 // closer than a line of text (a burst of segments sent together) would
 // overprint: such a burst shows one label, its most telling one (lost,
-// retransmitted, SYN or SYN-ACK, FIN or RST, data, ACK), with "+N" for
+// retransmitted, SYN or SYN-ACK, data, FIN or RST, ACK), with "+N" for
 // the rest and the other kinds among them in brackets.
 func (a *ladderArrows) drawLabels(c *draw.Canvas, labels []ladderLabelAt) {
 	sty := textStyle(7)

@@ -322,7 +322,9 @@ func TestLadderIdleGaps(t *testing.T) {
 	}
 }
 
-// Labels of a burst share one: the most telling. Short-lived's client
+// Labels of a burst share one: the most telling. Short-lived's server
+// sends its response with its FIN: the response must be what the reader
+// sees (audit of issue 14). Short-lived's client
 // sends its FIN, ACKs and the next connection's SYN at once; the SYN
 // must be what the reader sees.
 func TestLadderBurstLabels(t *testing.T) {
@@ -335,7 +337,7 @@ func TestLadderBurstLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{">c1 SYN<", ">c2 SYN +", ">c3 SYN +", "FIN)<", ">c1 FIN +3 (ACK, response)<", "label +N"} {
+	for _, want := range []string{">c1 SYN<", ">c2 SYN +", ">c3 SYN +", "FIN)<", ">c1 response 1448 B, seq 1 +3 (ACK, FIN)<", "label +N"} {
 		if !bytes.Contains(svg, []byte(want)) {
 			t.Errorf("svg lacks %q", want)
 		}

@@ -455,6 +455,9 @@ func drawWaterfall(d WaterfallData) *plot.Plot {
 		style: draw.LineStyle{Color: color.Gray{Y: 60}, Width: vg.Points(1.2), Dashes: dotted()},
 		note:  "loaded at " + loadedAt(d.End) + " ms",
 		sty:   textStyle(noteSize),
+		// On an axis shared with a longer load, the note goes right of
+		// the line, where no bar is, not over the first rows' bars.
+		noteRight: d.XMax > d.End,
 	})
 	p.Add(waterfallLegend(d))
 	return finishWaterfall(p, ticks, n, max(d.End, d.XMax))

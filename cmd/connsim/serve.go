@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,8 +103,11 @@ type playError struct {
 
 // playModel is one model's result: metrics and figures (SVG data URIs).
 type playModel struct {
-	Label     string      `json:"label"`
-	Metrics   [][2]string `json:"metrics"`
+	Label string `json:"label"`
+	// Metrics are name, value and what it measures in words (the
+	// figures' axis label without the unit, which the name carries in
+	// the files' unit), e.g. "plt_ms", "1464.2", "page load time".
+	Metrics   [][3]string `json:"metrics"`
 	Waterfall string      `json:"waterfall,omitempty"`
 	Cwnd      string      `json:"cwnd,omitempty"`
 	Ladder    string      `json:"ladder,omitempty"`
@@ -118,11 +122,7 @@ type playResult struct {
 }
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, serveHelp) }
-	addr := fs.String("addr", "127.0.0.1:8080", "HOST:PORT to listen on")
-	remote := fs.Bool("allow-remote", false, "listen on a non-loopback address")
+	fs, addr, remote := serveFlags(stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -158,6 +158,20 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
+
+// serveFlags defines connsim serve's flags: --addr and --allow-remote.
+func serveFlags(stderr io.Writer) (fs *flag.FlagSet, addr *string, remote *bool) {
+	fs = flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, serveHelp) }
+	addr = fs.String("addr", serveDefaultAddr, "HOST:PORT to listen on")
+	remote = fs.Bool("allow-remote", false, "listen on a non-loopback address")
+	return fs, addr, remote
+}
+
+// serveDefaultAddr is where connsim serve listens without --addr: on
+// the loopback interface only, so no other machine can reach it.
+const serveDefaultAddr = "127.0.0.1:8080"
 
 // checkLoopback refuses an address other machines could reach unless
 // allowed: the playground runs simulations for anyone who can connect.
@@ -195,6 +209,80 @@ type playExperiment struct {
 	Page        string // its page as html|objects, for the page menu
 	PageText    string
 	Why         string // why it cannot be opened
+	// LeftOut says what of the experiment the playground does not
+	// show (its sweep, model options, server and client settings), so
+	// a student who opens it is not misled by a page that lacks them.
+	LeftOut string
+}
+
+// playPage is one entry of the page menu: a page and the built-in
+// experiments that load it.
+type playPage struct{ Value, Text string }
+
+// playPages lists the experiments' pages once each, in the experiments'
+// order, an entry naming every experiment with that page (a menu with
+// two equal values would select the second one for the first's page).
+func playPages(exps []playExperiment) []playPage {
+	var pages []playPage
+	names := map[string][]string{}
+	texts := map[string]string{}
+	for _, e := range exps {
+		if e.Page == "" {
+			continue
+		}
+		if _, ok := names[e.Page]; !ok {
+			pages = append(pages, playPage{Value: e.Page})
+			texts[e.Page] = e.PageText
+		}
+		names[e.Page] = append(names[e.Page], e.Name)
+	}
+	for i := range pages {
+		pages[i].Text = strings.Join(names[pages[i].Value], ", ") + ": " + texts[pages[i].Value]
+	}
+	return pages
+}
+
+// leftOut says what of s the playground's query cannot hold.
+func leftOut(s *experiments.Spec) string {
+	var parts []string
+	for _, a := range s.Sweep {
+		var vs []string
+		for _, v := range a.Values {
+			vs = append(vs, v.Text)
+		}
+		parts = append(parts, fmt.Sprintf("its sweep of %s (%s)", a.Key, strings.Join(vs, ", ")))
+	}
+	for i, m := range s.Models {
+		if i >= 2 {
+			parts = append(parts, fmt.Sprintf("models past the first two (%d in all)", len(s.Models)))
+			break
+		}
+		// Options other than a label are lost: the query holds names.
+		plain, _ := experiments.NewModel(m.Name)
+		plain.Label = m.Label
+		if !reflect.DeepEqual(m, plain) {
+			parts = append(parts, fmt.Sprintf("the options of model %q (shown as plain %s)", m.Label, m.Name))
+		}
+	}
+	base := experiments.NewSpec("base")
+	if !reflect.DeepEqual(s.Server, base.Server) {
+		parts = append(parts, "its server settings")
+	}
+	if !reflect.DeepEqual(s.Client, base.Client) {
+		parts = append(parts, "its client settings")
+	}
+	for _, sec := range []struct {
+		n    int
+		name string
+	}{{len(s.Clients), "clients"}, {len(s.Servers), "servers"}, {len(s.Proxies), "proxies"}} {
+		if sec.n > 0 {
+			parts = append(parts, "its "+sec.name)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "The playground shows this experiment's network, page and protocols; it leaves out " + strings.Join(parts, "; ") + ". connsim run " + s.Name + " runs all of it."
 }
 
 func newPlayground() *playground {
@@ -258,8 +346,9 @@ func experimentQuery(e experiments.LibraryEntry) playExperiment {
 	if len(objs) == 0 {
 		objText = "no objects"
 	}
-	pe.PageText = fmt.Sprintf("%s: HTML %s + %s", e.Name, s.Page.HTML, objText)
+	pe.PageText = fmt.Sprintf("HTML %s + %s", s.Page.HTML, objText)
 	pe.Query = q.Encode()
+	pe.LeftOut = leftOut(s)
 	return pe
 }
 
@@ -297,7 +386,14 @@ func (pg *playground) index(w http.ResponseWriter, r *http.Request) {
 		Experiments []playExperiment
 		Experiment  string
 		Params      any
-	}{playValues(r.URL.Query()), playModels, pg.exps, r.URL.Query().Get("experiment"), playParams}
+		Pages       []playPage
+		LeftOut     string
+	}{playValues(r.URL.Query()), playModels, pg.exps, r.URL.Query().Get("experiment"), playParams, playPages(pg.exps), ""}
+	for _, e := range pg.exps {
+		if e.Name == data.Experiment {
+			data.LeftOut = e.LeftOut
+		}
+	}
 	if err := pg.page.Execute(w, data); err != nil {
 		fmt.Fprintf(os.Stderr, "connsim serve: %v\n", err)
 	}
@@ -340,8 +436,17 @@ func (pg *playground) sim(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res := playResult{Query: r.URL.RawQuery}
-	for _, rc := range runs {
-		res.Models = append(res.Models, playRun(rc))
+	// Both models' waterfalls are drawn on one time axis, the longer
+	// load's, so the two side by side compare at a glance (issue 14:
+	// figures meant to be compared share their scale).
+	results := make([]experiments.Result, len(runs))
+	xmax := 0.0
+	for i, rc := range runs {
+		results[i] = experiments.Run(rc, true)
+		xmax = max(xmax, plots.WaterfallEnd(results[i].Requests, plots.WaterfallOptions{}))
+	}
+	for i, rc := range runs {
+		res.Models = append(res.Models, playDraw(rc, results[i], xmax))
 	}
 	reply(http.StatusOK, res)
 }
@@ -479,9 +584,9 @@ func specErrors(err error) []playError {
 	return out
 }
 
-// playRun runs one model's page load with a trace and draws it.
-func playRun(rc experiments.RunConfig) playModel {
-	res := experiments.Run(rc, true)
+// playDraw draws one model's page load (run with a trace), its
+// waterfall's time axis reaching at least xmax ms.
+func playDraw(rc experiments.RunConfig, res experiments.Result, xmax float64) playModel {
 	pm := playModel{Label: rc.Model.Label, Err: res.Row.Err}
 	for _, name := range experiments.MetricNames {
 		mt, _ := experiments.LookupMetric(name)
@@ -490,9 +595,9 @@ func playRun(rc experiments.RunConfig) playModel {
 		case math.IsNaN(v):
 			continue
 		case mt.Integer:
-			pm.Metrics = append(pm.Metrics, [2]string{mt.Name, strconv.FormatInt(int64(v), 10)})
+			pm.Metrics = append(pm.Metrics, [3]string{mt.Name, strconv.FormatInt(int64(v), 10), mt.Unit.Name})
 		default:
-			pm.Metrics = append(pm.Metrics, [2]string{mt.Name, strconv.FormatFloat(v, 'f', 1, 64)})
+			pm.Metrics = append(pm.Metrics, [3]string{mt.Name, strconv.FormatFloat(v, 'f', 1, 64), mt.Unit.Name})
 		}
 	}
 	var figErrs []string
@@ -511,7 +616,7 @@ func playRun(rc experiments.RunConfig) playModel {
 		return "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(b)
 	}
 	pm.Waterfall = draw("waterfall", func() (*plot.Plot, error) {
-		return plots.Waterfall(res.Requests, plots.WaterfallOptions{Title: "Waterfall: " + rc.Model.Label})
+		return plots.Waterfall(res.Requests, plots.WaterfallOptions{Title: "Waterfall: " + rc.Model.Label, XMax: xmax})
 	})
 	if res.Trace != nil {
 		tr := *res.Trace

@@ -195,7 +195,7 @@ func TestPlaygroundPageAndOpen(t *testing.T) {
 	// controls hold selected.
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/?html=20KB&objects=40x10KB", nil))
-	if !strings.Contains(rec.Body.String(), `<option value="20KB|40x10KB" selected>connection-models: HTML 20KB &#43; 40x10KB</option>`) {
+	if !strings.Contains(rec.Body.String(), `<option value="20KB|40x10KB" selected>connection-models, connections-per-host: HTML 20KB &#43; 40x10KB</option>`) {
 		t.Error("the page menu lacks connection-models' page, selected")
 	}
 	// A value is escaped, not markup.

@@ -37,10 +37,11 @@
       s.querySelector("h2").textContent = m.label;
       s.querySelector(".err").textContent = m.err ? "The run failed: " + m.err : "";
       const t = s.querySelector(".metrics");
-      for (const [k, v] of m.metrics || []) {
+      for (const [k, v, words] of m.metrics || []) {
         const tr = t.insertRow();
         tr.insertCell().textContent = k;
         tr.insertCell().textContent = v;
+        tr.insertCell().textContent = words || "";
       }
       for (const f of ["waterfall", "cwnd", "ladder"]) {
         if (m[f]) s.querySelector("img." + f).src = m[f];

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"github.com/connsim/connsim/experiments"
 	"io"
 	"net"
 	"net/http"
@@ -93,8 +94,16 @@ func TestPlaygroundPageMenu(t *testing.T) {
 	if n := strings.Count(menu, " selected>"); n != 1 {
 		t.Errorf("%d entries selected, want 1", n)
 	}
-	if !strings.Contains(menu, `selected>domain-sharding, sharding-vs-dos-limit: HTML 20KB`) {
-		t.Errorf("the 20KB + 60x12KB page does not name both its experiments, selected:\n%s", menu)
+	// Every library experiment with this page, in name order.
+	var want []string
+	for _, e := range experiments.Library() {
+		if s, err := experiments.Load(e.Name+".yaml", e.YAML); err == nil && s.Page.HTML == 20_000 &&
+			len(s.Page.Objects) == 1 && s.Page.Objects[0].Count == 60 && s.Page.Objects[0].Size == 12_000 {
+			want = append(want, e.Name)
+		}
+	}
+	if len(want) < 2 || !strings.Contains(menu, "selected>"+strings.Join(want, ", ")+": HTML 20KB") {
+		t.Errorf("the 20KB + 60x12KB page does not name its experiments %v, selected:\n%s", want, menu)
 	}
 }
 

@@ -80,3 +80,72 @@ func TestTLSTicketArrival(t *testing.T) {
 		})
 	}
 }
+
+// TestTLSResumptionPayload checks every TLS message a resumed handshake
+// puts on the wire, byte for byte, from the client's TCP counters (the
+// payload it sent, and the payload it received in order): short-lived,
+// the HTML and 3 objects, so 4 connections, the first full and the
+// other 3 resumed, lossless; the run with resumption off is the
+// reference (the same HTTP bytes, every handshake full, no tickets).
+//
+//	TLS 1.2 (RFC 5077 3.1, 3.3): the full handshake carries a
+//	NewSessionTicket in the server's last flight; a resumed one has a
+//	ClientHello with the ticket, the abbreviated server flight with a
+//	new ticket, and the client's ChangeCipherSpec and Finished.
+//	TLS 1.3 (RFC 8446 2.2, 4.6.1): a NewSessionTicket after every
+//	handshake; a resumed one has a ClientHello with the ticket and a
+//	server flight without a certificate; 0-RTT (2.3) adds
+//	EndOfEarlyData (and, short-lived, brings no new ticket: below).
+func TestTLSResumptionPayload(t *testing.T) {
+	const n = 4 // connections, 1 full and n-1 resumed
+	type bytes struct{ sent, received int64 }
+	for _, tc := range []struct {
+		name string
+		tls  TLS
+		zero bool
+		want bytes // resumption on less resumption off
+	}{
+		{"tls12", TLS12, false, bytes{
+			sent:     (n - 1) * (tlsTicket + tlsClientResumed12 - tlsClientFinish12),
+			received: tlsTicket + (n-1)*(tlsServerResumed12+tlsTicket-tlsServerFlight-tlsServerFinish12),
+		}},
+		{"tls13", TLS13, false, bytes{
+			sent:     (n - 1) * tlsTicket,
+			received: n*tlsTicket + (n-1)*(tlsServerResumed13-tlsServerFlight),
+		}},
+		// A short-lived 0-RTT connection gets no new ticket: its request
+		// went with the ClientHello, and the server has answered and
+		// closed before the client's Finished reaches it, and sends
+		// NewSessionTicket only after that Finished (RFC 8446 4.6.1).
+		// Only the first, full handshake brings a ticket.
+		{"tls13+0rtt", TLS13, true, bytes{
+			sent:     (n - 1) * (tlsTicket + tlsEndOfEarlyData),
+			received: tlsTicket + (n-1)*(tlsServerResumed13-tlsServerFlight),
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run := func(resume bool) bytes {
+				cfg := fastConfig(ShortLived, 100*time.Millisecond, Page{HTML: 1000, Objects: objects(n-1, 1000)})
+				cfg.TLS, cfg.TLSResumption, cfg.TLS0RTT = tc.tls, resume, resume && tc.zero
+				if err := cfg.Validate(); err != nil {
+					t.Fatal(err)
+				}
+				w := build(cfg, 1)
+				w.cl.startVisit()
+				if err := w.run(); err != nil {
+					t.Fatal(err)
+				}
+				res := w.result()
+				if res.Metrics.Connections != n || res.Metrics.Retransmits != 0 {
+					t.Fatalf("%d connections, %d retransmits: want %d, 0", res.Metrics.Connections, res.Metrics.Retransmits, n)
+				}
+				s := w.cep.Totals()
+				return bytes{s.PayloadBytesSent, s.BytesDelivered}
+			}
+			off, on := run(false), run(true)
+			if got := (bytes{on.sent - off.sent, on.received - off.received}); got != tc.want {
+				t.Errorf("resumption changes the client's payload by %+v (sent, received), want %+v", got, tc.want)
+			}
+		})
+	}
+}

@@ -43,6 +43,17 @@ import (
 // resumes. The NewSessionTicket bytes are counted only with resumption
 // on, so that runs without it stay as they were.
 //
+// A caveat of that reuse: a short-lived connection that sent its request
+// in early data gets no new ticket (the server has answered and closed
+// before the client's Finished, which NewSessionTicket waits for, reaches
+// it), so every later short-lived 0-RTT connection resumes with the ticket
+// of the last full handshake. A client whose TLS 1.3 tickets are
+// single-use (RFC 8446 C.4: clients SHOULD NOT reuse a ticket; 8.1: a
+// server may accept early data once per ticket) would run out after as
+// many connections as the server handed it tickets, and pay a 1-RTT
+// handshake on the next; the model's short-lived 0-RTT numbers are the
+// best case.
+//
 // With Config.TLS0RTT (TLS 1.3 and resumption only) a resuming client
 // sends early data (RFC 8446 2.3): the requests it may send go with the
 // ClientHello, before the handshake has completed, and keep going until

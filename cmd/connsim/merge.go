@@ -19,9 +19,10 @@ import (
 const mergeHelp = `Usage: connsim merge DIR... [--out DIR] [--format csv|json] [--no-plots]
 
 Joins the folders written by 'connsim run FILE --shard K/N' (each an
-OUT/<name>/ folder holding results.csv, requests.csv and experiment.yaml)
-into OUT/<name>/, with the same files, byte for byte, that one whole run
-writes: results, summary, requests, plots and report. The runs that plots
+OUT/<name>/ folder holding results.csv, requests.csv and experiment.yaml,
+and hops.csv with proxies:) into OUT/<name>/, with the same files, byte
+for byte, that one whole run writes: results, summary, requests, hops,
+plots and report. The runs that plots
 need traces of are simulated again (runs are deterministic). Run the
 shards with CSV output (the default); --format json writes the merged
 results as JSON.

@@ -47,7 +47,9 @@ func libSpec(t *testing.T, name string) *Spec {
 // origin, in that order; their time_ms add up to the run's mean request
 // time (requests.csv); connections per hop follow each hop's model (a
 // short-lived hop one per request, a persistent or pipelined one
-// connection); and the proxy's hop reuse is results.csv's proxy_reuse.
+// connection); the edge's hop holds the round trips of its model when
+// the browser does not pipeline; and the proxy's hop reuse is
+// results.csv's proxy_reuse.
 func TestHopsProxyHops(t *testing.T) {
 	s := libSpec(t, "proxy-hops")
 	one, res := hopsOf(t, s, 1)
@@ -83,6 +85,26 @@ func TestHopsProxyHops(t *testing.T) {
 			if h.Requests != n || h.Connections != want {
 				t.Errorf("run %d (%s, proxies %v) hop %d: %d connections, %d requests; want %d, %d", row.Index, row.Model, row.Point[2].Value, h.Hop, h.Connections, h.Requests, want, n)
 			}
+		}
+		// A browser that does not pipeline sends the edge one request
+		// at a time, so the edge's hop holds its model's round trips to
+		// the origin and no queueing: 2 per request short-lived (a
+		// connect and the request), 10 in 9 requests persistent.
+		if row.Model != "pipelined" {
+			rtt := row.Point[1].Value
+			want := 2 * rtt
+			if !upstream {
+				want = rtt * 10 / 9
+			}
+			if math.Abs(r.Hops[1].TimeMS-want) > 1e-5 {
+				t.Errorf("run %d (%s, proxies %v, origin RTT %v): edge hop %v ms, want %v", row.Index, row.Model, row.Point[2].Value, rtt, r.Hops[1].TimeMS, want)
+			}
+		}
+		// A pipelining browser's requests reach the edge at once and
+		// wait there: with the origin far, the edge's hop holds most
+		// of their time.
+		if row.Model == "pipelined" && row.Point[0].Value == 10 && row.Point[1].Value == 100 && r.Hops[1].TimeMS < 10*r.Hops[0].TimeMS {
+			t.Errorf("run %d (pipelined, far origin): edge hop %v ms, browser's %v ms: want the edge's 10 times more", row.Index, r.Hops[1].TimeMS, r.Hops[0].TimeMS)
 		}
 		if r.Hops[1].Reuse != round6(row.Metrics.ProxyReuse) {
 			t.Errorf("run %d: edge hop reuse %v, proxy_reuse %v", row.Index, r.Hops[1].Reuse, row.Metrics.ProxyReuse)

@@ -205,3 +205,31 @@ func FuzzHopsReader(f *testing.F) {
 		}
 	})
 }
+
+// TestHopsEdgeReuse runs the built-in edge-reuse: its hops.csv matches
+// the golden file; a run with the edge has the clients' hop (their
+// connections: results.csv's connections) and the edge's (its reuse:
+// proxy_reuse), and a run whose proxies value is [] has no hops.
+func TestHopsEdgeReuse(t *testing.T) {
+	s := libSpec(t, "edge-reuse")
+	data, res := hopsOf(t, s, 2)
+	golden(t, "edge-reuse.hops.golden.csv", data)
+	for _, r := range res {
+		row := r.Row
+		if row.Point[0].Value == 0 { // proxies: [] (the first value)
+			if r.Hops != nil {
+				t.Errorf("run %d without a proxy: hops %+v", row.Index, r.Hops)
+			}
+			continue
+		}
+		if len(r.Hops) != 2 {
+			t.Fatalf("run %d: hops %+v", row.Index, r.Hops)
+		}
+		if got := int64(r.Hops[0].Connections); got != row.Metrics.Connections {
+			t.Errorf("run %d: clients' hop %v connections, results.csv %v", row.Index, got, row.Metrics.Connections)
+		}
+		if r.Hops[1].Reuse != round6(row.Metrics.ProxyReuse) {
+			t.Errorf("run %d: edge hop reuse %v, proxy_reuse %v", row.Index, r.Hops[1].Reuse, row.Metrics.ProxyReuse)
+		}
+	}
+}

@@ -261,6 +261,9 @@ func (cl *client) finish(r *request) {
 	r.done = true
 	r.end = cl.w.s.Now()
 	cl.pending--
+	if cl.w.hops != nil {
+		cl.w.hopEnded(cl, r)
+	}
 	if cl.proxy != nil {
 		cl.proxy.done(r) // a proxy relays the response (or a 502)
 		return
@@ -448,6 +451,9 @@ func (p *hostPool) dial() *clientConn {
 		cl.proxy.metrics.Connections++
 	} else {
 		cl.w.dials++
+	}
+	if cl.w.hops != nil {
+		cl.w.hop(cl.proxy, p.server).conns++
 	}
 	if cl.traced {
 		c.trace = cl.w.newConnTrace(c)

@@ -382,6 +382,13 @@
 // them. There is no HTTP cache at a proxy: every request goes to the
 // origin.
 //
+// Metrics.Hops ([HopMetrics]) splits the requests' time by hop: each
+// proxy leaves on the downstream request the time it spent upstream on
+// it, and each hop counts its connections, its answered requests and
+// their time less the next hop's, so the hops a request crossed add up
+// exactly to its time at the client. It is kept only when there are
+// proxies (a field of the request and one map entry per hop).
+//
 // # Scale
 //
 // A run's cost grows linearly with its connections (the scale tests load

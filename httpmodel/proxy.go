@@ -1,8 +1,10 @@
 package httpmodel
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +80,144 @@ func (m ProxyMetrics) ReusePerConnection() float64 {
 		return 0
 	}
 	return float64(m.Forwarded) / float64(m.Connections)
+}
+
+// HopMetrics are one hop's measurements (Metrics.Hops): the
+// connections opened from From to To and the requests answered on them.
+// Time is the page load time split by hop: the mean over those
+// requests of the time each spent on this hop, which is the request's
+// whole time there (from its issue by From, pool queueing and
+// connecting included, to the end of its response at From) minus the
+// time the proxy To spent upstream on it (from forwarding it to the
+// end of the upstream response; its last answered attempt). So the
+// hops a request crossed add up to its time at the client, exactly:
+// on a chain clients -> a -> b -> origin, the hop clients -> a holds
+// the request time minus a's upstream time, a -> b a's upstream time
+// minus b's, b -> origin b's upstream time. A proxy's think time falls
+// on the hop before it; a request the proxy answered 502 counts whole
+// on the hops before the one that failed, and on no hop after.
+type HopMetrics struct {
+	From        string        // "clients" (every population's), or the name of the proxy that opens the hop's connections
+	To          string        // the name of the proxy or server site they go to
+	Connections int           // connections opened on the hop
+	Requests    int           // requests answered on the hop (a proxy's replayed one once)
+	Time        time.Duration // mean time a request spent on the hop (see above); 0 without requests
+}
+
+// Reuse is the hop's requests per connection opened (0 without
+// connections).
+func (h HopMetrics) Reuse() float64 {
+	if h.Connections == 0 {
+		return 0
+	}
+	return float64(h.Requests) / float64(h.Connections)
+}
+
+// hopKey names a hop while the world runs: the proxy that opens its
+// connections (nil: the clients) and the node it dials.
+type hopKey struct {
+	from *proxy
+	to   link.NodeID
+}
+
+// hopAcc is one hop's counts while the world runs.
+type hopAcc struct {
+	conns, reqs int
+	ns          int64
+}
+
+// hop returns the counts of the hop from px (nil: the clients) to node.
+func (w *world) hop(px *proxy, to link.NodeID) *hopAcc {
+	k := hopKey{px, to}
+	h := w.hops[k]
+	if h == nil {
+		h = &hopAcc{}
+		w.hops[k] = h
+	}
+	return h
+}
+
+// hopEnded records an answered request of cl on its hop: its time less
+// the time the proxy it went to spent upstream on it.
+func (w *world) hopEnded(cl *client, r *request) {
+	if r.failed {
+		return
+	}
+	to := r.host.server
+	if r.conn != nil {
+		to = r.conn.pool.server
+	}
+	h := w.hop(cl.proxy, to)
+	h.reqs++
+	h.ns += int64(r.end.Sub(r.start)) - r.upNS
+}
+
+// hopMetrics returns Metrics.Hops: every hop with a connection or a
+// request, ordered from the clients outward (by the least number of
+// hops from the clients to its From), then by From and To in the order
+// of the topology (proxies, then the other nodes in creation order).
+func (w *world) hopMetrics() []HopMetrics {
+	order := map[*proxy]int{nil: 0}
+	for i, px := range w.proxies {
+		order[px] = i + 1
+	}
+	byNode := map[link.NodeID]*proxy{}
+	for _, px := range w.proxies {
+		byNode[px.node.ID] = px
+	}
+	names := map[link.NodeID]string{}
+	for _, n := range w.net.Nodes() {
+		names[n.ID] = n.Name
+	}
+	toOrder := func(id link.NodeID) int {
+		if px := byNode[id]; px != nil {
+			return order[px]
+		}
+		return len(w.proxies) + 1 + int(id)
+	}
+	keys := make([]hopKey, 0, len(w.hops))
+	for k := range w.hops {
+		keys = append(keys, k)
+	}
+	// Depth: the fewest hops from the clients to a hop's From.
+	depth := map[*proxy]int{nil: 0}
+	for changed := true; changed; {
+		changed = false
+		for _, k := range keys {
+			d, ok := depth[k.from]
+			px := byNode[k.to]
+			if !ok || px == nil {
+				continue
+			}
+			if e, ok := depth[px]; !ok || d+1 < e {
+				depth[px] = d + 1
+				changed = true
+			}
+		}
+	}
+	dep := func(px *proxy) int {
+		if d, ok := depth[px]; ok {
+			return d
+		}
+		return len(w.proxies) + 1
+	}
+	slices.SortFunc(keys, func(a, b hopKey) int {
+		return cmp.Or(cmp.Compare(dep(a.from), dep(b.from)), cmp.Compare(order[a.from], order[b.from]), cmp.Compare(toOrder(a.to), toOrder(b.to)))
+	})
+	out := make([]HopMetrics, 0, len(keys))
+	for _, k := range keys {
+		h := w.hops[k]
+		from := "clients"
+		if k.from != nil {
+			from = k.from.site.Name
+		}
+		hm := HopMetrics{From: from, To: names[k.to], Connections: h.conns, Requests: h.reqs}
+		if h.reqs > 0 {
+			hm.Time = time.Duration(h.ns / int64(h.reqs))
+		}
+		out = append(out, hm)
+	}
+	return out
 }
 
 // proxy is one ProxySite in a world: its node, its endpoint (which both
@@ -339,6 +479,9 @@ func (px *proxy) done(ur *request) {
 	} else {
 		px.metrics.Answered++
 		px.upNS += int64(ur.end.Sub(ur.start))
+		if d := sr.req; !d.done {
+			d.upNS = int64(ur.end.Sub(ur.start)) // the hop split (hopEnded)
+		}
 		px.metrics.RequestBytes += ur.reqBytes
 		px.metrics.ResponseBytes += ur.respBytes
 		if !begun {
@@ -376,6 +519,9 @@ func (px *proxy) result() ProxyMetrics {
 // port 80 (its server agent) and dialling (its client agent).
 func (w *world) buildProxies(core *link.Node) {
 	cfg := &w.cfg
+	if len(cfg.Topology.Proxies) > 0 {
+		w.hops = map[hopKey]*hopAcc{}
+	}
 	byName := map[string]*proxy{}
 	w.fronts = map[string]*proxy{}
 	w.forward = make([]*proxy, len(cfg.Clients))
@@ -474,6 +620,9 @@ func (w *world) proxyMetrics(m *Metrics) {
 	}
 	if answered > 0 {
 		m.ProxyUpstream = time.Duration(ns / int64(answered))
+	}
+	if w.hops != nil {
+		m.Hops = w.hopMetrics()
 	}
 }
 

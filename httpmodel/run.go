@@ -64,6 +64,9 @@ type Metrics struct {
 	ProxyForwarded   int           // requests proxies sent upstream
 	ProxyFailed      int           // upstream requests that failed (502 downstream)
 	ProxyUpstream    time.Duration // mean time a proxied request spent on the upstream hop
+	// Hops splits the requests' time by hop (with proxies only; nil
+	// without): see HopMetrics.
+	Hops []HopMetrics
 
 	// PipeliningFallbacks counts the hosts a pipelining client stopped
 	// pipelining to, each client's, after it found a pipeline broken
@@ -189,8 +192,9 @@ type world struct {
 
 	// Proxies (Topology.Proxies); see proxy.go.
 	proxies []*proxy
-	fronts  map[string]*proxy // hostname -> the reverse proxy DNS answers it with
-	forward []*proxy          // by population: its forward proxy, or nil
+	hops    map[hopKey]*hopAcc // with proxies only: each hop's connections, requests and time (proxy.go)
+	fronts  map[string]*proxy  // hostname -> the reverse proxy DNS answers it with
+	forward []*proxy           // by population: its forward proxy, or nil
 }
 
 type connTrace struct {

@@ -19,9 +19,10 @@ import (
 const mergeHelp = `Usage: connsim merge DIR... [--out DIR] [--format csv|json] [--no-plots]
 
 Joins the folders written by 'connsim run FILE --shard K/N' (each an
-OUT/<name>/ folder holding results.csv, requests.csv and experiment.yaml)
-into OUT/<name>/, with the same files, byte for byte, that one whole run
-writes: results, summary, requests, plots and report. The runs that plots
+OUT/<name>/ folder holding results.csv, requests.csv and experiment.yaml,
+and hops.csv with proxies:) into OUT/<name>/, with the same files, byte
+for byte, that one whole run writes: results, summary, requests, hops,
+plots and report. The runs that plots
 need traces of are simulated again (runs are deterministic). Run the
 shards with CSV output (the default); --format json writes the merged
 results as JSON.
@@ -157,6 +158,16 @@ type shardIn struct {
 	reqLine    int  // reqHead's line
 	reqPending bool // reqHead is read and not yet taken
 	reqEOF     bool
+
+	// hops.csv (a spec with proxies; hopPath "" without), read as
+	// requests.csv is: hopHead is the next row.
+	hopPath    string
+	hop        *experiments.HopsReader
+	hopHead    experiments.HopRow
+	hopPos     int
+	hopLine    int
+	hopPending bool
+	hopEOF     bool
 }
 
 // openShards checks every shard folder's manifest, files and spec (one
@@ -207,7 +218,11 @@ func openShards(dirs []string) (*shards, error) {
 		} else if !bytes.Equal(data, specBytes) {
 			return nil, fmt.Errorf("%s: a different experiment (or version of it) than %s", d, dirs[0])
 		}
-		sh.in = append(sh.in, &shardIn{dir: d, m: m, resPath: filepath.Join(d, "results.csv"), reqPath: filepath.Join(d, "requests.csv"), prevPos: -1})
+		in := &shardIn{dir: d, m: m, resPath: filepath.Join(d, "results.csv"), reqPath: filepath.Join(d, "requests.csv"), prevPos: -1}
+		if sh.spec.WantsHops() {
+			in.hopPath = filepath.Join(d, "hops.csv")
+		}
+		sh.in = append(sh.in, in)
 	}
 	if sh.plan != nil {
 		// The merge reads the shards' runs in turn, a point of each at
@@ -224,7 +239,11 @@ func openShards(dirs []string) (*shards, error) {
 }
 
 func (in *shardIn) open() error {
-	for _, p := range []string{in.resPath, in.reqPath} {
+	paths := []string{in.resPath, in.reqPath}
+	if in.hopPath != "" {
+		paths = append(paths, in.hopPath)
+	}
+	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
 			return fmt.Errorf("%s: %v (merge reads the CSV files: run the shards with --format csv)", p, errors.Unwrap(err))
@@ -237,6 +256,11 @@ func (in *shardIn) open() error {
 	}
 	if in.req, err = experiments.NewRequestsReader(bufio.NewReaderSize(in.files[1], 64<<10)); err != nil {
 		return fmt.Errorf("%s: %w", in.reqPath, err)
+	}
+	if in.hopPath != "" {
+		if in.hop, err = experiments.NewHopsReader(bufio.NewReaderSize(in.files[2], 64<<10)); err != nil {
+			return fmt.Errorf("%s: %w", in.hopPath, err)
+		}
 	}
 	return nil
 }
@@ -291,7 +315,11 @@ func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) err
 		if err != nil {
 			return &shardError{err}
 		}
-		if err := add(&rc, experiments.Result{Row: row, Requests: reqs}); err != nil {
+		hops, err := sh.hopsOf(in, p)
+		if err != nil {
+			return &shardError{err}
+		}
+		if err := add(&rc, experiments.Result{Row: row, Requests: reqs, Hops: hops}); err != nil {
 			return err
 		}
 		emitted++
@@ -370,6 +398,12 @@ func (sh *shards) advance(in *shardIn, owner runSet) error {
 		}
 		if in.reqPending {
 			return fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", in.reqPath, in.reqLine, in.reqHead.Model, in.reqHead.Run)
+		}
+		if err := sh.peekHop(in); err != nil {
+			return err
+		}
+		if in.hopPending {
+			return fmt.Errorf("%s:%d: model %s, run %d: a hop of a run not in results.csv", in.hopPath, in.hopLine, in.hopHead.Model, in.hopHead.Run)
 		}
 		return nil
 	}
@@ -461,6 +495,56 @@ func (sh *shards) requestsOf(in *shardIn, p int, ok bool) ([]experiments.Request
 		return nil, err
 	}
 	return reqs, nil
+}
+
+// peekHop reads the shard's next hops row, if it has hops.csv and the
+// row is not read yet.
+func (sh *shards) peekHop(in *shardIn) error {
+	if in.hop == nil || in.hopPending || in.hopEOF {
+		return nil
+	}
+	q, err := in.hop.Read()
+	if err == io.EOF {
+		in.hopEOF = true
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", in.hopPath, err)
+	}
+	in.hopLine = in.hop.Line()
+	p := sh.plan.Find(q.Model, q.Point, q.Run)
+	if p < 0 {
+		return fmt.Errorf("%s:%d: model %s, run %d: a hop of a run not in results.csv", in.hopPath, in.hopLine, q.Model, q.Run)
+	}
+	in.hopHead, in.hopPos, in.hopPending = q, p, true
+	return nil
+}
+
+// hopsOf reads the hops rows of run p, the shard's head: the rows that
+// follow in hops.csv and name run p, numbered 1, 2, ... in order.
+func (sh *shards) hopsOf(in *shardIn, p int) ([]experiments.HopRow, error) {
+	rc := sh.plan.Run(p)
+	var hops []experiments.HopRow
+	for {
+		if err := sh.peekHop(in); err != nil {
+			return nil, err
+		}
+		if !in.hopPending || in.hopPos != p {
+			break
+		}
+		q := in.hopHead
+		if q.Hop != len(hops)+1 {
+			return nil, fmt.Errorf("%s:%d: model %s, run %d: hop %d, want %d: not a file connsim wrote", in.hopPath, in.hopLine, q.Model, q.Run, q.Hop, len(hops)+1)
+		}
+		q.Point = rc.Point.Axes
+		hops = append(hops, q)
+		in.hopPending = false
+	}
+	if in.hopPending && in.hopPos < p {
+		q := in.hopHead
+		return nil, fmt.Errorf("%s:%d: model %s, run %d: a hop of a run not in results.csv", in.hopPath, in.hopLine, q.Model, q.Run)
+	}
+	return hops, nil
 }
 
 // shardHeap orders shards by the run of their next results row.

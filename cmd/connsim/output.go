@@ -82,6 +82,7 @@ type streamOut struct {
 	bufs       []*bufio.Writer
 	results    *experiments.ResultsWriter
 	requests   *experiments.RequestsWriter
+	hops       *experiments.HopsWriter // hops.csv: with proxies (wantsHops)
 	summarizer experiments.Summarizer
 	spill      *os.File // the summary's finished rows, in the staging folder until finish
 	// summaryStreamed: summary.csv was written whole as the points
@@ -163,8 +164,27 @@ func (so *streamOut) open() error {
 	if so.requests, err = experiments.NewRequestsWriter(so.bufs[1], so.s, so.format()); err != nil {
 		return err
 	}
+	if so.wantsHops() {
+		name := "hops" + ext
+		if err := so.step(name); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(staging, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", name, err)
+		}
+		so.files = append(so.files, f)
+		so.bufs = append(so.bufs, bufio.NewWriterSize(f, 64<<10))
+		if so.hops, err = experiments.NewHopsWriter(so.bufs[3], so.s, so.format()); err != nil {
+			return err
+		}
+	}
 	return so.summarizer.Stream(so.bufs[2], so.s, so.format())
 }
+
+// wantsHops reports whether the folder has hops.csv: the spec has
+// proxies (a shard's folder too: merge joins the shards' hops files).
+func (so *streamOut) wantsHops() bool { return so.s.WantsHops() }
 
 func (so *streamOut) step(name string) error {
 	if so.o.step != nil {
@@ -187,6 +207,13 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 	for _, q := range r.Requests {
 		if err := so.requests.Write(q); err != nil {
 			return err
+		}
+	}
+	if so.hops != nil {
+		for _, h := range r.Hops {
+			if err := so.hops.Write(h); err != nil {
+				return err
+			}
 		}
 	}
 	if err := so.summarizer.Add(row); err != nil {
@@ -295,6 +322,11 @@ func (so *streamOut) closeFiles() error {
 	}
 	if err := so.requests.Close(); err != nil {
 		return err
+	}
+	if so.hops != nil {
+		if err := so.hops.Close(); err != nil {
+			return err
+		}
 	}
 	for i, f := range so.files {
 		if err := so.bufs[i].Flush(); err != nil {

@@ -722,6 +722,7 @@ func (c *clientConn) Delivered(tc *tcp.Conn, tag any) {
 		c.trace.responseEnds = append(c.trace.responseEnds, now)
 	}
 	if m.badGateway {
+		r.gateway = true
 		c.cl.fail(r) // a proxy could not get the response
 	} else {
 		c.cl.finish(r)

@@ -102,3 +102,76 @@ func TestHopsTwoPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestHops502 (audit): a request a proxy answered 502 counts whole on
+// the hops up to that proxy and on none after (HopMetrics): the origin
+// refuses every connection (an idle flood holds its one slot), so the
+// last proxy's upstream requests fail and it answers 502, which the
+// proxies before it relay. The hops before the failing one hold every
+// such request, their times adding up to the clients' request times;
+// the failing hop holds none. For one proxy and for a chain, over
+// HTTP/1.1 and HTTP/2 from the clients.
+func TestHops502(t *testing.T) {
+	for _, chain := range []bool{false, true} {
+		for _, down := range []Model{{Kind: Persistent}, {Kind: HTTP2}} {
+			t.Run(fmt.Sprintf("chain=%v/%v", chain, down.Kind), func(t *testing.T) {
+				cfg := edgeConfig(2, 3, down, Model{Kind: Persistent}, 10*time.Millisecond)
+				cfg.Topology.Servers[0].Server = &Server{MaxConnections: 1, KeepAliveTimeout: 60 * time.Second}
+				flood := Population{Name: "flood", Count: 1, Idle: true, Page: Page{HTML: 1}, Model: Model{Kind: Persistent}, Access: Access{RTT: time.Millisecond}}
+				cfg.Clients = append([]Population{flood}, cfg.Clients...)
+				names := []string{"clients>edge", "clients>origin", "edge>origin"}
+				cfg.Topology.Proxies[0].Hosts = nil
+				cfg.Topology.Proxies[0].For = []string{"u"}
+				if chain {
+					cfg.Topology.Proxies[0].Upstream = "last"
+					cfg.Topology.Proxies = append(cfg.Topology.Proxies, ProxySite{Name: "last", Model: Model{Kind: Persistent}, Link: Access{RTT: 5 * time.Millisecond}})
+					names = []string{"clients>edge", "clients>origin", "edge>last", "last>origin"}
+				}
+				res, w := runProxies(t, cfg, 1)
+				failed := requestsOnce(t, res, 2)
+				if failed == 0 {
+					t.Fatal("no request failed")
+				}
+				var reqNS int64
+				for _, r := range res.Requests {
+					if r.Failed {
+						reqNS += int64(r.End - r.Start)
+					}
+				}
+				hops := res.Metrics.Hops
+				if len(hops) != len(names) {
+					t.Fatalf("hops %+v, want %v", hops, names)
+				}
+				var hopNS int64
+				for i, h := range hops {
+					if h.From+">"+h.To != names[i] {
+						t.Errorf("hop %d is %s>%s, want %s", i+1, h.From, h.To, names[i])
+					}
+					want := failed // the 502s, relayed back
+					switch {
+					case h.From == "clients" && h.To == "origin":
+						want = 0 // the idle flood asks nothing
+					case h.To == "origin":
+						want = 0 // the failing hop
+					}
+					if h.Requests != want {
+						t.Errorf("hop %s>%s: %d requests, want %d", h.From, h.To, h.Requests, want)
+					}
+					if h.To != "origin" {
+						hopNS += int64(h.Time) * int64(h.Requests)
+					}
+				}
+				var accNS int64
+				for _, h := range w.hops {
+					accNS += h.ns
+				}
+				if accNS != reqNS {
+					t.Errorf("hops hold %v, the 502'd requests took %v", time.Duration(accNS), time.Duration(reqNS))
+				}
+				if d := hopNS - reqNS; d < -10 || d > 10 {
+					t.Errorf("hop means x requests %v, the 502'd requests took %v", time.Duration(hopNS), time.Duration(reqNS))
+				}
+			})
+		}
+	}
+}

@@ -88,6 +88,7 @@ type request struct {
 	refusals   int    // connection attempts of its host refused while it waited
 	replayed   bool   // sent again after its connection closed under it
 	relay      *relay // a proxy's upstream request: what it answers (proxy.go)
+	gateway    bool   // answered 502 by the proxy it was sent to (hops: it counts on this hop)
 	upNS       int64  // with proxies: the time the proxy it was sent to spent upstream on it (its last answered attempt; hops)
 }
 

@@ -137,11 +137,11 @@ func (w *world) hop(px *proxy, to link.NodeID) *hopAcc {
 	return h
 }
 
-// hopEnded records an answered request of cl on its hop: its time less
+// hopEnded records an answered request of cl (a 502 included) on its hop: its time less
 // the time the proxy it went to spent upstream on it.
 func (w *world) hopEnded(cl *client, r *request) {
-	if r.failed {
-		return
+	if r.failed && !r.gateway {
+		return // no answer on this hop: it counts on none
 	}
 	to := r.host.server
 	if r.conn != nil {
@@ -474,6 +474,12 @@ func (px *proxy) done(ur *request) {
 			return
 		}
 		sr.badGateway = true
+		if d := sr.req; ur.gateway && !d.done {
+			// The next proxy answered 502: its hop and those before
+			// it hold the request, so this proxy's time upstream is
+			// taken off the hop into it (hopEnded).
+			d.upNS = int64(ur.end.Sub(ur.start))
+		}
 		sr.hdrs = headerBlock{base: 100, lines: []header{px.via}} // a short 502
 		sr.left = 0
 	} else {

@@ -175,3 +175,48 @@ func TestHops502(t *testing.T) {
 		}
 	}
 }
+
+// TestHopsReplays (audit): requests replayed on a hop (pipelined ones
+// behind an origin that closes after two responses, and the clients'
+// behind a proxy that does, both idempotent GETs) count once on each
+// hop, and the hop times still add up to the clients' request times:
+// a replay's time falls on the hop it was replayed on.
+func TestHopsReplays(t *testing.T) {
+	pipe := Model{Kind: Pipelined}
+	for _, at := range []string{"proxy", "origin"} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("%s/%d", at, seed), func(t *testing.T) {
+				cfg := hopChain(8, [3]Model{pipe, pipe, pipe}, 20*time.Millisecond, 20*time.Millisecond, 0)
+				closing := &Server{MaxRequests: 2, KeepAliveTimeout: 60 * time.Second}
+				if at == "origin" {
+					cfg.Topology.Servers[0].Server = closing
+				} else {
+					cfg.Topology.Proxies[1].Server = closing
+				}
+				res, w := runProxies(t, cfg, seed)
+				m := res.Metrics
+				if m.Failed != 0 {
+					t.Fatalf("%d failed", m.Failed)
+				}
+				if m.Replayed == 0 {
+					t.Fatal("no replay: the test does not test")
+				}
+				var want, got int64
+				for _, r := range res.Requests {
+					want += int64(r.End - r.Start)
+				}
+				for _, h := range w.hops {
+					got += h.ns
+				}
+				if got != want {
+					t.Errorf("hops hold %v, the requests took %v (%d replays)", time.Duration(got), time.Duration(want), m.Replayed)
+				}
+				for _, h := range m.Hops {
+					if h.Requests != len(res.Requests) {
+						t.Errorf("hop %s>%s: %d requests, want %d (a replay once)", h.From, h.To, h.Requests, len(res.Requests))
+					}
+				}
+			})
+		}
+	}
+}

@@ -85,11 +85,12 @@ type request struct {
 	strikes    int   // connections lost under it without a Connection: close warning
 	done       bool
 	failed     bool
-	refusals   int    // connection attempts of its host refused while it waited
-	replayed   bool   // sent again after its connection closed under it
-	relay      *relay // a proxy's upstream request: what it answers (proxy.go)
-	gateway    bool   // answered 502 by the proxy it was sent to (hops: it counts on this hop)
-	upNS       int64  // with proxies: the time the proxy it was sent to spent upstream on it (its last answered attempt; hops)
+	refusals   int       // connection attempts of its host refused while it waited
+	replayed   bool      // sent again after its connection closed under it
+	relay      *relay    // a proxy's upstream request: what it answers (proxy.go)
+	gateway    bool      // answered 502 by the proxy it was sent to (hops: it counts on this hop)
+	upNS       int64     // with proxies: the time the proxy it was sent to spent upstream on it (its last answered attempt; hops)
+	upHops     []hopTime // with proxies: what the proxy it was sent to spent on each hop beyond for it (its last attempt; hops)
 }
 
 func idempotent(method string) bool {

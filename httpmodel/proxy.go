@@ -95,7 +95,11 @@ func (m ProxyMetrics) ReusePerConnection() float64 {
 // the request time minus a's upstream time, a -> b a's upstream time
 // minus b's, b -> origin b's upstream time. A proxy's think time falls
 // on the hop before it; a request the proxy answered 502 counts whole
-// on the hops before the one that failed, and on no hop after.
+// on the hops before the one that failed, and on no hop after. An
+// upstream answer that never reached a client (a request forwarded from
+// a pipeline whose connection the proxy then closed, an attempt
+// replayed) counts on no hop: Requests are the clients' requests that
+// crossed the hop, each once.
 type HopMetrics struct {
 	From        string        // "clients" (every population's), or the name of the proxy that opens the hop's connections
 	To          string        // the name of the proxy or server site they go to
@@ -137,19 +141,38 @@ func (w *world) hop(px *proxy, to link.NodeID) *hopAcc {
 	return h
 }
 
-// hopEnded records an answered request of cl (a 502 included) on its hop: its time less
-// the time the proxy it went to spent upstream on it.
+// hopTime is a request's time on one hop, not yet counted.
+type hopTime struct {
+	h  *hopAcc
+	ns int64
+}
+
+// hopEnded records an answered request of cl (a 502 included) on its
+// hop: its time less the time the proxy it went to spent upstream on
+// it, and what that proxy's upstream requests spent on the hops beyond.
+// A client's request counts at once; a proxy's upstream request only
+// with the downstream request it answers, when that is answered (proxy
+// done hands them on): an upstream answer that never reaches a client
+// (forwarded from a pipeline its connection closed under, an attempt
+// replayed) counts on no hop, so a request's hops add up to its time.
 func (w *world) hopEnded(cl *client, r *request) {
 	if r.failed && !r.gateway {
+		r.upHops = nil
 		return // no answer on this hop: it counts on none
 	}
 	to := r.host.server
 	if r.conn != nil {
 		to = r.conn.pool.server
 	}
-	h := w.hop(cl.proxy, to)
-	h.reqs++
-	h.ns += int64(r.end.Sub(r.start)) - r.upNS
+	r.upHops = append(slices.Clip(r.upHops), hopTime{w.hop(cl.proxy, to), int64(r.end.Sub(r.start)) - r.upNS})
+	if cl.proxy != nil {
+		return // counted with the downstream request (proxy done)
+	}
+	for _, t := range r.upHops {
+		t.h.reqs++
+		t.h.ns += t.ns
+	}
+	r.upHops = nil
 }
 
 // hopMetrics returns Metrics.Hops: every hop with a connection or a
@@ -474,11 +497,15 @@ func (px *proxy) done(ur *request) {
 			return
 		}
 		sr.badGateway = true
-		if d := sr.req; ur.gateway && !d.done {
+		if d := sr.req; !d.done {
 			// The next proxy answered 502: its hop and those before
 			// it hold the request, so this proxy's time upstream is
-			// taken off the hop into it (hopEnded).
-			d.upNS = int64(ur.end.Sub(ur.start))
+			// taken off the hop into it (hopEnded). Else the request
+			// counts whole on the hop into this proxy.
+			d.upNS, d.upHops = 0, nil
+			if ur.gateway {
+				d.upNS, d.upHops = int64(ur.end.Sub(ur.start)), ur.upHops
+			}
 		}
 		sr.hdrs = headerBlock{base: 100, lines: []header{px.via}} // a short 502
 		sr.left = 0
@@ -486,7 +513,7 @@ func (px *proxy) done(ur *request) {
 		px.metrics.Answered++
 		px.upNS += int64(ur.end.Sub(ur.start))
 		if d := sr.req; !d.done {
-			d.upNS = int64(ur.end.Sub(ur.start)) // the hop split (hopEnded)
+			d.upNS, d.upHops = int64(ur.end.Sub(ur.start)), ur.upHops // the hop split (hopEnded)
 		}
 		px.metrics.RequestBytes += ur.reqBytes
 		px.metrics.ResponseBytes += ur.respBytes

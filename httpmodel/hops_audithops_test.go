@@ -220,3 +220,41 @@ func TestHopsReplays(t *testing.T) {
 		}
 	}
 }
+
+// TestHopsLoss (audit): with heavy loss on every link of a chain, some
+// requests replayed or failed, no hop counts a request twice or one
+// that did not cross the hops before it (requests fall, or stay, from
+// the clients outward), and the hops hold at least the answered
+// requests' times and at most every request's (502s count, other
+// failures do not).
+func TestHopsLoss(t *testing.T) {
+	short, persistent, pipe := Model{Kind: ShortLived}, Model{Kind: Persistent}, Model{Kind: Pipelined}
+	for _, models := range [][3]Model{{persistent, persistent, persistent}, {pipe, short, pipe}, {short, pipe, persistent}} {
+		for seed := uint64(1); seed <= 4; seed++ {
+			t.Run(fmt.Sprintf("%v-%v-%v/%d", models[0].Kind, models[1].Kind, models[2].Kind, seed), func(t *testing.T) {
+				res, w := runProxies(t, hopChain(8, models, 20*time.Millisecond, 20*time.Millisecond, 0.08), seed)
+				var all, answered int64
+				for _, r := range res.Requests {
+					all += int64(r.End - r.Start)
+					if !r.Failed {
+						answered += int64(r.End - r.Start)
+					}
+				}
+				var got int64
+				for _, h := range w.hops {
+					got += h.ns
+				}
+				if got < answered || got > all {
+					t.Errorf("hops hold %v; answered requests took %v, all %v", time.Duration(got), time.Duration(answered), time.Duration(all))
+				}
+				prev := len(res.Requests)
+				for _, h := range res.Metrics.Hops {
+					if h.Requests > prev {
+						t.Errorf("hop %s>%s: %d requests, more than the %d of the hop before", h.From, h.To, h.Requests, prev)
+					}
+					prev = h.Requests
+				}
+			})
+		}
+	}
+}

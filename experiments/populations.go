@@ -308,6 +308,19 @@ func (s *ServerSiteSpec) requiredKeys() []string { return []string{"name"} }
 // maxServers bounds the entries of servers:.
 const maxServers = 64
 
+// checkWorldList checks what a list of the many-clients world (servers:,
+// proxies:) of n entries needs: clients: to serve, at most max entries.
+// single says what the single client's world has instead.
+func checkWorldList(s *Spec, d *decoder, key string, n, max int, single string) {
+	node, _ := d.nodeFor(key)
+	if !s.HasClients() {
+		d.errorf(node, key, "%s: need clients: (the single client of client: and page: %s)", key, single)
+	}
+	if n > max {
+		d.errorf(node, key, "%d %s is too many (at most %d)", n, key, max)
+	}
+}
+
 // checkServers checks what involves several keys of servers: names
 // unique and well formed, hostnames well formed and served once, a
 // server for each entry after the first, and clients: to serve.
@@ -315,14 +328,7 @@ func checkServers(s *Spec, d *decoder) {
 	if len(s.Servers) == 0 {
 		return
 	}
-	if !s.HasClients() {
-		n, _ := d.nodeFor("servers")
-		d.errorf(n, "servers", "servers: need clients: (the single client of client: and page: has one server)")
-	}
-	if len(s.Servers) > maxServers {
-		n, _ := d.nodeFor("servers")
-		d.errorf(n, "servers", "%d servers is too many (at most %d)", len(s.Servers), maxServers)
-	}
+	checkWorldList(s, d, "servers", len(s.Servers), maxServers, "has one server")
 	served := map[string]int{} // looked up only
 	for i, st := range s.Servers {
 		path := fmt.Sprintf("servers[%d]", i)

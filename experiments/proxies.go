@@ -61,14 +61,7 @@ func checkProxies(s *Spec, d *decoder) {
 	if len(s.Proxies) == 0 {
 		return
 	}
-	if !s.HasClients() {
-		n, _ := d.nodeFor("proxies")
-		d.errorf(n, "proxies", "proxies: need clients: (the single client of client: and page: talks to its server directly)")
-	}
-	if len(s.Proxies) > maxProxies {
-		n, _ := d.nodeFor("proxies")
-		d.errorf(n, "proxies", "%d proxies is too many (at most %d)", len(s.Proxies), maxProxies)
-	}
+	checkWorldList(s, d, "proxies", len(s.Proxies), maxProxies, "talks to its server directly")
 	names := map[string]string{} // name -> what has it
 	for i, st := range s.Servers {
 		names[st.Name] = fmt.Sprintf("servers[%d]", i)

@@ -1187,18 +1187,19 @@ func checkModelConfigs(s *Spec, d *decoder) {
 		case strings.HasPrefix(err.Error(), "httpmodel: clients["):
 			i, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: clients["), "]")
 			n, p = d.nodeFor("clients["+i+"]", "clients")
-		case strings.HasPrefix(err.Error(), "httpmodel: proxies["):
-			i, rest, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: proxies["), "]")
-			at := "proxies[" + i + "]"
+		case strings.HasPrefix(err.Error(), "httpmodel: proxies["), strings.HasPrefix(err.Error(), "httpmodel: servers["):
+			list, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: "), "[")
+			i, rest, _ := strings.Cut(strings.TrimPrefix(err.Error(), "httpmodel: "+list+"["), "]")
+			at := list + "[" + i + "]"
 			switch {
 			case strings.Contains(rest, ": link loss "):
 				n, p = d.nodeFor(at+".link.loss", at+".link", at)
 			case strings.Contains(rest, " loops through "):
 				n, p = d.nodeFor(at+".upstream", at)
 			default:
-				n, p = d.nodeFor(at, "proxies")
+				n, p = d.nodeFor(at, list)
 			}
-			// The key path names the proxy: drop httpmodel's
+			// The key path names the proxy or server: drop httpmodel's
 			// "proxies[i] (name): " from the message.
 			if _, msg, ok := strings.Cut(rest, "): "); ok {
 				d.errorf(n, p, "%s", msg)

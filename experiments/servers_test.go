@@ -190,6 +190,9 @@ func TestServersErrors(t *testing.T) {
 		{clients + "servers: [{name: A}]", `p.yaml:5:18: servers[0].name: "A" is not a server name`},
 		{clients + "servers: [{name: a, hosts: [Bad_Host]}]", `p.yaml:5:29: servers[0].hosts[0]: "Bad_Host" is not a hostname`},
 		{clients + "servers: [{name: a, link: {loss: 2}}]", "p.yaml:5:34: servers[0].link.loss:"},
+		// In the file's range 0..1, but httpmodel's link needs < 1: its
+		// error is placed at the key, not at models[0].
+		{clients + "servers: [{name: a, link: {loss: 1}}]", "p.yaml:5:34: servers[0].link.loss: link loss 1, want [0, 1)"},
 		{clients + "servers: [{name: a, link: {rtt: -1s}}]", "p.yaml:5:33: servers[0].link.rtt:"},
 		{clients + "servers: [{name: a, server: {workers: -1}}]", "p.yaml:5:39: servers[0].server.workers: -1 is out of range 0..100000"},
 		{clients + "servers: [{name: a, server: {workerz: 1}}]", "servers[0].server.workerz: unknown key"},

@@ -337,19 +337,27 @@ func checkServers(s *Spec, d *decoder) {
 			n, _ := d.nodeFor(path+".hosts", path)
 			d.errorf(n, path+".hosts", "list the hostnames this server serves (only servers[0] also serves the hostnames no server lists)")
 		}
-		for k, h := range st.Hosts {
-			hp := fmt.Sprintf("%s.hosts[%d]", path, k)
-			n, _ := d.nodeFor(hp, path+".hosts", path)
-			if !isHostname(h) {
-				d.errorf(n, hp, "%q is not a hostname (lower-case letters, digits, dots and hyphens, e.g. img.example.com)", h)
-				continue
-			}
-			if j, ok := served[h]; ok {
-				d.errorf(n, hp, "host %q is already served by servers[%d]", h, j)
-				continue
-			}
-			served[h] = i
+		checkHostList(d, path, st.Hosts, served, i, "served by servers")
+	}
+}
+
+// checkHostList checks the hostnames hosts of entry i at path (a
+// servers: or proxies: entry): each well formed and claimed by no
+// earlier entry, whom claimed maps each hostname to; "host %q is
+// already <verb>[j]" names the earlier one.
+func checkHostList(d *decoder, path string, hosts []string, claimed map[string]int, i int, verb string) {
+	for k, h := range hosts {
+		hp := fmt.Sprintf("%s.hosts[%d]", path, k)
+		n, _ := d.nodeFor(hp, path+".hosts", path)
+		if !isHostname(h) {
+			d.errorf(n, hp, "%q is not a hostname (lower-case letters, digits, dots and hyphens, e.g. img.example.com)", h)
+			continue
 		}
+		if j, ok := claimed[h]; ok {
+			d.errorf(n, hp, "host %q is already %s[%d]", h, verb, j)
+			continue
+		}
+		claimed[h] = i
 	}
 }
 
@@ -488,7 +496,11 @@ func pruneInherited(s *Spec, doc *yaml.Node) error {
 	for _, list := range []struct {
 		key    string
 		blocks int
-	}{{"servers", len(s.Servers)}, {"proxies", len(s.Proxies)}} {
+		at     func(i int) ServerSpec
+	}{
+		{"servers", len(s.Servers), func(i int) ServerSpec { return s.Servers[i].Server }},
+		{"proxies", len(s.Proxies), func(i int) ServerSpec { return s.Proxies[i].Server }},
+	} {
 		entries := mappingValue(doc, list.key)
 		if list.blocks == 0 || entries == nil || entries.Kind != yaml.SequenceNode || len(entries.Content) != list.blocks {
 			continue
@@ -505,13 +517,7 @@ func pruneInherited(s *Spec, doc *yaml.Node) error {
 				}
 			}
 			path := fmt.Sprintf("%s[%d].server", list.key, i)
-			var spec ServerSpec
-			for _, b := range serverBlocks(s) {
-				if b.path == path {
-					spec = *b.spec
-				}
-			}
-			v := reflect.ValueOf(spec)
+			v := reflect.ValueOf(list.at(i))
 			srv := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 			for _, f := range fieldsOf(v.Type()) {
 				if s.src.nodes[path+"."+f.key] == nil {

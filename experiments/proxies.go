@@ -82,19 +82,7 @@ func checkProxies(s *Spec, d *decoder) {
 		case p.Name != "":
 			names[p.Name] = path
 		}
-		for k, h := range p.Hosts {
-			hp := fmt.Sprintf("%s.hosts[%d]", path, k)
-			n, _ := d.nodeFor(hp, path+".hosts", path)
-			if !isHostname(h) {
-				d.errorf(n, hp, "%q is not a hostname (lower-case letters, digits, dots and hyphens, e.g. img.example.com)", h)
-				continue
-			}
-			if j, ok := fronted[h]; ok {
-				d.errorf(n, hp, "host %q is already fronted by proxies[%d]", h, j)
-				continue
-			}
-			fronted[h] = i
-		}
+		checkHostList(d, path, p.Hosts, fronted, i, "fronted by proxies")
 		for k, f := range p.For {
 			fp := fmt.Sprintf("%s.for[%d]", path, k)
 			n, _ := d.nodeFor(fp, path+".for", path)

@@ -89,7 +89,9 @@
 // stages (RFC 9112 9.6, "lingering
 // close"): it answers nothing more but goes on reading, so that requests
 // still arriving do not make TCP reset the connection and discard the
-// responses not yet delivered; the client closes the connection once it
+// responses not yet delivered; a request pipelined behind the
+// MaxRequests-th is read but never processed (a proxy does not forward
+// it), and the client sends it again on another connection; the client closes the connection once it
 // has read that response, and the server's side closes with it (or after
 // KeepAliveTimeout at the latest). With MaxConnections open (connections
 // the server application holds: a slot frees when it closes) it refuses

@@ -595,3 +595,34 @@ func TestProxyStreamingCut(t *testing.T) {
 		}
 	}
 }
+
+// TestProxyIgnoresRequestsBehindItsClose: a pipelining client sends
+// every object's request on its one connection to a proxy that closes
+// after MaxRequests. The proxy answers the first MaxRequests, closes,
+// and neither processes nor forwards what was pipelined behind them
+// (RFC 9112 9.6): the client sends those again on a new connection, so
+// each request is forwarded upstream exactly once and the origin
+// serves each once.
+func TestProxyIgnoresRequestsBehindItsClose(t *testing.T) {
+	const objs, max = 9, 3
+	for _, origin := range []Kind{Persistent, Pipelined} {
+		t.Run(origin.String(), func(t *testing.T) {
+			cfg := edgeConfig(1, objs, Model{Kind: Pipelined}, Model{Kind: origin}, 10*time.Millisecond)
+			cfg.Topology.Proxies[0].Server = &Server{MaxRequests: max}
+			res, w := runProxies(t, cfg, 1)
+			requestsOnce(t, res, 1+objs)
+			px := w.proxies[0]
+			if px.metrics.Forwarded != 1+objs || px.metrics.Answered != 1+objs {
+				t.Errorf("proxy forwarded %d, answered %d: want each of the %d requests once", px.metrics.Forwarded, px.metrics.Answered, 1+objs)
+			}
+			if got := w.sites[0].sv.served; got != 1+objs {
+				t.Errorf("origin served %d responses, want %d", got, 1+objs)
+			}
+			// The client pipelines 1+objs requests in all; the proxy
+			// answers max per connection.
+			if want := (1 + objs + max - 1) / max; res.Metrics.Connections < want {
+				t.Errorf("client connections %d, want at least %d", res.Metrics.Connections, want)
+			}
+		})
+	}
+}

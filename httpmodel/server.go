@@ -56,8 +56,12 @@ type serverConn struct {
 	tc     *tcp.Conn
 	client *clientConn // learnt from the first request, for traces
 	served int         // responses written
-	closed bool        // Close called or connection over
-	slot   bool        // holds one of the server's MaxConnections slots
+	// read counts the HTTP/1.x requests taken on the connection; one
+	// behind the MaxRequests-th, which the server answers with close,
+	// is never processed (RFC 9112 9.6), nor forwarded by a proxy.
+	read   int
+	closed bool // Close called or connection over
+	slot   bool // holds one of the server's MaxConnections slots
 	// lingering: closed to requests after MaxRequests, waiting for the
 	// client to close (see linger).
 	lingering bool
@@ -434,6 +438,16 @@ func (sc *serverConn) Delivered(tc *tcp.Conn, tag any) {
 	}
 	if sc.closed {
 		return // a request after we decided to close: never answered here
+	}
+	if m.kind == mRequest && !sc.h2 {
+		if sc.read >= cfg.Server.MaxRequests {
+			// Pipelined behind the request whose response will
+			// say close: a server "MUST NOT process any further
+			// requests received on that connection" (RFC 9112
+			// 9.6); the client sends it again on another.
+			return
+		}
+		sc.read++
 	}
 	if sc.arrive(m) {
 		return // discarded (drop-after-first): the keep-alive timer runs on

@@ -18,11 +18,10 @@ const (
 // Slow start grows the window as Reno's does (slowStartIncrease: one
 // segment per segment delivered when the window counts packets, as Linux,
 // else min(acked, 2 MSS) per ACK, RFC 3465), and only when growth is
-// earned (Ack.growthEarned), but differs from Reno's in two ways. Growth
-// that would pass ssthresh stops at ssthresh and the rest of the ACK is
-// dropped, where Reno carries it into congestion avoidance (and Linux's
-// cubictcp_cong_avoid goes on with what tcp_slow_start leaves). And with
-// HyStart on (CCConfig.HyStart; on in DefaultConfig) slow start can end
+// earned (Ack.growthEarned). Growth that would pass ssthresh stops at
+// ssthresh and the rest of the ACK goes on into congestion avoidance
+// (Linux's cubictcp_cong_avoid goes on with what tcp_slow_start
+// returns), which starts the epoch. Unlike Reno's, with HyStart on (CCConfig.HyStart; on in DefaultConfig) slow start can end
 // before the first loss: see hystart. The window is then the slow-start
 // threshold, and congestion avoidance starts with no W_max.
 //
@@ -124,10 +123,14 @@ func (c *Cubic) OnAck(a Ack) {
 	}
 	if c.InSlowStart() {
 		c.cwnd += slowStartIncrease(a.Acked, c.mss, c.packets)
-		if c.cwnd > c.ssthresh {
-			c.cwnd = c.ssthresh
+		if c.cwnd <= c.ssthresh {
+			return
 		}
-		return
+		// Leave slow start at ssthresh and go on with the rest of the
+		// ACK in congestion avoidance, as Linux's cubictcp_cong_avoid
+		// does with what tcp_slow_start returns.
+		a.Acked = c.cwnd - c.ssthresh
+		c.cwnd = c.ssthresh
 	}
 	mssF := float64(c.mss)
 	cwndSeg := float64(c.cwnd) / mssF

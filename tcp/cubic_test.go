@@ -346,23 +346,27 @@ func TestCubicIdleNoJump(t *testing.T) {
 	t.Logf("cwnd before the idle period %.0f, 5 RTTs after %.0f; W_max %.1f, K %.2f s; %d samples", w0, w5, wmax, k, checked)
 }
 
-// TestCubicSlowStartStopsAtSSThresh pins how CUBIC's slow start differs
-// from Reno's where an ACK takes the window past ssthresh: both stop at
-// ssthresh, but Reno counts the rest of the ACK towards congestion
-// avoidance and CUBIC drops it (the type's doc says so).
-func TestCubicSlowStartStopsAtSSThresh(t *testing.T) {
+// TestCubicSlowStartCarriesIntoCA: where an ACK takes the window past
+// ssthresh, CUBIC and Reno both stop slow start at ssthresh and count
+// the rest of the ACK towards congestion avoidance, as Linux's
+// tcp_slow_start returns it to cubictcp_cong_avoid and
+// tcp_reno_cong_avoid; CUBIC's congestion-avoidance epoch starts there.
+func TestCubicSlowStartCarriesIntoCA(t *testing.T) {
 	for _, packets := range []bool{true, false} {
 		cfg := CCConfig{MSS: testMSS, InitialWindow: 10 * testMSS, Packets: packets}
 		c, r := NewCubic(cfg), NewReno(cfg)
 		c.ssthresh, r.ssthresh = 11*testMSS, 11*testMSS
-		a := Ack{Acked: 2 * testMSS, WindowLimited: true}
+		a := Ack{Now: sim.Time(time.Second), Acked: 2 * testMSS, WindowLimited: true, SRTT: 50 * time.Millisecond}
 		c.OnAck(a)
 		r.OnAck(a)
 		if c.Window() != 11*testMSS || r.Window() != 11*testMSS {
 			t.Fatalf("packets=%v: cwnd cubic %d, reno %d; want 11 MSS both", packets, c.Window()/testMSS, r.Window()/testMSS)
 		}
-		if c.ackedBytes != 0 || r.acked != testMSS {
-			t.Errorf("packets=%v: carried into CA: cubic %d, reno %d bytes; want 0, %d", packets, c.ackedBytes, r.acked, testMSS)
+		if c.ackedBytes != testMSS || r.acked != testMSS {
+			t.Errorf("packets=%v: carried into CA: cubic %d, reno %d bytes; want %d both", packets, c.ackedBytes, r.acked, testMSS)
+		}
+		if c.epoch != a.Now {
+			t.Errorf("packets=%v: CUBIC's epoch %v, want it started by the carried part at %v", packets, c.epoch, a.Now)
 		}
 	}
 }

@@ -104,17 +104,6 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	// The limits are the spec's (models[].connections, models[].shards).
-	for _, c := range []struct {
-		name string
-		v    int
-		max  int
-	}{{"connections", *conns, 1000}, {"shards", *shards, 64}} {
-		if set[c.name] && (c.v < 1 || c.v > c.max) {
-			fmt.Fprintf(stderr, "connsim page: --%s %d: want 1..%d\n", c.name, c.v, c.max)
-			return exitBadUse
-		}
-	}
 	if set["shards"] && *model != "sharded" {
 		fmt.Fprintf(stderr, "connsim page: --shards is for --model sharded (the model is %s)\n", *model)
 		return exitBadUse
@@ -173,12 +162,15 @@ func cmdPage(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		m = experiments.ModelSpec{Name: *model} // Runs reports it
 	}
+	// A value given is set as given: the spec's model check (Runs)
+	// holds the limits (models[].connections, models[].shards) and its
+	// errors name the flag (flagErrors).
 	var given []string
-	if *conns > 0 {
+	if set["connections"] {
 		m.Connections = *conns
 		given = append(given, fmt.Sprintf("connections=%d", *conns))
 	}
-	if *shards > 0 {
+	if set["shards"] {
 		m.Shards = *shards
 		given = append(given, fmt.Sprintf("shards=%d", *shards))
 	}

@@ -555,17 +555,21 @@ func TestOutErrorsAreBadInput(t *testing.T) {
 	}
 }
 
-// TestPageLimits: --shards is 1..64 and its errors name --shards.
+// TestPageLimits: --shards is 1..64 and --connections 1..1000, the
+// limits of a file's models[].shards and models[].connections (the
+// spec's model check, not a copy of it), and the errors name the flag.
 func TestPageLimits(t *testing.T) {
-	for _, arg := range []string{"0", "65", "1000"} {
+	for _, arg := range []string{"0", "-2", "65", "1000"} {
 		code, _, stderr := runCLI(t, "page", "--model", "sharded", "--shards", arg)
-		if code != exitBadUse || !strings.Contains(stderr, "--shards "+arg+": want 1..64") {
+		if code != exitBadUse || !strings.Contains(stderr, "--shards: "+arg+" is out of range 1..64") {
 			t.Errorf("--shards %s: exit %d, stderr %q", arg, code, stderr)
 		}
 	}
-	code, _, stderr := runCLI(t, "page", "--model", "parallel", "--connections", "1001")
-	if code != exitBadUse || !strings.Contains(stderr, "want 1..1000") {
-		t.Errorf("--connections 1001: exit %d, stderr %q", code, stderr)
+	for _, arg := range []string{"0", "1001"} {
+		code, _, stderr := runCLI(t, "page", "--model", "parallel", "--connections", arg)
+		if code != exitBadUse || !strings.Contains(stderr, "--connections: "+arg+" is out of range 1..1000") {
+			t.Errorf("--connections %s: exit %d, stderr %q", arg, code, stderr)
+		}
 	}
 }
 

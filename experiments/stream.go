@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -163,17 +164,26 @@ func (t *tableWriter) num(s string) {
 // int appends an integer cell.
 func (t *tableWriter) int(i int64) {
 	t.next()
-	t.b = strconv.AppendInt(t.b, i, 10)
+	t.b = appendInt(t.b, i)
 }
 
 // uint appends an unsigned integer cell.
 func (t *tableWriter) uint(u uint64) {
 	t.next()
-	t.b = strconv.AppendUint(t.b, u, 10)
+	t.b = appendUint(t.b, u)
 }
 
 // ms appends a cell of v rounded to 6 decimal places (fmtRounded).
 func (t *tableWriter) ms(v float64) {
+	// The rounded value r/1e6 of a count r of millionths under 1e14 in
+	// magnitude is under 1e8, where exact writes it from r again:
+	// Round(r/1e6*1e6) is r (the product is within 0.03 of it). Written
+	// from r at once, without the second rounding; the same digits.
+	if r := math.Round(v * 1e6); math.Abs(r) < 1e14 {
+		t.next()
+		t.b = appendMillionths(t.b, int64(r))
+		return
+	}
 	if !math.IsNaN(v) && math.Abs(v) < 1e15 {
 		v = math.Round(v*1e6) / 1e6
 	}
@@ -211,26 +221,104 @@ func appendExact(b []byte, v float64) []byte {
 	if r/1e6 != v {
 		return strconv.AppendFloat(b, v, 'f', -1, 64)
 	}
-	n := int64(r)
+	return appendMillionths(b, int64(r))
+}
+
+// appendMillionths appends n/1e6 in decimal, for |n| < 1e14: the
+// integer part, and the fraction without its trailing zeros, as
+// strconv's shortest form writes n/1e6. The digits are written in place,
+// two at a time, in room grown once, rather than formatted apart and
+// copied.
+func appendMillionths(b []byte, n int64) []byte {
+	if n == 0 {
+		return append(b, '0')
+	}
 	if n < 0 {
 		b = append(b, '-')
 		n = -n
 	}
-	b = strconv.AppendInt(b, n/1e6, 10)
-	if f := n % 1e6; f != 0 {
-		var d [7]byte
-		d[0] = '.'
-		for i := 6; i >= 1; i-- {
-			d[i] = byte('0' + f%10)
-			f /= 10
-		}
-		k := 7
-		for d[k-1] == '0' {
-			k--
-		}
-		b = append(b, d[:k]...)
+	u := uint64(n)
+	ip, frac := u/1e6, u%1e6
+	w := decimalDigits(ip)
+	l := len(b)
+	b = slices.Grow(b, w+8)[:l+w]
+	putDigits(b[l:], ip)
+	if frac == 0 {
+		return b
 	}
+	// '.' and the six digits of the fraction, in 8 bytes (the last one
+	// spare); the fraction ends at its last digit that is not '0'.
+	var d [8]byte
+	d[0] = '.'
+	hi, lo := frac/1e4, frac%1e4
+	copy(d[1:3], digitPairs[2*hi:])
+	copy(d[3:5], digitPairs[2*(lo/100):])
+	copy(d[5:7], digitPairs[2*(lo%100):])
+	x := binary.LittleEndian.Uint64(d[:]) - 0x0030_3030_3030_3000 // the digits' values; byte 0 '.'
+	k := (bits.Len64(x>>8) + 7) >> 3                              // digits up to the last that is not 0
+	binary.LittleEndian.PutUint64(b[l+w:l+w+8], binary.LittleEndian.Uint64(d[:]))
+	return b[:l+w+1+k]
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// decimalDigits is the number of digits of u in decimal.
+func decimalDigits(u uint64) int {
+	n := 1
+	for u >= 100 {
+		u /= 100
+		n += 2
+	}
+	if u >= 10 {
+		n++
+	}
+	return n
+}
+
+// putDigits writes u in decimal into d, which has its number of digits.
+func putDigits(d []byte, u uint64) {
+	i := len(d)
+	for u >= 100 {
+		q := u / 100
+		r := u - 100*q
+		i -= 2
+		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		d[i-2], d[i-1] = digitPairs[2*u], digitPairs[2*u+1]
+		return
+	}
+	d[i-1] = byte('0' + u)
+}
+
+// appendUint appends u in decimal: strconv.AppendUint's digits, written
+// in place.
+func appendUint(b []byte, u uint64) []byte {
+	w := decimalDigits(u)
+	l := len(b)
+	b = slices.Grow(b, w)[:l+w]
+	putDigits(b[l:], u)
 	return b
+}
+
+// appendInt appends i in decimal, as strconv.AppendInt does.
+func appendInt(b []byte, i int64) []byte {
+	if i < 0 {
+		b = append(b, '-')
+		return appendUint(b, -uint64(i))
+	}
+	return appendUint(b, uint64(i))
 }
 
 // end ends the row and writes it.
@@ -316,6 +404,30 @@ type RequestsWriter struct {
 	pop  bool // the spec has clients: the population columns
 
 	point []AxisValue // the point of the last row written, checked
+
+	// The cells model to run of the last row written, and what they
+	// were made of: the requests of a run share them, and they are
+	// copied rather than made again.
+	prefix      []byte
+	prefixCols  int
+	prefixModel string
+	prefixRun   int
+	prefixVals  []uint64 // the swept values' bits
+	prefixOK    bool
+}
+
+// samePrefix reports whether r's cells model to run are those of the
+// last row written: the same model, run and swept values (bit for bit).
+func (w *RequestsWriter) samePrefix(r *RequestRow) bool {
+	if !w.prefixOK || r.Run != w.prefixRun || r.Model != w.prefixModel || len(r.Point) != len(w.prefixVals) {
+		return false
+	}
+	for i, a := range r.Point {
+		if math.Float64bits(a.Value) != w.prefixVals[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // NewRequestsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -339,13 +451,28 @@ func (w *RequestsWriter) Write(r RequestRow) error {
 	w.n++
 	t := w.t
 	t.start()
-	if err := t.str(r.Model); err != nil {
-		return err
+	if w.samePrefix(&r) {
+		t.b = append(t.b, w.prefix...)
+		t.col = w.prefixCols
+	} else {
+		w.prefixOK = false
+		mark := len(t.b)
+		if err := t.str(r.Model); err != nil {
+			return err
+		}
+		for _, a := range r.Point {
+			t.exact(a.Value)
+		}
+		t.int(int64(r.Run))
+		w.prefix = append(w.prefix[:0], t.b[mark:]...)
+		w.prefixCols = t.col
+		w.prefixModel, w.prefixRun = r.Model, r.Run
+		w.prefixVals = w.prefixVals[:0]
+		for _, a := range r.Point {
+			w.prefixVals = append(w.prefixVals, math.Float64bits(a.Value))
+		}
+		w.prefixOK = true
 	}
-	for _, a := range r.Point {
-		t.exact(a.Value)
-	}
-	t.int(int64(r.Run))
 	t.int(int64(r.Request))
 	if err := t.str(r.Host); err != nil {
 		return err

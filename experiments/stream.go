@@ -246,18 +246,21 @@ func appendMillionths(b []byte, n int64) []byte {
 	if frac == 0 {
 		return b
 	}
-	// '.' and the six digits of the fraction, in 8 bytes (the last one
-	// spare); the fraction ends at its last digit that is not '0'.
-	var d [8]byte
-	d[0] = '.'
+	// '.' and the six digits of the fraction, as the bytes of a word
+	// (the last one spare); the fraction ends at its last digit that is
+	// not '0'.
 	hi, lo := frac/1e4, frac%1e4
-	copy(d[1:3], digitPairs[2*hi:])
-	copy(d[3:5], digitPairs[2*(lo/100):])
-	copy(d[5:7], digitPairs[2*(lo%100):])
-	x := binary.LittleEndian.Uint64(d[:]) - 0x0030_3030_3030_3000 // the digits' values; byte 0 '.'
-	k := (bits.Len64(x>>8) + 7) >> 3                              // digits up to the last that is not 0
-	binary.LittleEndian.PutUint64(b[l+w:l+w+8], binary.LittleEndian.Uint64(d[:]))
+	d := '.' | uint64(digitPair(hi))<<8 | uint64(digitPair(lo/100))<<24 | uint64(digitPair(lo%100))<<40
+	x := (d - 0x0030_3030_3030_3000) >> 8 // the digits' values
+	k := (bits.Len64(x) + 7) >> 3         // digits up to the last that is not 0
+	binary.LittleEndian.PutUint64(b[l+w:l+w+8], d)
 	return b[:l+w+1+k]
+}
+
+// digitPair is the two digits of v < 100 as the bytes of a little-endian
+// word: the tens first.
+func digitPair(v uint64) uint16 {
+	return uint16(digitPairs[2*v]) | uint16(digitPairs[2*v+1])<<8
 }
 
 // digitPairs holds "00" to "99".
@@ -350,6 +353,7 @@ type ResultsWriter struct {
 	t       *tableWriter
 	keys    []string
 	metrics []Metric // metricsOf(spec)
+	m       *Metrics // the row's metrics, read through Metric.get (a row passed to it would escape)
 }
 
 // NewResultsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -358,13 +362,14 @@ func NewResultsWriter(w io.Writer, spec *Spec, f Format) (*ResultsWriter, error)
 	if err != nil {
 		return nil, err
 	}
-	return &ResultsWriter{t: t, keys: sweepKeys(spec), metrics: metricsOf(spec)}, nil
+	return &ResultsWriter{t: t, keys: sweepKeys(spec), metrics: metricsOf(spec), m: new(Metrics)}, nil
 }
 
 // Write writes one run's row. A failed run has empty metric cells and its
 // message in error.
 func (w *ResultsWriter) Write(r Row) error {
-	if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("run %d", r.Index) }); err != nil {
+	index := r.Index
+	if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("run %d", index) }); err != nil {
 		return err
 	}
 	t := w.t
@@ -377,14 +382,15 @@ func (w *ResultsWriter) Write(r Row) error {
 	}
 	t.int(int64(r.Run))
 	t.uint(r.Seed)
+	*w.m = r.Metrics
 	for _, mt := range w.metrics {
 		switch {
 		case r.Err != "":
 			t.num("")
 		case mt.Integer:
-			t.int(int64(mt.get(&r.Metrics)))
+			t.int(int64(mt.get(w.m)))
 		default:
-			t.ms(mt.get(&r.Metrics))
+			t.ms(mt.get(w.m))
 		}
 	}
 	if err := t.str(r.Err); err != nil {
@@ -505,6 +511,7 @@ func (w *RequestsWriter) Close() error { return w.t.close() }
 type summaryGroup struct {
 	row  SummaryRow
 	vals [][]float64 // per metric, the successful runs' non-NaN values
+	m    Metrics     // the row added, read through Metric.get (a row passed to it would escape)
 }
 
 func newSummaryGroup(r Row) *summaryGroup {
@@ -537,8 +544,9 @@ func (g *summaryGroup) add(r Row) {
 		return
 	}
 	g.row.Runs++
+	g.m = r.Metrics
 	for i, mt := range metricTable {
-		if v := mt.get(&r.Metrics); !math.IsNaN(v) {
+		if v := mt.get(&g.m); !math.IsNaN(v) {
 			g.vals[i] = append(g.vals[i], v)
 		}
 	}
@@ -546,10 +554,26 @@ func (g *summaryGroup) add(r Row) {
 
 // finish computes the quartiles (see Summarize).
 func (g *summaryGroup) finish() SummaryRow {
-	g.row.Stats = make([]Quartiles, len(metricTable))
+	return g.finishInto(nil)
+}
+
+// finishInto is finish, with the row's statistics in stats when it has
+// room for them (a row not kept after it is written).
+func (g *summaryGroup) finishInto(stats []Quartiles) SummaryRow {
+	if cap(stats) >= len(metricTable) {
+		g.row.Stats = stats[:len(metricTable)]
+	} else {
+		g.row.Stats = make([]Quartiles, len(metricTable))
+	}
 	for m, vs := range g.vals {
-		if len(vs) == 0 {
+		switch len(vs) {
+		case 0:
 			g.row.Stats[m] = Quartiles{math.NaN(), math.NaN(), math.NaN()}
+			continue
+		case 1:
+			// Every quantile of one value is that value (what
+			// stat.Quantile returns, without its checks).
+			g.row.Stats[m] = Quartiles{Median: vs[0], P25: vs[0], P75: vs[0]}
 			continue
 		}
 		sort.Float64s(vs)
@@ -581,8 +605,9 @@ type Summarizer struct {
 	spill     *bufio.Writer
 	spillFile io.ReadWriteSeeker
 	spilled   int
-	buf       []byte // a spilled row, reused
-	last      int    // Index of the last row added
+	buf       []byte      // a spilled row, reused
+	stats     []Quartiles // a spilled row's statistics, reused
+	last      int         // Index of the last row added
 	added     bool
 
 	stream *summaryWriter // after Stream: finished rows written as they come
@@ -658,7 +683,15 @@ func (s *Summarizer) close() error {
 	if s.cur == nil {
 		return nil
 	}
-	row := s.cur.finish()
+	var row SummaryRow
+	if s.spill != nil {
+		// The row is written, not kept: the next one reuses its
+		// statistics.
+		row = s.cur.finishInto(s.stats)
+		s.stats = row.Stats
+	} else {
+		row = s.cur.finish()
+	}
 	s.spare, s.cur = s.cur, nil
 	if s.stream != nil && !s.partial {
 		if err := s.stream.write(row); err != nil {

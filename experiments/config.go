@@ -125,6 +125,17 @@ func modelOf(kind httpmodel.Kind, m ModelSpec) httpmodel.Model {
 // entry is one object.
 func pageConfig(p PageSpec, expand bool) httpmodel.Page {
 	page := httpmodel.Page{Host: p.Host, HTML: int64(p.HTML)}
+	n := 0
+	for _, o := range p.Objects {
+		if expand {
+			n += max(o.Count, 0)
+		} else {
+			n += max(min(o.Count, 1), 0)
+		}
+	}
+	if n > 0 {
+		page.Objects = make([]httpmodel.Object, 0, n) // one allocation, not one per doubling
+	}
 	for _, o := range p.Objects {
 		host := o.Host
 		if host == p.Host {

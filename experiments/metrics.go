@@ -240,6 +240,10 @@ var RequestMetricNames = func() []string {
 	return names
 }()
 
+// defaultRequestBytes is http.request_bytes when the spec does not set
+// it (studiesRequests asks for every summary row written).
+var defaultRequestBytes = defaultSpec().HTTP.RequestBytes
+
 // studiesRequests reports whether the spec's files have requestMetrics:
 // it has no clients: and sweeps http.request_bytes or the http section,
 // or sets http.request_bytes to other than its default.
@@ -247,7 +251,7 @@ func (s *Spec) studiesRequests() bool {
 	if s == nil || s.HasClients() {
 		return false
 	}
-	if s.HTTP.RequestBytes != defaultSpec().HTTP.RequestBytes {
+	if s.HTTP.RequestBytes != defaultRequestBytes {
 		return true
 	}
 	for _, a := range s.Sweep {

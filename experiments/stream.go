@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strconv"
@@ -163,17 +164,26 @@ func (t *tableWriter) num(s string) {
 // int appends an integer cell.
 func (t *tableWriter) int(i int64) {
 	t.next()
-	t.b = strconv.AppendInt(t.b, i, 10)
+	t.b = appendInt(t.b, i)
 }
 
 // uint appends an unsigned integer cell.
 func (t *tableWriter) uint(u uint64) {
 	t.next()
-	t.b = strconv.AppendUint(t.b, u, 10)
+	t.b = appendUint(t.b, u)
 }
 
 // ms appends a cell of v rounded to 6 decimal places (fmtRounded).
 func (t *tableWriter) ms(v float64) {
+	// The rounded value r/1e6 of a count r of millionths under 1e14 in
+	// magnitude is under 1e8, where exact writes it from r again:
+	// Round(r/1e6*1e6) is r (the product is within 0.03 of it). Written
+	// from r at once, without the second rounding; the same digits.
+	if r := math.Round(v * 1e6); math.Abs(r) < 1e14 {
+		t.next()
+		t.b = appendMillionths(t.b, int64(r))
+		return
+	}
 	if !math.IsNaN(v) && math.Abs(v) < 1e15 {
 		v = math.Round(v*1e6) / 1e6
 	}
@@ -211,26 +221,107 @@ func appendExact(b []byte, v float64) []byte {
 	if r/1e6 != v {
 		return strconv.AppendFloat(b, v, 'f', -1, 64)
 	}
-	n := int64(r)
+	return appendMillionths(b, int64(r))
+}
+
+// appendMillionths appends n/1e6 in decimal, for |n| < 1e14: the
+// integer part, and the fraction without its trailing zeros, as
+// strconv's shortest form writes n/1e6. The digits are written in place,
+// two at a time, in room grown once, rather than formatted apart and
+// copied.
+func appendMillionths(b []byte, n int64) []byte {
+	if n == 0 {
+		return append(b, '0')
+	}
 	if n < 0 {
 		b = append(b, '-')
 		n = -n
 	}
-	b = strconv.AppendInt(b, n/1e6, 10)
-	if f := n % 1e6; f != 0 {
-		var d [7]byte
-		d[0] = '.'
-		for i := 6; i >= 1; i-- {
-			d[i] = byte('0' + f%10)
-			f /= 10
-		}
-		k := 7
-		for d[k-1] == '0' {
-			k--
-		}
-		b = append(b, d[:k]...)
+	u := uint64(n)
+	ip, frac := u/1e6, u%1e6
+	w := decimalDigits(ip)
+	l := len(b)
+	b = slices.Grow(b, w+8)[:l+w]
+	putDigits(b[l:], ip)
+	if frac == 0 {
+		return b
 	}
+	// '.' and the six digits of the fraction, as the bytes of a word
+	// (the last one spare); the fraction ends at its last digit that is
+	// not '0'.
+	hi, lo := frac/1e4, frac%1e4
+	d := '.' | uint64(digitPair(hi))<<8 | uint64(digitPair(lo/100))<<24 | uint64(digitPair(lo%100))<<40
+	x := (d - 0x0030_3030_3030_3000) >> 8 // the digits' values
+	k := (bits.Len64(x) + 7) >> 3         // digits up to the last that is not 0
+	binary.LittleEndian.PutUint64(b[l+w:l+w+8], d)
+	return b[:l+w+1+k]
+}
+
+// digitPair is the two digits of v < 100 as the bytes of a little-endian
+// word: the tens first.
+func digitPair(v uint64) uint16 {
+	return uint16(digitPairs[2*v]) | uint16(digitPairs[2*v+1])<<8
+}
+
+// digitPairs holds "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// decimalDigits is the number of digits of u in decimal.
+func decimalDigits(u uint64) int {
+	n := 1
+	for u >= 100 {
+		u /= 100
+		n += 2
+	}
+	if u >= 10 {
+		n++
+	}
+	return n
+}
+
+// putDigits writes u in decimal into d, which has its number of digits.
+func putDigits(d []byte, u uint64) {
+	i := len(d)
+	for u >= 100 {
+		q := u / 100
+		r := u - 100*q
+		i -= 2
+		d[i], d[i+1] = digitPairs[2*r], digitPairs[2*r+1]
+		u = q
+	}
+	if u >= 10 {
+		d[i-2], d[i-1] = digitPairs[2*u], digitPairs[2*u+1]
+		return
+	}
+	d[i-1] = byte('0' + u)
+}
+
+// appendUint appends u in decimal: strconv.AppendUint's digits, written
+// in place.
+func appendUint(b []byte, u uint64) []byte {
+	w := decimalDigits(u)
+	l := len(b)
+	b = slices.Grow(b, w)[:l+w]
+	putDigits(b[l:], u)
 	return b
+}
+
+// appendInt appends i in decimal, as strconv.AppendInt does.
+func appendInt(b []byte, i int64) []byte {
+	if i < 0 {
+		b = append(b, '-')
+		return appendUint(b, -uint64(i))
+	}
+	return appendUint(b, uint64(i))
 }
 
 // end ends the row and writes it.
@@ -262,6 +353,7 @@ type ResultsWriter struct {
 	t       *tableWriter
 	keys    []string
 	metrics []Metric // metricsOf(spec)
+	m       *Metrics // the row's metrics, read through Metric.get (a row passed to it would escape)
 }
 
 // NewResultsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -270,13 +362,14 @@ func NewResultsWriter(w io.Writer, spec *Spec, f Format) (*ResultsWriter, error)
 	if err != nil {
 		return nil, err
 	}
-	return &ResultsWriter{t: t, keys: sweepKeys(spec), metrics: metricsOf(spec)}, nil
+	return &ResultsWriter{t: t, keys: sweepKeys(spec), metrics: metricsOf(spec), m: new(Metrics)}, nil
 }
 
 // Write writes one run's row. A failed run has empty metric cells and its
 // message in error.
 func (w *ResultsWriter) Write(r Row) error {
-	if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("run %d", r.Index) }); err != nil {
+	index := r.Index
+	if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("run %d", index) }); err != nil {
 		return err
 	}
 	t := w.t
@@ -289,14 +382,15 @@ func (w *ResultsWriter) Write(r Row) error {
 	}
 	t.int(int64(r.Run))
 	t.uint(r.Seed)
+	*w.m = r.Metrics
 	for _, mt := range w.metrics {
 		switch {
 		case r.Err != "":
 			t.num("")
 		case mt.Integer:
-			t.int(int64(mt.get(&r.Metrics)))
+			t.int(int64(mt.get(w.m)))
 		default:
-			t.ms(mt.get(&r.Metrics))
+			t.ms(mt.get(w.m))
 		}
 	}
 	if err := t.str(r.Err); err != nil {
@@ -316,6 +410,30 @@ type RequestsWriter struct {
 	pop  bool // the spec has clients: the population columns
 
 	point []AxisValue // the point of the last row written, checked
+
+	// The cells model to run of the last row written, and what they
+	// were made of: the requests of a run share them, and they are
+	// copied rather than made again.
+	prefix      []byte
+	prefixCols  int
+	prefixModel string
+	prefixRun   int
+	prefixVals  []uint64 // the swept values' bits
+	prefixOK    bool
+}
+
+// samePrefix reports whether r's cells model to run are those of the
+// last row written: the same model, run and swept values (bit for bit).
+func (w *RequestsWriter) samePrefix(r *RequestRow) bool {
+	if !w.prefixOK || r.Run != w.prefixRun || r.Model != w.prefixModel || len(r.Point) != len(w.prefixVals) {
+		return false
+	}
+	for i, a := range r.Point {
+		if math.Float64bits(a.Value) != w.prefixVals[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // NewRequestsWriter writes the header (CSV) or the opening bracket (JSON).
@@ -339,13 +457,28 @@ func (w *RequestsWriter) Write(r RequestRow) error {
 	w.n++
 	t := w.t
 	t.start()
-	if err := t.str(r.Model); err != nil {
-		return err
+	if w.samePrefix(&r) {
+		t.b = append(t.b, w.prefix...)
+		t.col = w.prefixCols
+	} else {
+		w.prefixOK = false
+		mark := len(t.b)
+		if err := t.str(r.Model); err != nil {
+			return err
+		}
+		for _, a := range r.Point {
+			t.exact(a.Value)
+		}
+		t.int(int64(r.Run))
+		w.prefix = append(w.prefix[:0], t.b[mark:]...)
+		w.prefixCols = t.col
+		w.prefixModel, w.prefixRun = r.Model, r.Run
+		w.prefixVals = w.prefixVals[:0]
+		for _, a := range r.Point {
+			w.prefixVals = append(w.prefixVals, math.Float64bits(a.Value))
+		}
+		w.prefixOK = true
 	}
-	for _, a := range r.Point {
-		t.exact(a.Value)
-	}
-	t.int(int64(r.Run))
 	t.int(int64(r.Request))
 	if err := t.str(r.Host); err != nil {
 		return err
@@ -378,6 +511,7 @@ func (w *RequestsWriter) Close() error { return w.t.close() }
 type summaryGroup struct {
 	row  SummaryRow
 	vals [][]float64 // per metric, the successful runs' non-NaN values
+	m    Metrics     // the row added, read through Metric.get (a row passed to it would escape)
 }
 
 func newSummaryGroup(r Row) *summaryGroup {
@@ -410,8 +544,9 @@ func (g *summaryGroup) add(r Row) {
 		return
 	}
 	g.row.Runs++
+	g.m = r.Metrics
 	for i, mt := range metricTable {
-		if v := mt.get(&r.Metrics); !math.IsNaN(v) {
+		if v := mt.get(&g.m); !math.IsNaN(v) {
 			g.vals[i] = append(g.vals[i], v)
 		}
 	}
@@ -419,10 +554,26 @@ func (g *summaryGroup) add(r Row) {
 
 // finish computes the quartiles (see Summarize).
 func (g *summaryGroup) finish() SummaryRow {
-	g.row.Stats = make([]Quartiles, len(metricTable))
+	return g.finishInto(nil)
+}
+
+// finishInto is finish, with the row's statistics in stats when it has
+// room for them (a row not kept after it is written).
+func (g *summaryGroup) finishInto(stats []Quartiles) SummaryRow {
+	if cap(stats) >= len(metricTable) {
+		g.row.Stats = stats[:len(metricTable)]
+	} else {
+		g.row.Stats = make([]Quartiles, len(metricTable))
+	}
 	for m, vs := range g.vals {
-		if len(vs) == 0 {
+		switch len(vs) {
+		case 0:
 			g.row.Stats[m] = Quartiles{math.NaN(), math.NaN(), math.NaN()}
+			continue
+		case 1:
+			// Every quantile of one value is that value (what
+			// stat.Quantile returns, without its checks).
+			g.row.Stats[m] = Quartiles{Median: vs[0], P25: vs[0], P75: vs[0]}
 			continue
 		}
 		sort.Float64s(vs)
@@ -454,8 +605,9 @@ type Summarizer struct {
 	spill     *bufio.Writer
 	spillFile io.ReadWriteSeeker
 	spilled   int
-	buf       []byte // a spilled row, reused
-	last      int    // Index of the last row added
+	buf       []byte      // a spilled row, reused
+	stats     []Quartiles // a spilled row's statistics, reused
+	last      int         // Index of the last row added
 	added     bool
 
 	stream *summaryWriter // after Stream: finished rows written as they come
@@ -531,7 +683,15 @@ func (s *Summarizer) close() error {
 	if s.cur == nil {
 		return nil
 	}
-	row := s.cur.finish()
+	var row SummaryRow
+	if s.spill != nil {
+		// The row is written, not kept: the next one reuses its
+		// statistics.
+		row = s.cur.finishInto(s.stats)
+		s.stats = row.Stats
+	} else {
+		row = s.cur.finish()
+	}
 	s.spare, s.cur = s.cur, nil
 	if s.stream != nil && !s.partial {
 		if err := s.stream.write(row); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -360,5 +361,85 @@ func TestSummaryMarksPartialRuns(t *testing.T) {
 	}
 	if sum := Summarize(partial); sum[0].Runs != 1 || sum[0].Failed != 1 || sum[0].NotRun != 2 {
 		t.Errorf("got runs %d failed %d not run %d, want 1, 1, 2", sum[0].Runs, sum[0].Failed, sum[0].NotRun)
+	}
+}
+
+// TestRequestsWriterRowPrefix: the requests writer copies the cells
+// model to run from the row before when they are the same, and makes them
+// again when the model, the run or a swept value changes, even in a point
+// slice the caller reuses and changes: each row is written as a writer
+// that has written nothing before writes it, in CSV and JSON.
+func TestRequestsWriterRowPrefix(t *testing.T) {
+	s := mustLoad(t, writerSpec)
+	pts, err := s.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := slices.Clone(pts[0].Axes)
+	var rows []RequestRow
+	add := func(model string, point []AxisValue, run int) {
+		rows = append(rows, RequestRow{Model: model, Point: point, Run: run, Request: len(rows), Host: "example.com",
+			Connection: 1, Bytes: 100, StartMS: float64(len(rows)) / 3, EndMS: 10})
+	}
+	add("persistent", pts[0].Axes, 0)
+	add("persistent", pts[0].Axes, 0)
+	add("persistent", pts[0].Axes, 1) // the run changes
+	add("pipe, deep", pts[0].Axes, 1) // the model
+	add("pipe, deep", pts[1].Axes, 1) // a swept value
+	add("pipe, deep", pts[1].Axes, 1)
+	add("pipe, deep", shared, 1) // the values of pts[0], in another slice
+	add("pipe, deep", shared, 1)
+	shared2 := shared                      // the same slice, its value changed below
+	rows = append(rows, rows[len(rows)-1]) // (the row is copied; its Point shares shared's array)
+	rows[len(rows)-1].Point = shared2
+	for _, f := range []Format{CSV, JSON} {
+		// Each row's line as a fresh writer writes it; the slice's
+		// value changes before the last row is written.
+		var lines []string
+		var header, tail string
+		var all bytes.Buffer
+		qw, err := NewRequestsWriter(&all, s, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			if i == len(rows)-1 {
+				shared[0].Value = pts[3].Axes[0].Value
+			}
+			var one bytes.Buffer
+			w, err := NewRequestsWriter(&one, s, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Write(r); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := qw.Write(r); err != nil {
+				t.Fatal(err)
+			}
+			text := one.String()
+			if f == CSV {
+				h, line, _ := strings.Cut(text, "\n")
+				header, tail = h+"\n", ""
+				lines = append(lines, line)
+			} else {
+				header, tail = "[", "\n]\n"
+				lines = append(lines, strings.TrimSuffix(strings.TrimPrefix(text, "["), "\n]\n"))
+			}
+		}
+		if err := qw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		want := header + strings.Join(lines, map[Format]string{CSV: "", JSON: ","}[f]) + tail
+		if all.String() != want {
+			t.Errorf("format %d: rows written one after another:\n%s\nwant:\n%s", f, all.String(), want)
+		}
+		if !strings.Contains(all.String(), fmtExact(pts[3].Axes[0].Value)) {
+			t.Errorf("format %d: the changed swept value %v is not written", f, pts[3].Axes[0].Value)
+		}
+		shared[0].Value = pts[0].Axes[0].Value
 	}
 }

@@ -483,7 +483,13 @@ func readManifest(dir string) (*manifest, error) {
 // m.Files and writes dir/manifest.json. It syncs every file and folder on
 // the way (the figures are written without), so that what the manifest
 // lists is on disk before the folder is swapped in.
-func writeManifest(dir string, m *manifest) error {
+func writeManifest(dir string, m *manifest) error { return writeManifestKnown(dir, m, nil) }
+
+// writeManifestKnown is writeManifest, given the size and SHA-256 of
+// files already synced and not written since (the streamed tables,
+// hashed as they were closed), by name: those are neither read nor
+// synced again.
+func writeManifestKnown(dir string, m *manifest, known map[string]manifestFile) error {
 	m.Files = nil
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -500,6 +506,10 @@ func writeManifest(dir string, m *manifest) error {
 		}
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("%s: not a regular file", p)
+		}
+		if k, ok := known[rel]; ok {
+			m.Files = append(m.Files, k)
+			return nil
 		}
 		size, sum, err := hashFile(p)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/connsim/connsim/experiments"
@@ -77,9 +79,13 @@ type streamOut struct {
 	plan *experiments.Plan // the runs, for the figures that show one
 	o    outputOpts
 
-	staging    string
-	files      []*os.File
-	bufs       []*bufio.Writer
+	staging string
+	files   []*os.File
+	names   []string // the files' names in the staging folder
+	bufs    []*bufio.Writer
+	// sums are the streamed files' sizes and SHA-256, taken as they are
+	// closed, for the manifest (not read again after the last run).
+	sums       map[string]manifestFile
 	results    *experiments.ResultsWriter
 	requests   *experiments.RequestsWriter
 	hops       *experiments.HopsWriter // hops.csv: with proxies (wantsHops)
@@ -156,6 +162,7 @@ func (so *streamOut) open() error {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 		so.files = append(so.files, f)
+		so.names = append(so.names, name)
 		so.bufs = append(so.bufs, bufio.NewWriterSize(f, 64<<10))
 	}
 	if so.results, err = experiments.NewResultsWriter(so.bufs[0], so.s, so.format()); err != nil {
@@ -174,6 +181,7 @@ func (so *streamOut) open() error {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 		so.files = append(so.files, f)
+		so.names = append(so.names, name)
 		so.bufs = append(so.bufs, bufio.NewWriterSize(f, 64<<10))
 		if so.hops, err = experiments.NewHopsWriter(so.bufs[3], so.s, so.format()); err != nil {
 			return err
@@ -328,22 +336,52 @@ func (so *streamOut) closeFiles() error {
 			return err
 		}
 	}
-	for i, f := range so.files {
+	for i := range so.files {
 		if err := so.bufs[i].Flush(); err != nil {
 			return err
 		}
-		if err := f.Chmod(0o644); err != nil {
-			return err
-		}
-		if err := f.Sync(); err != nil {
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
 	}
+	// Each file is synced, and read back for the manifest's SHA-256,
+	// at once: the reading (from the page cache) and the hashing go on
+	// while the disk syncs, on the cores the runs have left.
+	errs := make([]error, 2*len(so.files))
+	sums := make([]manifestFile, len(so.files))
+	var wg sync.WaitGroup
+	for i, f := range so.files {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			errs[2*i] = syncClose(f)
+		}()
+		go func() {
+			defer wg.Done()
+			size, sum, err := hashFile(filepath.Join(so.staging, so.names[i]))
+			sums[i], errs[2*i+1] = manifestFile{Name: so.names[i], Bytes: size, SHA256: sum}, err
+		}()
+	}
+	wg.Wait()
 	so.files = nil
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	so.sums = map[string]manifestFile{}
+	for _, m := range sums {
+		so.sums[m.Name] = m
+	}
 	return nil
+}
+
+// syncClose makes a written file's mode 0644, syncs and closes it.
+func syncClose(f *os.File) error {
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // finish writes the rest of the folder and commits it: to OUT/NAME, or,
@@ -388,7 +426,7 @@ func (so *streamOut) finishFiles() (written, error) {
 	if err := od.do("write", manifestName); err != nil {
 		return written{}, err
 	}
-	if err := writeManifest(so.staging, m); err != nil {
+	if err := writeManifestKnown(so.staging, m, so.sums); err != nil {
 		return written{}, err
 	}
 	w.partial = m.Status == statusPartial
@@ -426,6 +464,7 @@ func (so *streamOut) writeRest() (plotErr error, cut bool, err error) {
 		return nil
 	}
 	if !so.summaryStreamed {
+		delete(so.sums, "summary."+o.format) // written again
 		if err := write("summary."+o.format, func(w io.Writer) error { return so.summarizer.WriteSummary(w, s, so.format()) }); err != nil {
 			return nil, false, err
 		}

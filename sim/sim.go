@@ -41,8 +41,14 @@ func (t Time) String() string {
 
 // event is one scheduled callback. One-shot events are owned by the
 // scheduler; a Timer embeds its own.
+//
+// at is the event's key in the queue. A Timer moved later while queued
+// keeps its key and records the new deadline in due (see Timer.ResetAt):
+// when the key comes up, next queues it again at due instead of running
+// it. For every other event due equals at.
 type event struct {
 	at     Time
+	due    Time // when the event runs: at, or later for a Timer moved on
 	seq    uint64
 	fn     func()
 	bucket int32 // radix bucket holding the event, -1 when not queued
@@ -163,7 +169,7 @@ func (s *Scheduler) At(t Time, fn func()) {
 	} else {
 		e = &event{}
 	}
-	e.at, e.fn = t, fn
+	e.at, e.due, e.fn = t, t, fn
 	s.push(e)
 }
 
@@ -200,8 +206,25 @@ const maxTime = Time(1<<63 - 1)
 // next takes the earliest event out of the queue if it is at or before
 // limit, and returns nil otherwise. When the earliest event is after limit
 // the base stays where it is, so that events may still be scheduled between
-// Now and that event.
+// Now and that event. A Timer whose key comes up before its deadline (it
+// was moved later while queued) goes back into the queue at its deadline,
+// with the sequence number of its last ResetAt, and does not run: the
+// events run in exactly the order, and number, they would have if the
+// Timer had been moved at once.
 func (s *Scheduler) next(limit Time) *event {
+	for {
+		e := s.earliest(limit)
+		if e == nil || e.due == e.at {
+			return e
+		}
+		e.at = e.due
+		s.insert(e)
+	}
+}
+
+// earliest takes the event with the lowest key out of the queue if its key
+// is at or before limit, and returns nil otherwise (see next).
+func (s *Scheduler) earliest(limit Time) *event {
 	if s.head0 < len(s.buckets[0]) {
 		if s.base > limit {
 			return nil
@@ -335,23 +358,28 @@ func (s *Scheduler) InitTimer(t *Timer, fn func()) {
 
 // ResetAt arms the timer to fire at at, replacing any earlier deadline. The
 // timer takes a new sequence number, as a fresh event would.
+//
+// A queued timer moved later (a retransmission timer pushed on by every
+// ACK) stays where it is in the queue: only its deadline and sequence
+// number change, and next queues it again at the deadline when its old
+// key comes up, as Linux's and quic-go's timers check a moved deadline
+// when they fire. A timer moved earlier, or to the same instant in bucket
+// 0 (which is kept in sequence order), is moved at once.
 func (t *Timer) ResetAt(at Time) {
 	s := t.s
 	if at < s.now {
 		panic(fmt.Sprintf("sim: Timer.ResetAt(%v) before Now(%v)", at, s.now))
 	}
 	e := &t.ev
-	if e.bucket > 0 && int(e.bucket) == s.bucketOf(at) {
-		// Same unordered bucket (the usual case for a retransmission
-		// timer pushed a little later on every ACK): update in place.
+	if e.bucket >= 0 && (at > e.at || (at == e.at && e.bucket > 0)) {
 		s.seq++
-		e.at, e.seq = at, s.seq
+		e.due, e.seq = at, s.seq
 		return
 	}
 	if e.bucket >= 0 {
 		s.remove(e)
 	}
-	e.at = at
+	e.at, e.due = at, at
 	s.push(e)
 }
 
@@ -376,7 +404,7 @@ func (t *Timer) Stop() bool {
 func (t *Timer) Pending() bool { return t.ev.bucket >= 0 }
 
 // When returns the deadline of an armed timer.
-func (t *Timer) When() Time { return t.ev.at }
+func (t *Timer) When() Time { return t.ev.due }
 
 // Radix heap operations.
 
@@ -393,6 +421,14 @@ func (s *Scheduler) bucketOf(at Time) int {
 func (s *Scheduler) push(e *event) {
 	s.seq++
 	e.seq = s.seq
+	s.insert(e)
+}
+
+// insert queues e at e.at with the sequence number it has: push's, or for
+// a Timer taken out before its deadline (see next), that of its last
+// ResetAt; its deadline is after the base, so it never goes to bucket 0,
+// whose order a late sequence number would break.
+func (s *Scheduler) insert(e *event) {
 	k := s.bucketOf(e.at)
 	b := s.buckets[k]
 	e.bucket, e.pos = int32(k), int32(len(b))

@@ -622,7 +622,7 @@ func (e *Endpoint) receiveSYN(p *link.Packet, src *Conn) *Conn {
 		return c
 	}
 	// Nobody listening: reset, as a closed port does.
-	e.send(link.Packet{
+	e.send(&link.Packet{
 		Dst: p.Src, SrcPort: p.DstPort, DstPort: p.SrcPort, Flags: link.RST | link.ACK,
 		Ack: p.Seq + 1, Size: int32(DefaultConfig().HeaderBytes), DstConn: p.SrcConn, SrcConn: -1, TSecr: -1,
 	}, src)
@@ -633,11 +633,13 @@ func (e *Endpoint) receiveSYN(p *link.Packet, src *Conn) *Conn {
 // (p.DstConn), or for a SYN the connection sending it, whose pending count
 // p joins. to is nil when that connection is forgotten, or for a SYN
 // sent by no connection.
-func (e *Endpoint) send(p link.Packet, to *Conn) {
+// send hands p to the network, counting it on its way to connection to
+// (nil if none). The network copies p; the caller keeps it.
+func (e *Endpoint) send(p *link.Packet, to *Conn) {
 	if to != nil {
 		to.pending++
 	}
-	e.node.Send(p)
+	e.node.Transmit(p)
 }
 
 func (e *Endpoint) dropEmbryo(c *Conn) {

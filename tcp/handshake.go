@@ -47,7 +47,7 @@ func (c *Conn) refuse(p *link.Packet) {
 	c.state = Closed
 	c.stats.ClosedAt = c.sched.Now()
 	size := c.headerBytes(0)
-	c.ep.send(link.Packet{
+	c.ep.send(&link.Packet{
 		Dst: p.Src, SrcPort: p.DstPort, DstPort: p.SrcPort, Flags: link.RST | link.ACK,
 		Ack: p.Seq + 1, Size: int32(size), DstConn: p.SrcConn, SrcConn: c.id, TSecr: -1,
 	}, c.peer)

@@ -337,7 +337,7 @@ func (c *Conn) sendPacket(flags link.Flags, seq int64, n Bytes, retrans bool) {
 	if p.DstConn < 0 && flags&link.SYN != 0 {
 		to = c // a SYN may make a connection that sends to c
 	}
-	c.ep.send(p, to)
+	c.ep.send(&p, to)
 }
 
 // maybeIdleRestart reduces the window before new data is sent after an

@@ -498,13 +498,19 @@ func (nd *Node) Network() *Network { return nd.net }
 
 // Send hands p to the network: it stamps Src, ID and SentAt and forwards p
 // along the route to p.Dst.
-func (nd *Node) Send(p Packet) {
+func (nd *Node) Send(p Packet) { nd.Transmit(&p) }
+
+// Transmit is Send for a packet the caller built in place: it stamps Src,
+// ID and SentAt in *p and forwards a copy; it does not keep p. A transport
+// that sends every packet through it saves copying the packet (over 100
+// bytes) on the way in.
+func (nd *Node) Transmit(p *Packet) {
 	n := nd.net
 	n.nextID++
 	p.ID = n.nextID
 	p.Src = nd.ID
 	p.SentAt = n.sched.Now()
-	nd.forward(&p)
+	nd.forward(p)
 }
 
 func (nd *Node) forward(p *Packet) {
@@ -714,7 +720,7 @@ func (p *Pipe) enqueue(pk *Packet) {
 		}
 		return
 	}
-	p.queue.push(&p.net.packets, *pk)
+	*p.queue.pushSlot(&p.net.packets) = *pk
 	p.queuedBytes += size
 	p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
 	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.queue.Len())
@@ -737,7 +743,8 @@ func (p *Pipe) onTxDone() {
 			o.Dropped(&p.cur)
 		}
 	} else {
-		p.flight.push(&p.net.flying, flying{at: now.Add(p.cfg.Delay), p: p.cur})
+		f := p.flight.pushSlot(&p.net.flying) // filled in place: a flying is over 100 bytes
+		f.at, f.p = now.Add(p.cfg.Delay), p.cur
 		if !p.arrive.Pending() {
 			p.arrive.ResetAt(now.Add(p.cfg.Delay))
 		}

@@ -30,6 +30,17 @@ type ackInfo struct {
 	tsecr         sim.Time
 }
 
+// init starts a, zeroed, for ACK p: field by field, as a composite
+// literal with constants (the -1s) is built in a temporary and copied.
+func (a *ackInfo) init(c *Conn, p *link.Packet) {
+	a.prevUna, a.priorFack = c.sndUna, c.sb.highSacked
+	a.seqRTT, a.sackRTT, a.caRTT = -1, -1, -1
+	a.tsecr = p.TSecr
+	if !c.cfg.Timestamps {
+		a.tsecr = -1
+	}
+}
+
 func (a *ackInfo) delivered() int { return a.newlyAcked + a.newlySacked }
 
 // onAck processes the acknowledgement fields of an arriving segment.
@@ -42,10 +53,8 @@ func (c *Conn) onAck(p *link.Packet) {
 		c.onAckNewReno(p)
 		return
 	}
-	a := ackInfo{prevUna: c.sndUna, priorFack: c.sb.highSacked, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
-	if !c.cfg.Timestamps {
-		a.tsecr = -1
-	}
+	var a ackInfo
+	a.init(c, p)
 	priorInFlight := c.flightForUse()
 	priorPackets := c.sb.packetsOut()
 	if p.NSack > 0 {
@@ -298,10 +307,9 @@ func (c *Conn) onAckNewReno(p *link.Packet) {
 	r := &c.rec
 	if ack > c.sndUna {
 		prior := c.flightForUse()
-		a := ackInfo{prevUna: c.sndUna, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
-		if !c.cfg.Timestamps {
-			a.tsecr = -1
-		}
+		var a ackInfo
+		a.init(c, p)
+		a.priorFack = 0
 		c.cleanRtx(ack, &a)
 		c.ackRTT(&a)
 		acked := ack - a.prevUna

@@ -292,20 +292,19 @@ func (c *Conn) headerBytes(nsack int) Bytes {
 }
 
 func (c *Conn) sendPacket(flags link.Flags, seq int64, n Bytes, retrans bool) {
-	p := link.Packet{
-		Dst:        c.peerNode,
-		SrcPort:    c.localPort,
-		DstPort:    c.peerPort,
-		Flags:      flags,
-		Seq:        seq,
-		Ack:        c.rcv.nxt,
-		Wnd:        c.cfg.ReceiveWindow,
-		Len:        int32(n),
-		DstConn:    c.peerConn,
-		SrcConn:    c.id,
-		Retransmit: retrans,
-		TSecr:      -1,
-	}
+	// Field by field into a zeroed packet: a composite literal with a
+	// non-zero constant (TSecr) is built in a temporary and copied, and
+	// the small stores followed by wide loads stall the copy.
+	var p link.Packet
+	p.Dst = c.peerNode
+	p.SrcPort, p.DstPort = c.localPort, c.peerPort
+	p.Flags = flags
+	p.Seq, p.Ack = seq, c.rcv.nxt
+	p.Wnd = c.cfg.ReceiveWindow
+	p.Len = int32(n)
+	p.DstConn, p.SrcConn = c.peerConn, c.id
+	p.Retransmit = retrans
+	p.TSecr = -1
 	if c.cfg.Timestamps {
 		p.TSecr = c.rcv.tsRecent
 	}

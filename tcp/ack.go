@@ -200,7 +200,7 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 			a.ackedBytes += s.bytes()
 		}
 	}
-	sb.nsackCache = copy(sb.sackCache[:], blocks)
+	sb.nsackCache = int32(copy(sb.sackCache[:], blocks))
 }
 
 // cleanRtx takes the cumulatively acknowledged segments off the
@@ -249,7 +249,7 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 			c.finSent, c.finAcked = true, true
 		}
 		b.forget(s)
-		b.segs.Discard() // txSeg holds no pointers
+		b.popFront()
 	}
 	for b.sent.Len() > 0 && b.sent.Front().start < ack {
 		b.sent.Discard() // transmissions of acknowledged segments

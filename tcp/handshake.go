@@ -80,7 +80,8 @@ func (c *Conn) establish(now sim.Time) {
 func (c *Conn) handshakeAcked(p *link.Packet) {
 	now := c.sched.Now()
 	if c.sb.segs.Len() > 0 && c.sb.segs.Front().end <= 1 {
-		s := c.sb.segs.Pop()
+		s := *c.sb.segs.Front()
+		c.sb.popFront()
 		switch {
 		case c.cfg.Timestamps && p.TSecr >= 0:
 			c.updateRTT(now.Sub(p.TSecr))

@@ -55,7 +55,12 @@ type scoreboard struct {
 	// recv_sack_cache): what a block covered then is tagged already, so
 	// only what it has grown by is walked.
 	sackCache  [link.MaxSackBlocks]link.SackBlock
-	nsackCache int
+	nsackCache int32
+
+	// first is the ordinal of segs.At(0), counting segments from the
+	// connection's first, modulo 2^32 (see sentSeg); beside nsackCache
+	// in one word, as Conn has no room to spare (TestConnSize).
+	first uint32
 }
 
 // compactSent drops the stale transmissions from the sent list, keeping
@@ -66,7 +71,7 @@ func (b *scoreboard) compactSent() {
 	kept := 0
 	for i := 0; i < n; i++ {
 		e := *b.sent.At(i)
-		if s := b.at(e.start); s != nil && s.sentAt == e.sentAt && !s.has(segSacked) && !(s.has(segLost) && !s.has(segRetrans)) {
+		if s := b.sentSeg(&e); s != nil && s.sentAt == e.sentAt && !s.has(segSacked) && !(s.has(segLost) && !s.has(segRetrans)) {
 			*b.sent.At(kept) = e
 			kept++
 		}
@@ -76,28 +81,47 @@ func (b *scoreboard) compactSent() {
 	}
 }
 
-// sentEntry is one transmission of the segment starting at start.
+// sentEntry is one transmission of the segment starting at start, the
+// segment with ordinal ord (see sentSeg).
 type sentEntry struct {
 	start  int64
 	sentAt sim.Time
+	ord    uint32
 }
 
-// noteSent records a transmission of segment s for RACK.
-func (b *scoreboard) noteSent(s *txSeg) {
-	b.sent.Push(sentEntry{start: s.start, sentAt: s.sentAt})
+// noteSent records a transmission of segment s, segs.At(i) or, for one
+// about to be pushed, i = segs.Len(), for RACK.
+func (b *scoreboard) noteSent(s *txSeg, i int) {
+	b.sent.Push(sentEntry{start: s.start, sentAt: s.sentAt, ord: b.first + uint32(i)})
 }
 
-// at returns the segment starting at start, or nil if it has left the
-// scoreboard or starts elsewhere (its front was acknowledged).
-func (b *scoreboard) at(start int64) *txSeg {
-	i := b.index(start)
-	if i >= b.segs.Len() {
+// sentSeg returns the segment of transmission e if it is still on the
+// scoreboard and still starts where it did, else nil: at(e.start), found
+// by its ordinal instead of a binary search, for RACK's walk of every
+// transmission on every ACK. A segment keeps its ordinal from push to
+// removal at the front, and only the front one changes its start (when
+// acknowledged in part), so the two agree. Ordinals wrap at 2^32, and
+// the difference below is taken modulo 2^32: a segment gone from the
+// front gives 2^32 less the segments removed since, beyond the
+// scoreboard's length while those and the length add up to less than
+// 2^32 (entries of gone segments leave the list within a window or so,
+// and a window of 2^31 segments would hold 3 TB).
+func (b *scoreboard) sentSeg(e *sentEntry) *txSeg {
+	i := e.ord - b.first
+	if uint64(i) >= uint64(b.segs.Len()) {
 		return nil
 	}
-	if s := b.segs.At(i); s.start == start {
+	if s := b.segs.At(int(i)); s.start == e.start {
 		return s
 	}
 	return nil
+}
+
+// popFront drops the front segment (it holds no pointers, so its slot is
+// not cleared).
+func (b *scoreboard) popFront() {
+	b.segs.Discard()
+	b.first++
 }
 
 // packetsOut is the number of segments sent and not cumulatively
@@ -183,3 +207,46 @@ func (b *scoreboard) markedLost(s *txSeg) {
 
 // reset empties the scoreboard.
 func (b *scoreboard) reset() { *b = scoreboard{} }
+
+// sbArrays keeps the ring arrays of closed connections' scoreboards for
+// new connections (Stack.sbArrays): a run of many short connections
+// otherwise grows both rings of each from nothing (8, 16, 32, ...
+// entries), about 7 KB of garbage per 100 KB transfer. Reuse is
+// deterministic (last in, first out) and invisible: a ring's capacity
+// changes nothing but when it grows.
+type sbArrays struct {
+	segs [][]txSeg
+	sent [][]sentEntry
+}
+
+// Bounds on what sbArrays keeps: a few arrays, each of at most
+// maxKeptLen entries (32 KB of txSeg), so a stack holds at most about
+// 1 MB of them whatever the runs before did.
+const (
+	maxKeptArrays = 16
+	maxKeptLen    = 1024
+)
+
+// put takes the arrays of b, which is about to be reset.
+func (k *sbArrays) put(b *scoreboard) {
+	if buf := b.segs.TakeStorage(); buf != nil && len(buf) <= maxKeptLen && len(k.segs) < maxKeptArrays {
+		k.segs = append(k.segs, buf)
+	}
+	if buf := b.sent.TakeStorage(); buf != nil && len(buf) <= maxKeptLen && len(k.sent) < maxKeptArrays {
+		k.sent = append(k.sent, buf)
+	}
+}
+
+// get gives b, a new connection's empty scoreboard, the arrays kept last.
+func (k *sbArrays) get(b *scoreboard) {
+	if n := len(k.segs); n > 0 {
+		b.segs.UseStorage(k.segs[n-1])
+		k.segs[n-1] = nil
+		k.segs = k.segs[:n-1]
+	}
+	if n := len(k.sent); n > 0 {
+		b.sent.UseStorage(k.sent[n-1])
+		k.sent[n-1] = nil
+		k.sent = k.sent[:n-1]
+	}
+}

@@ -209,7 +209,7 @@ func (c *Conn) resend(s *txSeg) {
 	now := c.sched.Now()
 	s.flags |= segEverRetrans
 	s.sentAt = now
-	c.sb.noteSent(s)
+	c.sb.noteSent(s, c.sb.index(s.start))
 	c.stats.Retransmits++
 	n := s.bytes()
 	flags := link.ACK
@@ -253,7 +253,7 @@ func (c *Conn) sendData(n Bytes) {
 			s.end++
 		}
 	}
-	c.sb.noteSent(&s)
+	c.sb.noteSent(&s, c.sb.segs.Len())
 	c.sb.segs.Push(s)
 	c.sndMax = s.end
 	if c.rec.state == Recovery {
@@ -267,7 +267,7 @@ func (c *Conn) sendData(n Bytes) {
 
 func (c *Conn) sendFIN() {
 	s := txSeg{start: c.sndEnd, end: c.sndEnd + 1, sentAt: c.sched.Now(), flags: segFin}
-	c.sb.noteSent(&s)
+	c.sb.noteSent(&s, c.sb.segs.Len())
 	c.sb.segs.Push(s)
 	c.finSent = true
 	c.sndMax = s.end

@@ -85,6 +85,27 @@ func (q *Queue[T]) Clear() {
 	q.head, q.n = 0, 0
 }
 
+// TakeStorage empties the queue and returns its storage (nil if it has
+// none), leaving it the zero queue, for another queue's UseStorage: a
+// program that makes and drops many queues of similar sizes can reuse
+// their arrays instead of growing new ones. The items are not cleared:
+// for element types that hold no pointers, or after Clear.
+func (q *Queue[T]) TakeStorage() []T {
+	buf := q.buf
+	*q = Queue[T]{}
+	return buf
+}
+
+// UseStorage gives the queue, which must be empty and hold no storage
+// (the zero queue), buf as its storage. The length of buf must be a
+// power of two, as TakeStorage returns.
+func (q *Queue[T]) UseStorage(buf []T) {
+	if q.n != 0 || q.buf != nil || len(buf)&(len(buf)-1) != 0 {
+		panic("ring: UseStorage on a queue with storage, or of a length not a power of two")
+	}
+	q.buf, q.head = buf, 0
+}
+
 func (q *Queue[T]) grow() {
 	size := 2 * len(q.buf)
 	if size == 0 {

@@ -54,3 +54,52 @@ func TestQueueSteadyStateAllocatesNothing(t *testing.T) {
 		t.Fatalf("allocs per push/pop = %v, want 0", allocs)
 	}
 }
+
+// TestQueueStorageReuse moves a grown queue's storage to another queue:
+// the first is left empty and without storage, the second keeps FIFO
+// order in its new array (wrapping it) and grows past it, and UseStorage
+// refuses a queue that has storage or an array whose length is not a
+// power of two.
+func TestQueueStorageReuse(t *testing.T) {
+	var a, b Queue[int]
+	for i := range 20 {
+		a.Push(i)
+	}
+	buf := a.TakeStorage()
+	if a.Len() != 0 || a.buf != nil || len(buf) != 32 {
+		t.Fatalf("after TakeStorage: Len %d, storage %d, returned %d; want 0, nil, 32", a.Len(), len(a.buf), len(buf))
+	}
+	b.UseStorage(buf)
+	for i := range 30 {
+		b.Push(i)
+	}
+	for want := range 20 { // the head moves to 20: the next pushes wrap
+		if got := b.Pop(); got != want {
+			t.Fatalf("Pop = %d, want %d", got, want)
+		}
+	}
+	for i := 30; i < 70; i++ { // 50 queued at the end: grown to 64
+		b.Push(i)
+	}
+	if len(b.buf) != 64 {
+		t.Fatalf("storage %d after growth, want 64", len(b.buf))
+	}
+	for want := 20; want < 70; want++ {
+		if got := b.Pop(); got != want {
+			t.Fatalf("Pop = %d, want %d", got, want)
+		}
+	}
+	for _, bad := range []func(){
+		func() { b.UseStorage(make([]int, 8)) },
+		func() { var c Queue[int]; c.UseStorage(make([]int, 12)) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("UseStorage did not panic")
+				}
+			}()
+			bad()
+		}()
+	}
+}

@@ -53,6 +53,16 @@ func (c *Conn) onAck(p *link.Packet) {
 		c.onAckNewReno(p)
 		return
 	}
+	if c.ackChangesNothing(p) {
+		// The fast path (as Linux's tcp_ack takes for an ACK of
+		// nothing with nothing to learn): every step below would
+		// find nothing to do.
+		c.traceCwnd()
+		if c.finAcked && c.rcv.peerFin {
+			c.terminate(ClosedLocally)
+		}
+		return
+	}
 	var a ackInfo
 	a.init(c, p)
 	priorInFlight := c.flightForUse()
@@ -88,6 +98,21 @@ func (c *Conn) onAck(p *link.Packet) {
 	if c.finAcked && c.rcv.peerFin {
 		c.terminate(ClosedLocally)
 	}
+}
+
+// ackChangesNothing reports whether onAck's full processing of p would
+// change nothing but the window: p acknowledges no new data and carries
+// no SACK block, so there is no RTT sample, nothing delivered and no
+// D-SACK; it is not a duplicate ACK (it carries data, SYN or FIN, or
+// nothing is outstanding); and the sender is in Open with no tail loss
+// probe to account for, so the recovery state machine has nothing to
+// run. This is the ACK on every data segment of a one-way transfer's
+// receiver.
+func (c *Conn) ackChangesNothing(p *link.Packet) bool {
+	if p.Ack > c.sndUna || p.NSack > 0 || c.rec.state != Open || c.rec.tlpHighSeq != 0 {
+		return false
+	}
+	return p.Len > 0 || p.Flags&(link.SYN|link.FIN) != 0 || c.sb.packetsOut() == 0
 }
 
 // grow hands the congestion control an ACK that acknowledged data outside

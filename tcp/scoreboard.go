@@ -176,12 +176,23 @@ func (b *scoreboard) count(s *txSeg, f segFlags, d int) {
 
 // index returns the position of the first segment that ends after seq:
 // the segment holding seq, or Len() if none. Segments are contiguous and
-// in order, so a binary search finds it.
+// in order, so a binary search finds it, in whichever of the ring's two
+// runs of storage holds it.
 func (b *scoreboard) index(seq int64) int {
-	lo, hi := 0, b.segs.Len()
+	x, y := b.segs.Slices()
+	if len(y) == 0 || x[len(x)-1].end > seq {
+		return endsAfter(x, seq)
+	}
+	return len(x) + endsAfter(y, seq)
+}
+
+// endsAfter returns the index of the first of segs that ends after seq,
+// len(segs) if none.
+func endsAfter(segs []txSeg, seq int64) int {
+	lo, hi := 0, len(segs)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if b.segs.At(m).end <= seq {
+		if segs[m].end <= seq {
 			lo = m + 1
 		} else {
 			hi = m

@@ -43,6 +43,17 @@ func (q *Queue[T]) At(i int) *T {
 // Back returns a pointer to the back item; the queue must not be empty.
 func (q *Queue[T]) Back() *T { return q.At(q.n - 1) }
 
+// Slices returns the items, front first, as two slices of the queue's
+// storage: the first up to the end of the array, the second the rest
+// (empty unless the items wrap). They are valid until the next Push or
+// Pop; a loop over them (a binary search) needs no index arithmetic.
+func (q *Queue[T]) Slices() (a, b []T) {
+	if end := q.head + q.n; end <= len(q.buf) {
+		return q.buf[q.head:end], nil
+	}
+	return q.buf[q.head:], q.buf[:q.head+q.n-len(q.buf)]
+}
+
 // Pop removes and returns the front item; the queue must not be empty.
 func (q *Queue[T]) Pop() T {
 	if q.n == 0 {

@@ -103,3 +103,40 @@ func TestQueueStorageReuse(t *testing.T) {
 		}()
 	}
 }
+
+// TestQueueSlices checks that Slices returns the items in order, split
+// where they wrap around the end of the storage and whole where they do
+// not.
+func TestQueueSlices(t *testing.T) {
+	var q Queue[int]
+	next, want, wrapped := 0, 0, 0
+	for round := range 40 {
+		for range round%6 + 2 {
+			q.Push(next)
+			next++
+		}
+		for range round % 4 {
+			q.Pop()
+			want++
+		}
+		a, b := q.Slices()
+		if len(b) > 0 {
+			wrapped++
+		}
+		if len(b) > 0 && len(a)+q.head != len(q.buf) {
+			t.Fatalf("round %d: split at %d, but the items only wrap at %d", round, len(a), len(q.buf)-q.head)
+		}
+		got := append(append([]int{}, a...), b...)
+		if len(got) != q.Len() {
+			t.Fatalf("round %d: %d items in the slices, Len %d", round, len(got), q.Len())
+		}
+		for i, v := range got {
+			if v != want+i {
+				t.Fatalf("round %d: item %d is %d, want %d", round, i, v, want+i)
+			}
+		}
+	}
+	if wrapped == 0 {
+		t.Fatal("the items never wrapped: the test does not reach the split case")
+	}
+}

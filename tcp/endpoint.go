@@ -26,7 +26,7 @@ type Stack struct {
 	upcalls   ring.Queue[upcall] // calls into applications, deferred (upcall.go)
 	runUpcall func()
 
-	sbArrays sbArrays // closed connections' scoreboard arrays, for new ones
+	spareArrays []*sbArrays // holders for keepArrays (scoreboard.go)
 }
 
 // NewStack returns an empty stack on net. The stack is net's drop observer
@@ -484,7 +484,7 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 		sndEnd:   1, // data starts after the SYN
 		rec:      newRecovery(),
 	}
-	e.stack.sbArrays.get(&c.sb)
+	e.stack.reuseArrays(&c.sb)
 	c.rcv.peerFinSeq, c.rcv.tsRecent = -1, -1
 	c.stats.Opened, c.stats.Established, c.stats.ClosedAt = c.opened, -1, -1
 	c.lastCwnd, c.lastSSThresh = -1, -1

@@ -1,6 +1,8 @@
 package tcp
 
 import (
+	"sync"
+
 	"github.com/connsim/connsim/internal/ring"
 	"github.com/connsim/connsim/sim"
 	"github.com/connsim/connsim/sim/link"
@@ -219,45 +221,71 @@ func (b *scoreboard) markedLost(s *txSeg) {
 // reset empties the scoreboard.
 func (b *scoreboard) reset() { *b = scoreboard{} }
 
-// sbArrays keeps the ring arrays of closed connections' scoreboards for
-// new connections (Stack.sbArrays): a run of many short connections
-// otherwise grows both rings of each from nothing (8, 16, 32, ...
-// entries), about 7 KB of garbage per 100 KB transfer. Reuse is
-// deterministic (last in, first out) and invisible: a ring's capacity
-// changes nothing but when it grows.
+// keptArrays holds the ring arrays of closed connections' scoreboards
+// (each pair in an *sbArrays) for new connections, in this run or a later
+// one of the process: a run of many short connections, or a sweep of many
+// short runs, otherwise grows both rings of each connection from nothing
+// (8, 16, 32, ... entries), about 7 KB of garbage per 100 KB transfer.
+// Reuse is invisible to a run: a ring's capacity changes nothing but when
+// it grows.
+var keptArrays sync.Pool
+
+// sbArrays is a closed connection's pair of ring arrays in keptArrays.
 type sbArrays struct {
-	segs [][]txSeg
-	sent [][]sentEntry
+	segs []txSeg
+	sent []sentEntry
 }
 
-// Bounds on what sbArrays keeps: a few arrays, each of at most
-// maxKeptLen entries (32 KB of txSeg), so a stack holds at most about
-// 1 MB of them whatever the runs before did.
-const (
-	maxKeptArrays = 16
-	maxKeptLen    = 1024
-)
+// maxKeptLen bounds the arrays kept: at most 1024 entries (32 KB of
+// txSeg), so that one long transfer's arrays do not stay for every short
+// one after it.
+const maxKeptLen = 1024
 
-// put takes the arrays of b, which is about to be reset.
-func (k *sbArrays) put(b *scoreboard) {
-	if buf := b.segs.TakeStorage(); buf != nil && len(buf) <= maxKeptLen && len(k.segs) < maxKeptArrays {
-		k.segs = append(k.segs, buf)
+// keepArrays hands the arrays of b, about to be reset, to keptArrays, in
+// one of the stack's spare holders.
+func (st *Stack) keepArrays(b *scoreboard) {
+	segs, sent := b.segs.TakeStorage(), b.sent.TakeStorage()
+	if len(segs) > maxKeptLen {
+		segs = nil
 	}
-	if buf := b.sent.TakeStorage(); buf != nil && len(buf) <= maxKeptLen && len(k.sent) < maxKeptArrays {
-		k.sent = append(k.sent, buf)
+	if len(sent) > maxKeptLen {
+		sent = nil
+	}
+	if segs == nil && sent == nil {
+		return
+	}
+	var h *sbArrays
+	if n := len(st.spareArrays); n > 0 {
+		h = st.spareArrays[n-1]
+		st.spareArrays[n-1] = nil
+		st.spareArrays = st.spareArrays[:n-1]
+	} else {
+		h = new(sbArrays)
+	}
+	h.segs, h.sent = segs, sent
+	keptArrays.Put(h)
+}
+
+// reuseArrays gives b, a new connection's empty scoreboard, arrays from
+// keptArrays if it has some, and keeps their holder for keepArrays.
+func (st *Stack) reuseArrays(b *scoreboard) {
+	h, _ := keptArrays.Get().(*sbArrays)
+	if h == nil {
+		return
+	}
+	if h.segs != nil {
+		b.segs.UseStorage(h.segs)
+	}
+	if h.sent != nil {
+		b.sent.UseStorage(h.sent)
+	}
+	h.segs, h.sent = nil, nil
+	if len(st.spareArrays) < maxSpareHolders {
+		st.spareArrays = append(st.spareArrays, h)
 	}
 }
 
-// get gives b, a new connection's empty scoreboard, the arrays kept last.
-func (k *sbArrays) get(b *scoreboard) {
-	if n := len(k.segs); n > 0 {
-		b.segs.UseStorage(k.segs[n-1])
-		k.segs[n-1] = nil
-		k.segs = k.segs[:n-1]
-	}
-	if n := len(k.sent); n > 0 {
-		b.sent.UseStorage(k.sent[n-1])
-		k.sent[n-1] = nil
-		k.sent = k.sent[:n-1]
-	}
-}
+// maxSpareHolders bounds a stack's spare holders: a stack with more
+// connections closing at once than this allocates a holder for each
+// beyond.
+const maxSpareHolders = 64

@@ -51,8 +51,11 @@ type event struct {
 	due   Time // when the event runs: at, or later for a Timer moved on
 	seq   uint64
 	fn    func()
-	id    int32 // slot in Scheduler.queued while queued, -1 otherwise
+	id    int32 // slot in Scheduler.queued, -1 when it has none (see leave)
 	owned bool  // embedded in a Timer: never recycled
+	// queued: an entry for the event is in a bucket. running: the
+	// event's callback is running (a Timer keeps its slot meanwhile).
+	queued, running bool
 }
 
 // entry is a queued event's place in a bucket: its key, copied from the
@@ -246,7 +249,7 @@ func (s *Scheduler) next(limit Time) *event {
 			return nil
 		}
 		if e.due == e.at {
-			s.leave(e)
+			e.queued = false
 			return e
 		}
 		e.at = e.due
@@ -255,8 +258,8 @@ func (s *Scheduler) next(limit Time) *event {
 }
 
 // earliest takes the entry with the lowest key out of the queue if its key
-// is at or before limit and returns its event, which keeps its slot, and
-// returns nil otherwise (see next).
+// is at or before limit and returns its event, which keeps its slot (see
+// run), and returns nil otherwise (see next).
 func (s *Scheduler) earliest(limit Time) *event {
 	if s.head0 < s.blen[0] {
 		if s.base > limit {
@@ -289,7 +292,10 @@ func (s *Scheduler) earliest(limit Time) *event {
 	return s.take()
 }
 
-// run runs one event taken from the queue.
+// run runs one event taken from the queue. A Timer keeps its slot while
+// its callback runs and gives it up afterwards if the callback did not
+// arm it again: the link's timers, armed again as they fire for the next
+// packet, then never give their slots up and take them back.
 func (s *Scheduler) run(e *event) {
 	s.now = e.at
 	s.events++
@@ -297,8 +303,15 @@ func (s *Scheduler) run(e *event) {
 	if !e.owned {
 		e.fn = nil
 		s.free = append(s.free, e)
+		fn()
+		return
 	}
+	e.running = true
 	fn()
+	e.running = false
+	if !e.queued {
+		s.leave(e)
+	}
 }
 
 // Run runs events until the queue is empty or Stop is called.
@@ -402,7 +415,7 @@ func (t *Timer) ResetAt(at Time) {
 		panic(fmt.Sprintf("sim: Timer.ResetAt(%v) before Now(%v)", at, s.now))
 	}
 	e := &t.ev
-	if e.id >= 0 {
+	if e.queued {
 		pl := s.places[e.id]
 		if at > e.at || (at == e.at && pl.bucket > 0) {
 			s.seq++
@@ -425,7 +438,7 @@ func (t *Timer) Reset(d time.Duration) {
 
 // Stop disarms the timer. It reports whether the timer was armed.
 func (t *Timer) Stop() bool {
-	if t.ev.id < 0 {
+	if !t.ev.queued {
 		return false
 	}
 	t.s.remove(&t.ev)
@@ -433,7 +446,7 @@ func (t *Timer) Stop() bool {
 }
 
 // Pending reports whether the timer is armed.
-func (t *Timer) Pending() bool { return t.ev.id >= 0 }
+func (t *Timer) Pending() bool { return t.ev.queued }
 
 // When returns the deadline of an armed timer.
 func (t *Timer) When() Time { return t.ev.due }
@@ -491,6 +504,7 @@ func (s *Scheduler) leave(e *event) {
 // goes to bucket 0, whose order a late sequence number would break.
 func (s *Scheduler) insert(e *event) {
 	s.put(s.bucketOf(e.at), entry{at: e.at, id: e.id})
+	e.queued = true
 	s.pending++
 }
 
@@ -590,7 +604,8 @@ func (s *Scheduler) sortBySeq(b []entry) {
 	}
 }
 
-// remove takes a queued event out of its bucket and frees its slot.
+// remove takes a queued event out of its bucket and frees its slot, unless
+// its callback is running (see run).
 func (s *Scheduler) remove(e *event) {
 	pl := s.places[e.id]
 	k, i := int(pl.bucket), pl.pos
@@ -615,5 +630,8 @@ func (s *Scheduler) remove(e *event) {
 		s.nonEmpty &^= 1 << k
 	}
 	s.pending--
-	s.leave(e)
+	e.queued = false
+	if !e.running {
+		s.leave(e)
+	}
 }

@@ -187,7 +187,13 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 				from = max(from, cb.End)
 			}
 		}
-		for i := c.sb.index(from); i < c.sb.segs.Len(); i++ {
+		if from >= b.End {
+			// All tagged at the previous ACK: the walk below would
+			// find nothing to tag (the segment holding from ends
+			// beyond the block), so skip its search.
+			continue
+		}
+		for i := c.sb.indexNearEnd(from); i < c.sb.segs.Len(); i++ {
 			s := c.sb.segs.At(i)
 			if s.start >= b.End {
 				break

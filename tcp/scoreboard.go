@@ -188,6 +188,37 @@ func (b *scoreboard) index(seq int64) int {
 	return len(x) + endsAfter(y, seq)
 }
 
+// indexNearEnd is index for a sequence number that is likely near the
+// end of the scoreboard, as the new part of a SACK block is (the
+// receiver reports the highest data it holds first): it gallops back
+// from the last segment, doubling its steps, and then searches the range
+// it found, so a block a few segments from the end costs a few steps
+// instead of a search of the whole scoreboard.
+func (b *scoreboard) indexNearEnd(seq int64) int {
+	n := b.segs.Len()
+	if n == 0 || b.segs.At(n-1).end <= seq {
+		return n
+	}
+	hi := n - 1 // segs[hi] ends after seq
+	lo, step := hi-1, 1
+	for lo >= 0 && b.segs.At(lo).end > seq {
+		hi = lo
+		step *= 2
+		lo = hi - step
+	}
+	// The answer is in (lo, hi]: segs[lo] (if any) ends at or before seq.
+	l, h := max(lo+1, 0), hi
+	for l < h {
+		m := int(uint(l+h) >> 1)
+		if b.segs.At(m).end <= seq {
+			l = m + 1
+		} else {
+			h = m
+		}
+	}
+	return l
+}
+
 // endsAfter returns the index of the first of segs that ends after seq,
 // len(segs) if none.
 func endsAfter(segs []txSeg, seq int64) int {

@@ -238,20 +238,45 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 // scoreboard (Linux tcp_clean_rtx_queue).
 func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 	now := c.sched.Now()
-	r := &c.rec
 	b := &c.sb
-	for b.segs.Len() > 0 && b.segs.Front().start < ack {
+	// The segments wholly acknowledged, walked in the ring's storage and
+	// dropped together.
+	x, y := b.segs.Slices()
+	n := c.ackSegs(x, ack, a, now)
+	if n == len(x) {
+		n += c.ackSegs(y, ack, a, now)
+	}
+	b.dropFront(n)
+	if b.segs.Len() > 0 && b.segs.Front().start < ack {
+		// Part of a segment: keep the rest, its marks counted for the
+		// bytes left.
 		s := b.segs.Front()
+		flags := s.flags
+		b.forget(s)
+		s.start = ack
+		b.set(s, flags&segSacked)
+		b.set(s, flags&segLost)
+		b.set(s, flags&segRetrans)
+	}
+	for b.sent.Len() > 0 && b.sent.Front().start < ack {
+		b.sent.Discard() // transmissions of acknowledged segments
+	}
+	c.sndUna = ack
+	c.dropAckedMarks()
+	a.unaAdvanced = true
+	c.retries = 0
+}
+
+// ackSegs handles the leading segments of segs that ack acknowledges
+// whole, in order, and returns how many there are: their deliveries and
+// RTT samples go to a, and they leave the scoreboard's counters (the
+// caller drops them).
+func (c *Conn) ackSegs(segs []txSeg, ack int64, a *ackInfo, now sim.Time) int {
+	r := &c.rec
+	for i := range segs {
+		s := &segs[i]
 		if s.end > ack {
-			// Part of a segment: keep the rest, its marks counted for
-			// the bytes left.
-			flags := s.flags
-			b.forget(s)
-			s.start = ack
-			b.set(s, flags&segSacked)
-			b.set(s, flags&segLost)
-			b.set(s, flags&segRetrans)
-			break
+			return i
 		}
 		if !s.has(segSacked) {
 			a.newlyAcked++
@@ -279,16 +304,9 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 		if s.has(segFin) {
 			c.finSent, c.finAcked = true, true
 		}
-		b.forget(s)
-		b.popFront()
+		c.sb.forget(s)
 	}
-	for b.sent.Len() > 0 && b.sent.Front().start < ack {
-		b.sent.Discard() // transmissions of acknowledged segments
-	}
-	c.sndUna = ack
-	c.dropAckedMarks()
-	a.unaAdvanced = true
-	c.retries = 0
+	return len(segs)
 }
 
 // spuriousRetrans reports whether segment s was resent and the ACK

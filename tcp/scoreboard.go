@@ -121,9 +121,12 @@ func (b *scoreboard) sentSeg(e *sentEntry) *txSeg {
 
 // popFront drops the front segment (it holds no pointers, so its slot is
 // not cleared).
-func (b *scoreboard) popFront() {
-	b.segs.Discard()
-	b.first++
+func (b *scoreboard) popFront() { b.dropFront(1) }
+
+// dropFront drops the n front segments.
+func (b *scoreboard) dropFront(n int) {
+	b.segs.DiscardN(n)
+	b.first += uint32(n)
 }
 
 // packetsOut is the number of segments sent and not cumulatively
@@ -237,6 +240,9 @@ func endsAfter(segs []txSeg, seq int64) int {
 // forget drops segment s's marks from the counters as it leaves the
 // scoreboard.
 func (b *scoreboard) forget(s *txSeg) {
+	if s.flags&(segSacked|segLost|segRetrans) == 0 {
+		return // the common case: nothing counted
+	}
 	b.clear(s, segSacked)
 	b.clear(s, segLost)
 	b.clear(s, segRetrans)

@@ -78,6 +78,18 @@ func (q *Queue[T]) Discard() {
 	q.n--
 }
 
+// DiscardN removes the n front items as Discard does; n must not exceed
+// Len.
+func (q *Queue[T]) DiscardN(n int) {
+	if n < 0 || n > q.n {
+		panic("ring: DiscardN beyond the queue")
+	}
+	if n > 0 {
+		q.head = (q.head + n) & (len(q.buf) - 1)
+		q.n -= n
+	}
+}
+
 // DropBack removes the back item without clearing its slot (for element
 // types that hold no pointers). The queue must not be empty.
 func (q *Queue[T]) DropBack() {

@@ -140,3 +140,34 @@ func TestQueueSlices(t *testing.T) {
 		t.Fatal("the items never wrapped: the test does not reach the split case")
 	}
 }
+
+// TestQueueDiscardN drops runs of items from the front, across the end
+// of the storage, and checks what is left; it panics beyond Len.
+func TestQueueDiscardN(t *testing.T) {
+	var q Queue[int]
+	next, want := 0, 0
+	for round := range 30 {
+		for range round%5 + 3 {
+			q.Push(next)
+			next++
+		}
+		n := round % 4
+		q.DiscardN(n)
+		want += n
+		if q.Len() != next-want || *q.Front() != want {
+			t.Fatalf("round %d: Len %d, front %d; want %d, %d", round, q.Len(), *q.Front(), next-want, want)
+		}
+	}
+	q.DiscardN(0)
+	q.DiscardN(q.Len())
+	if q.Len() != 0 {
+		t.Fatalf("Len %d after discarding all, want 0", q.Len())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("DiscardN beyond Len did not panic")
+		}
+	}()
+	q.Push(1)
+	q.DiscardN(2)
+}

@@ -592,6 +592,12 @@ type Pipe struct {
 	flight fifo[flying]
 	arrive sim.Timer
 
+	// The serialization time of the last packet size seen (TxTime
+	// divides in 64 bits): a pipe carries packets of a few sizes, full
+	// segments on the data direction.
+	txSize int32
+	txTime time.Duration
+
 	stats PipeStats
 
 	reverse  *Pipe // the other direction of the link
@@ -602,7 +608,7 @@ type Pipe struct {
 }
 
 func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
-	p := &Pipe{net: n, from: from, to: to, cfg: cfg, at: len(n.pipes), outAt: len(from.out)}
+	p := &Pipe{net: n, from: from, to: to, cfg: cfg, at: len(n.pipes), outAt: len(from.out), txTime: -1}
 	n.sched.InitTimer(&p.txDone, p.onTxDone)
 	n.sched.InitTimer(&p.arrive, p.onArrive)
 	n.pipes = append(n.pipes, p)
@@ -731,7 +737,10 @@ func (p *Pipe) startTx(pk *Packet) {
 	p.cur = *pk
 	p.stats.Packets++
 	p.stats.Bytes += int64(pk.Size)
-	p.txDone.Reset(p.cfg.Rate.TxTime(int64(pk.Size)))
+	if pk.Size != p.txSize || p.txTime < 0 {
+		p.txSize, p.txTime = pk.Size, p.cfg.Rate.TxTime(int64(pk.Size))
+	}
+	p.txDone.Reset(p.txTime)
 }
 
 func (p *Pipe) onTxDone() {

@@ -60,15 +60,19 @@ type event struct {
 
 // entry is a queued event's place in a bucket: its key, copied from the
 // event so that finding a bucket's minimum and redistributing it read no
-// event, and its slot. Entries hold no pointers: the garbage collector
-// neither scans the buckets nor puts a write barrier on moving an entry,
-// and a stale entry left in a bucket's array keeps nothing alive.
+// event, its slot, and whether it is a Timer's. Entries hold no pointers:
+// the garbage collector neither scans the buckets nor puts a write
+// barrier on moving an entry, and a stale entry left in a bucket's array
+// keeps nothing alive.
 type entry struct {
-	at Time
-	id int32
+	at    Time
+	id    int32
+	timer bool
 }
 
-// place is where a queued event's entry is: bucket and index.
+// place is where a queued Timer's entry is: bucket and index, for Stop and
+// ResetAt. Only Timers are ever taken out of the queue early, so one-shot
+// events' places are not kept.
 type place struct{ bucket, pos int32 }
 
 // numBuckets is one bucket per bit position of a non-negative Time, plus
@@ -503,22 +507,20 @@ func (s *Scheduler) leave(e *event) {
 // that of its last ResetAt; its deadline is after the base, so it never
 // goes to bucket 0, whose order a late sequence number would break.
 func (s *Scheduler) insert(e *event) {
-	s.put(s.bucketOf(e.at), entry{at: e.at, id: e.id})
-	e.queued = true
-	s.pending++
-}
-
-// put appends en to bucket k.
-func (s *Scheduler) put(k int, en entry) {
+	k := s.bucketOf(e.at)
 	n := s.blen[k]
 	b := s.buckets[k]
 	if int(n) == len(b) {
 		b = s.growBucket(k)
 	}
-	b[n] = en
-	s.places[en.id] = place{int32(k), n}
+	b[n] = entry{at: e.at, id: e.id, timer: e.owned}
+	if e.owned {
+		s.places[e.id] = place{int32(k), n}
+	}
 	s.blen[k] = n + 1
 	s.nonEmpty |= 1 << k
+	e.queued = true
+	s.pending++
 }
 
 // growBucket doubles bucket k's array.
@@ -563,7 +565,8 @@ func (s *Scheduler) refill(k int, min Time) {
 	s.blen[k] = 0
 	s.nonEmpty &^= 1 << k
 	for _, en := range b {
-		// put, written out: this loop is the queue's hottest.
+		// insert's append, written out: this loop is the queue's
+		// hottest.
 		j := bits.Len64(uint64(en.at ^ min))
 		n := s.blen[j]
 		d := s.buckets[j]
@@ -571,7 +574,9 @@ func (s *Scheduler) refill(k int, min Time) {
 			d = s.growBucket(j)
 		}
 		d[n] = en
-		s.places[en.id] = place{int32(j), n}
+		if en.timer {
+			s.places[en.id] = place{int32(j), n}
+		}
 		s.blen[j] = n + 1
 		s.nonEmpty |= 1 << j
 	}
@@ -600,7 +605,9 @@ func (s *Scheduler) sortBySeq(b []entry) {
 		}
 	}
 	for i, en := range b {
-		s.places[en.id].pos = int32(i)
+		if en.timer {
+			s.places[en.id].pos = int32(i)
+		}
 	}
 }
 

@@ -49,12 +49,21 @@
 // last event taken out; bucket 0 holds the events at exactly the base, in
 // sequence order, and bucket k (1 to 63) the events whose time first
 // differs from the base in bit k-1. Scheduling is one bits.Len64 and an
-// append; cancelling swaps the event with its bucket's last; a timer moved
-// within its bucket (a retransmission timer pushed back by each ACK) is
-// updated in place. The earliest event is the head of bucket 0; when that
-// is empty, the lowest non-empty bucket is emptied into lower ones around
-// its minimum, which becomes the base. An event only moves down, so at
-// most 63 times, and in practice a few times.
+// append; cancelling swaps the event with its bucket's last; a queued timer
+// moved later (a retransmission timer pushed back by each ACK) keeps its
+// place and only records its new deadline, and when its old key comes up
+// it is queued again at that deadline, with the sequence number of its
+// last reset, without running. The earliest event is the head of bucket
+// 0; when that is empty, the lowest non-empty bucket is emptied into lower
+// ones around its minimum, which becomes the base. An event only moves
+// down, so at most 63 times, and in practice a few times.
+//
+// The buckets hold entries (key and slot) rather than pointers to
+// events; a table of slots holds the queued events, a Timer's slot taken
+// when it is queued and given up once it is neither queued nor running.
+// Moving entries between buckets stores no pointer, so a running garbage
+// collector puts no write barrier on it, and no emptied bucket slot keeps
+// a fired timer, and all its callback reaches, alive.
 //
 // # Cost
 //

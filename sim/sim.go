@@ -41,14 +41,39 @@ func (t Time) String() string {
 
 // event is one scheduled callback. One-shot events are owned by the
 // scheduler; a Timer embeds its own.
+//
+// at is the event's key in the queue. A Timer moved later while queued
+// keeps its key and records the new deadline in due (see Timer.ResetAt):
+// when the key comes up, next queues it again at due instead of running
+// it. For every other event due equals at.
 type event struct {
-	at     Time
-	seq    uint64
-	fn     func()
-	bucket int32 // radix bucket holding the event, -1 when not queued
-	pos    int32 // index in that bucket
-	owned  bool  // embedded in a Timer: never recycled
+	at    Time
+	due   Time // when the event runs: at, or later for a Timer moved on
+	seq   uint64
+	fn    func()
+	id    int32 // slot in Scheduler.queued, -1 when it has none (see leave)
+	owned bool  // embedded in a Timer: never recycled
+	// queued: an entry for the event is in a bucket. running: the
+	// event's callback is running (a Timer keeps its slot meanwhile).
+	queued, running bool
 }
+
+// entry is a queued event's place in a bucket: its key, copied from the
+// event so that finding a bucket's minimum and redistributing it read no
+// event, its slot, and whether it is a Timer's. Entries hold no pointers:
+// the garbage collector neither scans the buckets nor puts a write
+// barrier on moving an entry, and a stale entry left in a bucket's array
+// keeps nothing alive.
+type entry struct {
+	at    Time
+	id    int32
+	timer bool
+}
+
+// place is where a queued Timer's entry is: bucket and index, for Stop and
+// ResetAt. Only Timers are ever taken out of the queue early, so one-shot
+// events' places are not kept.
+type place struct{ bucket, pos int32 }
 
 // numBuckets is one bucket per bit position of a non-negative Time, plus
 // bucket 0 for events at exactly the radix base.
@@ -69,16 +94,26 @@ type Scheduler struct {
 	now  Time
 	base Time // radix base: no queued event is before it
 	seq  uint64
-	// buckets[0] holds the events at exactly base, in sequence order,
-	// from head0 on; other buckets are unordered.
-	buckets  [numBuckets][]*event
-	head0    int
+	// buckets[k][:blen[k]] are bucket k's entries. buckets[0] holds the
+	// events at exactly base, in sequence order, from head0 on; other
+	// buckets are unordered.
+	buckets  [numBuckets][]entry
+	blen     [numBuckets]int32
+	head0    int32
 	nonEmpty uint64 // bit k set when buckets[k] (k > 0) has events
 	pending  int
-	free     []*event
-	events   uint64
-	stopped  bool
-	seed     uint64
+	// The queued events by slot (an entry's id), the only pointers the
+	// queue holds: a Timer's is stored when it is queued and cleared
+	// when it leaves, however often its entry moves; a one-shot event
+	// keeps its slot from its first use on (see leave). places are
+	// the entries' places; freeIDs the slots not in use.
+	queued  []*event
+	places  []place
+	freeIDs []int32
+	free    []*event
+	events  uint64
+	stopped bool
+	seed    uint64
 	// interrupt, when set, is read every interruptEvery events; once it
 	// is true the scheduler stops and interrupted is set.
 	interrupt   *atomic.Bool
@@ -99,15 +134,22 @@ func New(seed uint64) *Scheduler {
 	s := &Scheduler{seed: seed}
 	// Start every bucket with room for a few events, carved out of one
 	// array: one allocation instead of one per bucket as a run warms up.
-	// The three-index slices make a full bucket grow into its own array
-	// rather than into its neighbour's.
-	backing := make([]*event, numBuckets*initialBucketCap)
+	// A full bucket grows into an array of its own (growBucket).
+	backing := make([]entry, numBuckets*initialBucketCap)
 	for k := range s.buckets {
 		lo := k * initialBucketCap
-		s.buckets[k] = backing[lo : lo : lo+initialBucketCap]
+		s.buckets[k] = backing[lo : lo+initialBucketCap : lo+initialBucketCap]
 	}
+	// Room for the slots of a small run's events, which would otherwise
+	// grow from one by doubling.
+	s.queued = make([]*event, 0, initialSlots)
+	s.places = make([]place, 0, initialSlots)
+	s.freeIDs = make([]int32, 0, initialSlots)
 	return s
 }
+
+// initialSlots is the starting capacity of the slot tables.
+const initialSlots = 32
 
 // released holds schedulers handed back by Release, for New to reuse:
 // a sweep of many short runs otherwise allocates a queue (about 4 KB) and
@@ -122,21 +164,20 @@ var released sync.Pool
 // dropped. A reused scheduler behaves exactly as a new one (the queue's
 // order depends only on times and sequence numbers, which restart).
 func (s *Scheduler) Release() {
-	// Drop the queued events and their callbacks. Slots past a bucket's
-	// length are nil already (see refill), so only the buckets holding
-	// events need clearing.
-	for m := s.nonEmpty | 1; m != 0; m &= m - 1 {
-		k := bits.TrailingZeros64(m)
-		clear(s.buckets[k])
-		s.buckets[k] = s.buckets[k][:0]
+	// Drop the queued events and their callbacks: the buckets hold no
+	// pointers, the slots do. The spare events lose their slots.
+	clear(s.queued)
+	for _, e := range s.free {
+		e.id = -1
 	}
-	buckets, free := s.buckets, s.free
-	*s = Scheduler{buckets: buckets, free: free}
+	r := Scheduler{buckets: s.buckets, free: s.free}
+	r.queued, r.places, r.freeIDs = s.queued[:0], s.places[:0], s.freeIDs[:0]
+	*s = r
 	released.Put(s)
 }
 
 // initialBucketCap is the starting capacity of each bucket.
-const initialBucketCap = 4
+const initialBucketCap = 2
 
 // Now returns the current virtual time.
 func (s *Scheduler) Now() Time { return s.now }
@@ -161,9 +202,9 @@ func (s *Scheduler) At(t Time, fn func()) {
 		e = s.free[n-1]
 		s.free = s.free[:n-1]
 	} else {
-		e = &event{}
+		e = &event{id: -1}
 	}
-	e.at, e.fn = t, fn
+	e.at, e.due, e.fn = t, t, fn
 	s.push(e)
 }
 
@@ -200,9 +241,31 @@ const maxTime = Time(1<<63 - 1)
 // next takes the earliest event out of the queue if it is at or before
 // limit, and returns nil otherwise. When the earliest event is after limit
 // the base stays where it is, so that events may still be scheduled between
-// Now and that event.
+// Now and that event. A Timer whose key comes up before its deadline (it
+// was moved later while queued) goes back into the queue at its deadline,
+// with the sequence number of its last ResetAt, and does not run: the
+// events run in exactly the order, and number, they would have if the
+// Timer had been moved at once.
 func (s *Scheduler) next(limit Time) *event {
-	if s.head0 < len(s.buckets[0]) {
+	for {
+		e := s.earliest(limit)
+		if e == nil {
+			return nil
+		}
+		if e.due == e.at {
+			e.queued = false
+			return e
+		}
+		e.at = e.due
+		s.insert(e)
+	}
+}
+
+// earliest takes the entry with the lowest key out of the queue if its key
+// is at or before limit and returns its event, which keeps its slot (see
+// run), and returns nil otherwise (see next).
+func (s *Scheduler) earliest(limit Time) *event {
+	if s.head0 < s.blen[0] {
 		if s.base > limit {
 			return nil
 		}
@@ -212,20 +275,18 @@ func (s *Scheduler) next(limit Time) *event {
 		return nil
 	}
 	k := bits.TrailingZeros64(s.nonEmpty &^ 1)
-	if b := s.buckets[k]; len(b) == 1 {
+	if s.blen[k] == 1 {
 		// The common case of a short queue: the lowest bucket holds one
 		// event, the earliest. Take it without moving it through bucket 0.
-		e := b[0]
-		if e.at > limit {
+		en := &s.buckets[k][0]
+		if en.at > limit {
 			return nil
 		}
-		b[0] = nil // see refill
-		s.buckets[k] = b[:0]
+		s.blen[k] = 0
 		s.nonEmpty &^= 1 << k
-		s.base = e.at
+		s.base = en.at
 		s.pending--
-		e.bucket = -1
-		return e
+		return s.queued[en.id]
 	}
 	min := s.minIn(k)
 	if min > limit {
@@ -235,7 +296,10 @@ func (s *Scheduler) next(limit Time) *event {
 	return s.take()
 }
 
-// run runs one event taken from the queue.
+// run runs one event taken from the queue. A Timer keeps its slot while
+// its callback runs and gives it up afterwards if the callback did not
+// arm it again: the link's timers, armed again as they fire for the next
+// packet, then never give their slots up and take them back.
 func (s *Scheduler) run(e *event) {
 	s.now = e.at
 	s.events++
@@ -243,8 +307,15 @@ func (s *Scheduler) run(e *event) {
 	if !e.owned {
 		e.fn = nil
 		s.free = append(s.free, e)
+		fn()
+		return
 	}
+	e.running = true
 	fn()
+	e.running = false
+	if !e.queued {
+		s.leave(e)
+	}
 }
 
 // Run runs events until the queue is empty or Stop is called.
@@ -330,28 +401,34 @@ func (s *Scheduler) NewTimer(fn func()) *Timer {
 // timer that runs fn when it fires: NewTimer without the allocation. The
 // zero Timer is not ready for use.
 func (s *Scheduler) InitTimer(t *Timer, fn func()) {
-	*t = Timer{s: s, ev: event{bucket: -1, fn: fn, owned: true}}
+	*t = Timer{s: s, ev: event{id: -1, fn: fn, owned: true}}
 }
 
 // ResetAt arms the timer to fire at at, replacing any earlier deadline. The
 // timer takes a new sequence number, as a fresh event would.
+//
+// A queued timer moved later (a retransmission timer pushed on by every
+// ACK) stays where it is in the queue: only its deadline and sequence
+// number change, and next queues it again at the deadline when its old
+// key comes up, as Linux's and quic-go's timers check a moved deadline
+// when they fire. A timer moved earlier, or to the same instant in bucket
+// 0 (which is kept in sequence order), is moved at once.
 func (t *Timer) ResetAt(at Time) {
 	s := t.s
 	if at < s.now {
 		panic(fmt.Sprintf("sim: Timer.ResetAt(%v) before Now(%v)", at, s.now))
 	}
 	e := &t.ev
-	if e.bucket > 0 && int(e.bucket) == s.bucketOf(at) {
-		// Same unordered bucket (the usual case for a retransmission
-		// timer pushed a little later on every ACK): update in place.
-		s.seq++
-		e.at, e.seq = at, s.seq
-		return
-	}
-	if e.bucket >= 0 {
+	if e.queued {
+		pl := s.places[e.id]
+		if at > e.at || (at == e.at && pl.bucket > 0) {
+			s.seq++
+			e.due, e.seq = at, s.seq
+			return
+		}
 		s.remove(e)
 	}
-	e.at = at
+	e.at, e.due = at, at
 	s.push(e)
 }
 
@@ -365,7 +442,7 @@ func (t *Timer) Reset(d time.Duration) {
 
 // Stop disarms the timer. It reports whether the timer was armed.
 func (t *Timer) Stop() bool {
-	if t.ev.bucket < 0 {
+	if !t.ev.queued {
 		return false
 	}
 	t.s.remove(&t.ev)
@@ -373,10 +450,10 @@ func (t *Timer) Stop() bool {
 }
 
 // Pending reports whether the timer is armed.
-func (t *Timer) Pending() bool { return t.ev.bucket >= 0 }
+func (t *Timer) Pending() bool { return t.ev.queued }
 
 // When returns the deadline of an armed timer.
-func (t *Timer) When() Time { return t.ev.at }
+func (t *Timer) When() Time { return t.ev.due }
 
 // Radix heap operations.
 
@@ -393,128 +470,175 @@ func (s *Scheduler) bucketOf(at Time) int {
 func (s *Scheduler) push(e *event) {
 	s.seq++
 	e.seq = s.seq
+	if e.id < 0 {
+		s.enter(e)
+	}
+	s.insert(e)
+}
+
+// enter gives e, which has none, a slot.
+func (s *Scheduler) enter(e *event) {
+	if n := len(s.freeIDs); n > 0 {
+		e.id = s.freeIDs[n-1]
+		s.freeIDs = s.freeIDs[:n-1]
+		s.queued[e.id] = e
+		return
+	}
+	e.id = int32(len(s.queued))
+	s.queued = append(s.queued, e)
+	s.places = append(s.places, place{})
+}
+
+// leave frees the slot of e, which has left the queue, if e is a
+// Timer's: a slot must not keep a Timer (and all its callback reaches)
+// alive once it is not queued. A one-shot event keeps its slot for
+// good, as the free list keeps the event.
+func (s *Scheduler) leave(e *event) {
+	if !e.owned {
+		return
+	}
+	s.queued[e.id] = nil
+	s.freeIDs = append(s.freeIDs, e.id)
+	e.id = -1
+}
+
+// insert queues e, which has a slot, at e.at with the sequence number it
+// has: push's, or for a Timer taken out before its deadline (see next),
+// that of its last ResetAt; its deadline is after the base, so it never
+// goes to bucket 0, whose order a late sequence number would break.
+func (s *Scheduler) insert(e *event) {
 	k := s.bucketOf(e.at)
+	n := s.blen[k]
 	b := s.buckets[k]
-	e.bucket, e.pos = int32(k), int32(len(b))
-	s.buckets[k] = appendEvent(b, e)
+	if int(n) == len(b) {
+		b = s.growBucket(k)
+	}
+	b[n] = entry{at: e.at, id: e.id, timer: e.owned}
+	if e.owned {
+		s.places[e.id] = place{int32(k), n}
+	}
+	s.blen[k] = n + 1
 	s.nonEmpty |= 1 << k
+	e.queued = true
 	s.pending++
 }
 
-// appendEvent appends e to the bucket b. When b is full it moves to a
-// larger array and clears the old one, which may be part of the array
-// that New carved every bucket's first slots from and so outlive b: its
-// stale pointers would keep fired timers alive (see refill).
-func appendEvent(b []*event, e *event) []*event {
-	if len(b) < cap(b) {
-		return append(b, e)
-	}
-	nb := append(b[:len(b):len(b)], e)
-	clear(b)
-	return nb
+// growBucket doubles bucket k's array.
+func (s *Scheduler) growBucket(k int) []entry {
+	old := s.buckets[k]
+	b := make([]entry, max(2*len(old), initialBucketCap))
+	copy(b, old)
+	s.buckets[k] = b
+	return b
 }
 
-// take removes and returns the first event of bucket 0, which must have one.
+// take removes the first entry of bucket 0, which must have one, and
+// returns its event.
 func (s *Scheduler) take() *event {
-	b := s.buckets[0]
-	e := b[s.head0]
-	b[s.head0] = nil
+	id := s.buckets[0][s.head0].id
 	s.head0++
-	if s.head0 == len(b) {
-		s.buckets[0] = b[:0]
-		s.head0 = 0
+	if s.head0 == s.blen[0] {
+		s.blen[0], s.head0 = 0, 0
 	}
 	s.pending--
-	e.bucket = -1
-	return e
+	return s.queued[id]
 }
 
 // minIn returns the earliest time in bucket k, which must have events.
 func (s *Scheduler) minIn(k int) Time {
-	b := s.buckets[k]
+	b := s.buckets[k][:s.blen[k]]
 	min := b[0].at
-	for _, e := range b[1:] {
-		if e.at < min {
-			min = e.at
+	for _, en := range b[1:] {
+		if en.at < min {
+			min = en.at
 		}
 	}
 	return min
 }
 
 // refill moves the base to min, the earliest time in bucket k, and
-// redistributes bucket k: every event in it goes to a lower bucket, those at
-// min to bucket 0, which is then sorted by sequence number.
+// redistributes bucket k: every entry in it goes to a lower bucket, those
+// at min to bucket 0, which is then sorted by sequence number.
 func (s *Scheduler) refill(k int, min Time) {
 	s.base = min
-	b := s.buckets[k]
-	for _, e := range b {
-		j := bits.Len64(uint64(e.at ^ min))
+	b := s.buckets[k][:s.blen[k]]
+	s.blen[k] = 0
+	s.nonEmpty &^= 1 << k
+	for _, en := range b {
+		// insert's append, written out: this loop is the queue's
+		// hottest.
+		j := bits.Len64(uint64(en.at ^ min))
+		n := s.blen[j]
 		d := s.buckets[j]
-		e.bucket, e.pos = int32(j), int32(len(d))
-		s.buckets[j] = appendEvent(d, e)
+		if int(n) == len(d) {
+			d = s.growBucket(j)
+		}
+		d[n] = en
+		if en.timer {
+			s.places[en.id] = place{int32(j), n}
+		}
+		s.blen[j] = n + 1
 		s.nonEmpty |= 1 << j
 	}
-	// Clear the emptied slots: a stale pointer to a Timer's event keeps
-	// the Timer, its callback and all the callback reaches (a TCP
-	// connection, its application, ...) alive long after the owner let
-	// go of them.
-	clear(b)
-	s.buckets[k] = b[:0]
-	s.nonEmpty &^= 1 << k
-	if b0 := s.buckets[0]; len(b0) > 1 {
-		sortBySeq(b0)
+	if n := s.blen[0]; n > 1 {
+		s.sortBySeq(s.buckets[0][:n])
 	}
 }
 
-// sortBySeq sorts events at one instant into sequence order: by insertion
-// when there are a few, as there usually are, else with slices.SortFunc
-// (sequence numbers are unique, so an unstable sort is exact).
-func sortBySeq(b []*event) {
+// sortBySeq sorts the entries of bucket 0, events at one instant, into
+// sequence order: by insertion when there are a few, as there usually
+// are, else with slices.SortFunc (sequence numbers are unique, so an
+// unstable sort is exact).
+func (s *Scheduler) sortBySeq(b []entry) {
+	seq := func(en entry) uint64 { return s.queued[en.id].seq }
 	if len(b) > 12 {
-		slices.SortFunc(b, func(x, y *event) int { return cmp.Compare(x.seq, y.seq) })
-		for i, e := range b {
-			e.pos = int32(i)
+		slices.SortFunc(b, func(x, y entry) int { return cmp.Compare(seq(x), seq(y)) })
+	} else {
+		for i := 1; i < len(b); i++ {
+			en := b[i]
+			q := seq(en)
+			j := i
+			for ; j > 0 && seq(b[j-1]) > q; j-- {
+				b[j] = b[j-1]
+			}
+			b[j] = en
 		}
-		return
 	}
-	for i := 1; i < len(b); i++ {
-		e := b[i]
-		j := i
-		for ; j > 0 && b[j-1].seq > e.seq; j-- {
-			b[j] = b[j-1]
-			b[j].pos = int32(j)
+	for i, en := range b {
+		if en.timer {
+			s.places[en.id].pos = int32(i)
 		}
-		b[j] = e
-		e.pos = int32(j)
 	}
 }
 
-// remove takes a queued event out of its bucket.
+// remove takes a queued event out of its bucket and frees its slot, unless
+// its callback is running (see run).
 func (s *Scheduler) remove(e *event) {
-	k, i := int(e.bucket), int(e.pos)
+	pl := s.places[e.id]
+	k, i := int(pl.bucket), pl.pos
 	b := s.buckets[k]
-	last := len(b) - 1
+	last := s.blen[k] - 1
 	if k == 0 {
 		// Bucket 0 keeps its order: close the gap.
-		copy(b[i:], b[i+1:])
+		copy(b[i:last], b[i+1:last+1])
 		for j := i; j < last; j++ {
-			b[j].pos = int32(j)
+			s.places[b[j].id].pos = j
 		}
 	} else if i != last {
 		b[i] = b[last]
-		b[i].pos = int32(i)
+		s.places[b[i].id].pos = i
 	}
-	b[last] = nil
-	b = b[:last]
-	s.buckets[k] = b
+	s.blen[k] = last
 	if k == 0 {
-		if s.head0 == len(b) {
-			s.buckets[0] = b[:0]
-			s.head0 = 0
+		if s.head0 == last {
+			s.blen[0], s.head0 = 0, 0
 		}
-	} else if len(b) == 0 {
+	} else if last == 0 {
 		s.nonEmpty &^= 1 << k
 	}
 	s.pending--
-	e.bucket = -1
+	e.queued = false
+	if !e.running {
+		s.leave(e)
+	}
 }

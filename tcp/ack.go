@@ -30,6 +30,17 @@ type ackInfo struct {
 	tsecr         sim.Time
 }
 
+// init starts a, zeroed, for ACK p: field by field, as a composite
+// literal with constants (the -1s) is built in a temporary and copied.
+func (a *ackInfo) init(c *Conn, p *link.Packet) {
+	a.prevUna, a.priorFack = c.sndUna, c.sb.highSacked
+	a.seqRTT, a.sackRTT, a.caRTT = -1, -1, -1
+	a.tsecr = p.TSecr
+	if !c.cfg.Timestamps {
+		a.tsecr = -1
+	}
+}
+
 func (a *ackInfo) delivered() int { return a.newlyAcked + a.newlySacked }
 
 // onAck processes the acknowledgement fields of an arriving segment.
@@ -42,10 +53,18 @@ func (c *Conn) onAck(p *link.Packet) {
 		c.onAckNewReno(p)
 		return
 	}
-	a := ackInfo{prevUna: c.sndUna, priorFack: c.sb.highSacked, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
-	if !c.cfg.Timestamps {
-		a.tsecr = -1
+	if c.ackChangesNothing(p) {
+		// The fast path (as Linux's tcp_ack takes for an ACK of
+		// nothing with nothing to learn): every step below would
+		// find nothing to do.
+		c.traceCwnd()
+		if c.finAcked && c.rcv.peerFin {
+			c.terminate(ClosedLocally)
+		}
+		return
 	}
+	var a ackInfo
+	a.init(c, p)
 	priorInFlight := c.flightForUse()
 	priorPackets := c.sb.packetsOut()
 	if p.NSack > 0 {
@@ -79,6 +98,21 @@ func (c *Conn) onAck(p *link.Packet) {
 	if c.finAcked && c.rcv.peerFin {
 		c.terminate(ClosedLocally)
 	}
+}
+
+// ackChangesNothing reports whether onAck's full processing of p would
+// change nothing but the window: p acknowledges no new data and carries
+// no SACK block, so there is no RTT sample, nothing delivered and no
+// D-SACK; it is not a duplicate ACK (it carries data, SYN or FIN, or
+// nothing is outstanding); and the sender is in Open with no tail loss
+// probe to account for, so the recovery state machine has nothing to
+// run. This is the ACK on every data segment of a one-way transfer's
+// receiver.
+func (c *Conn) ackChangesNothing(p *link.Packet) bool {
+	if p.Ack > c.sndUna || p.NSack > 0 || c.rec.state != Open || c.rec.tlpHighSeq != 0 {
+		return false
+	}
+	return p.Len > 0 || p.Flags&(link.SYN|link.FIN) != 0 || c.sb.packetsOut() == 0
 }
 
 // grow hands the congestion control an ACK that acknowledged data outside
@@ -153,7 +187,13 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 				from = max(from, cb.End)
 			}
 		}
-		for i := c.sb.index(from); i < c.sb.segs.Len(); i++ {
+		if from >= b.End {
+			// All tagged at the previous ACK: the walk below would
+			// find nothing to tag (the segment holding from ends
+			// beyond the block), so skip its search.
+			continue
+		}
+		for i := c.sb.indexNearEnd(from); i < c.sb.segs.Len(); i++ {
 			s := c.sb.segs.At(i)
 			if s.start >= b.End {
 				break
@@ -191,27 +231,52 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 			a.ackedBytes += s.bytes()
 		}
 	}
-	sb.nsackCache = copy(sb.sackCache[:], blocks)
+	sb.nsackCache = int32(copy(sb.sackCache[:], blocks))
 }
 
 // cleanRtx takes the cumulatively acknowledged segments off the
 // scoreboard (Linux tcp_clean_rtx_queue).
 func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 	now := c.sched.Now()
-	r := &c.rec
 	b := &c.sb
-	for b.segs.Len() > 0 && b.segs.Front().start < ack {
+	// The segments wholly acknowledged, walked in the ring's storage and
+	// dropped together.
+	x, y := b.segs.Slices()
+	n := c.ackSegs(x, ack, a, now)
+	if n == len(x) {
+		n += c.ackSegs(y, ack, a, now)
+	}
+	b.dropFront(n)
+	if b.segs.Len() > 0 && b.segs.Front().start < ack {
+		// Part of a segment: keep the rest, its marks counted for the
+		// bytes left.
 		s := b.segs.Front()
+		flags := s.flags
+		b.forget(s)
+		s.start = ack
+		b.set(s, flags&segSacked)
+		b.set(s, flags&segLost)
+		b.set(s, flags&segRetrans)
+	}
+	for b.sent.Len() > 0 && b.sent.Front().start < ack {
+		b.sent.Discard() // transmissions of acknowledged segments
+	}
+	c.sndUna = ack
+	c.dropAckedMarks()
+	a.unaAdvanced = true
+	c.retries = 0
+}
+
+// ackSegs handles the leading segments of segs that ack acknowledges
+// whole, in order, and returns how many there are: their deliveries and
+// RTT samples go to a, and they leave the scoreboard's counters (the
+// caller drops them).
+func (c *Conn) ackSegs(segs []txSeg, ack int64, a *ackInfo, now sim.Time) int {
+	r := &c.rec
+	for i := range segs {
+		s := &segs[i]
 		if s.end > ack {
-			// Part of a segment: keep the rest, its marks counted for
-			// the bytes left.
-			flags := s.flags
-			b.forget(s)
-			s.start = ack
-			b.set(s, flags&segSacked)
-			b.set(s, flags&segLost)
-			b.set(s, flags&segRetrans)
-			break
+			return i
 		}
 		if !s.has(segSacked) {
 			a.newlyAcked++
@@ -239,16 +304,9 @@ func (c *Conn) cleanRtx(ack int64, a *ackInfo) {
 		if s.has(segFin) {
 			c.finSent, c.finAcked = true, true
 		}
-		b.forget(s)
-		b.segs.Discard() // txSeg holds no pointers
+		c.sb.forget(s)
 	}
-	for b.sent.Len() > 0 && b.sent.Front().start < ack {
-		b.sent.Discard() // transmissions of acknowledged segments
-	}
-	c.sndUna = ack
-	c.dropAckedMarks()
-	a.unaAdvanced = true
-	c.retries = 0
+	return len(segs)
 }
 
 // spuriousRetrans reports whether segment s was resent and the ACK
@@ -298,10 +356,9 @@ func (c *Conn) onAckNewReno(p *link.Packet) {
 	r := &c.rec
 	if ack > c.sndUna {
 		prior := c.flightForUse()
-		a := ackInfo{prevUna: c.sndUna, seqRTT: -1, sackRTT: -1, caRTT: -1, tsecr: p.TSecr}
-		if !c.cfg.Timestamps {
-			a.tsecr = -1
-		}
+		var a ackInfo
+		a.init(c, p)
+		a.priorFack = 0
 		c.cleanRtx(ack, &a)
 		c.ackRTT(&a)
 		acked := ack - a.prevUna

@@ -27,6 +27,7 @@ func (c *Conn) terminate(r CloseReason) {
 	// so that an endpoint that keeps every connection it had (Conns)
 	// holds little for the closed ones. The marks stay: the peer may
 	// still be receiving data this side wrote.
+	c.ep.stack.keepArrays(&c.sb)
 	c.sb.reset()
 	c.rcv.ooo, c.rcv.endsAhead = nil, nil
 	c.notify(r)

@@ -25,6 +25,8 @@ type Stack struct {
 
 	upcalls   ring.Queue[upcall] // calls into applications, deferred (upcall.go)
 	runUpcall func()
+
+	spareArrays []*sbArrays // holders for keepArrays (scoreboard.go)
 }
 
 // NewStack returns an empty stack on net. The stack is net's drop observer
@@ -482,6 +484,7 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 		sndEnd:   1, // data starts after the SYN
 		rec:      newRecovery(),
 	}
+	e.stack.reuseArrays(&c.sb)
 	c.rcv.peerFinSeq, c.rcv.tsRecent = -1, -1
 	c.stats.Opened, c.stats.Established, c.stats.ClosedAt = c.opened, -1, -1
 	c.lastCwnd, c.lastSSThresh = -1, -1
@@ -622,7 +625,7 @@ func (e *Endpoint) receiveSYN(p *link.Packet, src *Conn) *Conn {
 		return c
 	}
 	// Nobody listening: reset, as a closed port does.
-	e.send(link.Packet{
+	e.send(&link.Packet{
 		Dst: p.Src, SrcPort: p.DstPort, DstPort: p.SrcPort, Flags: link.RST | link.ACK,
 		Ack: p.Seq + 1, Size: int32(DefaultConfig().HeaderBytes), DstConn: p.SrcConn, SrcConn: -1, TSecr: -1,
 	}, src)
@@ -633,11 +636,13 @@ func (e *Endpoint) receiveSYN(p *link.Packet, src *Conn) *Conn {
 // (p.DstConn), or for a SYN the connection sending it, whose pending count
 // p joins. to is nil when that connection is forgotten, or for a SYN
 // sent by no connection.
-func (e *Endpoint) send(p link.Packet, to *Conn) {
+// send hands p to the network, counting it on its way to connection to
+// (nil if none). The network copies p; the caller keeps it.
+func (e *Endpoint) send(p *link.Packet, to *Conn) {
 	if to != nil {
 		to.pending++
 	}
-	e.node.Send(p)
+	e.node.Transmit(p)
 }
 
 func (e *Endpoint) dropEmbryo(c *Conn) {

@@ -47,7 +47,7 @@ func (c *Conn) refuse(p *link.Packet) {
 	c.state = Closed
 	c.stats.ClosedAt = c.sched.Now()
 	size := c.headerBytes(0)
-	c.ep.send(link.Packet{
+	c.ep.send(&link.Packet{
 		Dst: p.Src, SrcPort: p.DstPort, DstPort: p.SrcPort, Flags: link.RST | link.ACK,
 		Ack: p.Seq + 1, Size: int32(size), DstConn: p.SrcConn, SrcConn: c.id, TSecr: -1,
 	}, c.peer)
@@ -80,7 +80,8 @@ func (c *Conn) establish(now sim.Time) {
 func (c *Conn) handshakeAcked(p *link.Packet) {
 	now := c.sched.Now()
 	if c.sb.segs.Len() > 0 && c.sb.segs.Front().end <= 1 {
-		s := c.sb.segs.Pop()
+		s := *c.sb.segs.Front()
+		c.sb.popFront()
 		switch {
 		case c.cfg.Timestamps && p.TSecr >= 0:
 			c.updateRTT(now.Sub(p.TSecr))

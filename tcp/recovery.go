@@ -481,7 +481,7 @@ func (c *Conn) rackDetectLoss(a *ackInfo) time.Duration {
 	stale, live := 0, 0
 	for i := 0; i < b.sent.Len(); i++ {
 		e := b.sent.At(i)
-		s := b.at(e.start)
+		s := b.sentSeg(e)
 		if s == nil || s.sentAt != e.sentAt || s.has(segSacked) || (s.has(segLost) && !s.has(segRetrans)) {
 			if i == 0 {
 				b.sent.Discard() // stale at the front: drop it

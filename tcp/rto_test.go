@@ -160,3 +160,19 @@ func TestRTOFirstSample(t *testing.T) {
 		})
 	}
 }
+
+// TestTicksMatchesDivision checks ticks' 32-bit fast path against the
+// 64-bit rounding it stands for, around the 32-bit boundary, for negative
+// durations and for ticks too long for 32 bits.
+func TestTicksMatchesDivision(t *testing.T) {
+	const lim = 1<<32 - 1
+	for _, tick := range []time.Duration{time.Nanosecond, 3, time.Millisecond, 4 * time.Millisecond, 10 * time.Millisecond, lim, lim + 1, 5 * time.Second} {
+		c := &Conn{cfg: Config{TimerTick: tick}}
+		for _, d := range []time.Duration{-5 * time.Second, -lim, -tick - 1, -tick, -1, 0, 1, tick - 1, tick, tick + 1,
+			40 * time.Millisecond, 48*time.Millisecond + 7, lim - tick, lim - tick + 1, lim - tick + 2, lim, lim + 1, 10 * time.Second} {
+			if got, want := c.ticks(d), (d+tick-1)/tick*tick; got != want {
+				t.Errorf("tick %v: ticks(%v) = %v, want %v", tick, d, got, want)
+			}
+		}
+	}
+}

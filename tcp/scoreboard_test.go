@@ -220,3 +220,27 @@ func TestRTOResendsOnlyLost(t *testing.T) {
 			seqs, st.Timeouts, st.Recoveries)
 	}
 }
+
+// TestIndexNearEnd checks the galloping search against the binary one
+// for every sequence number around a scoreboard of uneven segments,
+// wrapped in its ring, and an empty one.
+func TestIndexNearEnd(t *testing.T) {
+	var b scoreboard
+	if got := b.indexNearEnd(5); got != 0 {
+		t.Fatalf("empty scoreboard: indexNearEnd = %d, want 0", got)
+	}
+	seq := int64(1)
+	for i := range 40 {
+		n := int64(1 + (i*7)%13)
+		b.segs.Push(txSeg{start: seq, end: seq + n})
+		seq += n
+		if i%3 == 0 {
+			b.popFront() // move the ring's head so the segments wrap
+		}
+	}
+	for q := int64(0); q <= seq+2; q++ {
+		if got, want := b.indexNearEnd(q), b.index(q); got != want {
+			t.Fatalf("seq %d: indexNearEnd = %d, index = %d", q, got, want)
+		}
+	}
+}

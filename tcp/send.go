@@ -209,7 +209,7 @@ func (c *Conn) resend(s *txSeg) {
 	now := c.sched.Now()
 	s.flags |= segEverRetrans
 	s.sentAt = now
-	c.sb.noteSent(s)
+	c.sb.noteSent(s, c.sb.index(s.start))
 	c.stats.Retransmits++
 	n := s.bytes()
 	flags := link.ACK
@@ -253,7 +253,7 @@ func (c *Conn) sendData(n Bytes) {
 			s.end++
 		}
 	}
-	c.sb.noteSent(&s)
+	c.sb.noteSent(&s, c.sb.segs.Len())
 	c.sb.segs.Push(s)
 	c.sndMax = s.end
 	if c.rec.state == Recovery {
@@ -267,7 +267,7 @@ func (c *Conn) sendData(n Bytes) {
 
 func (c *Conn) sendFIN() {
 	s := txSeg{start: c.sndEnd, end: c.sndEnd + 1, sentAt: c.sched.Now(), flags: segFin}
-	c.sb.noteSent(&s)
+	c.sb.noteSent(&s, c.sb.segs.Len())
 	c.sb.segs.Push(s)
 	c.finSent = true
 	c.sndMax = s.end
@@ -292,20 +292,19 @@ func (c *Conn) headerBytes(nsack int) Bytes {
 }
 
 func (c *Conn) sendPacket(flags link.Flags, seq int64, n Bytes, retrans bool) {
-	p := link.Packet{
-		Dst:        c.peerNode,
-		SrcPort:    c.localPort,
-		DstPort:    c.peerPort,
-		Flags:      flags,
-		Seq:        seq,
-		Ack:        c.rcv.nxt,
-		Wnd:        c.cfg.ReceiveWindow,
-		Len:        int32(n),
-		DstConn:    c.peerConn,
-		SrcConn:    c.id,
-		Retransmit: retrans,
-		TSecr:      -1,
-	}
+	// Field by field into a zeroed packet: a composite literal with a
+	// non-zero constant (TSecr) is built in a temporary and copied, and
+	// the small stores followed by wide loads stall the copy.
+	var p link.Packet
+	p.Dst = c.peerNode
+	p.SrcPort, p.DstPort = c.localPort, c.peerPort
+	p.Flags = flags
+	p.Seq, p.Ack = seq, c.rcv.nxt
+	p.Wnd = c.cfg.ReceiveWindow
+	p.Len = int32(n)
+	p.DstConn, p.SrcConn = c.peerConn, c.id
+	p.Retransmit = retrans
+	p.TSecr = -1
 	if c.cfg.Timestamps {
 		p.TSecr = c.rcv.tsRecent
 	}
@@ -337,7 +336,7 @@ func (c *Conn) sendPacket(flags link.Flags, seq int64, n Bytes, retrans bool) {
 	if p.DstConn < 0 && flags&link.SYN != 0 {
 		to = c // a SYN may make a connection that sends to c
 	}
-	c.ep.send(p, to)
+	c.ep.send(&p, to)
 }
 
 // maybeIdleRestart reduces the window before new data is sent after an

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"math"
 	"time"
 
 	"github.com/connsim/connsim/sim/link"
@@ -161,6 +162,13 @@ func (c *Conn) ticks(d time.Duration) time.Duration {
 	t := c.cfg.TimerTick
 	if t <= 0 {
 		return d
+	}
+	if n := d + t - 1; n >= 0 && n <= math.MaxUint32 && t <= math.MaxUint32 {
+		// The usual case (under 4.3 s), on every ACK: a 32-bit
+		// division, several times faster than a 64-bit one on x86,
+		// with the same result (n is not negative, and the product is
+		// at most n).
+		return time.Duration(uint32(n) / uint32(t) * uint32(t))
 	}
 	return (d + t - 1) / t * t
 }

@@ -43,6 +43,17 @@ func (q *Queue[T]) At(i int) *T {
 // Back returns a pointer to the back item; the queue must not be empty.
 func (q *Queue[T]) Back() *T { return q.At(q.n - 1) }
 
+// Slices returns the items, front first, as two slices of the queue's
+// storage: the first up to the end of the array, the second the rest
+// (empty unless the items wrap). They are valid until the next Push or
+// Pop; a loop over them (a binary search) needs no index arithmetic.
+func (q *Queue[T]) Slices() (a, b []T) {
+	if end := q.head + q.n; end <= len(q.buf) {
+		return q.buf[q.head:end], nil
+	}
+	return q.buf[q.head:], q.buf[:q.head+q.n-len(q.buf)]
+}
+
 // Pop removes and returns the front item; the queue must not be empty.
 func (q *Queue[T]) Pop() T {
 	if q.n == 0 {
@@ -67,6 +78,18 @@ func (q *Queue[T]) Discard() {
 	q.n--
 }
 
+// DiscardN removes the n front items as Discard does; n must not exceed
+// Len.
+func (q *Queue[T]) DiscardN(n int) {
+	if n < 0 || n > q.n {
+		panic("ring: DiscardN beyond the queue")
+	}
+	if n > 0 {
+		q.head = (q.head + n) & (len(q.buf) - 1)
+		q.n -= n
+	}
+}
+
 // DropBack removes the back item without clearing its slot (for element
 // types that hold no pointers). The queue must not be empty.
 func (q *Queue[T]) DropBack() {
@@ -83,6 +106,27 @@ func (q *Queue[T]) Clear() {
 		q.buf[(q.head+i)&(len(q.buf)-1)] = zero
 	}
 	q.head, q.n = 0, 0
+}
+
+// TakeStorage empties the queue and returns its storage (nil if it has
+// none), leaving it the zero queue, for another queue's UseStorage: a
+// program that makes and drops many queues of similar sizes can reuse
+// their arrays instead of growing new ones. The items are not cleared:
+// for element types that hold no pointers, or after Clear.
+func (q *Queue[T]) TakeStorage() []T {
+	buf := q.buf
+	*q = Queue[T]{}
+	return buf
+}
+
+// UseStorage gives the queue, which must be empty and hold no storage
+// (the zero queue), buf as its storage. The length of buf must be a
+// power of two, as TakeStorage returns.
+func (q *Queue[T]) UseStorage(buf []T) {
+	if q.n != 0 || q.buf != nil || len(buf)&(len(buf)-1) != 0 {
+		panic("ring: UseStorage on a queue with storage, or of a length not a power of two")
+	}
+	q.buf, q.head = buf, 0
 }
 
 func (q *Queue[T]) grow() {

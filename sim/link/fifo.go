@@ -62,7 +62,11 @@ type fifo[T any] struct {
 
 func (q *fifo[T]) Len() int { return q.n }
 
-func (q *fifo[T]) push(pl *pool[T], v T) {
+func (q *fifo[T]) push(pl *pool[T], v T) { *q.pushSlot(pl) = v }
+
+// pushSlot adds an entry at the back and returns it for the caller to
+// fill in place (it holds whatever a former entry left there).
+func (q *fifo[T]) pushSlot(pl *pool[T]) *T {
 	switch {
 	case q.tail == nil:
 		b := pl.get()
@@ -72,9 +76,10 @@ func (q *fifo[T]) push(pl *pool[T], v T) {
 		q.tail.next = b
 		q.tail, q.ti = b, 0
 	}
-	q.tail.v[q.ti] = v
+	v := &q.tail.v[q.ti]
 	q.ti++
 	q.n++
+	return v
 }
 
 // front returns the first entry, which stays valid until discard.

@@ -498,13 +498,19 @@ func (nd *Node) Network() *Network { return nd.net }
 
 // Send hands p to the network: it stamps Src, ID and SentAt and forwards p
 // along the route to p.Dst.
-func (nd *Node) Send(p Packet) {
+func (nd *Node) Send(p Packet) { nd.Transmit(&p) }
+
+// Transmit is Send for a packet the caller built in place: it stamps Src,
+// ID and SentAt in *p and forwards a copy; it does not keep p. A transport
+// that sends every packet through it saves copying the packet (over 100
+// bytes) on the way in.
+func (nd *Node) Transmit(p *Packet) {
 	n := nd.net
 	n.nextID++
 	p.ID = n.nextID
 	p.Src = nd.ID
 	p.SentAt = n.sched.Now()
-	nd.forward(&p)
+	nd.forward(p)
 }
 
 func (nd *Node) forward(p *Packet) {
@@ -586,6 +592,12 @@ type Pipe struct {
 	flight fifo[flying]
 	arrive sim.Timer
 
+	// The serialization time of the last packet size seen (TxTime
+	// divides in 64 bits): a pipe carries packets of a few sizes, full
+	// segments on the data direction.
+	txSize int32
+	txTime time.Duration
+
 	stats PipeStats
 
 	reverse  *Pipe // the other direction of the link
@@ -596,7 +608,7 @@ type Pipe struct {
 }
 
 func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
-	p := &Pipe{net: n, from: from, to: to, cfg: cfg, at: len(n.pipes), outAt: len(from.out)}
+	p := &Pipe{net: n, from: from, to: to, cfg: cfg, at: len(n.pipes), outAt: len(from.out), txTime: -1}
 	n.sched.InitTimer(&p.txDone, p.onTxDone)
 	n.sched.InitTimer(&p.arrive, p.onArrive)
 	n.pipes = append(n.pipes, p)
@@ -714,7 +726,7 @@ func (p *Pipe) enqueue(pk *Packet) {
 		}
 		return
 	}
-	p.queue.push(&p.net.packets, *pk)
+	*p.queue.pushSlot(&p.net.packets) = *pk
 	p.queuedBytes += size
 	p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
 	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.queue.Len())
@@ -725,7 +737,10 @@ func (p *Pipe) startTx(pk *Packet) {
 	p.cur = *pk
 	p.stats.Packets++
 	p.stats.Bytes += int64(pk.Size)
-	p.txDone.Reset(p.cfg.Rate.TxTime(int64(pk.Size)))
+	if pk.Size != p.txSize || p.txTime < 0 {
+		p.txSize, p.txTime = pk.Size, p.cfg.Rate.TxTime(int64(pk.Size))
+	}
+	p.txDone.Reset(p.txTime)
 }
 
 func (p *Pipe) onTxDone() {
@@ -737,7 +752,8 @@ func (p *Pipe) onTxDone() {
 			o.Dropped(&p.cur)
 		}
 	} else {
-		p.flight.push(&p.net.flying, flying{at: now.Add(p.cfg.Delay), p: p.cur})
+		f := p.flight.pushSlot(&p.net.flying) // filled in place: a flying is over 100 bytes
+		f.at, f.p = now.Add(p.cfg.Delay), p.cur
 		if !p.arrive.Pending() {
 			p.arrive.ResetAt(now.Add(p.cfg.Delay))
 		}

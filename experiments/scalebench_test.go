@@ -2,37 +2,12 @@ package experiments
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"os"
-	"strings"
 	"testing"
-)
 
-// sweep3000Spec is issue 10's 3,000-run sweep: a 41-object page, six
-// models at 500 round-trip times (connsim's BenchmarkRunSweep3000 runs it
-// through the whole command).
-func sweep3000Spec() string {
-	var rtts []string
-	for i := range 500 {
-		rtts = append(rtts, fmt.Sprintf("%gms", float64(100+4*i)/10))
-	}
-	return `name: s3000cm
-seed: 1
-network:
-  rtt: 100ms
-  bandwidth: 10Mbps
-  queue: 256KB
-page:
-  html: 20KB
-  objects:
-    - count: 40
-      size: 10KB
-models: [short-lived, persistent, pipelined, parallel, sharded, http2]
-sweep:
-  network.rtt: [` + strings.Join(rtts, ", ") + `]
-`
-}
+	"github.com/connsim/connsim/internal/benchutil"
+)
 
 // BenchmarkSink3000 is the serial part of connsim run over the 3,000-run
 // sweep, without the simulations: the results of every run, made once,
@@ -40,7 +15,7 @@ sweep:
 // requests, the summary streamed and spilled), to io.Discard. At
 // --workers 2 this work shares the two cores with the runs.
 func BenchmarkSink3000(b *testing.B) {
-	s := mustLoad(b, sweep3000Spec())
+	s := mustLoad(b, benchutil.Sweep3000())
 	plan, err := s.Plan()
 	if err != nil {
 		b.Fatal(err)
@@ -59,7 +34,7 @@ func BenchmarkSink3000(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer spill.Close()
-	cpu0, cpuOK := processCPU()
+	cpu0, cpuOK := benchutil.ProcessCPU()
 	for b.Loop() {
 		bufs := [3]*bufio.Writer{}
 		for i := range bufs {
@@ -105,7 +80,7 @@ func BenchmarkSink3000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(results)), "ns/run")
-	if cpu1, ok := processCPU(); ok && cpuOK {
+	if cpu1, ok := benchutil.ProcessCPU(); ok && cpuOK {
 		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -547,11 +547,7 @@ func writeFileSynced(path string, b []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return syncClose(f)
 }
 
 // hashFile returns the size and hex SHA-256 of a file.

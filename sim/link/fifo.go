@@ -1,5 +1,7 @@
 package link
 
+import "sync"
+
 // A pipe's queue and its packets in flight are FIFOs of fixed-size blocks
 // drawn from a pool that all the pipes of a network share. A ring that
 // doubles would stay at the largest size its pipe ever needed (and hold
@@ -21,20 +23,62 @@ type block[T any] struct {
 
 // pool is a free list of blocks. Entries hold no pointers, so a block
 // goes back as it is.
-type pool[T any] struct{ free *block[T] }
+//
+// A network's pools also hand spare blocks on to later networks, through
+// a process-wide sync.Pool (shared): when no FIFO holds a block of the
+// kind any more, the free blocks past the first go there (spill), and a
+// pool that runs dry takes a chain from there before allocating. A sweep
+// of short runs, each building its network afresh and dropping it without
+// Release, then reuses the blocks of the runs before it (about 15 KB a
+// run, half of what a short transfer allocated), as slab caches pass
+// freed objects between CPUs through a shared layer. The first block
+// stays, so that a network that goes idle after every packet (a
+// request-response exchange) never touches the shared pool. A block's
+// entries are overwritten whole before they are read (pushSlot), so what
+// a former network left in it does not matter.
+type pool[T any] struct {
+	free   *block[T]
+	out    int        // blocks held by FIFOs
+	shared *sync.Pool // chains of spare blocks (*block[T]); nil: none
+}
 
 func (p *pool[T]) get() *block[T] {
 	b := p.free
 	if b == nil {
-		return new(block[T])
+		b = p.refill()
 	}
 	p.free, b.next = b.next, nil
+	p.out++
 	return b
+}
+
+// refill returns a chain of spare blocks from the shared pool, or a new
+// block.
+func (p *pool[T]) refill() *block[T] {
+	if p.shared != nil {
+		if b, ok := p.shared.Get().(*block[T]); ok {
+			return b
+		}
+	}
+	return new(block[T])
 }
 
 func (p *pool[T]) put(b *block[T]) {
 	b.next = p.free
 	p.free = b
+	p.out--
+	if p.out == 0 && b.next != nil && p.shared != nil {
+		p.spill()
+	}
+}
+
+// spill hands the free blocks past the first (at most maxReleasedBlocks)
+// on to the shared pool.
+func (p *pool[T]) spill() {
+	first := p.free
+	p.free, first.next = first.next, nil
+	p.shared.Put(p.take(maxReleasedBlocks))
+	p.free = first
 }
 
 // take empties the pool, returning its first max blocks as a chain (nil

@@ -328,25 +328,23 @@ type Network struct {
 	flying  pool[flying]
 }
 
-// New returns an empty network driven by s.
+// New returns an empty network driven by s. Its queues take their blocks
+// from those of networks before it, released or idle (see pool).
 func New(s *sim.Scheduler) *Network {
 	n := &Network{sched: s}
-	if b, ok := releasedPackets.Get().(*block[Packet]); ok {
-		n.packets.free = b
-	}
-	if b, ok := releasedFlying.Get().(*block[flying]); ok {
-		n.flying.free = b
-	}
+	n.packets.shared, n.flying.shared = &sharedPackets, &sharedFlying
 	return n
 }
 
-// releasedPackets and releasedFlying hold the block free lists of
-// released networks (see Release), each a chain, for New to start from.
-var releasedPackets, releasedFlying sync.Pool
+// sharedPackets and sharedFlying hold chains of spare queue blocks that
+// networks hand on to each other: those of released networks (Release)
+// and those an idle network does not need (pool.spill).
+var sharedPackets, sharedFlying sync.Pool
 
-// Release hands the network's queue blocks back for a later New to reuse,
-// those still holding packets included: a sweep of many short runs
-// otherwise allocates them afresh for each run. Call it once the run is
+// Release hands the network's queue blocks on for a later network to
+// reuse, those still holding packets included: a sweep of many short
+// runs otherwise allocates them afresh for each run (an idle network
+// hands on all but one of each kind by itself). Call it once the run is
 // over and nothing will send, deliver or read a pipe's queue again; the
 // counters (Stats) and nodes stay readable.
 func (n *Network) Release() {
@@ -362,14 +360,14 @@ func (n *Network) Release() {
 		}
 	}
 	if b := n.packets.take(maxReleasedBlocks); b != nil {
-		releasedPackets.Put(b)
+		sharedPackets.Put(b)
 	}
 	if b := n.flying.take(maxReleasedBlocks); b != nil {
-		releasedFlying.Put(b)
+		sharedFlying.Put(b)
 	}
 }
 
-// maxReleasedBlocks bounds the blocks a released network passes on (about
+// maxReleasedBlocks bounds the blocks a network passes on at once (about
 // 150 KB of each kind): a run whose queue once held a million packets
 // should not hand them all to the small runs after it.
 const maxReleasedBlocks = 64

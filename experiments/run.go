@@ -21,6 +21,7 @@ type Result struct {
 	Trace    *Trace
 	Capture  *CaptureFile // the run's packet capture, when the spec's capture selects it
 	Hops     []HopRow     // with proxies: the run's hops (hops.go)
+	Servers  []ServerRow  // with servers: each site's measurements (servers.go)
 }
 
 // Run simulates one run. With trace set it also returns the run's
@@ -69,7 +70,7 @@ func run(rc RunConfig, trace bool, stop *atomic.Bool) Result {
 		// failed column), not a failed run.
 		row.Err = fmt.Sprintf("%d requests failed", m.Failed)
 	}
-	out := Result{Row: row, Hops: hopRows(row, m.Hops)}
+	out := Result{Row: row, Hops: hopRows(row, m.Hops), Servers: serverRows(row, m.Servers)}
 	out.Capture = finishCapture(&out.Row)
 	if len(res.Requests) > 0 {
 		out.Requests = make([]RequestRow, 0, len(res.Requests))

@@ -20,9 +20,9 @@ const mergeHelp = `Usage: connsim merge DIR... [--out DIR] [--format csv|json] [
 
 Joins the folders written by 'connsim run FILE --shard K/N' (each an
 OUT/<name>/ folder holding results.csv, requests.csv and experiment.yaml,
-and hops.csv with proxies:) into OUT/<name>/, with the same files, byte
-for byte, that one whole run writes: results, summary, requests, hops,
-plots and report. The runs that plots
+hops.csv with proxies:, servers.csv with servers:) into OUT/<name>/,
+with the same files, byte for byte, that one whole run writes: results,
+summary, requests, hops, servers, plots and report. The runs that plots
 need traces of are simulated again (runs are deterministic). Run the
 shards with CSV output (the default); --format json writes the merged
 results as JSON.
@@ -159,15 +159,11 @@ type shardIn struct {
 	reqPending bool // reqHead is read and not yet taken
 	reqEOF     bool
 
-	// hops.csv (a spec with proxies; hopPath "" without), read as
-	// requests.csv is: hopHead is the next row.
-	hopPath    string
-	hop        *experiments.HopsReader
-	hopHead    experiments.HopRow
-	hopPos     int
-	hopLine    int
-	hopPending bool
-	hopEOF     bool
+	// hops.csv (a spec with proxies) and servers.csv (with servers:);
+	// nil without (mergeside.go).
+	hops                *sideFile[experiments.HopRow]
+	servers             *sideFile[experiments.ServerRow]
+	hopPath, serverPath string // "" when the spec has none
 }
 
 // openShards checks every shard folder's manifest, files and spec (one
@@ -222,6 +218,9 @@ func openShards(dirs []string) (*shards, error) {
 		if sh.spec.WantsHops() {
 			in.hopPath = filepath.Join(d, "hops.csv")
 		}
+		if sh.spec.WantsServers() {
+			in.serverPath = filepath.Join(d, "servers.csv")
+		}
 		sh.in = append(sh.in, in)
 	}
 	if sh.plan != nil {
@@ -230,7 +229,7 @@ func openShards(dirs []string) (*shards, error) {
 		sh.plan.SetCache(len(sh.in) + 8)
 	}
 	for _, in := range sh.in {
-		if err := in.open(); err != nil {
+		if err := in.open(sh.spec); err != nil {
 			sh.close()
 			return nil, err
 		}
@@ -238,10 +237,12 @@ func openShards(dirs []string) (*shards, error) {
 	return sh, nil
 }
 
-func (in *shardIn) open() error {
+func (in *shardIn) open(spec *experiments.Spec) error {
 	paths := []string{in.resPath, in.reqPath}
-	if in.hopPath != "" {
-		paths = append(paths, in.hopPath)
+	for _, p := range []string{in.hopPath, in.serverPath} {
+		if p != "" {
+			paths = append(paths, p)
+		}
 	}
 	for _, p := range paths {
 		f, err := os.Open(p)
@@ -250,17 +251,28 @@ func (in *shardIn) open() error {
 		}
 		in.files = append(in.files, f)
 	}
+	buf := func(i int) *bufio.Reader { return bufio.NewReaderSize(in.files[i], 64<<10) }
 	var err error
-	if in.res, err = experiments.NewResultsReader(bufio.NewReaderSize(in.files[0], 64<<10)); err != nil {
+	if in.res, err = experiments.NewResultsReader(buf(0)); err != nil {
 		return fmt.Errorf("%s: %w", in.resPath, err)
 	}
-	if in.req, err = experiments.NewRequestsReader(bufio.NewReaderSize(in.files[1], 64<<10)); err != nil {
+	if in.req, err = experiments.NewRequestsReader(buf(1)); err != nil {
 		return fmt.Errorf("%s: %w", in.reqPath, err)
 	}
+	next := 2
 	if in.hopPath != "" {
-		if in.hop, err = experiments.NewHopsReader(bufio.NewReaderSize(in.files[2], 64<<10)); err != nil {
+		r, err := experiments.NewHopsReader(buf(next))
+		if err != nil {
 			return fmt.Errorf("%s: %w", in.hopPath, err)
 		}
+		in.hops, next = hopsFile(in.hopPath, r), next+1
+	}
+	if in.serverPath != "" {
+		r, err := experiments.NewServersReader(buf(next))
+		if err != nil {
+			return fmt.Errorf("%s: %w", in.serverPath, err)
+		}
+		in.servers = serversFile(in.serverPath, r, spec)
 	}
 	return nil
 }
@@ -315,11 +327,15 @@ func (sh *shards) merge(add func(*experiments.RunConfig, experiments.Result) err
 		if err != nil {
 			return &shardError{err}
 		}
-		hops, err := sh.hopsOf(in, p)
+		hops, err := in.hops.rowsOf(sh.plan, p)
 		if err != nil {
 			return &shardError{err}
 		}
-		if err := add(&rc, experiments.Result{Row: row, Requests: reqs, Hops: hops}); err != nil {
+		servers, err := in.servers.rowsOf(sh.plan, p)
+		if err != nil {
+			return &shardError{err}
+		}
+		if err := add(&rc, experiments.Result{Row: row, Requests: reqs, Hops: hops, Servers: servers}); err != nil {
 			return err
 		}
 		emitted++
@@ -399,13 +415,10 @@ func (sh *shards) advance(in *shardIn, owner runSet) error {
 		if in.reqPending {
 			return fmt.Errorf("%s:%d: model %s, run %d: a request of a run not in results.csv", in.reqPath, in.reqLine, in.reqHead.Model, in.reqHead.Run)
 		}
-		if err := sh.peekHop(in); err != nil {
+		if err := in.hops.end(sh.plan); err != nil {
 			return err
 		}
-		if in.hopPending {
-			return fmt.Errorf("%s:%d: model %s, run %d: a hop of a run not in results.csv", in.hopPath, in.hopLine, in.hopHead.Model, in.hopHead.Run)
-		}
-		return nil
+		return in.servers.end(sh.plan)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", in.resPath, err)
@@ -495,56 +508,6 @@ func (sh *shards) requestsOf(in *shardIn, p int, ok bool) ([]experiments.Request
 		return nil, err
 	}
 	return reqs, nil
-}
-
-// peekHop reads the shard's next hops row, if it has hops.csv and the
-// row is not read yet.
-func (sh *shards) peekHop(in *shardIn) error {
-	if in.hop == nil || in.hopPending || in.hopEOF {
-		return nil
-	}
-	q, err := in.hop.Read()
-	if err == io.EOF {
-		in.hopEOF = true
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", in.hopPath, err)
-	}
-	in.hopLine = in.hop.Line()
-	p := sh.plan.Find(q.Model, q.Point, q.Run)
-	if p < 0 {
-		return fmt.Errorf("%s:%d: model %s, run %d: a hop of a run not in results.csv", in.hopPath, in.hopLine, q.Model, q.Run)
-	}
-	in.hopHead, in.hopPos, in.hopPending = q, p, true
-	return nil
-}
-
-// hopsOf reads the hops rows of run p, the shard's head: the rows that
-// follow in hops.csv and name run p, numbered 1, 2, ... in order.
-func (sh *shards) hopsOf(in *shardIn, p int) ([]experiments.HopRow, error) {
-	rc := sh.plan.Run(p)
-	var hops []experiments.HopRow
-	for {
-		if err := sh.peekHop(in); err != nil {
-			return nil, err
-		}
-		if !in.hopPending || in.hopPos != p {
-			break
-		}
-		q := in.hopHead
-		if q.Hop != len(hops)+1 {
-			return nil, fmt.Errorf("%s:%d: model %s, run %d: hop %d, want %d: not a file connsim wrote", in.hopPath, in.hopLine, q.Model, q.Run, q.Hop, len(hops)+1)
-		}
-		q.Point = rc.Point.Axes
-		hops = append(hops, q)
-		in.hopPending = false
-	}
-	if in.hopPending && in.hopPos < p {
-		q := in.hopHead
-		return nil, fmt.Errorf("%s:%d: model %s, run %d: a hop of a run not in results.csv", in.hopPath, in.hopLine, q.Model, q.Run)
-	}
-	return hops, nil
 }
 
 // shardHeap orders shards by the run of their next results row.

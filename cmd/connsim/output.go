@@ -88,7 +88,8 @@ type streamOut struct {
 	sums       map[string]manifestFile
 	results    *experiments.ResultsWriter
 	requests   *experiments.RequestsWriter
-	hops       *experiments.HopsWriter // hops.csv: with proxies (wantsHops)
+	hops       *experiments.HopsWriter    // hops.csv: with proxies
+	servers    *experiments.ServersWriter // servers.csv: with servers:
 	summarizer experiments.Summarizer
 	spill      *os.File // the summary's finished rows, in the staging folder until finish
 	// summaryStreamed: summary.csv was written whole as the points
@@ -153,46 +154,55 @@ func (so *streamOut) open() error {
 	ext := "." + so.o.format
 	// summary.csv is written as the points finish too; a run that stops
 	// early rewrites it at the end with its not_run column (writeRest).
-	for _, name := range []string{"results" + ext, "requests" + ext, "summary" + ext} {
-		if err := so.step(name); err != nil {
+	var bufs [3]*bufio.Writer
+	for i, name := range []string{"results" + ext, "requests" + ext, "summary" + ext} {
+		if bufs[i], err = so.create(name); err != nil {
 			return err
 		}
-		f, err := os.OpenFile(filepath.Join(staging, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
-		so.files = append(so.files, f)
-		so.names = append(so.names, name)
-		so.bufs = append(so.bufs, bufio.NewWriterSize(f, 64<<10))
 	}
-	if so.results, err = experiments.NewResultsWriter(so.bufs[0], so.s, so.format()); err != nil {
+	if so.results, err = experiments.NewResultsWriter(bufs[0], so.s, so.format()); err != nil {
 		return err
 	}
-	if so.requests, err = experiments.NewRequestsWriter(so.bufs[1], so.s, so.format()); err != nil {
+	if so.requests, err = experiments.NewRequestsWriter(bufs[1], so.s, so.format()); err != nil {
 		return err
 	}
-	if so.wantsHops() {
-		name := "hops" + ext
-		if err := so.step(name); err != nil {
+	if so.s.WantsHops() { // a shard's folder too: merge joins the shards' hops files
+		b, err := so.create("hops" + ext)
+		if err != nil {
 			return err
 		}
-		f, err := os.OpenFile(filepath.Join(staging, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", name, err)
-		}
-		so.files = append(so.files, f)
-		so.names = append(so.names, name)
-		so.bufs = append(so.bufs, bufio.NewWriterSize(f, 64<<10))
-		if so.hops, err = experiments.NewHopsWriter(so.bufs[3], so.s, so.format()); err != nil {
+		if so.hops, err = experiments.NewHopsWriter(b, so.s, so.format()); err != nil {
 			return err
 		}
 	}
-	return so.summarizer.Stream(so.bufs[2], so.s, so.format())
+	if so.s.WantsServers() { // as hops
+		b, err := so.create("servers" + ext)
+		if err != nil {
+			return err
+		}
+		if so.servers, err = experiments.NewServersWriter(b, so.s, so.format()); err != nil {
+			return err
+		}
+	}
+	return so.summarizer.Stream(bufs[2], so.s, so.format())
 }
 
-// wantsHops reports whether the folder has hops.csv: the spec has
-// proxies (a shard's folder too: merge joins the shards' hops files).
-func (so *streamOut) wantsHops() bool { return so.s.WantsHops() }
+// create makes the streamed file name in the staging folder and returns
+// its buffer; finishing the runs flushes, syncs and hashes it.
+func (so *streamOut) create(name string) (*bufio.Writer, error) {
+	if err := so.step(name); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(so.staging, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("writing %s: %w", name, err)
+	}
+	b := bufio.NewWriterSize(f, 64<<10)
+	so.files = append(so.files, f)
+	so.names = append(so.names, name)
+	so.bufs = append(so.bufs, b)
+	return b, nil
+}
 
 func (so *streamOut) step(name string) error {
 	if so.o.step != nil {
@@ -220,6 +230,13 @@ func (so *streamOut) add(rc *experiments.RunConfig, r experiments.Result) error 
 	if so.hops != nil {
 		for _, h := range r.Hops {
 			if err := so.hops.Write(h); err != nil {
+				return err
+			}
+		}
+	}
+	if so.servers != nil {
+		for _, v := range r.Servers {
+			if err := so.servers.Write(v); err != nil {
 				return err
 			}
 		}
@@ -333,6 +350,11 @@ func (so *streamOut) closeFiles() error {
 	}
 	if so.hops != nil {
 		if err := so.hops.Close(); err != nil {
+			return err
+		}
+	}
+	if so.servers != nil {
+		if err := so.servers.Close(); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ signal exits at once, writing nothing.
 Flags:
   --out DIR        output folder (default out)
   --workers N      parallel runs (default: the number of CPUs)
-  --format F       csv (default) or json: results.json, summary.json, requests.json (and hops.json with proxies)
+  --format F       csv (default) or json: results.json, summary.json, requests.json (and hops.json with proxies, servers.json with servers:)
   --no-plots       write no plots and no report
   --quiet          print nothing on stderr but bad-input errors (failed
                    runs still say so in their rows and the exit code)

@@ -56,36 +56,23 @@ func (s *Spec) WantsHops() bool { return s.HasProxies() }
 
 // HopsWriter writes hops.csv (or .json) a row at a time, in the order
 // the rows are given: run order, then the run's hops in order.
-type HopsWriter struct {
-	t    *tableWriter
-	keys []string
-	n    int // rows written, for messages
-}
+type HopsWriter struct{ runTable }
 
 // NewHopsWriter writes the header (CSV) or the opening bracket (JSON).
 func NewHopsWriter(w io.Writer, spec *Spec, f Format) (*HopsWriter, error) {
-	t, err := newTableWriter(w, HopsHeader(spec), f)
+	t, err := newRunTable(w, spec, f, "hop row", HopsHeader(spec))
 	if err != nil {
 		return nil, err
 	}
-	return &HopsWriter{t: t, keys: sweepKeys(spec)}, nil
+	return &HopsWriter{t}, nil
 }
 
 // Write writes one hop's row.
 func (w *HopsWriter) Write(r HopRow) error {
-	if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("hop row %d", w.n) }); err != nil {
+	t, err := w.begin(r.Model, r.Point, r.Run)
+	if err != nil {
 		return err
 	}
-	w.n++
-	t := w.t
-	t.start()
-	if err := t.str(r.Model); err != nil {
-		return err
-	}
-	for _, a := range r.Point {
-		t.exact(a.Value)
-	}
-	t.int(int64(r.Run))
 	t.int(int64(r.Hop))
 	if err := t.str(r.From); err != nil {
 		return err
@@ -99,9 +86,6 @@ func (w *HopsWriter) Write(r HopRow) error {
 	t.ms(r.TimeMS)
 	return t.end()
 }
-
-// Close ends the table and flushes it; it does not close the io.Writer.
-func (w *HopsWriter) Close() error { return w.t.close() }
 
 // WriteHops writes rows as hops.csv (or .json): the whole table at once.
 func WriteHops(w io.Writer, spec *Spec, rows []HopRow, f Format) error {
@@ -119,22 +103,16 @@ func WriteHops(w io.Writer, spec *Spec, rows []HopRow, f Format) error {
 
 // HopsReader reads a hops.csv written by HopsWriter a row at a time
 // (connsim merge joins the shards' hops files with it).
-type HopsReader struct {
-	s    *csvStream
-	keys []string
-}
+type HopsReader struct{ rowReader }
 
 // NewHopsReader reads the header.
 func NewHopsReader(r io.Reader) (*HopsReader, error) {
-	s, keys, err := newRowStream(r, "hops.csv")
+	rr, err := newRowReader(r, "hops.csv")
 	if err != nil {
 		return nil, err
 	}
-	return &HopsReader{s: s, keys: keys}, nil
+	return &HopsReader{rr}, nil
 }
-
-// Line is the line of the row Read returned last.
-func (hr *HopsReader) Line() int { return hr.s.n + 1 }
 
 // Read returns the next row, or io.EOF. Every cell is required; the
 // numbers are checked for what a hop can hold (none negative, a hop

@@ -67,36 +67,23 @@ func (s *Spec) WantsServers() bool { return s != nil && len(s.Servers) > 0 }
 
 // ServersWriter writes servers.csv (or .json) a row at a time, in the
 // order the rows are given: run order, then the run's sites in order.
-type ServersWriter struct {
-	t    *tableWriter
-	keys []string
-	n    int // rows written, for messages
-}
+type ServersWriter struct{ runTable }
 
 // NewServersWriter writes the header (CSV) or the opening bracket (JSON).
 func NewServersWriter(w io.Writer, spec *Spec, f Format) (*ServersWriter, error) {
-	t, err := newTableWriter(w, ServersHeader(spec), f)
+	t, err := newRunTable(w, spec, f, "server row", ServersHeader(spec))
 	if err != nil {
 		return nil, err
 	}
-	return &ServersWriter{t: t, keys: sweepKeys(spec)}, nil
+	return &ServersWriter{t}, nil
 }
 
 // Write writes one site's row.
 func (w *ServersWriter) Write(r ServerRow) error {
-	if err := checkPoint(w.keys, r.Point, func() string { return fmt.Sprintf("server row %d", w.n) }); err != nil {
+	t, err := w.begin(r.Model, r.Point, r.Run)
+	if err != nil {
 		return err
 	}
-	w.n++
-	t := w.t
-	t.start()
-	if err := t.str(r.Model); err != nil {
-		return err
-	}
-	for _, a := range r.Point {
-		t.exact(a.Value)
-	}
-	t.int(int64(r.Run))
 	if err := t.str(r.Server); err != nil {
 		return err
 	}
@@ -111,27 +98,57 @@ func (w *ServersWriter) Write(r ServerRow) error {
 	return t.end()
 }
 
+// runTable writes a table whose rows begin with model, the point's
+// swept values and run (hops.csv, servers.csv).
+type runTable struct {
+	t    *tableWriter
+	keys []string
+	what string // "hop row": a row in messages
+	n    int    // rows written
+}
+
+func newRunTable(w io.Writer, spec *Spec, f Format, what string, header []string) (runTable, error) {
+	t, err := newTableWriter(w, header, f)
+	if err != nil {
+		return runTable{}, err
+	}
+	return runTable{t: t, keys: sweepKeys(spec), what: what}, nil
+}
+
+// begin checks the point against the spec's keys and starts a row with
+// model, the point and run; the caller writes the rest and ends it.
+func (rt *runTable) begin(model string, point []AxisValue, run int) (*tableWriter, error) {
+	if err := checkPoint(rt.keys, point, func() string { return fmt.Sprintf("%s %d", rt.what, rt.n) }); err != nil {
+		return nil, err
+	}
+	rt.n++
+	t := rt.t
+	t.start()
+	if err := t.str(model); err != nil {
+		return nil, err
+	}
+	for _, a := range point {
+		t.exact(a.Value)
+	}
+	t.int(int64(run))
+	return t, nil
+}
+
 // Close ends the table and flushes it; it does not close the io.Writer.
-func (w *ServersWriter) Close() error { return w.t.close() }
+func (rt *runTable) Close() error { return rt.t.close() }
 
 // ServersReader reads a servers.csv written by ServersWriter a row at a
 // time (connsim merge joins the shards' servers files with it).
-type ServersReader struct {
-	s    *csvStream
-	keys []string
-}
+type ServersReader struct{ rowReader }
 
 // NewServersReader reads the header.
 func NewServersReader(r io.Reader) (*ServersReader, error) {
-	s, keys, err := newRowStream(r, "servers.csv")
+	rr, err := newRowReader(r, "servers.csv")
 	if err != nil {
 		return nil, err
 	}
-	return &ServersReader{s: s, keys: keys}, nil
+	return &ServersReader{rr}, nil
 }
-
-// Line is the line of the row Read returned last.
-func (sr *ServersReader) Line() int { return sr.s.n + 1 }
 
 // Read returns the next row, or io.EOF. Every cell is required; the
 // numbers are checked for what a site can hold (none negative, the mean

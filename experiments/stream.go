@@ -1035,37 +1035,41 @@ func (s *csvStream) next() (*cellReader, error) {
 
 // ResultsReader reads a results.csv written by ResultsWriter a row at a
 // time (see ReadResultsCSV).
-type ResultsReader struct {
-	s    *csvStream
-	keys []string
-}
+type ResultsReader struct{ rowReader }
 
 // NewResultsReader reads the header.
 func NewResultsReader(r io.Reader) (*ResultsReader, error) {
-	s, keys, err := newRowStream(r, "results.csv")
+	rr, err := newRowReader(r, "results.csv")
 	if err != nil {
 		return nil, err
 	}
-	return &ResultsReader{s: s, keys: keys}, nil
+	return &ResultsReader{rr}, nil
 }
 
-// newRowStream reads the header of a results or requests file: its
-// columns, and the swept keys between model and run.
-func newRowStream(r io.Reader, what string) (*csvStream, []string, error) {
+// rowReader reads a file of rows that begin with model, the swept keys
+// and run (results, requests, hops, servers) a row at a time.
+type rowReader struct {
+	s    *csvStream
+	keys []string // the swept keys, between model and run
+}
+
+// newRowReader reads the header of such a file: its columns, and the
+// swept keys between model and run.
+func newRowReader(r io.Reader, what string) (rowReader, error) {
 	s, err := newCSVStream(r, what)
 	if err != nil {
-		return nil, nil, err
+		return rowReader{}, err
 	}
 	keys, err := s.t.axes(what, "model")
 	if err != nil {
-		return nil, nil, err
+		return rowReader{}, err
 	}
-	return s, keys, nil
+	return rowReader{s: s, keys: keys}, nil
 }
 
 // Line is the line of the row Read returned last (the header is line 1;
 // a row is one line).
-func (rr *ResultsReader) Line() int { return rr.s.n + 1 }
+func (rr *rowReader) Line() int { return rr.s.n + 1 }
 
 // Read returns the next row, or io.EOF. The row's Index is its position
 // in the file; AxisValue.Text is the number as written; a failed run's
@@ -1098,22 +1102,16 @@ func (rr *ResultsReader) Read() (Row, error) {
 
 // RequestsReader reads a requests.csv written by RequestsWriter a row at
 // a time.
-type RequestsReader struct {
-	s    *csvStream
-	keys []string
-}
+type RequestsReader struct{ rowReader }
 
 // NewRequestsReader reads the header.
 func NewRequestsReader(r io.Reader) (*RequestsReader, error) {
-	s, keys, err := newRowStream(r, "requests.csv")
+	rr, err := newRowReader(r, "requests.csv")
 	if err != nil {
 		return nil, err
 	}
-	return &RequestsReader{s: s, keys: keys}, nil
+	return &RequestsReader{rr}, nil
 }
-
-// Line is the line of the row Read returned last.
-func (rr *RequestsReader) Line() int { return rr.s.n + 1 }
 
 // Read returns the next row, or io.EOF.
 func (rr *RequestsReader) Read() (RequestRow, error) {

@@ -160,14 +160,6 @@ func New(seed uint64) *Scheduler {
 		return s
 	}
 	s := &Scheduler{seed: seed}
-	// Start every bucket with room for a few events, carved out of one
-	// array: one allocation instead of one per bucket as a run warms up.
-	// A full bucket grows into an array of its own (growBucket).
-	backing := make([]entry, numBuckets*initialBucketCap)
-	for k := range s.buckets {
-		lo := k * initialBucketCap
-		s.buckets[k] = backing[lo : lo+initialBucketCap : lo+initialBucketCap]
-	}
 	// Room for the slots of a small run's events, which would otherwise
 	// grow from one by doubling.
 	s.queued = make([]*event, 0, initialSlots)
@@ -579,12 +571,28 @@ func (s *Scheduler) insertShort(e *event) {
 // Now (no event may be scheduled before it). The entries go in in order,
 // so those at the base reach bucket 0 in sequence order.
 func (s *Scheduler) toRadix() {
+	if s.buckets[0] == nil {
+		s.makeBuckets()
+	}
 	s.radix = true
 	s.base = s.now
 	for i := s.nshort - 1; i >= 0; i-- {
 		s.insertRadix(s.queued[s.short[i].id])
 	}
 	s.nshort = 0
+}
+
+// makeBuckets gives every bucket room for a few events, carved out of one
+// array: one allocation instead of one per bucket as a run warms up. A
+// full bucket grows into an array of its own (growBucket). A run whose
+// queue stays short (a sweep of one-connection runs, each on a new
+// scheduler) never allocates them.
+func (s *Scheduler) makeBuckets() {
+	backing := make([]entry, numBuckets*initialBucketCap)
+	for k := range s.buckets {
+		lo := k * initialBucketCap
+		s.buckets[k] = backing[lo : lo+initialBucketCap : lo+initialBucketCap]
+	}
 }
 
 // insertRadix appends e's entry to its bucket.

@@ -58,6 +58,17 @@
 // ones around its minimum, which becomes the base. An event only moves
 // down, so at most 63 times, and in practice a few times.
 //
+// A short queue (up to 16 events, as in a run of one or a few
+// connections) is not a radix heap but an array sorted by time and
+// sequence number, latest first: the earliest event is its last entry,
+// and a new one is inserted as in insertion sort. A radix heap takes its
+// earliest event cheaply only while one time fills its lowest bucket; a
+// handful of events spread over a few milliseconds (a link's transmit and
+// arrival timers, a connection's timers) made most takes a scan and a
+// refill. When the array is full the next event moves its entries into
+// the radix heap, which holds the queue until it is empty again (the
+// heap's buckets are allocated then, the first time).
+//
 // The buckets hold entries (key and slot) rather than pointers to
 // events; a table of slots holds the queued events, a Timer's slot taken
 // when it is queued and given up once it is neither queued nor running.

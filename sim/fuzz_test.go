@@ -233,6 +233,18 @@ func FuzzSchedulerMatchesModel(f *testing.F) {
 	// across buckets, and RunUntil stopping short of a far event.
 	f.Add([]byte{opNewTimer, 0, opReset, 0, 250, opReset, 0, 251, opAt, 255, opAt, 245, opAt, 245, opRunUntil, 250, 0, opResetAt, 0, 252, opStep, opStep, opAt, 3, opRunUntil, 255, 0, opStep})
 	f.Add([]byte("\x03\x05\x03\x02\x04\x00\x09\x04\x01\x09\x00\x00\x00\x07\x06\x01\x07\x05\x00\x07\x08\x10\x00"))
+	// More events than the scheduler's short queue holds (16), with ties
+	// and timers moved later and earlier: the queue moves into the radix
+	// heap with them and, once drained, starts short again.
+	grow := []byte{opNewTimer, 1, opNewTimer, 0, opReset, 1, 7}
+	for i := range 24 {
+		grow = append(grow, opAt, byte(i*5%16), opResetAt, byte(i%2), byte(i%3+8))
+	}
+	grow = append(grow, opStep, opStep, opStop, 0, opRunUntil, 9, 0)
+	for i := range 40 {
+		grow = append(grow, opStep, opAt, byte(i%4))
+	}
+	f.Add(append(grow, opRunUntil, 255, 0, opAt, 3, opStep))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &fuzzInput{b: data}

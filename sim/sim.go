@@ -70,6 +70,20 @@ type entry struct {
 	timer bool
 }
 
+// shortEntry is a queued event's place in the short queue (see
+// Scheduler): its key, time and sequence number, and its slot.
+type shortEntry struct {
+	at  Time
+	seq uint64
+	id  int32
+}
+
+// shortCap is how many events the short queue holds: a simulation of one
+// or a few connections has a handful queued (BenchmarkBulkTransfer at most
+// 5), and inserting into a sorted array of up to 16 moves at most 384
+// bytes.
+const shortCap = 16
+
 // place is where a queued Timer's entry is: bucket and index, for Stop and
 // ResetAt. Only Timers are ever taken out of the queue early, so one-shot
 // events' places are not kept.
@@ -80,6 +94,17 @@ type place struct{ bucket, pos int32 }
 const numBuckets = 64
 
 // Scheduler runs events in (time, sequence) order.
+//
+// A short queue, of up to shortCap events, is an array sorted by time and
+// sequence number, latest first: the earliest event is taken from its end
+// and a new one inserted as in insertion sort. When it is full the next
+// event moves them all into the radix heap, which holds the queue until it
+// is empty again. A radix heap takes its earliest event cheaply only while
+// bucket 0 or the lowest bucket holds one time; with a handful of events
+// spread over a few milliseconds (a link's transmit and arrival timers, a
+// connection's timers) most of them take a scan and a refill, and the
+// sorted array is about half the cost (the small-queue special case of
+// calendar and ladder queues, which sort the few events near now).
 //
 // The queue is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which
 // relies on virtual time never going backwards: every queued event is at or
@@ -97,6 +122,9 @@ type Scheduler struct {
 	// buckets[k][:blen[k]] are bucket k's entries. buckets[0] holds the
 	// events at exactly base, in sequence order, from head0 on; other
 	// buckets are unordered.
+	short    [shortCap]shortEntry
+	nshort   int32
+	radix    bool // the radix heap holds the queue, not short
 	buckets  [numBuckets][]entry
 	blen     [numBuckets]int32
 	head0    int32
@@ -132,14 +160,6 @@ func New(seed uint64) *Scheduler {
 		return s
 	}
 	s := &Scheduler{seed: seed}
-	// Start every bucket with room for a few events, carved out of one
-	// array: one allocation instead of one per bucket as a run warms up.
-	// A full bucket grows into an array of its own (growBucket).
-	backing := make([]entry, numBuckets*initialBucketCap)
-	for k := range s.buckets {
-		lo := k * initialBucketCap
-		s.buckets[k] = backing[lo : lo+initialBucketCap : lo+initialBucketCap]
-	}
 	// Room for the slots of a small run's events, which would otherwise
 	// grow from one by doubling.
 	s.queued = make([]*event, 0, initialSlots)
@@ -265,6 +285,15 @@ func (s *Scheduler) next(limit Time) *event {
 // is at or before limit and returns its event, which keeps its slot (see
 // run), and returns nil otherwise (see next).
 func (s *Scheduler) earliest(limit Time) *event {
+	if !s.radix {
+		n := s.nshort - 1
+		if n < 0 || s.short[n].at > limit {
+			return nil
+		}
+		s.nshort = n
+		s.pending--
+		return s.queued[s.short[n].id]
+	}
 	if s.head0 < s.blen[0] {
 		if s.base > limit {
 			return nil
@@ -412,7 +441,8 @@ func (s *Scheduler) InitTimer(t *Timer, fn func()) {
 // number change, and next queues it again at the deadline when its old
 // key comes up, as Linux's and quic-go's timers check a moved deadline
 // when they fire. A timer moved earlier, or to the same instant in bucket
-// 0 (which is kept in sequence order), is moved at once.
+// 0 (which is kept in sequence order) or in the short queue (whose
+// entries hold their sequence numbers), is moved at once.
 func (t *Timer) ResetAt(at Time) {
 	s := t.s
 	if at < s.now {
@@ -420,8 +450,7 @@ func (t *Timer) ResetAt(at Time) {
 	}
 	e := &t.ev
 	if e.queued {
-		pl := s.places[e.id]
-		if at > e.at || (at == e.at && pl.bucket > 0) {
+		if at > e.at || (at == e.at && s.radix && s.places[e.id].bucket > 0) {
 			s.seq++
 			e.due, e.seq = at, s.seq
 			return
@@ -505,8 +534,69 @@ func (s *Scheduler) leave(e *event) {
 // insert queues e, which has a slot, at e.at with the sequence number it
 // has: push's, or for a Timer taken out before its deadline (see next),
 // that of its last ResetAt; its deadline is after the base, so it never
-// goes to bucket 0, whose order a late sequence number would break.
+// goes to bucket 0, whose order a late sequence number would break. An
+// empty queue starts short again.
 func (s *Scheduler) insert(e *event) {
+	if s.pending == 0 {
+		s.radix = false
+	}
+	e.queued = true
+	s.pending++
+	if !s.radix {
+		if s.nshort < shortCap {
+			s.insertShort(e)
+			return
+		}
+		s.toRadix()
+	}
+	s.insertRadix(e)
+}
+
+// insertShort puts e into the short queue, which has room, after every
+// entry later than it (in time, then sequence number).
+func (s *Scheduler) insertShort(e *event) {
+	b := &s.short
+	j := s.nshort
+	for ; j > 0; j-- {
+		if p := &b[j-1]; p.at > e.at || (p.at == e.at && p.seq > e.seq) {
+			break
+		}
+		b[j] = b[j-1]
+	}
+	b[j] = shortEntry{at: e.at, seq: e.seq, id: e.id}
+	s.nshort++
+}
+
+// toRadix moves the full short queue into the radix heap, with the base at
+// Now (no event may be scheduled before it). The entries go in in order,
+// so those at the base reach bucket 0 in sequence order.
+func (s *Scheduler) toRadix() {
+	if s.buckets[0] == nil {
+		s.makeBuckets()
+	}
+	s.radix = true
+	s.base = s.now
+	for i := s.nshort - 1; i >= 0; i-- {
+		s.insertRadix(s.queued[s.short[i].id])
+	}
+	s.nshort = 0
+}
+
+// makeBuckets gives every bucket room for a few events, carved out of one
+// array: one allocation instead of one per bucket as a run warms up. A
+// full bucket grows into an array of its own (growBucket). A run whose
+// queue stays short (a sweep of one-connection runs, each on a new
+// scheduler) never allocates them.
+func (s *Scheduler) makeBuckets() {
+	backing := make([]entry, numBuckets*initialBucketCap)
+	for k := range s.buckets {
+		lo := k * initialBucketCap
+		s.buckets[k] = backing[lo : lo+initialBucketCap : lo+initialBucketCap]
+	}
+}
+
+// insertRadix appends e's entry to its bucket.
+func (s *Scheduler) insertRadix(e *event) {
 	k := s.bucketOf(e.at)
 	n := s.blen[k]
 	b := s.buckets[k]
@@ -519,8 +609,6 @@ func (s *Scheduler) insert(e *event) {
 	}
 	s.blen[k] = n + 1
 	s.nonEmpty |= 1 << k
-	e.queued = true
-	s.pending++
 }
 
 // growBucket doubles bucket k's array.
@@ -614,6 +702,31 @@ func (s *Scheduler) sortBySeq(b []entry) {
 // remove takes a queued event out of its bucket and frees its slot, unless
 // its callback is running (see run).
 func (s *Scheduler) remove(e *event) {
+	if s.radix {
+		s.removeRadix(e)
+	} else {
+		s.removeShort(e)
+	}
+	s.pending--
+	e.queued = false
+	if !e.running {
+		s.leave(e)
+	}
+}
+
+// removeShort takes e's entry out of the short queue, found by its slot.
+func (s *Scheduler) removeShort(e *event) {
+	n := s.nshort
+	i := int32(0)
+	for s.short[i].id != e.id {
+		i++
+	}
+	copy(s.short[i:n-1], s.short[i+1:n])
+	s.nshort = n - 1
+}
+
+// removeRadix takes e's entry out of its bucket.
+func (s *Scheduler) removeRadix(e *event) {
 	pl := s.places[e.id]
 	k, i := int(pl.bucket), pl.pos
 	b := s.buckets[k]
@@ -635,10 +748,5 @@ func (s *Scheduler) remove(e *event) {
 		}
 	} else if last == 0 {
 		s.nonEmpty &^= 1 << k
-	}
-	s.pending--
-	e.queued = false
-	if !e.running {
-		s.leave(e)
 	}
 }

@@ -126,6 +126,29 @@ func (q *fifo[T]) pushSlot(pl *pool[T]) *T {
 	return v
 }
 
+// cursor is a place in a fifo: a block and an index in it.
+type cursor[T any] struct {
+	b *block[T]
+	i int
+}
+
+// get returns the entry at c.
+func (c cursor[T]) get() *T { return &c.b.v[c.i] }
+
+// next moves c to the following entry, which must exist.
+func (c *cursor[T]) next() {
+	c.i++
+	if c.i == blockLen {
+		c.b, c.i = c.b.next, 0
+	}
+}
+
+// first returns a cursor at the first entry; Len must be at least 1.
+func (q *fifo[T]) first() cursor[T] { return cursor[T]{q.head, q.hi} }
+
+// last returns a cursor at the last entry; Len must be at least 1.
+func (q *fifo[T]) last() cursor[T] { return cursor[T]{q.tail, q.ti - 1} }
+
 // front returns the first entry, which stays valid until discard.
 func (q *fifo[T]) front() *T { return &q.head.v[q.hi] }
 

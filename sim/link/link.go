@@ -16,8 +16,10 @@
 // Propagation delay is the same for every packet of a pipe, so packets
 // arrive in the order they were sent: each pipe keeps its packets in
 // flight in a FIFO and arms one timer for the earliest arrival, rather
-// than one event per packet. Queues and FIFOs are blocks from a pool the
-// network's pipes share, so a pipe holds storage only while it holds
+// than one event per packet. The queue is the same FIFO's tail: a packet
+// is written into it once, when it reaches the pipe, and stays in place
+// while it waits, is serialized and flies. FIFOs are blocks from a pool
+// the network's pipes share, so a pipe holds storage only while it holds
 // packets, and once the pool has grown to the busiest instant's needs
 // nothing is allocated per packet.
 //
@@ -323,23 +325,22 @@ type Network struct {
 	retired                    PipeStats
 	unrouted                   int64
 
-	// The blocks of the pipes' queues and packets in flight (fifo.go).
-	packets pool[Packet]
-	flying  pool[flying]
+	// The blocks of the pipes' packets (fifo.go).
+	flying pool[flying]
 }
 
 // New returns an empty network driven by s. Its queues take their blocks
 // from those of networks before it, released or idle (see pool).
 func New(s *sim.Scheduler) *Network {
 	n := &Network{sched: s}
-	n.packets.shared, n.flying.shared = &sharedPackets, &sharedFlying
+	n.flying.shared = &sharedFlying
 	return n
 }
 
-// sharedPackets and sharedFlying hold chains of spare queue blocks that
+// sharedFlying holds chains of spare blocks that
 // networks hand on to each other: those of released networks (Release)
 // and those an idle network does not need (pool.spill).
-var sharedPackets, sharedFlying sync.Pool
+var sharedFlying sync.Pool
 
 // Release hands the network's queue blocks on for a later network to
 // reuse, those still holding packets included: a sweep of many short
@@ -352,15 +353,10 @@ func (n *Network) Release() {
 		if p == nil {
 			continue
 		}
-		for p.queue.Len() > 0 {
-			p.queue.discard(&n.packets)
+		for p.line.Len() > 0 {
+			p.line.discard(&n.flying)
 		}
-		for p.flight.Len() > 0 {
-			p.flight.discard(&n.flying)
-		}
-	}
-	if b := n.packets.take(maxReleasedBlocks); b != nil {
-		sharedPackets.Put(b)
+		p.nfly, p.nwait = 0, 0
 	}
 	if b := n.flying.take(maxReleasedBlocks); b != nil {
 		sharedFlying.Put(b)
@@ -368,7 +364,7 @@ func (n *Network) Release() {
 }
 
 // maxReleasedBlocks bounds the blocks a network passes on at once (about
-// 150 KB of each kind): a run whose queue once held a million packets
+// 150 KB): a run whose queue once held a million packets
 // should not hand them all to the small runs after it.
 const maxReleasedBlocks = 64
 
@@ -569,10 +565,16 @@ func (n *Network) Connect(a, b *Node, ab, ba Config) (*Pipe, *Pipe) {
 	return p1, p2
 }
 
+// flying is a packet on a pipe and, once it is serialized, when it
+// arrives (lost, below zero, for one the loss model dropped).
 type flying struct {
 	at sim.Time
 	p  Packet
 }
+
+// lost is a flying's arrival time once the loss model dropped it: it
+// stays in the line, skipped, until the packets sent before it arrived.
+const lost = sim.Time(-1)
 
 // Pipe is one direction of a link.
 type Pipe struct {
@@ -580,14 +582,21 @@ type Pipe struct {
 	from, to *Node
 	cfg      Config
 
-	queue       fifo[Packet]
+	// line holds the pipe's packets in the order they came: first the
+	// nfly in flight (the first of them never lost), then, when busy,
+	// the one being serialized (at serving), then the nwait queued. A
+	// packet is copied into the line once and handed on from its slot:
+	// a queue, a packet being serialized and a FIFO in flight, each with
+	// its copy, were over 8% of BulkTransfer's profile, mostly storing
+	// each packet into a cold slot twice.
+	line        fifo[flying]
+	nfly, nwait int
+	serving     cursor[flying]
 	queuedBytes int64
 	busy        bool
-	cur         Packet // being serialized
 	txDone      sim.Timer
 	scratch     Packet // a copy of a packet being traced that the pipe does not hold
 
-	flight fifo[flying]
 	arrive sim.Timer
 
 	// The serialization time of the last packet size seen (TxTime
@@ -615,7 +624,7 @@ func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
 }
 
 // idle reports whether the pipe holds no packet.
-func (p *Pipe) idle() bool { return !p.busy && p.queue.Len() == 0 && p.flight.Len() == 0 }
+func (p *Pipe) idle() bool { return !p.busy && p.line.Len() == 0 }
 
 // retireWhenIdle removes p now if it is idle, else once it is. It stops
 // being one of its sending node's pipes at once, so RemoveNode visits it
@@ -689,7 +698,7 @@ func (p *Pipe) Stats() PipeStats { return p.stats }
 
 // QueueLen returns the bytes and packets waiting (not counting the packet
 // being serialized).
-func (p *Pipe) QueueLen() (bytes int64, packets int) { return p.queuedBytes, p.queue.Len() }
+func (p *Pipe) QueueLen() (bytes int64, packets int) { return p.queuedBytes, p.nwait }
 
 func (p *Pipe) trace(ev TraceEvent, pk *Packet) {
 	if t := p.net.tracer; t != nil {
@@ -709,13 +718,9 @@ func (p *Pipe) traceCopy(ev TraceEvent, pk *Packet) {
 
 func (p *Pipe) enqueue(pk *Packet) {
 	p.traceCopy(Sent, pk)
-	if !p.busy {
-		p.startTx(pk)
-		return
-	}
 	size := int64(pk.Size)
-	if (p.cfg.QueueBytes > 0 && p.queuedBytes+size > p.cfg.QueueBytes) ||
-		(p.cfg.QueuePackets > 0 && p.queue.Len() >= p.cfg.QueuePackets) {
+	if p.busy && ((p.cfg.QueueBytes > 0 && p.queuedBytes+size > p.cfg.QueueBytes) ||
+		(p.cfg.QueuePackets > 0 && p.nwait >= p.cfg.QueuePackets)) {
 		p.stats.QueueDrops++
 		p.traceCopy(QueueDrop, pk)
 		if o := p.net.drops; o != nil {
@@ -724,15 +729,20 @@ func (p *Pipe) enqueue(pk *Packet) {
 		}
 		return
 	}
-	*p.queue.pushSlot(&p.net.packets) = *pk
+	p.line.pushSlot(&p.net.flying).p = *pk
+	if !p.busy {
+		p.serving = p.line.last()
+		p.startTx(&p.serving.get().p)
+		return
+	}
+	p.nwait++
 	p.queuedBytes += size
 	p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
-	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.queue.Len())
+	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.nwait)
 }
 
 func (p *Pipe) startTx(pk *Packet) {
 	p.busy = true
-	p.cur = *pk
 	p.stats.Packets++
 	p.stats.Bytes += int64(pk.Size)
 	if pk.Size != p.txSize || p.txTime < 0 {
@@ -741,46 +751,77 @@ func (p *Pipe) startTx(pk *Packet) {
 	p.txDone.Reset(p.txTime)
 }
 
+// onTxDone puts the packet just serialized in flight, or marks it lost,
+// and starts on the next one queued.
 func (p *Pipe) onTxDone() {
 	now := p.net.sched.Now()
-	if p.cfg.Loss != nil && p.cfg.Loss.Drop(now, &p.cur) {
+	f := p.serving.get()
+	if p.cfg.Loss != nil && p.cfg.Loss.Drop(now, &f.p) {
 		p.stats.LossDrops++
-		p.trace(LossDrop, &p.cur)
+		p.trace(LossDrop, &f.p)
 		if o := p.net.drops; o != nil {
-			o.Dropped(&p.cur)
+			o.Dropped(&f.p)
 		}
+		f.at = lost
 	} else {
-		f := p.flight.pushSlot(&p.net.flying) // filled in place: a flying is over 100 bytes
-		f.at, f.p = now.Add(p.cfg.Delay), p.cur
+		f.at = now.Add(p.cfg.Delay)
 		if !p.arrive.Pending() {
-			p.arrive.ResetAt(now.Add(p.cfg.Delay))
+			p.arrive.ResetAt(f.at)
 		}
 	}
+	p.nfly++
 	p.busy = false
-	if p.queue.Len() > 0 {
-		next := p.queue.front()
+	if p.nwait > 0 {
+		// Step on before dropLost may hand the block back.
+		p.serving.next()
+		p.nwait--
+		next := &p.serving.get().p
 		p.queuedBytes -= int64(next.Size)
 		p.startTx(next)
-		p.queue.discard(&p.net.packets)
-	} else if p.retiring && p.idle() {
+	}
+	p.dropLost()
+	if p.retiring && p.idle() {
 		p.remove()
 	}
 }
 
+// dropLost discards the lost packets at the front of the line, so that
+// its first packet in flight, if any, is one that arrives.
+func (p *Pipe) dropLost() {
+	for p.nfly > 0 && p.line.front().at == lost {
+		p.line.discard(&p.net.flying)
+		p.nfly--
+	}
+}
+
+// nextArrival returns when the packet in flight after the first that is
+// not lost arrives, or lost if there is none.
+func (p *Pipe) nextArrival() sim.Time {
+	c := p.line.first()
+	for range p.nfly - 1 {
+		c.next()
+		if at := c.get().at; at != lost {
+			return at
+		}
+	}
+	return lost
+}
+
 func (p *Pipe) onArrive() {
-	// Deliver the packet in place, from the front of the flight queue,
-	// and pop it afterwards: a local copy would escape to the heap
-	// through the Receiver and Tracer interfaces. Nothing pushes onto
-	// this queue while the packet is handled (only this pipe's onTxDone,
-	// a separate event, does), so the pointer stays valid.
-	f := p.flight.front()
-	if p.flight.Len() > 1 {
-		p.arrive.ResetAt(p.flight.second().at)
+	// Deliver the packet in place, from the front of the line, and pop
+	// it afterwards: a local copy would escape to the heap through the
+	// Receiver and Tracer interfaces. Pushing onto the line meanwhile
+	// (a packet sent back on a loop) leaves its slot where it is.
+	f := p.line.front()
+	if at := p.nextArrival(); at != lost {
+		p.arrive.ResetAt(at)
 	}
 	p.stats.Delivered++
 	p.trace(Delivered, &f.p)
 	p.to.arrive(&f.p)
-	p.flight.discard(&p.net.flying)
+	p.line.discard(&p.net.flying)
+	p.nfly--
+	p.dropLost()
 	if p.retiring && p.idle() {
 		p.remove()
 	}

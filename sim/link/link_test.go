@@ -141,6 +141,56 @@ func TestLossModels(t *testing.T) {
 	}
 }
 
+// TestLossAmongPacketsInFlight drops, on a busy pipe, the first packet,
+// runs of packets in the middle, a whole block's worth (the pipe's FIFO
+// has 16 entries a block) and the last: a lost packet stays in the
+// pipe's line behind those in flight until they arrive. Every other
+// packet arrives in order at its serialization time plus the delay, the
+// pipe is idle afterwards with every block back in the pool, and a
+// second burst after it behaves the same.
+func TestLossAmongPacketsInFlight(t *testing.T) {
+	const n = 60
+	drop := func(seq int64) bool {
+		i := seq % 100
+		return i == 0 || i == 5 || i == 6 || i == 7 || (i >= 15 && i < 33) || i == n-1
+	}
+	s, a, b, ab, k := twoNodes(Config{Rate: 10 * Mbps, Delay: 20 * time.Millisecond})
+	ab.SetLoss(DropFunc(func(_ sim.Time, p *Packet) bool { return drop(p.Seq) }))
+	tx := (10 * Mbps).TxTime(1500)
+	for burst := range 2 {
+		start := s.Now()
+		k.got, k.when = nil, nil
+		for i := range n {
+			a.Send(Packet{Dst: b.ID, Seq: int64(100*burst + i), Size: 1500})
+		}
+		s.Run()
+		var want []int
+		for i := range n {
+			if !drop(int64(i)) {
+				want = append(want, i)
+			}
+		}
+		if len(k.got) != len(want) {
+			t.Fatalf("burst %d: delivered %d packets, want %d", burst, len(k.got), len(want))
+		}
+		for j, i := range want {
+			at := start.Add(time.Duration(i+1)*tx + 20*time.Millisecond)
+			if k.got[j].Seq != int64(100*burst+i) || k.when[j] != at {
+				t.Errorf("burst %d: arrival %d is seq %d at %v, want seq %d at %v",
+					burst, j, k.got[j].Seq, k.when[j], 100*burst+i, at)
+			}
+		}
+		if !ab.idle() || ab.nfly != 0 || ab.net.flying.out != 0 {
+			t.Fatalf("burst %d: pipe not idle after the run: %d in its line, %d blocks out",
+				burst, ab.line.Len(), ab.net.flying.out)
+		}
+	}
+	if st := ab.Stats(); st.LossDrops != 2*23 || st.Packets != 2*n || st.Delivered != 2*(n-23) {
+		t.Errorf("loss drops %d, serialized %d, delivered %d; want %d, %d, %d",
+			st.LossDrops, st.Packets, st.Delivered, 2*23, 2*n, 2*(n-23))
+	}
+}
+
 // TestRouting sends through a router in the middle: packets for a node
 // with no direct link follow the static routes, and the tracer sees each
 // hop.

@@ -14,15 +14,16 @@ import (
 // numOps) followed by its argument bytes. A missing argument byte reads
 // as 0.
 const (
-	opAt       = iota // delta: one-shot event at Now+delta
-	opAtChild         // delta, childDelta: one-shot that schedules a one-shot at its Now+childDelta
-	opDefer           // one-shot at Now
-	opNewTimer        // arg: new timer; odd arg makes it re-arm itself (arg/2)%16 ns later, up to maxFires firings
-	opReset           // timer, delta: Timer.Reset(delta)
-	opResetAt         // timer, delta: Timer.ResetAt(Now+delta)
-	opStop            // timer: Timer.Stop
-	opStep            // Step
-	opRunUntil        // delta, sign: RunUntil(Now+delta), or Now-delta when sign is odd
+	opAt             = iota // delta: one-shot event at Now+delta
+	opAtChild               // delta, childDelta: one-shot that schedules a one-shot at its Now+childDelta
+	opDefer                 // one-shot at Now
+	opNewTimer              // arg: new timer; odd arg makes it re-arm itself (arg/2)%16 ns later, up to maxFires firings
+	opReset                 // timer, delta: Timer.Reset(delta)
+	opResetAt               // timer, delta: Timer.ResetAt(Now+delta)
+	opStop                  // timer: Timer.Stop
+	opStep                  // Step
+	opRunUntil              // delta, sign: RunUntil(Now+delta), or Now-delta when sign is odd
+	opNewActingTimer        // arg, act: as opNewTimer, and its callback then acts on a timer (see timerSpec)
 	numOps
 )
 
@@ -79,10 +80,37 @@ func (in *fuzzInput) delta() sim.Time {
 	}
 }
 
-// timerSpec is how a timer behaves when it fires.
+// timerSpec is how a timer behaves when it fires: it re-arms itself
+// (rearm, every), then does act to timer other (if it exists by then):
+// actNone, actStop (Stop), actReset (ResetAt(Now+d)), or actRearmStop
+// (other is itself: ResetAt(Now+every), then Stop, inside its own
+// callback); it acts in its first maxFires firings only, so that two
+// timers re-arming each other end.
 type timerSpec struct {
 	rearm bool
 	every sim.Time
+	act   int
+	other int
+	d     sim.Time
+}
+
+const (
+	actNone = iota
+	actStop
+	actReset
+	actRearmStop
+	numActs
+)
+
+// actingSpec decodes opNewActingTimer's act byte for timer k.
+func actingSpec(sp timerSpec, k int, b byte) timerSpec {
+	sp.act = int(b) % numActs
+	sp.other = int(b/numActs) % maxTimers
+	sp.d = sim.Time(b/(numActs*maxTimers)) % 8
+	if sp.act == actRearmStop {
+		sp.other = k
+	}
+	return sp
 }
 
 // modelEntry is one queued event in the reference model.
@@ -162,8 +190,20 @@ func (m *model) step() bool {
 	switch {
 	case e.timer >= 0:
 		m.fires[e.timer]++
-		if sp := m.timers[e.timer]; sp.rearm && m.fires[e.timer] < maxFires {
+		sp := m.timers[e.timer]
+		if sp.rearm && m.fires[e.timer] < maxFires {
 			m.resetAt(e.timer, m.now+sp.every)
+		}
+		if sp.other < len(m.timers) && m.fires[e.timer] <= maxFires {
+			switch sp.act {
+			case actStop:
+				m.stop(sp.other)
+			case actReset:
+				m.resetAt(sp.other, m.now+sp.d)
+			case actRearmStop:
+				m.resetAt(sp.other, m.now+sp.every)
+				m.stop(sp.other)
+			}
 		}
 	case e.hasChild:
 		m.at(m.now+e.child, false, 0)
@@ -211,6 +251,17 @@ func (r *subject) newTimer(sp timerSpec) {
 		if sp.rearm && r.fires[k] < maxFires {
 			r.timers[k].ResetAt(r.s.Now() + sp.every)
 		}
+		if sp.other < len(r.timers) && r.fires[k] <= maxFires {
+			switch o := r.timers[sp.other]; sp.act {
+			case actStop:
+				o.Stop()
+			case actReset:
+				o.ResetAt(r.s.Now() + sp.d)
+			case actRearmStop:
+				o.ResetAt(r.s.Now() + sp.every)
+				o.Stop()
+			}
+		}
 	}))
 }
 
@@ -245,6 +296,12 @@ func FuzzSchedulerMatchesModel(f *testing.F) {
 		grow = append(grow, opStep, opAt, byte(i%4))
 	}
 	f.Add(append(grow, opRunUntil, 255, 0, opAt, 3, opStep))
+	// Timers acting inside callbacks: one re-arms itself and stops
+	// itself in its own callback; one stops another due at the same
+	// instant; one moves another (a timer 0 and 1 pair, both ways).
+	f.Add([]byte{opNewActingTimer, 3, actRearmStop, opReset, 0, 2, opStep, opStep, opReset, 0, 1, opRunUntil, 9, 0})
+	f.Add([]byte{opNewTimer, 0, opNewActingTimer, 0, actStop, opReset, 0, 4, opReset, 1, 4, opStep, opStep,
+		opNewActingTimer, 5, actReset + numActs*1 + numActs*maxTimers*3, opReset, 2, 1, opReset, 1, 6, opRunUntil, 20, 0})
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &fuzzInput{b: data}
@@ -305,13 +362,20 @@ func FuzzSchedulerMatchesModel(f *testing.F) {
 				r.nextID++
 				r.s.Defer(func() { r.log = append(r.log, fuzzFiring{id: id, timer: -1, at: r.s.Now()}) })
 				m.at(m.now, false, 0)
-			case opNewTimer:
+			case opNewTimer, opNewActingTimer:
 				arg := in.next()
+				var act byte
+				if code == opNewActingTimer {
+					act = in.next()
+				}
 				if len(r.timers) >= maxTimers {
 					desc = "NewTimer (limit reached, skipped)"
 					break
 				}
 				sp := timerSpec{rearm: arg%2 == 1, every: sim.Time(arg/2) % 16}
+				if code == opNewActingTimer {
+					sp = actingSpec(sp, len(r.timers), act)
+				}
 				desc = fmt.Sprintf("NewTimer(%+v)", sp)
 				r.newTimer(sp)
 				m.timers = append(m.timers, sp)

@@ -439,8 +439,8 @@ func TestLibraryHTTP10VsHTTP11(t *testing.T) {
 	}
 	modem := "network=" + a.Values[2].Text
 	r10 := libMetric(t, res, "retransmits", h10, modem)
-	if rp, rl := libMetric(t, res, "retransmits", pers, modem), libMetric(t, res, "retransmits", pipe, modem); !(r10 > 2*max(rp, rl)) {
-		t.Errorf("modem retransmissions: HTTP/1.0 %v, persistent %v, pipelined %v: want HTTP/1.0 to resend more than twice as many", r10, rp, rl)
+	if rp, rl := libMetric(t, res, "retransmits", pers, modem), libMetric(t, res, "retransmits", pipe, modem); !(r10 > 1.5*max(rp, rl)) {
+		t.Errorf("modem retransmissions: HTTP/1.0 %v, persistent %v, pipelined %v: want HTTP/1.0 to resend the most, half as many again at least", r10, rp, rl)
 	}
 }
 

@@ -223,8 +223,11 @@ func echoPair(p *path) (*Conn, **Conn, *recorder, *recorder) {
 	return p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli), &sc, cli, srv
 }
 
-// TestFINAckedAfterGoBackN: the server writes three segments and closes,
-// so its FIN rides on the third; the first is lost. Two duplicate ACKs are
+// TestFINAckedAfterGoBackN: the server writes two segments and closes,
+// its FIN a segment of its own (the data left at once); the first is
+// lost. The second and the FIN arrive out of order and each draws a
+// duplicate ACK at once (an out-of-order FIN is held and acknowledged as
+// data is, as Linux's tcp_data_queue_ofo does). Two duplicate ACKs are
 // not enough for fast retransmit, so the retransmission timer (200 ms: the
 // minimum, SRTT being 50 ms) resends the first segment, and go-back-N
 // treats the FIN as unsent again, though it is already at the client. The
@@ -240,7 +243,7 @@ func TestFINAckedAfterGoBackN(t *testing.T) {
 	p.down.SetLoss(dropSegments(1460, 1))
 	srv := newRecorder(p.s)
 	srv.onConnected = func(c *Conn) {
-		c.Send(3*1460, "body")
+		c.Send(2*1460, "body")
 		c.Close()
 	}
 	var sc *Conn

@@ -131,10 +131,22 @@ func (c *Conn) receive(p *link.Packet) {
 func (c *Conn) onData(p *link.Packet) {
 	r := &c.rcv
 	seq, end := p.Seq, p.Seq+int64(p.Len)
+	// A FIN takes one sequence number after the data: an out-of-order
+	// segment's span includes it, so that it is SACKed with its data
+	// (Linux: TCP_SKB_CB(skb)->end_seq counts the FIN).
+	var finLen int64
 	if p.Flags&link.FIN != 0 {
 		r.peerFinSeq = end
+		finLen = 1
 	}
 	ackNow := !c.cfg.DelayedAck
+	if p.Len == 0 && finLen == 1 && seq > r.nxt && !r.peerFin {
+		// A FIN alone beyond a hole: held out of order and SACKed,
+		// with a duplicate ACK at once (Linux tcp_data_queue_ofo).
+		c.stats.OutOfOrder++
+		c.insertOOO(seq, seq+1)
+		ackNow = true
+	}
 	if p.Len > 0 {
 		c.noteArrival(p)
 		switch {
@@ -144,7 +156,7 @@ func (c *Conn) onData(p *link.Packet) {
 			ackNow = true // a duplicate: tell the sender where we are
 		case seq > r.nxt:
 			c.stats.OutOfOrder++
-			c.insertOOO(seq, end)
+			c.insertOOO(seq, end+finLen)
 			if p.MsgEnds > 0 {
 				c.noteEndAhead(p)
 			}
@@ -170,6 +182,9 @@ func (c *Conn) onData(p *link.Packet) {
 			r.nxt = end
 			if len(r.ooo) > 0 {
 				c.mergeOOO()
+				if r.peerFinSeq >= 0 && r.nxt > r.peerFinSeq {
+					r.nxt = r.peerFinSeq // the FIN's number: taken below
+				}
 				ackNow = true // filled (part of) a hole: ACK at once
 			}
 			newBytes := r.nxt - before

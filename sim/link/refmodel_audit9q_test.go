@@ -323,7 +323,7 @@ func TestRetiringPipeGoesWhenItsLastPacketIsLost(t *testing.T) {
 		}
 		// Run until the last packet was serialized and dropped, before
 		// any packet sent before it arrived.
-		s.RunUntil(sim.Time(npk) * sim.Time((10*Mbps).TxTime(1500)))
+		s.RunUntil(sim.Time(npk) * sim.Time((10 * Mbps).TxTime(1500)))
 		if npk == 1 && !ab.removed {
 			t.Errorf("1 packet: pipe not removed once its only packet was lost")
 		}

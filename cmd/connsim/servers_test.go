@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"math"
 	"os"
 	"path/filepath"
@@ -27,18 +26,11 @@ sweep:
   servers[1].link.rtt: [10ms, 80ms]
 `
 
-// readTable reads a CSV file into its header's column index and rows.
+// readTable reads a CSV file (readCSV) into its header's column index
+// and rows.
 func readTable(t *testing.T, path string) (map[string]int, [][]string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, path)
 	col := map[string]int{}
 	for i, c := range recs[0] {
 		col[c] = i

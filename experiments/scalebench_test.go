@@ -2,8 +2,10 @@ package experiments
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"testing"
 
 	"github.com/connsim/connsim/internal/benchutil"
@@ -82,5 +84,42 @@ func BenchmarkSink3000(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(results)), "ns/run")
 	if cpu1, ok := benchutil.ProcessCPU(); ok && cpuOK {
 		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// BenchmarkRunPlan3000 is the parallel part of connsim run over the
+// 3,000-run sweep: every run simulated by RunPlan's workers, handed in
+// order to a sink that keeps nothing, at the command's GOGC of 400. The
+// wall time of workers=2 against workers=1 is how the simulations alone
+// scale on two cores, the ceiling for the whole command's scaling
+// (BenchmarkRunSweep3000 in cmd/connsim adds the sink, the files and
+// the command's start and end).
+func BenchmarkRunPlan3000(b *testing.B) {
+	s := mustLoad(b, benchutil.Sweep3000())
+	plan, err := s.Plan()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			cpu0, cpuOK := benchutil.ProcessCPU()
+			runs := 0
+			for b.Loop() {
+				if err := RunPlan(plan, RunOptions{Workers: workers}, func(RunConfig, Result) error {
+					runs++
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if runs != plan.Len()*b.N {
+				b.Fatalf("%d runs delivered, want %d", runs, plan.Len()*b.N)
+			}
+			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
+			if cpu1, ok := benchutil.ProcessCPU(); ok && cpuOK {
+				b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			}
+		})
 	}
 }

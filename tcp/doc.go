@@ -107,7 +107,8 @@
 //     first, and cwnd = ssthresh when recovery ends. A tail loss probe
 //     (RFC 8985 7; [Config.TLP]) replaces the RTO in Open: two smoothed
 //     RTTs after the last transmission (plus the minimum RTO when one
-//     segment is outstanding, plus 2 ms otherwise, no later than the RTO)
+//     segment is outstanding, plus 2 ms otherwise, in whole ticks, no
+//     later than the RTO; Linux 6.6 and later)
 //     it sends new data or resends the last segment, then the RTO runs
 //     from then; a probe that repairs a loss reduces the window once.
 //   - Undo ([Config.Undo]): a reduction that proves spurious is undone,

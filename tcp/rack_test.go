@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"cmp"
 	"testing"
 	"time"
 
@@ -23,38 +24,49 @@ func ms(n float64) sim.Time { return at(time.Duration(n * float64(time.Milliseco
 // segment 1 is 100 ms old, so:
 //   - n = 3, 4: segment 1 is lost at once; fast retransmit at 250 ms;
 //   - n = 1, 2: it has 25 ms left; the reordering timer is armed for
-//     25 ms in whole 4 ms ticks (28 ms, usecs_to_jiffies) + two ticks
-//     (TCP_TIMEOUT_MIN, tcp_rack_mark_lost) and fires at 286 ms, when
-//     segment 1 is marked lost and resent (recovery entered from
-//     tcp_rack_reo_timeout); nothing is resent before.
+//     25 ms plus TCP_TIMEOUT_MIN_US (2 ms) in whole 4 ms ticks (28 ms,
+//     usecs_to_jiffies; tcp_rack_mark_lost, Linux 6.6 and later) and
+//     fires at 278 ms, when segment 1 is marked lost and resent
+//     (recovery entered from tcp_rack_reo_timeout); nothing is resent
+//     before.
+//
+// The row at RTT 108 ms makes the floor count: the min RTT is 108 ms, so
+// the window is 27 ms; the ACK comes at t0 + 108 = 270 ms and 27 + 2 ms
+// round up to 32 ms: the timer fires at 302 ms (without the floor, 28 ms:
+// 298 ms; with the two ticks kernels before 6.6 added after rounding,
+// 306 ms).
 //
 // The last row makes SRTT differ from the min RTT: an ACK of segment 1
 // at 290 ms (RTT 140 ms: SRTT 105 ms, min RTT still 100 ms), then at 291
 // ms an ACK SACKing segment 3: segment 2 waits min_rtt/4 = 25 ms (not
-// SRTT/4), so the timer fires at 291 + 28 + 8 = 327 ms; the window itself
-// is checked too, since SRTT/4 = 26.25 ms rounds to the same ticks.
+// SRTT/4), so the timer fires at 291 + 28 = 319 ms; the window itself is
+// checked too, since SRTT/4 = 26.25 ms rounds to the same ticks.
 //
 // Mutations caught: reo_wnd always 0 (n = 1, 2 resend at 250 ms);
-// the sacked_out >= 3 shortcut dropped (n = 3, 4 wait until 286 ms); the
-// TCP_TIMEOUT_MIN left out (timer at 278 ms); SRTT/4 in place of
+// the sacked_out >= 3 shortcut dropped (n = 3, 4 wait until 278 ms); the
+// TCP_TIMEOUT_MIN_US floor left out (298 ms in the 108 ms row) or added
+// as two ticks after rounding (286 and 306 ms); SRTT/4 in place of
 // min_rtt/4 (a 26.25 ms window in the last row).
 func TestRACKReorderWindow(t *testing.T) {
 	tests := []struct {
 		name   string
-		prior  bool // ACK segment 1 at 290 ms first, SACK 3 at 291 ms
-		sacked int  // SACKed segments after the hole
+		rtt    time.Duration // the path's; 0: 100 ms
+		prior  bool          // ACK segment 1 at 290 ms first, SACK 3 at 291 ms
+		sacked int           // SACKed segments after the hole
 		want   sim.Time
 	}{
-		{"1 sacked", false, 1, ms(286)},
-		{"2 sacked", false, 2, ms(286)},
-		{"3 sacked", false, 3, ms(250)},
-		{"4 sacked", false, 4, ms(250)},
-		{"srtt above min rtt", true, 1, ms(327)},
+		{"1 sacked", 0, false, 1, ms(278)},
+		{"2 sacked", 0, false, 2, ms(278)},
+		{"3 sacked", 0, false, 3, ms(250)},
+		{"4 sacked", 0, false, 4, ms(250)},
+		{"rtt 108ms", 108 * time.Millisecond, false, 1, ms(302)},
+		{"srtt above min rtt", 0, true, 1, ms(319)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 20*1448)
-			hole, ackAt := 1, ms(250)
+			rtt := cmp.Or(tt.rtt, 100*time.Millisecond)
+			r := newSenderRig(t, DefaultConfig(), rtt, 20*1448)
+			hole, ackAt := 1, r.t0.Add(rtt)
 			if tt.prior {
 				_, e1 := r.seg(1)
 				r.ack(ms(290), e1, r.t0)
@@ -63,8 +75,8 @@ func TestRACKReorderWindow(t *testing.T) {
 			holeStart, _ := r.seg(hole)
 			r.ack(ackAt, holeStart, r.t0, r.block(hole+1, hole+tt.sacked))
 			if tt.want > ackAt {
-				if w := r.c.rackReoWnd(); w != 25*time.Millisecond {
-					t.Errorf("reordering window %v, want min_rtt/4 = 25ms", w)
+				if w := r.c.rackReoWnd(); w != rtt/4 {
+					t.Errorf("reordering window %v, want min_rtt/4 = %v", w, rtt/4)
 				}
 				if r.c.sb.lostOut != 0 || r.c.timerMode != timerReorder || r.c.xmitTimer.When() != tt.want {
 					t.Errorf("after the ACK: lost %d, timer %v at %v; want 0 lost, reordering timer at %v",

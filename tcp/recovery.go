@@ -520,7 +520,7 @@ func (c *Conn) rackMarkLost(a *ackInfo) {
 	}
 	r.rackAdvanced = false
 	if t := c.rackDetectLoss(a); t > 0 {
-		c.armTimer(timerReorder, c.ticks(t)+c.timeoutMin()) // Linux adds TCP_TIMEOUT_MIN
+		c.armTimer(timerReorder, c.ticks(t+timeoutMin))
 		a.noXmitTimer = true
 	}
 }
@@ -544,7 +544,7 @@ func (c *Conn) onReorderTimer() {
 		c.retransmitLost(&limited)
 	}
 	if timeout > 0 && !(c.xmitTimer.Pending()) {
-		c.armTimer(timerReorder, c.ticks(timeout)+c.timeoutMin())
+		c.armTimer(timerReorder, c.ticks(timeout+timeoutMin))
 		return
 	}
 	if !(c.xmitTimer.Pending() && c.timerMode == timerRTO) {
@@ -557,28 +557,31 @@ func (c *Conn) onReorderTimer() {
 
 // scheduleLossProbe arms a tail loss probe in place of the RTO when the
 // sender is in Open with data outstanding (Linux tcp_schedule_loss_probe):
-// after two smoothed RTTs in whole ticks, plus the minimum RTO when one
-// segment is outstanding (its ACK may be delayed) or two ticks otherwise
-// (TCP_TIMEOUT_MIN), and no later than the RTO would fire.
+// after two smoothed RTTs plus the minimum RTO when one segment is
+// outstanding (its ACK may be delayed) or TCP_TIMEOUT_MIN_US (2 ms)
+// otherwise, rounded up to whole ticks, and no later than the RTO would
+// fire (also in whole ticks). This is Linux since 6.6 (commit 1c2709cfff1d,
+// "tcp: fix excessive TLP and RACK timeouts from HZ rounding"; the
+// reference kernel is 6.18): before it, two ticks were added after the
+// rounding, 8 ms at HZ = 250.
 func (c *Conn) scheduleLossProbe(advancingRTO bool) bool {
 	if !c.cfg.TLP || c.cfg.Recovery != RecoverySACK || c.sb.packetsOut() == 0 || c.rec.state != Open || c.state != Established {
 		return false
 	}
 	d := time.Second // TCP_TIMEOUT_INIT without a sample
 	if c.est.srtt > 0 {
-		d = c.ticks(2 * c.est.srtt)
+		d = 2*c.est.srtt + timeoutMin
 		if c.sb.packetsOut() == 1 {
-			d += c.cfg.MinRTO
-		} else {
-			d += c.timeoutMin()
+			d = 2*c.est.srtt + c.cfg.MinRTO
 		}
+		d = c.ticks(d)
 	}
 	delta := c.rto
 	if !advancingRTO {
 		delta = c.rtoDelta()
 	}
 	if delta > 0 {
-		d = min(d, delta)
+		d = min(d, c.ticks(delta))
 	}
 	c.armTimer(timerProbe, max(d, time.Microsecond))
 	return true

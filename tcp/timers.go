@@ -173,8 +173,10 @@ func (c *Conn) ticks(d time.Duration) time.Duration {
 	return (d + t - 1) / t * t
 }
 
-// timeoutMin is Linux's TCP_TIMEOUT_MIN: two ticks.
-func (c *Conn) timeoutMin() time.Duration { return 2 * c.cfg.TimerTick }
+// timeoutMin is Linux's TCP_TIMEOUT_MIN_US, the floor its loss-probe and
+// reordering timers add before rounding to ticks (since 6.6; earlier
+// kernels added TCP_TIMEOUT_MIN, two ticks, after it).
+const timeoutMin = 2 * time.Millisecond
 
 // onRTO is the retransmission timeout (RFC 6298 5.4-5.7; Linux
 // tcp_retransmit_timer).

@@ -22,12 +22,12 @@ func (r *senderRig) firstSentAfter(t, until sim.Time) (pktEvent, bool) {
 // TestTLPProbeTime: the first flight leaves at t0 = 1.5 RTT and nothing
 // comes back (senderRig); the handshake set SRTT = RTT and the Linux RTO
 // = SRTT + max(2 SRTT, 200 ms). The loss probe (RFC 8985 7.2; Linux
-// tcp_schedule_loss_probe) is armed for 2*SRTT in whole 4 ms ticks plus
-// two ticks (TCP_TIMEOUT_MIN, 8 ms) with several segments outstanding,
-// 2*SRTT + MinRTO with one (its ACK may be delayed), and never later than
-// the RTO:
+// tcp_schedule_loss_probe) is armed for 2*SRTT plus TCP_TIMEOUT_MIN_US
+// (2 ms) with several segments outstanding, 2*SRTT + MinRTO with one (its
+// ACK may be delayed), rounded up to whole 4 ms ticks (Linux 6.6 and
+// later), and never later than the RTO:
 //
-//   - RTT 100 ms, 10 segments: 208 ms after t0 (RTO 300 ms);
+//   - RTT 100 ms, 10 segments: 202 ms, 204 ms after t0 (RTO 300 ms);
 //   - RTT 300 ms, 1 segment: 2*300 + 200 = 800 ms (RTO 900 ms);
 //   - RTT 100 ms, 1 segment: 400 ms capped to the RTO, 300 ms.
 //
@@ -36,8 +36,9 @@ func (r *senderRig) firstSentAfter(t, until sim.Time) (pktEvent, bool) {
 // last segment sent (RFC 8985 7.3); Stats.LossProbes counts it, and no
 // timeout has happened.
 //
-// Mutations caught: + TCP_TIMEOUT_MIN dropped, or MinRTO added whatever the count
-// (the several/one rows move); the cap by the RTO removed (the last row
+// Mutations caught: the 2 ms floor dropped (200 ms) or added as two ticks
+// after rounding, as kernels before 6.6 did (208 ms), or MinRTO added
+// whatever the count (the several/one rows move); the cap by the RTO removed (the last row
 // probes at 400 ms); the probe always resending the last segment (the
 // new-data row).
 func TestTLPProbeTime(t *testing.T) {
@@ -48,8 +49,8 @@ func TestTLPProbeTime(t *testing.T) {
 		newData bool          // the probe carries new data (segment 11)
 		lastSeg int           // else: it resends this segment
 	}{
-		{100 * time.Millisecond, 10 * 1448, 208 * time.Millisecond, false, 10},
-		{100 * time.Millisecond, 15 * 1448, 208 * time.Millisecond, true, 0},
+		{100 * time.Millisecond, 10 * 1448, 204 * time.Millisecond, false, 10},
+		{100 * time.Millisecond, 15 * 1448, 204 * time.Millisecond, true, 0},
 		{300 * time.Millisecond, 1000, 800 * time.Millisecond, false, 1},
 		{100 * time.Millisecond, 1000, 300 * time.Millisecond, false, 1},
 	}
@@ -83,7 +84,7 @@ func TestTLPProbeTime(t *testing.T) {
 	}
 }
 
-// TestTLPRearmsRTO: after the probe (202 ms after t0, RTT 100 ms, RTO 300
+// TestTLPRearmsRTO: after the probe (204 ms after t0, RTT 100 ms, RTO 300
 // ms) the RTO runs from the probe's time, as Linux's
 // tcp_send_loss_probe clears icsk_pending before tcp_rearm_rto: the
 // timeout fires 300 ms after the probe, not 300 ms after the first
@@ -94,12 +95,12 @@ func TestTLPProbeTime(t *testing.T) {
 //
 // Mutations caught: onProbeTimer arming the RTO from the first
 // outstanding segment (tcp_rto_delta_us: timeout at 450 ms); arming
-// the probe timer again instead of the RTO (the timeout comes at 554 ms).
+// the probe timer again instead of the RTO (the timeout comes at 558 ms).
 func TestTLPRearmsRTO(t *testing.T) {
 	for _, size := range []Bytes{10 * 1448, 15 * 1448} {
 		t.Run(fmt.Sprint("size=", size), func(t *testing.T) {
 			r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, size)
-			probe := ms(358)
+			probe := ms(354)
 			rto := probe.Add(300 * time.Millisecond)
 			r.runUntil(ms(1000))
 			ev := r.dataSent(r.t0, ms(1000))
@@ -120,42 +121,42 @@ func TestTLPRearmsRTO(t *testing.T) {
 	}
 }
 
-// TestTLPOneProbePerTail: the probe (358 ms, resending segment 10) is
+// TestTLPOneProbePerTail: the probe (354 ms, resending segment 10) is
 // followed at 360 ms by an ACK of segments 1-5, which re-arms the probe
-// timer (Linux tcp_set_xmit_timer; the sender is in Open) for 2*SRTT in
-// ticks + 8 ms later (SRTT is now 113.75 ms: the ACK's sample is 210 ms;
-// 227.5 ms rounds up to 228), at 596 ms. When it fires the earlier probe is still unanswered
+// timer (Linux tcp_set_xmit_timer; the sender is in Open) for 2*SRTT + 2
+// ms in ticks (SRTT is now 113.75 ms: the ACK's sample is 210 ms; 229.5
+// ms rounds up to 232), at 592 ms. When it fires the earlier probe is still unanswered
 // (tlp_high_seq set), so no second probe goes out (RFC 8985 7.3, Linux
 // tcp_send_loss_probe "At most one outstanding TLP"): the RTO is armed
 // from segment 6's transmission (150 + 300 ms), already past, so the
 // timeout fires at once and resends segment 6.
 //
 // Mutation caught: the tlp_high_seq check removed from onProbeTimer (a
-// second probe at 596 ms).
+// second probe at 592 ms).
 func TestTLPOneProbePerTail(t *testing.T) {
 	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 10*1448)
-	r.runUntil(ms(358))
+	r.runUntil(ms(354))
 	if r.c.Stats().LossProbes != 1 {
-		t.Fatalf("no probe at 358 ms")
+		t.Fatalf("no probe at 354 ms")
 	}
 	_, e5 := r.seg(5)
 	r.ack(ms(360), e5, r.t0)
-	if r.c.timerMode != timerProbe || r.c.xmitTimer.When() != ms(596) {
-		t.Errorf("after the ACK: timer %v at %v; want the probe timer at 596 ms", r.c.timerMode, r.c.xmitTimer.When())
+	if r.c.timerMode != timerProbe || r.c.xmitTimer.When() != ms(592) {
+		t.Errorf("after the ACK: timer %v at %v; want the probe timer at 592 ms", r.c.timerMode, r.c.xmitTimer.When())
 	}
 	r.runUntil(ms(600))
 	st := r.c.Stats()
 	if st.LossProbes != 1 || st.Timeouts != 1 {
 		t.Errorf("LossProbes, Timeouts = %d, %d; want 1, 1", st.LossProbes, st.Timeouts)
 	}
-	ev := r.dataSent(ms(358), ms(600))
+	ev := r.dataSent(ms(354), ms(600))
 	s6, _ := r.seg(6)
-	if len(ev) != 1 || ev[0].p.Seq != s6 || ev[0].at < ms(596) {
+	if len(ev) != 1 || ev[0].p.Seq != s6 || ev[0].at < ms(592) {
 		var got []string
 		for _, e := range ev {
 			got = append(got, fmt.Sprintf("seq %d at %v", e.p.Seq, e.at))
 		}
-		t.Errorf("sent after the probe: %v; want segment 6 (seq %d) at 596 ms", got, s6)
+		t.Errorf("sent after the probe: %v; want segment 6 (seq %d) at 592 ms", got, s6)
 	}
 }
 

@@ -22,25 +22,18 @@ var pageGaps = map[string]knownGap{
 		"16-packet queue; connsim's five new connections complete their handshakes at one instant and four lose their whole " +
 		"first response (Linux: three, as its Go client's dials and worker 0's request interleave over ~130 us). The recovery " +
 		"matches Linux's counters (a TLP, an RTO, slow-start retransmissions, no SACK recovery), one more connection pays it"},
-	"parallel6 hetero20 50ms/10Mbps lossy": {979.9, "chaotic: Linux's own runs spread 1,178-1,417 ms with 34-89 drops; " +
-		"connsim's loss counters match Linux's second run (60 drops, 5 probes, no RTO, against 57, 6 and 1) but the page " +
-		"ends 200 ms sooner, and it moves by 14% with a 6 ms change of the loss-probe timer (1,114 ms with a 2 ms " +
-		"TCP_TIMEOUT_MIN, 980 ms with Linux's two 4 ms ticks)"},
-	"sharded3 hetero20 50ms/10Mbps lossy": {2131.6, "17 connections dialled at one instant overflow the 16-packet uplink " +
+	"sharded3 hetero20 50ms/10Mbps lossy": {2170.6, "17 connections dialled at one instant overflow the 16-packet uplink " +
 		"queue (2 SYNs and 5 requests dropped; Linux's client spreads its dials over ~240 us and drops 0-3). Spreading the " +
 		"dials 10-25 us apart, as the reference's detail data shows, moves the page by under 0.1 ms: it ends with " +
 		"connection 14, whose request is lost at 209 ms and resent by its RTO at 465 ms, whose whole response is lost at " +
-		"490 ms, whose tail loss probe at 1,118 ms is SACKed too soon after it for RACK to trust (50 ms, under the 308 ms " +
+		"490 ms, whose tail loss probe at 1,110 ms is SACKed too soon after it for RACK to trust (50 ms, under the 308 ms " +
 		"min RTT of a SYN-ACK whose ACK was lost; Linux's tcp_rack_advance ignores it the same way) and whose RTO fires " +
-		"at 2,046 ms. Linux's three runs did not lose that way"},
+		"at 2,038 ms. Linux's three runs did not lose that way"},
 }
 
 // fastestGaps are lossy pages where connsim names another fastest model
 // than Linux, keyed by page.
-var fastestGaps = map[string]string{
-	"hetero20 50ms/10Mbps lossy": "pipelined in Linux (1,075 ms, parallel 1,178-1,417); connsim's pipelined agrees " +
-		"(1,071 ms) but its parallel page is the chaotic known gap above (980 ms)",
-}
+var fastestGaps = map[string]string{}
 
 // warmColdGaps are warm-cold fetch times beyond 3 % of Linux's median.
 var warmColdGaps = map[string]knownGap{

@@ -260,22 +260,36 @@ func (c *Cubic) OnCongestionEvent(sim.Time, Bytes) {
 // OnRecoveryExit implements CongestionControl.
 func (c *Cubic) OnRecoveryExit(sim.Time) { c.cwnd = c.ssthresh }
 
-// OnRTO implements CongestionControl: as a congestion event, then cwnd =
-// one segment (RFC 9438 4.8). HyStart starts afresh (no delay_min,
+// OnRTO implements CongestionControl: ssthresh as for a congestion
+// event, cwnd = one segment, and then the curve is forgotten: W_max = 0,
+// so the next epoch starts with K = 0 at the window it finds and grows at
+// least 5 % per round trip, and HyStart starts afresh (no delay_min,
 // nothing found), so the slow start that follows can end by HyStart.
+// That is Linux: tcp_enter_loss takes ssthresh from cubictcp_recalc_ssthresh,
+// then enters TCP_CA_Loss, where cubictcp_state calls bictcp_reset, which
+// zeroes last_max_cwnd and delay_min. RFC 9438 4.8 also sets K = 0 after
+// a timeout. An undo of the timeout (F-RTO, Eifel, D-SACK) restores cwnd
+// and ssthresh but not W_max, as Linux's tcp_reno_undo_cwnd.
 func (c *Cubic) OnRTO(sim.Time, Bytes) {
 	c.reduce()
 	c.cwnd = c.mss
-	c.hy.clear() // Linux cubictcp_state on TCP_CA_Loss
+	c.forgetCurve()
 }
 
-// OnRepeatRTO implements CongestionControl: cwnd = one segment; ssthresh,
-// W_max and K stay as the reduction of this loss episode left them.
-// HyStart starts afresh, as after OnRTO.
+// OnRepeatRTO implements CongestionControl: cwnd = one segment; ssthresh
+// stays as the first timeout of the loss episode set it; the curve and
+// HyStart are forgotten again, as each timeout enters TCP_CA_Loss again.
 func (c *Cubic) OnRepeatRTO(sim.Time) {
 	c.cwnd = c.mss
+	c.forgetCurve()
+}
+
+// forgetCurve is Linux's bictcp_reset and bictcp_hystart_reset on
+// entering TCP_CA_Loss: no W_max, no epoch, HyStart from scratch.
+func (c *Cubic) forgetCurve() {
+	c.wMax, c.origin, c.k = 0, 0, 0
 	c.epoch = -1
-	c.hy.clear() // each timeout enters TCP_CA_Loss again
+	c.hy.clear()
 }
 
 // OnIdleRestart implements CongestionControl.

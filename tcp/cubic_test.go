@@ -370,3 +370,51 @@ func TestCubicSlowStartCarriesIntoCA(t *testing.T) {
 		}
 	}
 }
+
+// TestCubicForgetsCurveAfterRTO: a retransmission timeout takes ssthresh
+// from the window (100 segments: 70) and then forgets the curve, as
+// Linux does: tcp_enter_loss enters TCP_CA_Loss, where cubictcp_state
+// calls bictcp_reset (last_max_cwnd and delay_min zeroed). So W_max and K
+// are 0 after the timeout and after an undo of it (tcp_reno_undo_cwnd
+// restores cwnd, not the curve), and once slow start reaches ssthresh the
+// epoch starts at the window it finds with no W_max: bictcp_update's
+// "cnt <= 20 while last_max_cwnd is 0" grows it 5 % per round trip: from
+// 72 segments (the round that crossed ssthresh added 2) to about
+// 72 * 1.05^10 = 117 ten round trips later at a 20 ms RTT.
+// Keeping W_max = 100 would put the plateau K = cbrt(30/0.4) = 4.2 s
+// away, and the window would crawl to about 75.
+func TestCubicForgetsCurveAfterRTO(t *testing.T) {
+	c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 100 * testMSS, Packets: true})
+	h := newHarness(c, testMSS, 20*time.Millisecond)
+	c.OnRTO(h.now, 100*testMSS)
+	if c.SSThresh() != 70*testMSS || c.Window() != testMSS {
+		t.Fatalf("after the timeout cwnd, ssthresh = %d, %d segments; want 1, 70", c.Window()/testMSS, c.SSThresh()/testMSS)
+	}
+	if c.WMax() != 0 || c.K() != 0 || c.Epoch() >= 0 {
+		t.Errorf("after the timeout W_max %g, K %g, epoch %v; want 0, 0 and none", c.WMax(), c.K(), c.Epoch())
+	}
+	for c.InSlowStart() {
+		h.round(testMSS)
+	}
+	// The round that crosses ssthresh carries its last ACKs into
+	// congestion avoidance, which starts the epoch at 70.
+	if w := c.Window() / testMSS; w < 70 || w > 75 {
+		t.Fatalf("slow start ended at %d segments, want ssthresh, 70, and a little more", w)
+	}
+	for range 10 {
+		h.round(testMSS)
+	}
+	if c.Origin() != 70 || c.WMax() != 0 {
+		t.Errorf("epoch plateau %g segments, W_max %g; want the window the epoch found, 70, and no W_max", c.Origin(), c.WMax())
+	}
+	if got := float64(c.Window()) / testMSS; got < 110 || got > 122 {
+		t.Errorf("ten round trips after slow start: %.0f segments, want about 5 %% growth per round trip (110..122)", got)
+	}
+	// An undo of the timeout restores the window, not the curve.
+	c2 := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 100 * testMSS, Packets: true})
+	c2.OnRTO(h.now, 100*testMSS)
+	c2.Undo(h.now, 100*testMSS, InfiniteSSThresh)
+	if c2.Window() != 100*testMSS || c2.WMax() != 0 {
+		t.Errorf("after an undo of the timeout: cwnd %d segments, W_max %g; want 100 and 0", c2.Window()/testMSS, c2.WMax())
+	}
+}

@@ -80,15 +80,16 @@
 //     exceeding the smallest RTT seen by clamp(minimum/8, 4 ms, 16 ms);
 //     either ends slow start before any loss (ssthresh = cwnd). RTT
 //     samples in the first second of a congestion-avoidance epoch are
-//     not counted, and a timeout starts HyStart afresh. There is no
+//     not counted. A timeout forgets the curve and starts HyStart
+//     afresh (Linux's bictcp_reset on entering TCP_CA_Loss: no W_max, no
+//     delay_min; an undo of the timeout does not bring them back). There is no
 //     pacing, so the ACK-train threshold has no pacing allowance. Until a
-//     loss sets W_max, CUBIC with cwnd in packets grows at least one
+//     loss sets W_max, and after a timeout, CUBIC with cwnd in packets grows at least one
 //     segment per 20 ACKed (5 % per RTT; Linux bictcp_update's cnt = 20).
 //     Congestion controls are a registry ([RegisterCongestionControl])
 //     and can be built from Go ([Config.NewCC]); slow start's increase
-//     is shared by both, but CUBIC drops the part of an ACK that takes
-//     the window past ssthresh where NewReno carries it into congestion
-//     avoidance.
+//     is shared by both, and both carry the part of an ACK that takes
+//     the window past ssthresh into congestion avoidance.
 //   - Loss recovery as Linux does it ([RecoverySACK], the default;
 //     tcp_input.c, tcp_recovery.c). The receiver reports up to three SACK
 //     blocks, the one holding the latest arrival first, and a D-SACK

@@ -88,7 +88,7 @@ func (c *Conn) onAck(p *link.Packet) {
 	} else if a.unaAdvanced && a.delivered() > 0 {
 		c.grow(&a, a.ackedBytes, priorInFlight)
 	}
-	if a.unaAdvanced && !a.noXmitTimer {
+	if c.setsXmitTimer(&a) && !a.noXmitTimer {
 		// Set once the packet has been processed (receive), unless new
 		// data sent in reply sets it first: Linux's tcp_set_xmit_timer
 		// here is overridden by tcp_write_xmit's loss probe then.
@@ -98,6 +98,24 @@ func (c *Conn) onAck(p *link.Packet) {
 	if c.finAcked && c.rcv.peerFin {
 		c.terminate(ClosedLocally)
 	}
+}
+
+// setsXmitTimer reports whether the ACK re-arms the loss-probe or
+// retransmission timer (Linux FLAG_SET_XMIT_TIMER, tcp_clean_rtx_queue):
+// when it acknowledges data, and when it SACKs never-resent data sent
+// before the first outstanding segment was last sent (its SACK RTT is
+// longer than that segment's age). In fast recovery the SACKs of the
+// original flight keep pushing the RTO back while they arrive; SACKs of
+// data sent after the head's retransmission do not, so that the timeout
+// cannot be put off for ever.
+func (c *Conn) setsXmitTimer(a *ackInfo) bool {
+	if a.unaAdvanced {
+		return true
+	}
+	if a.sackRTT < 0 || c.sb.segs.Len() == 0 {
+		return false
+	}
+	return a.sackRTT > c.sched.Now().Sub(c.sb.segs.Front().sentAt)
 }
 
 // ackChangesNothing reports whether onAck's full processing of p would

@@ -136,7 +136,11 @@
 //     the last window of data and is floored at [Config.MinRTO] (200 ms):
 //     the floor applies to the variance term, so a 20 ms path's RTO is
 //     about 224 ms. [RTORFC6298] is SRTT + max(1 ms, 4 RTTVAR) clamped to
-//     [MinRTO, MaxRTO]. Initial 1 s; exponential backoff; data
+//     [MinRTO, MaxRTO]. Initial 1 s; exponential backoff. The timer is
+//     re-armed from now by an ACK that acknowledges data, and by one that
+//     SACKs data sent before the first outstanding segment was last sent
+//     (Linux FLAG_SET_XMIT_TIMER), so the SACKs of a flight put off the
+//     timeout of its repair while they arrive. Data
 //     retransmissions given up after [Config.MaxRetries] timeouts in a row
 //     (TimedOut, with a reset). On a timeout (Linux tcp_enter_loss) the
 //     first segment and every segment RACK has given time to be

@@ -176,3 +176,49 @@ func TestTicksMatchesDivision(t *testing.T) {
 		}
 	}
 }
+
+// TestSACKRearmsRTOInRecovery: in fast recovery, an ACK that only SACKs
+// data re-arms the retransmission timer from now when that data was sent
+// before the first outstanding segment was last sent (Linux
+// tcp_clean_rtx_queue: FLAG_SET_XMIT_TIMER when the SACK RTT exceeds the
+// head's age), so the SACKs of the original flight put the timeout off
+// while they arrive. RTT 100 ms, 20 segments, IW 10 sent at t0 = 150 ms:
+// at 250 ms an ACK SACKs segments 2-4, RACK marks segment 1 lost, and it
+// is sent again with the RTO at 250 + 300 = 550 ms; at 260 ms an ACK
+// SACKs segments 5 and 6 too, sent at 150 ms (SACK RTT 110 ms, the head
+// is 10 ms old): the timer runs from 260 ms. The rule itself: a SACK RTT
+// no longer than the head's age does not re-arm (data sent with or after
+// the head's last transmission), a cumulative advance always does.
+//
+// Mutation caught: the SACK branch removed (the timer stays at 550 ms).
+func TestSACKRearmsRTOInRecovery(t *testing.T) {
+	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 20*1448)
+	s1, _ := r.seg(1)
+	out := r.ack(ms(250), s1, r.t0, r.block(2, 4))
+	if len(out) == 0 || out[0].Seq != s1 || !out[0].Retransmit {
+		t.Fatalf("at 250 ms sent %v, want segment 1 again first", out)
+	}
+	if r.c.rec.state != Recovery || r.c.timerMode != timerRTO || r.c.xmitTimer.When() != ms(550) {
+		t.Fatalf("after the fast retransmit: state %v, timer %v at %v; want recovery, the RTO at 550 ms",
+			r.c.rec.state, r.c.timerMode, r.c.xmitTimer.When())
+	}
+	r.ack(ms(260), s1, r.t0, r.block(2, 6))
+	if want := ms(260).Add(r.c.rto); r.c.timerMode != timerRTO || r.c.xmitTimer.When() != want {
+		t.Errorf("after SACKs of the original flight at 260 ms: timer %v at %v; want the RTO from now, at %v",
+			r.c.timerMode, r.c.xmitTimer.When(), want)
+	}
+	// The rule, at 260 ms with the head last sent at 250 ms.
+	for _, tt := range []struct {
+		a    ackInfo
+		want bool
+	}{
+		{ackInfo{sackRTT: 11 * time.Millisecond}, true},
+		{ackInfo{sackRTT: 10 * time.Millisecond}, false},
+		{ackInfo{sackRTT: -1}, false},
+		{ackInfo{sackRTT: -1, unaAdvanced: true}, true},
+	} {
+		if got := r.c.setsXmitTimer(&tt.a); got != tt.want {
+			t.Errorf("SACK RTT %v, una advanced %v: re-arms %v, want %v", tt.a.sackRTT, tt.a.unaAdvanced, got, tt.want)
+		}
+	}
+}

@@ -153,6 +153,15 @@ func (c *Conn) onData(p *link.Packet) {
 		case end <= r.nxt:
 			c.stats.DupBytesReceived += int64(p.Len)
 			c.noteDuplicate(seq, end)
+			if seq <= r.nxt-r.unackedBytes && p.SentAt > r.tsRecent {
+				// A duplicate at or before the last byte acknowledged
+				// (RCV.WUP) is echoed, as Linux's tcp_replace_ts_recent
+				// does with any acceptable segment there (RFC 7323
+				// 4.3): a repair of data whose ACK was lost then gives
+				// the sender an RTT sample from the repair, not from
+				// the original.
+				r.tsRecent = p.SentAt
+			}
 			ackNow = true // a duplicate: tell the sender where we are
 		case seq > r.nxt:
 			c.stats.OutOfOrder++

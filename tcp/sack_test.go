@@ -178,3 +178,62 @@ func TestSACKFourBlocksWithoutTimestamps(t *testing.T) {
 		t.Errorf("%s, %d bytes; want %s, 76 bytes", got, p.Size, want)
 	}
 }
+
+// TestDuplicateEchoesItsTimestamp: the server sends 1,000 bytes over a 50
+// ms path; the client's ACK of them is lost, so the server's loss probe
+// (2 SRTT + the minimum RTO with one segment out) resends the segment the
+// client already has. The client's answer echoes the probe's timestamp,
+// as Linux's tcp_replace_ts_recent stores the TSval of any acceptable
+// segment at or before the last byte acknowledged (RFC 7323 4.3): the
+// server's RTT sample is then about one RTT, and the repair is found
+// spurious by its D-SACK. Echoing the original's timestamp instead gives
+// a sample of the probe's whole wait, about 300 ms, which would raise
+// the server's SRTT six-fold for a lost ACK.
+//
+// Mutation caught: the duplicate case leaving TS.Recent alone (the echo
+// is the original's, 250 ms older than the probe).
+func TestDuplicateEchoesItsTimestamp(t *testing.T) {
+	p := newPath(pathConfig{rate: 10 * link.Mbps, rtt: 50 * time.Millisecond})
+	log := &pktLog{}
+	p.net.SetTracer(log)
+	dropped := false
+	p.up.SetLoss(link.DropFunc(func(_ sim.Time, q *link.Packet) bool {
+		if !dropped && q.Len == 0 && q.Ack == 1001 && q.Flags&link.SYN == 0 {
+			dropped = true
+			return true
+		}
+		return false
+	}))
+	srv := newRecorder(p.s)
+	var sc *Conn
+	srv.onConnected = func(c *Conn) { sc = c; c.Send(1000, "m1") }
+	p.sep.Listen(80, DefaultConfig(), func(*Conn) Handler { return srv })
+	p.cep.Dial(p.server.ID, 80, DefaultConfig(), newRecorder(p.s))
+	p.s.RunUntil(sim.Time(3 * time.Second))
+	if !dropped || sc == nil {
+		t.Fatalf("the scenario did not run: ACK dropped %v", dropped)
+	}
+	var probe *pktEvent
+	for i, e := range log.events {
+		if e.ev == link.Sent && e.pipe == p.down && e.p.Len == 1000 && e.p.Retransmit {
+			probe = &log.events[i]
+			break
+		}
+	}
+	if probe == nil {
+		t.Fatal("no repair of the 1,000 bytes was sent")
+	}
+	var echo sim.Time = -1
+	for _, e := range log.events {
+		if e.ev == link.Sent && e.pipe == p.up && e.at > probe.at && e.p.Ack == 1001 {
+			echo = e.p.TSecr
+			break
+		}
+	}
+	if echo != probe.p.SentAt {
+		t.Errorf("the ACK of the repair echoes %v, want the repair's timestamp %v", echo, probe.p.SentAt)
+	}
+	if st := sc.Stats(); st.SRTT > 60*time.Millisecond {
+		t.Errorf("server SRTT %v after a lost ACK, want about the 50 ms RTT", st.SRTT)
+	}
+}

@@ -350,8 +350,6 @@ func (c *Conn) ackRTT(a *ackInfo) {
 	}
 	if rtt >= 0 {
 		c.updateRTT(rtt)
-	} else if a.unaAdvanced {
-		c.rto = c.rtoFromEstimate() // the backoff ends with the episode
 	}
 }
 

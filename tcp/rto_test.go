@@ -222,3 +222,31 @@ func TestSACKRearmsRTOInRecovery(t *testing.T) {
 		}
 	}
 }
+
+// TestKarnKeepsBackoff: without timestamps, an ACK of a retransmitted
+// segment gives no RTT sample (Karn's algorithm, RFC 6298 5), and the
+// backed-off RTO stays until a sample comes (RFC 6298 5.5-5.7; Linux
+// resets icsk_backoff only in tcp_ack_update_rtt, "only reset backoff on
+// valid RTT measurement"). TextbookConfig, RTT 100 ms, 20 segments, IW 10
+// at t0 = 150 ms and no ACK: the RTO (100 + 4*50 = 300 ms) fires at 450
+// ms and doubles to 600 ms; at 460 ms an ACK covers the resent segment 1:
+// the RTO stays 600 ms and the timer for the segments sent in answer
+// runs to 1,060 ms.
+//
+// Mutation caught: the RTO recomputed from the estimate on any advance
+// (300 ms; the timer at 760 ms).
+func TestKarnKeepsBackoff(t *testing.T) {
+	r := newSenderRig(t, TextbookConfig(), 100*time.Millisecond, 20*1448)
+	r.runUntil(ms(460))
+	if st := r.c.Stats(); st.Timeouts != 1 || r.c.rto != 600*time.Millisecond {
+		t.Fatalf("at 460 ms: %d timeouts, RTO %v; want 1 and 600ms", st.Timeouts, r.c.rto)
+	}
+	_, e1 := r.seg(1)
+	if out := r.ack(ms(460), e1, -1); len(out) == 0 {
+		t.Fatal("nothing sent after the ACK of the resent segment")
+	}
+	if r.c.rto != 600*time.Millisecond || r.c.timerMode != timerRTO || r.c.xmitTimer.When() != ms(1060) {
+		t.Errorf("after the ACK of the resent segment: RTO %v, timer %v at %v; want 600ms kept, the RTO at 1.06s",
+			r.c.rto, r.c.timerMode, r.c.xmitTimer.When())
+	}
+}

@@ -30,7 +30,9 @@ const (
 //	W_cubic(t) = C*(t-K)^3 + W_max,   K = cbrt((W_max - cwnd_epoch)/C)
 //
 // with W in segments, t the time since the current congestion-avoidance
-// epoch began and cwnd_epoch the window then (K = 0, and the curve's
+// epoch began, read one minimum RTT ahead (Linux bictcp_update's t +=
+// delay_min; RFC 9438 4.4 reads it one smoothed RTT ahead, which a queue
+// inflates), and cwnd_epoch the window then (K = 0, and the curve's
 // plateau at cwnd_epoch, if the window is already above W_max, as in
 // Linux), bounded below by the Reno-friendly estimate W_est (RFC 9438
 // 4.3), which grows by alpha = 3(1-beta)/(1+beta) segments per window of
@@ -146,9 +148,9 @@ func (c *Cubic) OnAck(a Ack) {
 		c.wEst = cwndSeg
 		c.ackedBytes = 0
 	}
-	rtt := a.SRTT
+	rtt := a.MinRTT
 	if rtt == 0 {
-		rtt = a.MinRTT
+		rtt = a.SRTT
 	}
 	t := a.Now.Sub(c.epoch) + rtt
 	target := c.target(t)

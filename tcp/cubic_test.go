@@ -418,3 +418,43 @@ func TestCubicForgetsCurveAfterRTO(t *testing.T) {
 		t.Errorf("after an undo of the timeout: cwnd %d segments, W_max %g; want 100 and 0", c2.Window()/testMSS, c2.WMax())
 	}
 }
+
+// TestCubicCurveUsesMinRTT: the curve is read one round trip ahead, and
+// that round trip is the minimum RTT (Linux bictcp_update: t +=
+// usecs_to_jiffies(ca->delay_min)), not the smoothed RTT RFC 9438 4.4
+// names: a queue that inflates SRTT does not pull the window up the curve
+// faster. Two controllers cut from 100 segments get the same ACKs, one
+// reporting SRTT 220 ms, the other 20 ms, both a min RTT of 20 ms: their
+// windows must stay equal through 30 round trips of 20 ms.
+//
+// Mutation caught: SRTT as the look-ahead (the 220 ms one grows faster).
+func TestCubicCurveUsesMinRTT(t *testing.T) {
+	mk := func() *Cubic {
+		c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 100 * testMSS, Packets: true})
+		c.OnCongestionEvent(at(time.Second), 100*testMSS)
+		c.OnRecoveryExit(at(time.Second))
+		return c
+	}
+	a, b := mk(), mk()
+	now := at(time.Second)
+	for round := 0; round < 30; round++ {
+		for _, c := range []struct {
+			cc   *Cubic
+			srtt time.Duration
+		}{{a, 220 * time.Millisecond}, {b, 20 * time.Millisecond}} {
+			w := c.cc.Window()
+			for acked := Bytes(0); acked < w; acked += testMSS {
+				c.cc.OnAck(Ack{Now: now, Acked: testMSS, PriorInFlight: w - acked, MaxInFlight: w, WindowLimited: true,
+					RTT: c.srtt, MinRTT: 20 * time.Millisecond, SRTT: c.srtt})
+			}
+		}
+		if a.Window() != b.Window() {
+			t.Fatalf("round %d: cwnd %d segments with SRTT 220 ms, %d with 20 ms; want equal (min RTT 20 ms both)",
+				round, a.Window()/testMSS, b.Window()/testMSS)
+		}
+		now = now.Add(20 * time.Millisecond)
+	}
+	if a.Window() <= 70*testMSS {
+		t.Errorf("no growth in 30 round trips: %d segments", a.Window()/testMSS)
+	}
+}

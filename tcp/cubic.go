@@ -11,6 +11,11 @@ import (
 const (
 	cubicC    = 0.4 // segments / s^3
 	cubicBeta = 0.7 // multiplicative decrease factor
+
+	// linuxCubicAlpha is the Reno-friendly growth per window of Linux's
+	// tcp_cubic: 8/beta_scale, beta_scale = 8*(1024+717)/3/(1024-717) =
+	// 15 in integers (RFC 9438's 3(1-beta)/(1+beta) is 0.529).
+	linuxCubicAlpha = 8.0 / 15
 )
 
 // Cubic is CUBIC congestion control (RFC 9438).
@@ -37,7 +42,9 @@ const (
 // Linux), bounded below by the Reno-friendly estimate W_est (RFC 9438
 // 4.3), which grows by alpha = 3(1-beta)/(1+beta) segments per window of
 // acknowledged data until it reaches cwnd_prior, the window before the
-// last reduction, and by 1 after (the SHOULD of 4.3).
+// last reduction, and by 1 after (the SHOULD of 4.3); counting packets it
+// grows by Linux's 8/15 throughout (bictcp_update's TCP friendliness has
+// no switch).
 //
 // Fast convergence (4.7) is on: a congestion event with cwnd below the
 // W_max of the previous event sets W_max = cwnd*(1+beta)/2, else
@@ -156,9 +163,15 @@ func (c *Cubic) OnAck(a Ack) {
 	target := c.target(t)
 	// Reno-friendly region (RFC 9438 4.3): W_est grows by alpha per
 	// window of acknowledged segments; alpha is 1 once W_est has reached
-	// the window before the last reduction.
+	// the window before the last reduction. Counting packets, as Linux,
+	// alpha is Linux's and stays: bictcp_update adds a segment to its
+	// tcp_cwnd per cwnd*beta_scale/8 segments ACKed, beta_scale = 15, so
+	// 8/15 of a segment per window, with no switch to 1.
 	alpha := float64(3*(1-cubicBeta)) / float64(1+cubicBeta)
-	if c.wEst >= c.cwndPrior {
+	switch {
+	case c.packets:
+		alpha = linuxCubicAlpha
+	case c.wEst >= c.cwndPrior:
 		alpha = 1
 	}
 	c.wEst += float64(alpha*float64(a.Acked)/mssF) / cwndSeg

@@ -458,3 +458,31 @@ func TestCubicCurveUsesMinRTT(t *testing.T) {
 		t.Errorf("no growth in 30 round trips: %d segments", a.Window()/testMSS)
 	}
 }
+
+// TestCubicLinuxFriendlinessAlpha: counting packets, as Linux, the
+// Reno-friendly estimate grows by Linux's 8/15 of a segment per window
+// acknowledged (bictcp_update: one segment of tcp_cwnd per cwnd*15/8
+// ACKed) and keeps that rate past cwnd_prior: Linux has no switch to
+// RFC 9438's alpha = 1. After a loss at 20 segments (RTT 10 ms, so the
+// cubic curve stays below the estimate and the window follows it), every
+// round of 100 adds 8/15 less up to 1/W for the growth inside the round,
+// and the window after 100 rounds is 14 + 100*8/15 = 67 segments or a
+// little less, where switching to 1 past 20 would give about 100.
+//
+// Mutation caught: the RFC's switch to alpha = 1 kept in packets mode.
+func TestCubicLinuxFriendlinessAlpha(t *testing.T) {
+	c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 10 * testMSS, Packets: true})
+	h := newHarness(c, testMSS, 10*time.Millisecond)
+	lossAt(c, h, 20)
+	h.round(testMSS) // the epoch starts: W_est = cwnd
+	for r := 0; r < 100; r++ {
+		before, w := c.wEst, float64(c.Window())/testMSS
+		h.round(testMSS)
+		if d := c.wEst - before; d > 8.0/15+1e-9 || d < 8.0/15-1/w-1e-9 {
+			t.Fatalf("round %d: W_est %.3f -> %.3f (+%.4f), want +8/15 = %.4f less at most 1/W", r, before, c.wEst, d, 8.0/15)
+		}
+	}
+	if got := c.Window() / testMSS; got < 60 || got > 68 {
+		t.Errorf("after 100 rounds: %d segments, want about 14 + 100*8/15 = 67", got)
+	}
+}

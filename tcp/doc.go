@@ -71,7 +71,9 @@
 //     beta = 0.7; fast convergence, which compares the window at a loss
 //     with the W_max the previous loss left, as RFC 9438 4.7 and Linux
 //     do; the Reno-friendly region, whose alpha becomes 1 once W_est
-//     reaches the window before the last reduction (4.3)). CUBIC runs
+//     reaches the window before the last reduction (4.3), or, counting
+//     packets, stays Linux's 8/15; the curve read one minimum RTT ahead,
+//     as Linux). CUBIC runs
 //     HyStart as Linux does ([Config.HyStart], on by default): in slow
 //     start, from a window of 16 segments, each round (up to the first
 //     ACK beyond what was sent when it began) is watched for an ACK

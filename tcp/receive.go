@@ -242,7 +242,11 @@ func (c *Conn) noteArrival(p *link.Packet) {
 	r.lastRecv = now
 	if p.Len >= 128 && r.rcvSsthresh < c.cfg.ReceiveWindow {
 		r.rcvSsthresh = min(r.rcvSsthresh+2*c.smss, c.cfg.ReceiveWindow)
-		r.quick = max(r.quick, 1)
+		// Linux's tcp_grow_window: icsk_ack.quick |= 1. Each ACK takes
+		// one off and each such segment sets the low bit again, so the
+		// count left from the connection's start (16) lasts for as long
+		// as the window grows, and some 16 ACKs beyond.
+		r.quick |= 1
 	}
 }
 

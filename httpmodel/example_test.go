@@ -34,6 +34,6 @@ func ExampleRun() {
 			kind, httpmodel.Milliseconds(m.PLT), m.Connections, m.Packets)
 	}
 	// Output:
-	// persistent PLT  614.2 ms  connections 1  packets 33
-	// pipelined  PLT  313.9 ms  connections 1  packets 31
+	// persistent PLT  614.2 ms  connections 1  packets 32
+	// pipelined  PLT  313.9 ms  connections 1  packets 30
 }

@@ -77,7 +77,7 @@ func shortTransfer(b *testing.B, p *path, srv *recorder, cfg Config) {
 //
 // Both run DefaultConfig, Linux's sender and receiver: its quick ACKs (an
 // ACK for every segment while the connection starts) and the 12 bytes of
-// timestamps in every segment make a transfer 147 packets. The
+// timestamps in every segment make a transfer 146 packets. The
 // "textbook-" variants run TextbookConfig, the sender and receiver the
 // model had before Linux's loss recovery (an ACK for every second
 // segment, no options): 110 packets, the same work as the benchmark's

@@ -29,9 +29,9 @@ import (
 //     closed with data arriving) and is done at act + R/2. The client has
 //     heard ClosedByPeer from the FIN that arrived first (act + R/2); the
 //     RST ends its connection at act + R without a second callback. The
-//     client's ACK of the server's FIN and its own FIN, sent at act + R/2,
-//     also meet the closed socket and get a reset each (RFC 9293 3.10.7.1):
-//     three RSTs in all.
+//     client's own FIN, sent at act + R/2 and carrying the ACK of the
+//     server's (Linux's tcp_fin delays that ACK for it), also meets the
+//     closed socket and gets a reset (RFC 9293 3.10.7.1): two RSTs in all.
 //   - refused: the server's accept returns nil; the SYN is answered by a
 //     reset, and the client hears Refused at R. The server's application
 //     hears nothing.
@@ -106,7 +106,7 @@ func TestCloseSemantics(t *testing.T) {
 			want: result{
 				cliReasons: []CloseReason{ClosedByPeer}, srvReasons: []CloseReason{ClosedLocally},
 				cliClosedAt: at(act + rtt), srvClosedAt: at(act + rtt/2), srvHeardAt: at(act + rtt/2),
-				rsts: [2]int{0, 3},
+				rsts: [2]int{0, 2},
 			},
 		},
 		{
@@ -262,5 +262,57 @@ func TestFINAckedAfterGoBackN(t *testing.T) {
 	}
 	if st := sc.Stats(); st.Timeouts != 1 || st.FastRetransmits != 0 {
 		t.Errorf("server Timeouts, FastRetransmits = %d, %d; want 1, 0", st.Timeouts, st.FastRetransmits)
+	}
+}
+
+// TestFINAckRidesOnFIN: the side that receives a FIN while established
+// does not acknowledge it with a segment of its own: Linux's tcp_fin
+// enters ping-pong mode and only schedules the ACK, and the FIN this side
+// sends when its application closes (here at once, on end of file)
+// carries it: the passive close is one FIN|ACK. The textbook receiver
+// (TextbookConfig, no quick ACKs) sends a pure ACK first, and a FIN that
+// answers this side's own FIN is acknowledged at once either way.
+//
+// Mutation caught: the FIN acknowledged at once whatever the mode (a
+// pure ACK before the FIN|ACK).
+func TestFINAckRidesOnFIN(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		cfg  Config
+		want int // segments the server sends from the client's FIN on
+	}{
+		{"linux", DefaultConfig(), 1},
+		{"textbook", TextbookConfig(), 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newPath(pathConfig{rtt: 20 * time.Millisecond})
+			log := &pktLog{}
+			p.net.SetTracer(log)
+			srv := newRecorder(p.s)
+			srv.onConnected = func(c *Conn) { c.Send(1000, "r") }
+			p.sep.Listen(80, tt.cfg, func(*Conn) Handler { return srv })
+			cli := newRecorder(p.s)
+			cli.onDelivered = func(c *Conn, _ any) { c.Close() }
+			c := p.cep.Dial(p.server.ID, 80, tt.cfg, cli)
+			p.s.RunUntil(sim.Time(time.Minute))
+			var finAt sim.Time = -1
+			for _, e := range log.sent(p.up, func(q *link.Packet) bool { return q.Flags&link.FIN != 0 }) {
+				finAt = e.at
+				break
+			}
+			if finAt < 0 || c.State() != Closed {
+				t.Fatalf("the client's FIN was never sent or the connection did not close (state %v)", c.State())
+			}
+			after := log.sent(p.down, func(q *link.Packet) bool { return true })
+			var got []string
+			for _, e := range after {
+				if e.at > finAt {
+					got = append(got, e.p.Flags.String())
+				}
+			}
+			if len(got) != tt.want || got[len(got)-1] != (link.FIN|link.ACK).String() {
+				t.Errorf("the server answered the client's FIN with %v, want %d segment(s) ending in FIN|ACK", got, tt.want)
+			}
+		})
 	}
 }

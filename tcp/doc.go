@@ -157,16 +157,21 @@
 //   - Delayed ACKs (RFC 1122 4.2.3.2, Linux's rule): an ACK as soon as more
 //     than one MSS is unacknowledged (every second full segment), else
 //     after [Config.DelayedAckTimeout] = 40 ms; an immediate ACK for
-//     out-of-order, duplicate or hole-filling data and for a FIN. Any
+//     out-of-order, duplicate or hole-filling data and for a FIN (see
+//     below for Linux's receiver). Any
 //     segment we send carries the ACK. With [Config.QuickAck] (on) the
 //     receiver is Linux's: quick-ACK mode, an ACK for every segment, for
 //     up to 16 ACKs at the first data, after a silence longer than the RTO
 //     and after a duplicate, and one more ACK whenever the receive window
-//     grows (tcp_grow_window: each full segment while the window opens
-//     from 64 KiB to the receive window); ping-pong mode, which turns
-//     quick ACKs off, once this side answers data with data within the
-//     delayed-ACK timeout, until a delayed ACK has to wait for its timer.
-//     No adaptive ACK timeout and no SACK compression.
+//     grows (tcp_grow_window: the count left from the start lasts while
+//     the window opens from 64 KiB to the receive window); ping-pong
+//     mode, which turns quick ACKs off, once this side answers data with
+//     data within the delayed-ACK timeout, until a delayed ACK has to wait
+//     for its timer. A FIN received while established is not acknowledged
+//     at once (Linux tcp_fin: ping-pong mode, the ACK scheduled): the FIN
+//     this side sends as its application closes carries the ACK, or the
+//     delayed-ACK timer sends it. No adaptive ACK timeout and no SACK
+//     compression.
 //   - Nagle (RFC 896, off by default): a segment of new data smaller than
 //     the MSS waits while any data is unacknowledged (the classic rule,
 //     not Minshall's variant); retransmissions never wait. [Conn.Cork]

@@ -24,6 +24,9 @@ type receiver struct {
 	nrecent int
 	dsack   link.SackBlock // a duplicate to report in the next ACK
 	hasDup  bool
+	// finAckDue: the peer's FIN is owed an ACK, delayed for this side's
+	// own FIN to carry it.
+	finAckDue bool
 
 	// Linux's ACK modes.
 	gotData     bool     // data has arrived (Linux: icsk_ack.ato set)
@@ -205,7 +208,19 @@ func (c *Conn) onData(p *link.Packet) {
 	if !r.peerFin && r.peerFinSeq >= 0 && r.nxt == r.peerFinSeq {
 		r.nxt++
 		r.peerFin = true
-		ackNow = true
+		if c.finSent || !c.cfg.QuickAck || !c.cfg.DelayedAck {
+			ackNow = true
+		} else {
+			// Linux's tcp_fin: ESTABLISHED -> CLOSE_WAIT enters
+			// ping-pong mode and only schedules the ACK, so the FIN
+			// this side sends when its application closes carries it
+			// (one segment, FIN|ACK, where an immediate ACK would add
+			// a pure ACK before it); if this side cannot send at once,
+			// the delayed-ACK timer sends it. A FIN that answers this
+			// side's own is acknowledged at once (FIN_WAIT).
+			r.pingpong = true
+			r.finAckDue = true
+		}
 		c.onPeerFin()
 	}
 	switch {
@@ -216,7 +231,7 @@ func (c *Conn) onData(p *link.Packet) {
 		// 1122 4.2.3.2; Linux's rule, which for full-sized segments is
 		// "every second segment").
 		c.sendAck()
-	case r.unackedBytes > 0 && !r.ackTimer.Pending():
+	case (r.unackedBytes > 0 || r.finAckDue) && !r.ackTimer.Pending():
 		r.ackTimer.Reset(c.cfg.DelayedAckTimeout)
 	}
 }
@@ -424,7 +439,7 @@ func (c *Conn) onPeerFin() {
 }
 
 func (c *Conn) onDelayedAck() {
-	if c.state != Closed && c.rcv.unackedBytes > 0 {
+	if c.state != Closed && (c.rcv.unackedBytes > 0 || c.rcv.finAckDue) {
 		// Linux: a delayed ACK that had to wait ends ping-pong mode.
 		c.rcv.pingpong = false
 		c.sendAck()

@@ -317,6 +317,7 @@ func (c *Conn) sendPacket(flags link.Flags, seq int64, n Bytes, retrans bool) {
 			c.rcv.quick-- // Linux tcp_dec_quickack_mode
 		}
 		c.rcv.unackedBytes = 0
+		c.rcv.finAckDue = false
 		if c.rcv.ackTimer != nil {
 			c.rcv.ackTimer.Stop()
 		}

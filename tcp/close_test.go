@@ -316,3 +316,61 @@ func TestFINAckRidesOnFIN(t *testing.T) {
 		})
 	}
 }
+
+// TestFINAckFallsBackToDelayedAck: when the side that receives a FIN
+// cannot send its own at once (here its data is held by Cork, so the FIN
+// that would follow it cannot leave), the ACK that Linux's tcp_fin only
+// schedules is sent by the delayed-ACK timer, 40 ms after the FIN, as a
+// pure ACK; the peer's FIN is then never retransmitted. The FIN arrives
+// alone, with no data owed an ACK, so only the FIN arms the timer.
+// Timeline (R = 100 ms, infinitely fast link): the client sends 100
+// bytes at 100 ms (acknowledged at once, quick-ACK mode) and closes at
+// 300 ms; its FIN reaches the server at 350 ms; the server's ACK leaves
+// at 390 ms.
+//
+// Mutations caught: the timer not armed for a FIN alone, or its handler
+// sending nothing when only the FIN is owed an ACK (the ACK never leaves
+// and the client retransmits its FIN).
+func TestFINAckFallsBackToDelayedAck(t *testing.T) {
+	const ms = time.Millisecond
+	p := newPath(pathConfig{rtt: 100 * ms})
+	log := &pktLog{}
+	p.net.SetTracer(log)
+	var sc *Conn
+	srv := newRecorder(p.s)
+	srv.onConnected = func(c *Conn) {
+		c.Cork()
+		c.Send(10_000, "held")
+	}
+	cfg := DefaultConfig()
+	p.sep.Listen(80, cfg, func(c *Conn) Handler { sc = c; return srv })
+	cli := newRecorder(p.s)
+	cli.onConnected = func(c *Conn) { c.Send(100, "q") }
+	c := p.cep.Dial(p.server.ID, 80, cfg, cli)
+	p.s.At(at(300*ms), c.Close)
+	p.s.RunUntil(at(time.Minute))
+
+	fins := log.sent(p.up, func(q *link.Packet) bool { return q.Flags&link.FIN != 0 })
+	if len(fins) != 1 || fins[0].at != at(300*ms) {
+		for _, e := range fins {
+			t.Logf("client FIN at %v (retransmit %v)", e.at, e.p.Retransmit)
+		}
+		t.Fatalf("the client sent %d FINs, want exactly one at 300ms", len(fins))
+	}
+	finSeq := fins[0].p.Seq + int64(fins[0].p.Len)
+	acks := log.sent(p.down, func(q *link.Packet) bool { return q.Ack > finSeq })
+	if len(acks) == 0 {
+		t.Fatalf("the server never acknowledged the client's FIN")
+	}
+	a := acks[0]
+	if want := at(350*ms + cfg.DelayedAckTimeout); a.at != want || a.p.Len != 0 || a.p.Flags != link.ACK {
+		t.Errorf("the client's FIN was first acknowledged by %v (%d bytes) at %v, want a pure ACK at %v",
+			a.p.Flags, a.p.Len, a.at, want)
+	}
+	if len(acks) != 1 {
+		t.Errorf("the server sent %d segments acknowledging the FIN, want 1 (its data is corked)", len(acks))
+	}
+	if sc == nil || sc.Unsent() != 10_000 || sc.State() == Closed {
+		t.Errorf("the server should still hold its corked 10000 bytes, open")
+	}
+}

@@ -202,3 +202,40 @@ func TestTLPRepairsTailLoss(t *testing.T) {
 		})
 	}
 }
+
+// TestTLPCappedByRTOInTicks: when new data leaves, the probe is armed no
+// later than the RTO would fire from the first outstanding segment, that
+// remaining time also rounded up to whole ticks (Linux
+// tcp_schedule_loss_probe(sk, false): min(timeout,
+// usecs_to_jiffies(tcp_rto_delta_us(sk)))). RTT 100 ms rig, first flight
+// (segments 1-10 of 15) at 150 ms; an ACK of segment 1 at 260.1 ms (a
+// 110.1 ms sample: SRTT 101.2625 ms, RTO 301.2625 ms in ticks = 304 ms)
+// lets segments 11 and 12 out. The probe would be 2*SRTT + 2 ms = 204.525
+// ms, 208 ms in ticks; the RTO of segment 2 (sent at 150 ms) is 193.9 ms
+// away, 196 ms in ticks: the probe fires at 456.1 ms.
+//
+// Mutation caught: the remaining RTO not rounded to ticks (the probe at
+// 454.0 ms, the RTO's unrounded instant).
+func TestTLPCappedByRTOInTicks(t *testing.T) {
+	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 15*1448)
+	_, e1 := r.seg(1)
+	ackAt := ms(260.1)
+	if out := r.ack(ackAt, e1, r.t0); len(out) != 2 {
+		t.Fatalf("the ACK let %d segments out, want 2 (slow start)", len(out))
+	}
+	if got := r.c.rto; got != 304*time.Millisecond {
+		t.Fatalf("RTO = %v, want 304ms", got)
+	}
+	want := ms(456.1)
+	if r.c.timerMode != timerProbe || r.c.xmitTimer.When() != want {
+		t.Errorf("timer %v at %v, want the loss probe at %v", r.c.timerMode, r.c.xmitTimer.When(), want)
+	}
+	r.runUntil(ms(1000))
+	e, ok := r.firstSentAfter(ackAt, ms(1000))
+	if !ok || e.at != want {
+		t.Errorf("first send after the ACK at %v (found %v), want the probe at %v", e.at, ok, want)
+	}
+	if st := r.c.Stats(); st.LossProbes != 1 {
+		t.Errorf("LossProbes = %d, want 1", st.LossProbes)
+	}
+}

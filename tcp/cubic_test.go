@@ -486,3 +486,63 @@ func TestCubicLinuxFriendlinessAlpha(t *testing.T) {
 		t.Errorf("after 100 rounds: %d segments, want about 14 + 100*8/15 = 67", got)
 	}
 }
+
+// TestCubicForgetsCurveOnRepeatRTO: every timeout enters TCP_CA_Loss, and
+// Linux's cubictcp_state runs bictcp_reset each time, also when
+// tcp_enter_loss keeps ssthresh (a timeout during fast recovery, or a
+// backed-off repeat): OnRepeatRTO must forget W_max and the epoch as
+// OnRTO does.
+//   - in fast recovery: the congestion event at 100 segments set W_max
+//     100 and ssthresh 70; the timeout keeps ssthresh 70, forgets W_max,
+//     and once slow start is back at 70 the window grows about 5 % per
+//     round trip (110..122 segments ten round trips later, as in
+//     TestCubicForgetsCurveAfterRTO), not towards a plateau at 100 4.2 s
+//     away (about 76);
+//   - a repeat after congestion avoidance began: the epoch started by the
+//     first timeout's slow start must not survive the second timeout.
+//
+// Mutations caught: OnRepeatRTO leaving the curve (W_max 100, slow
+// growth), or leaving the epoch.
+func TestCubicForgetsCurveOnRepeatRTO(t *testing.T) {
+	t.Run("in-recovery", func(t *testing.T) {
+		c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 100 * testMSS, Packets: true})
+		h := newHarness(c, testMSS, 20*time.Millisecond)
+		c.OnCongestionEvent(h.now, 100*testMSS)
+		if c.WMax() != 100 {
+			t.Fatalf("W_max after the congestion event = %g, want 100", c.WMax())
+		}
+		c.OnRepeatRTO(h.now)
+		if c.Window() != testMSS || c.SSThresh() != 70*testMSS {
+			t.Fatalf("after the timeout cwnd, ssthresh = %d, %d segments; want 1, 70 (kept)", c.Window()/testMSS, c.SSThresh()/testMSS)
+		}
+		if c.WMax() != 0 || c.K() != 0 || c.Epoch() >= 0 {
+			t.Errorf("after the timeout W_max %g, K %g, epoch %v; want 0, 0 and none", c.WMax(), c.K(), c.Epoch())
+		}
+		for c.InSlowStart() {
+			h.round(testMSS)
+		}
+		for range 10 {
+			h.round(testMSS)
+		}
+		if got := float64(c.Window()) / testMSS; got < 110 || got > 122 {
+			t.Errorf("ten round trips after slow start: %.0f segments, want about 5 %% growth per round trip (110..122)", got)
+		}
+	})
+	t.Run("repeat-after-ca", func(t *testing.T) {
+		c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 100 * testMSS, Packets: true})
+		h := newHarness(c, testMSS, 20*time.Millisecond)
+		c.OnRTO(h.now, 100*testMSS)
+		for c.InSlowStart() {
+			h.round(testMSS)
+		}
+		h.round(testMSS)
+		if c.Epoch() < 0 {
+			t.Fatalf("no congestion-avoidance epoch after slow start")
+		}
+		c.OnRepeatRTO(h.now)
+		if c.WMax() != 0 || c.K() != 0 || c.Epoch() >= 0 || c.Window() != testMSS {
+			t.Errorf("after the repeated timeout W_max %g, K %g, epoch %v, cwnd %d; want 0, 0, none, 1 segment",
+				c.WMax(), c.K(), c.Epoch(), c.Window()/testMSS)
+		}
+	})
+}

@@ -237,3 +237,87 @@ func TestDuplicateEchoesItsTimestamp(t *testing.T) {
 		t.Errorf("server SRTT %v after a lost ACK, want about the 50 ms RTT", st.SRTT)
 	}
 }
+
+// TestDuplicateEchoRespectsRcvWup: the receiver takes TS.Recent from a
+// duplicate only if it starts at or before the last byte it acknowledged
+// (RCV.WUP) and its TSval is not older than TS.Recent (Linux
+// tcp_replace_ts_recent: !after(seq, rcv_wup) and tcp_paws_check(.., 0);
+// RFC 7323 4.3). QuickAck off, so two small segments [1,501) at TSval T
+// and [501,901) at T+1ms wait for a delayed ACK (RCV.WUP stays 1) and
+// TS.Recent is T, the earliest unacknowledged segment's. Then a duplicate
+// arrives, answered at once:
+//   - of the second segment (starts at 501, after RCV.WUP) with TSval
+//     T+5ms: the ACK still echoes T;
+//   - of the first (starts at 1, at RCV.WUP) with TSval T+5ms: the ACK
+//     echoes T+5ms;
+//   - of the first, after the delayed ACK of both was sent (RCV.WUP
+//     901, TS.Recent still T), with TSval T-5ms, older than TS.Recent:
+//     the ACK echoes T (TS.Recent never moves back; Linux's PAWS would
+//     even drop the segment and answer with a duplicate ACK echoing T).
+//
+// Mutations caught: the RCV.WUP test dropped (first row echoes T+5ms);
+// made strict (second row echoes T); the ordering test dropped (third
+// row echoes T-5ms).
+func TestDuplicateEchoRespectsRcvWup(t *testing.T) {
+	const ms = time.Millisecond
+	cfg := DefaultConfig()
+	cfg.QuickAck = false
+	tests := []struct {
+		name    string
+		ackedAt bool // an ACK of both segments is sent before the duplicate
+		dupSeq  int64
+		dupEnd  int64
+		dupTS   time.Duration // TSval of the duplicate, from T
+		want    time.Duration // the echo, from T
+	}{
+		{"after-wup", false, 501, 901, 5 * ms, 0},
+		{"at-wup", false, 1, 501, 5 * ms, 5 * ms},
+		{"older-tsval", true, 1, 501, -5 * ms, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newReceiverRig(t, cfg)
+			T := r.p.s.Now()
+			send := func(seq, end int64, ts sim.Time) []link.Packet {
+				p := link.Packet{Flags: link.ACK, Seq: seq, Ack: r.c.sndMax, Len: int32(end - seq), Wnd: 4 << 20,
+					SentAt: ts, TSecr: -1}
+				before := len(r.log.events)
+				r.c.receive(&p)
+				var acks []link.Packet
+				for _, e := range r.log.events[before:] {
+					if e.ev == link.Sent && e.pipe == r.p.up {
+						acks = append(acks, e.p)
+					}
+				}
+				return acks
+			}
+			if acks := send(1, 501, T); len(acks) != 0 {
+				t.Fatalf("the first 500 bytes were acknowledged at once; want a delayed ACK")
+			}
+			if acks := send(501, 901, T.Add(ms)); len(acks) != 0 {
+				t.Fatalf("900 bytes, under one MSS, were acknowledged at once; want a delayed ACK")
+			}
+			want := T.Add(tt.want)
+			if tt.ackedAt {
+				r.p.s.RunUntil(T.Add(cfg.DelayedAckTimeout + ms)) // the delayed ACK leaves
+				var last link.Packet
+				n := 0
+				for _, e := range r.log.events {
+					if e.ev == link.Sent && e.pipe == r.p.up && e.at > T {
+						last, n = e.p, n+1
+					}
+				}
+				if n != 1 || last.Ack != 901 || last.TSecr != T {
+					t.Fatalf("delayed ACK: %d sent, last ack %d echoing %v; want one, ack 901, echoing %v", n, last.Ack, last.TSecr, T)
+				}
+			}
+			acks := send(tt.dupSeq, tt.dupEnd, T.Add(tt.dupTS))
+			if len(acks) != 1 {
+				t.Fatalf("the duplicate drew %d ACKs, want 1 at once", len(acks))
+			}
+			if acks[0].TSecr != want {
+				t.Errorf("the ACK of the duplicate [%d,%d) echoes %v, want %v", tt.dupSeq, tt.dupEnd, acks[0].TSecr, want)
+			}
+		})
+	}
+}

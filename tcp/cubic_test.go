@@ -546,3 +546,27 @@ func TestCubicForgetsCurveOnRepeatRTO(t *testing.T) {
 		}
 	})
 }
+
+// TestCubicCurveLooksAheadOneMinRTT: the curve is read one minimum RTT
+// ahead of the time since the epoch began (Linux bictcp_update: t +=
+// delay_min). Cut from 100 segments to 70 at a 200 ms RTT, K =
+// cbrt(30/0.4) = 4.217 s, so at the epoch's start the curve is at 70 but
+// one RTT ahead it is 100 - 0.4*(4.017)^3 = 74.07 segments: a round of
+// ACKs all at the epoch's start grows the window towards 74 (to 72, the
+// need growing as the window closes the gap), where reading the curve at
+// t itself leaves it at its plateau, 70 (the Reno-friendly estimate adds
+// only 8/15 of a segment).
+//
+// Mutation caught: no look-ahead (t = now - epoch; the window stays 70).
+func TestCubicCurveLooksAheadOneMinRTT(t *testing.T) {
+	c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 100 * testMSS, Packets: true})
+	h := newHarness(c, testMSS, 200*time.Millisecond)
+	h.loss()
+	if c.Window() != 70*testMSS {
+		t.Fatalf("after the cut: %d segments, want 70", c.Window()/testMSS)
+	}
+	h.round(testMSS)
+	if w := c.Window() / testMSS; w < 71 || w > 74 {
+		t.Errorf("after the first round of congestion avoidance: %d segments, want 71..74 (the curve 200 ms ahead is 74.07)", w)
+	}
+}

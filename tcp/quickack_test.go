@@ -48,3 +48,42 @@ func TestQuickAckOutlastsGrowth(t *testing.T) {
 	}
 	t.Fatal("the tail was never acknowledged")
 }
+
+// TestTinySegmentsDoNotGrowWindow: Linux's tcp_event_data_recv calls
+// tcp_grow_window only for a segment of at least 128 bytes, so tiny
+// segments neither raise rcv_ssthresh nor renew the quick-ACK count
+// (icsk_ack.quick |= 1): the 16 quick ACKs given at the first data are
+// spent on the first 16 segments of 100 bytes, each answered at once,
+// and the window the receiver grows towards stays at 64 KiB. 24 such
+// segments are handed to the receiver at once (no silence to restart
+// quick-ACK mode). (How Linux acknowledges the tiny segments after that
+// depends on its rcv_mss estimate, which the model does not have, so it
+// is not checked.)
+//
+// Mutation caught: the 128-byte threshold dropped (every tiny segment
+// renews the count and grows rcv_ssthresh by two segments).
+func TestTinySegmentsDoNotGrowWindow(t *testing.T) {
+	cfg := DefaultConfig()
+	r := newReceiverRig(t, cfg)
+	seq := int64(1)
+	immediate := 0
+	for range 24 {
+		p := link.Packet{Flags: link.ACK, Seq: seq, Ack: r.c.sndMax, Len: 100, Wnd: 4 << 20,
+			SentAt: r.p.s.Now(), TSecr: -1}
+		before := len(r.log.events)
+		r.c.receive(&p)
+		for _, e := range r.log.events[before:] {
+			if e.ev == link.Sent && e.pipe == r.p.up {
+				immediate++
+			}
+		}
+		seq += 100
+	}
+	if immediate < maxQuickAcks || r.c.rcv.quick != 0 {
+		t.Errorf("%d of 24 tiny segments acknowledged at once, quick-ACK count left %d; want at least %d and 0 (spent, not renewed)",
+			immediate, r.c.rcv.quick, maxQuickAcks)
+	}
+	if got, want := r.c.rcv.rcvSsthresh, Bytes(initialRcvSsthresh); got != want {
+		t.Errorf("rcv_ssthresh %d after tiny segments, want %d (not grown)", got, want)
+	}
+}

@@ -374,3 +374,93 @@ func TestFINAckFallsBackToDelayedAck(t *testing.T) {
 		t.Errorf("the server should still hold its corked 10000 bytes, open")
 	}
 }
+
+// TestRepeatedFINIsAcked: a FIN that repeats one already received (its
+// ACK was lost) is acknowledged at once, as Linux's tcp_data_queue does
+// any segment at or before rcv_nxt. The server's data is corked, so the
+// delayed-ACK timer's pure ACK (390 ms, as in
+// TestFINAckFallsBackToDelayedAck) is the only ACK of the client's FIN;
+// it is lost. The client's RTO resends the FIN, and the server must
+// answer it: the client sends its FIN twice, not until it gives up.
+//
+// Mutation caught: a repeated FIN alone left unanswered (the client
+// resends it 15 times over 16 minutes and times out).
+func TestRepeatedFINIsAcked(t *testing.T) {
+	const ms = time.Millisecond
+	p := newPath(pathConfig{rtt: 100 * ms})
+	log := &pktLog{}
+	p.net.SetTracer(log)
+	dropped := false
+	p.down.SetLoss(link.DropFunc(func(now sim.Time, q *link.Packet) bool {
+		if !dropped && q.Len == 0 && q.Flags == link.ACK && now >= at(380*ms) {
+			dropped = true
+			return true
+		}
+		return false
+	}))
+	srv := newRecorder(p.s)
+	srv.onConnected = func(c *Conn) {
+		c.Cork()
+		c.Send(10_000, "held")
+	}
+	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { return srv })
+	cli := newRecorder(p.s)
+	cli.onConnected = func(c *Conn) { c.Send(100, "q") }
+	c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
+	p.s.At(at(300*ms), c.Close)
+	p.s.RunUntil(at(time.Hour))
+	if !dropped {
+		t.Fatal("the server's ACK of the FIN was not dropped: the scenario did not run")
+	}
+	fins := log.sent(p.up, func(q *link.Packet) bool { return q.Flags&link.FIN != 0 })
+	if len(fins) != 2 {
+		t.Errorf("the client sent its FIN %d times, want twice (once, and once after its ACK was lost)", len(fins))
+	}
+	if st := c.Stats(); st.Timeouts > 1 {
+		t.Errorf("client timeouts %d, want 1", st.Timeouts)
+	}
+}
+
+// TestSimultaneousCloseAcksAtOnce: a FIN that arrives after this side's
+// application has closed is acknowledged at once, even while this side's
+// own FIN still waits behind data (Linux's close() enters FIN_WAIT1 with
+// the FIN queued, and tcp_fin acknowledges in FIN_WAIT1 at once): the
+// peer's FIN is not held for a FIN of this side that cannot leave. The
+// server closes with corked data still queued; the client's FIN reaches
+// it at 350 ms and is acknowledged then, not 40 ms later.
+//
+// Mutation caught: testing whether this side's FIN has left instead of
+// whether its application closed (the ACK at 390 ms).
+func TestSimultaneousCloseAcksAtOnce(t *testing.T) {
+	const ms = time.Millisecond
+	p := newPath(pathConfig{rtt: 100 * ms})
+	log := &pktLog{}
+	p.net.SetTracer(log)
+	var sc *Conn
+	srv := newRecorder(p.s)
+	srv.onConnected = func(c *Conn) {
+		sc = c
+		c.Cork()
+		c.Send(10_000, "held")
+	}
+	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { return srv })
+	cli := newRecorder(p.s)
+	cli.onConnected = func(c *Conn) { c.Send(100, "q") }
+	c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
+	p.s.At(at(250*ms), func() { sc.Close() })
+	p.s.At(at(300*ms), c.Close)
+	p.s.RunUntil(at(time.Minute))
+	fins := log.sent(p.up, func(q *link.Packet) bool { return q.Flags&link.FIN != 0 })
+	if len(fins) == 0 {
+		t.Fatal("the client never sent its FIN")
+	}
+	finSeq := fins[0].p.Seq + int64(fins[0].p.Len)
+	acks := log.sent(p.down, func(q *link.Packet) bool { return q.Ack > finSeq })
+	if len(acks) == 0 || acks[0].at != at(350*ms) {
+		var got []sim.Time
+		for _, a := range acks {
+			got = append(got, a.at)
+		}
+		t.Errorf("the client's FIN acknowledged at %v, want at once, at 350ms", got)
+	}
+}

@@ -143,6 +143,14 @@ func (c *Conn) onData(p *link.Packet) {
 		finLen = 1
 	}
 	ackNow := !c.cfg.DelayedAck
+	if p.Len == 0 && finLen == 1 && r.peerFin && seq+1 <= r.nxt {
+		// The peer's FIN again: its ACK was lost (or is still waiting
+		// for this side's FIN). Acknowledge it at once, as Linux does
+		// any segment at or before rcv_nxt (tcp_data_queue: a
+		// retransmit forces an immediate ACK), or the peer resends it
+		// until it gives up.
+		ackNow = true
+	}
 	if p.Len == 0 && finLen == 1 && seq > r.nxt && !r.peerFin {
 		// A FIN alone beyond a hole: held out of order and SACKed,
 		// with a duplicate ACK at once (Linux tcp_data_queue_ofo).
@@ -208,7 +216,7 @@ func (c *Conn) onData(p *link.Packet) {
 	if !r.peerFin && r.peerFinSeq >= 0 && r.nxt == r.peerFinSeq {
 		r.nxt++
 		r.peerFin = true
-		if c.finSent || !c.cfg.QuickAck || !c.cfg.DelayedAck {
+		if c.appClosed || !c.cfg.QuickAck || !c.cfg.DelayedAck {
 			ackNow = true
 		} else {
 			// Linux's tcp_fin: ESTABLISHED -> CLOSE_WAIT enters
@@ -217,7 +225,9 @@ func (c *Conn) onData(p *link.Packet) {
 			// (one segment, FIN|ACK, where an immediate ACK would add
 			// a pure ACK before it); if this side cannot send at once,
 			// the delayed-ACK timer sends it. A FIN that answers this
-			// side's own is acknowledged at once (FIN_WAIT).
+			// side's own close is acknowledged at once (FIN_WAIT, whether
+			// or not this side's FIN has left: Linux's close() enters
+			// FIN_WAIT1 with the FIN still queued behind data).
 			r.pingpong = true
 			r.finAckDue = true
 		}

@@ -19,7 +19,7 @@ func TestReadTimeoutLostReset(t *testing.T) {
 		for _, k := range []Kind{ShortLived, Persistent, Pipelined, Parallel, HTTP2} {
 			t.Run(fmt.Sprintf("pop=%v/%v", pop, k), func(t *testing.T) {
 				timeouts := 0
-				for seed := uint64(1); seed <= 30; seed++ {
+				for seed := uint64(1); seed <= 60; seed++ {
 					cfg := DefaultConfig()
 					cfg.Network.Loss = 0.25
 					cfg.TCP.MaxRetries = 2
@@ -50,7 +50,7 @@ func TestReadTimeoutLostReset(t *testing.T) {
 					}
 				}
 				if timeouts == 0 {
-					t.Errorf("no read timeout in 30 runs: is the case still produced?")
+					t.Errorf("no read timeout in 60 runs: is the case still produced?")
 				}
 			})
 		}
@@ -160,7 +160,7 @@ func TestReadTimeoutOnlyWhileWaiting(t *testing.T) {
 func TestReadTimeoutOffReported(t *testing.T) {
 	for _, k := range []Kind{Persistent, Pipelined, HTTP2} {
 		errs := 0
-		for seed := uint64(1); seed <= 30; seed++ {
+		for seed := uint64(1); seed <= 60; seed++ {
 			cfg := DefaultConfig()
 			cfg.Network.Loss = 0.25
 			cfg.TCP.MaxRetries = 2

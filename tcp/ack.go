@@ -25,8 +25,10 @@ type ackInfo struct {
 	lostRetrans   bool          // a retransmission was found lost again
 	noXmitTimer   bool          // RACK armed its reordering timer
 	seqRTT        time.Duration // from the oldest never-resent segment acknowledged; -1 = none
-	sackRTT       time.Duration // from the oldest never-resent segment SACKed; -1 = none
+	sackRTT       time.Duration // from the lowest never-resent segment SACKed; -1 = none
 	caRTT         time.Duration // from the newest; -1 = none
+	sackCaRTT     time.Duration // caRTT from the SACKed segments alone; -1 = none
+	retransAcked  bool          // a resent segment was cumulatively acknowledged (FLAG_RETRANS_DATA_ACKED)
 	tsecr         sim.Time
 }
 
@@ -34,7 +36,7 @@ type ackInfo struct {
 // literal with constants (the -1s) is built in a temporary and copied.
 func (a *ackInfo) init(c *Conn, p *link.Packet) {
 	a.prevUna, a.priorFack = c.sndUna, c.sb.highSacked
-	a.seqRTT, a.sackRTT, a.caRTT = -1, -1, -1
+	a.seqRTT, a.sackRTT, a.caRTT, a.sackCaRTT = -1, -1, -1, -1
 	a.tsecr = p.TSecr
 	if !c.cfg.Timestamps {
 		a.tsecr = -1
@@ -189,6 +191,16 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 		}
 		blocks = blocks[1:]
 	}
+	// Walk the blocks in sequence order, as Linux sorts them
+	// (tcp_sacktag_write_queue), not in the order they came (the most
+	// recent first): the SACK RTT is then the lowest newly SACKed
+	// segment's, and a lower block is not taken for reordering because
+	// a higher one of the same ACK was tagged before it.
+	for i := 1; i < len(blocks); i++ {
+		for j := i; j > 0 && blocks[j].Start < blocks[j-1].Start; j-- {
+			blocks[j], blocks[j-1] = blocks[j-1], blocks[j]
+		}
+	}
 	now := c.sched.Now()
 	sb := &c.sb
 	cache := sb.sackCache[:sb.nsackCache]
@@ -238,7 +250,7 @@ func (c *Conn) processSACK(p *link.Packet, a *ackInfo) {
 					if a.sackRTT < 0 {
 						a.sackRTT = rtt
 					}
-					a.caRTT = rtt
+					a.caRTT, a.sackCaRTT = rtt, rtt
 				}
 				c.sb.clear(s, segLost)
 			}
@@ -296,6 +308,9 @@ func (c *Conn) ackSegs(segs []txSeg, ack int64, a *ackInfo, now sim.Time) int {
 		if s.end > ack {
 			return i
 		}
+		if s.has(segEverRetrans) {
+			a.retransAcked = true
+		}
 		if !s.has(segSacked) {
 			a.newlyAcked++
 			a.ackedBytes += s.bytes()
@@ -340,6 +355,15 @@ func (c *Conn) spuriousRetrans(s *txSeg, a *ackInfo) bool {
 // the oldest newly SACKed one, else the echoed timestamp if the ACK
 // acknowledged new data (RFC 7323 4.1).
 func (c *Conn) ackRTT(a *ackInfo) {
+	if a.retransAcked && c.cfg.RTOEstimator == RTOLinux {
+		// The ACK also covers data sent again, so it may have waited
+		// for the repair: Linux takes no sample from the acknowledged
+		// segments then, only from those SACKed and from the
+		// timestamp (tcp_clean_rtx_queue: no seq_rtt_us with
+		// FLAG_RETRANS_DATA_ACKED). RFC 6298's Karn rule only excludes
+		// the resent segments themselves.
+		a.seqRTT, a.caRTT = -1, a.sackCaRTT
+	}
 	rtt := a.seqRTT
 	if rtt < 0 {
 		rtt = a.sackRTT

@@ -321,3 +321,61 @@ func TestDuplicateEchoRespectsRcvWup(t *testing.T) {
 		})
 	}
 }
+
+// TestSACKBlocksWalkedInSequenceOrder: an ACK's SACK blocks are walked
+// lowest first, as Linux sorts them (tcp_sacktag_write_queue), whatever
+// their order on the wire (the most recent block first). RTT 100 ms, 30
+// segments: IW 10 at t0 = 150 ms; an ACK of segments 1-2 at 250 ms
+// releases segments 11-14 then. Segment 3 is lost, and at 300 ms one ACK
+// newly SACKs segments 11-12 (sent at 250 ms), listed first, and 4-5
+// (sent at 150 ms). The SACK RTT is segment 4's, 150 ms (SRTT 100 ->
+// 106.25 ms, the min RTT stays 100 ms), and no reordering is seen: 4-5
+// lie below what was SACKed before this ACK, not below 11-12 of the same
+// ACK.
+//
+// Mutation caught: the blocks walked in wire order (a 50 ms sample: min
+// RTT 50 ms, SRTT 93.75 ms, and reordering falsely seen, which would
+// widen RACK's window).
+func TestSACKBlocksWalkedInSequenceOrder(t *testing.T) {
+	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 30*1448)
+	_, e2 := r.seg(2)
+	if out := r.ack(ms(250), e2, r.t0); len(out) != 4 {
+		t.Fatalf("at 250 ms sent %d segments, want 4 (11-14)", len(out))
+	}
+	s3, _ := r.seg(3)
+	r.ack(ms(300), s3, ms(250), r.block(11, 12), r.block(4, 5))
+	if st := r.c.Stats(); st.MinRTT != 100*time.Millisecond || r.c.est.srtt != 106250*time.Microsecond {
+		t.Errorf("min RTT %v, SRTT %v; want 100ms and 106.25ms (a sample from segment 4, 150 ms)", st.MinRTT, r.c.est.srtt)
+	}
+	if r.c.rec.reordSeen {
+		t.Errorf("reordering seen: segments 4-5 were taken as below segments 11-12 of the same ACK")
+	}
+}
+
+// TestNoSampleFromAckOfRepair: an ACK that covers a resent segment gives
+// no RTT sample from the segments it acknowledges, since it may have
+// waited for the repair; the echoed timestamp gives it instead (Linux
+// tcp_clean_rtx_queue: no seq_rtt_us with FLAG_RETRANS_DATA_ACKED; the
+// timestamp in tcp_ack_update_rtt). RTT 50 ms, 10 segments at t0 = 75
+// ms; segments 1-5 are acknowledged at 125 ms, the ACKs of 6-10 are lost,
+// and the loss probe resends segment 10 at 229 ms. Its ACK at 279 ms
+// covers everything and echoes the probe's timestamp: a 50 ms sample,
+// SRTT stays 50 ms. Segment 6's 204 ms would raise it to 69.25 ms.
+//
+// Mutation caught: the sample taken from the never-resent segments of
+// the ACK (SRTT 69.25 ms).
+func TestNoSampleFromAckOfRepair(t *testing.T) {
+	r := newSenderRig(t, DefaultConfig(), 50*time.Millisecond, 10*1448)
+	_, e5 := r.seg(5)
+	r.ack(ms(125), e5, r.t0)
+	r.runUntil(ms(260))
+	ev := r.dataSent(ms(125), ms(260))
+	if len(ev) != 1 || !ev[0].p.Retransmit || ev[0].at != ms(229) {
+		t.Fatalf("after 125 ms sent %d segments; want the loss probe (segment 10 again) at 229 ms", len(ev))
+	}
+	_, e10 := r.seg(10)
+	r.ack(ms(279), e10, ms(229))
+	if r.c.est.srtt != 50*time.Millisecond {
+		t.Errorf("SRTT %v after the ACK of the repair, want 50ms (the timestamp's sample)", r.c.est.srtt)
+	}
+}

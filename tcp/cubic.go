@@ -35,9 +35,10 @@ const (
 //	W_cubic(t) = C*(t-K)^3 + W_max,   K = cbrt((W_max - cwnd_epoch)/C)
 //
 // with W in segments, t the time since the current congestion-avoidance
-// epoch began, read one minimum RTT ahead (Linux bictcp_update's t +=
-// delay_min; RFC 9438 4.4 reads it one smoothed RTT ahead, which a queue
-// inflates), and cwnd_epoch the window then (K = 0, and the curve's
+// epoch began, read one delay_min ahead (Linux bictcp_update's t +=
+// delay_min, CUBIC's smallest RTT sample outside the first second of an
+// epoch, cleared by a timeout; RFC 9438 4.4 reads it one smoothed RTT
+// ahead, which a queue inflates), and cwnd_epoch the window then (K = 0, and the curve's
 // plateau at cwnd_epoch, if the window is already above W_max, as in
 // Linux), bounded below by the Reno-friendly estimate W_est (RFC 9438
 // 4.3), which grows by alpha = 3(1-beta)/(1+beta) segments per window of
@@ -155,11 +156,9 @@ func (c *Cubic) OnAck(a Ack) {
 		c.wEst = cwndSeg
 		c.ackedBytes = 0
 	}
-	rtt := a.MinRTT
-	if rtt == 0 {
-		rtt = a.SRTT
-	}
-	t := a.Now.Sub(c.epoch) + rtt
+	// One delay_min ahead: CUBIC's own smallest RTT sample, which a
+	// timeout clears (0 until a sample comes after it).
+	t := a.Now.Sub(c.epoch) + c.hy.delayMin
 	target := c.target(t)
 	// Reno-friendly region (RFC 9438 4.3): W_est grows by alpha per
 	// window of acknowledged segments; alpha is 1 once W_est has reached
@@ -215,14 +214,15 @@ func (c *Cubic) OnAck(a Ack) {
 // updated with the window before this ACK's growth, and a test that
 // fires sets ssthresh = cwnd, which ends slow start.
 func (c *Cubic) hystartAck(a Ack) {
-	if !c.hyOn || a.RTT <= 0 {
+	if a.RTT <= 0 {
 		return
 	}
 	if c.epoch >= 0 && a.Now.Sub(c.epoch) < hystartQuiet {
 		return
 	}
+	// delay_min is kept with HyStart on or off: the curve reads it.
 	c.hy.sample(a.RTT)
-	if c.hy.found != HyStartNone || !c.InSlowStart() {
+	if !c.hyOn || c.hy.found != HyStartNone || !c.InSlowStart() {
 		return
 	}
 	if c.hy.update(a.Now, a.RTT, a.SndUna, a.SndNxt, c.cwnd/c.mss) != HyStartNone {

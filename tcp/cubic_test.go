@@ -420,12 +420,12 @@ func TestCubicForgetsCurveAfterRTO(t *testing.T) {
 }
 
 // TestCubicCurveUsesMinRTT: the curve is read one round trip ahead, and
-// that round trip is the minimum RTT (Linux bictcp_update: t +=
-// usecs_to_jiffies(ca->delay_min)), not the smoothed RTT RFC 9438 4.4
-// names: a queue that inflates SRTT does not pull the window up the curve
-// faster. Two controllers cut from 100 segments get the same ACKs, one
-// reporting SRTT 220 ms, the other 20 ms, both a min RTT of 20 ms: their
-// windows must stay equal through 30 round trips of 20 ms.
+// that round trip is CUBIC's delay_min, its smallest RTT sample (Linux
+// bictcp_update: t += usecs_to_jiffies(ca->delay_min)), not the smoothed
+// RTT RFC 9438 4.4 names: a queue that inflates SRTT does not pull the
+// window up the curve faster. Two controllers cut from 100 segments get
+// the same ACKs with 20 ms samples, one reporting SRTT 220 ms, the other
+// 20 ms: their windows must stay equal through 30 round trips of 20 ms.
 //
 // Mutation caught: SRTT as the look-ahead (the 220 ms one grows faster).
 func TestCubicCurveUsesMinRTT(t *testing.T) {
@@ -445,7 +445,7 @@ func TestCubicCurveUsesMinRTT(t *testing.T) {
 			w := c.cc.Window()
 			for acked := Bytes(0); acked < w; acked += testMSS {
 				c.cc.OnAck(Ack{Now: now, Acked: testMSS, PriorInFlight: w - acked, MaxInFlight: w, WindowLimited: true,
-					RTT: c.srtt, MinRTT: 20 * time.Millisecond, SRTT: c.srtt})
+					RTT: 20 * time.Millisecond, MinRTT: 20 * time.Millisecond, SRTT: c.srtt})
 			}
 		}
 		if a.Window() != b.Window() {
@@ -568,5 +568,28 @@ func TestCubicCurveLooksAheadOneMinRTT(t *testing.T) {
 	h.round(testMSS)
 	if w := c.Window() / testMSS; w < 71 || w > 74 {
 		t.Errorf("after the first round of congestion avoidance: %d segments, want 71..74 (the curve 200 ms ahead is 74.07)", w)
+	}
+}
+
+// TestCubicDelayMinKeptWithoutHyStart: CUBIC keeps its delay_min, the
+// curve's look-ahead, from every RTT sample whether HyStart is on or off
+// (Linux cubictcp_acked updates it before asking whether HyStart runs),
+// and a timeout clears it with the rest of the curve (bictcp_reset).
+//
+// Mutation caught: delay_min fed only with HyStart on (0 here: the curve
+// would be read with no look-ahead).
+func TestCubicDelayMinKeptWithoutHyStart(t *testing.T) {
+	c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 10 * testMSS, Packets: true})
+	now := at(time.Second)
+	for _, rtt := range []time.Duration{30, 25, 40} {
+		c.OnAck(Ack{Now: now, Acked: testMSS, PriorInFlight: 10 * testMSS, MaxInFlight: 10 * testMSS, WindowLimited: true,
+			RTT: rtt * time.Millisecond, MinRTT: 25 * time.Millisecond, SRTT: 30 * time.Millisecond})
+	}
+	if c.hy.delayMin != 25*time.Millisecond {
+		t.Errorf("delay_min %v with HyStart off, want the smallest sample, 25ms", c.hy.delayMin)
+	}
+	c.OnRTO(now, 11*testMSS)
+	if c.hy.delayMin != 0 {
+		t.Errorf("delay_min %v after a timeout, want 0 (bictcp_reset)", c.hy.delayMin)
 	}
 }

@@ -21,7 +21,7 @@ type ackInfo struct {
 	dsack         bool          // a D-SACK block
 	dsackTLP      bool          // the D-SACK reports the tail loss probe's duplicate
 	isDup         bool          // a duplicate ACK (RFC 5681 2)
-	newlyLost     int           // segments RACK marked lost
+	newlyLost     int           // segments RACK marked lost, lost retransmissions included
 	lostRetrans   bool          // a retransmission was found lost again
 	noXmitTimer   bool          // RACK armed its reordering timer
 	seqRTT        time.Duration // from the oldest never-resent segment acknowledged; -1 = none

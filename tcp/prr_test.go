@@ -152,3 +152,33 @@ func TestPRRReductionBound(t *testing.T) {
 		}
 	}
 }
+
+// TestLostRetransmissionIsNewlyLost: a retransmission that RACK finds
+// lost again counts as a new loss for PRR, as Linux's tcp_mark_skb_lost
+// adds it to tp->lost (tcp_notify_skb_loss_event) like a first loss:
+// tcp_cwnd_reduction then withholds the extra segment it gives an ACK
+// that advances snd_una with no new loss. Segment 1 of ten is lost and
+// resent at 250 ms (RTT 100 ms; SACKs of 2-4); marking it lost again, as
+// RACK does once the resend is overdue, counts one new loss (newlyLost
+// 1), and clears the resend's mark so that it is sent once more.
+//
+// Mutation caught: the lost retransmission not counted (newlyLost 0).
+func TestLostRetransmissionIsNewlyLost(t *testing.T) {
+	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 10*1448)
+	s1, _ := r.seg(1)
+	out := r.ack(ms(250), s1, r.t0, r.block(2, 4))
+	if len(out) == 0 || out[0].Seq != s1 || !out[0].Retransmit {
+		t.Fatalf("at 250 ms sent %v, want segment 1 again", out)
+	}
+	var a ackInfo
+	a.init(r.c, &link.Packet{TSecr: -1})
+	seg := r.c.sb.segs.Front()
+	if !seg.has(segLost) || !seg.has(segRetrans) {
+		t.Fatalf("segment 1 not marked lost and resent after the fast retransmit")
+	}
+	r.c.markLost(seg, &a)
+	if a.newlyLost != 1 || !a.lostRetrans || seg.has(segRetrans) {
+		t.Errorf("after its resend was found lost: newlyLost %d, lostRetrans %v, resent mark %v; want 1, true, cleared",
+			a.newlyLost, a.lostRetrans, seg.has(segRetrans))
+	}
+}

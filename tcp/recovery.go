@@ -454,7 +454,11 @@ func (c *Conn) markLost(s *txSeg, a *ackInfo) {
 			c.sb.clear(s, segRetrans)
 			c.sb.lostHint = min(c.sb.lostHint, s.start)
 			if a != nil {
+				// A lost retransmission is a loss too (Linux
+				// tcp_mark_skb_lost counts it in tp->lost), so PRR
+				// withholds its extra segment on this ACK.
 				a.lostRetrans = true
+				a.newlyLost++
 			}
 		}
 		return

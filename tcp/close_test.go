@@ -336,19 +336,10 @@ func TestFINAckFallsBackToDelayedAck(t *testing.T) {
 	p := newPath(pathConfig{rtt: 100 * ms})
 	log := &pktLog{}
 	p.net.SetTracer(log)
-	var sc *Conn
-	srv := newRecorder(p.s)
-	srv.onConnected = func(c *Conn) {
-		c.Cork()
-		c.Send(10_000, "held")
-	}
 	cfg := DefaultConfig()
-	p.sep.Listen(80, cfg, func(c *Conn) Handler { sc = c; return srv })
-	cli := newRecorder(p.s)
-	cli.onConnected = func(c *Conn) { c.Send(100, "q") }
-	c := p.cep.Dial(p.server.ID, 80, cfg, cli)
-	p.s.At(at(300*ms), c.Close)
+	_, psc := corkedPair(p)
 	p.s.RunUntil(at(time.Minute))
+	sc := *psc
 
 	fins := log.sent(p.up, func(q *link.Packet) bool { return q.Flags&link.FIN != 0 })
 	if len(fins) != 1 || fins[0].at != at(300*ms) {
@@ -398,16 +389,7 @@ func TestRepeatedFINIsAcked(t *testing.T) {
 		}
 		return false
 	}))
-	srv := newRecorder(p.s)
-	srv.onConnected = func(c *Conn) {
-		c.Cork()
-		c.Send(10_000, "held")
-	}
-	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { return srv })
-	cli := newRecorder(p.s)
-	cli.onConnected = func(c *Conn) { c.Send(100, "q") }
-	c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
-	p.s.At(at(300*ms), c.Close)
+	c, _ := corkedPair(p)
 	p.s.RunUntil(at(time.Hour))
 	if !dropped {
 		t.Fatal("the server's ACK of the FIN was not dropped: the scenario did not run")
@@ -436,19 +418,8 @@ func TestSimultaneousCloseAcksAtOnce(t *testing.T) {
 	p := newPath(pathConfig{rtt: 100 * ms})
 	log := &pktLog{}
 	p.net.SetTracer(log)
-	var sc *Conn
-	srv := newRecorder(p.s)
-	srv.onConnected = func(c *Conn) {
-		sc = c
-		c.Cork()
-		c.Send(10_000, "held")
-	}
-	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { return srv })
-	cli := newRecorder(p.s)
-	cli.onConnected = func(c *Conn) { c.Send(100, "q") }
-	c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
-	p.s.At(at(250*ms), func() { sc.Close() })
-	p.s.At(at(300*ms), c.Close)
+	_, sc := corkedPair(p)
+	p.s.At(at(250*ms), func() { (*sc).Close() })
 	p.s.RunUntil(at(time.Minute))
 	fins := log.sent(p.up, func(q *link.Packet) bool { return q.Flags&link.FIN != 0 })
 	if len(fins) == 0 {
@@ -463,4 +434,23 @@ func TestSimultaneousCloseAcksAtOnce(t *testing.T) {
 		}
 		t.Errorf("the client's FIN acknowledged at %v, want at once, at 350ms", got)
 	}
+}
+
+// corkedPair dials over p with DefaultConfig at both ends: the client
+// writes 100 bytes once connected and closes at 300 ms; the server corks
+// 10,000 bytes once connected, so that its own FIN cannot leave. It
+// returns the client's connection and, once accepted, the server's.
+func corkedPair(p *path) (*Conn, **Conn) {
+	var sc *Conn
+	srv := newRecorder(p.s)
+	srv.onConnected = func(c *Conn) {
+		c.Cork()
+		c.Send(10_000, "held")
+	}
+	p.sep.Listen(80, DefaultConfig(), func(c *Conn) Handler { sc = c; return srv })
+	cli := newRecorder(p.s)
+	cli.onConnected = func(c *Conn) { c.Send(100, "q") }
+	c := p.cep.Dial(p.server.ID, 80, DefaultConfig(), cli)
+	p.s.At(at(300*time.Millisecond), c.Close)
+	return c, &sc
 }

@@ -34,12 +34,11 @@ func newReceiverRig(t *testing.T, cfg Config) *receiverRig {
 	return &receiverRig{t: t, p: p, c: c, log: log}
 }
 
-// data hands the receiver the data segment [seq, end) and returns the
-// one ACK it sends in answer.
-func (r *receiverRig) data(seq, end int64) link.Packet {
-	r.t.Helper()
+// segment hands the receiver the data segment [seq, end) stamped with
+// TSval ts and returns the ACKs it sends in answer, at once.
+func (r *receiverRig) segment(seq, end int64, ts sim.Time) []link.Packet {
 	p := link.Packet{Flags: link.ACK, Seq: seq, Ack: r.c.sndMax, Len: int32(end - seq), Wnd: 4 << 20,
-		SentAt: r.p.s.Now(), TSecr: -1}
+		SentAt: ts, TSecr: -1}
 	before := len(r.log.events)
 	r.c.receive(&p)
 	var acks []link.Packet
@@ -48,6 +47,14 @@ func (r *receiverRig) data(seq, end int64) link.Packet {
 			acks = append(acks, e.p)
 		}
 	}
+	return acks
+}
+
+// data hands the receiver the data segment [seq, end), stamped now, and
+// returns the one ACK it sends in answer.
+func (r *receiverRig) data(seq, end int64) link.Packet {
+	r.t.Helper()
+	acks := r.segment(seq, end, r.p.s.Now())
 	if len(acks) != 1 {
 		r.t.Fatalf("segment [%d,%d): %d ACKs sent, want 1", seq, end, len(acks))
 	}
@@ -278,19 +285,7 @@ func TestDuplicateEchoRespectsRcvWup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newReceiverRig(t, cfg)
 			T := r.p.s.Now()
-			send := func(seq, end int64, ts sim.Time) []link.Packet {
-				p := link.Packet{Flags: link.ACK, Seq: seq, Ack: r.c.sndMax, Len: int32(end - seq), Wnd: 4 << 20,
-					SentAt: ts, TSecr: -1}
-				before := len(r.log.events)
-				r.c.receive(&p)
-				var acks []link.Packet
-				for _, e := range r.log.events[before:] {
-					if e.ev == link.Sent && e.pipe == r.p.up {
-						acks = append(acks, e.p)
-					}
-				}
-				return acks
-			}
+			send := r.segment
 			if acks := send(1, 501, T); len(acks) != 0 {
 				t.Fatalf("the first 500 bytes were acknowledged at once; want a delayed ACK")
 			}

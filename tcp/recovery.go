@@ -574,11 +574,11 @@ func (c *Conn) scheduleLossProbe(advancingRTO bool) bool {
 	}
 	d := time.Second // TCP_TIMEOUT_INIT without a sample
 	if c.est.srtt > 0 {
-		d = 2*c.est.srtt + timeoutMin
+		extra := timeoutMin
 		if c.sb.packetsOut() == 1 {
-			d = 2*c.est.srtt + c.cfg.MinRTO
+			extra = c.cfg.MinRTO
 		}
-		d = c.ticks(d)
+		d = c.ticks(2*c.est.srtt + extra)
 	}
 	delta := c.rto
 	if !advancingRTO {

@@ -47,8 +47,10 @@
 //
 // Warm-cold fetches ([SimulateWarmCold]) run on a direct tcp harness:
 // one connection, one request (cold), or one request right after a
-// warm-up object has fully arrived (warm), or idle_ms after it (the
-// median idle of Linux's runs), the server answering with one write of
+// warm-up object has fully arrived (warm), or, after the warm-up and one
+// fetch of the object, idle_ms after that fetch (the median idle of
+// Linux's runs; the reference's last-data-sent times and SRTTs show this
+// history, see [SimulateWarmCold]), the server answering with one write of
 // header and body and reporting its cwnd, ssthresh (in packets: bytes /
 // MSS) and RTO just before that write, as the reference read TCP_INFO.
 package linuxref

@@ -92,7 +92,7 @@ func TestRunsDifferBySeedOnlyWithLoss(t *testing.T) {
 // TestRunLimitFailsThatRunOnly gives runs a tiny event budget: every row
 // must carry the error and NaN metrics must not break the writers.
 func TestRunLimitFailsThatRunOnly(t *testing.T) {
-	s, err := Load("limit.yaml", []byte("name: limit\nlimits: {max_events: 50}\nmodels: [persistent]\n"))
+	s, err := Load("limit.yaml", []byte("name: limit\nlimits: {max_events: 20}\nmodels: [persistent]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,7 +195,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 func TestFailedRunExitsOneAndWritesTheRest(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "limit.yaml")
-	os.WriteFile(spec, []byte("name: limit\nlimits: {max_events: 60}\nmodels: [persistent, pipelined]\n"), 0o644)
+	os.WriteFile(spec, []byte("name: limit\nlimits: {max_events: 20}\nmodels: [persistent, pipelined]\n"), 0o644)
 	code, _, stderr := runCLI(t, "run", spec, "--out", dir)
 	if code != exitRunFail {
 		t.Errorf("exit %d, want 1", code)
@@ -431,7 +431,7 @@ func TestMergeMarksRefusals(t *testing.T) {
 func TestManyFailuresAreCounted(t *testing.T) {
 	dir := t.TempDir()
 	spec := filepath.Join(dir, "limits.yaml")
-	os.WriteFile(spec, []byte("name: limits\nlimits: {max_events: 60}\nrepeat: 30\nmodels: [persistent]\n"), 0o644)
+	os.WriteFile(spec, []byte("name: limits\nlimits: {max_events: 20}\nrepeat: 30\nmodels: [persistent]\n"), 0o644)
 	code, _, stderr := runCLI(t, "run", spec, "--out", dir, "--no-plots")
 	if code != exitRunFail {
 		t.Fatalf("exit %d, want 1", code)

@@ -16,7 +16,16 @@
 // Propagation delay is the same for every packet of a pipe, so packets
 // arrive in the order they were sent: each pipe keeps its packets in
 // flight in a FIFO and arms one timer for the earliest arrival, rather
-// than one event per packet. The queue is the same FIFO's tail: a packet
+// than one event per packet. Serialization takes no event at all: a FIFO
+// at a fixed rate fixes when a packet's serialization ends as soon as it
+// joins the queue (the later of now and the previous packet's end, plus
+// its own transmission time), so the queue's length, the counters and the
+// start of the next packet are worked out from those end times whenever
+// the queue is next looked at. Only arrivals, and the loss model's drops
+// (announced when their serialization ends), are events: one per packet
+// instead of two. At an instant where a serialization ends and a packet
+// reaches the pipe, the serialization ends first: the newcomer finds the
+// queue one shorter. The queue is the same FIFO's tail: a packet
 // is written into it once, when it reaches the pipe, and stays in place
 // while it waits, is serialized and flies. FIFOs are blocks from a pool
 // the network's pipes share, so a pipe holds storage only while it holds
@@ -356,7 +365,7 @@ func (n *Network) Release() {
 		for p.line.Len() > 0 {
 			p.line.discard(&n.flying)
 		}
-		p.nfly, p.nwait = 0, 0
+		p.nwait, p.nloss, p.queuedBytes = 0, 0, 0
 	}
 	if b := n.flying.take(maxReleasedBlocks); b != nil {
 		sharedFlying.Put(b)
@@ -400,7 +409,7 @@ func (n *Network) Stats() PipeStats {
 	t := n.retired
 	for _, p := range n.pipes {
 		if p != nil {
-			t.add(p.stats)
+			t.add(p.Stats())
 		}
 	}
 	return t
@@ -565,16 +574,24 @@ func (n *Network) Connect(a, b *Node, ab, ba Config) (*Pipe, *Pipe) {
 	return p1, p2
 }
 
-// flying is a packet on a pipe and, once it is serialized, when it
-// arrives (lost, below zero, for one the loss model dropped).
+// flying is a packet on a pipe: queued, being serialized or in flight,
+// with when its serialization ends (known when it joins the line: the
+// pipe serves in order at a fixed rate) and whether the loss model
+// dropped it.
 type flying struct {
-	at sim.Time
-	p  Packet
+	end  sim.Time
+	loss lossState
+	p    Packet
 }
 
-// lost is a flying's arrival time once the loss model dropped it: it
-// stays in the line, skipped, until the packets sent before it arrived.
-const lost = sim.Time(-1)
+// lossState is what the loss model made of a packet on the line.
+type lossState uint8
+
+const (
+	kept     lossState = iota // it arrives at end + Delay
+	lost                      // dropped: the drop is announced at end (onLossEnd)
+	lostDone                  // dropped and announced: skipped until it reaches the front
+)
 
 // Pipe is one direction of a link.
 type Pipe struct {
@@ -582,22 +599,32 @@ type Pipe struct {
 	from, to *Node
 	cfg      Config
 
-	// line holds the pipe's packets in the order they came: first the
-	// nfly in flight (the first of them never lost), then, when busy,
-	// the one being serialized (at serving), then the nwait queued. A
-	// packet is copied into the line once and handed on from its slot:
-	// a queue, a packet being serialized and a FIFO in flight, each with
-	// its copy, were over 8% of BulkTransfer's profile, mostly storing
-	// each packet into a cold slot twice.
+	// line holds the pipe's packets in the order they came: those in
+	// flight (arrived ones leave it), the one being serialized, then the
+	// nwait queued (from waitAt on). A packet is copied into the line
+	// once and handed on from its slot: a queue, a packet being
+	// serialized and a FIFO in flight, each with its copy, were over 8%
+	// of BulkTransfer's profile, mostly storing each packet into a cold
+	// slot twice.
+	//
+	// Serialization is not an event: a packet's end is fixed when it
+	// joins the line (the later of now and the previous packet's end,
+	// plus its transmission time), so what a transmission's end would
+	// do (start the next packet, count it) is done lazily by advance
+	// when the queue is next looked at. Only arrivals, and the drops of
+	// the loss model at the end of a serialization (rare), are events.
 	line        fifo[flying]
-	nfly, nwait int
-	serving     cursor[flying]
+	nwait       int
+	waitAt      cursor[flying] // the first queued packet, while nwait > 0
 	queuedBytes int64
-	busy        bool
-	txDone      sim.Timer
-	scratch     Packet // a copy of a packet being traced that the pipe does not hold
+	svcEnd      sim.Time       // when the last packet to have started ends its serialization
+	lastEnd     sim.Time       // when the last packet on the line ends its serialization
+	nloss       int            // packets lost and not yet announced
+	lossAt      cursor[flying] // the first of them, while nloss > 0
+	lossEnd     sim.Timer      // at lossAt's end
+	scratch     Packet         // a copy of a packet being traced that the pipe does not hold
 
-	arrive sim.Timer
+	arrive sim.Timer // at the arrival of the first packet on the line that is kept
 
 	// The serialization time of the last packet size seen (TxTime
 	// divides in 64 bits): a pipe carries packets of a few sizes, full
@@ -616,7 +643,7 @@ type Pipe struct {
 
 func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
 	p := &Pipe{net: n, from: from, to: to, cfg: cfg, at: len(n.pipes), outAt: len(from.out), txTime: -1}
-	n.sched.InitTimer(&p.txDone, p.onTxDone)
+	n.sched.InitTimer(&p.lossEnd, p.onLossEnd)
 	n.sched.InitTimer(&p.arrive, p.onArrive)
 	n.pipes = append(n.pipes, p)
 	from.out = append(from.out, p)
@@ -624,7 +651,7 @@ func (n *Network) newPipe(from, to *Node, cfg Config) *Pipe {
 }
 
 // idle reports whether the pipe holds no packet.
-func (p *Pipe) idle() bool { return !p.busy && p.line.Len() == 0 }
+func (p *Pipe) idle() bool { return p.line.Len() == 0 && p.svcEnd <= p.net.sched.Now() }
 
 // retireWhenIdle removes p now if it is idle, else once it is. It stops
 // being one of its sending node's pipes at once, so RemoveNode visits it
@@ -694,11 +721,17 @@ func (p *Pipe) Config() Config { return p.cfg }
 func (p *Pipe) SetLoss(l LossModel) { p.cfg.Loss = l }
 
 // Stats returns the pipe's counters.
-func (p *Pipe) Stats() PipeStats { return p.stats }
+func (p *Pipe) Stats() PipeStats {
+	p.advance()
+	return p.stats
+}
 
 // QueueLen returns the bytes and packets waiting (not counting the packet
 // being serialized).
-func (p *Pipe) QueueLen() (bytes int64, packets int) { return p.queuedBytes, p.nwait }
+func (p *Pipe) QueueLen() (bytes int64, packets int) {
+	p.advance()
+	return p.queuedBytes, p.nwait
+}
 
 func (p *Pipe) trace(ev TraceEvent, pk *Packet) {
 	if t := p.net.tracer; t != nil {
@@ -718,8 +751,11 @@ func (p *Pipe) traceCopy(ev TraceEvent, pk *Packet) {
 
 func (p *Pipe) enqueue(pk *Packet) {
 	p.traceCopy(Sent, pk)
+	now := p.net.sched.Now()
+	p.advance()
 	size := int64(pk.Size)
-	if p.busy && ((p.cfg.QueueBytes > 0 && p.queuedBytes+size > p.cfg.QueueBytes) ||
+	busy := p.svcEnd > now
+	if busy && ((p.cfg.QueueBytes > 0 && p.queuedBytes+size > p.cfg.QueueBytes) ||
 		(p.cfg.QueuePackets > 0 && p.nwait >= p.cfg.QueuePackets)) {
 		p.stats.QueueDrops++
 		p.traceCopy(QueueDrop, pk)
@@ -729,55 +765,90 @@ func (p *Pipe) enqueue(pk *Packet) {
 		}
 		return
 	}
-	p.line.pushSlot(&p.net.flying).p = *pk
-	if !p.busy {
-		p.serving = p.line.last()
-		p.startTx(&p.serving.get().p)
+	f := p.line.pushSlot(&p.net.flying)
+	f.p = *pk
+	if pk.Size != p.txSize || p.txTime < 0 {
+		p.txSize, p.txTime = pk.Size, p.cfg.Rate.TxTime(size)
+	}
+	f.end = max(now, p.lastEnd).Add(p.txTime)
+	p.lastEnd = f.end
+	if busy {
+		if p.nwait == 0 {
+			p.waitAt = p.line.last()
+		}
+		p.nwait++
+		p.queuedBytes += size
+		p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
+		p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.nwait)
+	} else {
+		p.svcEnd = f.end
+		p.stats.Packets++
+		p.stats.Bytes += size
+	}
+	// The loss model decides now, for the end of the serialization: its
+	// calls come in the order the packets are serialized, and each is
+	// told when that ends.
+	if p.cfg.Loss != nil && p.cfg.Loss.Drop(f.end, &f.p) {
+		f.loss = lost
+		if p.nloss == 0 {
+			p.lossAt = p.line.last()
+			p.lossEnd.ResetAt(f.end)
+		}
+		p.nloss++
 		return
 	}
-	p.nwait++
-	p.queuedBytes += size
-	p.stats.MaxQueueBytes = max(p.stats.MaxQueueBytes, p.queuedBytes)
-	p.stats.MaxQueuePackets = max(p.stats.MaxQueuePackets, p.nwait)
-}
-
-func (p *Pipe) startTx(pk *Packet) {
-	p.busy = true
-	p.stats.Packets++
-	p.stats.Bytes += int64(pk.Size)
-	if pk.Size != p.txSize || p.txTime < 0 {
-		p.txSize, p.txTime = pk.Size, p.cfg.Rate.TxTime(int64(pk.Size))
+	f.loss = kept
+	if !p.arrive.Pending() {
+		p.arrive.ResetAt(f.end.Add(p.cfg.Delay))
 	}
-	p.txDone.Reset(p.txTime)
 }
 
-// onTxDone puts the packet just serialized in flight, or marks it lost,
-// and starts on the next one queued.
-func (p *Pipe) onTxDone() {
+// advance brings the queue up to now: the queued packets whose
+// serialization has started (the one before ended at or before now) leave
+// it and are counted as sent.
+func (p *Pipe) advance() {
 	now := p.net.sched.Now()
-	f := p.serving.get()
-	if p.cfg.Loss != nil && p.cfg.Loss.Drop(now, &f.p) {
+	for p.nwait > 0 && p.svcEnd <= now {
+		f := p.waitAt.get()
+		p.nwait--
+		p.queuedBytes -= int64(f.p.Size)
+		p.stats.Packets++
+		p.stats.Bytes += int64(f.p.Size)
+		p.svcEnd = f.end
+		if p.nwait > 0 {
+			p.waitAt.next()
+		}
+	}
+}
+
+// onLossEnd announces the drops of the loss model whose serialization has
+// ended, in order: the counter, the tracer and the drop observer hear of
+// each when it would have left the wire.
+func (p *Pipe) onLossEnd() {
+	// Every packet to be discarded below has started: bring the queue
+	// past it first, so that waitAt never points at a discarded slot.
+	p.advance()
+	now := p.net.sched.Now()
+	for p.nloss > 0 {
+		f := p.lossAt.get()
+		if f.loss != lost {
+			p.lossAt.next()
+			continue
+		}
+		if f.end > now {
+			p.lossEnd.ResetAt(f.end)
+			break
+		}
+		f.loss = lostDone
+		p.nloss--
 		p.stats.LossDrops++
 		p.trace(LossDrop, &f.p)
 		if o := p.net.drops; o != nil {
 			o.Dropped(&f.p)
 		}
-		f.at = lost
-	} else {
-		f.at = now.Add(p.cfg.Delay)
-		if !p.arrive.Pending() {
-			p.arrive.ResetAt(f.at)
+		if p.nloss > 0 {
+			p.lossAt.next()
 		}
-	}
-	p.nfly++
-	p.busy = false
-	if p.nwait > 0 {
-		// Step on before dropLost may hand the block back.
-		p.serving.next()
-		p.nwait--
-		next := &p.serving.get().p
-		p.queuedBytes -= int64(next.Size)
-		p.startTx(next)
 	}
 	p.dropLost()
 	if p.retiring && p.idle() {
@@ -785,42 +856,48 @@ func (p *Pipe) onTxDone() {
 	}
 }
 
-// dropLost discards the lost packets at the front of the line, so that
-// its first packet in flight, if any, is one that arrives.
+// dropLost discards the announced drops at the front of the line, so
+// that its first packet, if any, is one that arrives or one whose drop is
+// still to be announced.
 func (p *Pipe) dropLost() {
-	for p.nfly > 0 && p.line.front().at == lost {
+	for p.line.Len() > 0 && p.line.front().loss == lostDone {
 		p.line.discard(&p.net.flying)
-		p.nfly--
 	}
 }
 
-// nextArrival returns when the packet in flight after the first that is
-// not lost arrives, or lost if there is none.
-func (p *Pipe) nextArrival() sim.Time {
+// nextArrival returns when the first packet after the front one that is
+// kept arrives, and whether there is one.
+func (p *Pipe) nextArrival() (sim.Time, bool) {
 	c := p.line.first()
-	for range p.nfly - 1 {
+	for range p.line.Len() - 1 {
 		c.next()
-		if at := c.get().at; at != lost {
-			return at
+		if f := c.get(); f.loss == kept {
+			return f.end.Add(p.cfg.Delay), true
 		}
 	}
-	return lost
+	return 0, false
 }
 
 func (p *Pipe) onArrive() {
-	// Deliver the packet in place, from the front of the line, and pop
-	// it afterwards: a local copy would escape to the heap through the
-	// Receiver and Tracer interfaces. Pushing onto the line meanwhile
-	// (a packet sent back on a loop) leaves its slot where it is.
+	// Drops announced at this same instant come first (a zero delay):
+	// the packet to deliver is then the first on the line. Deliver it in
+	// place, from the front of the line, and pop it afterwards: a local
+	// copy would escape to the heap through the Receiver and Tracer
+	// interfaces. Pushing onto the line meanwhile (a packet sent back on
+	// a loop) leaves its slot where it is.
+	if p.line.front().loss != kept {
+		p.onLossEnd()
+	} else {
+		p.advance() // as onLossEnd does: the packet discarded below has started
+	}
 	f := p.line.front()
-	if at := p.nextArrival(); at != lost {
+	if at, ok := p.nextArrival(); ok {
 		p.arrive.ResetAt(at)
 	}
 	p.stats.Delivered++
 	p.trace(Delivered, &f.p)
 	p.to.arrive(&f.p)
 	p.line.discard(&p.net.flying)
-	p.nfly--
 	p.dropLost()
 	if p.retiring && p.idle() {
 		p.remove()

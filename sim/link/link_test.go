@@ -2,6 +2,7 @@ package link
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -180,7 +181,7 @@ func TestLossAmongPacketsInFlight(t *testing.T) {
 					burst, j, k.got[j].Seq, k.when[j], 100*burst+i, at)
 			}
 		}
-		if !ab.idle() || ab.nfly != 0 || ab.net.flying.out != 0 {
+		if !ab.idle() || ab.inFlight() != 0 || ab.net.flying.out != 0 {
 			t.Fatalf("burst %d: pipe not idle after the run: %d in its line, %d blocks out",
 				burst, ab.line.Len(), ab.net.flying.out)
 		}
@@ -256,5 +257,69 @@ func TestTraceSentBeforeDrop(t *testing.T) {
 func TestPacketSize(t *testing.T) {
 	if got, want := unsafe.Sizeof(Packet{}), uintptr(120); got != want {
 		t.Fatalf("Packet is %d bytes, want %d", got, want)
+	}
+}
+
+// inFlight brings p's queue up to now and returns the packets on its line
+// past the queue: the one being serialized and those in flight.
+func (p *Pipe) inFlight() int {
+	p.advance()
+	return p.line.Len() - p.nwait
+}
+
+// traceLog records tracer events as "time:event:seq".
+type traceLog struct{ evs []string }
+
+func (l *traceLog) PacketEvent(now sim.Time, ev TraceEvent, _ *Pipe, p *Packet) {
+	l.evs = append(l.evs, fmt.Sprintf("%d:%s:%d", int64(now), ev, p.Seq))
+}
+
+// TestLossAnnouncedBeforeSameInstantArrival: with no propagation delay, a
+// packet of no bytes queued behind a lost one ends its serialization, and
+// arrives, at the instant the lost one's drop is due. The arrival's timer
+// was armed when the packet joined the queue, before the drop's timer was
+// re-armed for that instant, so it runs first: the pipe must announce the
+// drop before it delivers, and must not deliver the lost packet.
+func TestLossAnnouncedBeforeSameInstantArrival(t *testing.T) {
+	cfg := Config{Rate: 8 * Mbps, Loss: DropFunc(func(_ sim.Time, p *Packet) bool { return p.Seq < 2 })}
+	s, a, b, ab, k := twoNodes(cfg)
+	l := &traceLog{}
+	ab.net.SetTracer(l)
+	a.Send(Packet{Dst: b.ID, Seq: 0, Size: 1000}) // lost, ends at 1 ms
+	a.Send(Packet{Dst: b.ID, Seq: 1, Size: 1000}) // lost, ends at 2 ms
+	a.Send(Packet{Dst: b.ID, Seq: 2, Size: 0})    // kept, ends (and arrives) at 2 ms
+	s.Run()
+	want := []string{"0:sent:0", "0:sent:1", "0:sent:2", "1000000:loss-drop:0", "2000000:loss-drop:1", "2000000:delivered:2"}
+	if !slices.Equal(l.evs, want) {
+		t.Errorf("trace\n got %v\nwant %v", l.evs, want)
+	}
+	if len(k.got) != 1 || k.got[0].Seq != 2 {
+		t.Errorf("received %v, want packet 2 only", k.got)
+	}
+}
+
+// TestStatsCountSerializationsStarted: the counters read mid-run count
+// the packets whose serialization has started, though no event marks a
+// start: five 1,000-byte packets at 8 Mbit/s start at 0, 1, 2, 3 and 4 ms.
+func TestStatsCountSerializationsStarted(t *testing.T) {
+	s, a, b, ab, _ := twoNodes(Config{Rate: 8 * Mbps, Delay: 10 * time.Millisecond})
+	for i := range 5 {
+		a.Send(Packet{Dst: b.ID, Seq: int64(i), Size: 1000})
+	}
+	for _, c := range []struct {
+		at      time.Duration
+		started int64
+		queued  int
+	}{{500 * time.Microsecond, 1, 4}, {time.Millisecond, 2, 3}, {3500 * time.Microsecond, 4, 1}, {20 * time.Millisecond, 5, 0}} {
+		s.RunUntil(sim.Time(c.at))
+		if st := ab.Stats(); st.Packets != c.started || st.Bytes != 1000*c.started {
+			t.Errorf("at %v: pipe counts %d packets, %d bytes; want %d started", c.at, st.Packets, st.Bytes, c.started)
+		}
+		if st := ab.net.Stats(); st.Packets != c.started {
+			t.Errorf("at %v: network counts %d packets, want %d", c.at, st.Packets, c.started)
+		}
+		if _, n := ab.QueueLen(); n != c.queued {
+			t.Errorf("at %v: %d queued, want %d", c.at, n, c.queued)
+		}
 	}
 }

@@ -21,9 +21,13 @@ import (
 // of s bytes takes exactly s*k ns; packets are sent at multiples of k ns,
 // so transmissions end at multiples of k; the delay is k/2 modulo k, so
 // arrivals never coincide with a send or the end of a transmission; the
-// queue is read at 1 modulo k. The sends are scheduled before the run
-// starts, so at an instant where a transmission ends they come first
-// (lower sequence numbers than the pipe's timers).
+// queue is read at 1 modulo k. At an instant where a transmission ends
+// and packets are sent, the transmission ends first: the next packet
+// starts and the queue is one shorter for the sends (the pipe works out
+// serializations from their end times, not from events). A loss-model
+// drop at such an instant is announced (traced, observed) after the sends,
+// which were scheduled before the run started, as the pipe's timer for
+// it has a higher sequence number.
 
 // audit9qEvent is one callback seen by the test: a tracer event, a drop
 // observer call (obs), or a reception at the far node (recv).
@@ -81,6 +85,7 @@ func audit9qModel(c audit9qCase) (evs []audit9qEvent, probes []audit9qProbe, st 
 		cur      pkt
 		txEnd    sim.Time
 		arrivals []audit9qEvent // recv times of the packets put in flight, in order
+		losses   []audit9qEvent // the loss model's drops, announced last at their instant
 	)
 	tx := func(p pkt) sim.Time { return sim.Time(p.size * c.k) }
 	start := func(now sim.Time, p pkt) {
@@ -95,7 +100,7 @@ func audit9qModel(c audit9qCase) (evs []audit9qEvent, probes []audit9qProbe, st 
 			now := txEnd
 			if c.lose[cur.seq] {
 				st.LossDrops++
-				evs = append(evs, audit9qEvent{now, LossDrop.String(), int64(cur.seq)}, audit9qEvent{now, "obs", int64(cur.seq)})
+				losses = append(losses, audit9qEvent{now, LossDrop.String(), int64(cur.seq)}, audit9qEvent{now, "obs", int64(cur.seq)})
 			} else {
 				arrivals = append(arrivals, audit9qEvent{now + sim.Time(c.cfg.Delay), "", int64(cur.seq)})
 			}
@@ -115,7 +120,7 @@ func audit9qModel(c audit9qCase) (evs []audit9qEvent, probes []audit9qProbe, st 
 			probes = append(probes, audit9qProbe{c.probes[pi], qbytes, len(queue)})
 			pi++
 		}
-		finish(at - 1) // transmissions ending at at come after the sends at at
+		finish(at) // transmissions ending at at come before the sends at at
 		p := pkt{i, int64(c.size[i])}
 		evs = append(evs, audit9qEvent{at, Sent.String(), int64(i)})
 		switch {
@@ -142,7 +147,9 @@ func audit9qModel(c audit9qCase) (evs []audit9qEvent, probes []audit9qProbe, st 
 		evs = append(evs, audit9qEvent{a.at, Delivered.String(), a.seq}, audit9qEvent{a.at, "recv", a.seq})
 	}
 	// Arrivals never share an instant with the other events, and among
-	// themselves they are in order: a stable sort by time merges them.
+	// themselves they are in order: a stable sort by time merges them,
+	// and the drops announced at an instant go after its sends.
+	evs = append(evs, losses...)
 	slices.SortStableFunc(evs, func(a, b audit9qEvent) int {
 		switch {
 		case a.at < b.at:
@@ -279,9 +286,9 @@ func TestPipeMatchesReferenceModel(t *testing.T) {
 		if gotSt != wantSt {
 			t.Fatalf("%s: stats\n got %+v\nwant %+v", desc, gotSt, wantSt)
 		}
-		if !ab.idle() || ab.nfly != 0 || ab.nwait != 0 || ab.queuedBytes != 0 || ab.net.flying.out != 0 {
+		if !ab.idle() || ab.inFlight() != 0 || ab.nwait != 0 || ab.queuedBytes != 0 || ab.net.flying.out != 0 {
 			t.Fatalf("%s: pipe not empty after the run: idle %v, %d in flight, %d waiting, %d bytes queued, %d blocks out",
-				desc, ab.idle(), ab.nfly, ab.nwait, ab.queuedBytes, ab.net.flying.out)
+				desc, ab.idle(), ab.inFlight(), ab.nwait, ab.queuedBytes, ab.net.flying.out)
 		}
 	}
 }

@@ -24,14 +24,14 @@ func TestReleaseEmptiesEveryFIFO(t *testing.T) {
 	s.RunUntil(s.Now().Add(30 * time.Millisecond))
 	n := a.net
 	for _, p := range n.pipes {
-		if p.nwait == 0 || p.nfly == 0 {
+		if p.inFlight() == 0 || p.nwait == 0 {
 			t.Fatal("the test needs packets queued and in flight on both pipes at the release")
 		}
 	}
 	n.Release()
 	for i, p := range n.pipes {
-		if p.line.Len() != 0 || p.nwait != 0 || p.nfly != 0 || p.line.head != nil {
-			t.Errorf("pipe %d still holds %d packets (%d queued, %d flying) after Release", i, p.line.Len(), p.nwait, p.nfly)
+		if p.line.Len() != 0 || p.nwait != 0 || p.inFlight() != 0 || p.line.head != nil {
+			t.Errorf("pipe %d still holds %d packets (%d queued, %d flying) after Release", i, p.line.Len(), p.nwait, p.inFlight())
 		}
 	}
 	s.Release()

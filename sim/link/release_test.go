@@ -20,7 +20,7 @@ func TestReleasedBlocksAreReused(t *testing.T) {
 		return k, a.net
 	}
 	k1, n1 := send()
-	if n1.pipes[0].nwait == 0 || n1.pipes[0].nfly == 0 {
+	if n1.pipes[0].inFlight() == 0 || n1.pipes[0].nwait == 0 {
 		t.Fatal("the test needs packets queued and in flight at the release")
 	}
 	n1.Release()

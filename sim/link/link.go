@@ -221,7 +221,10 @@ type Receiver interface {
 	Receive(p *Packet)
 }
 
-// LossModel decides which packets a pipe drops on the wire.
+// LossModel decides which packets a pipe drops on the wire. Drop is
+// called once per packet, in the order the packets are serialized, when
+// the packet joins the queue; now is when its serialization ends, the
+// instant the drop takes effect (and is traced).
 type LossModel interface {
 	Drop(now sim.Time, p *Packet) bool
 }
@@ -717,7 +720,10 @@ func (p *Pipe) To() *Node { return p.to }
 // Config returns the pipe's configuration.
 func (p *Pipe) Config() Config { return p.cfg }
 
-// SetLoss replaces the loss model (nil = lossless).
+// SetLoss replaces the loss model (nil = lossless) for the packets that
+// reach the pipe from now on: the model decides a packet's fate when it
+// joins the queue (told when its serialization will end), so packets
+// already queued keep the former model's decision.
 func (p *Pipe) SetLoss(l LossModel) { p.cfg.Loss = l }
 
 // Stats returns the pipe's counters.

@@ -538,7 +538,13 @@ func (c *Conn) onReorderTimer() {
 	r := &c.rec
 	prior := c.sb.inFlight()
 	var a ackInfo
-	timeout := c.rackDetectLoss(&a)
+	// Segments still inside their window (a timeout left) are not
+	// waited for with a new reordering timer, as in Linux: the next ACK
+	// that advances RACK arms one (rackMarkLost), else the RTO below
+	// covers them. The timer fires no earlier than the latest deadline
+	// it was armed for, so only a change of RACK's state since then can
+	// leave one.
+	c.rackDetectLoss(&a)
 	if c.sb.inFlight() != prior {
 		if r.state != Recovery {
 			c.enterRecovery()
@@ -546,10 +552,6 @@ func (c *Conn) onReorderTimer() {
 		}
 		var limited bool
 		c.retransmitLost(&limited)
-	}
-	if timeout > 0 && !(c.xmitTimer.Pending()) {
-		c.armTimer(timerReorder, c.ticks(timeout+timeoutMin))
-		return
 	}
 	if !(c.xmitTimer.Pending() && c.timerMode == timerRTO) {
 		c.armTimer(timerRTO, max(c.rtoDelta(), time.Microsecond))

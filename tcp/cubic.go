@@ -225,7 +225,11 @@ func (c *Cubic) hystartAck(a Ack) {
 	if !c.hyOn || c.hy.found != HyStartNone || !c.InSlowStart() {
 		return
 	}
-	if c.hy.update(a.Now, a.RTT, a.SndUna, a.SndNxt, c.cwnd/c.mss) != HyStartNone {
+	// The pacing rate Linux reads here is the one it computed on the
+	// ACK before, from the window before this ACK's growth: c.cwnd now,
+	// and the flight before this ACK stands for its packets out.
+	delay := hystartAckDelay(c.cwnd, a.PriorInFlight, c.ssthresh, a.SRTT)
+	if c.hy.update(a.Now, a.RTT, a.SndUna, a.SndNxt, c.cwnd/c.mss, delay) != HyStartNone {
 		c.ssthresh = c.cwnd
 	}
 }

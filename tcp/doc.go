@@ -77,15 +77,19 @@
 //     HyStart as Linux does ([Config.HyStart], on by default): in slow
 //     start, from a window of 16 segments, each round (up to the first
 //     ACK beyond what was sent when it began) is watched for an ACK
-//     train (ACKs at most 2 ms apart) lasting more than half the
-//     smallest RTT seen, and for its smallest RTT over 8 or more samples
+//     train (ACKs at most 2 ms apart) lasting more than half of the
+//     smallest RTT seen plus Linux's ACK delay allowance (the time four
+//     64 KiB GSO packets take at the pacing rate Linux computes on every
+//     ACK, at most 1 ms: hystart_ack_delay), and for its smallest RTT
+//     over 8 or more samples
 //     exceeding the smallest RTT seen by clamp(minimum/8, 4 ms, 16 ms);
 //     either ends slow start before any loss (ssthresh = cwnd). RTT
 //     samples in the first second of a congestion-avoidance epoch are
 //     not counted. A timeout forgets the curve and starts HyStart
 //     afresh (Linux's bictcp_reset on entering TCP_CA_Loss: no W_max, no
-//     delay_min; an undo of the timeout does not bring them back). There is no
-//     pacing, so the ACK-train threshold has no pacing allowance. Until a
+//     delay_min; an undo of the timeout does not bring them back). Nothing
+//     paces the packets (no fq qdisc), so the threshold is halved as
+//     Linux's is for an unpaced socket. Until a
 //     loss sets W_max, and after a timeout, CUBIC with cwnd in packets grows at least one
 //     segment per 20 ACKed (5 % per RTT; Linux bictcp_update's cnt = 20).
 //     Congestion controls are a registry ([RegisterCongestionControl])

@@ -23,6 +23,11 @@ const (
 	// The delay threshold is delay_min/8 clamped to these bounds.
 	hystartDelayMin = 4 * time.Millisecond
 	hystartDelayMax = 16 * time.Millisecond
+	// hystartGSOMaxSize is the device's gso_max_size in bytes (64 KiB,
+	// GSO_LEGACY_MAX_SIZE): Linux's TCP always builds GSO packets (since
+	// 4.16; the reference's "GSO off" turns off the device's offload, not
+	// this), and hystartAckDelay reads it.
+	hystartGSOMaxSize = 65536
 	// hystartQuiet: RTT samples taken this soon after the start of a
 	// congestion-avoidance epoch are discarded (Linux cubictcp_acked,
 	// "discard delay samples right after fast recovery").
@@ -35,7 +40,7 @@ type HyStartExit uint8
 // HyStart outcomes.
 const (
 	HyStartNone     HyStartExit = iota // slow start not ended by HyStart
-	HyStartAckTrain                    // the ACK train of a round lasted longer than delay_min/2
+	HyStartAckTrain                    // the ACK train of a round lasted longer than (delay_min + ACK delay allowance)/2
 	HyStartDelay                       // the round's smallest RTT rose past delay_min + threshold
 )
 
@@ -60,8 +65,12 @@ func (e HyStartExit) String() string {
 // (a round ends at the first ACK beyond what was sent when it began):
 //
 //   - ACK train: while the round's ACKs come at most 2 ms apart, the train
-//     goes on; once it has lasted more than delay_min/2 since the round
-//     began, the window covers the path's delay-bandwidth product.
+//     goes on; once it has lasted more than (delay_min + ack_delay)/2 since
+//     the round began, the window covers the path's delay-bandwidth
+//     product. ack_delay (Linux 5.7 and later, hystart_ack_delay) allows
+//     for ACKs that the receiver or the sender's own GSO batching held
+//     back: the time four 64 KiB GSO packets take at the pacing rate, at
+//     most 1 ms (see hystartAckDelay).
 //   - Delay: the smallest of the round's RTT samples, taken once the
 //     round has had 8 samples, above delay_min + clamp(delay_min/8, 4 ms,
 //     16 ms): a queue is building.
@@ -123,13 +132,37 @@ func (h *hystart) delayThresh() time.Duration {
 	return min(max(h.delayMin/8, hystartDelayMin), hystartDelayMax)
 }
 
+// hystartAckDelay is Linux's hystart_ack_delay: the time to send four
+// GSO packets of the largest size at the socket's pacing rate, at most
+// 1 ms. Linux computes the pacing rate on every ACK whether or not a
+// qdisc paces (tcp_update_pacing_rate): ratio% of max(cwnd, packets out)
+// per SRTT, the ratio 200 while cwnd is below half of ssthresh (slow
+// start) and 120 above. On the paths of the Linux reference (up to
+// 50 Mbit/s) it is always the 1 ms cap; the time falls below it only
+// beyond about 1 Gbit/s. No SRTT yet: 0 (Linux's rate is then unbounded).
+// window, inFlight and ssthresh are in bytes.
+func hystartAckDelay(window, inFlight, ssthresh Bytes, srtt time.Duration) time.Duration {
+	w := max(window, inFlight)
+	if srtt <= 0 || w <= 0 {
+		return 0
+	}
+	ratio := int64(120)
+	if window < ssthresh/2 {
+		ratio = 200
+	}
+	// 4 * gso_max_size / (ratio/100 * w / srtt), in ns, in integers: at
+	// most about 2.6e7 * srtt, far from overflow for any SRTT below a day.
+	return min(time.Millisecond, time.Duration(4*hystartGSOMaxSize*100*int64(srtt)/(ratio*int64(w))))
+}
+
 // update is Linux hystart_update for one ACK in slow start, before the
 // ACK grows the window: now, the ACK's RTT sample (already recorded with
-// sample), snd_una after the ACK, snd_nxt, and the window in segments. It
+// sample), snd_una after the ACK, snd_nxt, the window in segments and
+// the ACK-train allowance ackDelay (hystartAckDelay). It
 // returns the test that fired, HyStartNone if neither did. The caller
 // calls it only while h.found is HyStartNone and the controller is in
 // slow start, and sets ssthresh = cwnd when it returns anything else.
-func (h *hystart) update(now sim.Time, rtt time.Duration, sndUna, sndNxt int64, cwndSeg int64) HyStartExit {
+func (h *hystart) update(now sim.Time, rtt time.Duration, sndUna, sndNxt int64, cwndSeg int64, ackDelay time.Duration) HyStartExit {
 	if sndUna > h.endSeq {
 		h.reset(now, sndNxt)
 	}
@@ -137,10 +170,11 @@ func (h *hystart) update(now sim.Time, rtt time.Duration, sndUna, sndNxt int64, 
 		return HyStartNone
 	}
 	// ACK train: a train of closely spaced ACKs that lasts longer than
-	// half the minimum RTT (no pacing, so no allowance for it).
+	// half of the minimum RTT plus the ACK delay allowance (halved: no
+	// pacing qdisc, so no allowance for pacing's spreading).
 	if now.Sub(h.lastAck) <= hystartAckDelta {
 		h.lastAck = now
-		if now.Sub(h.roundStart) > h.delayMin/2 {
+		if now.Sub(h.roundStart) > (h.delayMin+ackDelay)/2 {
 			h.found = HyStartAckTrain
 		}
 	}

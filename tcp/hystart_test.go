@@ -33,10 +33,15 @@ func newHS(dm time.Duration) *hystart {
 // does (sample, then update). It returns the index of the ACK at which a
 // test fired (0 if none) and which test.
 func feed(h *hystart, n int, spacing time.Duration, cwnd int64, rtt func(k int) time.Duration) (int, HyStartExit) {
+	return feedAckDelay(h, n, spacing, cwnd, rtt, 0)
+}
+
+// feedAckDelay is feed with the ACK-train allowance ackDelay.
+func feedAckDelay(h *hystart, n int, spacing time.Duration, cwnd int64, rtt func(k int) time.Duration, ackDelay time.Duration) (int, HyStartExit) {
 	for k := 1; k <= n; k++ {
 		r := rtt(k)
 		h.sample(r)
-		if e := h.update(hsT0.Add(time.Duration(k)*spacing), r, int64(k), hsEnd+1, cwnd); e != HyStartNone {
+		if e := h.update(hsT0.Add(time.Duration(k)*spacing), r, int64(k), hsEnd+1, cwnd, ackDelay); e != HyStartNone {
 			return k, e
 		}
 	}
@@ -56,19 +61,27 @@ func constRTT(d time.Duration) func(int) time.Duration { return func(int) time.D
 // 2 ms, never fires); threshold delay_min instead of delay_min/2 (fires
 // at 41 ms); ">=" instead of ">" (fires at 20 ms); "<" instead of "<="
 // for the spacing (the 2 ms train never forms).
+//
+// With Linux's ACK delay allowance of 1 ms (hystart_ack_delay, at most
+// 1 ms) the train must last more than (40 + 1)/2 = 20.5 ms: ACKs 0.5 ms
+// apart fire at the 42nd (21 ms), not the 41st. Mutation caught: the
+// allowance left out, or added whole rather than halved (fires at 21.5
+// ms, the 43rd).
 func TestHyStartAckTrain(t *testing.T) {
 	tests := []struct {
-		spacing time.Duration
-		want    int
+		spacing  time.Duration
+		ackDelay time.Duration
+		want     int
 	}{
-		{time.Millisecond, 21},
-		{2 * time.Millisecond, 11},
-		{500 * time.Microsecond, 41},
+		{time.Millisecond, 0, 21},
+		{2 * time.Millisecond, 0, 11},
+		{500 * time.Microsecond, 0, 41},
+		{500 * time.Microsecond, time.Millisecond, 42},
 	}
 	for _, tt := range tests {
-		t.Run(tt.spacing.String(), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v+%v", tt.spacing, tt.ackDelay), func(t *testing.T) {
 			h := newHS(40 * time.Millisecond)
-			k, e := feed(h, 100, tt.spacing, 20, constRTT(40*time.Millisecond))
+			k, e := feedAckDelay(h, 100, tt.spacing, 20, constRTT(40*time.Millisecond), tt.ackDelay)
 			if k != tt.want || e != HyStartAckTrain {
 				t.Fatalf("fired at ACK %d (%v in) by %v, want ACK %d (%v in) by ack-train",
 					k, time.Duration(k)*tt.spacing, e, tt.want, time.Duration(tt.want)*tt.spacing)
@@ -243,18 +256,18 @@ func TestHyStartRoundReset(t *testing.T) {
 	h := newHS(40 * ms)
 	t1 := hsT0.Add(5 * ms)
 	h.sample(40 * ms)
-	h.update(t1, 40*ms, hsEnd, hsEnd+100, 8) // up to end_seq: same round
+	h.update(t1, 40*ms, hsEnd, hsEnd+100, 8, 0) // up to end_seq: same round
 	if h.roundStart != hsT0 || h.endSeq != hsEnd || h.sampleCnt != 0 {
 		t.Fatalf("ACK up to end_seq: round start %v, end_seq %d, samples %d; want %v, %d, 0", h.roundStart, h.endSeq, h.sampleCnt, hsT0, hsEnd)
 	}
 	t2 := hsT0.Add(30 * ms)
 	h.sample(50 * ms)
-	h.update(t2, 50*ms, hsEnd+1, hsEnd+5000, 8) // beyond: a new round, even at 8 segments
+	h.update(t2, 50*ms, hsEnd+1, hsEnd+5000, 8, 0) // beyond: a new round, even at 8 segments
 	if h.roundStart != t2 || h.lastAck != t2 || h.endSeq != hsEnd+5000 {
 		t.Fatalf("ACK beyond end_seq: round start %v, last ACK %v, end_seq %d; want %v, %v, %d", h.roundStart, h.lastAck, h.endSeq, t2, t2, hsEnd+5000)
 	}
 	h.sample(40 * ms)
-	h.update(t2.Add(ms), 45*ms, hsEnd+2, hsEnd+5000, 20)
+	h.update(t2.Add(ms), 45*ms, hsEnd+2, hsEnd+5000, 20, 0)
 	if h.sampleCnt != 1 || h.currRTT != 45*ms {
 		t.Errorf("after the reset and one sample of 45 ms: samples %d, round minimum %v; want 1, 45ms", h.sampleCnt, h.currRTT)
 	}
@@ -268,7 +281,7 @@ func TestHyStartRoundReset(t *testing.T) {
 	for k := 1; k <= 60; k++ {
 		now := hsT0.Add(time.Duration(k) * ms)
 		h.sample(40 * ms)
-		if e := h.update(now, 40*ms, int64(k), int64(k+14), 20); e != HyStartNone {
+		if e := h.update(now, 40*ms, int64(k), int64(k+14), 20, 0); e != HyStartNone {
 			t.Fatalf("rounds of 15 ms: fired at ACK %d (%v in) by %v; each round's train is shorter than 20 ms", k, time.Duration(k)*ms, e)
 		}
 		if want := hsT0.Add(time.Duration(1+(k-1)/15*15) * ms); h.roundStart != want {
@@ -286,7 +299,7 @@ func TestHyStartRoundReset(t *testing.T) {
 		now = now.Add(3 * ms)
 		una := int64(hsEnd + k) // the first ACK passes end_seq: a new round
 		h.sample(50 * ms)
-		e := h.update(now, 50*ms, una, 2*hsEnd, 20)
+		e := h.update(now, 50*ms, una, 2*hsEnd, 20, 0)
 		if (e != HyStartNone) != (k >= 9) {
 			t.Fatalf("second round, sample %d of 50 ms: %v; want delay from the 9th sample on", k, e)
 		}
@@ -560,5 +573,63 @@ func TestCubicHyStartExitMatchesLinux(t *testing.T) {
 			}
 			t.Logf("ssthresh %d segments by %v; Linux %d", got, c.HyStart(), tt.linuxSS)
 		})
+	}
+}
+
+// TestHyStartAckDelay: Linux's hystart_ack_delay is the time four 64 KiB
+// GSO packets take at the pacing rate, ratio% of max(cwnd, packets out)
+// per SRTT (200 % below half of ssthresh, 120 % above), at most 1 ms;
+// 0 before the first RTT sample. At 50 Mbit/s and 20 ms (a window of
+// about 86 segments) the time is 8.4 ms: the 1 ms cap, as on every path
+// of the Linux reference. At 10 Gbit/s and 1 ms (863 segments of 1448
+// bytes, 200 %): 262,144 B / (2 * 1,249,624 B / 1 ms) = 104,889 ns.
+//
+// Mutations caught: the cap left out; max(cwnd, in flight) replaced by
+// cwnd; the 120 % ratio used in slow start; SRTT 0 not guarded.
+func TestHyStartAckDelay(t *testing.T) {
+	const seg = 1448
+	inf := Bytes(InfiniteSSThresh)
+	tests := []struct {
+		name             string
+		window, inFlight Bytes
+		ssthresh         Bytes
+		srtt             time.Duration
+		want             time.Duration
+	}{
+		{"50 Mbit/s, 20 ms: capped", 86 * seg, 86 * seg, inf, 20 * time.Millisecond, time.Millisecond},
+		{"10 Gbit/s, 1 ms, slow start", 863 * seg, 863 * seg, inf, time.Millisecond, 104889},
+		{"in flight above the window", 863 * seg, 2 * 863 * seg, inf, time.Millisecond, 52444},
+		{"past half of ssthresh: 120 %", 863 * seg, 863 * seg, 1000 * seg, time.Millisecond, 174815},
+		{"no SRTT yet", 10 * seg, 10 * seg, inf, 0, 0},
+	}
+	for _, tt := range tests {
+		if got := hystartAckDelay(tt.window, tt.inFlight, tt.ssthresh, tt.srtt); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestCubicHyStartAckDelayWired: CUBIC hands HyStart Linux's ACK delay
+// allowance. At 40 ms with a window of 20 segments the pacing rate is
+// 2 * 20 * 1448 B / 40 ms, four 64 KiB packets take 181 ms at it, so the
+// allowance is its 1 ms cap: ACKs 0.5 ms apart, the first starting the
+// round, fire once the train has lasted more than 20.5 ms, at the 43rd
+// ACK (21 ms in), not the 42nd (20.5 ms in, which is not more than
+// 20.5; without the allowance it ends the train, being more than 20 ms).
+//
+// Mutation caught: cubic.go passing no allowance (fires at the 42nd).
+func TestCubicHyStartAckDelayWired(t *testing.T) {
+	c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 20 * testMSS, HyStart: true})
+	d := newCubicDriver(c, 40*time.Millisecond)
+	d.sndNxt = 1 << 40 // one round
+	fired := 0
+	for k := 1; k <= 100 && fired == 0; k++ {
+		d.ack(500*time.Microsecond, 40*time.Millisecond)
+		if c.HyStart() != HyStartNone {
+			fired = k
+		}
+	}
+	if fired != 43 || c.HyStart() != HyStartAckTrain {
+		t.Errorf("HyStart fired at ACK %d by %v, want ACK 43 by ack-train", fired, c.HyStart())
 	}
 }

@@ -364,6 +364,12 @@ func (c *Conn) ackRTT(a *ackInfo) {
 		// the resent segments themselves.
 		a.seqRTT, a.caRTT = -1, a.sackCaRTT
 	}
+	if a.sackCaRTT >= 0 {
+		// The newest SACKed segment's RTT wins over the cumulatively
+		// acknowledged ones' (tcp_clean_rtx_queue sets ca_rtt_us from
+		// last_sackt after first_ackt).
+		a.caRTT = a.sackCaRTT
+	}
 	rtt := a.seqRTT
 	if rtt < 0 {
 		rtt = a.sackRTT
@@ -373,7 +379,7 @@ func (c *Conn) ackRTT(a *ackInfo) {
 		a.caRTT = rtt
 	}
 	if rtt >= 0 {
-		c.updateRTT(rtt)
+		c.updateRTT(rtt, a.caRTT)
 	}
 }
 

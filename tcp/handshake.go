@@ -84,9 +84,9 @@ func (c *Conn) handshakeAcked(p *link.Packet) {
 		c.sb.popFront()
 		switch {
 		case c.cfg.Timestamps && p.TSecr >= 0:
-			c.updateRTT(now.Sub(p.TSecr))
+			c.updateRTT(now.Sub(p.TSecr), now.Sub(p.TSecr))
 		case !s.has(segEverRetrans):
-			c.updateRTT(now.Sub(s.sentAt))
+			c.updateRTT(now.Sub(s.sentAt), now.Sub(s.sentAt))
 		}
 	}
 	c.sndUna = 1

@@ -131,7 +131,7 @@ func TestRTTEstimator(t *testing.T) {
 			cfg.MinRTO = tt.minRTO
 			c := &Conn{cfg: cfg.withDefaults(), rtoInit: time.Second, rto: time.Second}
 			for i, s := range tt.steps {
-				c.updateRTT(s.sample)
+				c.updateRTT(s.sample, s.sample)
 				if c.est.srtt != s.srtt || c.est.rttvar != s.rttvar || c.rto != s.rto {
 					t.Errorf("sample %d (%v): SRTT, RTTVAR, RTO = %d, %d, %d ns; want %d, %d, %d ns",
 						i+1, s.sample, c.est.srtt, c.est.rttvar, c.rto, s.srtt, s.rttvar, s.rto)

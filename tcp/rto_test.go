@@ -92,7 +92,7 @@ func TestRTOLinuxEstimator(t *testing.T) {
 		// five samples.
 		c.sndUna += 10
 		c.sndMax = c.sndUna + 50
-		c.updateRTT(time.Duration(ms) * time.Millisecond)
+		c.updateRTT(time.Duration(ms)*time.Millisecond, time.Duration(ms)*time.Millisecond)
 		ref.sample(ms*1000, c.sndUna, c.sndMax)
 		if d := c.rto - ref.rto(); d < -10*time.Microsecond || d > 10*time.Microsecond {
 			t.Fatalf("sample %d (%d ms): RTO %v, Linux %v", i+1, ms, c.rto, ref.rto())

@@ -323,14 +323,17 @@ func TestDuplicateEchoRespectsRcvWup(t *testing.T) {
 // segments: IW 10 at t0 = 150 ms; an ACK of segments 1-2 at 250 ms
 // releases segments 11-14 then. Segment 3 is lost, and at 300 ms one ACK
 // newly SACKs segments 11-12 (sent at 250 ms), listed first, and 4-5
-// (sent at 150 ms). The SACK RTT is segment 4's, 150 ms (SRTT 100 ->
-// 106.25 ms, the min RTT stays 100 ms), and no reordering is seen: 4-5
-// lie below what was SACKed before this ACK, not below 11-12 of the same
-// ACK.
+// (sent at 150 ms). The SACK RTT, from the first segment walked, is
+// segment 4's, 150 ms (SRTT 100 -> 106.25 ms); the minimum RTT takes the
+// last one walked, segment 12's, 50 ms (Linux's ca_rtt_us from
+// last_sackt, which tcp_update_rtt_min reads); and no reordering is seen:
+// 4-5 lie below what was SACKed before this ACK, not below 11-12 of the
+// same ACK.
 //
-// Mutation caught: the blocks walked in wire order (a 50 ms sample: min
-// RTT 50 ms, SRTT 93.75 ms, and reordering falsely seen, which would
-// widen RACK's window).
+// Mutations caught: the blocks walked in wire order (a 50 ms sample: SRTT
+// 93.75 ms, the minimum from segment 5, 100 ms, and reordering falsely
+// seen, which would widen RACK's window); the minimum RTT taken from the
+// first segment (100 ms).
 func TestSACKBlocksWalkedInSequenceOrder(t *testing.T) {
 	r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 30*1448)
 	_, e2 := r.seg(2)
@@ -339,8 +342,8 @@ func TestSACKBlocksWalkedInSequenceOrder(t *testing.T) {
 	}
 	s3, _ := r.seg(3)
 	r.ack(ms(300), s3, ms(250), r.block(11, 12), r.block(4, 5))
-	if st := r.c.Stats(); st.MinRTT != 100*time.Millisecond || r.c.est.srtt != 106250*time.Microsecond {
-		t.Errorf("min RTT %v, SRTT %v; want 100ms and 106.25ms (a sample from segment 4, 150 ms)", st.MinRTT, r.c.est.srtt)
+	if st := r.c.Stats(); st.MinRTT != 50*time.Millisecond || r.c.est.srtt != 106250*time.Microsecond {
+		t.Errorf("min RTT %v, SRTT %v; want 50ms (segment 12's sample) and 106.25ms (a sample from segment 4, 150 ms)", st.MinRTT, r.c.est.srtt)
 	}
 	if r.c.rec.reordSeen {
 		t.Errorf("reordering seen: segments 4-5 were taken as below segments 11-12 of the same ACK")
@@ -372,5 +375,42 @@ func TestNoSampleFromAckOfRepair(t *testing.T) {
 	r.ack(ms(279), e10, ms(229))
 	if r.c.est.srtt != 50*time.Millisecond {
 		t.Errorf("SRTT %v after the ACK of the repair, want 50ms (the timestamp's sample)", r.c.est.srtt)
+	}
+}
+
+// TestMinRTTFromNewestSegment: the minimum RTT takes the RTT of the
+// newest segment an ACK covers (Linux tcp_update_rtt_min reads ca_rtt_us),
+// the smoothed RTT that of the oldest (seq_rtt_us); when the ACK SACKs
+// never-resent data, the newest SACKed segment's RTT is ca_rtt_us, even if
+// the cumulative part covers newer data. RTT 100 ms, IW 10 at t0 = 150
+// ms; the ACK of segments 1-2 at 250 ms releases 11-14 then (min RTT
+// 100 ms). At 330 ms:
+//   - cumulative: an ACK of segments 3-12 samples segment 3 (180 ms:
+//     SRTT 100 -> 110 ms) and segment 12 (80 ms): the minimum is 80 ms;
+//   - SACK: an ACK of segments 3-5 that SACKs 11 samples segment 3 for
+//     the SRTT and segment 11 (80 ms) for the minimum, not segment 5
+//     (180 ms).
+//
+// Mutations caught: the minimum from the oldest segment (100 ms in both);
+// the cumulative part's newest segment preferred to the SACKed one (100
+// ms in the SACK case).
+func TestMinRTTFromNewestSegment(t *testing.T) {
+	for _, sack := range []bool{false, true} {
+		r := newSenderRig(t, DefaultConfig(), 100*time.Millisecond, 30*1448)
+		_, e2 := r.seg(2)
+		r.ack(ms(250), e2, r.t0)
+		if got := r.c.Stats().MinRTT; got != 100*time.Millisecond {
+			t.Fatalf("min RTT %v after the first ACK, want 100ms", got)
+		}
+		if sack {
+			_, e5 := r.seg(5)
+			r.ack(ms(330), e5, r.t0, r.block(11, 11))
+		} else {
+			_, e12 := r.seg(12)
+			r.ack(ms(330), e12, r.t0)
+		}
+		if got, srtt := r.c.Stats().MinRTT, r.c.est.srtt; got != 80*time.Millisecond || srtt != 110*time.Millisecond {
+			t.Errorf("sack=%v: min RTT %v, SRTT %v; want 80ms (the newest segment's) and 110ms (the oldest's 180 ms sample)", sack, got, srtt)
+		}
 	}
 }

@@ -77,13 +77,22 @@ type rttEstimator struct {
 const synTimeoutRTO = 3 * time.Second
 
 // updateRTT feeds one RTT sample to the estimator and recomputes the RTO.
-func (c *Conn) updateRTT(r time.Duration) {
+// r is the sample of the oldest segment the ACK covers (Linux seq_rtt_us),
+// ca that of the newest (ca_rtt_us, also what congestion control sees);
+// the minimum RTT follows ca, as Linux's tcp_update_rtt_min does (its
+// 300 s window never expires in a run), counting a sample of 0 as one
+// timer tick. Linux takes the minimum of the newest segment because the
+// oldest's RTT includes the wait behind those sent with it.
+func (c *Conn) updateRTT(r, ca time.Duration) {
 	if r <= 0 {
 		r = time.Microsecond // Linux counts a sample of 0 as 1 us
 	}
+	if ca <= 0 {
+		ca = max(c.cfg.TimerTick, time.Microsecond) // rtt_us ?: jiffies_to_usecs(1)
+	}
 	c.stats.RTTSamples++
-	if c.stats.MinRTT == 0 || r < c.stats.MinRTT {
-		c.stats.MinRTT = r
+	if c.stats.MinRTT == 0 || ca < c.stats.MinRTT {
+		c.stats.MinRTT = ca
 	}
 	e := &c.est
 	if c.cfg.RTOEstimator == RTORFC6298 {

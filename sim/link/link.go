@@ -856,6 +856,11 @@ func (p *Pipe) onLossEnd() {
 			p.lossAt.next()
 		}
 	}
+	if p.nloss == 0 {
+		// Called from onArrive, at the instant its timer is due: nothing
+		// is left for the timer to announce.
+		p.lossEnd.Stop()
+	}
 	p.dropLost()
 	if p.retiring && p.idle() {
 		p.remove()

@@ -359,12 +359,19 @@ var sharedFlying sync.Pool
 // runs otherwise allocates them afresh for each run (an idle network
 // hands on all but one of each kind by itself). Call it once the run is
 // over and nothing will send, deliver or read a pipe's queue again; the
-// counters (Stats) and nodes stay readable.
+// counters (Stats) and nodes stay readable, as they stood at the release,
+// and the pipes stop: their timers are stopped with them.
 func (n *Network) Release() {
 	for _, p := range n.pipes {
 		if p == nil {
 			continue
 		}
+		// Count the serializations started by now before the queue goes
+		// (nothing else will), and leave no timer to run over an emptied
+		// line.
+		p.advance()
+		p.arrive.Stop()
+		p.lossEnd.Stop()
 		for p.line.Len() > 0 {
 			p.line.discard(&n.flying)
 		}

@@ -76,6 +76,7 @@ func (c *Conn) onAck(p *link.Packet) {
 		c.cleanRtx(p.Ack, &a)
 	}
 	c.ackRTT(&a)
+	c.ackSample(&a, priorInFlight)
 	a.isDup = !a.unaAdvanced && p.Len == 0 && p.Flags&(link.SYN|link.FIN) == 0 && priorPackets > 0
 	if c.rec.tlpHighSeq != 0 {
 		c.processTLPAck(p.Ack, &a)
@@ -149,6 +150,18 @@ func (c *Conn) grow(a *ackInfo, acked, priorInFlight Bytes) {
 	c.cc.OnAck(Ack{Now: c.sched.Now(), Acked: acked, PriorInFlight: priorInFlight, MaxInFlight: c.maxFlight,
 		WindowLimited: c.usageLimited, RTT: rtt, MinRTT: c.stats.MinRTT, SRTT: c.est.srtt,
 		SndUna: c.sndUna, SndNxt: c.sndMax})
+}
+
+// ackSample hands the ACK's RTT sample, the newest segment's, to a
+// congestion control that takes every one (AckSampler; Linux's
+// pkts_acked hook at the end of tcp_clean_rtx_queue), before loss
+// recovery and window growth see the ACK.
+func (c *Conn) ackSample(a *ackInfo, priorInFlight Bytes) {
+	if a.caRTT < 0 || !c.ccSamples {
+		return // no sample: cubictcp_acked returns at once
+	}
+	c.cc.(AckSampler).OnAckSample(Ack{Now: c.sched.Now(), PriorInFlight: priorInFlight, RTT: max(a.caRTT, 1), MinRTT: c.stats.MinRTT,
+		SRTT: c.est.srtt, SndUna: c.sndUna, SndNxt: c.sndMax})
 }
 
 // processSACK applies an ACK's SACK blocks to the scoreboard (RFC 2018,
@@ -407,6 +420,7 @@ func (c *Conn) onAckNewReno(p *link.Packet) {
 		a.priorFack = 0
 		c.cleanRtx(ack, &a)
 		c.ackRTT(&a)
+		c.ackSample(&a, prior)
 		acked := ack - a.prevUna
 		if r.state == Loss && ack >= r.highSeq {
 			r.state = Open

@@ -86,6 +86,17 @@ type CongestionControl interface {
 	Undo(now sim.Time, cwnd, ssthresh Bytes)
 }
 
+// AckSampler is implemented by a congestion control that takes the RTT
+// sample of every ACK that acknowledges or SACKs data, as Linux's
+// pkts_acked hook does (tcp_clean_rtx_queue calls it on every ACK, in
+// fast recovery too, before the window is grown or reduced): Ack.RTT is
+// the newest segment's sample (Linux's ca_rtt_us, at least 1 ns), and
+// Acked is not set. OnAck follows when the ACK grows the window. CUBIC
+// keeps its delay_min and runs HyStart here.
+type AckSampler interface {
+	OnAckSample(a Ack)
+}
+
 // CCConfig configures a congestion controller.
 type CCConfig struct {
 	MSS           Bytes // payload bytes of a full segment (SMSS)

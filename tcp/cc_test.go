@@ -20,6 +20,15 @@ type ccHarness struct {
 	inFlight Bytes
 }
 
+// deliverAck hands a to cc as a Conn does: the RTT sample first to a
+// controller that takes every one (AckSampler), then the growth (OnAck).
+func deliverAck(cc CongestionControl, a Ack) {
+	if s, ok := cc.(AckSampler); ok && a.RTT > 0 {
+		s.OnAckSample(a)
+	}
+	cc.OnAck(a)
+}
+
 func newHarness(cc CongestionControl, mss Bytes, rtt time.Duration) *ccHarness {
 	return &ccHarness{cc: cc, mss: mss, rtt: rtt, now: at(time.Second)}
 }
@@ -36,7 +45,7 @@ func (h *ccHarness) round(perAck Bytes) {
 		a := min(perAck, h.inFlight)
 		prior := h.inFlight
 		h.inFlight -= a
-		h.cc.OnAck(Ack{Now: h.now, Acked: a, PriorInFlight: prior, MaxInFlight: sent, WindowLimited: true,
+		deliverAck(h.cc, Ack{Now: h.now, Acked: a, PriorInFlight: prior, MaxInFlight: sent, WindowLimited: true,
 			RTT: h.rtt, MinRTT: h.rtt, SRTT: h.rtt})
 	}
 	h.now = h.now.Add(h.rtt)
@@ -45,7 +54,7 @@ func (h *ccHarness) round(perAck Bytes) {
 // appLimitedRound acknowledges n bytes sent while the window was barely
 // used (n in flight at most), then advances the clock by one RTT.
 func (h *ccHarness) appLimitedRound(n Bytes) {
-	h.cc.OnAck(Ack{Now: h.now, Acked: n, PriorInFlight: n, MaxInFlight: n,
+	deliverAck(h.cc, Ack{Now: h.now, Acked: n, PriorInFlight: n, MaxInFlight: n,
 		RTT: h.rtt, MinRTT: h.rtt, SRTT: h.rtt})
 	h.now = h.now.Add(h.rtt)
 }

@@ -206,6 +206,7 @@ type Conn struct {
 	xmitTimer         *sim.Timer // RTO, tail loss probe or RACK reordering timer: see timerMode
 	timerMode         timerMode
 	xmitTimerDue      bool // an ACK acknowledged data: set the timer after the packet (setXmitTimer)
+	ccSamples         bool // cc is an AckSampler (here, in padding: TestConnSize)
 	rto               time.Duration
 	rtoInit           time.Duration // the RTO before the first RTT sample
 	retries           int

@@ -122,10 +122,14 @@ func (c *Cubic) Epoch() sim.Time { return c.epoch }
 // clears it, and HyStart runs again in the slow start that follows.
 func (c *Cubic) HyStart() HyStartExit { return c.hy.found }
 
-// OnAck implements CongestionControl. HyStart sees the ACK first, window
-// limited or not, as Linux's pkts_acked hook runs before cong_avoid.
+// OnAckSample implements AckSampler: Linux's cubictcp_acked, on every
+// ACK with an RTT sample, window limited or not, in fast recovery too,
+// before the ACK grows the window (see hystartAck).
+func (c *Cubic) OnAckSample(a Ack) { c.hystartAck(a) }
+
+// OnAck implements CongestionControl: Linux's cubictcp_cong_avoid.
+// HyStart has seen the ACK already (OnAckSample).
 func (c *Cubic) OnAck(a Ack) {
-	c.hystartAck(a)
 	if !a.growthEarned(c.cwnd, c.mss, c.InSlowStart()) {
 		// Application-limited: restart the epoch when growth resumes.
 		c.epoch = -1
@@ -210,9 +214,11 @@ func (c *Cubic) OnAck(a Ack) {
 // hystartAck feeds one ACK to HyStart (Linux cubictcp_acked): the RTT
 // sample goes to delay_min unless it is invalid (Karn) or taken within
 // hystartQuiet of the start of a congestion-avoidance epoch; then, in
-// slow start and until a test has fired, the round and the two tests are
-// updated with the window before this ACK's growth, and a test that
-// fires sets ssthresh = cwnd, which ends slow start.
+// slow start (cwnd below ssthresh, which in fast recovery Proportional
+// Rate Reduction can leave it: Linux runs the tests there too) and until
+// a test has fired, the round and the two tests are updated with the
+// window before this ACK's growth, and a test that fires sets ssthresh =
+// cwnd, which ends slow start.
 func (c *Cubic) hystartAck(a Ack) {
 	if a.RTT <= 0 {
 		return

@@ -444,7 +444,7 @@ func TestCubicCurveUsesMinRTT(t *testing.T) {
 		}{{a, 220 * time.Millisecond}, {b, 20 * time.Millisecond}} {
 			w := c.cc.Window()
 			for acked := Bytes(0); acked < w; acked += testMSS {
-				c.cc.OnAck(Ack{Now: now, Acked: testMSS, PriorInFlight: w - acked, MaxInFlight: w, WindowLimited: true,
+				deliverAck(c.cc, Ack{Now: now, Acked: testMSS, PriorInFlight: w - acked, MaxInFlight: w, WindowLimited: true,
 					RTT: 20 * time.Millisecond, MinRTT: 20 * time.Millisecond, SRTT: c.srtt})
 			}
 		}
@@ -582,7 +582,7 @@ func TestCubicDelayMinKeptWithoutHyStart(t *testing.T) {
 	c := NewCubic(CCConfig{MSS: testMSS, InitialWindow: 10 * testMSS, Packets: true})
 	now := at(time.Second)
 	for _, rtt := range []time.Duration{30, 25, 40} {
-		c.OnAck(Ack{Now: now, Acked: testMSS, PriorInFlight: 10 * testMSS, MaxInFlight: 10 * testMSS, WindowLimited: true,
+		deliverAck(c, Ack{Now: now, Acked: testMSS, PriorInFlight: 10 * testMSS, MaxInFlight: 10 * testMSS, WindowLimited: true,
 			RTT: rtt * time.Millisecond, MinRTT: 25 * time.Millisecond, SRTT: 30 * time.Millisecond})
 	}
 	if c.hy.delayMin != 25*time.Millisecond {

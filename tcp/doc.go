@@ -83,9 +83,11 @@
 //     ACK, at most 1 ms: hystart_ack_delay), and for its smallest RTT
 //     over 8 or more samples
 //     exceeding the smallest RTT seen by clamp(minimum/8, 4 ms, 16 ms);
-//     either ends slow start before any loss (ssthresh = cwnd). RTT
-//     samples in the first second of a congestion-avoidance epoch are
-//     not counted. A timeout forgets the curve and starts HyStart
+//     either ends slow start before any loss (ssthresh = cwnd). CUBIC
+//     takes the RTT sample of every ACK, the newest segment's, also of
+//     an ACK that only SACKs and of one in fast recovery ([AckSampler],
+//     Linux's pkts_acked hook), except in the first second of a
+//     congestion-avoidance epoch. A timeout forgets the curve and starts HyStart
 //     afresh (Linux's bictcp_reset on entering TCP_CA_Loss: no W_max, no
 //     delay_min; an undo of the timeout does not bring them back). Nothing
 //     paces the packets (no fq qdisc), so the threshold is halved as

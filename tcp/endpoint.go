@@ -484,6 +484,7 @@ func (e *Endpoint) newConn(cfg Config, h Handler) *Conn {
 		sndEnd:   1, // data starts after the SYN
 		rec:      newRecovery(),
 	}
+	_, c.ccSamples = cc.(AckSampler)
 	e.stack.reuseArrays(&c.sb)
 	c.rcv.peerFinSeq, c.rcv.tsRecent = -1, -1
 	c.stats.Opened, c.stats.Established, c.stats.ClosedAt = c.opened, -1, -1

@@ -77,7 +77,7 @@ func TestCubicHyStartAckDelayInputs(t *testing.T) {
 					if flight == 0 {
 						flight = c.Window()
 					}
-					c.OnAck(Ack{Now: now, Acked: mss, PriorInFlight: flight, MaxInFlight: flight, WindowLimited: true,
+					deliverAck(c, Ack{Now: now, Acked: mss, PriorInFlight: flight, MaxInFlight: flight, WindowLimited: true,
 						RTT: time.Millisecond, MinRTT: time.Millisecond, SRTT: tt.srtt, SndUna: una, SndNxt: 1 << 40})
 				}
 				ack(t1, 1+mss)

@@ -339,7 +339,7 @@ func (d *cubicDriver) ack(spacing, rtt time.Duration) {
 	if d.appLimited {
 		flight = testMSS
 	}
-	d.c.OnAck(Ack{Now: d.now, Acked: testMSS, PriorInFlight: flight, MaxInFlight: flight, WindowLimited: !d.appLimited,
+	deliverAck(d.c, Ack{Now: d.now, Acked: testMSS, PriorInFlight: flight, MaxInFlight: flight, WindowLimited: !d.appLimited,
 		RTT: rtt, MinRTT: d.rtt, SRTT: d.rtt, SndUna: d.una, SndNxt: nxt})
 }
 
@@ -631,5 +631,34 @@ func TestCubicHyStartAckDelayWired(t *testing.T) {
 	}
 	if fired != 43 || c.HyStart() != HyStartAckTrain {
 		t.Errorf("HyStart fired at ACK %d by %v, want ACK 43 by ack-train", fired, c.HyStart())
+	}
+}
+
+// TestCubicSamplesSACKOnlyAck: CUBIC takes the RTT sample of an ACK that
+// only SACKs data, as Linux's cubictcp_acked does on every ACK through
+// the pkts_acked hook, not only on ACKs that grow the window. RTT 100 ms,
+// IW 10 at t0 = 150 ms; the ACK of segments 1-2 at 250 ms gives
+// delay_min 100 ms and releases segments 11-14; at 300 ms an ACK that
+// acknowledges nothing new SACKs segment 11, sent at 250 ms: a 50 ms
+// sample, and CUBIC's delay_min becomes 50 ms.
+//
+// Mutation caught: the sample handed over only with window growth
+// (OnAck), as before: delay_min stays 100 ms.
+func TestCubicSamplesSACKOnlyAck(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.CC = "cubic"
+	r := newSenderRig(t, cfg, 100*time.Millisecond, 30*1448)
+	cu, ok := r.c.CC().(*Cubic)
+	if !ok {
+		t.Fatalf("congestion control %T, want *Cubic", r.c.CC())
+	}
+	_, e2 := r.seg(2)
+	r.ack(ms(250), e2, r.t0)
+	if cu.hy.delayMin != 100*time.Millisecond {
+		t.Fatalf("delay_min %v after the first ACK, want 100ms", cu.hy.delayMin)
+	}
+	r.ack(ms(300), e2, ms(250), r.block(11, 11))
+	if cu.hy.delayMin != 50*time.Millisecond {
+		t.Errorf("delay_min %v after the SACK of segment 11, want 50ms", cu.hy.delayMin)
 	}
 }

@@ -23,11 +23,13 @@ const (
 	// The delay threshold is delay_min/8 clamped to these bounds.
 	hystartDelayMin = 4 * time.Millisecond
 	hystartDelayMax = 16 * time.Millisecond
-	// hystartGSOMaxSize is the device's gso_max_size in bytes (64 KiB,
-	// GSO_LEGACY_MAX_SIZE): Linux's TCP always builds GSO packets (since
-	// 4.16; the reference's "GSO off" turns off the device's offload, not
-	// this), and hystartAckDelay reads it.
-	hystartGSOMaxSize = 65536
+	// hystartGSOMaxSize is the socket's sk_gso_max_size in bytes: the
+	// device's gso_max_size (64 KiB, GSO_LEGACY_MAX_SIZE) less
+	// MAX_TCP_HEADER + 1, as sk_setup_caps sets it (MAX_TCP_HEADER is
+	// 320 on x86-64). Linux's TCP always builds GSO packets (since 4.16;
+	// the reference's "GSO off" turns off the device's offload, not this),
+	// and hystartAckDelay reads it.
+	hystartGSOMaxSize = 65536 - (320 + 1)
 	// hystartQuiet: RTT samples taken this soon after the start of a
 	// congestion-avoidance epoch are discarded (Linux cubictcp_acked,
 	// "discard delay samples right after fast recovery").
@@ -69,7 +71,7 @@ func (e HyStartExit) String() string {
 //     the round began, the window covers the path's delay-bandwidth
 //     product. ack_delay (Linux 5.7 and later, hystart_ack_delay) allows
 //     for ACKs that the receiver or the sender's own GSO batching held
-//     back: the time four 64 KiB GSO packets take at the pacing rate, at
+//     back: the time four GSO packets of 64 KiB take at the pacing rate, at
 //     most 1 ms (see hystartAckDelay).
 //   - Delay: the smallest of the round's RTT samples, taken once the
 //     round has had 8 samples, above delay_min + clamp(delay_min/8, 4 ms,
@@ -133,7 +135,7 @@ func (h *hystart) delayThresh() time.Duration {
 }
 
 // hystartAckDelay is Linux's hystart_ack_delay: the time to send four
-// GSO packets of the largest size at the socket's pacing rate, at most
+// GSO packets of the largest size (hystartGSOMaxSize) at the socket's pacing rate, at most
 // 1 ms. Linux computes the pacing rate on every ACK whether or not a
 // qdisc paces (tcp_update_pacing_rate): ratio% of max(cwnd, packets out)
 // per SRTT, the ratio 200 while cwnd is below half of ssthresh (slow

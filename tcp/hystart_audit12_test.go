@@ -17,16 +17,16 @@ import (
 // TestHyStartAckDelayRatioBoundary: Linux's tcp_update_pacing_rate uses
 // the slow-start ratio (200 %) while cwnd < ssthresh/2, strictly: at
 // cwnd = ssthresh/2 the ratio is already 120 %. 500 segments against
-// an ssthresh of 1,000, SRTT 1 ms: 4 * 65,536 B at 1.2 * 500 * 1,448 B
-// per ms is 301,731 ns (at 200 %, 181,038 ns).
+// an ssthresh of 1,000, SRTT 1 ms: 4 * 65,215 B at 1.2 * 500 * 1,448 B
+// per ms is 300,253 ns (at 200 %, 180,151 ns).
 //
 // Mutation caught: `window <= ssthresh/2` for the 200 % ratio.
 func TestHyStartAckDelayRatioBoundary(t *testing.T) {
 	const seg = 1448
-	if got, want := hystartAckDelay(500*seg, 500*seg, 1000*seg, time.Millisecond), time.Duration(301731); got != want {
+	if got, want := hystartAckDelay(500*seg, 500*seg, 1000*seg, time.Millisecond), time.Duration(300253); got != want {
 		t.Errorf("window at half of ssthresh: %v, want %v (120 %%)", got, want)
 	}
-	if got, want := hystartAckDelay(499*seg, 499*seg, 1000*seg, time.Millisecond), time.Duration(181401); got != want {
+	if got, want := hystartAckDelay(499*seg, 499*seg, 1000*seg, time.Millisecond), time.Duration(180512); got != want {
 		t.Errorf("window one segment below half of ssthresh: %v, want %v (200 %%)", got, want)
 	}
 }
@@ -90,7 +90,7 @@ func TestCubicHyStartAckDelayInputs(t *testing.T) {
 					ratio = 1.2
 				}
 				rate := ratio * float64(max(w, tt.flight)) / tt.srtt.Seconds() // bytes per second
-				allowance := math.Min(1e-3, 4*65536/rate)                      // seconds
+				allowance := math.Min(1e-3, 4*hystartGSOMaxSize/rate)          // seconds
 				wantAllowance = time.Duration(allowance * 1e9)
 				x := time.Duration((1e-3 + allowance) / 2 * 1e9)
 				if early {

@@ -576,13 +576,14 @@ func TestCubicHyStartExitMatchesLinux(t *testing.T) {
 	}
 }
 
-// TestHyStartAckDelay: Linux's hystart_ack_delay is the time four 64 KiB
-// GSO packets take at the pacing rate, ratio% of max(cwnd, packets out)
-// per SRTT (200 % below half of ssthresh, 120 % above), at most 1 ms;
-// 0 before the first RTT sample. At 50 Mbit/s and 20 ms (a window of
+// TestHyStartAckDelay: Linux's hystart_ack_delay is the time four GSO
+// packets of 65,215 bytes (64 KiB less MAX_TCP_HEADER + 1) take at the
+// pacing rate, ratio% of max(cwnd, packets out) per SRTT (200 % below
+// half of ssthresh, 120 % above), at most 1 ms; 0 before the first RTT
+// sample. At 50 Mbit/s and 20 ms (a window of
 // about 86 segments) the time is 8.4 ms: the 1 ms cap, as on every path
 // of the Linux reference. At 10 Gbit/s and 1 ms (863 segments of 1448
-// bytes, 200 %): 262,144 B / (2 * 1,249,624 B / 1 ms) = 104,889 ns.
+// bytes, 200 %): 260,860 B / (2 * 1,249,624 B / 1 ms) = 104,375 ns.
 //
 // Mutations caught: the cap left out; max(cwnd, in flight) replaced by
 // cwnd; the 120 % ratio used in slow start; SRTT 0 not guarded.
@@ -597,9 +598,9 @@ func TestHyStartAckDelay(t *testing.T) {
 		want             time.Duration
 	}{
 		{"50 Mbit/s, 20 ms: capped", 86 * seg, 86 * seg, inf, 20 * time.Millisecond, time.Millisecond},
-		{"10 Gbit/s, 1 ms, slow start", 863 * seg, 863 * seg, inf, time.Millisecond, 104889},
-		{"in flight above the window", 863 * seg, 2 * 863 * seg, inf, time.Millisecond, 52444},
-		{"past half of ssthresh: 120 %", 863 * seg, 863 * seg, 1000 * seg, time.Millisecond, 174815},
+		{"10 Gbit/s, 1 ms, slow start", 863 * seg, 863 * seg, inf, time.Millisecond, 104375},
+		{"in flight above the window", 863 * seg, 2 * 863 * seg, inf, time.Millisecond, 52187},
+		{"past half of ssthresh: 120 %", 863 * seg, 863 * seg, 1000 * seg, time.Millisecond, 173958},
 		{"no SRTT yet", 10 * seg, 10 * seg, inf, 0, 0},
 	}
 	for _, tt := range tests {
@@ -611,7 +612,7 @@ func TestHyStartAckDelay(t *testing.T) {
 
 // TestCubicHyStartAckDelayWired: CUBIC hands HyStart Linux's ACK delay
 // allowance. At 40 ms with a window of 20 segments the pacing rate is
-// 2 * 20 * 1448 B / 40 ms, four 64 KiB packets take 181 ms at it, so the
+// 2 * 20 * 1448 B / 40 ms, four 65,215-byte packets take 180 ms at it, so the
 // allowance is its 1 ms cap: ACKs 0.5 ms apart, the first starting the
 // round, fire once the train has lasted more than 20.5 ms, at the 43rd
 // ACK (21 ms in), not the 42nd (20.5 ms in, which is not more than

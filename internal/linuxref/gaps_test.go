@@ -19,9 +19,13 @@ type knownGap struct {
 // pageGaps are lossy page loads outside Linux's widened range.
 var pageGaps = map[string]knownGap{
 	"parallel6 n40x10KB 50ms/10Mbps lossy": {1152.4, "the six responses that follow the HTML arrive together at the " +
-		"16-packet queue; connsim's five new connections complete their handshakes at one instant and four lose their whole " +
-		"first response (Linux: three, as its Go client's dials and worker 0's request interleave over ~130 us). The recovery " +
-		"matches Linux's counters (a TLP, an RTO, slow-start retransmissions, no SACK recovery), one more connection pays it"},
+		"16-packet queue. connsim's client sends the reused connection's request and then the five SYNs, all at one " +
+		"instant: the five SYN-ACKs queue behind that response, the five connections complete their handshakes together " +
+		"at 215 ms and four lose their whole first response (first bytes at 647-652 ms). Linux's Go client interleaves " +
+		"its five dials and worker 0's request over 130-230 us (detail data, run 1: dials at +27, +57, +134, +154, " +
+		"+160 us after the HTML, the request at +140), and in all three runs two handshakes complete at 208 ms, ahead " +
+		"of that response, three at 217 ms, and three lose their whole first response. The recovery matches Linux's counters (a TLP, an " +
+		"RTO, slow-start retransmissions, no SACK recovery); one more connection pays it"},
 	"sharded3 hetero20 50ms/10Mbps lossy": {2170.6, "17 connections dialled at one instant overflow the 16-packet uplink " +
 		"queue (2 SYNs and 5 requests dropped; Linux's client spreads its dials over ~240 us and drops 0-3). Spreading the " +
 		"dials 10-25 us apart, as the reference's detail data shows, moves the page by under 0.1 ms: it ends with " +

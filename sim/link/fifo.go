@@ -152,14 +152,6 @@ func (q *fifo[T]) last() cursor[T] { return cursor[T]{q.tail, q.ti - 1} }
 // front returns the first entry, which stays valid until discard.
 func (q *fifo[T]) front() *T { return &q.head.v[q.hi] }
 
-// second returns the entry after the first; Len must be at least 2.
-func (q *fifo[T]) second() *T {
-	if q.hi+1 < blockLen {
-		return &q.head.v[q.hi+1]
-	}
-	return &q.head.next.v[0]
-}
-
 // discard drops the first entry, returning blocks it empties to pl.
 func (q *fifo[T]) discard(pl *pool[T]) {
 	q.hi++

@@ -6,8 +6,9 @@ import (
 )
 
 // TestFIFOMatchesSlice pushes and discards at random across many block
-// boundaries, checking front, second and Len against a slice, and that
-// an emptied FIFO gives every block back to the pool.
+// boundaries, checking front, the entry a cursor steps to after it, the
+// last entry and Len against a slice, and that an emptied FIFO gives
+// every block back to the pool.
 func TestFIFOMatchesSlice(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var pl pool[int]
@@ -31,8 +32,15 @@ func TestFIFOMatchesSlice(t *testing.T) {
 		if len(model) > 0 && *q.front() != model[0] {
 			t.Fatalf("step %d: front %d, want %d", step, *q.front(), model[0])
 		}
-		if len(model) > 1 && *q.second() != model[1] {
-			t.Fatalf("step %d: second %d, want %d", step, *q.second(), model[1])
+		if len(model) > 1 {
+			c := q.first()
+			c.next()
+			if *c.get() != model[1] {
+				t.Fatalf("step %d: second %d, want %d", step, *c.get(), model[1])
+			}
+			if *q.last().get() != model[len(model)-1] {
+				t.Fatalf("step %d: last %d, want %d", step, *q.last().get(), model[len(model)-1])
+			}
 		}
 	}
 	for q.Len() > 0 {

@@ -96,17 +96,14 @@ const numBuckets = 64
 // Scheduler runs events in (time, sequence) order.
 //
 // A short queue, of up to shortCap events, is an array sorted by time and
-// sequence number, latest first: the earliest event is taken from its end
-// and a new one inserted as in insertion sort. When it is full the next
-// event moves them all into the radix heap, which holds the queue until it
-// is empty again. A radix heap takes its earliest event cheaply only while
-// bucket 0 or the lowest bucket holds one time; with a handful of events
-// spread over a few milliseconds (a link's transmit and arrival timers, a
-// connection's timers) most of them take a scan and a refill, and the
-// sorted array is about half the cost (the small-queue special case of
-// calendar and ladder queues, which sort the few events near now).
+// sequence number, latest first (why: see the package documentation);
+// when it is full the next event moves them all into the radix heap,
+// which holds the queue until it is empty again. For a handful of events
+// spread over a few milliseconds the sorted array costs about half what
+// the radix heap does (the small-queue special case of calendar and
+// ladder queues, which sort the few events near now).
 //
-// The queue is a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which
+// The queue is otherwise a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990), which
 // relies on virtual time never going backwards: every queued event is at or
 // after base, the time of the last event taken out, and bucket k > 0 holds
 // the events whose time first differs from base in bit k-1. Scheduling is
@@ -116,15 +113,15 @@ const numBuckets = 64
 // lower ones around its minimum. An event only ever moves to a lower
 // bucket, at most 63 times, and in practice a few.
 type Scheduler struct {
-	now  Time
-	base Time // radix base: no queued event is before it
-	seq  uint64
+	now    Time
+	base   Time // radix base: no queued event is before it
+	seq    uint64
+	short  [shortCap]shortEntry // the short queue: short[:nshort], latest first
+	nshort int32
+	radix  bool // the radix heap holds the queue, not short
 	// buckets[k][:blen[k]] are bucket k's entries. buckets[0] holds the
 	// events at exactly base, in sequence order, from head0 on; other
 	// buckets are unordered.
-	short    [shortCap]shortEntry
-	nshort   int32
-	radix    bool // the radix heap holds the queue, not short
 	buckets  [numBuckets][]entry
 	blen     [numBuckets]int32
 	head0    int32

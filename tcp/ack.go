@@ -375,7 +375,7 @@ func (c *Conn) ackRTT(a *ackInfo) {
 		// timestamp (tcp_clean_rtx_queue: no seq_rtt_us with
 		// FLAG_RETRANS_DATA_ACKED). RFC 6298's Karn rule only excludes
 		// the resent segments themselves.
-		a.seqRTT, a.caRTT = -1, a.sackCaRTT
+		a.seqRTT, a.caRTT = -1, -1
 	}
 	if a.sackCaRTT >= 0 {
 		// The newest SACKed segment's RTT wins over the cumulatively

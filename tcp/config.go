@@ -163,8 +163,9 @@ type Config struct {
 	// TimerTick is the kernel clock's tick (a jiffy) in which Linux counts
 	// its RTO and its loss-probe and reordering timeouts, each rounded up
 	// to whole ticks (usecs_to_jiffies) after adding their 2 ms floor
-	// (TCP_TIMEOUT_MIN_US, Linux 6.6 and later). Default 4 ms: HZ = 250, the reference kernel's (every RTO it
-	// reports is a multiple of 4 ms) and Debian's and Ubuntu's default.
+	// (TCP_TIMEOUT_MIN_US, Linux 6.6 and later). Default 4 ms: HZ = 250,
+	// the reference kernel's (every RTO it reports is a multiple of 4 ms)
+	// and Debian's and Ubuntu's default.
 	// The RFC 6298 estimator ignores it.
 	TimerTick time.Duration
 

@@ -38,14 +38,14 @@ const (
 // epoch began, read one delay_min ahead (Linux bictcp_update's t +=
 // delay_min, CUBIC's smallest RTT sample outside the first second of an
 // epoch, cleared by a timeout; RFC 9438 4.4 reads it one smoothed RTT
-// ahead, which a queue inflates), and cwnd_epoch the window then (K = 0, and the curve's
-// plateau at cwnd_epoch, if the window is already above W_max, as in
-// Linux), bounded below by the Reno-friendly estimate W_est (RFC 9438
-// 4.3), which grows by alpha = 3(1-beta)/(1+beta) segments per window of
-// acknowledged data until it reaches cwnd_prior, the window before the
-// last reduction, and by 1 after (the SHOULD of 4.3); counting packets it
-// grows by Linux's 8/15 throughout (bictcp_update's TCP friendliness has
-// no switch).
+// ahead, which a queue inflates), and cwnd_epoch the window then (K = 0,
+// and the curve's plateau at cwnd_epoch, if the window is already above
+// W_max, as in Linux), bounded below by the Reno-friendly estimate
+// W_est (RFC 9438 4.3), which grows by alpha = 3(1-beta)/(1+beta)
+// segments per window of acknowledged data until it reaches cwnd_prior,
+// the window before the last reduction, and by 1 after (the SHOULD of
+// 4.3); counting packets it grows by Linux's 8/15 throughout
+// (bictcp_update's TCP friendliness has no switch).
 //
 // Fast convergence (4.7) is on: a congestion event with cwnd below the
 // W_max of the previous event sets W_max = cwnd*(1+beta)/2, else

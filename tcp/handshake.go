@@ -84,9 +84,11 @@ func (c *Conn) handshakeAcked(p *link.Packet) {
 		c.sb.popFront()
 		switch {
 		case c.cfg.Timestamps && p.TSecr >= 0:
-			c.updateRTT(now.Sub(p.TSecr), now.Sub(p.TSecr))
+			rtt := now.Sub(p.TSecr)
+			c.updateRTT(rtt, rtt)
 		case !s.has(segEverRetrans):
-			c.updateRTT(now.Sub(s.sentAt), now.Sub(s.sentAt))
+			rtt := now.Sub(s.sentAt)
+			c.updateRTT(rtt, rtt)
 		}
 	}
 	c.sndUna = 1

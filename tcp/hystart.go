@@ -42,7 +42,7 @@ type HyStartExit uint8
 // HyStart outcomes.
 const (
 	HyStartNone     HyStartExit = iota // slow start not ended by HyStart
-	HyStartAckTrain                    // the ACK train of a round lasted longer than (delay_min + ACK delay allowance)/2
+	HyStartAckTrain                    // the ACK train of a round lasted longer than (delay_min + ACK delay)/2
 	HyStartDelay                       // the round's smallest RTT rose past delay_min + threshold
 )
 
@@ -135,14 +135,14 @@ func (h *hystart) delayThresh() time.Duration {
 }
 
 // hystartAckDelay is Linux's hystart_ack_delay: the time to send four
-// GSO packets of the largest size (hystartGSOMaxSize) at the socket's pacing rate, at most
-// 1 ms. Linux computes the pacing rate on every ACK whether or not a
-// qdisc paces (tcp_update_pacing_rate): ratio% of max(cwnd, packets out)
-// per SRTT, the ratio 200 while cwnd is below half of ssthresh (slow
-// start) and 120 above. On the paths of the Linux reference (up to
-// 50 Mbit/s) it is always the 1 ms cap; the time falls below it only
-// beyond about 1 Gbit/s. No SRTT yet: 0 (Linux's rate is then unbounded).
-// window, inFlight and ssthresh are in bytes.
+// GSO packets of the largest size (hystartGSOMaxSize) at the socket's
+// pacing rate, at most 1 ms. Linux computes the pacing rate on every
+// ACK whether or not a qdisc paces (tcp_update_pacing_rate): ratio% of
+// max(cwnd, packets out) per SRTT, the ratio 200 while cwnd is below
+// half of ssthresh (slow start) and 120 above. On the paths of the Linux
+// reference (up to 50 Mbit/s) it is always the 1 ms cap; the time falls
+// below it only beyond about 1 Gbit/s. No SRTT yet: 0 (Linux's rate is
+// then unbounded). window, inFlight and ssthresh are in bytes.
 func hystartAckDelay(window, inFlight, ssthresh Bytes, srtt time.Duration) time.Duration {
 	w := max(window, inFlight)
 	if srtt <= 0 || w <= 0 {
